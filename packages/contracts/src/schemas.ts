@@ -1,0 +1,474 @@
+/**
+ * Every request and response shape of the API, defined once. These TypeBox objects are JSON
+ * Schema: the server validates and serializes with them and builds its OpenAPI document from
+ * them; the SDK and the dashboard use the inferred types.
+ */
+import { type Static, type TSchema, Type } from 'typebox';
+import {
+  CHANNELS,
+  EVENT_TYPE_PATTERN,
+  EXPORT_FORMATS,
+  ID_PATTERN,
+  LIMITS,
+  SCOPES,
+  SENDERS,
+  SESSION_TYPES,
+  SORTS,
+  STATUSES,
+} from './enums.js';
+
+/** A string enum rendered as `{type: 'string', enum: [...]}` (clean in OpenAPI and ajv). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: object = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const DateTime = Type.String({
+  format: 'date-time',
+  description: 'ISO 8601 date-time with a time zone, e.g. 2026-11-24T10:15:00.000Z',
+});
+export const ClientId = Type.String({
+  pattern: ID_PATTERN,
+  description: 'Letters, digits, `.`, `_`, `:`, `-`; 1–128 characters.',
+});
+
+export const MetadataValue = Type.Union([
+  Type.String({ maxLength: LIMITS.metadataStringLength }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
+export const Metadata = Type.Record(Type.String({ maxLength: LIMITS.metadataKeyLength }), MetadataValue, {
+  maxProperties: LIMITS.metadataKeys,
+  propertyNames: { maxLength: LIMITS.metadataKeyLength, minLength: 1 },
+  description: `Flat key–value pairs: ≤ ${LIMITS.metadataKeys} keys of ≤ ${LIMITS.metadataKeyLength} characters, values string (≤ ${LIMITS.metadataStringLength} characters), number, boolean or null, ≤ 16 KiB in all.`,
+});
+export type Metadata = Static<typeof Metadata>;
+
+export const Channel = StringEnum(CHANNELS);
+export const SessionType = StringEnum(SESSION_TYPES);
+export const Status = StringEnum(STATUSES);
+export const Sender = StringEnum(SENDERS);
+export const Scope = StringEnum(SCOPES);
+const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLength });
+
+// ─── Entities ────────────────────────────────────────────────────────────────────────────────
+
+export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
+
+export const Session = Type.Object(
+  {
+    id: Type.String(),
+    agent: AgentRef,
+    channel: Channel,
+    type: SessionType,
+    status: Status,
+    startedAt: Type.String({ format: 'date-time' }),
+    endedAt: Nullable(Type.String({ format: 'date-time' })),
+    durationSeconds: Nullable(Type.Number()),
+    messageCount: Type.Integer(),
+    endedReason: Nullable(Type.String()),
+    lastActivityAt: Type.String({ format: 'date-time' }),
+    metadata: Metadata,
+  },
+  { $id: 'Session' },
+);
+export type Session = Static<typeof Session>;
+
+export const Message = Type.Object(
+  {
+    id: Type.String(),
+    sessionId: Type.String(),
+    seq: Type.Integer(),
+    sender: Sender,
+    content: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    metadata: Metadata,
+  },
+  { $id: 'Message' },
+);
+export type Message = Static<typeof Message>;
+
+export const SessionEvent = Type.Object(
+  {
+    id: Type.String(),
+    sessionId: Type.String(),
+    seq: Type.Integer(),
+    type: Type.String(),
+    timestamp: Type.String({ format: 'date-time' }),
+    data: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'SessionEvent' },
+);
+export type SessionEvent = Static<typeof SessionEvent>;
+
+export const SessionDetail = Type.Intersect([
+  Session,
+  Type.Object({ messages: Type.Array(Message), events: Type.Array(SessionEvent) }),
+]);
+export type SessionDetail = Static<typeof SessionDetail>;
+
+// ─── Ingest bodies (DESIGN §3.1) ─────────────────────────────────────────────────────────────
+
+export const CreateSessionBody = Type.Object(
+  {
+    id: Type.Optional(ClientId),
+    agent: Type.Object(
+      {
+        id: ClientId,
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+      },
+      { additionalProperties: false },
+    ),
+    channel: Channel,
+    type: SessionType,
+    status: Type.Optional(Status),
+    startedAt: Type.Optional(DateTime),
+    // Extension to DESIGN §3.1 (see docs/API.md): lets an importer create an already-ended
+    // session in one call. Only allowed together with a terminal `status`.
+    endedAt: Type.Optional(DateTime),
+    endedReason: Type.Optional(EndedReason),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+export type CreateSessionBody = Static<typeof CreateSessionBody>;
+
+export const MessageInput = Type.Object(
+  {
+    id: Type.Optional(ClientId),
+    sender: Sender,
+    content: Type.String({ description: 'UTF-8 text, ≤ 32 KiB.' }),
+    timestamp: Type.Optional(DateTime),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+export type MessageInput = Static<typeof MessageInput>;
+
+export const EventInput = Type.Object(
+  {
+    id: Type.Optional(ClientId),
+    type: Type.String({ pattern: EVENT_TYPE_PATTERN }),
+    timestamp: Type.Optional(DateTime),
+    data: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON object, ≤ 16 KiB serialized.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventInput = Static<typeof EventInput>;
+
+export const AppendMessagesBody = Type.Object(
+  { messages: Type.Array(MessageInput, { minItems: 1, maxItems: LIMITS.itemsPerAppend }) },
+  { additionalProperties: false },
+);
+export type AppendMessagesBody = Static<typeof AppendMessagesBody>;
+
+export const AppendEventsBody = Type.Object(
+  { events: Type.Array(EventInput, { minItems: 1, maxItems: LIMITS.itemsPerAppend }) },
+  { additionalProperties: false },
+);
+export type AppendEventsBody = Static<typeof AppendEventsBody>;
+
+export const AppendMessagesResult = Type.Object({
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  messages: Type.Array(Message),
+});
+export type AppendMessagesResult = Static<typeof AppendMessagesResult>;
+
+export const AppendEventsResult = Type.Object({
+  accepted: Type.Integer(),
+  duplicates: Type.Integer(),
+  events: Type.Array(SessionEvent),
+});
+export type AppendEventsResult = Static<typeof AppendEventsResult>;
+
+export const UpdateSessionBody = Type.Object(
+  {
+    status: Type.Optional(Status),
+    endedAt: Type.Optional(DateTime),
+    endedReason: Type.Optional(EndedReason),
+    metadata: Type.Optional(Metadata),
+    agent: Type.Optional(
+      Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
+
+export const BATCH_ITEM_TYPES = ['session', 'message', 'event', 'session.update'] as const;
+export type BatchItemType = (typeof BATCH_ITEM_TYPES)[number];
+
+export const BatchMessageBody = Type.Object(
+  {
+    sessionId: ClientId,
+    id: Type.Optional(ClientId),
+    sender: Sender,
+    content: Type.String(),
+    timestamp: Type.Optional(DateTime),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+export const BatchEventBody = Type.Object(
+  {
+    sessionId: ClientId,
+    id: Type.Optional(ClientId),
+    type: Type.String({ pattern: EVENT_TYPE_PATTERN }),
+    timestamp: Type.Optional(DateTime),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export const BatchUpdateBody = Type.Object(
+  {
+    id: ClientId,
+    status: Type.Optional(Status),
+    endedAt: Type.Optional(DateTime),
+    endedReason: Type.Optional(EndedReason),
+    metadata: Type.Optional(Metadata),
+    agent: Type.Optional(
+      Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+/** The per-item body schemas of `POST /ingest`, validated item by item. */
+export const BATCH_BODY_SCHEMAS = {
+  session: CreateSessionBody,
+  message: BatchMessageBody,
+  event: BatchEventBody,
+  'session.update': BatchUpdateBody,
+} as const;
+
+export const IngestBatchBody = Type.Object(
+  {
+    batch: Type.Array(
+      Type.Object(
+        {
+          type: StringEnum(BATCH_ITEM_TYPES),
+          body: Type.Record(Type.String(), Type.Unknown()),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: LIMITS.itemsPerBatch },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type IngestBatchBody = Static<typeof IngestBatchBody>;
+
+export const ProblemFieldError = Type.Object({ path: Type.String(), message: Type.String() });
+export type ProblemFieldError = Static<typeof ProblemFieldError>;
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(ProblemFieldError)),
+  },
+  { $id: 'Problem' },
+);
+export type Problem = Static<typeof Problem>;
+
+export const IngestBatchResult = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      status: Type.Integer(),
+      id: Type.Optional(Type.String()),
+      error: Type.Optional(Problem),
+    }),
+  ),
+});
+export type IngestBatchResult = Static<typeof IngestBatchResult>;
+
+// ─── Read (DESIGN §3.2) ──────────────────────────────────────────────────────────────────────
+
+const listOf = (values: readonly string[]) =>
+  Type.String({ description: `Comma-separated list of: ${values.join(', ')}.`, maxLength: 4096 });
+
+/** The shared filters of list, metrics, timeseries, export and stream. */
+export const FilterProperties = {
+  search: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        'Case-insensitive literal text: session id prefix, agent id or name substring, metadata key or value substring.',
+    }),
+  ),
+  agentId: Type.Optional(Type.String({ maxLength: 4096, description: 'Comma-separated agent ids.' })),
+  channel: Type.Optional(listOf(CHANNELS)),
+  status: Type.Optional(listOf(STATUSES)),
+  type: Type.Optional(listOf(SESSION_TYPES)),
+  from: Type.Optional(
+    Type.String({ maxLength: 64, description: 'startedAt ≥ from; ISO 8601 date-time or YYYY-MM-DD.' }),
+  ),
+  to: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'startedAt < to; ISO 8601 date-time or YYYY-MM-DD (a bare date includes that whole day).',
+    }),
+  ),
+  transcript: Type.Optional(
+    Type.String({ maxLength: 512, description: 'Every word must occur in the session’s messages.' }),
+  ),
+};
+/** `metadata.<key>=value` query parameters: exact match, ANDed. */
+export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
+
+const filterQuery = <P extends Record<string, TSchema>>(extra: P) =>
+  Type.Object(
+    { ...FilterProperties, ...extra },
+    {
+      additionalProperties: false,
+      patternProperties: { [MetadataFilterPattern]: Type.String({ maxLength: 1024 }) },
+    },
+  );
+
+export const SessionFilters = filterQuery({});
+export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string };
+
+export const Sort = StringEnum(SORTS, { default: '-startedAt' });
+
+export const ListSessionsQuery = filterQuery({
+  sort: Type.Optional(Sort),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.listLimitMax, default: LIMITS.listLimitDefault })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 })),
+  cursor: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export type ListSessionsQuery = Static<typeof ListSessionsQuery> & { [key: `metadata.${string}`]: string };
+
+export const Pagination = Type.Object({
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+  hasMore: Type.Boolean(),
+  nextCursor: Nullable(Type.String()),
+});
+export type Pagination = Static<typeof Pagination>;
+
+export const SessionList = Type.Object({ data: Type.Array(Session), pagination: Pagination });
+export type SessionList = Static<typeof SessionList>;
+
+const countsOf = (values: readonly string[]) =>
+  Type.Object(Object.fromEntries(values.map((v) => [v, Type.Integer()])) as Record<string, TSchema>);
+
+export const Metrics = Type.Object({
+  totalSessions: Type.Integer(),
+  activeSessions: Type.Integer(),
+  recentSessions: Type.Integer(),
+  topChannel: Nullable(Type.Object({ channel: Channel, count: Type.Integer() })),
+  byChannel: countsOf(CHANNELS),
+  byStatus: countsOf(STATUSES),
+  byType: countsOf(SESSION_TYPES),
+  generatedAt: Type.String({ format: 'date-time' }),
+});
+export type Metrics = Omit<Static<typeof Metrics>, 'byChannel' | 'byStatus' | 'byType'> & {
+  byChannel: Record<(typeof CHANNELS)[number], number>;
+  byStatus: Record<(typeof STATUSES)[number], number>;
+  byType: Record<(typeof SESSION_TYPES)[number], number>;
+};
+
+export const TimeseriesQuery = filterQuery({
+  interval: Type.Optional(StringEnum(['hour', 'day'] as const, { default: 'hour' })),
+});
+export type TimeseriesQuery = Static<typeof TimeseriesQuery>;
+
+export const Timeseries = Type.Object({
+  interval: StringEnum(['hour', 'day'] as const),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  buckets: Type.Array(
+    Type.Object({
+      start: Type.String({ format: 'date-time' }),
+      total: Type.Integer(),
+      byChannel: countsOf(CHANNELS),
+      byStatus: countsOf(STATUSES),
+    }),
+  ),
+});
+export type Timeseries = Static<typeof Timeseries> & {
+  buckets: Array<{
+    start: string;
+    total: number;
+    byChannel: Record<(typeof CHANNELS)[number], number>;
+    byStatus: Record<(typeof STATUSES)[number], number>;
+  }>;
+};
+
+export const ExportQuery = filterQuery({
+  format: Type.Optional(StringEnum(EXPORT_FORMATS, { default: 'csv' })),
+  sort: Type.Optional(Sort),
+});
+export type ExportQuery = Static<typeof ExportQuery>;
+
+export const Agent = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  sessionCount: Type.Integer(),
+  firstSeenAt: Type.String({ format: 'date-time' }),
+  lastSeenAt: Type.String({ format: 'date-time' }),
+});
+export type Agent = Static<typeof Agent>;
+export const AgentList = Type.Object({ data: Type.Array(Agent) });
+export type AgentList = Static<typeof AgentList>;
+
+export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 256 }) });
+
+// ─── Admin (DESIGN §3.3) ─────────────────────────────────────────────────────────────────────
+
+export const CreateKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+export type CreateKeyBody = Static<typeof CreateKeyBody>;
+
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Scope),
+  prefix: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Nullable(Type.String({ format: 'date-time' })),
+  revokedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type ApiKey = Static<typeof ApiKey>;
+export const CreatedApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Scope),
+  prefix: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  key: Type.String({ description: 'The secret key. Shown only in this response.' }),
+});
+export type CreatedApiKey = Static<typeof CreatedApiKey>;
+export const ApiKeyList = Type.Object({ data: Type.Array(ApiKey) });
+export type ApiKeyList = Static<typeof ApiKeyList>;
+export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+// ─── Dashboard auth (DESIGN §6) ──────────────────────────────────────────────────────────────
+
+export const LoginBody = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+export const Me = Type.Object({
+  organization: Type.Object({ id: Type.String(), name: Type.String() }),
+  key: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String() }),
+  scopes: Type.Array(Scope),
+});
+export type Me = Static<typeof Me>;
+
+export const Health = Type.Object({ status: Type.String() });
