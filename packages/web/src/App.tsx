@@ -1,0 +1,63 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { setUnauthorizedHandler } from './api/client';
+import { Layout } from './components/Layout';
+import { RequireAuth } from './components/RequireAuth';
+import { Spinner } from './components/ui';
+
+// Every page is its own chunk: the first load carries only the shell and the page you land on.
+const LoginPage = lazy(() => import('./pages/LoginPage'));
+const SessionsPage = lazy(() => import('./pages/SessionsPage'));
+const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
+const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
+const KeysPage = lazy(() => import('./pages/KeysPage'));
+const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+
+/** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
+function UnauthorizedBridge() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const qc = useQueryClient();
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      if (window.location.pathname === '/login') return;
+      qc.clear();
+      const next = window.location.pathname + window.location.search;
+      navigate(`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
+    });
+  }, [navigate, qc, location]);
+  return null;
+}
+
+export function PageFallback() {
+  return <Spinner label="Loading…" className="py-24" />;
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <UnauthorizedBridge />
+      <Suspense fallback={<PageFallback />}>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route
+            element={
+              <RequireAuth>
+                <Layout />
+              </RequireAuth>
+            }
+          >
+            <Route index element={<SessionsPage />} />
+            <Route path="sessions" element={<Navigate to="/" replace />} />
+            <Route path="sessions/:id" element={<SessionDetailPage />} />
+            <Route path="analytics" element={<AnalyticsPage />} />
+            <Route path="settings" element={<Navigate to="/settings/keys" replace />} />
+            <Route path="settings/keys" element={<KeysPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </Suspense>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,121 @@
+import { format, isValid, parse, subDays } from 'date-fns';
+import { ArrowRight, CalendarDays } from 'lucide-react';
+import { useState } from 'react';
+import { type DateRange, DayPicker } from 'react-day-picker';
+import 'react-day-picker/style.css';
+import { Popover } from './Popover';
+import { Button, cx } from './ui';
+
+const ISO = 'yyyy-MM-dd';
+const toDate = (s: string): Date | undefined => {
+  if (!s) return undefined;
+  const d = parse(s, ISO, new Date());
+  return isValid(d) ? d : undefined;
+};
+const toIso = (d: Date | undefined) => (d ? format(d, ISO) : '');
+const label = (s: string) => {
+  const d = toDate(s);
+  return d ? format(d, 'MMM d, yyyy') : '';
+};
+
+const PRESETS: Array<{ label: string; days: number }> = [
+  { label: 'Today', days: 0 },
+  { label: 'Last 7 days', days: 6 },
+  { label: 'Last 30 days', days: 29 },
+  { label: 'Last 90 days', days: 89 },
+];
+
+/** Start and end day (both inclusive) as YYYY-MM-DD; the server includes the whole `to` day. */
+export function DateRangePicker({
+  from,
+  to,
+  onChange,
+}: {
+  from: string;
+  to: string;
+  onChange: (range: { from: string; to: string }) => void;
+}) {
+  const [draft, setDraft] = useState<DateRange | undefined>();
+  const selected: DateRange | undefined = draft ?? (from || to ? { from: toDate(from), to: toDate(to) } : undefined);
+  const set = !!(from || to);
+
+  return (
+    <Popover
+      label="Date range"
+      className="p-3"
+      buttonClassName={cx(
+        'inline-flex h-9 items-center gap-2 rounded-lg border bg-white px-3 text-sm shadow-xs transition-colors hover:bg-slate-50',
+        set ? 'border-indigo-300' : 'border-slate-300',
+      )}
+      trigger={
+        <>
+          <CalendarDays className="size-4 text-slate-400" aria-hidden="true" />
+          <span className={from ? 'font-medium text-slate-900' : 'text-slate-500'}>{label(from) || 'Start date'}</span>
+          <ArrowRight className="size-3.5 text-slate-300" aria-hidden="true" />
+          <CalendarDays className="size-4 text-slate-400" aria-hidden="true" />
+          <span className={to ? 'font-medium text-slate-900' : 'text-slate-500'}>{label(to) || 'End date'}</span>
+        </>
+      }
+    >
+      {(close) => (
+        <div className="flex gap-3">
+          <div className="flex w-32 flex-col gap-0.5 border-r border-slate-100 pr-3">
+            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Quick ranges</p>
+            {PRESETS.map((p) => (
+              <button
+                key={p.label}
+                type="button"
+                className="rounded-md px-2 py-1.5 text-left text-sm text-slate-700 hover:bg-slate-100"
+                onClick={() => {
+                  const today = new Date();
+                  onChange({ from: toIso(subDays(today, p.days)), to: toIso(today) });
+                  setDraft(undefined);
+                  close();
+                }}
+              >
+                {p.label}
+              </button>
+            ))}
+          </div>
+          <div>
+            <DayPicker
+              mode="range"
+              numberOfMonths={2}
+              selected={selected}
+              defaultMonth={selected?.from ?? subDays(new Date(), 30)}
+              disabled={{ after: new Date() }}
+              onSelect={(range) => setDraft(range)}
+              weekStartsOn={1}
+            />
+            <div className="mt-2 flex items-center justify-end gap-2 border-t border-slate-100 pt-3">
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() => {
+                  setDraft(undefined);
+                  onChange({ from: '', to: '' });
+                  close();
+                }}
+              >
+                Clear dates
+              </Button>
+              <Button
+                size="sm"
+                variant="primary"
+                disabled={!draft?.from}
+                onClick={() => {
+                  if (!draft?.from) return;
+                  onChange({ from: toIso(draft.from), to: toIso(draft.to ?? draft.from) });
+                  setDraft(undefined);
+                  close();
+                }}
+              >
+                Apply
+              </Button>
+            </div>
+          </div>
+        </div>
+      )}
+    </Popover>
+  );
+}

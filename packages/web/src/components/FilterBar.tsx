@@ -1,0 +1,127 @@
+import type { Channel, Status } from '@switchboard/contracts';
+import { Search, X } from 'lucide-react';
+import { useEffect, useRef, useState } from 'react';
+import { useAgentsQuery } from '../api/queries';
+import { hasActiveFilters, useListParams } from '../lib/filters';
+import { useDebounced } from '../lib/useDebounced';
+import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../lib/vocab';
+import { DateRangePicker } from './DateRangePicker';
+import { MultiSelect } from './MultiSelect';
+import { Button, cx } from './ui';
+
+const SEARCH_DEBOUNCE_MS = 300;
+
+/** The shared filter bar of Sessions and Analytics; reads and writes the URL. */
+export function FilterBar() {
+  const { filters, setFilters, clearFilters } = useListParams();
+  const agents = useAgentsQuery();
+
+  // Typing is local; the URL (and so the queries) follow 300 ms after the last keystroke.
+  const [text, setText] = useState(filters.search);
+  const debounced = useDebounced(text, SEARCH_DEBOUNCE_MS);
+  const pushed = useRef(filters.search);
+  useEffect(() => {
+    if (debounced !== pushed.current) {
+      pushed.current = debounced;
+      setFilters({ search: debounced }, { replace: true });
+    }
+  }, [debounced, setFilters]);
+  useEffect(() => {
+    // The URL changed from elsewhere (badge ×, clear, back button): show it.
+    if (filters.search !== pushed.current) {
+      pushed.current = filters.search;
+      setText(filters.search);
+    }
+  }, [filters.search]);
+
+  const agentOptions = (agents.data?.data ?? []).map((a) => ({ value: a.id, label: a.name || a.id, hint: String(a.sessionCount) }));
+  // Keep ids from the URL selectable even before (or without) the agent list.
+  for (const id of filters.agentId) if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
+
+  const active = hasActiveFilters(filters);
+  const agentName = (id: string) => agents.data?.data.find((a) => a.id === id)?.name || id;
+
+  const badges: Array<{ key: string; label: string; remove: () => void }> = [];
+  if (filters.search.trim())
+    badges.push({ key: 'search', label: `Search: “${filters.search.trim()}”`, remove: () => setFilters({ search: '' }) });
+  for (const c of filters.channel)
+    badges.push({ key: `channel-${c}`, label: `Channel: ${CHANNEL_LABELS[c]}`, remove: () => setFilters({ channel: filters.channel.filter((v) => v !== c) }) });
+  for (const s of filters.status)
+    badges.push({ key: `status-${s}`, label: `Status: ${STATUS_LABELS[s]}`, remove: () => setFilters({ status: filters.status.filter((v) => v !== s) }) });
+  for (const a of filters.agentId)
+    badges.push({ key: `agent-${a}`, label: `Agent: ${agentName(a)}`, remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }) });
+  if (filters.from) badges.push({ key: 'from', label: `From: ${filters.from}`, remove: () => setFilters({ from: '' }) });
+  if (filters.to) badges.push({ key: 'to', label: `To: ${filters.to}`, remove: () => setFilters({ to: '' }) });
+
+  return (
+    <section aria-label="Filters" className="mb-6">
+      <div className="flex flex-wrap items-center gap-2">
+        <div className="relative min-w-56 flex-1 basis-64">
+          <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden="true" />
+          <input
+            type="search"
+            aria-label="Search sessions"
+            placeholder="Search by session ID, agent or metadata…"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && text) {
+                e.preventDefault();
+                setText('');
+              }
+            }}
+            className="h-9 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none"
+          />
+        </div>
+        <DateRangePicker from={filters.from} to={filters.to} onChange={(r) => setFilters(r)} />
+        <MultiSelect<Channel>
+          label="Channel"
+          options={CHANNELS.map((c) => ({ value: c, label: CHANNEL_LABELS[c] }))}
+          selected={filters.channel}
+          onChange={(channel) => setFilters({ channel })}
+        />
+        <MultiSelect<Status>
+          label="Status"
+          options={STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
+          selected={filters.status}
+          onChange={(status) => setFilters({ status })}
+        />
+        <MultiSelect<string>
+          label="Agent"
+          options={agentOptions}
+          selected={filters.agentId}
+          onChange={(agentId) => setFilters({ agentId })}
+          emptyText={agents.isPending ? 'Loading agents…' : 'No agents yet'}
+        />
+        {active && (
+          <Button variant="ghost" onClick={() => clearFilters()}>
+            <X className="size-4" aria-hidden="true" />
+            Clear filters
+          </Button>
+        )}
+      </div>
+      {badges.length > 0 && (
+        <ul aria-label="Active filters" className="mt-3 flex flex-wrap items-center gap-2">
+          {badges.map((b) => (
+            <li
+              key={b.key}
+              className={cx(
+                'inline-flex items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pr-1 pl-2.5 text-xs font-medium text-indigo-700',
+              )}
+            >
+              {b.label}
+              <button
+                type="button"
+                onClick={b.remove}
+                aria-label={`Remove filter ${b.label}`}
+                className="inline-flex size-5 items-center justify-center rounded-full text-indigo-500 hover:bg-indigo-100 hover:text-indigo-800"
+              >
+                <X className="size-3" aria-hidden="true" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

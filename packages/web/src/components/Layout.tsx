@@ -1,0 +1,122 @@
+import { BarChart3, Building2, KeyRound, LogOut, MessagesSquare } from 'lucide-react';
+import { Suspense } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useLogoutMutation, useMeQuery } from '../api/queries';
+import { filterQueryString } from '../lib/filters';
+import { Spinner, cx } from './ui';
+
+function Logo() {
+  return (
+    <div className="flex items-center gap-2.5 px-2">
+      <span className="flex size-8 items-center justify-center rounded-lg bg-indigo-600 text-white shadow-sm">
+        <svg viewBox="0 0 32 32" className="size-5" aria-hidden="true">
+          <path d="M8 10h16M8 16h10M8 22h13" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+        </svg>
+      </span>
+      <span className="text-[15px] font-semibold tracking-tight text-slate-900">Switchboard</span>
+    </div>
+  );
+}
+
+export function Layout() {
+  const me = useMeQuery();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const logout = useLogoutMutation();
+
+  // Sessions and Analytics share their filters: moving between them keeps the current filter.
+  const shared = location.pathname === '/' || location.pathname === '/analytics';
+  const carry = shared ? filterQueryString(new URLSearchParams(location.search)) : '';
+
+  const nav = [
+    { to: `/${carry}`, label: 'Sessions', icon: MessagesSquare, match: (p: string) => p === '/' || p.startsWith('/sessions') },
+    { to: `/analytics${carry}`, label: 'Analytics', icon: BarChart3, match: (p: string) => p.startsWith('/analytics') },
+    { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings') },
+  ];
+
+  const signOut = () => {
+    logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
+  };
+
+  return (
+    <div className="flex min-h-screen">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:shadow"
+      >
+        Skip to content
+      </a>
+      <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-5">
+        <Logo />
+        <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
+          <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
+          {nav.slice(0, 2).map((item) => (
+            <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
+          ))}
+          <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Settings</p>
+          {nav.slice(2).map((item) => (
+            <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
+          ))}
+        </nav>
+        <div className="mt-auto border-t border-slate-100 pt-4">
+          <div className="flex items-center gap-2.5 px-2">
+            <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
+              <Building2 className="size-4" aria-hidden="true" />
+            </span>
+            <div className="min-w-0 flex-1">
+              <p className="truncate text-sm font-medium text-slate-900" data-testid="org-name">
+                {me.data?.organization.name ?? '—'}
+              </p>
+              <p className="truncate text-xs text-slate-500" title={me.data ? `Signed in with ${me.data.key.name}` : undefined}>
+                {me.data ? `${me.data.key.name} · ${me.data.key.prefix}…` : ''}
+              </p>
+            </div>
+            <button
+              type="button"
+              onClick={signOut}
+              disabled={logout.isPending}
+              aria-label="Sign out"
+              title="Sign out"
+              className="inline-flex size-8 items-center justify-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+            >
+              <LogOut className="size-4" aria-hidden="true" />
+            </button>
+          </div>
+        </div>
+      </aside>
+      <main id="main" className="min-w-0 flex-1">
+        <div className="mx-auto max-w-[1440px] px-8 py-8">
+          <Suspense fallback={<Spinner label="Loading…" className="py-24" />}>
+            <Outlet />
+          </Suspense>
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function SideLink({
+  to,
+  label,
+  icon: Icon,
+  active,
+}: {
+  to: string;
+  label: string;
+  icon: typeof MessagesSquare;
+  active: boolean;
+}) {
+  return (
+    <NavLink
+      to={to}
+      aria-current={active ? 'page' : undefined}
+      className={cx(
+        'flex items-center gap-2.5 rounded-lg px-3 py-2 text-sm font-medium transition-colors',
+        active ? 'bg-indigo-50 text-indigo-700' : 'text-slate-600 hover:bg-slate-50 hover:text-slate-900',
+      )}
+    >
+      <Icon className={cx('size-4', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
+      {label}
+    </NavLink>
+  );
+}

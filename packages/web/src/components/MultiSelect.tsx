@@ -1,0 +1,86 @@
+import { ChevronDown } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { Popover } from './Popover';
+import { cx } from './ui';
+
+export interface Option<T extends string> {
+  value: T;
+  label: string;
+  icon?: ReactNode;
+  hint?: string;
+}
+
+/** A dropdown of checkboxes: the API takes comma-separated lists for channel, status and agent. */
+export function MultiSelect<T extends string>({
+  label,
+  options,
+  selected,
+  onChange,
+  emptyText = 'No options',
+}: {
+  label: string;
+  options: Option<T>[];
+  selected: T[];
+  onChange: (next: T[]) => void;
+  emptyText?: string;
+}) {
+  const count = selected.length;
+  const summary =
+    count === 0 ? `All` : count === 1 ? (options.find((o) => o.value === selected[0])?.label ?? selected[0]) : `${count} selected`;
+  return (
+    <Popover
+      label={`${label} filter`}
+      className="w-60 p-1.5"
+      buttonClassName={cx(
+        'inline-flex h-9 items-center gap-1.5 rounded-lg border bg-white px-3 text-sm shadow-xs transition-colors hover:bg-slate-50',
+        count ? 'border-indigo-300 text-slate-900' : 'border-slate-300 text-slate-700',
+      )}
+      trigger={
+        <>
+          <span className="text-slate-500">{label}:</span>
+          <span className={cx('max-w-32 truncate font-medium', count ? 'text-indigo-700' : 'text-slate-700')}>{summary}</span>
+          <ChevronDown className="size-4 text-slate-400" aria-hidden="true" />
+        </>
+      }
+    >
+      {() => (
+        <fieldset>
+          <legend className="sr-only">{label}</legend>
+          <div className="max-h-72 overflow-y-auto">
+            {options.length === 0 && <p className="px-2.5 py-2 text-sm text-slate-500">{emptyText}</p>}
+            {options.map((o) => {
+              const checked = selected.includes(o.value);
+              return (
+                <label
+                  key={o.value}
+                  className="flex cursor-pointer items-center gap-2.5 rounded-md px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50 has-[:focus-visible]:bg-slate-100"
+                >
+                  <input
+                    type="checkbox"
+                    className="size-4 shrink-0 rounded border-slate-300 accent-indigo-600"
+                    checked={checked}
+                    onChange={() => onChange(checked ? selected.filter((v) => v !== o.value) : [...selected, o.value])}
+                  />
+                  {o.icon}
+                  <span className="min-w-0 flex-1 truncate">{o.label}</span>
+                  {o.hint && <span className="text-xs text-slate-400 tabular-nums">{o.hint}</span>}
+                </label>
+              );
+            })}
+          </div>
+          {count > 0 && (
+            <div className="mt-1 border-t border-slate-100 pt-1">
+              <button
+                type="button"
+                onClick={() => onChange([])}
+                className="w-full rounded-md px-2.5 py-1.5 text-left text-sm text-slate-500 hover:bg-slate-50 hover:text-slate-800"
+              >
+                Clear {label.toLowerCase()}
+              </button>
+            </div>
+          )}
+        </fieldset>
+      )}
+    </Popover>
+  );
+}

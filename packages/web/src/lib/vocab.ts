@@ -1,0 +1,47 @@
+/**
+ * Display vocabulary. The enums are repeated here (typed against the contracts) so the
+ * dashboard imports only *types* from `@switchboard/contracts` and never bundles TypeBox.
+ */
+import type { Channel, Scope, SessionType, Status } from '@switchboard/contracts';
+
+export const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const satisfies readonly Channel[];
+export const STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const satisfies readonly Status[];
+export const SESSION_TYPES = ['chat', 'voice', 'video'] as const satisfies readonly SessionType[];
+export const SCOPES = ['read', 'ingest', 'admin'] as const satisfies readonly Scope[];
+
+export const CHANNEL_LABELS: Record<Channel, string> = {
+  web: 'Web',
+  phone: 'Phone',
+  telegram: 'Telegram',
+  whatsapp: 'WhatsApp',
+  mobile_sdk: 'Mobile SDK',
+  sip: 'SIP',
+};
+
+/** Chart colours matching the badge hues of the brief (Tailwind 500 shades). */
+export const CHANNEL_COLORS: Record<Channel, string> = {
+  web: '#3b82f6',
+  phone: '#8b5cf6',
+  telegram: '#0ea5e9',
+  whatsapp: '#10b981',
+  mobile_sdk: '#d946ef',
+  sip: '#f59e0b',
+};
+
+export const STATUS_LABELS: Record<Status, string> = {
+  active: 'Active',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export const STATUS_COLORS: Record<Status, string> = {
+  active: '#22c55e',
+  completed: '#3b82f6',
+  failed: '#ef4444',
+  cancelled: '#f97316',
+};
+
+export const TYPE_LABELS: Record<SessionType, string> = { chat: 'Chat', voice: 'Voice', video: 'Video' };
+
+export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin' };

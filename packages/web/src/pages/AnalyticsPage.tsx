@@ -1,0 +1,338 @@
+import type { Channel, Status, Timeseries } from '@switchboard/contracts';
+import { addDays, addHours, differenceInCalendarDays, format, parse, startOfDay, startOfHour, subDays, subHours } from 'date-fns';
+import { useMemo } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  Legend,
+  Pie,
+  PieChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { type TimeRange, useMetricsQuery, useTimeseriesQuery } from '../api/queries';
+import { FilterBar } from '../components/FilterBar';
+import { MetricCards } from '../components/MetricCards';
+import { Card, ErrorAlert, PageHeader, Skeleton, Spinner, cx } from '../components/ui';
+import { useListParams } from '../lib/filters';
+import { number } from '../lib/format';
+import { useNow } from '../lib/useNow';
+import {
+  CHANNEL_COLORS,
+  CHANNEL_LABELS,
+  CHANNELS,
+  SESSION_TYPES,
+  STATUS_COLORS,
+  STATUS_LABELS,
+  STATUSES,
+  TYPE_LABELS,
+} from '../lib/vocab';
+import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../components/RefreshControls';
+import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+
+const RANGES = [
+  { id: '24h', label: 'Last 24 hours' },
+  { id: '7d', label: 'Last 7 days' },
+  { id: '30d', label: 'Last 30 days' },
+] as const;
+type RangeId = (typeof RANGES)[number]['id'];
+
+/** The preset, unless the filter bar has a date range, which then wins. */
+function computeRange(rangeId: RangeId, from: string, to: string, now: number): TimeRange {
+  if (from || to) {
+    const f = from ? parse(from, 'yyyy-MM-dd', new Date()) : subDays(now, 30);
+    const t = to ? addDays(parse(to, 'yyyy-MM-dd', new Date()), 1) : new Date(now);
+    const days = differenceInCalendarDays(t, f);
+    return { interval: days > 3 ? 'day' : 'hour', from: f.toISOString(), to: t.toISOString() };
+  }
+  if (rangeId === '24h') {
+    const end = addHours(startOfHour(now), 1);
+    return { interval: 'hour', from: subHours(end, 24).toISOString(), to: end.toISOString() };
+  }
+  const end = addDays(startOfDay(now), 1);
+  return { interval: 'day', from: subDays(end, rangeId === '7d' ? 7 : 30).toISOString(), to: end.toISOString() };
+}
+
+const axisTick = { fontSize: 12, fill: '#64748b' };
+
+export default function AnalyticsPage() {
+  const { filters } = useListParams();
+  const [sp, setSp] = useSearchParams();
+  const rangeId: RangeId = RANGES.some((r) => r.id === sp.get('range')) ? (sp.get('range') as RangeId) : '24h';
+  const now = useNow();
+  // Re-anchor the window at most once a minute so the query key stays stable between renders.
+  const minute = Math.floor(now / 60_000);
+  const range = useMemo(
+    () => computeRange(rangeId, filters.from, filters.to, minute * 60_000),
+    [rangeId, filters.from, filters.to, minute],
+  );
+  const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
+  const metrics = useMetricsQuery(filters, { refetchInterval: autoRefresh ? REFRESH_INTERVAL_MS : false });
+  const series = useTimeseriesQuery(filters, range);
+
+  const setRange = (id: RangeId) => {
+    const next = new URLSearchParams(sp);
+    if (id === '24h') next.delete('range');
+    else next.set('range', id);
+    setSp(next, { replace: true });
+  };
+  const dateRangeFromFilters = !!(filters.from || filters.to);
+
+  return (
+    <>
+      <PageHeader
+        title="Analytics"
+        subtitle="Session volume, channel mix and outcomes over time."
+        actions={
+          <>
+            <AutoRefreshToggle on={autoRefresh} onChange={setAutoRefresh} />
+            <RefreshButton />
+          </>
+        }
+      />
+      <FilterBar />
+      {metrics.isError ? (
+        <div className="mb-6">
+          <ErrorAlert title="Could not load metrics" message={metrics.error.message} />
+        </div>
+      ) : (
+        <MetricCards metrics={metrics.data} loading={metrics.isPending} />
+      )}
+
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <h2 className="text-base font-semibold text-slate-900">Trends</h2>
+        {dateRangeFromFilters ? (
+          <p className="text-sm text-slate-500">Using the date range from the filters, by {range.interval}.</p>
+        ) : (
+          <div role="radiogroup" aria-label="Time range" className="inline-flex rounded-lg border border-slate-300 bg-white p-0.5 shadow-xs">
+            {RANGES.map((r) => (
+              <button
+                key={r.id}
+                type="button"
+                role="radio"
+                aria-checked={rangeId === r.id}
+                onClick={() => setRange(r.id)}
+                className={cx(
+                  'rounded-md px-3 py-1.5 text-sm font-medium transition-colors',
+                  rangeId === r.id ? 'bg-indigo-600 text-white shadow-sm' : 'text-slate-600 hover:bg-slate-100',
+                )}
+              >
+                {r.label}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+
+      {series.isError && (
+        <div className="mb-4">
+          <ErrorAlert title="Could not load the time series" message={series.error.message} />
+        </div>
+      )}
+
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
+        <ChartCard title="Session volume" subtitle={`Sessions started per ${range.interval}, by channel`} className="xl:col-span-2">
+          {series.data ? <VolumeChart data={series.data} /> : <ChartSkeleton />}
+        </ChartCard>
+        <ChartCard title="Channel distribution" subtitle="Share of sessions by channel">
+          {metrics.data ? <ChannelDonut byChannel={metrics.data.byChannel} /> : <ChartSkeleton />}
+        </ChartCard>
+        <ChartCard title="Status trends" subtitle={`Outcome of sessions started per ${range.interval}`} className="xl:col-span-2">
+          {series.data ? <StatusChart data={series.data} /> : <ChartSkeleton />}
+        </ChartCard>
+        <ChartCard title="Outcomes and modalities" subtitle="Sessions by status and by type">
+          {metrics.data ? <Breakdown byStatus={metrics.data.byStatus} byType={metrics.data.byType} /> : <ChartSkeleton />}
+        </ChartCard>
+      </div>
+    </>
+  );
+}
+
+function ChartCard({
+  title,
+  subtitle,
+  className,
+  children,
+}: {
+  title: string;
+  subtitle: string;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <Card className={cx('p-5', className)}>
+      <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
+      <p className="mb-4 text-xs text-slate-500">{subtitle}</p>
+      {children}
+    </Card>
+  );
+}
+
+function ChartSkeleton() {
+  return (
+    <div className="relative h-72">
+      <Skeleton className="absolute inset-0" />
+      <Spinner label="Loading chart…" className="absolute inset-0" />
+    </div>
+  );
+}
+
+function bucketLabel(iso: string, interval: 'hour' | 'day') {
+  return format(new Date(iso), interval === 'hour' ? 'HH:mm' : 'MMM d');
+}
+
+function VolumeChart({ data }: { data: Timeseries }) {
+  const rows = data.buckets.map((b) => ({ label: bucketLabel(b.start, data.interval), full: b.start, ...b.byChannel }));
+  const total = data.buckets.reduce((n, b) => n + b.total, 0);
+  if (total === 0) return <NoData />;
+  return (
+    <div className="h-72" role="img" aria-label={`Session volume chart: ${total} sessions in range`}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+          <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
+          <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
+          <Tooltip
+            cursor={{ fill: '#f1f5f9' }}
+            contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }}
+            labelFormatter={(_, p) => {
+              const full = p?.[0]?.payload?.full as string | undefined;
+              return full ? format(new Date(full), data.interval === 'hour' ? 'MMM d, HH:mm' : 'EEE, MMM d') : '';
+            }}
+          />
+          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+          {CHANNELS.map((c, i) => (
+            <Bar
+              key={c}
+              dataKey={c}
+              name={CHANNEL_LABELS[c]}
+              stackId="channel"
+              fill={CHANNEL_COLORS[c]}
+              radius={i === CHANNELS.length - 1 ? [3, 3, 0, 0] : 0}
+              maxBarSize={36}
+            />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function StatusChart({ data }: { data: Timeseries }) {
+  const rows = data.buckets.map((b) => ({ label: bucketLabel(b.start, data.interval), full: b.start, ...b.byStatus }));
+  if (data.buckets.every((b) => b.total === 0)) return <NoData />;
+  return (
+    <div className="h-72" role="img" aria-label="Status trends chart">
+      <ResponsiveContainer width="100%" height="100%">
+        <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+          <defs>
+            {STATUSES.map((s) => (
+              <linearGradient key={s} id={`grad-${s}`} x1="0" y1="0" x2="0" y2="1">
+                <stop offset="0%" stopColor={STATUS_COLORS[s]} stopOpacity={0.35} />
+                <stop offset="100%" stopColor={STATUS_COLORS[s]} stopOpacity={0.03} />
+              </linearGradient>
+            ))}
+          </defs>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+          <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
+          <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
+          <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
+          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+          {STATUSES.map((s) => (
+            <Area
+              key={s}
+              type="monotone"
+              dataKey={s}
+              name={STATUS_LABELS[s]}
+              stroke={STATUS_COLORS[s]}
+              strokeWidth={2}
+              fill={`url(#grad-${s})`}
+            />
+          ))}
+        </AreaChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
+  const total = CHANNELS.reduce((n, c) => n + (byChannel[c] ?? 0), 0);
+  if (total === 0) return <NoData />;
+  const rows = CHANNELS.map((c) => ({ channel: c, name: CHANNEL_LABELS[c], value: byChannel[c] ?? 0 }));
+  return (
+    <div>
+      <div className="relative h-48" role="img" aria-label="Channel distribution chart">
+        <ResponsiveContainer width="100%" height="100%">
+          <PieChart>
+            <Pie data={rows.filter((r) => r.value > 0)} dataKey="value" nameKey="name" innerRadius="62%" outerRadius="95%" paddingAngle={2} stroke="none">
+              {rows
+                .filter((r) => r.value > 0)
+                .map((r) => (
+                  <Cell key={r.channel} fill={CHANNEL_COLORS[r.channel]} />
+                ))}
+            </Pie>
+            <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
+          </PieChart>
+        </ResponsiveContainer>
+        <div className="pointer-events-none absolute inset-0 flex flex-col items-center justify-center">
+          <span className="text-2xl font-semibold text-slate-900 tabular-nums">{number.format(total)}</span>
+          <span className="text-xs text-slate-500">sessions</span>
+        </div>
+      </div>
+      <ul className="mt-4 space-y-1.5 text-sm">
+        {rows.map((r) => (
+          <li key={r.channel} className="flex items-center gap-2">
+            <span className="size-2.5 rounded-full" style={{ background: CHANNEL_COLORS[r.channel] }} aria-hidden="true" />
+            <span className="flex-1 text-slate-700">{r.name}</span>
+            <span className="text-slate-900 tabular-nums">{number.format(r.value)}</span>
+            <span className="w-12 text-right text-xs text-slate-500 tabular-nums">{((r.value / total) * 100).toFixed(1)}%</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Breakdown({ byStatus, byType }: { byStatus: Record<Status, number>; byType: Record<'chat' | 'voice' | 'video', number> }) {
+  const statusTotal = STATUSES.reduce((n, s) => n + (byStatus[s] ?? 0), 0);
+  const typeTotal = SESSION_TYPES.reduce((n, t) => n + (byType[t] ?? 0), 0);
+  if (statusTotal === 0) return <NoData />;
+  const bar = (label: string, value: number, total: number, color: string) => (
+    <li key={label}>
+      <div className="mb-1 flex justify-between text-sm">
+        <span className="text-slate-700">{label}</span>
+        <span className="text-slate-900 tabular-nums">
+          {number.format(value)} <span className="text-xs text-slate-500">({total ? ((value / total) * 100).toFixed(0) : 0}%)</span>
+        </span>
+      </div>
+      <div className="h-2 rounded-full bg-slate-100">
+        <div className="h-2 rounded-full" style={{ width: `${total ? (value / total) * 100 : 0}%`, background: color }} />
+      </div>
+    </li>
+  );
+  return (
+    <div className="space-y-6">
+      <ul className="space-y-3" aria-label="Sessions by status">
+        {STATUSES.map((s) => bar(STATUS_LABELS[s], byStatus[s] ?? 0, statusTotal, STATUS_COLORS[s]))}
+      </ul>
+      <ul className="space-y-3 border-t border-slate-100 pt-5" aria-label="Sessions by type">
+        {SESSION_TYPES.map((t) => bar(TYPE_LABELS[t], byType[t] ?? 0, typeTotal, '#6366f1'))}
+      </ul>
+    </div>
+  );
+}
+
+function NoData() {
+  return (
+    <div className="flex h-72 items-center justify-center rounded-lg border border-dashed border-slate-200 text-sm text-slate-500">
+      No sessions in this range.
+    </div>
+  );
+}

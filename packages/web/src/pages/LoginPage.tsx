@@ -1,0 +1,110 @@
+import { KeyRound, Loader2 } from 'lucide-react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { useLoginMutation, useMeQuery } from '../api/queries';
+import { Button, ErrorAlert } from '../components/ui';
+
+function safeNext(next: string | null): string {
+  // Only same-app paths: never let ?next= send a signed-in user to another site.
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+/** The one-click link printed at first start is `/login#key=swb_…`; the fragment never reaches the server. */
+function takeKeyFromHash(): string | null {
+  const m = /(?:^#|&)key=([^&]+)/.exec(window.location.hash);
+  if (!m?.[1]) return null;
+  // Drop the secret from the address bar and history before doing anything else.
+  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+export default function LoginPage() {
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const navigate = useNavigate();
+  const login = useLoginMutation();
+  const [key, setKey] = useState('');
+  const [hashKey] = useState(takeKeyFromHash);
+  const me = useMeQuery();
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (hashKey && !started.current) {
+      started.current = true;
+      login.mutate(hashKey, { onSuccess: () => navigate(next, { replace: true }) });
+    }
+  }, [hashKey, login, navigate, next]);
+
+  if (me.isSuccess && !hashKey && !login.isPending) return <Navigate to={next} replace />;
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const value = key.trim();
+    if (!value) return;
+    login.mutate(value, { onSuccess: () => navigate(next, { replace: true }) });
+  };
+
+  const error = login.error
+    ? login.error.message || 'That key was not accepted.'
+    : null;
+
+  return (
+    <div className="flex min-h-screen items-center justify-center bg-gradient-to-b from-slate-50 to-slate-100 px-4">
+      <div className="w-full max-w-md">
+        <div className="mb-8 flex flex-col items-center text-center">
+          <span className="flex size-12 items-center justify-center rounded-xl bg-indigo-600 text-white shadow-md">
+            <svg viewBox="0 0 32 32" className="size-7" aria-hidden="true">
+              <path d="M8 10h16M8 16h10M8 22h13" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
+            </svg>
+          </span>
+          <h1 className="mt-4 text-2xl font-semibold tracking-tight text-slate-900">Sign in to Switchboard</h1>
+          <p className="mt-1.5 text-sm text-slate-500">Paste an API key to open the dashboard.</p>
+        </div>
+        <form
+          onSubmit={submit}
+          className="rounded-2xl border border-slate-200 bg-white p-7 shadow-sm"
+          aria-busy={login.isPending}
+        >
+          <label htmlFor="api-key" className="block text-sm font-medium text-slate-700">
+            API key
+          </label>
+          <div className="relative mt-2">
+            <KeyRound className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden="true" />
+            <input
+              id="api-key"
+              name="key"
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              autoFocus
+              required
+              placeholder="swb_…"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? 'login-error' : 'login-help'}
+              className="block h-10 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 font-mono text-sm text-slate-900 placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none"
+            />
+          </div>
+          <p id="login-help" className="mt-2 text-xs text-slate-500">
+            The server prints an admin key and a sign-in link on its first start. Keys are kept in an HttpOnly cookie,
+            never in the browser's storage.
+          </p>
+          {error && (
+            <div id="login-error" className="mt-4">
+              <ErrorAlert title="Sign-in failed" message={error} />
+            </div>
+          )}
+          <Button type="submit" variant="primary" className="mt-5 h-10 w-full" disabled={login.isPending}>
+            {login.isPending && <Loader2 className="size-4 animate-spin" aria-hidden="true" />}
+            {login.isPending ? 'Signing in…' : 'Sign in'}
+          </Button>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,418 @@
+import type { Message, SessionDetail, SessionEvent } from '@switchboard/contracts';
+import {
+  AlertTriangle,
+  ArrowLeft,
+  ArrowRightLeft,
+  Bot,
+  CircleDot,
+  type LucideIcon,
+  Mic,
+  Plug,
+  Unplug,
+  User,
+  Zap,
+} from 'lucide-react';
+import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router-dom';
+import { ApiError } from '../api/client';
+import { useSessionQuery } from '../api/queries';
+import { ChannelBadge } from '../components/ChannelBadge';
+import { RelativeTime } from '../components/RelativeTime';
+import { StatusBadge } from '../components/StatusBadge';
+import { Button, Card, CopyButton, ErrorAlert, Spinner, cx } from '../components/ui';
+import { clock, dateTime, durationLong, number, timeOfDay } from '../lib/format';
+import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
+
+type TimelineItem = { kind: 'message'; at: number; item: Message } | { kind: 'event'; at: number; item: SessionEvent };
+
+/** Messages and system events on one timeline, by timestamp (then events first, then seq). */
+function buildTimeline(s: SessionDetail): TimelineItem[] {
+  const items: TimelineItem[] = [
+    ...s.messages.map((m) => ({ kind: 'message' as const, at: Date.parse(m.timestamp), item: m })),
+    ...s.events.map((e) => ({ kind: 'event' as const, at: Date.parse(e.timestamp), item: e })),
+  ];
+  return items.sort(
+    (a, b) => a.at - b.at || (a.kind === b.kind ? a.item.seq - b.item.seq : a.kind === 'event' ? -1 : 1),
+  );
+}
+
+const FIRST_BATCH = 150;
+const BATCH = 250;
+
+/**
+ * Renders the timeline in growing batches as the reader scrolls (a sentinel near the end pulls in
+ * the next batch), and `content-visibility: auto` lets the browser skip off-screen rows, so a
+ * 2,000-message transcript opens instantly and scrolls smoothly.
+ */
+function useIncremental(length: number) {
+  const [count, setCount] = useState(FIRST_BATCH);
+  const sentinel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || count >= length) return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) setCount((c) => Math.min(length, c + BATCH));
+      },
+      { rootMargin: '1200px 0px' },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [count, length]);
+  return { count: Math.min(count, length), sentinel, showAll: () => setCount(length) };
+}
+
+function recordingUrl(s: SessionDetail): string | null {
+  const v = s.metadata.recordingUrl;
+  if (typeof v !== 'string') return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export default function SessionDetailPage() {
+  const { id = '' } = useParams();
+  const location = useLocation();
+  const back = (location.state as { from?: string } | null)?.from ?? '/';
+  const query = useSessionQuery(id);
+
+  const backLink = (
+    <Link
+      to={back}
+      className="mb-5 inline-flex items-center gap-1.5 rounded text-sm font-medium text-slate-500 hover:text-slate-900"
+    >
+      <ArrowLeft className="size-4" aria-hidden="true" />
+      Back to sessions
+    </Link>
+  );
+
+  if (query.isPending) {
+    return (
+      <>
+        {backLink}
+        <Spinner label="Loading session..." className="py-24" />
+      </>
+    );
+  }
+  if (query.isError) {
+    const notFound = query.error instanceof ApiError && query.error.status === 404;
+    return (
+      <>
+        {backLink}
+        {notFound ? (
+          <Card className="px-6 py-16 text-center">
+            <h1 className="text-lg font-semibold text-slate-900">Session not found</h1>
+            <p className="mt-1 text-sm text-slate-500">
+              There is no session <span className="font-mono">{id}</span> in this organization.
+            </p>
+          </Card>
+        ) : (
+          <ErrorAlert
+            title="Could not load the session"
+            message={query.error.message}
+            action={
+              <Button size="sm" onClick={() => query.refetch()}>
+                Retry
+              </Button>
+            }
+          />
+        )}
+      </>
+    );
+  }
+  return (
+    <>
+      {backLink}
+      <SessionView session={query.data} />
+    </>
+  );
+}
+
+function SessionView({ session: s }: { session: SessionDetail }) {
+  const timeline = useMemo(() => buildTimeline(s), [s]);
+  const recording = recordingUrl(s);
+  const isCall = s.type === 'voice' || s.type === 'video';
+
+  return (
+    <>
+      <header className="mb-6 flex flex-wrap items-center justify-between gap-4">
+        <div className="min-w-0">
+          <div className="flex items-center gap-3">
+            <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Session</h1>
+            <StatusBadge status={s.status} />
+            <ChannelBadge channel={s.channel} />
+          </div>
+          <p className="mt-1 flex items-center gap-1 font-mono text-sm text-slate-500">
+            <span className="truncate">{s.id}</span>
+            <CopyButton value={s.id} label="Copy session ID" />
+          </p>
+        </div>
+      </header>
+
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,1fr)_360px]">
+        <div className="flex min-w-0 flex-col gap-6">
+          {recording && isCall && (
+            <Card className="p-5">
+              <h2 className="mb-3 flex items-center gap-2 text-sm font-semibold text-slate-900">
+                <Mic className="size-4 text-slate-400" aria-hidden="true" />
+                Recording
+              </h2>
+              {s.type === 'video' ? (
+                <video controls preload="metadata" src={recording} className="w-full rounded-lg bg-black" aria-label="Session recording">
+                  <track kind="captions" />
+                </video>
+              ) : (
+                <audio controls preload="metadata" src={recording} className="w-full" aria-label="Session recording" />
+              )}
+            </Card>
+          )}
+          <Card>
+            <div className="flex items-center justify-between border-b border-slate-200 px-5 py-3.5">
+              <h2 className="text-sm font-semibold text-slate-900">{isCall ? 'Call transcript' : 'Conversation'}</h2>
+              <p className="text-xs text-slate-500">
+                {number.format(s.messages.length)} messages · {number.format(s.events.length)} events
+              </p>
+            </div>
+            <Timeline items={timeline} session={s} voice={isCall} />
+          </Card>
+        </div>
+
+        <div className="flex flex-col gap-6 lg:sticky lg:top-6">
+          <SessionInfo s={s} />
+          <MetadataTable metadata={s.metadata} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function SessionInfo({ s }: { s: SessionDetail }) {
+  const rows: Array<[string, ReactNode]> = [
+    [
+      'Session ID',
+      <span key="id" className="flex items-start gap-1">
+        <span className="font-mono text-xs break-all text-slate-800">{s.id}</span>
+        <CopyButton value={s.id} label="Copy full session ID" className="-mt-1 shrink-0" />
+      </span>,
+    ],
+    [
+      'Agent',
+      <span key="agent">
+        <span className="font-medium text-slate-900">{s.agent.name}</span>
+        <span className="block font-mono text-xs text-slate-500">{s.agent.id}</span>
+      </span>,
+    ],
+    ['Channel', <ChannelBadge key="c" channel={s.channel} />],
+    ['Type', TYPE_LABELS[s.type] ?? s.type],
+    ['Status', <StatusBadge key="s" status={s.status} />],
+    [
+      'Started',
+      <span key="st">
+        {dateTime(s.startedAt)}
+        <span className="block text-xs text-slate-500">
+          <RelativeTime iso={s.startedAt} />
+        </span>
+      </span>,
+    ],
+    ['Ended', s.endedAt ? dateTime(s.endedAt) : <span className="text-slate-400">—</span>],
+    [
+      'Duration',
+      s.durationSeconds !== null ? (
+        durationLong(s.durationSeconds)
+      ) : s.status === 'active' ? (
+        <span className="font-medium text-green-700">Ongoing</span>
+      ) : (
+        '—'
+      ),
+    ],
+    ['Ended reason', s.endedReason ? <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{s.endedReason}</code> : <span className="text-slate-400">—</span>],
+    ['Messages', number.format(s.messageCount)],
+    ['Last activity', <RelativeTime key="la" iso={s.lastActivityAt} />],
+  ];
+  return (
+    <Card>
+      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">Session Information</h2>
+      <dl className="divide-y divide-slate-100 text-sm">
+        {rows.map(([label, value]) => (
+          <div key={label} className="grid grid-cols-[110px_minmax(0,1fr)] gap-3 px-5 py-2.5">
+            <dt className="text-slate-500">{label}</dt>
+            <dd className="min-w-0 text-slate-800">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
+  );
+}
+
+function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
+  const entries = Object.entries(metadata);
+  return (
+    <Card>
+      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">Metadata</h2>
+      {entries.length === 0 ? (
+        <p className="px-5 py-4 text-sm text-slate-500">No metadata attached to this session.</p>
+      ) : (
+        <table className="w-full table-fixed text-sm" aria-label="Session metadata">
+          <thead className="sr-only">
+            <tr>
+              <th scope="col">Key</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {entries.map(([k, v]) => (
+              <tr key={k}>
+                <th scope="row" className="w-[40%] px-5 py-2.5 text-left align-top font-mono text-xs font-medium break-all text-slate-500">
+                  {k}
+                </th>
+                <td className="px-5 py-2.5 align-top break-words text-slate-800">
+                  {v === null ? (
+                    <span className="text-slate-400 italic">null</span>
+                  ) : typeof v === 'string' ? (
+                    v
+                  ) : (
+                    <code className="font-mono text-xs text-indigo-700">{String(v)}</code>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function Timeline({ items, session, voice }: { items: TimelineItem[]; session: SessionDetail; voice: boolean }) {
+  const { count, sentinel, showAll } = useIncremental(items.length);
+  const start = Date.parse(session.startedAt);
+  if (items.length === 0) {
+    return <p className="px-5 py-12 text-center text-sm text-slate-500">No messages or events recorded yet.</p>;
+  }
+  return (
+    <div className={cx('px-5 py-5', voice ? 'space-y-1' : 'space-y-3')}>
+      <ol aria-label="Transcript and system events" className={cx(voice ? 'space-y-1' : 'space-y-3')}>
+        {items.slice(0, count).map((t) =>
+          t.kind === 'event' ? (
+            <EventRow key={`e-${t.item.id}`} event={t.item} offset={(t.at - start) / 1000} />
+          ) : voice ? (
+            <VoiceLine key={`m-${t.item.id}`} message={t.item} offset={(t.at - start) / 1000} />
+          ) : (
+            <ChatBubble key={`m-${t.item.id}`} message={t.item} />
+          ),
+        )}
+      </ol>
+      {count < items.length && (
+        <div ref={sentinel} className="flex justify-center pt-3">
+          <Button size="sm" variant="ghost" onClick={showAll}>
+            Show all {number.format(items.length)} entries
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ChatBubble({ message: m }: { message: Message }) {
+  const user = m.sender === 'user';
+  return (
+    <li className={cx('cv-auto flex gap-2.5', user ? 'justify-start' : 'flex-row-reverse')} data-sender={m.sender}>
+      <span
+        className={cx(
+          'mt-5 flex size-7 shrink-0 items-center justify-center rounded-full',
+          user ? 'bg-slate-100 text-slate-500' : 'bg-indigo-100 text-indigo-600',
+        )}
+        aria-hidden="true"
+      >
+        {user ? <User className="size-4" /> : <Bot className="size-4" />}
+      </span>
+      <div className={cx('flex max-w-[75%] min-w-0 flex-col', user ? 'items-start' : 'items-end')}>
+        <p className="mb-1 flex items-center gap-2 text-xs text-slate-500">
+          <span className="font-medium text-slate-700">{user ? 'User' : 'Agent'}</span>
+          <time dateTime={m.timestamp} title={dateTime(m.timestamp)}>
+            {timeOfDay(m.timestamp)}
+          </time>
+          <span className="text-slate-400 tabular-nums">#{m.seq}</span>
+        </p>
+        <div
+          className={cx(
+            'rounded-2xl px-3.5 py-2 text-sm leading-relaxed break-words whitespace-pre-wrap',
+            user ? 'rounded-tl-sm bg-slate-100 text-slate-800' : 'rounded-tr-sm bg-indigo-600 text-white',
+          )}
+        >
+          {m.content}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function VoiceLine({ message: m, offset }: { message: Message; offset: number }) {
+  const user = m.sender === 'user';
+  return (
+    <li className="cv-auto grid grid-cols-[56px_84px_minmax(0,1fr)] gap-3 rounded-lg px-2 py-2 hover:bg-slate-50" data-sender={m.sender}>
+      <time
+        dateTime={m.timestamp}
+        title={`${dateTime(m.timestamp)} (#${m.seq})`}
+        className="pt-0.5 text-right font-mono text-xs text-slate-400 tabular-nums"
+      >
+        {clock(offset)}
+      </time>
+      <span className={cx('flex items-center gap-1.5 text-sm font-medium', user ? 'text-slate-700' : 'text-indigo-700')}>
+        {user ? <User className="size-3.5" aria-hidden="true" /> : <Bot className="size-3.5" aria-hidden="true" />}
+        {user ? 'Caller' : 'Agent'}
+      </span>
+      <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">{m.content}</p>
+    </li>
+  );
+}
+
+const EVENT_STYLE: Record<string, { icon: LucideIcon; className: string; label: string }> = {
+  connection_established: { icon: Plug, className: 'text-emerald-700 bg-emerald-50 border-emerald-200', label: 'Connection established' },
+  disconnected: { icon: Unplug, className: 'text-slate-600 bg-slate-50 border-slate-200', label: 'Disconnected' },
+  error: { icon: AlertTriangle, className: 'text-red-700 bg-red-50 border-red-200', label: 'Error' },
+  agent_handoff: { icon: ArrowRightLeft, className: 'text-violet-700 bg-violet-50 border-violet-200', label: 'Agent handoff' },
+  status_changed: { icon: CircleDot, className: 'text-blue-700 bg-blue-50 border-blue-200', label: 'Status changed' },
+};
+
+function statusLabel(v: unknown): string {
+  return typeof v === 'string' ? (STATUS_LABELS[v as keyof typeof STATUS_LABELS] ?? v) : String(v);
+}
+
+function eventSummary(e: SessionEvent): string {
+  const d = e.data ?? {};
+  if (e.type === 'status_changed' && 'from' in d && 'to' in d) return `${statusLabel(d.from)} → ${statusLabel(d.to)}`;
+  if (e.type === 'agent_handoff' && ('from' in d || 'to' in d))
+    return [d.from ? `from ${String(d.from)}` : '', d.to ? `to ${String(d.to)}` : ''].filter(Boolean).join(' ');
+  if (e.type === 'error' && typeof d.message === 'string') return d.message;
+  const keys = Object.keys(d);
+  if (!keys.length) return '';
+  const json = JSON.stringify(d);
+  return json.length > 160 ? `${json.slice(0, 157)}…` : json;
+}
+
+function EventRow({ event: e, offset }: { event: SessionEvent; offset: number }) {
+  const style = EVENT_STYLE[e.type] ?? { icon: Zap, className: 'text-amber-700 bg-amber-50 border-amber-200', label: e.type };
+  const Icon = style.icon;
+  const summary = eventSummary(e);
+  return (
+    <li className="cv-auto flex items-center gap-3 py-1" data-event-type={e.type}>
+      <span className="h-px flex-1 bg-slate-200" aria-hidden="true" />
+      <span
+        className={cx('inline-flex max-w-[80%] items-center gap-1.5 rounded-full border px-3 py-1 text-xs', style.className)}
+        title={`${dateTime(e.timestamp)} · +${clock(offset)} · event #${e.seq}${Object.keys(e.data ?? {}).length ? `\n${JSON.stringify(e.data, null, 2)}` : ''}`}
+      >
+        <Icon className="size-3.5 shrink-0" aria-hidden="true" />
+        <span className="font-medium">{style.label}</span>
+        {summary && <span className="truncate opacity-80">· {summary}</span>}
+        <time dateTime={e.timestamp} className="ml-1 shrink-0 opacity-60 tabular-nums">
+          {timeOfDay(e.timestamp)}
+        </time>
+      </span>
+      <span className="h-px flex-1 bg-slate-200" aria-hidden="true" />
+    </li>
+  );
+}

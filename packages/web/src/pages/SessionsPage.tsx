@@ -1,0 +1,44 @@
+import { useMetricsQuery } from '../api/queries';
+import { ExportButtons } from '../components/ExportButtons';
+import { FilterBar } from '../components/FilterBar';
+import { MetricCards } from '../components/MetricCards';
+import { SessionsPanel } from '../components/SessionsPanel';
+import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../components/RefreshControls';
+import { ErrorAlert, PageHeader } from '../components/ui';
+import { useListParams } from '../lib/filters';
+import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+
+export default function SessionsPage() {
+  const { filters, sort } = useListParams();
+  const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
+  const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
+  const metrics = useMetricsQuery(filters, { refetchInterval });
+
+  return (
+    <>
+      <PageHeader
+        title="Sessions"
+        subtitle="Monitor live and past conversations across every agent and channel."
+        actions={
+          <>
+            <AutoRefreshToggle on={autoRefresh} onChange={setAutoRefresh} />
+            <RefreshButton />
+          </>
+        }
+      />
+      <FilterBar />
+      {metrics.isError ? (
+        <div className="mb-6">
+          <ErrorAlert title="Could not load metrics" message={metrics.error.message} />
+        </div>
+      ) : (
+        <MetricCards metrics={metrics.data} loading={metrics.isPending} />
+      )}
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+        <h2 className="text-base font-semibold text-slate-900">Session history</h2>
+        <ExportButtons filters={filters} sort={sort} />
+      </div>
+      <SessionsPanel refetchInterval={refetchInterval} />
+    </>
+  );
+}
