@@ -1,21 +1,16 @@
 /** The closed vocabularies of the API (DESIGN §2). Order is display order. */
 
 export const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 export const SESSION_TYPES = ['chat', 'voice', 'video'] as const;
-export type SessionType = (typeof SESSION_TYPES)[number];
 
 export const STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const;
-export type Status = (typeof STATUSES)[number];
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 export const SENDERS = ['user', 'agent'] as const;
-export type Sender = (typeof SENDERS)[number];
 
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
 
 export const WELL_KNOWN_EVENT_TYPES = [
   'connection_established',
@@ -38,7 +33,6 @@ export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 export const SORT_FIELDS = ['startedAt', 'endedAt', 'durationSeconds', 'messageCount'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 export const SORTS = [...SORT_FIELDS, ...SORT_FIELDS.map((f) => `-${f}` as const)] as const;
-export type Sort = SortField | `-${SortField}`;
 
 export const EXPORT_FORMATS = ['csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

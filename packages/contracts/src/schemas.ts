@@ -47,10 +47,15 @@ export const Metadata = Type.Record(Type.String({ maxLength: LIMITS.metadataKeyL
 export type Metadata = Static<typeof Metadata>;
 
 export const Channel = StringEnum(CHANNELS);
+export type Channel = Static<typeof Channel>;
 export const SessionType = StringEnum(SESSION_TYPES);
+export type SessionType = Static<typeof SessionType>;
 export const Status = StringEnum(STATUSES);
+export type Status = Static<typeof Status>;
 export const Sender = StringEnum(SENDERS);
+export type Sender = Static<typeof Sender>;
 export const Scope = StringEnum(SCOPES);
+export type Scope = Static<typeof Scope>;
 const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLength });
 
 // ─── Entities ────────────────────────────────────────────────────────────────────────────────
@@ -72,7 +77,6 @@ export const Session = Type.Object(
     lastActivityAt: Type.String({ format: 'date-time' }),
     metadata: Metadata,
   },
-  { $id: 'Session' },
 );
 export type Session = Static<typeof Session>;
 
@@ -86,7 +90,6 @@ export const Message = Type.Object(
     timestamp: Type.String({ format: 'date-time' }),
     metadata: Metadata,
   },
-  { $id: 'Message' },
 );
 export type Message = Static<typeof Message>;
 
@@ -99,7 +102,6 @@ export const SessionEvent = Type.Object(
     timestamp: Type.String({ format: 'date-time' }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
-  { $id: 'SessionEvent' },
 );
 export type SessionEvent = Static<typeof SessionEvent>;
 
@@ -274,7 +276,6 @@ export const Problem = Type.Object(
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(ProblemFieldError)),
   },
-  { $id: 'Problem' },
 );
 export type Problem = Static<typeof Problem>;
 
@@ -293,7 +294,7 @@ export type IngestBatchResult = Static<typeof IngestBatchResult>;
 // ─── Read (DESIGN §3.2) ──────────────────────────────────────────────────────────────────────
 
 const listOf = (values: readonly string[]) =>
-  Type.String({ description: `Comma-separated list of: ${values.join(', ')}.`, maxLength: 4096 });
+  Type.String({ description: `Comma-separated list of: ${values.join(', ')}.`, maxLength: 4096, 'x-enum-list': values });
 
 /** The shared filters of list, metrics, timeseries, export and stream. */
 export const FilterProperties = {
@@ -337,6 +338,7 @@ export const SessionFilters = filterQuery({});
 export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string };
 
 export const Sort = StringEnum(SORTS, { default: '-startedAt' });
+export type Sort = Static<typeof Sort>;
 
 export const ListSessionsQuery = filterQuery({
   sort: Type.Optional(Sort),

@@ -1,0 +1,207 @@
+/**
+ * Builds the Fastify application: infrastructure plugins first, then the API routes under
+ * `/api/v1`, the OpenAPI document and reference, and the dashboard's static files.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LIMITS } from '@switchboard/contracts';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { bodyAjv, queryAjv } from './lib/ajv.js';
+import { badRequest, notFound } from './lib/errors.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { etagPlugin } from './plugins/etag.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { telemetryPlugin } from './plugins/telemetry.js';
+import { agentRoutes } from './routes/agents.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { keyRoutes } from './routes/keys.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { BatchService } from './services/batch.js';
+import { IngestService } from './services/ingest.js';
+import { ReadService } from './services/read.js';
+import { nulPaths } from './services/validate.js';
+import type { Store } from './store/db.js';
+
+export interface Services {
+  ingest: IngestService;
+  read: ReadService;
+  batch: BatchService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+    services: Services;
+    lifecycle: { closing: boolean };
+  }
+}
+
+export interface AppOptions {
+  store: Store;
+  logger?: FastifyServerOptions['logger'];
+  /** Built dashboard to serve at `/`; skipped when the folder does not exist. */
+  webDir?: string;
+  version?: string;
+}
+
+/** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.key', '*.secret'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  'media-src https: http:',
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: LIMITS.bodyBytes,
+    // One line per request, written by our onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true } },
+    routerOptions: { maxParamLength: 512 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? bodyAjv.compile(schema) : queryAjv.compile(schema),
+  );
+
+  const services: Services = {
+    ingest: new IngestService(opts.store),
+    read: new ReadService(opts.store),
+    batch: undefined as unknown as BatchService,
+  };
+  services.batch = new BatchService(opts.store, services.ingest, (err) => app.log.error({ err }, 'batch item failed'));
+  app.decorate('store', opts.store);
+  app.decorate('services', services);
+  app.decorate('lifecycle', { closing: false });
+
+  await app.register(cookie);
+  await app.register(errorsPlugin);
+  await app.register(telemetryPlugin);
+  await app.register(authPlugin, { store: opts.store });
+  await app.register(idempotencyPlugin, { store: opts.store });
+  await app.register(etagPlugin);
+
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  // PostgreSQL cannot store U+0000 in text; refuse it everywhere, the same on both databases.
+  app.addHook('preValidation', async (req) => {
+    const paths = [
+      ...nulPaths(req.query, 'query').map((p) => p.replace(/^query\//, '')),
+      ...nulPaths(req.body ?? null),
+    ];
+    if (paths.length) throw badRequest(paths.map((path) => ({ path, message: 'must not contain NUL (U+0000) characters' })));
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        url: req.url,
+        route: req.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        key: req.auth?.keyPrefix,
+        ip: req.ip,
+      },
+      'request',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard API',
+        version: opts.version ?? '0.1.0',
+        description:
+          'Session monitoring for conversational AI agents. Errors are RFC 9457 problem documents (`application/problem+json`).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key: `swb_…`' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes);
+      await api.register(sessionRoutes);
+      await api.register(ingestRoutes);
+      await api.register(agentRoutes);
+      await api.register(keyRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+
+  const webDir = opts.webDir;
+  const hasWeb = webDir !== undefined && existsSync(join(webDir, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      index: false,
+      setHeaders(res, path) {
+        (res as unknown as { setHeader(name: string, value: string): void }).setHeader(
+          'cache-control',
+          path.includes(`${join(webDir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (req.method === 'GET' && !path.startsWith('/api/') && hasWeb) {
+      // The dashboard's client-side routes all load the same page.
+      reply.header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-cache');
+      return reply.sendFile('index.html');
+    }
+    throw notFound(path.startsWith('/api/') ? 'Route' : 'Page');
+  });
+
+  return app;
+}

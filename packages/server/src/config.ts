@@ -1,0 +1,88 @@
+/**
+ * Configuration (DESIGN §4): environment variables, each with a matching `switchboard serve`
+ * flag (`--port 9000` or `--port=9000`). Flags win over the environment.
+ */
+import { dirname, resolve } from 'node:path';
+import { parseDatabaseUrl } from './store/db.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  adminKey?: string;
+  /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
+  idleTimeout: number;
+  logLevel: string;
+  /** Where the built dashboard lives; the dashboard is not served when it does not exist. */
+  webDir: string;
+  /** Folder for admin.key (beside the SQLite file, or ./data). */
+  dataDir: string;
+  /** Base URL printed in the first-start login link. */
+  publicUrl: string;
+}
+
+const FLAGS: Record<string, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  'database-url': 'DATABASE_URL',
+  'admin-key': 'SWITCHBOARD_ADMIN_KEY',
+  'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
+  'log-level': 'LOG_LEVEL',
+  'web-dir': 'SWITCHBOARD_WEB_DIR',
+  'public-url': 'SWITCHBOARD_PUBLIC_URL',
+  'webhook-retry-schedule': 'SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE',
+  'webhook-timeout': 'SWITCHBOARD_WEBHOOK_TIMEOUT',
+  'webhook-allow-private': 'SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE',
+  'rate-limit-read': 'SWITCHBOARD_RATE_LIMIT_READ',
+  'rate-limit-ingest': 'SWITCHBOARD_RATE_LIMIT_INGEST',
+  'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
+};
+
+export class ConfigError extends Error {}
+
+/** Splits `--name value` / `--name=value` flags from the rest of argv. */
+export function parseFlags(argv: string[]): { flags: Record<string, string>; rest: string[] } {
+  const flags: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      rest.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[a.slice(2)] = argv[++i];
+    else flags[a.slice(2)] = 'true';
+  }
+  return { flags, rest };
+}
+
+export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (name: string) => {
+    const flag = Object.entries(FLAGS).find(([, e]) => e === name)?.[0];
+    return (flag && flags[flag]) ?? env[name];
+  };
+  const port = Number(get('PORT') ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0–65535, got "${get('PORT')}"`);
+  const idleTimeout = Number(get('SWITCHBOARD_IDLE_TIMEOUT') ?? 3600);
+  if (!Number.isFinite(idleTimeout) || idleTimeout < 0)
+    throw new ConfigError(`SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`);
+  const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
+  const parsed = parseDatabaseUrl(databaseUrl);
+  const host = get('HOST') || '127.0.0.1';
+  const dataDir =
+    parsed.dialect === 'sqlite' && parsed.target !== ':memory:' ? dirname(resolve(parsed.target)) : resolve('data');
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    port,
+    host,
+    databaseUrl,
+    adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
+    idleTimeout,
+    logLevel: get('LOG_LEVEL') || 'info',
+    webDir: resolve(get('SWITCHBOARD_WEB_DIR') || new URL('../../web/dist', import.meta.url).pathname),
+    dataDir,
+    publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * Authentication and scopes. A request proves itself with `Authorization: Bearer <api key>` or
+ * with the dashboard's session cookie; each route declares the scope it needs in
+ * `config.scope`. A key whose checksum fails is refused before the database is touched.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Scope } from '@switchboard/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../lib/errors.js';
+import { hashKey, isWellFormedKey } from '../lib/keys.js';
+import {
+  createDashboardSession,
+  deleteDashboardSession,
+  findDashboardSession,
+  findKeyByHash,
+  touchApiKey,
+} from '../store/keys.js';
+import type { Store } from '../store/db.js';
+
+export interface AuthContext {
+  orgId: string;
+  orgName: string;
+  keyId: string;
+  keyName: string;
+  keyPrefix: string;
+  scopes: Scope[];
+  via: 'bearer' | 'cookie';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs (`any`: signed in with any scope); routes without one are public. */
+    scope?: Scope | 'any';
+  }
+}
+
+export const SESSION_COOKIE = 'sb_session';
+export const CSRF_HEADER = 'x-switchboard-csrf';
+const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** lastUsedAt is written at most this often per key, so reads do not turn into writes. */
+const TOUCH_EVERY_MS = 60_000;
+
+const unauthorized = (detail: string) =>
+  new ApiError(401, 'unauthorized', detail, undefined, { 'www-authenticate': 'Bearer realm="switchboard"' });
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+type KeyRow = NonNullable<Awaited<ReturnType<typeof findKeyByHash>>>;
+
+function contextOf(row: KeyRow, via: AuthContext['via']): AuthContext {
+  return {
+    orgId: row.org_id,
+    orgName: row.org_name,
+    keyId: row.id,
+    keyName: row.name,
+    keyPrefix: row.prefix,
+    scopes: row.scopes.split(',').filter(Boolean) as Scope[],
+    via,
+  };
+}
+
+export class Authenticator {
+  private touched = new Map<string, number>();
+  constructor(private readonly store: Store) {}
+
+  /** The key behind a bearer token, or a 401 that does not say which check failed. */
+  async verifyKey(key: string): Promise<KeyRow> {
+    if (!isWellFormedKey(key)) throw unauthorized('The API key is malformed or mistyped (its checksum does not match).');
+    const row = await findKeyByHash(this.store.db, hashKey(key));
+    if (!row || row.revoked_at !== null) throw unauthorized('The API key is not valid or has been revoked.');
+    return row;
+  }
+
+  async authenticate(req: FastifyRequest): Promise<AuthContext | null> {
+    const header = req.headers.authorization;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
+      const row = await this.verifyKey(m[1]);
+      this.touch(row.id);
+      return contextOf(row, 'bearer');
+    }
+    const token = req.cookies?.[SESSION_COOKIE];
+    if (token) {
+      const row = await findDashboardSession(this.store.db, sha256(token), Date.now());
+      if (!row || row.revoked_at !== null) return null;
+      this.touch(row.id);
+      return contextOf(row, 'cookie');
+    }
+    return null;
+  }
+
+  private touch(keyId: string) {
+    const now = Date.now();
+    if ((this.touched.get(keyId) ?? 0) > now - TOUCH_EVERY_MS) return;
+    this.touched.set(keyId, now);
+    // Bookkeeping only: a failure here must not fail the request it rides on.
+    touchApiKey(this.store.db, keyId, now).catch(() => this.touched.delete(keyId));
+  }
+
+  async login(key: string) {
+    const row = await this.verifyKey(key);
+    const token = randomBytes(32).toString('base64url');
+    await createDashboardSession(this.store.db, sha256(token), row.id, Date.now(), SESSION_TTL_MS);
+    this.touch(row.id);
+    return { token, context: contextOf(row, 'cookie'), maxAgeSeconds: SESSION_TTL_MS / 1000 };
+  }
+
+  async logout(token: string | undefined) {
+    if (token) await deleteDashboardSession(this.store.db, sha256(token));
+  }
+}
+
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { store: Store }) => {
+    const auth = new Authenticator(opts.store);
+    app.decorate('authenticator', auth);
+    app.decorateRequest('auth', null);
+    app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
+      const scope = req.routeOptions.config?.scope;
+      if (!scope) return;
+      const ctx = await auth.authenticate(req);
+      if (!ctx) throw unauthorized('Authentication required: send "Authorization: Bearer <api key>" or sign in.');
+      // SameSite=Strict already keeps other sites' requests from carrying the cookie; the header
+      // is a second, independent guard that a cross-site form or <img> can never set.
+      if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[CSRF_HEADER] !== '1')
+        throw new ApiError(403, 'csrf', `Requests signed in with the dashboard cookie must send the ${CSRF_HEADER}: 1 header.`);
+      if (scope !== 'any' && !ctx.scopes.includes(scope))
+        throw new ApiError(403, 'forbidden', `This API key lacks the "${scope}" scope this route needs.`);
+      req.auth = ctx;
+    });
+  },
+  { name: 'auth', dependencies: ['@fastify/cookie'] },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticator: Authenticator;
+  }
+}
+
+/** The authenticated context of a route that declared a scope. */
+export function authOf(req: FastifyRequest): AuthContext {
+  if (!req.auth) throw new Error('route has no scope but reads auth');
+  return req.auth;
+}

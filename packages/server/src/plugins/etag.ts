@@ -1,0 +1,27 @@
+/**
+ * ETags on every JSON GET (DESIGN §3.2): a poller that sends If-None-Match gets a body-less 304
+ * when nothing changed, which is what makes a 10-second auto-refresh cheap.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export const etagPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onSend', async (req, reply, payload) => {
+      if (req.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (!type.startsWith('application/json')) return payload;
+      const tag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+      reply.header('etag', tag);
+      const inm = req.headers['if-none-match'];
+      if (inm && inm.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
+        reply.code(304);
+        reply.removeHeader('content-length');
+        return '';
+      }
+      return payload;
+    });
+  },
+  { name: 'etag' },
+);

@@ -1,0 +1,54 @@
+/** Dashboard sign-in (DESIGN §6): an API key is exchanged for an HttpOnly, SameSite=Strict cookie. */
+import { LoginBody, Me, Problem } from '@switchboard/contracts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type AuthContext, SESSION_COOKIE } from '../plugins/auth.js';
+
+const meOf = (ctx: AuthContext) => ({
+  organization: { id: ctx.orgId, name: ctx.orgName },
+  key: { id: ctx.keyId, name: ctx.keyName, prefix: ctx.keyPrefix },
+  scopes: ctx.scopes,
+});
+
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/auth/login',
+    {
+      schema: {
+        tags: ['Auth'],
+        summary: 'Sign in to the dashboard',
+        description: 'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS).',
+        body: LoginBody,
+        response: { 200: Me, 400: Problem, 401: Problem },
+      },
+    },
+    async (req, reply) => {
+      const { token, context, maxAgeSeconds } = await app.authenticator.login(req.body.key.trim());
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        maxAge: maxAgeSeconds,
+        secure: req.protocol === 'https',
+      });
+      return meOf(context);
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    { schema: { tags: ['Auth'], summary: 'Sign out', response: { 204: { type: 'null', description: 'Signed out' } } } },
+    async (req, reply) => {
+      await app.authenticator.logout(req.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204);
+    },
+  );
+
+  app.get(
+    '/auth/me',
+    {
+      config: { scope: 'any' },
+      schema: { tags: ['Auth'], summary: 'Who is signed in', response: { 200: Me, 401: Problem } },
+    },
+    async (req) => meOf(req.auth as AuthContext),
+  );
+};

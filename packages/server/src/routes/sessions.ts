@@ -1,0 +1,204 @@
+/** Sessions: the ingest routes (DESIGN §3.1) and the read routes (§3.2), thin over the services. */
+import {
+  AppendEventsBody,
+  AppendEventsResult,
+  AppendMessagesBody,
+  AppendMessagesResult,
+  CreateSessionBody,
+  ExportQuery,
+  ListSessionsQuery,
+  Metrics,
+  Problem,
+  Session,
+  SessionDetail,
+  SessionFilters,
+  SessionIdParams,
+  SessionList,
+  Timeseries,
+  TimeseriesQuery,
+  UpdateSessionBody,
+} from '@switchboard/contracts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { authOf } from '../plugins/auth.js';
+import { exportContentType } from '../services/read.js';
+
+const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem]));
+const ingest = { scope: 'ingest' as const };
+const read = { scope: 'read' as const };
+
+export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { ingest: ingestService, read: readService } = app.services;
+
+  // ─── ingest ───────────────────────────────────────────────────────────────────────────────
+  app.post(
+    '/sessions',
+    {
+      config: ingest,
+      schema: {
+        tags: ['Ingest'],
+        summary: 'Start a session',
+        description:
+          'Creates a session. Idempotent on `id`: the same id with the same body returns 200 and the stored session; the same id with other fields is a 409.',
+        body: CreateSessionBody,
+        response: { 200: Session, 201: Session, ...problems(400, 401, 403, 409, 413, 415, 422) },
+      },
+    },
+    async (req, reply) => {
+      const { status, session } = await ingestService.createSession(authOf(req).orgId, req.body);
+      reply.code(status);
+      if (status === 201) reply.header('location', `/api/v1/sessions/${encodeURIComponent(session.id)}`);
+      return session;
+    },
+  );
+
+  app.post(
+    '/sessions/:id/messages',
+    {
+      config: ingest,
+      schema: {
+        tags: ['Ingest'],
+        summary: 'Append messages',
+        description:
+          '1–500 messages, stored in order with gap-free `seq`. A message whose `id` is already stored is counted as a duplicate and not stored again; `messages` lists every input in order as stored.',
+        params: SessionIdParams,
+        body: AppendMessagesBody,
+        response: { 201: AppendMessagesResult, ...problems(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      reply.code(201);
+      return ingestService.appendMessages(authOf(req).orgId, req.params.id, req.body.messages);
+    },
+  );
+
+  app.post(
+    '/sessions/:id/events',
+    {
+      config: ingest,
+      schema: {
+        tags: ['Ingest'],
+        summary: 'Append system events',
+        params: SessionIdParams,
+        body: AppendEventsBody,
+        response: { 201: AppendEventsResult, ...problems(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      reply.code(201);
+      return ingestService.appendEvents(authOf(req).orgId, req.params.id, req.body.events);
+    },
+  );
+
+  app.patch(
+    '/sessions/:id',
+    {
+      config: ingest,
+      schema: {
+        tags: ['Ingest'],
+        summary: 'Update or end a session',
+        description:
+          'Metadata merges (a `null` value deletes the key). Moving from `active` to a terminal status ends the session and records a `status_changed` event; a terminal status is final (422 on change, 200 when repeated).',
+        params: SessionIdParams,
+        body: UpdateSessionBody,
+        response: { 200: Session, ...problems(400, 401, 403, 404, 415, 422) },
+      },
+    },
+    async (req) => ingestService.updateSession(authOf(req).orgId, req.params.id, req.body),
+  );
+
+  // ─── read ─────────────────────────────────────────────────────────────────────────────────
+  app.get(
+    '/sessions',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'List sessions',
+        description:
+          'Filtered, sorted, paginated. Use `nextCursor` as `cursor` to page deep result sets without offset cost. Also accepts `metadata.<key>=<value>` (exact match, ANDed).',
+        querystring: ListSessionsQuery,
+        response: { 200: SessionList, ...problems(400, 401, 403) },
+      },
+    },
+    async (req) => readService.list(authOf(req).orgId, req.query),
+  );
+
+  app.get(
+    '/sessions/metrics',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'Session metrics',
+        querystring: SessionFilters,
+        response: { 200: Metrics, ...problems(400, 401, 403) },
+      },
+    },
+    async (req) => readService.metrics(authOf(req).orgId, req.query),
+  );
+
+  app.get(
+    '/sessions/timeseries',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'Sessions over time',
+        description:
+          'Buckets over [from, to). Default range: the last 24 hours by hour, or the last 30 days with interval=day. Empty buckets are included.',
+        querystring: TimeseriesQuery,
+        response: { 200: Timeseries, ...problems(400, 401, 403) },
+      },
+    },
+    async (req) => readService.timeseries(authOf(req).orgId, req.query),
+  );
+
+  app.get(
+    '/sessions/export',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'Export sessions',
+        description:
+          'Streams every matching session (no cap) as CSV, a JSON array of full sessions (with messages and events), or NDJSON.',
+        querystring: ExportQuery,
+        response: {
+          200: {
+            description: 'The file, streamed',
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'array', items: SessionDetail } },
+              'application/x-ndjson': { schema: { type: 'string' } },
+            },
+          },
+          ...problems(400, 401, 403),
+        },
+      },
+    },
+    async (req, reply) => {
+      const format = req.query.format ?? 'csv';
+      const body = readService.export(authOf(req).orgId, req.query);
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      reply
+        .header('content-type', exportContentType[format])
+        .header('content-disposition', `attachment; filename="sessions-${stamp}.${format}"`)
+        .header('cache-control', 'no-store');
+      return reply.send(body as never);
+    },
+  );
+
+  app.get(
+    '/sessions/:id',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'A session with its transcript and events',
+        params: SessionIdParams,
+        response: { 200: SessionDetail, ...problems(401, 403, 404) },
+      },
+    },
+    async (req) => readService.detail(authOf(req).orgId, req.params.id),
+  );
+};

@@ -1,0 +1,59 @@
+/**
+ * The idle-timeout sweep (DESIGN §2): an active session that has heard nothing for
+ * SWITCHBOARD_IDLE_TIMEOUT seconds is ended as failed with endedReason "idle_timeout", so no
+ * session stays "Ongoing" forever because its agent crashed.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store } from '../store/db.js';
+import { expireIdempotencyKeys } from '../store/idempotency.js';
+import { idleSessions } from '../store/sessions.js';
+import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
+import type { IngestService } from './ingest.js';
+
+export class IdleSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ingest: IngestService,
+    private readonly timeoutSeconds: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Checked at least every min(timeout/2, 60) seconds. */
+  get intervalMs() {
+    return Math.max(100, Math.min((this.timeoutSeconds * 1000) / 2, 60_000));
+  }
+
+  start() {
+    if (this.timeoutSeconds <= 0) return;
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.sweep().then(() => undefined).finally(() => (this.running = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Ends every session idle past the timeout; returns how many it ended. */
+  async sweep(now = Date.now()): Promise<number> {
+    let ended = 0;
+    try {
+      const before = now - this.timeoutSeconds * 1000;
+      for (;;) {
+        const idle = await idleSessions(this.store.db, before, 200);
+        for (const s of idle) if (await this.ingest.endIdle(s.org_id, s.id, before, now)) ended++;
+        if (idle.length < 200) break;
+      }
+      await expireIdempotencyKeys(this.store.db, now - IDEMPOTENCY_TTL_MS);
+      if (ended) this.log.info({ ended }, 'ended idle sessions');
+    } catch (err) {
+      this.log.error({ err }, 'idle sweep failed');
+    }
+    return ended;
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * The write side of DESIGN §3.1: the rules of sessions (idempotent create, status moves,
+ * metadata merge, gap-free sequence numbers, duplicates by id) and the outbox entries each
+ * change emits. Every operation here runs inside a transaction it is given; the public
+ * functions open one per call, `POST /ingest` one per batch with a savepoint per item.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type AppendEventsResult,
+  type AppendMessagesResult,
+  type CreateSessionBody,
+  type EventInput,
+  LIMITS,
+  type MessageInput,
+  type Metadata,
+  type ProblemFieldError,
+  type Session,
+  TERMINAL_STATUSES,
+  type UpdateSessionBody,
+} from '@switchboard/contracts';
+import type { Kysely, Transaction } from 'kysely';
+import { ApiError, badRequest, notFound } from '../lib/errors.js';
+import { uuidv7 } from '../lib/ids.js';
+import { parseTime } from '../lib/time.js';
+import type { Store } from '../store/db.js';
+import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
+import type { Database } from '../store/schema.js';
+import {
+  eventRowToApi,
+  existingEventIds,
+  existingMessageIds,
+  findSession,
+  findSessionByPk,
+  insertEvents,
+  insertMessages,
+  insertSession,
+  messageRowToApi,
+  parseJson,
+  renameAgent,
+  type SessionWithAgent,
+  sessionRowToApi,
+  touchSession,
+  updateSessionRow,
+  upsertAgent,
+} from '../store/sessions.js';
+import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
+
+type Db = Kysely<Database>;
+
+const isTerminal = (status: string | undefined) =>
+  status !== undefined && (TERMINAL_STATUSES as readonly string[]).includes(status);
+
+/** Lower-cased agent id and metadata keys and values: the text `search` scans (see filters.ts). */
+export function searchText(agentId: string, metadata: Metadata): string {
+  const parts = [agentId];
+  for (const [k, v] of Object.entries(metadata)) parts.push(k, v === null ? 'null' : String(v));
+  return parts.join('\n').toLowerCase();
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value)
+    .sort()
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+export const hashOf = (value: unknown) => createHash('sha256').update(canonical(value)).digest('base64url');
+
+/** A unique-constraint violation from either driver: another writer created the row first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export class IngestService {
+  constructor(private readonly store: Store) {}
+
+  private tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.store.db.transaction().execute(fn);
+  }
+
+  // ─── create ─────────────────────────────────────────────────────────────────────────────
+
+  validateCreate(body: CreateSessionBody, base = ''): void {
+    const errors: ProblemFieldError[] = [];
+    checkId(body.id, `${base}/id`, errors);
+    checkId(body.agent.id, `${base}/agent/id`, errors);
+    checkMetadata(body.metadata, `${base}/metadata`, errors);
+    if ((body.endedAt !== undefined || body.endedReason !== undefined) && !isTerminal(body.status))
+      errors.push({
+        path: `${base}/${body.endedAt !== undefined ? 'endedAt' : 'endedReason'}`,
+        message: 'is allowed only with a terminal status (completed, failed or cancelled)',
+      });
+    if (body.endedAt !== undefined && body.startedAt !== undefined && parseTime(body.endedAt) < parseTime(body.startedAt))
+      errors.push({ path: `${base}/endedAt`, message: 'must not be before startedAt' });
+    if (errors.length) throw badRequest(errors);
+  }
+
+  async createSession(orgId: string, body: CreateSessionBody, now = Date.now()) {
+    this.validateCreate(body);
+    try {
+      return await this.tx((trx) => this.createSessionIn(trx, orgId, body, now));
+    } catch (err) {
+      // Two creates of one id raced; the loser now finds the winner's row and compares.
+      if (body.id !== undefined && isUniqueViolation(err))
+        return this.tx((trx) => this.createSessionIn(trx, orgId, body, now));
+      throw err;
+    }
+  }
+
+  async createSessionIn(db: Db, orgId: string, body: CreateSessionBody, now: number) {
+    const createHash = hashOf({ ...body, id: undefined });
+    if (body.id !== undefined) {
+      const existing = await findSession(db, orgId, body.id);
+      if (existing) {
+        if (existing.create_hash !== createHash)
+          throw new ApiError(
+            409,
+            'conflict',
+            `A session with id "${body.id}" already exists with other fields; a repeated create must send the same body.`,
+          );
+        return { status: 200 as const, session: sessionRowToApi(existing) };
+      }
+    }
+    const id = body.id ?? uuidv7(now);
+    const status = body.status ?? 'active';
+    const startedAt = body.startedAt !== undefined ? parseTime(body.startedAt) : now;
+    const terminal = isTerminal(status);
+    const endedAt = terminal ? (body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, startedAt)) : null;
+    const metadata = body.metadata ?? {};
+    await upsertAgent(db, orgId, body.agent.id, body.agent.name, now);
+    const pk = await insertSession(db, {
+      org_id: orgId,
+      id,
+      agent_id: body.agent.id,
+      channel: body.channel,
+      type: body.type,
+      status,
+      started_at: startedAt,
+      ended_at: endedAt,
+      duration_ms: endedAt === null ? null : endedAt - startedAt,
+      message_count: 0,
+      event_count: 0,
+      ended_reason: terminal ? (body.endedReason ?? null) : null,
+      last_activity_at: now,
+      metadata: JSON.stringify(metadata),
+      search_text: searchText(body.agent.id, metadata),
+      create_hash: createHash,
+    });
+    const session = sessionRowToApi((await findSessionByPk(db, pk)) as SessionWithAgent);
+    const outbox: OutboxEntry[] = [{ type: 'session.started', sessionId: id, occurredAt: now, data: session }];
+    if (terminal) outbox.push({ type: 'session.ended', sessionId: id, occurredAt: now, data: session });
+    await writeOutbox(db, this.store.dialect, orgId, outbox);
+    return { status: 201 as const, session };
+  }
+
+  // ─── messages and events ────────────────────────────────────────────────────────────────
+
+  validateMessages(messages: MessageInput[], pathOf = (i: number) => `/messages/${i}`) {
+    const errors: ProblemFieldError[] = [];
+    messages.forEach((m, i) => {
+      const path = pathOf(i);
+      checkId(m.id, `${path}/id`, errors);
+      checkContent(m.content, `${path}/content`, errors);
+      checkMetadata(m.metadata, `${path}/metadata`, errors);
+    });
+    if (errors.length) throw badRequest(errors);
+  }
+
+  validateEvents(events: EventInput[], pathOf = (i: number) => `/events/${i}`) {
+    const errors: ProblemFieldError[] = [];
+    events.forEach((e, i) => {
+      const path = pathOf(i);
+      checkId(e.id, `${path}/id`, errors);
+      checkEventData(e.data, `${path}/data`, errors);
+    });
+    if (errors.length) throw badRequest(errors);
+  }
+
+  async appendMessages(orgId: string, sessionId: string, messages: MessageInput[], now = Date.now()) {
+    this.validateMessages(messages);
+    return this.tx((trx) => this.appendMessagesIn(trx, orgId, sessionId, messages, now));
+  }
+
+  async appendMessagesIn(
+    db: Db,
+    orgId: string,
+    sessionId: string,
+    messages: MessageInput[],
+    now: number,
+  ): Promise<AppendMessagesResult> {
+    const session = await findSession(db, orgId, sessionId);
+    if (!session) throw notFound();
+    const { message_count } = await touchSession(db, session.pk, now);
+    const given = messages.map((m) => m.id).filter((id): id is string => id !== undefined);
+    const stored = await existingMessageIds(db, session.pk, given);
+    let seq = Number(message_count);
+    const fresh: Parameters<typeof insertMessages>[1] = [];
+    const outIds: string[] = [];
+    for (const m of messages) {
+      const id = m.id ?? uuidv7(now);
+      outIds.push(id);
+      if (stored.has(id)) continue;
+      const row = {
+        session_pk: session.pk,
+        id,
+        seq: ++seq,
+        sender: m.sender,
+        content: m.content,
+        timestamp: m.timestamp !== undefined ? parseTime(m.timestamp) : now,
+        metadata: JSON.stringify(m.metadata ?? {}),
+      };
+      fresh.push(row);
+      // A later message in the same request with this id is a duplicate of this one.
+      stored.set(id, { ...row, pk: 0, metadata: m.metadata ?? {} });
+    }
+    if (fresh.length) {
+      await insertMessages(db, fresh);
+      await updateSessionRow(db, session.pk, { message_count: seq });
+      await writeOutbox(
+        db,
+        this.store.dialect,
+        orgId,
+        fresh.map((row) => ({
+          type: 'message.created' as const,
+          sessionId,
+          occurredAt: now,
+          data: messageRowToApi({ ...row, pk: 0 }, sessionId),
+        })),
+      );
+    }
+    return {
+      accepted: fresh.length,
+      duplicates: messages.length - fresh.length,
+      messages: outIds.map((id) => messageRowToApi(stored.get(id) as Parameters<typeof messageRowToApi>[0], sessionId)),
+    };
+  }
+
+  async appendEvents(orgId: string, sessionId: string, events: EventInput[], now = Date.now()) {
+    this.validateEvents(events);
+    return this.tx((trx) => this.appendEventsIn(trx, orgId, sessionId, events, now));
+  }
+
+  async appendEventsIn(
+    db: Db,
+    orgId: string,
+    sessionId: string,
+    events: EventInput[],
+    now: number,
+  ): Promise<AppendEventsResult> {
+    const session = await findSession(db, orgId, sessionId);
+    if (!session) throw notFound();
+    const { event_count } = await touchSession(db, session.pk, now);
+    const given = events.map((e) => e.id).filter((id): id is string => id !== undefined);
+    const stored = await existingEventIds(db, session.pk, given);
+    let seq = Number(event_count);
+    const fresh: Parameters<typeof insertEvents>[1] = [];
+    const outIds: string[] = [];
+    for (const e of events) {
+      const id = e.id ?? uuidv7(now);
+      outIds.push(id);
+      if (stored.has(id)) continue;
+      const row = {
+        session_pk: session.pk,
+        id,
+        seq: ++seq,
+        type: e.type,
+        timestamp: e.timestamp !== undefined ? parseTime(e.timestamp) : now,
+        data: JSON.stringify(e.data ?? {}),
+      };
+      fresh.push(row);
+      stored.set(id, { ...row, pk: 0, data: e.data ?? {} });
+    }
+    if (fresh.length) {
+      await insertEvents(db, fresh);
+      await updateSessionRow(db, session.pk, { event_count: seq });
+      await writeOutbox(
+        db,
+        this.store.dialect,
+        orgId,
+        fresh.map((row) => ({
+          type: 'event.created' as const,
+          sessionId,
+          occurredAt: now,
+          data: eventRowToApi({ ...row, pk: 0 }, sessionId),
+        })),
+      );
+    }
+    return {
+      accepted: fresh.length,
+      duplicates: events.length - fresh.length,
+      events: outIds.map((id) => eventRowToApi(stored.get(id) as Parameters<typeof eventRowToApi>[0], sessionId)),
+    };
+  }
+
+  // ─── update and end ─────────────────────────────────────────────────────────────────────
+
+  validateUpdate(body: UpdateSessionBody, base = '') {
+    const errors: ProblemFieldError[] = [];
+    checkMetadata(body.metadata, `${base}/metadata`, errors);
+    if (errors.length) throw badRequest(errors);
+  }
+
+  async updateSession(orgId: string, sessionId: string, body: UpdateSessionBody, now = Date.now()) {
+    this.validateUpdate(body);
+    return this.tx((trx) => this.updateSessionIn(trx, orgId, sessionId, body, now));
+  }
+
+  async updateSessionIn(db: Db, orgId: string, sessionId: string, body: UpdateSessionBody, now: number) {
+    const found = await findSession(db, orgId, sessionId);
+    if (!found) throw notFound();
+    const counters = await touchSession(db, found.pk, now);
+    const session = found;
+    const outbox: OutboxEntry[] = [];
+    const set: Parameters<typeof updateSessionRow>[2] = { last_activity_at: now };
+    let changed = false;
+    let ended = false;
+
+    const wasTerminal = isTerminal(session.status);
+    const target = body.status;
+    if (target !== undefined && target !== session.status) {
+      if (wasTerminal)
+        throw new ApiError(
+          422,
+          'invalid-transition',
+          `The session is ${session.status}; a terminal status is final and cannot change to ${target}.`,
+        );
+      // active → terminal
+      const endedAt = body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, Number(session.started_at));
+      if (endedAt < Number(session.started_at))
+        throw new ApiError(422, 'invalid-time', 'endedAt must not be before the session started.', [
+          { path: '/endedAt', message: 'must not be before startedAt' },
+        ]);
+      set.status = target;
+      set.ended_at = endedAt;
+      set.duration_ms = endedAt - Number(session.started_at);
+      set.ended_reason = body.endedReason ?? null;
+      ended = true;
+    } else if (!wasTerminal && (body.endedAt !== undefined || body.endedReason !== undefined)) {
+      throw new ApiError(
+        422,
+        'invalid-transition',
+        'endedAt and endedReason can only be set when the session ends (send a terminal status).',
+      );
+    }
+
+    let metadata = parseJson<Metadata>(session.metadata);
+    if (body.metadata !== undefined) {
+      const merged: Metadata = { ...metadata };
+      for (const [k, v] of Object.entries(body.metadata)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      const errors: ProblemFieldError[] = [];
+      if (Object.keys(merged).length > LIMITS.metadataKeys)
+        errors.push({ path: '/metadata', message: `the merged metadata would have more than ${LIMITS.metadataKeys} keys` });
+      checkMetadata(merged, '/metadata', errors);
+      if (errors.length)
+        throw new ApiError(422, 'metadata-too-large', 'The merged metadata would exceed its limits.', errors);
+      if (canonical(merged) !== canonical(metadata)) {
+        metadata = merged;
+        set.metadata = JSON.stringify(merged);
+        set.search_text = searchText(session.agent_id, merged);
+        changed = true;
+      }
+    }
+    if (body.agent?.name !== undefined && body.agent.name !== session.agent_name) {
+      await renameAgent(db, orgId, session.agent_id, body.agent.name);
+      changed = true;
+    }
+    await updateSessionRow(db, session.pk, set);
+
+    if (ended) {
+      const seq = Number(counters.event_count) + 1;
+      const row = {
+        session_pk: session.pk,
+        id: uuidv7(now),
+        seq,
+        type: 'status_changed',
+        timestamp: now,
+        data: JSON.stringify({ from: session.status, to: target }),
+      };
+      await insertEvents(db, [row]);
+      await updateSessionRow(db, session.pk, { event_count: seq });
+      outbox.push({
+        type: 'event.created',
+        sessionId,
+        occurredAt: now,
+        data: eventRowToApi({ ...row, pk: 0 }, sessionId),
+      });
+    }
+    const after = sessionRowToApi((await findSessionByPk(db, session.pk)) as SessionWithAgent);
+    if (changed) outbox.push({ type: 'session.updated', sessionId, occurredAt: now, data: after });
+    if (ended) outbox.push({ type: 'session.ended', sessionId, occurredAt: now, data: after });
+    await writeOutbox(db, this.store.dialect, orgId, outbox);
+    return after;
+  }
+
+  /** Ends a session the agent forgot (DESIGN §2 idle timeout); no-op if it ended meanwhile. */
+  async endIdle(orgId: string, sessionId: string, lastActivityBefore: number, now = Date.now()): Promise<Session | null> {
+    return this.tx(async (trx) => {
+      const s = await findSession(trx, orgId, sessionId);
+      if (!s || s.status !== 'active' || Number(s.last_activity_at) >= lastActivityBefore) return null;
+      // The session really ended when it last heard from its agent; its duration says so.
+      const endedAt = Math.max(Number(s.last_activity_at), Number(s.started_at));
+      return this.updateSessionIn(
+        trx,
+        orgId,
+        sessionId,
+        { status: 'failed', endedReason: 'idle_timeout', endedAt: new Date(endedAt).toISOString() },
+        now,
+      );
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Opens the database named by a `DATABASE_URL` and hands back a Kysely instance. This and
+ * `dialect.ts` are the only places that know which database is underneath.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** A label safe to log: the database kind and location, never a password. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns int8 and numeric as strings; every such value we store (epoch ms, counts,
+// sequence numbers) is far below 2^53, so numbers are exact.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+
+export function parseDatabaseUrl(url: string): { dialect: DialectName; target: string } {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', target: url };
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: url.slice('sqlite:'.length) || ':memory:' };
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
+}
+
+export function openStore(url: string): Store {
+  const { dialect, target } = parseDatabaseUrl(url);
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target, max: 10, application_name: 'switchboard' });
+    // A pooled client that errors while idle must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(target);
+    return {
+      db,
+      dialect,
+      describe: `postgres://${u.host}${u.pathname}`,
+      close: () => db.destroy(),
+    };
+  }
+  const file = target === ':memory:' ? target : resolve(target);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // DESIGN §3.1: a 2xx means durable across a machine crash, so no weaker sync setting.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect, describe: `sqlite:${file}`, close: () => db.destroy() };
+}

@@ -1,0 +1,47 @@
+/**
+ * The outbox (DESIGN §1): every change others must hear about is written here in the same
+ * transaction as the change itself. The live stream and the webhook worker read from it.
+ */
+import type { OutboxEventType } from '@switchboard/contracts';
+import { type Kysely, sql } from 'kysely';
+import type { DialectName } from './db.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export interface OutboxEntry {
+  type: OutboxEventType;
+  sessionId: string;
+  occurredAt: number;
+  data: unknown;
+}
+
+/**
+ * Appends entries in order. On PostgreSQL a transaction-scoped advisory lock makes writers take
+ * sequence numbers one transaction at a time, so sequence order is commit order and a reader
+ * that has seen event N can never later find a smaller committed id (Last-Event-ID replay relies
+ * on it). It is the last statement of each transaction, so the lock is held only until commit.
+ */
+export async function writeOutbox(db: Db, dialect: DialectName, orgId: string, entries: OutboxEntry[]) {
+  if (entries.length === 0) return;
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245012)`.execute(db);
+  const rows = entries.map((e) => ({
+    org_id: orgId,
+    type: e.type,
+    session_id: e.sessionId,
+    occurred_at: e.occurredAt,
+    payload: JSON.stringify(e.data),
+  }));
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('outbox').values(rows.slice(i, i + 1000)).execute();
+}
+
+export async function readOutbox(db: Db, orgId: string, afterSeq: number, limit: number) {
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}

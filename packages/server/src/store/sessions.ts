@@ -1,0 +1,359 @@
+/**
+ * Every query on sessions, messages, events and agents. Functions take the `db` (or a
+ * transaction) first, as in Kysely's example app; rows become API objects only in the
+ * `*RowToApi` functions at the bottom.
+ */
+import type { Agent, Message, Metadata, Session, SessionEvent, SortField } from '@switchboard/contracts';
+import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { type Kysely, sql } from 'kysely';
+import { iso, isoOrNull } from '../lib/time.js';
+import type { DialectName } from './db.js';
+import { type SessionFilter, sessionFilterWhere } from './filters.js';
+import type { Database, EventRow, MessageRow, NewSessionRow, SessionRow } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export type SessionWithAgent = SessionRow & { agent_name: string };
+
+const SORT_COLUMNS = {
+  startedAt: 's.started_at',
+  endedAt: 's.ended_at',
+  durationSeconds: 's.duration_ms',
+  messageCount: 's.message_count',
+} as const satisfies Record<SortField, string>;
+
+export function sessionsWithAgent(db: Db) {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('agents as a', (j) => j.onRef('a.org_id', '=', 's.org_id').onRef('a.id', '=', 's.agent_id'))
+    .selectAll('s')
+    .select('a.name as agent_name');
+}
+
+export async function findSession(db: Db, orgId: string, id: string): Promise<SessionWithAgent | undefined> {
+  return sessionsWithAgent(db).where('s.org_id', '=', orgId).where('s.id', '=', id).executeTakeFirst();
+}
+
+export async function findSessionByPk(db: Db, pk: number): Promise<SessionWithAgent | undefined> {
+  return sessionsWithAgent(db).where('s.pk', '=', pk).executeTakeFirst();
+}
+
+export async function insertSession(db: Db, row: NewSessionRow): Promise<number> {
+  const { pk } = await db.insertInto('sessions').values(row).returning('pk').executeTakeFirstOrThrow();
+  return pk;
+}
+
+/** Creates the agent or refreshes it; a given name becomes the agent's latest name. */
+export async function upsertAgent(db: Db, orgId: string, id: string, name: string | undefined, now: number) {
+  const shownName = name ?? id;
+  await db
+    .insertInto('agents')
+    .values({
+      org_id: orgId,
+      id,
+      name: shownName,
+      search_name: shownName.toLowerCase(),
+      first_seen_at: now,
+      last_seen_at: now,
+      session_count: 1,
+    })
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'id']).doUpdateSet((eb) => ({
+        session_count: eb('agents.session_count', '+', 1),
+        last_seen_at: now,
+        ...(name === undefined ? {} : { name, search_name: name.toLowerCase() }),
+      })),
+    )
+    .execute();
+}
+
+export async function renameAgent(db: Db, orgId: string, id: string, name: string) {
+  await db
+    .updateTable('agents')
+    .set({ name, search_name: name.toLowerCase() })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Marks activity on a session and returns its counters. On PostgreSQL the UPDATE also takes the
+ * row lock, so concurrent appends to one session get gap-free sequence numbers.
+ */
+export async function touchSession(db: Db, pk: number, now: number) {
+  return db
+    .updateTable('sessions')
+    .set({ last_activity_at: now })
+    .where('pk', '=', pk)
+    .returning(['message_count', 'event_count'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateSessionRow(db: Db, pk: number, set: Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string }) {
+  await db.updateTable('sessions').set(set).where('pk', '=', pk).execute();
+}
+
+export async function existingMessageIds(db: Db, sessionPk: number, ids: string[]) {
+  if (ids.length === 0) return new Map<string, MessageRow>();
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('session_pk', '=', sessionPk)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function existingEventIds(db: Db, sessionPk: number, ids: string[]) {
+  if (ids.length === 0) return new Map<string, EventRow>();
+  const rows = await db
+    .selectFrom('session_events')
+    .selectAll()
+    .where('session_pk', '=', sessionPk)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+type NewMessage = Omit<MessageRow, 'pk' | 'metadata'> & { metadata: string };
+type NewEvent = Omit<EventRow, 'pk' | 'data'> & { data: string };
+
+/** Multi-row inserts, in chunks that stay under SQLite's bound-parameter limit. */
+export async function insertMessages(db: Db, rows: NewMessage[]) {
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('messages').values(rows.slice(i, i + 1000)).execute();
+}
+
+export async function insertEvents(db: Db, rows: NewEvent[]) {
+  for (let i = 0; i < rows.length; i += 1000)
+    await db.insertInto('session_events').values(rows.slice(i, i + 1000)).execute();
+}
+
+export async function sessionMessages(db: Db, sessionPk: number) {
+  return db.selectFrom('messages').selectAll().where('session_pk', '=', sessionPk).orderBy('seq').execute();
+}
+
+export async function sessionEvents(db: Db, sessionPk: number) {
+  return db.selectFrom('session_events').selectAll().where('session_pk', '=', sessionPk).orderBy('seq').execute();
+}
+
+export async function messagesOfSessions(db: Db, sessionPks: number[]) {
+  if (sessionPks.length === 0) return [];
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('session_pk', 'in', sessionPks)
+    .orderBy('session_pk')
+    .orderBy('seq')
+    .execute();
+}
+
+export async function eventsOfSessions(db: Db, sessionPks: number[]) {
+  if (sessionPks.length === 0) return [];
+  return db
+    .selectFrom('session_events')
+    .selectAll()
+    .where('session_pk', 'in', sessionPks)
+    .orderBy('session_pk')
+    .orderBy('seq')
+    .execute();
+}
+
+// ─── Lists ───────────────────────────────────────────────────────────────────────────────────
+
+export interface SortSpec {
+  field: SortField;
+  desc: boolean;
+}
+
+/** Position after the last row of a page: the sort value and the tie-breaking pk. */
+export interface Keyset {
+  value: number | null;
+  pk: number;
+}
+
+export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter) {
+  const row = await db
+    .selectFrom('sessions as s')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * A page of sessions in `sort` order, nulls last in both directions, ties broken by pk. With
+ * `after`, the page starts after that keyset position (cursor paging: cost does not grow with depth).
+ */
+export async function listSessions(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  sort: SortSpec,
+  page: { limit: number; offset?: number; after?: Keyset },
+): Promise<SessionWithAgent[]> {
+  const col = SORT_COLUMNS[sort.field];
+  const dir = sort.desc ? 'desc' : 'asc';
+  const beyond = sort.desc ? '<' : '>';
+  let q = sessionsWithAgent(db).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+  const after = page.after;
+  if (after) {
+    q = q.where((eb) =>
+      after.value === null
+        ? eb.and([eb(col, 'is', null), eb('s.pk', beyond, after.pk)])
+        : eb.or([
+            eb(col, 'is', null),
+            eb(col, beyond, after.value),
+            eb.and([eb(col, '=', after.value), eb('s.pk', beyond, after.pk)]),
+          ]),
+    );
+  }
+  q = q
+    .orderBy(col, (ob) => (dir === 'desc' ? ob.desc() : ob.asc()).nullsLast())
+    .orderBy('s.pk', dir)
+    .limit(page.limit);
+  if (!after && page.offset) q = q.offset(page.offset);
+  return q.execute();
+}
+
+export function keysetOf(row: SessionRow, field: SortField): Keyset {
+  const value = { startedAt: row.started_at, endedAt: row.ended_at, durationSeconds: row.duration_ms, messageCount: row.message_count }[
+    field
+  ];
+  return { value: value === null ? null : Number(value), pk: Number(row.pk) };
+}
+
+// ─── Aggregates ──────────────────────────────────────────────────────────────────────────────
+
+const countWhen = (column: string, value: string, alias: string) =>
+  sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`.as(alias);
+
+/** Every count of the metrics document in one scan of the matching sessions. */
+export async function sessionCounts(db: Db, dialect: DialectName, orgId: string, f: SessionFilter, recentSince: number) {
+  const row = await db
+    .selectFrom('sessions as s')
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .select((eb) => [
+      eb.fn.countAll<number>().as('total'),
+      sql<number>`sum(case when s.started_at >= ${recentSince} then 1 else 0 end)`.as('recent'),
+      ...CHANNELS.map((c) => countWhen('s.channel', c, `channel_${c}`)),
+      ...STATUSES.map((c) => countWhen('s.status', c, `status_${c}`)),
+      ...SESSION_TYPES.map((c) => countWhen('s.type', c, `type_${c}`)),
+    ])
+    .executeTakeFirstOrThrow();
+  const n = (k: string) => Number((row as Record<string, unknown>)[k] ?? 0);
+  return {
+    total: n('total'),
+    recent: n('recent'),
+    byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<(typeof CHANNELS)[number], number>,
+    byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<(typeof STATUSES)[number], number>,
+    byType: Object.fromEntries(SESSION_TYPES.map((c) => [c, n(`type_${c}`)])) as Record<
+      (typeof SESSION_TYPES)[number],
+      number
+    >,
+  };
+}
+
+/** Sessions per time bucket; the bucket is plain integer arithmetic on epoch ms in both dialects. */
+export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string, f: SessionFilter, bucketMs: number) {
+  const bucket = sql<number>`(s.started_at / ${bucketMs}) * ${bucketMs}`;
+  const rows = await db
+    .selectFrom('sessions as s')
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .select((eb) => [
+      bucket.as('bucket'),
+      eb.fn.countAll<number>().as('total'),
+      ...CHANNELS.map((c) => countWhen('s.channel', c, `channel_${c}`)),
+      ...STATUSES.map((c) => countWhen('s.status', c, `status_${c}`)),
+    ])
+    .groupBy(sql`(s.started_at / ${bucketMs}) * ${bucketMs}`)
+    .execute();
+  return rows.map((row) => {
+    const n = (k: string) => Number((row as Record<string, unknown>)[k] ?? 0);
+    return {
+      bucket: Number(row.bucket),
+      total: n('total'),
+      byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<
+        (typeof CHANNELS)[number],
+        number
+      >,
+      byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<(typeof STATUSES)[number], number>,
+    };
+  });
+}
+
+export async function listAgents(db: Db, orgId: string) {
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+/** Active sessions that have heard nothing since `before` (the idle-timeout sweep). */
+export async function idleSessions(db: Db, before: number, limit: number) {
+  return db
+    .selectFrom('sessions')
+    .select(['pk', 'org_id', 'id'])
+    .where('status', '=', 'active')
+    .where('last_activity_at', '<', before)
+    .orderBy('last_activity_at')
+    .limit(limit)
+    .execute();
+}
+
+// ─── Rows to API objects ─────────────────────────────────────────────────────────────────────
+
+export const parseJson = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+export function sessionRowToApi(row: SessionWithAgent): Session {
+  return {
+    id: row.id,
+    agent: { id: row.agent_id, name: row.agent_name },
+    channel: row.channel as Session['channel'],
+    type: row.type as Session['type'],
+    status: row.status as Session['status'],
+    startedAt: iso(Number(row.started_at)),
+    endedAt: isoOrNull(row.ended_at === null ? null : Number(row.ended_at)),
+    durationSeconds: row.duration_ms === null ? null : Number(row.duration_ms) / 1000,
+    messageCount: Number(row.message_count),
+    endedReason: row.ended_reason,
+    lastActivityAt: iso(Number(row.last_activity_at)),
+    metadata: parseJson<Metadata>(row.metadata),
+  };
+}
+
+export function messageRowToApi(row: MessageRow, sessionId: string): Message {
+  return {
+    id: row.id,
+    sessionId,
+    seq: Number(row.seq),
+    sender: row.sender as Message['sender'],
+    content: row.content,
+    timestamp: iso(Number(row.timestamp)),
+    metadata: parseJson<Metadata>(row.metadata),
+  };
+}
+
+export function eventRowToApi(row: EventRow, sessionId: string): SessionEvent {
+  return {
+    id: row.id,
+    sessionId,
+    seq: Number(row.seq),
+    type: row.type,
+    timestamp: iso(Number(row.timestamp)),
+    data: parseJson<Record<string, unknown>>(row.data),
+  };
+}
+
+export function agentRowToApi(row: Database['agents']): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    sessionCount: Number(row.session_count),
+    firstSeenAt: iso(Number(row.first_seen_at)),
+    lastSeenAt: iso(Number(row.last_seen_at)),
+  };
+}

@@ -1,0 +1,278 @@
+/**
+ * Shared setup for the browser tests: a well-formed API key, a real server on a free port with a
+ * fresh SQLite database, seeding through the public ingest API, the web build, and Chromium.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = resolve(WEB_DIR, '../..');
+export const DIST_DIR = join(WEB_DIR, 'dist');
+export const SCREENSHOT_DIR = join(WEB_DIR, 'test', 'screenshots');
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn('SKIPPING browser tests: /usr/bin/chromium not found');
+
+// ─── Keys ────────────────────────────────────────────────────────────────────────────────────
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function crc32(text: string): number {
+  const z = zlib as unknown as { crc32?: (data: string | Uint8Array) => number };
+  if (z.crc32) return z.crc32(text);
+  // Node < 20.15: the IEEE polynomial, bit by bit.
+  let c = 0xffffffff;
+  for (const b of Buffer.from(text)) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function base62(n: number): string {
+  let s = '';
+  let v = n;
+  do {
+    s = BASE62[v % 62] + s;
+    v = Math.floor(v / 62);
+  } while (v > 0);
+  return s;
+}
+
+/** `swb_` + 36 base62 characters + base62(CRC-32 of those 36), left-padded to 6 (DESIGN §4). */
+export function makeKey(): string {
+  let body = '';
+  for (let i = 0; i < 36; i++) body += BASE62[randomInt(62)];
+  return `swb_${body}${base62(crc32(body)).padStart(6, '0')}`;
+}
+
+// ─── Build ───────────────────────────────────────────────────────────────────────────────────
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds packages/web/dist when it is missing or older than the sources. */
+export function ensureBuild(): void {
+  const index = join(DIST_DIR, 'index.html');
+  const sources = Math.max(
+    newestMtime(join(WEB_DIR, 'src')),
+    statSync(join(WEB_DIR, 'index.html')).mtimeMs,
+    statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: 'inherit' });
+}
+
+// ─── Server ──────────────────────────────────────────────────────────────────────────────────
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface TestServer {
+  url: string;
+  adminKey: string;
+  api: <T = unknown>(method: string, path: string, body?: unknown, key?: string) => Promise<{ status: number; body: T; headers: Headers }>;
+  ingest: (batch: Array<{ type: string; body: Record<string, unknown> }>) => Promise<void>;
+  stop: () => Promise<void>;
+  logs: () => string;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sb-web-test-'));
+  const adminKey = makeKey();
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/cli.ts', 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
+      SWITCHBOARD_ADMIN_KEY: adminKey,
+      SWITCHBOARD_WEB_DIR: DIST_DIR,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready after 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+
+  const api: TestServer['api'] = async (method, path, body, key = adminKey) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, body: parsed as never, headers: res.headers };
+  };
+
+  const ingest: TestServer['ingest'] = async (batch) => {
+    for (let i = 0; i < batch.length; i += 1000) {
+      const chunk = batch.slice(i, i + 1000);
+      const res = await api<{ results: Array<{ index: number; status: number; error?: unknown }> }>('POST', '/api/v1/ingest', {
+        batch: chunk,
+      });
+      if (res.status !== 207) throw new Error(`ingest → ${res.status} ${JSON.stringify(res.body)}`);
+      const bad = res.body.results.filter((r) => r.status >= 300);
+      if (bad.length) throw new Error(`ingest items refused: ${JSON.stringify(bad.slice(0, 3))}`);
+    }
+  };
+
+  return {
+    url,
+    adminKey,
+    api,
+    ingest,
+    logs: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ─── Browser ─────────────────────────────────────────────────────────────────────────────────
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export async function newContext(browser: Browser, server: TestServer): Promise<BrowserContext> {
+  return browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+}
+
+/** Signs in through the login form and waits for the sessions page. */
+export async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+// ─── Seed data ───────────────────────────────────────────────────────────────────────────────
+
+export const AGENTS = [
+  { id: 'support-bot', name: 'Support Bot' },
+  { id: 'sales-assistant', name: 'Sales Assistant' },
+  { id: 'voice-concierge', name: 'Voice Concierge' },
+];
+export const SEED_CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const;
+export const SEED_STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const;
+
+export interface SeedSession {
+  id: string;
+  agent: { id: string; name: string };
+  channel: (typeof SEED_CHANNELS)[number];
+  type: 'chat' | 'voice' | 'video';
+  status: (typeof SEED_STATUSES)[number];
+  startedAt: string;
+  endedAt?: string;
+  endedReason?: string;
+  metadata: Record<string, string | number | boolean | null>;
+}
+
+/**
+ * `count` sessions with a deterministic spread: channel i % 6, status i % 4, agent i % 3,
+ * started i × 7 minutes before `now` (so all within the last ~2 days for count ≤ 400).
+ */
+export function makeSessions(count: number, now = Date.now()): SeedSession[] {
+  const out: SeedSession[] = [];
+  for (let i = 0; i < count; i++) {
+    const channel = SEED_CHANNELS[i % 6];
+    const status = SEED_STATUSES[i % 4];
+    const agent = AGENTS[i % 3];
+    const type = channel === 'phone' || channel === 'sip' ? 'voice' : channel === 'mobile_sdk' ? 'video' : 'chat';
+    const started = now - (i + 1) * 7 * 60_000;
+    const s: SeedSession = {
+      id: `sess-${String(i).padStart(4, '0')}-${channel}`,
+      agent,
+      channel,
+      type,
+      status,
+      startedAt: new Date(started).toISOString(),
+      metadata: { plan: i % 2 ? 'pro' : 'free', userId: `u_${i}` },
+    };
+    if (status !== 'active') {
+      s.endedAt = new Date(started + (3 + (i % 20)) * 60_000).toISOString();
+      s.endedReason = status === 'failed' ? 'agent_error' : status === 'cancelled' ? 'user_hangup' : 'resolved';
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+export function sessionItems(sessions: SeedSession[]) {
+  return sessions.map((s) => ({ type: 'session', body: { ...s } as Record<string, unknown> }));
+}
