@@ -102,7 +102,7 @@ export interface TestServer {
 }
 
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sb-web-test-'));
   const adminKey = makeKey();
   const url = `http://127.0.0.1:${port}`;
@@ -275,4 +275,41 @@ export function makeSessions(count: number, now = Date.now()): SeedSession[] {
 
 export function sessionItems(sessions: SeedSession[]) {
   return sessions.map((s) => ({ type: 'session', body: { ...s } as Record<string, unknown> }));
+}
+
+/** A conversation for `sessionId`: `n` alternating messages one `stepMs` apart, plus system events. */
+export function transcriptItems(sessionId: string, n: number, startMs: number, stepMs = 4_000) {
+  const items: Array<{ type: string; body: Record<string, unknown> }> = [];
+  items.push({ type: 'event', body: { sessionId, type: 'connection_established', timestamp: new Date(startMs).toISOString(), data: { region: 'eu-west-1' } } });
+  for (let i = 0; i < n; i++) {
+    const user = i % 2 === 0;
+    items.push({
+      type: 'message',
+      body: {
+        sessionId,
+        sender: user ? 'user' : 'agent',
+        content: user
+          ? i === 0
+            ? 'Hi, I was charged twice for my subscription this month.'
+            : `Follow-up question number ${i / 2} from the customer.`
+          : i === 1
+            ? 'Sorry about that! Let me look up your account. Could you confirm the email address on the subscription?'
+            : `Agent reply ${Math.floor(i / 2)}: here is what I found.`,
+        timestamp: new Date(startMs + (i + 1) * stepMs).toISOString(),
+      },
+    });
+    if (i === 3) {
+      items.push({
+        type: 'event',
+        body: { sessionId, type: 'agent_handoff', timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(), data: { from: 'triage', to: 'billing' } },
+      });
+    }
+    if (i === 5) {
+      items.push({
+        type: 'event',
+        body: { sessionId, type: 'crm.ticket_created', timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(), data: { ticketId: 'T-4821' } },
+      });
+    }
+  }
+  return items;
 }

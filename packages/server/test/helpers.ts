@@ -1,0 +1,159 @@
+/**
+ * Test harness: a real app on a real database, once per dialect. Like Kysely's own suite, every
+ * suite runs `for (const dialect of DIALECTS)`; PostgreSQL is there when `npm test` started its
+ * throwaway cluster (SWITCHBOARD_TEST_PG_URL).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SCOPES, type Scope } from '@switchboard/contracts';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import type { TSchema } from 'typebox';
+import { buildApp } from '../src/app.js';
+import { bootstrap } from '../src/bootstrap.js';
+import { generateKey } from '../src/lib/keys.js';
+import { openStore, type DialectName, type Store } from '../src/store/db.js';
+import { createApiKey } from '../src/store/keys.js';
+import { migrate } from '../src/store/migrations.js';
+import { createOrg } from '../src/store/orgs.js';
+
+export const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL;
+export const DIALECTS: DialectName[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+if (!PG_URL && !process.env.SWITCHBOARD_QUIET_SKIP)
+  console.warn('!!! SKIPPING PostgreSQL: SWITCHBOARD_TEST_PG_URL is not set (run the suite with `npm test`).');
+
+/** A fresh, empty database of the dialect: a temp SQLite file, or a new PostgreSQL database. */
+export async function freshDatabaseUrl(dialect: DialectName): Promise<{ url: string; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-test-'));
+    return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `sb_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL as string);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestContext {
+  dialect: DialectName;
+  app: FastifyInstance;
+  store: Store;
+  orgId: string;
+  /** A key with every scope in the `default` organization. */
+  adminKey: string;
+  databaseUrl: string;
+  /** Makes a key with these scopes, in `default` or in a new organization. */
+  key(scopes: Scope[], org?: string): Promise<string>;
+  /** A second organization with its own admin key. */
+  otherOrg(name?: string): Promise<{ orgId: string; key: string }>;
+  close(): Promise<void>;
+}
+
+export async function setup(dialect: DialectName, opts: { webDir?: string } = {}): Promise<TestContext> {
+  const db = await freshDatabaseUrl(dialect);
+  const store = openStore(db.url);
+  await migrate(store);
+  const adminKey = generateKey();
+  const { orgId } = await bootstrap(store, { adminKey, dataDir: tmpdir() });
+  const app = await buildApp({ store, webDir: opts.webDir ?? '/nonexistent' });
+  await app.ready();
+  return {
+    dialect,
+    app,
+    store,
+    orgId,
+    adminKey,
+    databaseUrl: db.url,
+    async key(scopes, org) {
+      const { key } = await createApiKey(store.db, org ?? orgId, `test ${scopes.join('+')}`, scopes);
+      return key;
+    },
+    async otherOrg(name = `org-${randomBytes(3).toString('hex')}`) {
+      const org = await createOrg(store.db, name);
+      const { key } = await createApiKey(store.db, org.id, 'admin', SCOPES);
+      return { orgId: org.id, key };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      await db.drop();
+    },
+  };
+}
+
+export type Res = LightMyRequestResponse & { body: string; json<T = any>(): T };
+
+/** `app.inject` with a bearer key and a JSON body. */
+export async function call(
+  app: FastifyInstance,
+  key: string | null,
+  method: InjectOptions['method'],
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Res> {
+  return (await app.inject({
+    method,
+    url,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  })) as Res;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+(addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+ajv.addKeyword('x-enum-list');
+const compiled = new WeakMap<TSchema, ReturnType<typeof ajv.compile>>();
+
+/** Asserts a response body matches its contract schema (not only its status). */
+export function assertShape(schema: TSchema, value: unknown, label = 'response') {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  if (!v(value)) assert.fail(`${label} does not match the contract: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 500)}`);
+}
+
+/** Asserts an RFC 9457 problem document with this status. */
+export function assertProblem(res: Res, status: number, paths?: string[]) {
+  assert.equal(res.statusCode, status, `expected ${status}, got ${res.statusCode}: ${res.body}`);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const p = res.json();
+  assert.equal(p.status, status);
+  assert.equal(typeof p.type, 'string');
+  assert.equal(typeof p.title, 'string');
+  if (paths) {
+    const got = (p.errors ?? []).map((e: { path: string }) => e.path).sort();
+    assert.deepEqual(got, [...paths].sort(), `problem paths: ${JSON.stringify(p.errors)}`);
+  }
+  return p;
+}
+
+export const session = (over: Record<string, unknown> = {}) => ({
+  agent: { id: 'support-bot', name: 'Support Bot' },
+  channel: 'web',
+  type: 'chat',
+  ...over,
+});

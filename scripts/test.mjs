@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every test, on SQLite and on PostgreSQL. Starts a throwaway PostgreSQL cluster when
+ * the binaries are installed (and says so loudly when they are not), then runs node's test
+ * runner over the server and dashboard suites. Pass file paths to run only those.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startCluster } from './pg-cluster.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function collect(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return collect(p);
+    return name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const args = process.argv.slice(2);
+const files = args.length
+  ? args
+  : [...collect(join(root, 'packages/server/test')), ...collect(join(root, 'packages/web/test'))].map((f) => relative(root, f));
+
+const cluster = await startCluster({ log: (m) => console.log(m) }).catch((err) => {
+  console.error(`!!! Could not start PostgreSQL: ${err.message}`);
+  return null;
+});
+if (!cluster) console.warn('!!! SKIPPING the PostgreSQL half of every suite: no PostgreSQL binaries in /usr/lib/postgresql (apt-get install postgresql).');
+
+const env = { ...process.env, NODE_ENV: 'test' };
+if (cluster) env.SWITCHBOARD_TEST_PG_URL = cluster.url;
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  { cwd: root, env, stdio: 'inherit' },
+);
+const stop = () => cluster?.stop();
+process.on('SIGINT', () => child.kill('SIGINT'));
+child.on('exit', (code, signal) => {
+  stop();
+  process.exit(code ?? (signal ? 1 : 0));
+});
