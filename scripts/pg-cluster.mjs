@@ -43,9 +43,13 @@ export async function startCluster({ log = () => {} } = {}) {
     chownSync(dir, uid, gid);
   }
   const run = (cmd, args) =>
-    execFileSync(asRoot ? 'runuser' : join(bin, cmd), asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      asRoot ? 'runuser' : join(bin, cmd),
+      asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args,
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const port = await freePort();
   const opts = [

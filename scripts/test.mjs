@@ -23,20 +23,32 @@ function collect(dir) {
 const args = process.argv.slice(2);
 const files = args.length
   ? args
-  : [...collect(join(root, 'packages/server/test')), ...collect(join(root, 'packages/web/test'))].map((f) => relative(root, f));
+  : [...collect(join(root, 'packages/server/test')), ...collect(join(root, 'packages/web/test'))].map((f) =>
+      relative(root, f),
+    );
 
 const cluster = await startCluster({ log: (m) => console.log(m) }).catch((err) => {
   console.error(`!!! Could not start PostgreSQL: ${err.message}`);
   return null;
 });
-if (!cluster) console.warn('!!! SKIPPING the PostgreSQL half of every suite: no PostgreSQL binaries in /usr/lib/postgresql (apt-get install postgresql).');
+if (!cluster)
+  console.warn(
+    '!!! SKIPPING the PostgreSQL half of every suite: no PostgreSQL binaries in /usr/lib/postgresql (apt-get install postgresql).',
+  );
 
 const env = { ...process.env, NODE_ENV: 'test' };
 if (cluster) env.SWITCHBOARD_TEST_PG_URL = cluster.url;
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files,
+  ],
   { cwd: root, env, stdio: 'inherit' },
 );
 const stop = () => cluster?.stop();

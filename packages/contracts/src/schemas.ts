@@ -62,47 +62,41 @@ const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLen
 
 export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
 
-export const Session = Type.Object(
-  {
-    id: Type.String(),
-    agent: AgentRef,
-    channel: Channel,
-    type: SessionType,
-    status: Status,
-    startedAt: Type.String({ format: 'date-time' }),
-    endedAt: Nullable(Type.String({ format: 'date-time' })),
-    durationSeconds: Nullable(Type.Number()),
-    messageCount: Type.Integer(),
-    endedReason: Nullable(Type.String()),
-    lastActivityAt: Type.String({ format: 'date-time' }),
-    metadata: Metadata,
-  },
-);
+export const Session = Type.Object({
+  id: Type.String(),
+  agent: AgentRef,
+  channel: Channel,
+  type: SessionType,
+  status: Status,
+  startedAt: Type.String({ format: 'date-time' }),
+  endedAt: Nullable(Type.String({ format: 'date-time' })),
+  durationSeconds: Nullable(Type.Number()),
+  messageCount: Type.Integer(),
+  endedReason: Nullable(Type.String()),
+  lastActivityAt: Type.String({ format: 'date-time' }),
+  metadata: Metadata,
+});
 export type Session = Static<typeof Session>;
 
-export const Message = Type.Object(
-  {
-    id: Type.String(),
-    sessionId: Type.String(),
-    seq: Type.Integer(),
-    sender: Sender,
-    content: Type.String(),
-    timestamp: Type.String({ format: 'date-time' }),
-    metadata: Metadata,
-  },
-);
+export const Message = Type.Object({
+  id: Type.String(),
+  sessionId: Type.String(),
+  seq: Type.Integer(),
+  sender: Sender,
+  content: Type.String(),
+  timestamp: Type.String({ format: 'date-time' }),
+  metadata: Metadata,
+});
 export type Message = Static<typeof Message>;
 
-export const SessionEvent = Type.Object(
-  {
-    id: Type.String(),
-    sessionId: Type.String(),
-    seq: Type.Integer(),
-    type: Type.String(),
-    timestamp: Type.String({ format: 'date-time' }),
-    data: Type.Record(Type.String(), Type.Unknown()),
-  },
-);
+export const SessionEvent = Type.Object({
+  id: Type.String(),
+  sessionId: Type.String(),
+  seq: Type.Integer(),
+  type: Type.String(),
+  timestamp: Type.String({ format: 'date-time' }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
 export type SessionEvent = Static<typeof SessionEvent>;
 
 export const SessionDetail = Type.Intersect([
@@ -267,16 +261,14 @@ export type IngestBatchBody = Static<typeof IngestBatchBody>;
 export const ProblemFieldError = Type.Object({ path: Type.String(), message: Type.String() });
 export type ProblemFieldError = Static<typeof ProblemFieldError>;
 
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
-    instance: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(ProblemFieldError)),
-  },
-);
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.Optional(Type.String()),
+  instance: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(ProblemFieldError)),
+});
 export type Problem = Static<typeof Problem>;
 
 export const IngestBatchResult = Type.Object({
@@ -294,7 +286,11 @@ export type IngestBatchResult = Static<typeof IngestBatchResult>;
 // ─── Read (DESIGN §3.2) ──────────────────────────────────────────────────────────────────────
 
 const listOf = (values: readonly string[]) =>
-  Type.String({ description: `Comma-separated list of: ${values.join(', ')}.`, maxLength: 4096, 'x-enum-list': values });
+  Type.String({
+    description: `Comma-separated list of: ${values.join(', ')}.`,
+    maxLength: 4096,
+    'x-enum-list': values,
+  });
 
 /** The shared filters of list, metrics, timeseries, export and stream. */
 export const FilterProperties = {

@@ -124,7 +124,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       ...nulPaths(req.query, 'query').map((p) => p.replace(/^query\//, '')),
       ...nulPaths(req.body ?? null),
     ];
-    if (paths.length) throw badRequest(paths.map((path) => ({ path, message: 'must not contain NUL (U+0000) characters' })));
+    if (paths.length)
+      throw badRequest(paths.map((path) => ({ path, message: 'must not contain NUL (U+0000) characters' })));
   });
   app.addHook('onResponse', async (req, reply) => {
     req.log.info(

@@ -43,9 +43,13 @@ async function withStore<T>(flags: Record<string, string>, fn: (store: ReturnTyp
 }
 
 function parseScopes(text: string | undefined): Scope[] {
-  const scopes = (text ?? 'read').split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = (text ?? 'read')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (bad.length || scopes.length === 0) throw new ConfigError(`--scopes must be a comma-separated subset of ${SCOPES.join(', ')}`);
+  if (bad.length || scopes.length === 0)
+    throw new ConfigError(`--scopes must be a comma-separated subset of ${SCOPES.join(', ')}`);
   return [...new Set(scopes)] as Scope[];
 }
 
@@ -83,7 +87,9 @@ export async function main(argv: string[]): Promise<number> {
         if (!org) throw new ConfigError(`No organization named "${flags.org}"`);
         return createApiKey(store.db, org.id, flags.name, scopes);
       });
-      process.stdout.write(`Created key "${row.name}" (${scopes.join(', ')}), id ${row.id}. It is shown only now:\n${key}\n`);
+      process.stdout.write(
+        `Created key "${row.name}" (${scopes.join(', ')}), id ${row.id}. It is shown only now:\n${key}\n`,
+      );
       return 0;
     }
     case 'orgs': {
@@ -96,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       const name = arg ?? flags.name;
       if (!name) throw new ConfigError('orgs create needs a name');
       const { org, key } = await withStore(flags, async (store) => {
-        if (await findOrgByName(store.db, name)) throw new ConfigError(`An organization named "${name}" already exists`);
+        if (await findOrgByName(store.db, name))
+          throw new ConfigError(`An organization named "${name}" already exists`);
         const org = await createOrg(store.db, name);
         const { key } = await createApiKey(store.db, org.id, 'Admin', SCOPES);
         return { org, key };
@@ -114,7 +121,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    if (err instanceof ConfigError || (err instanceof Error && /SWITCHBOARD_ADMIN_KEY|DATABASE_URL/.test(err.message))) {
+    if (
+      err instanceof ConfigError ||
+      (err instanceof Error && /SWITCHBOARD_ADMIN_KEY|DATABASE_URL/.test(err.message))
+    ) {
       process.stderr.write(`switchboard: ${err.message}\n`);
       process.exit(2);
     }

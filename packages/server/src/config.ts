@@ -64,10 +64,13 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     return (flag && flags[flag]) ?? env[name];
   };
   const port = Number(get('PORT') ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be 0–65535, got "${get('PORT')}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be 0–65535, got "${get('PORT')}"`);
   const idleTimeout = Number(get('SWITCHBOARD_IDLE_TIMEOUT') ?? 3600);
   if (!Number.isFinite(idleTimeout) || idleTimeout < 0)
-    throw new ConfigError(`SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`);
+    throw new ConfigError(
+      `SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`,
+    );
   const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
   const parsed = parseDatabaseUrl(databaseUrl);
   const host = get('HOST') || '127.0.0.1';

@@ -72,8 +72,9 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined, part: stri
   }
   return [...byPath].map(([path, messages]) => ({
     path,
-    message: messages.every((m) => m.startsWith('must be ')) && messages.length > 1
-      ? `must be ${messages.map((m) => m.slice('must be '.length)).join(' or ')}`
-      : messages.join('; '),
+    message:
+      messages.every((m) => m.startsWith('must be ')) && messages.length > 1
+        ? `must be ${messages.map((m) => m.slice('must be '.length)).join(' or ')}`
+        : messages.join('; '),
   }));
 }

@@ -37,7 +37,8 @@ export const badRequest = (errors: ProblemFieldError[], detail?: string) =>
   new ApiError(
     400,
     'validation',
-    detail ?? (errors.length === 1 ? `${errors[0].path}: ${errors[0].message}` : `${errors.length} fields are invalid.`),
+    detail ??
+      (errors.length === 1 ? `${errors[0].path}: ${errors[0].message}` : `${errors.length} fields are invalid.`),
     errors,
   );
 

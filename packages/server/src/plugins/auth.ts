@@ -69,7 +69,8 @@ export class Authenticator {
 
   /** The key behind a bearer token, or a 401 that does not say which check failed. */
   async verifyKey(key: string): Promise<KeyRow> {
-    if (!isWellFormedKey(key)) throw unauthorized('The API key is malformed or mistyped (its checksum does not match).');
+    if (!isWellFormedKey(key))
+      throw unauthorized('The API key is malformed or mistyped (its checksum does not match).');
     const row = await findKeyByHash(this.store.db, hashKey(key));
     if (!row || row.revoked_at !== null) throw unauthorized('The API key is not valid or has been revoked.');
     return row;
@@ -128,7 +129,11 @@ export const authPlugin = fp(
       // SameSite=Strict already keeps other sites' requests from carrying the cookie; the header
       // is a second, independent guard that a cross-site form or <img> can never set.
       if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[CSRF_HEADER] !== '1')
-        throw new ApiError(403, 'csrf', `Requests signed in with the dashboard cookie must send the ${CSRF_HEADER}: 1 header.`);
+        throw new ApiError(
+          403,
+          'csrf',
+          `Requests signed in with the dashboard cookie must send the ${CSRF_HEADER}: 1 header.`,
+        );
       if (scope !== 'any' && !ctx.scopes.includes(scope))
         throw new ApiError(403, 'forbidden', `This API key lacks the "${scope}" scope this route needs.`);
       req.auth = ctx;

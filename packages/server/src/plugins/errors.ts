@@ -43,7 +43,10 @@ export const errorsPlugin = fp(
       if (!apiError) req.log.error({ err }, 'unhandled error');
       const problem = problemOf(apiError ?? err);
       if (apiError?.headers) reply.headers(apiError.headers);
-      reply.code(problem.status).type('application/problem+json').send(JSON.stringify({ ...problem, instance: req.url.split('?')[0] }));
+      reply
+        .code(problem.status)
+        .type('application/problem+json')
+        .send(JSON.stringify({ ...problem, instance: req.url.split('?')[0] }));
     });
   },
   { name: 'errors' },

@@ -64,7 +64,11 @@ export const idempotencyPlugin = fp(
             'This Idempotency-Key was already used with a different request; use a new key for a new request.',
           );
         if (found.state === 'running')
-          throw new ApiError(409, 'idempotency-key-in-use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+          throw new ApiError(
+            409,
+            'idempotency-key-in-use',
+            'A request with this Idempotency-Key is still being processed; retry shortly.',
+          );
         reply
           .code(found.response_status ?? 200)
           .header('idempotent-replayed', 'true')

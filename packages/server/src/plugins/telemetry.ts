@@ -21,9 +21,15 @@ export class Telemetry {
   }
 
   render(): string {
-    const lines = ['# HELP switchboard_http_requests_total HTTP requests by route and status.', '# TYPE switchboard_http_requests_total counter'];
+    const lines = [
+      '# HELP switchboard_http_requests_total HTTP requests by route and status.',
+      '# TYPE switchboard_http_requests_total counter',
+    ];
     for (const [k, v] of this.requests) lines.push(`switchboard_http_requests_total{${k}} ${v}`);
-    lines.push('# HELP switchboard_http_request_duration_seconds Request latency.', '# TYPE switchboard_http_request_duration_seconds histogram');
+    lines.push(
+      '# HELP switchboard_http_request_duration_seconds Request latency.',
+      '# TYPE switchboard_http_request_duration_seconds histogram',
+    );
     let acc = 0;
     BUCKETS.forEach((b, i) => {
       acc += this.histogram[i];

@@ -179,7 +179,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const format = req.query.format ?? 'csv';
       const body = readService.export(authOf(req).orgId, req.query);
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const stamp = new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
       reply
         .header('content-type', exportContentType[format])
         .header('content-disposition', `attachment; filename="sessions-${stamp}.${format}"`)

@@ -35,7 +35,13 @@ export class BatchService {
   ) {}
 
   /** Checks one item as its single-item route would; returns how to apply it. */
-  private prepare(orgId: string, type: BatchItemType, body: Record<string, unknown>, index: number, now: number): Apply {
+  private prepare(
+    orgId: string,
+    type: BatchItemType,
+    body: Record<string, unknown>,
+    index: number,
+    now: number,
+  ): Apply {
     const base = `/batch/${index}/body`;
     const validate = validators[type];
     if (!validate(body)) throw badRequest(fieldErrors(validate.errors, 'body', base));

@@ -29,7 +29,10 @@ export class IdleSweeper {
   start() {
     if (this.timeoutSeconds <= 0) return;
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().then(() => undefined).finally(() => (this.running = undefined));
+      if (!this.running)
+        this.running = this.sweep()
+          .then(() => undefined)
+          .finally(() => (this.running = undefined));
     }, this.intervalMs);
     this.timer.unref();
   }

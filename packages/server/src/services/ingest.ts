@@ -93,7 +93,11 @@ export class IngestService {
         path: `${base}/${body.endedAt !== undefined ? 'endedAt' : 'endedReason'}`,
         message: 'is allowed only with a terminal status (completed, failed or cancelled)',
       });
-    if (body.endedAt !== undefined && body.startedAt !== undefined && parseTime(body.endedAt) < parseTime(body.startedAt))
+    if (
+      body.endedAt !== undefined &&
+      body.startedAt !== undefined &&
+      parseTime(body.endedAt) < parseTime(body.startedAt)
+    )
       errors.push({ path: `${base}/endedAt`, message: 'must not be before startedAt' });
     if (errors.length) throw badRequest(errors);
   }
@@ -355,7 +359,10 @@ export class IngestService {
       }
       const errors: ProblemFieldError[] = [];
       if (Object.keys(merged).length > LIMITS.metadataKeys)
-        errors.push({ path: '/metadata', message: `the merged metadata would have more than ${LIMITS.metadataKeys} keys` });
+        errors.push({
+          path: '/metadata',
+          message: `the merged metadata would have more than ${LIMITS.metadataKeys} keys`,
+        });
       checkMetadata(merged, '/metadata', errors);
       if (errors.length)
         throw new ApiError(422, 'metadata-too-large', 'The merged metadata would exceed its limits.', errors);
@@ -399,7 +406,12 @@ export class IngestService {
   }
 
   /** Ends a session the agent forgot (DESIGN §2 idle timeout); no-op if it ended meanwhile. */
-  async endIdle(orgId: string, sessionId: string, lastActivityBefore: number, now = Date.now()): Promise<Session | null> {
+  async endIdle(
+    orgId: string,
+    sessionId: string,
+    lastActivityBefore: number,
+    now = Date.now(),
+  ): Promise<Session | null> {
     return this.tx(async (trx) => {
       const s = await findSession(trx, orgId, sessionId);
       if (!s || s.status !== 'active' || Number(s.last_activity_at) >= lastActivityBefore) return null;

@@ -56,7 +56,11 @@ function list(value: unknown): string[] {
 function enumList(q: FilterQuery, name: string, allowed: readonly string[], errors: ProblemFieldError[]) {
   const values = list(q[name]);
   const bad = values.filter((v) => !allowed.includes(v));
-  if (bad.length) errors.push({ path: name, message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}` });
+  if (bad.length)
+    errors.push({
+      path: name,
+      message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`,
+    });
   return values.length ? [...new Set(values)] : undefined;
 }
 
@@ -73,7 +77,8 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
     const text = q[edge];
     if (typeof text !== 'string' || text === '') continue;
     const ms = parseBound(text, edge);
-    if (ms === null) errors.push({ path: edge, message: 'must be an ISO 8601 date-time with a time zone or a date YYYY-MM-DD' });
+    if (ms === null)
+      errors.push({ path: edge, message: 'must be an ISO 8601 date-time with a time zone or a date YYYY-MM-DD' });
     else f[edge] = ms;
   }
   if (f.from !== undefined && f.to !== undefined && f.from >= f.to)
@@ -125,7 +130,10 @@ function decodeCursor(text: string, sort: string): CursorState {
       return c;
   } catch {}
   throw badRequest([
-    { path: 'cursor', message: 'is not a cursor this server issued for this sort (take nextCursor from the previous page)' },
+    {
+      path: 'cursor',
+      message: 'is not a cursor this server issued for this sort (take nextCursor from the previous page)',
+    },
   ]);
 }
 
@@ -166,7 +174,11 @@ export class ReadService {
         hasMore,
         nextCursor:
           hasMore && last
-            ? encodeCursor({ s: sortName, ...((k) => ({ v: k.value, k: k.pk }))(keysetOf(last, sort.field)), n: offset + rows.length })
+            ? encodeCursor({
+                s: sortName,
+                ...((k) => ({ v: k.value, k: k.pk }))(keysetOf(last, sort.field)),
+                n: offset + rows.length,
+              })
             : null,
       },
     };
@@ -176,7 +188,9 @@ export class ReadService {
     const filter = parseFilters(q);
     const c = await sessionCounts(this.store.db, this.store.dialect, orgId, filter, now - DAY_MS);
     let top: Metrics['topChannel'] = null;
-    for (const ch of CHANNELS) if (c.byChannel[ch] > 0 && (top === null || c.byChannel[ch] > top.count)) top = { channel: ch, count: c.byChannel[ch] };
+    for (const ch of CHANNELS)
+      if (c.byChannel[ch] > 0 && (top === null || c.byChannel[ch] > top.count))
+        top = { channel: ch, count: c.byChannel[ch] };
     return {
       totalSessions: c.total,
       activeSessions: c.byStatus.active,
@@ -189,7 +203,11 @@ export class ReadService {
     };
   }
 
-  async timeseries(orgId: string, q: FilterQuery & { interval?: 'hour' | 'day' }, now = Date.now()): Promise<Timeseries> {
+  async timeseries(
+    orgId: string,
+    q: FilterQuery & { interval?: 'hour' | 'day' },
+    now = Date.now(),
+  ): Promise<Timeseries> {
     const interval = q.interval ?? 'hour';
     const size = interval === 'hour' ? HOUR_MS : DAY_MS;
     const filter = parseFilters(q);
@@ -200,7 +218,10 @@ export class ReadService {
     const count = Math.ceil((to - first) / size);
     if (count > LIMITS.timeseriesBucketsMax)
       throw badRequest([
-        { path: 'from', message: `the range holds ${count} ${interval}s; at most ${LIMITS.timeseriesBucketsMax} buckets (use interval=day or a shorter range)` },
+        {
+          path: 'from',
+          message: `the range holds ${count} ${interval}s; at most ${LIMITS.timeseriesBucketsMax} buckets (use interval=day or a shorter range)`,
+        },
       ]);
     const rows = await sessionBuckets(this.store.db, this.store.dialect, orgId, { ...filter, from, to }, size);
     const byStart = new Map(rows.map((r) => [r.bucket, r]));

@@ -27,12 +27,7 @@ type Eb = ExpressionBuilder<Database & { s: Database['sessions'] }, 's'>;
 /** Escapes LIKE wildcards so the user's text matches literally (DESIGN §3.2 `search`). */
 export const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function sessionFilterWhere(
-  eb: Eb,
-  dialect: DialectName,
-  orgId: string,
-  f: SessionFilter,
-): Expression<SqlBool> {
+export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, f: SessionFilter): Expression<SqlBool> {
   const and: Expression<SqlBool>[] = [eb('s.org_id', '=', orgId)];
   if (f.agentIds?.length) and.push(eb('s.agent_id', 'in', f.agentIds));
   if (f.channels?.length) and.push(eb('s.channel', 'in', f.channels));

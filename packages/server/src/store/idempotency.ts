@@ -30,7 +30,12 @@ export async function completeIdempotencyKey(
 ) {
   await db
     .updateTable('idempotency_keys')
-    .set({ state: 'done', response_status: response.status, response_body: response.body, response_type: response.type })
+    .set({
+      state: 'done',
+      response_status: response.status,
+      response_body: response.body,
+      response_type: response.type,
+    })
     .where('org_id', '=', orgId)
     .where('key', '=', key)
     .execute();

@@ -46,7 +46,10 @@ export async function listApiKeys(db: Db, orgId: string) {
 }
 
 export async function countApiKeys(db: Db) {
-  const r = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

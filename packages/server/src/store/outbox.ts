@@ -32,7 +32,11 @@ export async function writeOutbox(db: Db, dialect: DialectName, orgId: string, e
     occurred_at: e.occurredAt,
     payload: JSON.stringify(e.data),
   }));
-  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('outbox').values(rows.slice(i, i + 1000)).execute();
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('outbox')
+      .values(rows.slice(i, i + 1000))
+      .execute();
 }
 
 export async function readOutbox(db: Db, orgId: string, afterSeq: number, limit: number) {

@@ -89,7 +89,11 @@ export async function touchSession(db: Db, pk: number, now: number) {
     .executeTakeFirstOrThrow();
 }
 
-export async function updateSessionRow(db: Db, pk: number, set: Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string }) {
+export async function updateSessionRow(
+  db: Db,
+  pk: number,
+  set: Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string },
+) {
   await db.updateTable('sessions').set(set).where('pk', '=', pk).execute();
 }
 
@@ -120,12 +124,19 @@ type NewEvent = Omit<EventRow, 'pk' | 'data'> & { data: string };
 
 /** Multi-row inserts, in chunks that stay under SQLite's bound-parameter limit. */
 export async function insertMessages(db: Db, rows: NewMessage[]) {
-  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('messages').values(rows.slice(i, i + 1000)).execute();
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('messages')
+      .values(rows.slice(i, i + 1000))
+      .execute();
 }
 
 export async function insertEvents(db: Db, rows: NewEvent[]) {
   for (let i = 0; i < rows.length; i += 1000)
-    await db.insertInto('session_events').values(rows.slice(i, i + 1000)).execute();
+    await db
+      .insertInto('session_events')
+      .values(rows.slice(i, i + 1000))
+      .execute();
 }
 
 export async function sessionMessages(db: Db, sessionPk: number) {
@@ -217,9 +228,12 @@ export async function listSessions(
 }
 
 export function keysetOf(row: SessionRow, field: SortField): Keyset {
-  const value = { startedAt: row.started_at, endedAt: row.ended_at, durationSeconds: row.duration_ms, messageCount: row.message_count }[
-    field
-  ];
+  const value = {
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationSeconds: row.duration_ms,
+    messageCount: row.message_count,
+  }[field];
   return { value: value === null ? null : Number(value), pk: Number(row.pk) };
 }
 
@@ -229,7 +243,13 @@ const countWhen = (column: string, value: string, alias: string) =>
   sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`.as(alias);
 
 /** Every count of the metrics document in one scan of the matching sessions. */
-export async function sessionCounts(db: Db, dialect: DialectName, orgId: string, f: SessionFilter, recentSince: number) {
+export async function sessionCounts(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  recentSince: number,
+) {
   const row = await db
     .selectFrom('sessions as s')
     .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
@@ -245,8 +265,14 @@ export async function sessionCounts(db: Db, dialect: DialectName, orgId: string,
   return {
     total: n('total'),
     recent: n('recent'),
-    byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<(typeof CHANNELS)[number], number>,
-    byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<(typeof STATUSES)[number], number>,
+    byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<
+      (typeof CHANNELS)[number],
+      number
+    >,
+    byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<
+      (typeof STATUSES)[number],
+      number
+    >,
     byType: Object.fromEntries(SESSION_TYPES.map((c) => [c, n(`type_${c}`)])) as Record<
       (typeof SESSION_TYPES)[number],
       number
@@ -277,7 +303,10 @@ export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string
         (typeof CHANNELS)[number],
         number
       >,
-      byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<(typeof STATUSES)[number], number>,
+      byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<
+        (typeof STATUSES)[number],
+        number
+      >,
     };
   });
 }
