@@ -157,3 +157,17 @@ export const session = (over: Record<string, unknown> = {}) => ({
   type: 'chat',
   ...over,
 });
+
+/** Seeds through `POST /ingest` (one commit per 1,000 items) and asserts every item landed. */
+export async function seed(app: FastifyInstance, key: string, batch: Array<{ type: string; body: unknown }>) {
+  const results: Array<{ index: number; status: number; id?: string; error?: unknown }> = [];
+  for (let i = 0; i < batch.length; i += 1000) {
+    const res = await call(app, key, 'POST', '/api/v1/ingest', { batch: batch.slice(i, i + 1000) });
+    assert.equal(res.statusCode, 207, res.body);
+    for (const r of res.json().results) {
+      assert.ok(r.status < 300, `seed item ${i + r.index} refused: ${JSON.stringify(r)}`);
+      results.push({ ...r, index: i + r.index });
+    }
+  }
+  return results;
+}
