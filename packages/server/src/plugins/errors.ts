@@ -2,6 +2,7 @@
  * One error handler: validation errors, known errors and everything else become RFC 9457
  * problem documents. A 500 is logged with its cause and returned without it.
  */
+import type { ProblemFieldError } from '@switchboard/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { fieldErrors } from '../lib/ajv.js';
@@ -19,6 +20,16 @@ const FASTIFY_CODES: Record<string, { code: string; detail: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation', detail: 'Content-Length does not match the body.' },
 };
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The query checks JSON Schema cannot express (dates, ranges). They run here too when the
+     * schema already failed, so one 400 lists every bad parameter, not only the first kind.
+     */
+    queryErrors?: (query: Record<string, unknown>) => ProblemFieldError[];
+  }
+}
+
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -26,6 +37,10 @@ export const errorsPlugin = fp(
       if (err instanceof ApiError) apiError = err;
       else if (err.validation) {
         const errors = fieldErrors(err.validation, err.validationContext ?? 'body');
+        const queryErrors = req.routeOptions.config?.queryErrors;
+        if (err.validationContext === 'querystring' && queryErrors)
+          for (const e of queryErrors((req.query ?? {}) as Record<string, unknown>))
+            if (!errors.some((x) => x.path === e.path)) errors.push(e);
         apiError = new ApiError(
           400,
           'validation',

@@ -12,7 +12,10 @@ export const etagPlugin = fp(
       if (req.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
       const type = String(reply.getHeader('content-type') ?? '');
       if (!type.startsWith('application/json')) return payload;
-      const tag = `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+      // `generatedAt` (metrics) says when the document was computed, not what it holds; hashing it
+      // would give every response a new tag and a poller would never get its 304.
+      const tagged = payload.replace(/"generatedAt":"[^"]*"/, '');
+      const tag = `W/"${createHash('sha1').update(tagged).digest('base64url')}"`;
       reply.header('etag', tag);
       const inm = req.headers['if-none-match'];
       if (inm && inm.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {

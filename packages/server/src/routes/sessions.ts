@@ -20,11 +20,11 @@ import {
 } from '@switchboard/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authOf } from '../plugins/auth.js';
-import { exportContentType } from '../services/read.js';
+import { exportContentType, filterErrors } from '../services/read.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem]));
 const ingest = { scope: 'ingest' as const };
-const read = { scope: 'read' as const };
+const read = { scope: 'read' as const, queryErrors: filterErrors };
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { ingest: ingestService, read: readService } = app.services;

@@ -103,6 +103,15 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   return f;
 }
 
+/** The bad parameters parseFilters would report, without throwing. */
+export function filterErrors(q: FilterQuery): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = [];
+  try {
+    parseFilters(q, errors);
+  } catch {}
+  return errors;
+}
+
 export function parseSort(sort: Sort | undefined): SortSpec {
   const s = sort ?? '-startedAt';
   return s.startsWith('-') ? { field: s.slice(1) as SortField, desc: true } : { field: s as SortField, desc: false };

@@ -282,7 +282,10 @@ export async function sessionCounts(
 
 /** Sessions per time bucket; the bucket is plain integer arithmetic on epoch ms in both dialects. */
 export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string, f: SessionFilter, bucketMs: number) {
-  const bucket = sql<number>`(s.started_at / ${bucketMs}) * ${bucketMs}`;
+  // The size is inlined, not bound: a bound parameter is a REAL to better-sqlite3 (so `/` stops
+  // being integer division), and PostgreSQL cannot match a parameterised GROUP BY to the SELECT.
+  const size = sql.lit(Math.trunc(bucketMs));
+  const bucket = sql<number>`(s.started_at / ${size}) * ${size}`;
   const rows = await db
     .selectFrom('sessions as s')
     .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
@@ -292,7 +295,7 @@ export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string
       ...CHANNELS.map((c) => countWhen('s.channel', c, `channel_${c}`)),
       ...STATUSES.map((c) => countWhen('s.status', c, `status_${c}`)),
     ])
-    .groupBy(sql`(s.started_at / ${bucketMs}) * ${bucketMs}`)
+    .groupBy(sql`(s.started_at / ${size}) * ${size}`)
     .execute();
   return rows.map((row) => {
     const n = (k: string) => Number((row as Record<string, unknown>)[k] ?? 0);

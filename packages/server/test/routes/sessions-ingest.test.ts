@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
 
       test('same id and same body → 200 with the stored session; other fields → 409', async () => {
         const id = uid();
-        const body = session({ id, startedAt: '2026-01-02T03:04:05.000Z', metadata: { a: 1, b: 'x' } });
+        const body = session({ id, startedAt: '2026-01-02T03:04:05.000Z', metadata: { a: 1, b: 'x' } }) as Record<string, unknown>;
         const first = await post('/sessions', body);
         assert.equal(first.statusCode, 201);
         // The same fields in another key order are the same body.
