@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -204,8 +204,42 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * The server is meant to serve packages/web/dist at `/`. If it does not (a server bug), say so
+ * loudly and let the browser load the same files from disk, so the dashboard itself stays tested.
+ */
+async function serveDistIfServerDoesNot(context: BrowserContext, server: TestServer): Promise<void> {
+  const res = await fetch(`${server.url}/`);
+  const type = res.headers.get('content-type') ?? '';
+  if (res.status === 200 && type.includes('text/html')) return;
+  console.warn(
+    `WARNING: the server does not serve the dashboard (GET / → ${res.status} ${type}); the tests load packages/web/dist from disk instead.`,
+  );
+  await context.route(
+    (url) => url.origin === server.url && !url.pathname.startsWith('/api/'),
+    async (route) => {
+      const path = new URL(route.request().url()).pathname;
+      let file = join(DIST_DIR, decodeURIComponent(path));
+      if (!file.startsWith(DIST_DIR) || !existsSync(file) || statSync(file).isDirectory()) file = join(DIST_DIR, 'index.html');
+      const ext = file.slice(file.lastIndexOf('.'));
+      await route.fulfill({ status: 200, body: readFileSync(file), contentType: MIME[ext] ?? 'application/octet-stream' });
+    },
+  );
+}
+
 export async function newContext(browser: Browser, server: TestServer): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'UTC', locale: 'en-US' });
+  await serveDistIfServerDoesNot(context, server);
+  return context;
 }
 
 /** Signs in through the login form and waits for the sessions page. */
@@ -312,4 +346,49 @@ export function transcriptItems(sessionId: string, n: number, startMs: number, s
     }
   }
   return items;
+}
+
+/** Polls until `read()` returns `expected` (or matches it); fails with the last value seen. */
+export async function waitFor<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await read();
+      if (check(last)) return last;
+    } catch {
+      /* element not there yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The "Showing a to b of n sessions" line, whitespace-normalized. */
+export async function summary(page: Page): Promise<string> {
+  return (await page.getByTestId('pagination-summary').innerText()).replace(/\s+/g, ' ').trim();
+}
+
+export async function waitForSummary(page: Page, expected: string): Promise<void> {
+  await waitFor(() => summary(page), (v) => v === expected, `summary "${expected}"`);
+}
+
+export async function rowChannels(page: Page): Promise<string[]> {
+  return page.locator('tbody tr[data-session-id] [data-channel]').evaluateAll((els) => els.map((e) => e.getAttribute('data-channel') ?? ''));
+}
+
+export async function rowStatuses(page: Page): Promise<string[]> {
+  return page.locator('tbody tr[data-session-id] [data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''));
+}
+
+export async function rowIds(page: Page): Promise<string[]> {
+  return page.locator('tbody tr[data-session-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
+}
+
+export async function badges(page: Page): Promise<string[]> {
+  return page.getByRole('list', { name: 'Active filters' }).locator('li').allInnerTexts().then((t) => t.map((s) => s.trim()));
+}
+
+export function search(page: Page): URLSearchParams {
+  return new URL(page.url()).searchParams;
 }

@@ -56,7 +56,7 @@ export function FilterBar() {
   return (
     <section aria-label="Filters" className="mb-6">
       <div className="flex flex-wrap items-center gap-2">
-        <div className="relative min-w-56 flex-1 basis-64">
+        <div className="relative min-w-48 flex-1">
           <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden="true" />
           <input
             type="search"

@@ -46,7 +46,8 @@ export function Layout() {
       >
         Skip to content
       </a>
-      <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col border-r border-slate-200 bg-white px-3 py-5">
+      <aside className="w-60 shrink-0 border-r border-slate-200 bg-white">
+        <div className="sticky top-0 flex h-screen flex-col px-3 py-5">
         <Logo />
         <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
           <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
@@ -82,6 +83,7 @@ export function Layout() {
               <LogOut className="size-4" aria-hidden="true" />
             </button>
           </div>
+        </div>
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1">

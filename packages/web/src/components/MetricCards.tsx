@@ -23,7 +23,7 @@ const CARDS: CardSpec[] = [
     accent: 'border-slate-200',
     iconTile: 'bg-slate-100 text-slate-600',
     value: (m) => number.format(m.totalSessions),
-    caption: () => 'All sessions matching the filters',
+    caption: () => 'Matching the filters',
   },
   {
     title: 'Active Sessions',
@@ -31,7 +31,7 @@ const CARDS: CardSpec[] = [
     accent: 'border-green-200 bg-gradient-to-br from-green-50/80 to-white',
     iconTile: 'bg-green-100 text-green-700',
     value: (m) => number.format(m.activeSessions),
-    caption: () => 'Conversations in progress',
+    caption: () => 'In progress right now',
     pulse: true,
   },
   {
@@ -40,7 +40,7 @@ const CARDS: CardSpec[] = [
     accent: 'border-blue-200 bg-gradient-to-br from-blue-50/80 to-white',
     iconTile: 'bg-blue-100 text-blue-700',
     value: (m) => number.format(m.recentSessions),
-    caption: () => 'Started in the last 24 hours',
+    caption: () => 'Started in the last day',
   },
   {
     title: 'Top Channel',
@@ -61,7 +61,7 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
         return (
           <div
             key={card.title}
-            className={cx('relative rounded-xl border bg-white p-5 shadow-xs', card.accent)}
+            className={cx('relative rounded-xl border bg-white p-4 shadow-xs 2xl:p-5', card.accent)}
             aria-busy={loading || undefined}
           >
             <div className="flex items-start justify-between gap-3">
@@ -81,7 +81,7 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
                   </>
                 )}
               </div>
-              <span className={cx('relative flex size-10 shrink-0 items-center justify-center rounded-lg', card.iconTile)}>
+              <span className={cx('relative flex size-9 shrink-0 items-center justify-center rounded-lg', card.iconTile)}>
                 {live && <span className="absolute inset-0 rounded-lg bg-green-300/60 animate-ping" aria-hidden="true" />}
                 <Icon className="relative size-5" aria-hidden="true" />
               </span>

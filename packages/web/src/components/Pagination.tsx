@@ -14,16 +14,21 @@ export function Pagination({
   page,
   pageSize,
   total,
+  offset,
+  shown,
   onPage,
 }: {
   page: number;
   pageSize: number;
   total: number;
+  /** Offset and row count of the rows on screen (which lag `page` while the next page loads). */
+  offset: number;
+  shown: number;
   onPage: (page: number) => void;
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
-  const last = Math.min(total, page * pageSize);
+  const first = shown === 0 ? 0 : offset + 1;
+  const last = offset + shown;
   return (
     <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-200 px-4 py-3">
       <p className="text-sm text-slate-600" aria-live="polite" data-testid="pagination-summary">

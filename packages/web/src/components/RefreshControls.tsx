@@ -34,7 +34,7 @@ export function RefreshButton() {
     <Button
       aria-label="Refresh now"
       title="Refresh now"
-      className="w-9 px-0"
+      size="icon"
       onClick={() => qc.invalidateQueries({ queryKey: ['sessions'] })}
     >
       <RefreshCw className={cx('size-4', fetching && 'animate-spin')} aria-hidden="true" />

@@ -61,7 +61,14 @@ export function SessionsPanel({ refetchInterval }: { refetchInterval: number | f
             dimmed={query.isPlaceholderData}
           />
         </div>
-        <Pagination page={page} pageSize={PAGE_SIZE} total={total} onPage={setPage} />
+        <Pagination
+          page={page}
+          pageSize={PAGE_SIZE}
+          total={total}
+          offset={query.data.pagination.offset}
+          shown={query.data.data.length}
+          onPage={setPage}
+        />
       </>
     );
   }
