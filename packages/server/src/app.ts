@@ -118,6 +118,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+  // While shutting down, a response that finishes tells the client to drop the connection, so a
+  // kept-alive socket does not hold the server open until its keep-alive timeout.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (app.lifecycle.closing) reply.header('connection', 'close');
+    return payload;
+  });
   // PostgreSQL cannot store U+0000 in text; refuse it everywhere, the same on both databases.
   app.addHook('preValidation', async (req) => {
     const paths = [

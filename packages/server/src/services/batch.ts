@@ -25,7 +25,19 @@ const validators = Object.fromEntries(
 ) as Record<BatchItemType, ReturnType<typeof bodyAjv.compile>>;
 
 type Result = IngestBatchResult['results'][number];
-type Apply = (db: Kysely<Database>) => Promise<Omit<Result, 'index'>>;
+type Outcome = Omit<Result, 'index'>;
+
+/**
+ * One unit of work inside the batch transaction. Consecutive `message` (or `event`) items for
+ * the same session become one unit, applied with one multi-row append: an agent that reports a
+ * conversation as 1,000 message items pays for one session lookup, not 1,000. Such a unit can
+ * only fail as a whole (its items were validated one by one beforehand; what is left to fail is
+ * the session lookup), so every item of it gets the same result.
+ */
+type Unit =
+  | { kind: 'one'; index: number; apply: (db: Kysely<Database>) => Promise<Outcome> }
+  | { kind: 'messages'; indexes: number[]; sessionId: string; items: MessageInput[] }
+  | { kind: 'events'; indexes: number[]; sessionId: string; items: EventInput[] };
 
 export class BatchService {
   constructor(
@@ -34,14 +46,8 @@ export class BatchService {
     private readonly onUnexpected: (err: unknown) => void,
   ) {}
 
-  /** Checks one item as its single-item route would; returns how to apply it. */
-  private prepare(
-    orgId: string,
-    type: BatchItemType,
-    body: Record<string, unknown>,
-    index: number,
-    now: number,
-  ): Apply {
+  /** Checks one item as its single-item route would; returns the unit that applies it. */
+  private prepare(orgId: string, type: BatchItemType, body: Record<string, unknown>, index: number, now: number): Unit {
     const base = `/batch/${index}/body`;
     const validate = validators[type];
     if (!validate(body)) throw badRequest(fieldErrors(validate.errors, 'body', base));
@@ -50,59 +56,88 @@ export class BatchService {
       case 'session': {
         const b = body as CreateSessionBody;
         ingest.validateCreate(b, base);
-        return async (db) => {
-          const r = await ingest.createSessionIn(db, orgId, b, now);
-          return { status: r.status, id: r.session.id };
+        return {
+          kind: 'one',
+          index,
+          apply: async (db) => {
+            const r = await ingest.createSessionIn(db, orgId, b, now);
+            return { status: r.status, id: r.session.id };
+          },
         };
       }
       case 'message': {
         const { sessionId, ...m } = body as MessageInput & { sessionId: string };
         ingest.validateMessages([m], () => base);
-        return async (db) => {
-          const r = await ingest.appendMessagesIn(db, orgId, sessionId, [m], now);
-          return { status: 201, id: r.messages[0].id };
-        };
+        return { kind: 'messages', indexes: [index], sessionId, items: [m] };
       }
       case 'event': {
         const { sessionId, ...e } = body as EventInput & { sessionId: string };
         ingest.validateEvents([e], () => base);
-        return async (db) => {
-          const r = await ingest.appendEventsIn(db, orgId, sessionId, [e], now);
-          return { status: 201, id: r.events[0].id };
-        };
+        return { kind: 'events', indexes: [index], sessionId, items: [e] };
       }
       case 'session.update': {
         const { id, ...u } = body as UpdateSessionBody & { id: string };
         ingest.validateUpdate(u, base);
-        return async (db) => {
-          const s = await ingest.updateSessionIn(db, orgId, id, u, now);
-          return { status: 200, id: s.id };
+        return {
+          kind: 'one',
+          index,
+          apply: async (db) => {
+            const s = await ingest.updateSessionIn(db, orgId, id, u, now);
+            return { status: 200, id: s.id };
+          },
         };
       }
     }
   }
 
+  private async apply(db: Kysely<Database>, orgId: string, unit: Unit, now: number): Promise<Result[]> {
+    if (unit.kind === 'one') return [{ index: unit.index, ...(await unit.apply(db)) }];
+    if (unit.kind === 'messages') {
+      const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now);
+      return unit.indexes.map((index, i) => ({ index, status: 201, id: r.messages[i].id }));
+    }
+    const r = await this.ingest.appendEventsIn(db, orgId, unit.sessionId, unit.items, now);
+    return unit.indexes.map((index, i) => ({ index, status: 201, id: r.events[i].id }));
+  }
+
   async run(orgId: string, batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now = Date.now()) {
     const results: Result[] = [];
+    const units: Unit[] = [];
+    for (const [index, item] of batch.entries()) {
+      let unit: Unit;
+      try {
+        unit = this.prepare(orgId, item.type, item.body, index, now);
+      } catch (err) {
+        results.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
+        continue;
+      }
+      const last = units.at(-1);
+      if (
+        last &&
+        last.kind === unit.kind &&
+        unit.kind !== 'one' &&
+        last.kind !== 'one' &&
+        last.sessionId === unit.sessionId &&
+        last.indexes.at(-1) === index - 1
+      ) {
+        last.indexes.push(index);
+        (last.items as unknown[]).push(unit.items[0]);
+      } else units.push(unit);
+    }
+
     const trx = await this.store.db.startTransaction().execute();
     try {
-      for (const [index, item] of batch.entries()) {
-        let apply: Apply;
-        try {
-          apply = this.prepare(orgId, item.type, item.body, index, now);
-        } catch (err) {
-          results.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
-          continue;
-        }
+      for (const unit of units) {
         const sp = await trx.savepoint('item').execute();
         try {
-          results.push({ index, ...(await apply(sp)) });
+          results.push(...(await this.apply(sp, orgId, unit, now)));
           await sp.releaseSavepoint('item').execute();
         } catch (err) {
           await sp.rollbackToSavepoint('item').execute();
           if (!(err instanceof ApiError)) this.onUnexpected(err);
           const problem = problemOf(err);
-          results.push({ index, status: problem.status, error: problem });
+          const indexes = unit.kind === 'one' ? [unit.index] : unit.indexes;
+          for (const index of indexes) results.push({ index, status: problem.status, error: problem });
         }
       }
       await trx.commit().execute();
@@ -110,6 +145,7 @@ export class BatchService {
       await trx.rollback().execute();
       throw err;
     }
+    results.sort((a, b) => a.index - b.index);
     return { results };
   }
 }

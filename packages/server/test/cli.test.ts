@@ -1,0 +1,230 @@
+/**
+ * The `switchboard` command as a user runs it: real processes, real ports, real signals.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { generateKey } from '../src/lib/keys.js';
+import { DIALECTS, freshDatabaseUrl } from './helpers.js';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+const run = promisify(execFile);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+async function serve(env: Record<string, string>, args: string[] = []): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`server did not become ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, out: () => out, url, exited };
+}
+
+const cli = (args: string[], env: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env } });
+
+for (const dialect of DIALECTS) {
+  describe(`switchboard CLI (${dialect})`, () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    after(async () => {
+      for (const c of cleanups) await c();
+    });
+    async function database() {
+      const db = await freshDatabaseUrl(dialect);
+      cleanups.push(db.drop);
+      return db.url;
+    }
+
+    test('first start generates an admin key once, prints a login link and saves it 0600', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+      const url = dialect === 'sqlite' ? `sqlite:${join(dataDir, 'switchboard.db')}` : await database();
+      const env = { DATABASE_URL: url };
+      const first = await serve(env);
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+      const printed = /Admin API key[^\n]*\n\s+(swb_\w+)/.exec(first.out());
+      assert.ok(printed, `no key printed:\n${first.out()}`);
+      const key = printed[1];
+      assert.match(first.out(), new RegExp(`/login#key=${key}`));
+      if (dialect === 'sqlite') {
+        const file = join(dataDir, 'admin.key');
+        assert.equal(readFileSync(file, 'utf8').trim(), key);
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+      }
+      // The key is not in any log line.
+      for (const line of first
+        .out()
+        .split('\n')
+        .filter((l) => l.startsWith('{')))
+        assert.ok(!line.includes(key), `key leaked into a log line: ${line}`);
+
+      const second = await serve(env);
+      const res = await fetch(`${second.url}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(res.status, 200);
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exited, 0);
+      assert.doesNotMatch(second.out(), /Admin API key/);
+    });
+
+    test('SWITCHBOARD_ADMIN_KEY, PORT and HOST work; SIGTERM drains in-flight requests and exits 0', async () => {
+      const key = generateKey();
+      const env = { DATABASE_URL: await database(), SWITCHBOARD_ADMIN_KEY: key };
+      const p = await serve(env);
+      assert.doesNotMatch(p.out(), /Admin API key/);
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const created = await fetch(`${p.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ id: 'cli-1', agent: { id: 'a' }, channel: 'web', type: 'chat' }),
+      });
+      assert.equal(created.status, 201);
+      // A large batch in flight when the signal arrives still completes and is acknowledged.
+      const batch = Array.from({ length: 1000 }, (_, i) => ({
+        type: 'message',
+        body: { sessionId: 'cli-1', sender: i % 2 ? 'agent' : 'user', content: `message ${i}` },
+      }));
+      const inflight = fetch(`${p.url}/api/v1/ingest`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ batch }),
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      p.child.kill('SIGTERM');
+      const res = await inflight;
+      assert.equal(res.status, 207);
+      assert.equal(await p.exited, 0);
+      assert.ok(Date.now() - started < 10_000);
+      assert.match(p.out(), /shutting down/);
+
+      // Everything acknowledged is there after a restart.
+      const again = await serve(env);
+      try {
+        const s = await (await fetch(`${again.url}/api/v1/sessions/cli-1`, { headers: auth })).json();
+        assert.equal(s.messageCount, 1000);
+        assert.deepEqual(
+          s.messages.map((m: { seq: number }) => m.seq),
+          Array.from({ length: 1000 }, (_, i) => i + 1),
+        );
+      } finally {
+        again.child.kill('SIGTERM');
+        await again.exited;
+      }
+    });
+
+    test('a malformed SWITCHBOARD_ADMIN_KEY is refused with a clear message', async () => {
+      const err = await cli(['serve'], {
+        DATABASE_URL: await database(),
+        SWITCHBOARD_ADMIN_KEY: 'swb_not-a-key',
+        PORT: '0',
+      }).then(
+        () => null,
+        (e) => e as { code: number; stderr: string },
+      );
+      assert.ok(err, 'expected a failure');
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /SWITCHBOARD_ADMIN_KEY is not a well-formed/);
+    });
+
+    test('migrate, keys create and orgs create', async () => {
+      const env = { DATABASE_URL: await database() };
+      assert.match((await cli(['migrate'], env)).stdout, /up to date/);
+      const created = await cli(['keys', 'create', '--name', 'ci', '--scopes', 'read,ingest'], env);
+      const key = /(swb_\w+)/.exec(created.stdout)?.[1];
+      assert.ok(key);
+      const org = await cli(['orgs', 'create', 'acme'], env);
+      const orgKey = /(swb_\w+)/.exec(org.stdout)?.[1];
+      assert.ok(orgKey);
+      const bad = await cli(['keys', 'create', '--name', 'x', '--scopes', 'root'], env).then(
+        () => null,
+        (e) => e as { code: number; stderr: string },
+      );
+      assert.equal(bad?.code, 2);
+      assert.match(bad?.stderr ?? '', /--scopes must be/);
+
+      const p = await serve({ ...env, SWITCHBOARD_ADMIN_KEY: generateKey() });
+      try {
+        const ok = await fetch(`${p.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${key}` } });
+        assert.equal(ok.status, 200);
+        const forbidden = await fetch(`${p.url}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } });
+        assert.equal(forbidden.status, 403);
+        const other = await fetch(`${p.url}/api/v1/keys`, { headers: { authorization: `Bearer ${orgKey}` } });
+        assert.equal(other.status, 200);
+        assert.equal((await other.json()).data.length, 1, 'the new organization sees only its own key');
+      } finally {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+    });
+
+    test('SWITCHBOARD_IDLE_TIMEOUT ends a silent session as failed with idle_timeout', async () => {
+      const key = generateKey();
+      const p = await serve({
+        DATABASE_URL: await database(),
+        SWITCHBOARD_ADMIN_KEY: key,
+        SWITCHBOARD_IDLE_TIMEOUT: '1',
+      });
+      try {
+        const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        await fetch(`${p.url}/api/v1/sessions`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ id: 'idle-1', agent: { id: 'a' }, channel: 'phone', type: 'voice' }),
+        });
+        let s:
+          | { status: string; endedReason: string | null; events: Array<{ type: string; data: unknown }> }
+          | undefined;
+        const deadline = Date.now() + 8000;
+        while (Date.now() < deadline) {
+          s = await (await fetch(`${p.url}/api/v1/sessions/idle-1`, { headers: auth })).json();
+          if (s?.status !== 'active') break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.equal(s?.status, 'failed');
+        assert.equal(s?.endedReason, 'idle_timeout');
+        assert.deepEqual(
+          s?.events.filter((e) => e.type === 'status_changed').map((e) => e.data),
+          [{ from: 'active', to: 'failed' }],
+        );
+      } finally {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+    });
+  });
+}
