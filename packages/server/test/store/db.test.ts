@@ -1,0 +1,47 @@
+/** DESIGN §3.1: a 2xx means committed and durable, by settings, not by luck. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { parseDatabaseUrl } from '../../src/store/db.js';
+import { DIALECTS, type TestContext, setup } from '../helpers.js';
+
+for (const dialect of DIALECTS) {
+  describe(`store durability settings (${dialect})`, () => {
+    let t: TestContext;
+    before(async () => {
+      t = await setup(dialect);
+    });
+    after(() => t.close());
+
+    test(
+      dialect === 'sqlite' ? 'SQLite runs in WAL mode with synchronous=FULL' : 'PostgreSQL commits synchronously',
+      async () => {
+        if (dialect === 'sqlite') {
+          const mode = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(t.store.db);
+          assert.equal(mode.rows[0].journal_mode, 'wal');
+          const sync = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(t.store.db);
+          assert.equal(sync.rows[0].synchronous, 2, 'synchronous must be FULL (2)');
+        } else {
+          const r = await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(t.store.db);
+          assert.equal(r.rows[0].synchronous_commit, 'on');
+          const f = await sql<{ fsync: string }>`SHOW fsync`.execute(t.store.db);
+          assert.equal(f.rows[0].fsync, 'on');
+        }
+      },
+    );
+
+    test('migrations are recorded and running them again changes nothing', async () => {
+      const { migrate } = await import('../../src/store/migrations.js');
+      assert.deepEqual(await migrate(t.store), []);
+    });
+  });
+}
+
+describe('DATABASE_URL parsing', () => {
+  test('sqlite: and postgres:// are understood, anything else is refused with a clear message', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite:./data/x.db'), { dialect: 'sqlite', target: './data/x.db' });
+    assert.deepEqual(parseDatabaseUrl('postgres://u@h/db'), { dialect: 'postgres', target: 'postgres://u@h/db' });
+    assert.equal(parseDatabaseUrl('postgresql://h/db').dialect, 'postgres');
+    assert.throws(() => parseDatabaseUrl('mysql://h/db'), /DATABASE_URL must start with sqlite: or postgres:\/\//);
+  });
+});
