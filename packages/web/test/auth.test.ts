@@ -1,0 +1,110 @@
+/**
+ * Sign-in with an API key (form and one-click `#key=` link), bad keys, sign-out, and that any 401
+ * sends the user back to /login.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  ensureBuild,
+  HAVE_CHROMIUM,
+  launchBrowser,
+  makeKey,
+  makeSessions,
+  newContext,
+  screenshot,
+  sessionItems,
+  signIn,
+  startServer,
+  type TestServer,
+} from './helpers.ts';
+
+describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    ensureBuild();
+    server = await startServer();
+    await server.ingest(sessionItems(makeSessions(5)));
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('an anonymous visit goes to /login and keeps where it was going', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto('/analytics?channel=web');
+    await page.waitForURL((u) => u.pathname === '/login');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/analytics?channel=web');
+    await screenshot(page, 'login');
+    await page.getByLabel('API key').fill(server.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('channel'), 'web');
+    await context.close();
+  });
+
+  test('a bad key shows a clear message', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto('/login');
+    // Well-formed but unknown.
+    await page.getByLabel('API key').fill(makeKey());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Sign-in failed/);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    // Malformed.
+    await page.getByLabel('API key').fill('swb_not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByLabel('API key').getAttribute('aria-invalid'), 'true');
+    await screenshot(page, 'login-bad-key');
+    await context.close();
+  });
+
+  test('sign in shows the organization; sign out returns to /login', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await signIn(page, server.adminKey);
+    assert.equal(await page.getByTestId('org-name').innerText(), 'default');
+    const cookies = await context.cookies();
+    assert.ok(cookies.some((c) => c.httpOnly), 'an HttpOnly session cookie is set');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((u) => u.pathname === '/login');
+    await page.goto('/');
+    await page.waitForURL((u) => u.pathname === '/login');
+    await context.close();
+  });
+
+  test('the one-click link /login#key=… signs in and removes the key from the URL', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await page.goto(`/login#key=${server.adminKey}`);
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    assert.ok(!page.url().includes(server.adminKey), `key left in ${page.url()}`);
+    assert.equal(new URL(page.url()).hash, '');
+    const history = await page.evaluate(() => window.history.length);
+    await page.goBack().catch(() => {});
+    assert.ok(!page.url().includes('key='), 'key not reachable through history');
+    assert.ok(history >= 1);
+    await context.close();
+  });
+
+  test('a 401 during use sends the user to /login', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await signIn(page, server.adminKey);
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.waitForURL((u) => u.pathname === '/login');
+    await page.getByLabel('API key').waitFor();
+    await context.close();
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Session detail: opened from a row (click and Enter), every Session Information field, the
+ * transcript with events interleaved, metadata, voice recordings and a 2,000-message transcript.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  ensureBuild,
+  HAVE_CHROMIUM,
+  launchBrowser,
+  newContext,
+  screenshot,
+  signIn,
+  startServer,
+  type TestServer,
+  transcriptItems,
+  waitFor,
+  waitForSummary,
+} from './helpers.ts';
+
+describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const now = Date.now();
+  const chatStart = now - 30 * 60_000;
+  const callStart = now - 20 * 60_000;
+  const longStart = now - 10 * 60_000;
+
+  before(async () => {
+    ensureBuild();
+    server = await startServer();
+    await server.ingest([
+      {
+        type: 'session',
+        body: {
+          id: 'chat-billing-1',
+          agent: { id: 'support-bot', name: 'Support Bot' },
+          channel: 'web',
+          type: 'chat',
+          startedAt: new Date(chatStart).toISOString(),
+          metadata: { plan: 'pro', userId: 'u_123', vip: true, score: 4.5 },
+        },
+      },
+      ...transcriptItems('chat-billing-1', 8, chatStart),
+      {
+        type: 'session.update',
+        body: { id: 'chat-billing-1', status: 'completed', endedAt: new Date(chatStart + 60_000).toISOString(), endedReason: 'resolved' },
+      },
+      {
+        type: 'session',
+        body: {
+          id: 'call-voice-1',
+          agent: { id: 'voice-concierge', name: 'Voice Concierge' },
+          channel: 'phone',
+          type: 'voice',
+          startedAt: new Date(callStart).toISOString(),
+          metadata: { recordingUrl: 'https://recordings.example.com/call-voice-1.mp3', caller: '+44 20 7946 0000' },
+        },
+      },
+      ...transcriptItems('call-voice-1', 6, callStart, 9_000),
+      { type: 'event', body: { sessionId: 'call-voice-1', type: 'error', timestamp: new Date(callStart + 70_000).toISOString(), data: { message: 'TTS provider timeout' } } },
+      {
+        type: 'session',
+        body: { id: 'long-transcript', agent: { id: 'support-bot', name: 'Support Bot' }, channel: 'telegram', type: 'chat', startedAt: new Date(longStart).toISOString() },
+      },
+      ...transcriptItems('long-transcript', 2000, longStart, 100),
+    ]);
+    browser = await launchBrowser();
+    context = await newContext(browser, server);
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    await signIn(page, server.adminKey);
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('row click opens the detail with information, transcript, metadata and events', async () => {
+    await page.goto('/?channel=web');
+    await waitForSummary(page, 'Showing 1 to 1 of 1 sessions');
+    await page.locator('tr[data-session-id="chat-billing-1"]').click();
+    await page.waitForURL('**/sessions/chat-billing-1');
+    await page.getByRole('heading', { name: 'Session Information' }).waitFor();
+
+    const info = page.locator('dl');
+    const field = async (label: string) => (await info.locator('div', { has: page.locator(`dt:text-is("${label}")`) }).locator('dd').innerText()).trim();
+    assert.equal(await field('Session ID'), 'chat-billing-1');
+    assert.match(await field('Agent'), /Support Bot\s+support-bot/);
+    assert.equal(await field('Channel'), 'Web');
+    assert.equal(await field('Type'), 'Chat');
+    assert.equal(await field('Status'), 'Completed');
+    assert.match(await field('Started'), /\d{4}/);
+    assert.match(await field('Ended'), /\d{4}/);
+    assert.equal(await field('Duration'), '1 min');
+    assert.equal(await field('Ended reason'), 'resolved');
+    assert.equal(await field('Messages'), '8');
+
+    // Transcript: both senders, seq numbers, in order; events interleaved by time.
+    const transcript = page.getByRole('list', { name: 'Transcript and system events' });
+    assert.equal(await transcript.locator('li[data-sender="user"]').count(), 4);
+    assert.equal(await transcript.locator('li[data-sender="agent"]').count(), 4);
+    assert.match(await transcript.locator('li[data-sender]').first().innerText(), /#1[\s\S]*charged twice/);
+    const kinds = await transcript.locator('> li').evaluateAll((els) =>
+      els.map((e) => e.getAttribute('data-event-type') ?? e.getAttribute('data-sender')),
+    );
+    assert.equal(kinds[0], 'connection_established');
+    assert.ok(kinds.indexOf('agent_handoff') > kinds.indexOf('user'), 'handoff after the first messages');
+    assert.ok(kinds.includes('crm.ticket_created'), 'custom event shown');
+    assert.ok(kinds.includes('status_changed'), 'status change recorded by the server is shown');
+    assert.match(await transcript.locator('li[data-event-type="status_changed"]').innerText(), /Active → Completed/);
+    assert.match(await transcript.locator('li[data-event-type="agent_handoff"]').innerText(), /from triage to billing/);
+
+    // Metadata as a key–value table.
+    const meta = page.getByRole('table', { name: 'Session metadata' });
+    const rows = await meta.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.querySelector('th')?.textContent?.trim(), tr.querySelector('td')?.textContent?.trim()]),
+    );
+    assert.deepEqual(Object.fromEntries(rows), { plan: 'pro', userId: 'u_123', vip: 'true', score: '4.5' });
+    await screenshot(page, 'detail');
+  });
+
+  test('back link returns to the list with its filters', async () => {
+    await page.getByRole('link', { name: 'Back to sessions' }).click();
+    await page.waitForURL((u) => u.pathname === '/' && u.searchParams.get('channel') === 'web');
+    await waitForSummary(page, 'Showing 1 to 1 of 1 sessions');
+  });
+
+  test('Enter on a focused row opens it; a voice call shows the player and who spoke when', async () => {
+    await page.goto('/?channel=phone');
+    await waitForSummary(page, 'Showing 1 to 1 of 1 sessions');
+    await page.locator('tr[data-session-id="call-voice-1"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/sessions/call-voice-1');
+    const audio = page.locator('audio');
+    await audio.waitFor({ state: 'attached' });
+    assert.equal(await audio.getAttribute('src'), 'https://recordings.example.com/call-voice-1.mp3');
+    assert.equal(await page.getByRole('heading', { name: 'Call transcript' }).count(), 1);
+    const lines = page.locator('li[data-sender]');
+    assert.equal(await lines.count(), 6);
+    // Offsets from the start of the call: first message at +0:09, second at +0:18.
+    assert.match(await lines.nth(0).innerText(), /^0:09\s+Caller/);
+    assert.match(await lines.nth(1).innerText(), /^0:18\s+Agent/);
+    assert.match(await page.locator('li[data-event-type="error"]').innerText(), /TTS provider timeout/);
+    assert.equal(await page.getByText('Ongoing').count() > 0, true);
+    await screenshot(page, 'detail-voice');
+  });
+
+  test('a 2,000-message transcript opens fast and renders incrementally', async () => {
+    const t0 = Date.now();
+    await page.goto('/sessions/long-transcript');
+    await page.getByText('Hi, I was charged twice').first().waitFor();
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed < 5_000, `first paint took ${elapsed} ms`);
+    const rendered = await page.locator('li[data-sender]').count();
+    assert.ok(rendered < 2000, `rendered ${rendered} rows up front`);
+    // Scrolling to the bottom pulls in the rest.
+    await waitFor(
+      async () => {
+        await page.mouse.wheel(0, 20_000);
+        return page.locator('li[data-sender]').count();
+      },
+      (n) => n === 2000,
+      'all 2,000 messages after scrolling',
+      20_000,
+    );
+    assert.match(await page.getByText('2,000 messages').innerText(), /2,000 messages/);
+  });
+
+  test('an unknown session shows a clear not-found message', async () => {
+    await page.goto('/sessions/does-not-exist');
+    await page.getByRole('heading', { name: 'Session not found' }).waitFor();
+  });
+});
