@@ -141,6 +141,7 @@ export class BatchService {
         }
       }
       await trx.commit().execute();
+      this.store.outbox.emit('committed');
     } catch (err) {
       await trx.rollback().execute();
       throw err;

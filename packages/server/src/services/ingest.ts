@@ -77,8 +77,10 @@ export function isUniqueViolation(err: unknown): boolean {
 export class IngestService {
   constructor(private readonly store: Store) {}
 
-  private tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.store.db.transaction().execute(fn);
+  private async tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const result = await this.store.db.transaction().execute(fn);
+    this.store.outbox.emit('committed');
+    return result;
   }
 
   // ─── create ─────────────────────────────────────────────────────────────────────────────

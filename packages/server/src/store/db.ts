@@ -2,6 +2,7 @@
  * Opens the database named by a `DATABASE_URL` and hands back a Kysely instance. This and
  * `dialect.ts` are the only places that know which database is underneath.
  */
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -16,6 +17,11 @@ export interface Store {
   dialect: DialectName;
   /** A label safe to log: the database kind and location, never a password. */
   describe: string;
+  /**
+   * Emits `committed` after a transaction that wrote outbox rows has committed, so the live
+   * stream and the webhook worker read the outbox at once instead of waiting for their poll.
+   */
+  outbox: EventEmitter<{ committed: [] }>;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,7 @@ export function openStore(url: string): Store {
       db,
       dialect,
       describe: `postgres://${u.host}${u.pathname}`,
+      outbox: outboxEmitter(),
       close: () => db.destroy(),
     };
   }
@@ -55,5 +62,12 @@ export function openStore(url: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect, describe: `sqlite:${file}`, close: () => db.destroy() };
+  return { db, dialect, describe: `sqlite:${file}`, outbox: outboxEmitter(), close: () => db.destroy() };
+}
+
+function outboxEmitter() {
+  const e = new EventEmitter<{ committed: [] }>();
+  // One listener per stream hub and webhook worker, plus tests; no leak warning for those.
+  e.setMaxListeners(100);
+  return e;
 }
