@@ -94,6 +94,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The API speaks JSON only: without this, Fastify's built-in text/plain parser would hand a
+  // string to the schema and a wrong Content-Type would get a 400 instead of the 415 it deserves.
+  app.removeContentTypeParser('text/plain');
+
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? bodyAjv.compile(schema) : queryAjv.compile(schema),
   );
