@@ -18,7 +18,16 @@ const HELP = `Usage: switchboard [command] [flags]
 Commands:
   serve                      Start the server (default)
   migrate                    Apply database migrations and exit
-  demo                       Fill the database with demo sessions, then serve with live traffic
+  demo                       Fill the database with realistic sessions (12 agents, every channel,
+                             type and status, transcripts, events, metadata) for the default
+                             organization, then serve as \`serve\` does while simulating live traffic.
+                             Generates only when the default organization has no sessions yet.
+    --sessions N             Sessions to generate (5000)     --days N   History length (30)
+    --seed S                 Seed for reproducible data      --agents N (12; more are regional copies)
+    --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap (3)
+    --reset                  Delete the default organization's sessions and agents, then generate
+    --no-live                Serve without simulated traffic
+    --no-serve               Only fill the database and exit (scripts, benchmarks)
   keys create --name NAME --scopes read,ingest,admin [--org NAME]
                              Create an API key (printed once)
   keys generate              Print a new well-formed key (for SWITCHBOARD_ADMIN_KEY)

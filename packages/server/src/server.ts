@@ -18,7 +18,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  handleSignals?: boolean;
+  /** Runs first when the server stops, while the store is still open (`demo` stops its live traffic). */
+  beforeStop?: () => Promise<void>;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const store = openStore(config.databaseUrl);
   await migrate(store);
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });
@@ -52,6 +58,7 @@ export async function startServer(config: Config, opts: { handleSignals?: boolea
   const stop = () => {
     stopping ??= (async () => {
       app.lifecycle.closing = true;
+      await opts.beforeStop?.();
       await sweeper.stop();
       await app.close();
       await store.close();
