@@ -7,10 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   badges,
+  DIST_DIR,
   ensureBuild,
   HAVE_CHROMIUM,
   launchBrowser,
@@ -80,6 +83,22 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await first.locator('td').nth(5).innerText(), 'Ongoing'); // seeds[0] is active
     assert.match(await page.locator('tbody tr').nth(1).locator('td').nth(5).innerText(), /^\d+ min$/);
     await screenshot(page, 'sessions');
+  });
+
+  test('first load stays within the 250 KB gzipped JavaScript budget (DESIGN §8)', async () => {
+    await page.goto('/');
+    await waitForSummary(page, `Showing 1 to 50 of ${TOTAL} sessions`);
+    const scripts = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => new URL(e.name).pathname)
+        .filter((p) => p.endsWith('.js')),
+    );
+    assert.ok(scripts.length > 0);
+    assert.ok(!scripts.some((s) => /AnalyticsPage/.test(s)), 'charts are not part of the first load');
+    const gz = scripts.reduce((n, s) => n + gzipSync(readFileSync(join(DIST_DIR, s))).length, 0);
+    console.log(`first-load JS: ${scripts.length} files, ${(gz / 1024).toFixed(1)} KB gzipped`);
+    assert.ok(gz < 250 * 1024, `${gz} bytes gzipped`);
   });
 
   test('channel filter changes the URL, the table, the count and the badges', async () => {
@@ -158,7 +177,10 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
       if (expected === 0 && (await page.getByTestId('sessions-empty').isVisible())) return;
       throw e;
     });
-    assert.deepEqual(await badges(page), [`From: ${today}`, `To: ${today}`]);
+    assert.deepEqual(await badges(page), [`Date: ${today}`]);
+    await page.getByRole('button', { name: `Remove filter Date: ${today}` }).click();
+    await waitFor(async () => search(page).get('from'), (v) => v === null, 'from removed');
+    assert.equal(search(page).get('to'), null);
   });
 
   test('clear filters resets everything and hides itself', async () => {

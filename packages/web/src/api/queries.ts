@@ -54,11 +54,12 @@ export function useMetricsQuery(filters: SessionFilterValues, opts: PollOptions 
   });
 }
 
-export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRange) {
+export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRange, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.timeseries(filters, range),
     queryFn: ({ signal }) => api.getTimeseries(filters, range, signal),
     placeholderData: keepPreviousData,
+    refetchInterval: opts.refetchInterval ?? false,
   });
 }
 
@@ -66,6 +67,8 @@ export function useSessionQuery(id: string) {
   return useQuery({
     queryKey: queryKeys.session(id),
     queryFn: ({ signal }) => api.getSession(id, signal),
+    // An ongoing conversation keeps arriving: follow it while it is active.
+    refetchInterval: (q) => (q.state.data?.status === 'active' ? 10_000 : false),
     retry: (count, err) => !(err instanceof api.ApiError && err.status >= 400 && err.status < 500) && count < 2,
   });
 }

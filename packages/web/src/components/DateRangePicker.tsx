@@ -15,7 +15,8 @@ const toDate = (s: string): Date | undefined => {
 const toIso = (d: Date | undefined) => (d ? format(d, ISO) : '');
 const label = (s: string) => {
   const d = toDate(s);
-  return d ? format(d, 'MMM d, yyyy') : '';
+  if (!d) return '';
+  return format(d, d.getFullYear() === new Date().getFullYear() ? 'MMM d' : 'MMM d, yyyy');
 };
 
 const PRESETS: Array<{ label: string; days: number }> = [

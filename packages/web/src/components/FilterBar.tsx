@@ -50,8 +50,17 @@ export function FilterBar() {
     badges.push({ key: `status-${s}`, label: `Status: ${STATUS_LABELS[s]}`, remove: () => setFilters({ status: filters.status.filter((v) => v !== s) }) });
   for (const a of filters.agentId)
     badges.push({ key: `agent-${a}`, label: `Agent: ${agentName(a)}`, remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }) });
-  if (filters.from) badges.push({ key: 'from', label: `From: ${filters.from}`, remove: () => setFilters({ from: '' }) });
-  if (filters.to) badges.push({ key: 'to', label: `To: ${filters.to}`, remove: () => setFilters({ to: '' }) });
+  if (filters.from || filters.to) {
+    const label =
+      filters.from && filters.to
+        ? filters.from === filters.to
+          ? `Date: ${filters.from}`
+          : `Date: ${filters.from} → ${filters.to}`
+        : filters.from
+          ? `From: ${filters.from}`
+          : `Until: ${filters.to}`;
+    badges.push({ key: 'date', label, remove: () => setFilters({ from: '', to: '' }) });
+  }
 
   return (
     <section aria-label="Filters" className="mb-6">

@@ -46,7 +46,7 @@ export function Layout() {
       >
         Skip to content
       </a>
-      <aside className="w-60 shrink-0 border-r border-slate-200 bg-white">
+      <aside className="w-56 shrink-0 border-r border-slate-200 bg-white">
         <div className="sticky top-0 flex h-screen flex-col px-3 py-5">
         <Logo />
         <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
@@ -87,7 +87,7 @@ export function Layout() {
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1">
-        <div className="mx-auto max-w-[1440px] px-8 py-8">
+        <div className="mx-auto max-w-[1440px] px-6 py-7 2xl:px-8">
           <Suspense fallback={<Spinner label="Loading…" className="py-24" />}>
             <Outlet />
           </Suspense>

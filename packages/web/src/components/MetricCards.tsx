@@ -64,9 +64,9 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
             className={cx('relative rounded-xl border bg-white p-4 shadow-xs 2xl:p-5', card.accent)}
             aria-busy={loading || undefined}
           >
-            <div className="flex items-start justify-between gap-3">
+            <div className="flex items-start justify-between gap-2">
               <div className="min-w-0">
-                <p className="text-sm font-medium text-slate-500">{card.title}</p>
+                <p className="text-sm font-medium whitespace-nowrap text-slate-500">{card.title}</p>
                 {loading || !metrics ? (
                   <>
                     <Skeleton className="mt-2.5 h-8 w-24" />
@@ -81,9 +81,9 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
                   </>
                 )}
               </div>
-              <span className={cx('relative flex size-9 shrink-0 items-center justify-center rounded-lg', card.iconTile)}>
+              <span className={cx('relative flex size-8 shrink-0 items-center justify-center rounded-lg', card.iconTile)}>
                 {live && <span className="absolute inset-0 rounded-lg bg-green-300/60 animate-ping" aria-hidden="true" />}
-                <Icon className="relative size-5" aria-hidden="true" />
+                <Icon className="relative size-4" aria-hidden="true" />
               </span>
             </div>
           </div>

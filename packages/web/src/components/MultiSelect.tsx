@@ -25,8 +25,8 @@ export function MultiSelect<T extends string>({
   emptyText?: string;
 }) {
   const count = selected.length;
-  const summary =
-    count === 0 ? `All` : count === 1 ? (options.find((o) => o.value === selected[0])?.label ?? selected[0]) : `${count} selected`;
+  // Compact: "Channel" → "Web" → "Channel (2)"; the accessible name always says which filter it is.
+  const single = count === 1 ? (options.find((o) => o.value === selected[0])?.label ?? selected[0]) : null;
   return (
     <Popover
       label={`${label} filter`}
@@ -37,8 +37,14 @@ export function MultiSelect<T extends string>({
       )}
       trigger={
         <>
-          <span className="text-slate-500">{label}:</span>
-          <span className={cx('max-w-32 truncate font-medium', count ? 'text-indigo-700' : 'text-slate-700')}>{summary}</span>
+          {single ? (
+            <span className="max-w-36 truncate font-medium text-indigo-700">{single}</span>
+          ) : (
+            <span className={count ? 'font-medium text-indigo-700' : 'text-slate-700'}>{label}</span>
+          )}
+          {count > 1 && (
+            <span className="rounded-full bg-indigo-600 px-1.5 text-[11px] leading-4 font-semibold text-white tabular-nums">{count}</span>
+          )}
           <ChevronDown className="size-4 text-slate-400" aria-hidden="true" />
         </>
       }

@@ -17,6 +17,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { useLiveUpdates } from '../api/live';
 import { type TimeRange, useMetricsQuery, useTimeseriesQuery } from '../api/queries';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
@@ -74,8 +75,10 @@ export default function AnalyticsPage() {
     [rangeId, filters.from, filters.to, minute],
   );
   const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
-  const metrics = useMetricsQuery(filters, { refetchInterval: autoRefresh ? REFRESH_INTERVAL_MS : false });
-  const series = useTimeseriesQuery(filters, range);
+  const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
+  const metrics = useMetricsQuery(filters, { refetchInterval });
+  const series = useTimeseriesQuery(filters, range, { refetchInterval });
+  useLiveUpdates(filters, autoRefresh);
 
   const setRange = (id: RangeId) => {
     const next = new URLSearchParams(sp);

@@ -272,7 +272,13 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
                   {v === null ? (
                     <span className="text-slate-400 italic">null</span>
                   ) : typeof v === 'string' ? (
-                    v
+                    /^https?:\/\//i.test(v) ? (
+                      <a href={v} target="_blank" rel="noreferrer noopener" className="break-all text-indigo-600 hover:underline">
+                        {v}
+                      </a>
+                    ) : (
+                      v
+                    )
                   ) : (
                     <code className="font-mono text-xs text-indigo-700">{String(v)}</code>
                   )}

@@ -1,3 +1,4 @@
+import { useLiveUpdates } from '../api/live';
 import { useMetricsQuery } from '../api/queries';
 import { ExportButtons } from '../components/ExportButtons';
 import { FilterBar } from '../components/FilterBar';
@@ -13,6 +14,7 @@ export default function SessionsPage() {
   const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
   const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
   const metrics = useMetricsQuery(filters, { refetchInterval });
+  useLiveUpdates(filters, autoRefresh);
 
   return (
     <>
