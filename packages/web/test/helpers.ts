@@ -237,7 +237,7 @@ async function serveDistIfServerDoesNot(context: BrowserContext, server: TestSer
 }
 
 export async function newContext(browser: Browser, server: TestServer): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'UTC', locale: 'en-US' });
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'UTC', locale: 'en-US', reducedMotion: 'reduce' });
   await serveDistIfServerDoesNot(context, server);
   return context;
 }

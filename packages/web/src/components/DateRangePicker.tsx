@@ -43,7 +43,7 @@ export function DateRangePicker({
   return (
     <Popover
       label="Date range"
-      className="p-3"
+      className="w-max p-3"
       buttonClassName={cx(
         'inline-flex h-9 items-center gap-2 rounded-lg border bg-white px-3 text-sm shadow-xs transition-colors hover:bg-slate-50',
         set ? 'border-indigo-300' : 'border-slate-300',
@@ -60,13 +60,13 @@ export function DateRangePicker({
     >
       {(close) => (
         <div className="flex gap-3">
-          <div className="flex w-32 flex-col gap-0.5 border-r border-slate-100 pr-3">
-            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Quick ranges</p>
+          <div className="flex w-36 shrink-0 flex-col gap-0.5 border-r border-slate-100 pr-3">
+            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider whitespace-nowrap text-slate-400 uppercase">Quick ranges</p>
             {PRESETS.map((p) => (
               <button
                 key={p.label}
                 type="button"
-                className="rounded-md px-2 py-1.5 text-left text-sm text-slate-700 hover:bg-slate-100"
+                className="rounded-md px-2 py-1.5 text-left text-sm whitespace-nowrap text-slate-700 hover:bg-slate-100"
                 onClick={() => {
                   const today = new Date();
                   onChange({ from: toIso(subDays(today, p.days)), to: toIso(today) });

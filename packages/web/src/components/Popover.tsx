@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { cx } from './ui';
 
 /**
@@ -23,7 +23,18 @@ export function Popover({
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
   const id = useId();
+  // Open towards the left when the panel would run off the right edge of the window.
+  const [flip, setFlip] = useState(false);
+  useLayoutEffect(() => {
+    if (!open) {
+      setFlip(false);
+      return;
+    }
+    const r = panel.current?.getBoundingClientRect();
+    if (r && r.right > window.innerWidth - 8) setFlip(true);
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
@@ -65,12 +76,13 @@ export function Popover({
       </button>
       {open && (
         <div
+          ref={panel}
           id={id}
           role="dialog"
           aria-label={label}
           className={cx(
             'absolute top-full z-30 mt-1.5 rounded-xl border border-slate-200 bg-white shadow-lg ring-1 ring-black/5',
-            align === 'right' ? 'right-0' : 'left-0',
+            align === 'right' || flip ? 'right-0' : 'left-0',
             className,
           )}
         >

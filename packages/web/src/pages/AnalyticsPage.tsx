@@ -62,6 +62,8 @@ function computeRange(rangeId: RangeId, from: string, to: string, now: number): 
 }
 
 const axisTick = { fontSize: 12, fill: '#64748b' };
+// Charts honour the operating system's "reduce motion" setting.
+const animate = typeof window === 'undefined' || !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
 
 export default function AnalyticsPage() {
   const { filters } = useListParams();
@@ -210,7 +212,7 @@ function VolumeChart({ data }: { data: Timeseries }) {
               return full ? format(new Date(full), data.interval === 'hour' ? 'MMM d, HH:mm' : 'EEE, MMM d') : '';
             }}
           />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
           {CHANNELS.map((c, i) => (
             <Bar
               key={c}
@@ -220,6 +222,7 @@ function VolumeChart({ data }: { data: Timeseries }) {
               fill={CHANNEL_COLORS[c]}
               radius={i === CHANNELS.length - 1 ? [3, 3, 0, 0] : 0}
               maxBarSize={36}
+              isAnimationActive={animate}
             />
           ))}
         </BarChart>
@@ -247,7 +250,7 @@ function StatusChart({ data }: { data: Timeseries }) {
           <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
           <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
           {STATUSES.map((s) => (
             <Area
               key={s}
@@ -257,6 +260,7 @@ function StatusChart({ data }: { data: Timeseries }) {
               stroke={STATUS_COLORS[s]}
               strokeWidth={2}
               fill={`url(#grad-${s})`}
+              isAnimationActive={animate}
             />
           ))}
         </AreaChart>
@@ -274,7 +278,7 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
       <div className="relative h-48" role="img" aria-label="Channel distribution chart">
         <ResponsiveContainer width="100%" height="100%">
           <PieChart>
-            <Pie data={rows.filter((r) => r.value > 0)} dataKey="value" nameKey="name" innerRadius="62%" outerRadius="95%" paddingAngle={2} stroke="none">
+            <Pie data={rows.filter((r) => r.value > 0)} dataKey="value" nameKey="name" innerRadius="62%" outerRadius="95%" paddingAngle={2} stroke="none" isAnimationActive={animate}>
               {rows
                 .filter((r) => r.value > 0)
                 .map((r) => (
