@@ -10,6 +10,7 @@ import {
   EXPORT_FORMATS,
   ID_PATTERN,
   LIMITS,
+  OUTBOX_EVENT_TYPES,
   SCOPES,
   SENDERS,
   SESSION_TYPES,
@@ -407,6 +408,28 @@ export const ExportQuery = filterQuery({
   sort: Type.Optional(Sort),
 });
 export type ExportQuery = Static<typeof ExportQuery>;
+
+/** `GET /stream`: the shared filters (except `transcript`) and where to resume. */
+export const StreamQuery = filterQuery({
+  lastEventId: Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{1,18}$',
+      description: 'Resume after this event id (alternative to the Last-Event-ID header, for clients that cannot set headers).',
+    }),
+  ),
+});
+export type StreamQuery = Static<typeof StreamQuery>;
+
+/** The envelope of every live-stream event and webhook delivery (DESIGN §3.4). */
+export const OutboxEnvelope = Type.Object({
+  id: Type.String({ description: 'The event id: the outbox sequence number, as a decimal string. Only grows.' }),
+  type: StringEnum(OUTBOX_EVENT_TYPES),
+  occurredAt: Type.String({ format: 'date-time' }),
+  data: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'A Session (session.*), a Message (message.created) or a SessionEvent (event.created), each with sessionId.',
+  }),
+});
+export type OutboxEnvelope = Static<typeof OutboxEnvelope>;
 
 export const Agent = Type.Object({
   id: Type.String(),

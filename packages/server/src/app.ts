@@ -24,9 +24,11 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { streamRoutes } from './routes/stream.js';
 import { BatchService } from './services/batch.js';
 import { IngestService } from './services/ingest.js';
 import { ReadService } from './services/read.js';
+import { StreamHub, type StreamOptions } from './services/stream.js';
 import { nulPaths } from './services/validate.js';
 import type { Store } from './store/db.js';
 
@@ -41,6 +43,7 @@ declare module 'fastify' {
     store: Store;
     services: Services;
     lifecycle: { closing: boolean };
+    streams: StreamHub;
   }
 }
 
@@ -50,6 +53,7 @@ export interface AppOptions {
   /** Built dashboard to serve at `/`; skipped when the folder does not exist. */
   webDir?: string;
   version?: string;
+  stream?: StreamOptions;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -111,6 +115,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('store', opts.store);
   app.decorate('services', services);
   app.decorate('lifecycle', { closing: false });
+  const streams = new StreamHub(opts.store, app.log, opts.stream);
+  app.decorate('streams', streams);
+  app.addHook('onReady', () => streams.start());
+  // Streams never finish on their own: end them before the server waits for open connections.
+  app.addHook('preClose', async () => {
+    app.lifecycle.closing = true;
+    await streams.stop();
+  });
 
   await app.register(cookie);
   await app.register(errorsPlugin);
@@ -176,6 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes);
       await api.register(sessionRoutes);
+      await api.register(streamRoutes);
       await api.register(ingestRoutes);
       await api.register(agentRoutes);
       await api.register(keyRoutes);

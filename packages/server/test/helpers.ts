@@ -17,6 +17,7 @@ import type { TSchema } from 'typebox';
 import { buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
+import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
 import { createApiKey } from '../src/store/keys.js';
 import { migrate } from '../src/store/migrations.js';
@@ -66,13 +67,16 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function setup(dialect: DialectName, opts: { webDir?: string } = {}): Promise<TestContext> {
+export async function setup(
+  dialect: DialectName,
+  opts: { webDir?: string; stream?: StreamOptions } = {},
+): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
   const store = openStore(db.url);
   await migrate(store);
   const adminKey = generateKey();
   const { orgId } = await bootstrap(store, { adminKey, dataDir: tmpdir() });
-  const app = await buildApp({ store, webDir: opts.webDir ?? '/nonexistent' });
+  const app = await buildApp({ store, webDir: opts.webDir ?? '/nonexistent', stream: opts.stream });
   await app.ready();
   return {
     dialect,

@@ -49,3 +49,16 @@ export async function readOutbox(db: Db, orgId: string, afterSeq: number, limit:
     .limit(limit)
     .execute();
 }
+
+/** Outbox rows of every organization after `afterSeq`, in sequence (= commit) order. */
+export async function readOutboxAfter(db: Db, afterSeq: number, limit: number) {
+  return db.selectFrom('outbox').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+}
+
+export async function lastOutboxSeq(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}

@@ -1,0 +1,46 @@
+/**
+ * The shared filters evaluated in memory against one session, for consumers that see sessions
+ * one event at a time (the live stream). Same meaning as the SQL in store/filters.ts; the
+ * full-text `transcript` filter has no per-event meaning and is refused by those routes.
+ */
+import type { Session } from '@switchboard/contracts';
+import type { SessionFilter } from '../store/filters.js';
+
+const text = (v: unknown) => (v === null ? 'null' : String(v));
+
+export function sessionMatches(f: SessionFilter, s: Session): boolean {
+  if (f.agentIds?.length && !f.agentIds.includes(s.agent.id)) return false;
+  if (f.channels?.length && !f.channels.includes(s.channel)) return false;
+  if (f.statuses?.length && !f.statuses.includes(s.status)) return false;
+  if (f.types?.length && !f.types.includes(s.type)) return false;
+  if (f.from !== undefined || f.to !== undefined) {
+    const started = Date.parse(s.startedAt);
+    if (f.from !== undefined && started < f.from) return false;
+    if (f.to !== undefined && started >= f.to) return false;
+  }
+  for (const [key, value] of f.metadata ?? []) {
+    if (!(key in s.metadata) || text(s.metadata[key]) !== value) return false;
+  }
+  if (f.search) {
+    const term = f.search.toLowerCase();
+    const hit =
+      s.id.toLowerCase().startsWith(term) ||
+      s.agent.id.toLowerCase().includes(term) ||
+      s.agent.name.toLowerCase().includes(term) ||
+      Object.entries(s.metadata).some(
+        ([k, v]) => k.toLowerCase().includes(term) || text(v).toLowerCase().includes(term),
+      );
+    if (!hit) return false;
+  }
+  return true;
+}
+
+export const isEmptyFilter = (f: SessionFilter) =>
+  !f.search &&
+  !f.agentIds?.length &&
+  !f.channels?.length &&
+  !f.statuses?.length &&
+  !f.types?.length &&
+  f.from === undefined &&
+  f.to === undefined &&
+  !f.metadata?.length;
