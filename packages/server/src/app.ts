@@ -17,6 +17,7 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { etagPlugin } from './plugins/etag.js';
 import { idempotencyPlugin } from './plugins/idempotency.js';
+import { type RateQuotas, rateLimitPlugin } from './plugins/rate-limit.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
 import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
@@ -54,6 +55,7 @@ export interface AppOptions {
   webDir?: string;
   version?: string;
   stream?: StreamOptions;
+  rateLimits?: Partial<RateQuotas>;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -128,6 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(telemetryPlugin);
   await app.register(authPlugin, { store: opts.store });
+  await app.register(rateLimitPlugin, { store: opts.store, quotas: opts.rateLimits });
   await app.register(idempotencyPlugin, { store: opts.store });
   await app.register(etagPlugin);
 

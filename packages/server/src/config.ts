@@ -19,6 +19,8 @@ export interface Config {
   dataDir: string;
   /** Base URL printed in the first-start login link. */
   publicUrl: string;
+  /** Requests a minute per API key (DESIGN §3.5); 0 turns that limit off. */
+  rateLimits: { read: number; ingest: number; export: number };
 }
 
 const FLAGS: Record<string, string> = {
@@ -77,9 +79,22 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   const dataDir =
     parsed.dialect === 'sqlite' && parsed.target !== ':memory:' ? dirname(resolve(parsed.target)) : resolve('data');
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const quota = (name: string, fallback: number) => {
+    const raw = get(name);
+    const n = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < 0)
+      throw new ConfigError(`${name} must be a whole number of requests a minute ≥ 0, got "${raw}"`);
+    return n;
+  };
+  const rateLimits = {
+    read: quota('SWITCHBOARD_RATE_LIMIT_READ', 1200),
+    ingest: quota('SWITCHBOARD_RATE_LIMIT_INGEST', 6000),
+    export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
+  };
   return {
     port,
     host,
+    rateLimits,
     databaseUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,

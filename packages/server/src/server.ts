@@ -28,7 +28,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = openStore(config.databaseUrl);
   await migrate(store);
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });
-  const app = await buildApp({ store, logger: loggerOptions(config.logLevel), webDir: config.webDir });
+  const app = await buildApp({
+    store,
+    logger: loggerOptions(config.logLevel),
+    webDir: config.webDir,
+    rateLimits: config.rateLimits,
+  });
   const sweeper = new IdleSweeper(store, app.services.ingest, config.idleTimeout, app.log);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

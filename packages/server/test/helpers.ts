@@ -17,6 +17,7 @@ import type { TSchema } from 'typebox';
 import { buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
+import type { RateQuotas } from '../src/plugins/rate-limit.js';
 import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
 import { createApiKey } from '../src/store/keys.js';
@@ -69,14 +70,19 @@ export interface TestContext {
 
 export async function setup(
   dialect: DialectName,
-  opts: { webDir?: string; stream?: StreamOptions } = {},
+  opts: { webDir?: string; stream?: StreamOptions; rateLimits?: Partial<RateQuotas> } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
   const store = openStore(db.url);
   await migrate(store);
   const adminKey = generateKey();
   const { orgId } = await bootstrap(store, { adminKey, dataDir: tmpdir() });
-  const app = await buildApp({ store, webDir: opts.webDir ?? '/nonexistent', stream: opts.stream });
+  const app = await buildApp({
+    store,
+    webDir: opts.webDir ?? '/nonexistent',
+    stream: opts.stream,
+    rateLimits: opts.rateLimits,
+  });
   await app.ready();
   return {
     dialect,
@@ -137,7 +143,10 @@ export function assertShape(schema: TSchema, value: unknown, label = 'response')
     v = ajv.compile(schema);
     compiled.set(schema, v);
   }
-  if (!v(value)) assert.fail(`${label} does not match the contract: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 500)}`);
+  if (!v(value))
+    assert.fail(
+      `${label} does not match the contract: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value).slice(0, 500)}`,
+    );
 }
 
 /** Asserts an RFC 9457 problem document with this status. */

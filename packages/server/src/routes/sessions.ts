@@ -156,7 +156,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/sessions/export',
     {
-      config: read,
+      config: { ...read, rateLimit: 'export' },
       schema: {
         tags: ['Sessions'],
         summary: 'Export sessions',

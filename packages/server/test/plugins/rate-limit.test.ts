@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { MemoryBuckets } from '../../src/plugins/rate-limit.js';
+import { DIALECTS, type TestContext, assertProblem, call, session, setup } from '../helpers.js';
+
+describe('token bucket', () => {
+  test('a burst of the whole quota passes, then it refills evenly', async () => {
+    const b = new MemoryBuckets();
+    const t0 = 1_000_000;
+    for (let i = 0; i < 60; i++) assert.equal((await b.take('k', 60, 1, t0)).allowed, true);
+    const refused = await b.take('k', 60, 1, t0);
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.retryAfterSeconds, 1);
+    assert.equal((await b.take('k', 60, 1, t0 + 1000)).allowed, true, 'one token a second comes back');
+    assert.equal((await b.take('k', 60, 1, t0 + 1000)).allowed, false);
+    const later = await b.take('k', 60, 1, t0 + 120_000);
+    assert.equal(later.remaining, 59, 'never more than the capacity');
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`rate limits (${dialect})`, () => {
+    let t: TestContext;
+    before(async () => {
+      t = await setup(dialect, { rateLimits: { read: 5, ingest: 8, export: 2 } });
+    });
+    after(() => t.close());
+
+    test('every authenticated response carries the limit headers', async () => {
+      const key = await t.key(['read']);
+      const res = await call(t.app, key, 'GET', '/api/v1/sessions');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['x-ratelimit-limit'], '5');
+      assert.equal(res.headers['x-ratelimit-remaining'], '4');
+      assert.ok(Number(res.headers['x-ratelimit-reset']) >= Math.floor(Date.now() / 1000));
+      assert.equal(res.headers['ratelimit-policy'], '"read";q=5;w=60');
+      assert.match(String(res.headers.ratelimit), /^"read";r=4;t=\d+$/);
+    });
+
+    test('past the quota: 429 problem with Retry-After; other classes and keys are unaffected', async () => {
+      const key = await t.key(['read', 'ingest']);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await call(t.app, key, 'GET', '/api/v1/sessions/metrics')).statusCode, 200);
+      const limited = await call(t.app, key, 'GET', '/api/v1/sessions');
+      const p = assertProblem(limited, 429);
+      assert.match(p.type, /rate-limited$/);
+      assert.ok(Number(limited.headers['retry-after']) >= 1);
+      assert.equal(limited.headers['x-ratelimit-remaining'], '0');
+      // Ingest has its own bucket, and another key its own.
+      assert.equal((await call(t.app, key, 'POST', '/api/v1/sessions', session())).statusCode, 201);
+      const other = await t.key(['read']);
+      assert.equal((await call(t.app, other, 'GET', '/api/v1/sessions')).statusCode, 200);
+    });
+
+    test('exports have their own, smaller quota', async () => {
+      const key = await t.key(['read']);
+      for (let i = 0; i < 2; i++)
+        assert.equal((await call(t.app, key, 'GET', '/api/v1/sessions/export?format=ndjson')).statusCode, 200);
+      assertProblem(await call(t.app, key, 'GET', '/api/v1/sessions/export'), 429);
+      assert.equal((await call(t.app, key, 'GET', '/api/v1/sessions')).statusCode, 200);
+    });
+
+    test('failed authentication spends no quota', async () => {
+      const key = await t.key(['read']);
+      const revoked = await t.key(['read']);
+      for (let i = 0; i < 20; i++) {
+        assert.equal((await call(t.app, 'swb_nonsense', 'GET', '/api/v1/sessions')).statusCode, 401);
+        assert.equal((await call(t.app, null, 'GET', '/api/v1/sessions')).statusCode, 401);
+      }
+      const res = await call(t.app, key, 'GET', '/api/v1/sessions');
+      assert.equal(res.headers['x-ratelimit-remaining'], '4');
+      assert.ok(revoked);
+    });
+
+    if (dialect === 'postgres') {
+      test('two processes on one PostgreSQL share each key’s bucket', async () => {
+        const key = await t.key(['read']);
+        const second = await buildApp({ store: t.store, rateLimits: { read: 5 } });
+        await second.ready();
+        try {
+          const apps = [t.app, second];
+          const codes: number[] = [];
+          for (let i = 0; i < 8; i++) codes.push((await call(apps[i % 2], key, 'GET', '/api/v1/agents')).statusCode);
+          assert.deepEqual(codes, [200, 200, 200, 200, 200, 429, 429, 429]);
+        } finally {
+          await second.close();
+        }
+      });
+    }
+  });
+}
