@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
 import { setUnauthorizedHandler } from './api/client';
 import { Layout } from './components/Layout';
 import { RequireAuth } from './components/RequireAuth';
@@ -17,7 +17,6 @@ const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
 function UnauthorizedBridge() {
   const navigate = useNavigate();
-  const location = useLocation();
   const qc = useQueryClient();
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -26,7 +25,7 @@ function UnauthorizedBridge() {
       const next = window.location.pathname + window.location.search;
       navigate(`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`, { replace: true });
     });
-  }, [navigate, qc, location]);
+  }, [navigate, qc]);
   return null;
 }
 

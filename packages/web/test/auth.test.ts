@@ -75,7 +75,10 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     await signIn(page, server.adminKey);
     assert.equal(await page.getByTestId('org-name').innerText(), 'default');
     const cookies = await context.cookies();
-    assert.ok(cookies.some((c) => c.httpOnly), 'an HttpOnly session cookie is set');
+    assert.ok(
+      cookies.some((c) => c.httpOnly),
+      'an HttpOnly session cookie is set',
+    );
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((u) => u.pathname === '/login');
     await page.goto('/');

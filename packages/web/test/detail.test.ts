@@ -47,7 +47,12 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
       ...transcriptItems('chat-billing-1', 8, chatStart),
       {
         type: 'session.update',
-        body: { id: 'chat-billing-1', status: 'completed', endedAt: new Date(chatStart + 60_000).toISOString(), endedReason: 'resolved' },
+        body: {
+          id: 'chat-billing-1',
+          status: 'completed',
+          endedAt: new Date(chatStart + 60_000).toISOString(),
+          endedReason: 'resolved',
+        },
       },
       {
         type: 'session',
@@ -61,10 +66,24 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
         },
       },
       ...transcriptItems('call-voice-1', 6, callStart, 9_000),
-      { type: 'event', body: { sessionId: 'call-voice-1', type: 'error', timestamp: new Date(callStart + 70_000).toISOString(), data: { message: 'TTS provider timeout' } } },
+      {
+        type: 'event',
+        body: {
+          sessionId: 'call-voice-1',
+          type: 'error',
+          timestamp: new Date(callStart + 70_000).toISOString(),
+          data: { message: 'TTS provider timeout' },
+        },
+      },
       {
         type: 'session',
-        body: { id: 'long-transcript', agent: { id: 'support-bot', name: 'Support Bot' }, channel: 'telegram', type: 'chat', startedAt: new Date(longStart).toISOString() },
+        body: {
+          id: 'long-transcript',
+          agent: { id: 'support-bot', name: 'Support Bot' },
+          channel: 'telegram',
+          type: 'chat',
+          startedAt: new Date(longStart).toISOString(),
+        },
       },
       ...transcriptItems('long-transcript', 2000, longStart, 100),
     ]);
@@ -89,7 +108,13 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('heading', { name: 'Session Information' }).waitFor();
 
     const info = page.locator('dl');
-    const field = async (label: string) => (await info.locator('div', { has: page.locator(`dt:text-is("${label}")`) }).locator('dd').innerText()).trim();
+    const field = async (label: string) =>
+      (
+        await info
+          .locator('div', { has: page.locator(`dt:text-is("${label}")`) })
+          .locator('dd')
+          .innerText()
+      ).trim();
     assert.equal(await field('Session ID'), 'chat-billing-1');
     assert.match(await field('Agent'), /Support Bot\s+support-bot/);
     assert.equal(await field('Channel'), 'Web');
@@ -106,9 +131,9 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await transcript.locator('li[data-sender="user"]').count(), 4);
     assert.equal(await transcript.locator('li[data-sender="agent"]').count(), 4);
     assert.match(await transcript.locator('li[data-sender]').first().innerText(), /#1[\s\S]*charged twice/);
-    const kinds = await transcript.locator('> li').evaluateAll((els) =>
-      els.map((e) => e.getAttribute('data-event-type') ?? e.getAttribute('data-sender')),
-    );
+    const kinds = await transcript
+      .locator('> li')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type') ?? e.getAttribute('data-sender')));
     assert.equal(kinds[0], 'connection_established');
     assert.ok(kinds.indexOf('agent_handoff') > kinds.indexOf('user'), 'handoff after the first messages');
     assert.ok(kinds.includes('crm.ticket_created'), 'custom event shown');
@@ -118,9 +143,11 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
 
     // Metadata as a key–value table.
     const meta = page.getByRole('table', { name: 'Session metadata' });
-    const rows = await meta.locator('tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [tr.querySelector('th')?.textContent?.trim(), tr.querySelector('td')?.textContent?.trim()]),
-    );
+    const rows = await meta
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector('th')?.textContent?.trim(), tr.querySelector('td')?.textContent?.trim()]),
+      );
     assert.deepEqual(Object.fromEntries(rows), { plan: 'pro', userId: 'u_123', vip: 'true', score: '4.5' });
     await screenshot(page, 'detail');
   });
@@ -147,7 +174,7 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     assert.match(await lines.nth(0).innerText(), /^0:09\s+Caller/);
     assert.match(await lines.nth(1).innerText(), /^0:18\s+Agent/);
     assert.match(await page.locator('li[data-event-type="error"]').innerText(), /TTS provider timeout/);
-    assert.equal(await page.getByText('Ongoing').count() > 0, true);
+    assert.equal((await page.getByText('Ongoing').count()) > 0, true);
     await screenshot(page, 'detail-voice');
   });
 

@@ -95,7 +95,12 @@ async function freePort(): Promise<number> {
 export interface TestServer {
   url: string;
   adminKey: string;
-  api: <T = unknown>(method: string, path: string, body?: unknown, key?: string) => Promise<{ status: number; body: T; headers: Headers }>;
+  api: <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ) => Promise<{ status: number; body: T; headers: Headers }>;
   ingest: (batch: Array<{ type: string; body: Record<string, unknown> }>) => Promise<void>;
   stop: () => Promise<void>;
   logs: () => string;
@@ -144,7 +149,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const api: TestServer['api'] = async (method, path, body, key = adminKey) => {
     const res = await fetch(url + path, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -160,9 +168,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const ingest: TestServer['ingest'] = async (batch) => {
     for (let i = 0; i < batch.length; i += 1000) {
       const chunk = batch.slice(i, i + 1000);
-      const res = await api<{ results: Array<{ index: number; status: number; error?: unknown }> }>('POST', '/api/v1/ingest', {
-        batch: chunk,
-      });
+      const res = await api<{ results: Array<{ index: number; status: number; error?: unknown }> }>(
+        'POST',
+        '/api/v1/ingest',
+        {
+          batch: chunk,
+        },
+      );
       if (res.status !== 207) throw new Error(`ingest → ${res.status} ${JSON.stringify(res.body)}`);
       const bad = res.body.results.filter((r) => r.status >= 300);
       if (bad.length) throw new Error(`ingest items refused: ${JSON.stringify(bad.slice(0, 3))}`);
@@ -229,15 +241,27 @@ async function serveDistIfServerDoesNot(context: BrowserContext, server: TestSer
     async (route) => {
       const path = new URL(route.request().url()).pathname;
       let file = join(DIST_DIR, decodeURIComponent(path));
-      if (!file.startsWith(DIST_DIR) || !existsSync(file) || statSync(file).isDirectory()) file = join(DIST_DIR, 'index.html');
+      if (!file.startsWith(DIST_DIR) || !existsSync(file) || statSync(file).isDirectory())
+        file = join(DIST_DIR, 'index.html');
       const ext = file.slice(file.lastIndexOf('.'));
-      await route.fulfill({ status: 200, body: readFileSync(file), contentType: MIME[ext] ?? 'application/octet-stream' });
+      await route.fulfill({
+        status: 200,
+        body: readFileSync(file),
+        contentType: MIME[ext] ?? 'application/octet-stream',
+      });
     },
   );
 }
 
 export async function newContext(browser: Browser, server: TestServer): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'UTC', locale: 'en-US', reducedMotion: 'reduce' });
+  const context = await browser.newContext({
+    baseURL: server.url,
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+    timezoneId: 'UTC',
+    locale: 'en-US',
+    reducedMotion: 'reduce',
+  });
   await serveDistIfServerDoesNot(context, server);
   return context;
 }
@@ -314,7 +338,15 @@ export function sessionItems(sessions: SeedSession[]) {
 /** A conversation for `sessionId`: `n` alternating messages one `stepMs` apart, plus system events. */
 export function transcriptItems(sessionId: string, n: number, startMs: number, stepMs = 4_000) {
   const items: Array<{ type: string; body: Record<string, unknown> }> = [];
-  items.push({ type: 'event', body: { sessionId, type: 'connection_established', timestamp: new Date(startMs).toISOString(), data: { region: 'eu-west-1' } } });
+  items.push({
+    type: 'event',
+    body: {
+      sessionId,
+      type: 'connection_established',
+      timestamp: new Date(startMs).toISOString(),
+      data: { region: 'eu-west-1' },
+    },
+  });
   for (let i = 0; i < n; i++) {
     const user = i % 2 === 0;
     items.push({
@@ -335,13 +367,23 @@ export function transcriptItems(sessionId: string, n: number, startMs: number, s
     if (i === 3) {
       items.push({
         type: 'event',
-        body: { sessionId, type: 'agent_handoff', timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(), data: { from: 'triage', to: 'billing' } },
+        body: {
+          sessionId,
+          type: 'agent_handoff',
+          timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(),
+          data: { from: 'triage', to: 'billing' },
+        },
       });
     }
     if (i === 5) {
       items.push({
         type: 'event',
-        body: { sessionId, type: 'crm.ticket_created', timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(), data: { ticketId: 'T-4821' } },
+        body: {
+          sessionId,
+          type: 'crm.ticket_created',
+          timestamp: new Date(startMs + (i + 1) * stepMs + 1000).toISOString(),
+          data: { ticketId: 'T-4821' },
+        },
       });
     }
   }
@@ -349,7 +391,12 @@ export function transcriptItems(sessionId: string, n: number, startMs: number, s
 }
 
 /** Polls until `read()` returns `expected` (or matches it); fails with the last value seen. */
-export async function waitFor<T>(read: () => Promise<T>, check: (v: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  check: (v: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
@@ -370,23 +417,37 @@ export async function summary(page: Page): Promise<string> {
 }
 
 export async function waitForSummary(page: Page, expected: string): Promise<void> {
-  await waitFor(() => summary(page), (v) => v === expected, `summary "${expected}"`);
+  await waitFor(
+    () => summary(page),
+    (v) => v === expected,
+    `summary "${expected}"`,
+  );
 }
 
 export async function rowChannels(page: Page): Promise<string[]> {
-  return page.locator('tbody tr[data-session-id] [data-channel]').evaluateAll((els) => els.map((e) => e.getAttribute('data-channel') ?? ''));
+  return page
+    .locator('tbody tr[data-session-id] [data-channel]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-channel') ?? ''));
 }
 
 export async function rowStatuses(page: Page): Promise<string[]> {
-  return page.locator('tbody tr[data-session-id] [data-status]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''));
+  return page
+    .locator('tbody tr[data-session-id] [data-status]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-status') ?? ''));
 }
 
 export async function rowIds(page: Page): Promise<string[]> {
-  return page.locator('tbody tr[data-session-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
+  return page
+    .locator('tbody tr[data-session-id]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-session-id') ?? ''));
 }
 
 export async function badges(page: Page): Promise<string[]> {
-  return page.getByRole('list', { name: 'Active filters' }).locator('li').allInnerTexts().then((t) => t.map((s) => s.trim()));
+  return page
+    .getByRole('list', { name: 'Active filters' })
+    .locator('li')
+    .allInnerTexts()
+    .then((t) => t.map((s) => s.trim()));
 }
 
 export function search(page: Page): URLSearchParams {

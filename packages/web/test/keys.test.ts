@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ensureBuild, HAVE_CHROMIUM, launchBrowser, newContext, screenshot, signIn, startServer, type TestServer, waitFor } from './helpers.ts';
+import {
+  ensureBuild,
+  HAVE_CHROMIUM,
+  launchBrowser,
+  newContext,
+  screenshot,
+  signIn,
+  startServer,
+  type TestServer,
+  waitFor,
+} from './helpers.ts';
 
 describe('API keys page', { skip: !HAVE_CHROMIUM }, () => {
   let server: TestServer;
@@ -42,7 +52,10 @@ describe('API keys page', { skip: !HAVE_CHROMIUM }, () => {
     await shown.waitFor();
     readKey = (await shown.innerText()).trim();
     assert.match(readKey, /^swb_[0-9A-Za-z]{42}$/);
-    assert.match(await page.getByRole('status').filter({ hasText: 'will not be shown again' }).innerText(), /will not be shown again/);
+    assert.match(
+      await page.getByRole('status').filter({ hasText: 'will not be shown again' }).innerText(),
+      /will not be shown again/,
+    );
     assert.equal(await page.getByRole('button', { name: 'Copy API key' }).count(), 1);
     await page.locator('tr', { hasText: 'CI reader' }).waitFor();
     await screenshot(page, 'keys');
@@ -73,7 +86,11 @@ describe('API keys page', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal((await server.api('GET', '/api/v1/sessions', undefined, readKey)).status, 200);
     await row.getByRole('button', { name: 'Revoke key CI reader' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
-    await waitFor(() => row.innerText(), (t) => /Revoked/.test(t), 'row marked revoked');
+    await waitFor(
+      () => row.innerText(),
+      (t) => /Revoked/.test(t),
+      'row marked revoked',
+    );
     assert.equal((await server.api('GET', '/api/v1/sessions', undefined, readKey)).status, 401);
   });
 });

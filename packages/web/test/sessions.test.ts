@@ -106,7 +106,11 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('button', { name: 'Channel filter' }).click();
     await page.getByRole('checkbox', { name: 'Phone' }).click();
     await page.keyboard.press('Escape');
-    await waitFor(async () => search(page).get('channel'), (v) => v === 'phone', 'channel in URL');
+    await waitFor(
+      async () => search(page).get('channel'),
+      (v) => v === 'phone',
+      'channel in URL',
+    );
     await waitForSummary(page, 'Showing 1 to 39 of 39 sessions');
     assert.deepEqual([...new Set(await rowChannels(page))], ['phone']);
     assert.deepEqual(await badges(page), ['Channel: Phone']);
@@ -116,7 +120,11 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('button', { name: 'Channel filter' }).click();
     await page.getByRole('checkbox', { name: 'SIP' }).click();
     await page.keyboard.press('Escape');
-    await waitFor(async () => search(page).get('channel'), (v) => v === 'phone,sip', 'channel=phone,sip');
+    await waitFor(
+      async () => search(page).get('channel'),
+      (v) => v === 'phone,sip',
+      'channel=phone,sip',
+    );
     await waitForSummary(page, 'Showing 1 to 50 of 78 sessions');
     assert.deepEqual([...new Set(await rowChannels(page))].sort(), ['phone', 'sip']);
     assert.deepEqual(await badges(page), ['Channel: Phone', 'Channel: SIP']);
@@ -158,7 +166,11 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     // Not applied while typing…
     assert.equal(search(page).get('search'), null);
     // …and applied ~300 ms after the last keystroke.
-    await waitFor(async () => search(page).get('search'), (v) => v === 'sess-0001', 'search in URL');
+    await waitFor(
+      async () => search(page).get('search'),
+      (v) => v === 'sess-0001',
+      'search in URL',
+    );
     const expected = seeds.filter((s) => s.id.startsWith('sess-0001')).length; // 0001 and 0010–0019
     await waitForSummary(page, `Showing 1 to ${expected} of ${expected} sessions`);
     assert.ok((await rowIds(page)).every((id) => id.startsWith('sess-0001')));
@@ -170,16 +182,27 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('button', { name: 'Date range' }).click();
     await page.getByRole('button', { name: 'Today', exact: true }).click();
     const today = new Date().toISOString().slice(0, 10); // the context runs in UTC
-    await waitFor(async () => [search(page).get('from'), search(page).get('to')].join(), (v) => v === `${today},${today}`, 'from/to');
+    await waitFor(
+      async () => [search(page).get('from'), search(page).get('to')].join(),
+      (v) => v === `${today},${today}`,
+      'from/to',
+    );
     const midnight = Date.parse(`${today}T00:00:00.000Z`);
     const expected = seeds.filter((s) => Date.parse(s.startedAt) >= midnight).length;
-    await waitForSummary(page, `Showing ${expected ? 1 : 0} to ${Math.min(50, expected)} of ${expected} sessions`).catch(async (e) => {
+    await waitForSummary(
+      page,
+      `Showing ${expected ? 1 : 0} to ${Math.min(50, expected)} of ${expected} sessions`,
+    ).catch(async (e) => {
       if (expected === 0 && (await page.getByTestId('sessions-empty').isVisible())) return;
       throw e;
     });
     assert.deepEqual(await badges(page), [`Date: ${today}`]);
     await page.getByRole('button', { name: `Remove filter Date: ${today}` }).click();
-    await waitFor(async () => search(page).get('from'), (v) => v === null, 'from removed');
+    await waitFor(
+      async () => search(page).get('from'),
+      (v) => v === null,
+      'from removed',
+    );
     assert.equal(search(page).get('to'), null);
   });
 
@@ -226,24 +249,53 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     const started = page.locator('thead th', { hasText: 'Started' });
     assert.equal(await started.getAttribute('aria-sort'), 'descending');
     await started.getByRole('button').click();
-    await waitFor(async () => search(page).get('sort'), (v) => v === 'startedAt', 'sort=startedAt');
-    await waitFor(async () => (await rowIds(page))[0], (v) => v === seeds[TOTAL - 1].id, 'oldest first');
-    await waitFor(() => started.getAttribute('aria-sort'), (v) => v === 'ascending', 'aria-sort ascending');
+    await waitFor(
+      async () => search(page).get('sort'),
+      (v) => v === 'startedAt',
+      'sort=startedAt',
+    );
+    await waitFor(
+      async () => (await rowIds(page))[0],
+      (v) => v === seeds[TOTAL - 1].id,
+      'oldest first',
+    );
+    await waitFor(
+      () => started.getAttribute('aria-sort'),
+      (v) => v === 'ascending',
+      'aria-sort ascending',
+    );
 
     const duration = page.locator('thead th', { hasText: 'Duration' });
     await duration.getByRole('button').click();
-    await waitFor(async () => search(page).get('sort'), (v) => v === '-durationSeconds', 'sort=-durationSeconds');
-    await waitFor(() => duration.getAttribute('aria-sort'), (v) => v === 'descending', 'aria-sort descending');
+    await waitFor(
+      async () => search(page).get('sort'),
+      (v) => v === '-durationSeconds',
+      'sort=-durationSeconds',
+    );
+    await waitFor(
+      () => duration.getAttribute('aria-sort'),
+      (v) => v === 'descending',
+      'aria-sort descending',
+    );
     assert.equal(await started.getAttribute('aria-sort'), 'none');
-    const longest = Math.max(...seeds.filter((s) => s.endedAt).map((s) => Date.parse(s.endedAt!) - Date.parse(s.startedAt))) / 60_000;
+    const longest =
+      Math.max(...seeds.filter((s) => s.endedAt).map((s) => Date.parse(s.endedAt!) - Date.parse(s.startedAt))) / 60_000;
     await waitFor(
       async () => page.locator('tbody tr').first().locator('td').nth(5).innerText(),
       (v) => v === `${longest} min`,
       'longest first',
     );
     await duration.getByRole('button').click();
-    await waitFor(async () => search(page).get('sort'), (v) => v === 'durationSeconds', 'sort=durationSeconds');
-    await waitFor(() => duration.getAttribute('aria-sort'), (v) => v === 'ascending', 'aria-sort ascending');
+    await waitFor(
+      async () => search(page).get('sort'),
+      (v) => v === 'durationSeconds',
+      'sort=durationSeconds',
+    );
+    await waitFor(
+      () => duration.getAttribute('aria-sort'),
+      (v) => v === 'ascending',
+      'aria-sort ascending',
+    );
   });
 
   test('empty state for a filter that matches nothing', async () => {
@@ -283,9 +335,17 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await waitForSummary(page, `Showing 1 to 50 of ${TOTAL} sessions`);
     const id = 'live-session-arrives';
     await server.ingest([
-      { type: 'session', body: { id, agent: { id: 'support-bot', name: 'Support Bot' }, channel: 'whatsapp', type: 'chat' } },
+      {
+        type: 'session',
+        body: { id, agent: { id: 'support-bot', name: 'Support Bot' }, channel: 'whatsapp', type: 'chat' },
+      },
     ]);
-    await waitFor(async () => (await rowIds(page))[0], (v) => v === id, 'new session on top', 13_000);
+    await waitFor(
+      async () => (await rowIds(page))[0],
+      (v) => v === id,
+      'new session on top',
+      13_000,
+    );
     await waitForSummary(page, `Showing 1 to 50 of ${TOTAL + 1} sessions`);
     // Later tests filter on other channels/statuses, so this extra active WhatsApp session does not change their counts.
   });
@@ -293,7 +353,10 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
   test('export CSV downloads exactly the current filter', async () => {
     await openList('?channel=phone');
     await waitForSummary(page, 'Showing 1 to 39 of 39 sessions');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     assert.match(download.suggestedFilename(), /^sessions-.*\.csv$/);
     const text = readFileSync((await download.path())!, 'utf8');
     const lines = text.trim().split(/\r?\n/);
@@ -301,16 +364,26 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(lines.length - 1, 39);
     const channelCol = lines[0].split(',').indexOf('channel');
     assert.ok(lines.slice(1).every((l) => l.split(',')[channelCol] === 'phone'));
-    await waitFor(async () => page.getByTestId('export-status').innerText(), (v) => /Exported 39 rows/.test(v), 'export status');
+    await waitFor(
+      async () => page.getByTestId('export-status').innerText(),
+      (v) => /Exported 39 rows/.test(v),
+      'export status',
+    );
   });
 
   test('export JSON downloads full sessions for the current filter', async () => {
     await openList('?status=failed&agentId=support-bot');
     const expected = seeds.filter((s) => s.status === 'failed' && s.agent.id === 'support-bot').length;
     await waitForSummary(page, `Showing 1 to ${expected} of ${expected} sessions`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSON' }).click(),
+    ]);
     assert.match(download.suggestedFilename(), /^sessions-.*\.json$/);
-    const rows = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Array<{ status: string; agent: { id: string } }>;
+    const rows = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Array<{
+      status: string;
+      agent: { id: string };
+    }>;
     assert.equal(rows.length, expected);
     assert.ok(rows.every((r) => r.status === 'failed' && r.agent.id === 'support-bot'));
   });
@@ -334,9 +407,13 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     assert.equal(search(page).get('channel'), 'telegram');
     assert.deepEqual(await badges(page), ['Channel: Telegram']);
-    await waitFor(async () => page.getByTestId('metric-Total Sessions').innerText(), (v) => v === '39', 'metrics for telegram');
+    await waitFor(
+      async () => page.getByTestId('metric-Total Sessions').innerText(),
+      (v) => v === '39',
+      'metrics for telegram',
+    );
     await page.getByRole('button', { name: 'Clear filters' }).click();
-    await page.getByRole('radio', { name: 'Last 7 days' }).click();
+    await page.getByRole('button', { name: 'Last 7 days' }).click();
     assert.equal(search(page).get('range'), '7d');
     await page.locator('.recharts-surface').first().waitFor();
     await page.waitForTimeout(800); // chart animation

@@ -61,7 +61,10 @@ interface RequestOptions {
   allowUnauthorized?: boolean;
 }
 
-async function request<T>(path: string, { method = 'GET', body, signal, allowUnauthorized }: RequestOptions = {}): Promise<T> {
+async function request<T>(
+  path: string,
+  { method = 'GET', body, signal, allowUnauthorized }: RequestOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-switchboard-csrf'] = '1';

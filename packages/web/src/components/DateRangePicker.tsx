@@ -61,7 +61,9 @@ export function DateRangePicker({
       {(close) => (
         <div className="flex gap-3">
           <div className="flex w-36 shrink-0 flex-col gap-0.5 border-r border-slate-100 pr-3">
-            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider whitespace-nowrap text-slate-400 uppercase">Quick ranges</p>
+            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider whitespace-nowrap text-slate-400 uppercase">
+              Quick ranges
+            </p>
             {PRESETS.map((p) => (
               <button
                 key={p.label}

@@ -61,7 +61,8 @@ export function ExportButtons({ filters, sort }: { filters: SessionFilterValues;
         {state.kind === 'running' && (
           <span className="inline-flex items-center gap-1.5">
             <Loader2 className="size-3.5 animate-spin" aria-hidden="true" />
-            Exporting {state.format.toUpperCase()}… {number.format(state.progress.rows)} rows · {bytes(state.progress.bytes)}
+            Exporting {state.format.toUpperCase()}… {number.format(state.progress.rows)} rows ·{' '}
+            {bytes(state.progress.bytes)}
             <button
               type="button"
               onClick={() => abort.current?.abort()}

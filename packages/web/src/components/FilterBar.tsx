@@ -34,22 +34,43 @@ export function FilterBar() {
     }
   }, [filters.search]);
 
-  const agentOptions = (agents.data?.data ?? []).map((a) => ({ value: a.id, label: a.name || a.id, hint: String(a.sessionCount) }));
+  const agentOptions = (agents.data?.data ?? []).map((a) => ({
+    value: a.id,
+    label: a.name || a.id,
+    hint: String(a.sessionCount),
+  }));
   // Keep ids from the URL selectable even before (or without) the agent list.
-  for (const id of filters.agentId) if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
+  for (const id of filters.agentId)
+    if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
 
   const active = hasActiveFilters(filters);
   const agentName = (id: string) => agents.data?.data.find((a) => a.id === id)?.name || id;
 
   const badges: Array<{ key: string; label: string; remove: () => void }> = [];
   if (filters.search.trim())
-    badges.push({ key: 'search', label: `Search: “${filters.search.trim()}”`, remove: () => setFilters({ search: '' }) });
+    badges.push({
+      key: 'search',
+      label: `Search: “${filters.search.trim()}”`,
+      remove: () => setFilters({ search: '' }),
+    });
   for (const c of filters.channel)
-    badges.push({ key: `channel-${c}`, label: `Channel: ${CHANNEL_LABELS[c]}`, remove: () => setFilters({ channel: filters.channel.filter((v) => v !== c) }) });
+    badges.push({
+      key: `channel-${c}`,
+      label: `Channel: ${CHANNEL_LABELS[c]}`,
+      remove: () => setFilters({ channel: filters.channel.filter((v) => v !== c) }),
+    });
   for (const s of filters.status)
-    badges.push({ key: `status-${s}`, label: `Status: ${STATUS_LABELS[s]}`, remove: () => setFilters({ status: filters.status.filter((v) => v !== s) }) });
+    badges.push({
+      key: `status-${s}`,
+      label: `Status: ${STATUS_LABELS[s]}`,
+      remove: () => setFilters({ status: filters.status.filter((v) => v !== s) }),
+    });
   for (const a of filters.agentId)
-    badges.push({ key: `agent-${a}`, label: `Agent: ${agentName(a)}`, remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }) });
+    badges.push({
+      key: `agent-${a}`,
+      label: `Agent: ${agentName(a)}`,
+      remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }),
+    });
   if (filters.from || filters.to) {
     const label =
       filters.from && filters.to
@@ -66,7 +87,10 @@ export function FilterBar() {
     <section aria-label="Filters" className="mb-6">
       <div className="flex flex-wrap items-center gap-2">
         <div className="relative min-w-48 flex-1">
-          <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden="true" />
+          <Search
+            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+            aria-hidden="true"
+          />
           <input
             type="search"
             aria-label="Search sessions"

@@ -29,7 +29,12 @@ export function Layout() {
   const carry = shared ? filterQueryString(new URLSearchParams(location.search)) : '';
 
   const nav = [
-    { to: `/${carry}`, label: 'Sessions', icon: MessagesSquare, match: (p: string) => p === '/' || p.startsWith('/sessions') },
+    {
+      to: `/${carry}`,
+      label: 'Sessions',
+      icon: MessagesSquare,
+      match: (p: string) => p === '/' || p.startsWith('/sessions'),
+    },
     { to: `/analytics${carry}`, label: 'Analytics', icon: BarChart3, match: (p: string) => p.startsWith('/analytics') },
     { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings') },
   ];
@@ -48,42 +53,45 @@ export function Layout() {
       </a>
       <aside className="w-56 shrink-0 border-r border-slate-200 bg-white">
         <div className="sticky top-0 flex h-screen flex-col px-3 py-5">
-        <Logo />
-        <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
-          <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
-          {nav.slice(0, 2).map((item) => (
-            <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
-          ))}
-          <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Settings</p>
-          {nav.slice(2).map((item) => (
-            <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
-          ))}
-        </nav>
-        <div className="mt-auto border-t border-slate-100 pt-4">
-          <div className="flex items-center gap-2.5 px-2">
-            <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
-              <Building2 className="size-4" aria-hidden="true" />
-            </span>
-            <div className="min-w-0 flex-1">
-              <p className="truncate text-sm font-medium text-slate-900" data-testid="org-name">
-                {me.data?.organization.name ?? '—'}
-              </p>
-              <p className="truncate text-xs text-slate-500" title={me.data ? `Signed in with ${me.data.key.name}` : undefined}>
-                {me.data ? `${me.data.key.name} · ${me.data.key.prefix}…` : ''}
-              </p>
+          <Logo />
+          <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
+            <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
+            {nav.slice(0, 2).map((item) => (
+              <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
+            ))}
+            <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Settings</p>
+            {nav.slice(2).map((item) => (
+              <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
+            ))}
+          </nav>
+          <div className="mt-auto border-t border-slate-100 pt-4">
+            <div className="flex items-center gap-2.5 px-2">
+              <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
+                <Building2 className="size-4" aria-hidden="true" />
+              </span>
+              <div className="min-w-0 flex-1">
+                <p className="truncate text-sm font-medium text-slate-900" data-testid="org-name">
+                  {me.data?.organization.name ?? '—'}
+                </p>
+                <p
+                  className="truncate text-xs text-slate-500"
+                  title={me.data ? `Signed in with ${me.data.key.name}` : undefined}
+                >
+                  {me.data ? `${me.data.key.name} · ${me.data.key.prefix}…` : ''}
+                </p>
+              </div>
+              <button
+                type="button"
+                onClick={signOut}
+                disabled={logout.isPending}
+                aria-label="Sign out"
+                title="Sign out"
+                className="inline-flex size-8 items-center justify-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+              >
+                <LogOut className="size-4" aria-hidden="true" />
+              </button>
             </div>
-            <button
-              type="button"
-              onClick={signOut}
-              disabled={logout.isPending}
-              aria-label="Sign out"
-              title="Sign out"
-              className="inline-flex size-8 items-center justify-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900"
-            >
-              <LogOut className="size-4" aria-hidden="true" />
-            </button>
           </div>
-        </div>
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1">

@@ -74,15 +74,22 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
                   </>
                 ) : (
                   <>
-                    <p className="mt-1.5 text-3xl font-semibold tracking-tight text-slate-900 tabular-nums" data-testid={`metric-${card.title}`}>
+                    <p
+                      className="mt-1.5 text-3xl font-semibold tracking-tight text-slate-900 tabular-nums"
+                      data-testid={`metric-${card.title}`}
+                    >
                       {card.value(metrics)}
                     </p>
                     <p className="mt-1 truncate text-xs text-slate-500">{card.caption(metrics)}</p>
                   </>
                 )}
               </div>
-              <span className={cx('relative flex size-8 shrink-0 items-center justify-center rounded-lg', card.iconTile)}>
-                {live && <span className="absolute inset-0 rounded-lg bg-green-300/60 animate-ping" aria-hidden="true" />}
+              <span
+                className={cx('relative flex size-8 shrink-0 items-center justify-center rounded-lg', card.iconTile)}
+              >
+                {live && (
+                  <span className="absolute inset-0 rounded-lg bg-green-300/60 animate-ping" aria-hidden="true" />
+                )}
                 <Icon className="relative size-4" aria-hidden="true" />
               </span>
             </div>

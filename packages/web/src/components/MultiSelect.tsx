@@ -43,7 +43,9 @@ export function MultiSelect<T extends string>({
             <span className={count ? 'font-medium text-indigo-700' : 'text-slate-700'}>{label}</span>
           )}
           {count > 1 && (
-            <span className="rounded-full bg-indigo-600 px-1.5 text-[11px] leading-4 font-semibold text-white tabular-nums">{count}</span>
+            <span className="rounded-full bg-indigo-600 px-1.5 text-[11px] leading-4 font-semibold text-white tabular-nums">
+              {count}
+            </span>
           )}
           <ChevronDown className="size-4 text-slate-400" aria-hidden="true" />
         </>

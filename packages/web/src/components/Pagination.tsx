@@ -30,7 +30,10 @@ export function Pagination({
   const first = shown === 0 ? 0 : offset + 1;
   const last = offset + shown;
   return (
-    <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-200 px-4 py-3">
+    <nav
+      aria-label="Pagination"
+      className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-200 px-4 py-3"
+    >
       <p className="text-sm text-slate-600" aria-live="polite" data-testid="pagination-summary">
         Showing <span className="font-medium text-slate-900">{number.format(first)}</span> to{' '}
         <span className="font-medium text-slate-900">{number.format(last)}</span> of{' '}

@@ -10,7 +10,9 @@ export function AutoRefreshToggle({ on, onChange }: { on: boolean; onChange: (on
       type="button"
       aria-pressed={on}
       onClick={() => onChange(!on)}
-      title={on ? 'Updating every 10 seconds — click to pause' : 'Auto-refresh is off — click to update every 10 seconds'}
+      title={
+        on ? 'Updating every 10 seconds — click to pause' : 'Auto-refresh is off — click to update every 10 seconds'
+      }
       className={cx(
         'inline-flex h-9 items-center gap-2 rounded-lg border px-3 text-sm font-medium shadow-xs transition-colors',
         on
@@ -41,4 +43,3 @@ export function RefreshButton() {
     </Button>
   );
 }
-

@@ -87,7 +87,10 @@ export function SessionsPanel({ refetchInterval }: { refetchInterval: number | f
 
 function EmptyState() {
   return (
-    <div className="flex min-h-96 flex-col items-center justify-center px-6 py-16 text-center" data-testid="sessions-empty">
+    <div
+      className="flex min-h-96 flex-col items-center justify-center px-6 py-16 text-center"
+      data-testid="sessions-empty"
+    >
       <span className="flex size-14 items-center justify-center rounded-full bg-slate-100">
         <MessageSquare className="size-6 text-slate-400" aria-hidden="true" />
       </span>

@@ -20,7 +20,9 @@ export function StatusBadge({ status }: { status: Status }) {
       )}
     >
       <span className="relative flex size-1.5" aria-hidden="true">
-        {status === 'active' && <span className={cx('absolute inline-flex size-full rounded-full animate-sb-ping', style.dot)} />}
+        {status === 'active' && (
+          <span className={cx('absolute inline-flex size-full rounded-full animate-sb-ping', style.dot)} />
+        )}
         <span className={cx('relative inline-flex size-1.5 rounded-full', style.dot)} />
       </span>
       {STATUS_LABELS[status] ?? status}

@@ -1,6 +1,14 @@
 /** Small building blocks shared by every page. */
 import { AlertTriangle, Check, Copy, RefreshCw } from 'lucide-react';
-import { type ButtonHTMLAttributes, forwardRef, type HTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
+import {
+  type ButtonHTMLAttributes,
+  forwardRef,
+  type HTMLAttributes,
+  type ReactNode,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 
 export function cx(...parts: Array<string | false | null | undefined>): string {
   return parts.filter(Boolean).join(' ');
@@ -8,8 +16,7 @@ export function cx(...parts: Array<string | false | null | undefined>): string {
 
 type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
 const VARIANTS: Record<Variant, string> = {
-  primary:
-    'bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 disabled:bg-indigo-300 border border-transparent',
+  primary: 'bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 disabled:bg-indigo-300 border border-transparent',
   secondary:
     'bg-white text-slate-700 border border-slate-300 shadow-xs hover:bg-slate-50 hover:text-slate-900 disabled:text-slate-400 disabled:bg-slate-50',
   ghost: 'text-slate-600 hover:bg-slate-100 hover:text-slate-900 border border-transparent disabled:text-slate-300',
@@ -119,7 +126,11 @@ export function CopyButton({ value, label, className }: { value: string; label: 
         className,
       )}
     >
-      {copied ? <Check className="size-4 text-emerald-600" aria-hidden="true" /> : <Copy className="size-4" aria-hidden="true" />}
+      {copied ? (
+        <Check className="size-4 text-emerald-600" aria-hidden="true" />
+      ) : (
+        <Copy className="size-4" aria-hidden="true" />
+      )}
     </button>
   );
 }

@@ -40,7 +40,14 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 function list(value: string | null): string[] {
   if (!value) return [];
-  return [...new Set(value.split(',').map((v) => v.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 function pick<T extends string>(values: string[], allowed: readonly T[]): T[] {

@@ -4,7 +4,14 @@
  */
 import type { Channel, Scope, SessionType, Status } from '@switchboard/contracts';
 
-export const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const satisfies readonly Channel[];
+export const CHANNELS = [
+  'web',
+  'phone',
+  'telegram',
+  'whatsapp',
+  'mobile_sdk',
+  'sip',
+] as const satisfies readonly Channel[];
 export const STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const satisfies readonly Status[];
 export const SESSION_TYPES = ['chat', 'voice', 'video'] as const satisfies readonly SessionType[];
 export const SCOPES = ['read', 'ingest', 'admin'] as const satisfies readonly Scope[];

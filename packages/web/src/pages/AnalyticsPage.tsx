@@ -1,5 +1,15 @@
 import type { Channel, Status, Timeseries } from '@switchboard/contracts';
-import { addDays, addHours, differenceInCalendarDays, format, parse, startOfDay, startOfHour, subDays, subHours } from 'date-fns';
+import {
+  addDays,
+  addHours,
+  differenceInCalendarDays,
+  format,
+  parse,
+  startOfDay,
+  startOfHour,
+  subDays,
+  subHours,
+} from 'date-fns';
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
@@ -37,6 +47,7 @@ import {
 } from '../lib/vocab';
 import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../components/RefreshControls';
 import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 const RANGES = [
   { id: '24h', label: 'Last 24 hours' },
@@ -66,6 +77,7 @@ const axisTick = { fontSize: 12, fill: '#64748b' };
 const animate = typeof window === 'undefined' || !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
 
 export default function AnalyticsPage() {
+  useDocumentTitle('Analytics');
   const { filters } = useListParams();
   const [sp, setSp] = useSearchParams();
   const rangeId: RangeId = RANGES.some((r) => r.id === sp.get('range')) ? (sp.get('range') as RangeId) : '24h';
@@ -116,13 +128,13 @@ export default function AnalyticsPage() {
         {dateRangeFromFilters ? (
           <p className="text-sm text-slate-500">Using the date range from the filters, by {range.interval}.</p>
         ) : (
-          <div role="radiogroup" aria-label="Time range" className="inline-flex rounded-lg border border-slate-300 bg-white p-0.5 shadow-xs">
+          <fieldset className="inline-flex rounded-lg border border-slate-300 bg-white p-0.5 shadow-xs">
+            <legend className="sr-only">Time range</legend>
             {RANGES.map((r) => (
               <button
                 key={r.id}
                 type="button"
-                role="radio"
-                aria-checked={rangeId === r.id}
+                aria-pressed={rangeId === r.id}
                 onClick={() => setRange(r.id)}
                 className={cx(
                   'rounded-md px-3 py-1.5 text-sm font-medium transition-colors',
@@ -132,7 +144,7 @@ export default function AnalyticsPage() {
                 {r.label}
               </button>
             ))}
-          </div>
+          </fieldset>
         )}
       </div>
 
@@ -143,17 +155,29 @@ export default function AnalyticsPage() {
       )}
 
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
-        <ChartCard title="Session volume" subtitle={`Sessions started per ${range.interval}, by channel`} className="xl:col-span-2">
+        <ChartCard
+          title="Session volume"
+          subtitle={`Sessions started per ${range.interval}, by channel`}
+          className="xl:col-span-2"
+        >
           {series.data ? <VolumeChart data={series.data} /> : <ChartSkeleton />}
         </ChartCard>
         <ChartCard title="Channel distribution" subtitle="Share of sessions by channel">
           {metrics.data ? <ChannelDonut byChannel={metrics.data.byChannel} /> : <ChartSkeleton />}
         </ChartCard>
-        <ChartCard title="Status trends" subtitle={`Outcome of sessions started per ${range.interval}`} className="xl:col-span-2">
+        <ChartCard
+          title="Status trends"
+          subtitle={`Outcome of sessions started per ${range.interval}`}
+          className="xl:col-span-2"
+        >
           {series.data ? <StatusChart data={series.data} /> : <ChartSkeleton />}
         </ChartCard>
         <ChartCard title="Outcomes and modalities" subtitle="Sessions by status and by type">
-          {metrics.data ? <Breakdown byStatus={metrics.data.byStatus} byType={metrics.data.byType} /> : <ChartSkeleton />}
+          {metrics.data ? (
+            <Breakdown byStatus={metrics.data.byStatus} byType={metrics.data.byType} />
+          ) : (
+            <ChartSkeleton />
+          )}
         </ChartCard>
       </div>
     </>
@@ -278,7 +302,16 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
       <div className="relative h-48" role="img" aria-label="Channel distribution chart">
         <ResponsiveContainer width="100%" height="100%">
           <PieChart>
-            <Pie data={rows.filter((r) => r.value > 0)} dataKey="value" nameKey="name" innerRadius="62%" outerRadius="95%" paddingAngle={2} stroke="none" isAnimationActive={animate}>
+            <Pie
+              data={rows.filter((r) => r.value > 0)}
+              dataKey="value"
+              nameKey="name"
+              innerRadius="62%"
+              outerRadius="95%"
+              paddingAngle={2}
+              stroke="none"
+              isAnimationActive={animate}
+            >
               {rows
                 .filter((r) => r.value > 0)
                 .map((r) => (
@@ -296,10 +329,16 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
       <ul className="mt-4 space-y-1.5 text-sm">
         {rows.map((r) => (
           <li key={r.channel} className="flex items-center gap-2">
-            <span className="size-2.5 rounded-full" style={{ background: CHANNEL_COLORS[r.channel] }} aria-hidden="true" />
+            <span
+              className="size-2.5 rounded-full"
+              style={{ background: CHANNEL_COLORS[r.channel] }}
+              aria-hidden="true"
+            />
             <span className="flex-1 text-slate-700">{r.name}</span>
             <span className="text-slate-900 tabular-nums">{number.format(r.value)}</span>
-            <span className="w-12 text-right text-xs text-slate-500 tabular-nums">{((r.value / total) * 100).toFixed(1)}%</span>
+            <span className="w-12 text-right text-xs text-slate-500 tabular-nums">
+              {((r.value / total) * 100).toFixed(1)}%
+            </span>
           </li>
         ))}
       </ul>
@@ -307,7 +346,13 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
   );
 }
 
-function Breakdown({ byStatus, byType }: { byStatus: Record<Status, number>; byType: Record<'chat' | 'voice' | 'video', number> }) {
+function Breakdown({
+  byStatus,
+  byType,
+}: {
+  byStatus: Record<Status, number>;
+  byType: Record<'chat' | 'voice' | 'video', number>;
+}) {
   const statusTotal = STATUSES.reduce((n, s) => n + (byStatus[s] ?? 0), 0);
   const typeTotal = SESSION_TYPES.reduce((n, t) => n + (byType[t] ?? 0), 0);
   if (statusTotal === 0) return <NoData />;
@@ -316,11 +361,15 @@ function Breakdown({ byStatus, byType }: { byStatus: Record<Status, number>; byT
       <div className="mb-1 flex justify-between text-sm">
         <span className="text-slate-700">{label}</span>
         <span className="text-slate-900 tabular-nums">
-          {number.format(value)} <span className="text-xs text-slate-500">({total ? ((value / total) * 100).toFixed(0) : 0}%)</span>
+          {number.format(value)}{' '}
+          <span className="text-xs text-slate-500">({total ? ((value / total) * 100).toFixed(0) : 0}%)</span>
         </span>
       </div>
       <div className="h-2 rounded-full bg-slate-100">
-        <div className="h-2 rounded-full" style={{ width: `${total ? (value / total) * 100 : 0}%`, background: color }} />
+        <div
+          className="h-2 rounded-full"
+          style={{ width: `${total ? (value / total) * 100 : 0}%`, background: color }}
+        />
       </div>
     </li>
   );

@@ -7,6 +7,7 @@ import { RelativeTime } from '../components/RelativeTime';
 import { Button, Card, CopyButton, ErrorAlert, PageHeader, Spinner, cx } from '../components/ui';
 import { dateTime } from '../lib/format';
 import { SCOPE_LABELS, SCOPES } from '../lib/vocab';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 const SCOPE_HELP: Record<Scope, string> = {
   read: 'List, search and export sessions',
@@ -19,6 +20,7 @@ function isForbidden(err: unknown) {
 }
 
 export default function KeysPage() {
+  useDocumentTitle('API keys');
   const keys = useKeysQuery();
   const me = useMeQuery();
   const [creating, setCreating] = useState(false);
@@ -84,23 +86,43 @@ export default function KeysPage() {
           </Card>
         </>
       )}
-      {confirm && <RevokeDialog apiKey={confirm} current={confirm.id === me.data?.key.id} onClose={() => setConfirm(null)} />}
+      {confirm && (
+        <RevokeDialog apiKey={confirm} current={confirm.id === me.data?.key.id} onClose={() => setConfirm(null)} />
+      )}
     </>
   );
 }
 
-function KeysTable({ keys, currentKeyId, onRevoke }: { keys: ApiKey[]; currentKeyId?: string; onRevoke: (k: ApiKey) => void }) {
+function KeysTable({
+  keys,
+  currentKeyId,
+  onRevoke,
+}: {
+  keys: ApiKey[];
+  currentKeyId?: string;
+  onRevoke: (k: ApiKey) => void;
+}) {
   const th = 'px-5 py-3 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase';
   return (
     <table className="w-full text-sm">
       <caption className="sr-only">API keys</caption>
       <thead className="border-b border-slate-200 bg-slate-50/80">
         <tr>
-          <th scope="col" className={th}>Name</th>
-          <th scope="col" className={th}>Key</th>
-          <th scope="col" className={th}>Scopes</th>
-          <th scope="col" className={th}>Created</th>
-          <th scope="col" className={th}>Last used</th>
+          <th scope="col" className={th}>
+            Name
+          </th>
+          <th scope="col" className={th}>
+            Key
+          </th>
+          <th scope="col" className={th}>
+            Scopes
+          </th>
+          <th scope="col" className={th}>
+            Created
+          </th>
+          <th scope="col" className={th}>
+            Last used
+          </th>
           <th scope="col" className={cx(th, 'text-right')}>
             <span className="sr-only">Actions</span>
           </th>
@@ -112,9 +134,13 @@ function KeysTable({ keys, currentKeyId, onRevoke }: { keys: ApiKey[]; currentKe
           return (
             <tr key={k.id} data-key-id={k.id} className={revoked ? 'bg-slate-50/60 text-slate-400' : ''}>
               <td className="px-5 py-3">
-                <span className={cx('font-medium', revoked ? 'text-slate-400 line-through' : 'text-slate-900')}>{k.name}</span>
+                <span className={cx('font-medium', revoked ? 'text-slate-400 line-through' : 'text-slate-900')}>
+                  {k.name}
+                </span>
                 {k.id === currentKeyId && (
-                  <span className="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">This session</span>
+                  <span className="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">
+                    This session
+                  </span>
                 )}
               </td>
               <td className="px-5 py-3 font-mono text-xs">{k.prefix}…</td>
@@ -125,7 +151,9 @@ function KeysTable({ keys, currentKeyId, onRevoke }: { keys: ApiKey[]; currentKe
                       key={s}
                       className={cx(
                         'rounded-md border px-1.5 py-0.5 text-xs font-medium',
-                        s === 'admin' ? 'border-amber-200 bg-amber-50 text-amber-800' : 'border-slate-200 bg-slate-50 text-slate-700',
+                        s === 'admin'
+                          ? 'border-amber-200 bg-amber-50 text-amber-800'
+                          : 'border-slate-200 bg-slate-50 text-slate-700',
                         revoked && 'opacity-60',
                       )}
                     >
@@ -137,14 +165,22 @@ function KeysTable({ keys, currentKeyId, onRevoke }: { keys: ApiKey[]; currentKe
               <td className="px-5 py-3 text-slate-600" title={dateTime(k.createdAt)}>
                 <RelativeTime iso={k.createdAt} />
               </td>
-              <td className="px-5 py-3 text-slate-600">{k.lastUsedAt ? <RelativeTime iso={k.lastUsedAt} /> : <span className="text-slate-400">Never</span>}</td>
+              <td className="px-5 py-3 text-slate-600">
+                {k.lastUsedAt ? <RelativeTime iso={k.lastUsedAt} /> : <span className="text-slate-400">Never</span>}
+              </td>
               <td className="px-5 py-3 text-right">
                 {revoked ? (
                   <span className="text-xs font-medium text-red-600" title={dateTime(k.revokedAt)}>
                     Revoked
                   </span>
                 ) : (
-                  <Button size="sm" variant="ghost" className="text-red-600 hover:bg-red-50 hover:text-red-700" onClick={() => onRevoke(k)} aria-label={`Revoke key ${k.name}`}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    className="text-red-600 hover:bg-red-50 hover:text-red-700"
+                    onClick={() => onRevoke(k)}
+                    aria-label={`Revoke key ${k.name}`}
+                  >
                     <Trash2 className="size-3.5" aria-hidden="true" />
                     Revoke
                   </Button>
@@ -162,6 +198,8 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['read']);
   const create = useCreateKeyMutation();
+  const nameInput = useRef<HTMLInputElement>(null);
+  useEffect(() => nameInput.current?.focus(), []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!name.trim() || scopes.length === 0) return;
@@ -178,7 +216,7 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
             </label>
             <input
               id="key-name"
-              autoFocus
+              ref={nameInput}
               required
               maxLength={128}
               value={name}
@@ -237,7 +275,8 @@ function NewKeyNotice({ created, onDismiss }: { created: CreatedApiKey; onDismis
         <div className="min-w-0 flex-1">
           <h2 className="font-semibold text-amber-900">Copy your new key “{created.name}” now</h2>
           <p className="mt-0.5 text-sm text-amber-800">
-            For your security it will not be shown again. Store it in a secret manager; anyone with it can act with its scopes.
+            For your security it will not be shown again. Store it in a secret manager; anyone with it can act with its
+            scopes.
           </p>
           <div className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-white py-1.5 pr-1.5 pl-3">
             <KeyRound className="size-4 shrink-0 text-slate-400" aria-hidden="true" />
@@ -273,8 +312,13 @@ function RevokeDialog({ apiKey, current, onClose }: { apiKey: ApiKey; current: b
           Revoke “{apiKey.name}”?
         </h2>
         <p className="mt-2 text-sm text-slate-600">
-          Requests with <span className="font-mono">{apiKey.prefix}…</span> will fail with 401 immediately. This cannot be undone.
-          {current && <strong className="mt-2 block text-red-700">This is the key you are signed in with: you will be signed out.</strong>}
+          Requests with <span className="font-mono">{apiKey.prefix}…</span> will fail with 401 immediately. This cannot
+          be undone.
+          {current && (
+            <strong className="mt-2 block text-red-700">
+              This is the key you are signed in with: you will be signed out.
+            </strong>
+          )}
         </p>
         {revoke.error && (
           <div className="mt-4">
@@ -283,9 +327,7 @@ function RevokeDialog({ apiKey, current, onClose }: { apiKey: ApiKey; current: b
         )}
       </div>
       <div className="flex justify-end gap-2 border-t border-slate-100 bg-slate-50 px-6 py-3">
-        <Button onClick={() => ref.current?.close()} autoFocus>
-          Cancel
-        </Button>
+        <Button onClick={() => ref.current?.close()}>Cancel</Button>
         <Button
           variant="danger"
           disabled={revoke.isPending}

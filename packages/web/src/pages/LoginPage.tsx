@@ -3,10 +3,11 @@ import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { useLoginMutation, useMeQuery } from '../api/queries';
 import { Button, ErrorAlert } from '../components/ui';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 function safeNext(next: string | null): string {
   // Only same-app paths: never let ?next= send a signed-in user to another site.
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 /** The one-click link printed at first start is `/login#key=swb_…`; the fragment never reaches the server. */
@@ -23,6 +24,7 @@ function takeKeyFromHash(): string | null {
 }
 
 export default function LoginPage() {
+  useDocumentTitle('Sign in');
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
   const navigate = useNavigate();
@@ -31,6 +33,8 @@ export default function LoginPage() {
   const [hashKey] = useState(takeKeyFromHash);
   const me = useMeQuery();
   const started = useRef(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
 
   useEffect(() => {
     if (hashKey && !started.current) {
@@ -48,9 +52,7 @@ export default function LoginPage() {
     login.mutate(value, { onSuccess: () => navigate(next, { replace: true }) });
   };
 
-  const error = login.error
-    ? login.error.message || 'That key was not accepted.'
-    : null;
+  const error = login.error ? login.error.message || 'That key was not accepted.' : null;
 
   return (
     <div className="flex min-h-screen items-center justify-center bg-gradient-to-b from-slate-50 to-slate-100 px-4">
@@ -73,14 +75,17 @@ export default function LoginPage() {
             API key
           </label>
           <div className="relative mt-2">
-            <KeyRound className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden="true" />
+            <KeyRound
+              className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
+              aria-hidden="true"
+            />
             <input
               id="api-key"
               name="key"
               type="password"
               autoComplete="off"
               spellCheck={false}
-              autoFocus
+              ref={input}
               required
               placeholder="swb_…"
               value={key}

@@ -22,6 +22,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CopyButton, ErrorAlert, Spinner, cx } from '../components/ui';
 import { clock, dateTime, durationLong, number, timeOfDay } from '../lib/format';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 type TimelineItem = { kind: 'message'; at: number; item: Message } | { kind: 'event'; at: number; item: SessionEvent };
 
@@ -75,6 +76,7 @@ function recordingUrl(s: SessionDetail): string | null {
 
 export default function SessionDetailPage() {
   const { id = '' } = useParams();
+  useDocumentTitle(`Session ${id}`);
   const location = useLocation();
   const back = (location.state as { from?: string } | null)?.from ?? '/';
   const query = useSessionQuery(id);
@@ -161,11 +163,19 @@ function SessionView({ session: s }: { session: SessionDetail }) {
                 Recording
               </h2>
               {s.type === 'video' ? (
-                <video controls preload="metadata" src={recording} className="w-full rounded-lg bg-black" aria-label="Session recording">
+                <video
+                  controls
+                  preload="metadata"
+                  src={recording}
+                  className="w-full rounded-lg bg-black"
+                  aria-label="Session recording"
+                >
                   <track kind="captions" />
                 </video>
               ) : (
-                <audio controls preload="metadata" src={recording} className="w-full" aria-label="Session recording" />
+                <audio controls preload="metadata" src={recording} className="w-full" aria-label="Session recording">
+                  <track kind="captions" />
+                </audio>
               )}
             </Card>
           )}
@@ -217,24 +227,48 @@ function SessionInfo({ s }: { s: SessionDetail }) {
         </span>
       </span>,
     ],
-    ['Ended', s.endedAt ? dateTime(s.endedAt) : <span className="text-slate-400">—</span>],
+    [
+      'Ended',
+      s.endedAt ? (
+        dateTime(s.endedAt)
+      ) : (
+        <span key="e" className="text-slate-400">
+          —
+        </span>
+      ),
+    ],
     [
       'Duration',
       s.durationSeconds !== null ? (
         durationLong(s.durationSeconds)
       ) : s.status === 'active' ? (
-        <span className="font-medium text-green-700">Ongoing</span>
+        <span key="d" className="font-medium text-green-700">
+          Ongoing
+        </span>
       ) : (
         '—'
       ),
     ],
-    ['Ended reason', s.endedReason ? <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{s.endedReason}</code> : <span className="text-slate-400">—</span>],
+    [
+      'Ended reason',
+      s.endedReason ? (
+        <code key="r" className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">
+          {s.endedReason}
+        </code>
+      ) : (
+        <span key="r" className="text-slate-400">
+          —
+        </span>
+      ),
+    ],
     ['Messages', number.format(s.messageCount)],
     ['Last activity', <RelativeTime key="la" iso={s.lastActivityAt} />],
   ];
   return (
     <Card>
-      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">Session Information</h2>
+      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">
+        Session Information
+      </h2>
       <dl className="divide-y divide-slate-100 text-sm">
         {rows.map(([label, value]) => (
           <div key={label} className="grid grid-cols-[110px_minmax(0,1fr)] gap-3 px-5 py-2.5">
@@ -265,7 +299,10 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
           <tbody className="divide-y divide-slate-100">
             {entries.map(([k, v]) => (
               <tr key={k}>
-                <th scope="row" className="w-[40%] px-5 py-2.5 text-left align-top font-mono text-xs font-medium break-all text-slate-500">
+                <th
+                  scope="row"
+                  className="w-[40%] px-5 py-2.5 text-left align-top font-mono text-xs font-medium break-all text-slate-500"
+                >
                   {k}
                 </th>
                 <td className="px-5 py-2.5 align-top break-words text-slate-800">
@@ -273,7 +310,12 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
                     <span className="text-slate-400 italic">null</span>
                   ) : typeof v === 'string' ? (
                     /^https?:\/\//i.test(v) ? (
-                      <a href={v} target="_blank" rel="noreferrer noopener" className="break-all text-indigo-600 hover:underline">
+                      <a
+                        href={v}
+                        target="_blank"
+                        rel="noreferrer noopener"
+                        className="break-all text-indigo-600 hover:underline"
+                      >
                         {v}
                       </a>
                     ) : (
@@ -301,15 +343,17 @@ function Timeline({ items, session, voice }: { items: TimelineItem[]; session: S
   return (
     <div className={cx('px-5 py-5', voice ? 'space-y-1' : 'space-y-3')}>
       <ol aria-label="Transcript and system events" className={cx(voice ? 'space-y-1' : 'space-y-3')}>
-        {items.slice(0, count).map((t) =>
-          t.kind === 'event' ? (
-            <EventRow key={`e-${t.item.id}`} event={t.item} offset={(t.at - start) / 1000} />
-          ) : voice ? (
-            <VoiceLine key={`m-${t.item.id}`} message={t.item} offset={(t.at - start) / 1000} />
-          ) : (
-            <ChatBubble key={`m-${t.item.id}`} message={t.item} />
-          ),
-        )}
+        {items
+          .slice(0, count)
+          .map((t) =>
+            t.kind === 'event' ? (
+              <EventRow key={`e-${t.item.id}`} event={t.item} offset={(t.at - start) / 1000} />
+            ) : voice ? (
+              <VoiceLine key={`m-${t.item.id}`} message={t.item} offset={(t.at - start) / 1000} />
+            ) : (
+              <ChatBubble key={`m-${t.item.id}`} message={t.item} />
+            ),
+          )}
       </ol>
       {count < items.length && (
         <div ref={sentinel} className="flex justify-center pt-3">
@@ -359,7 +403,10 @@ function ChatBubble({ message: m }: { message: Message }) {
 function VoiceLine({ message: m, offset }: { message: Message; offset: number }) {
   const user = m.sender === 'user';
   return (
-    <li className="cv-auto grid grid-cols-[56px_84px_minmax(0,1fr)] gap-3 rounded-lg px-2 py-2 hover:bg-slate-50" data-sender={m.sender}>
+    <li
+      className="cv-auto grid grid-cols-[56px_84px_minmax(0,1fr)] gap-3 rounded-lg px-2 py-2 hover:bg-slate-50"
+      data-sender={m.sender}
+    >
       <time
         dateTime={m.timestamp}
         title={`${dateTime(m.timestamp)} (#${m.seq})`}
@@ -367,7 +414,9 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
       >
         {clock(offset)}
       </time>
-      <span className={cx('flex items-center gap-1.5 text-sm font-medium', user ? 'text-slate-700' : 'text-indigo-700')}>
+      <span
+        className={cx('flex items-center gap-1.5 text-sm font-medium', user ? 'text-slate-700' : 'text-indigo-700')}
+      >
         {user ? <User className="size-3.5" aria-hidden="true" /> : <Bot className="size-3.5" aria-hidden="true" />}
         {user ? 'Caller' : 'Agent'}
       </span>
@@ -377,10 +426,18 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
 }
 
 const EVENT_STYLE: Record<string, { icon: LucideIcon; className: string; label: string }> = {
-  connection_established: { icon: Plug, className: 'text-emerald-700 bg-emerald-50 border-emerald-200', label: 'Connection established' },
+  connection_established: {
+    icon: Plug,
+    className: 'text-emerald-700 bg-emerald-50 border-emerald-200',
+    label: 'Connection established',
+  },
   disconnected: { icon: Unplug, className: 'text-slate-600 bg-slate-50 border-slate-200', label: 'Disconnected' },
   error: { icon: AlertTriangle, className: 'text-red-700 bg-red-50 border-red-200', label: 'Error' },
-  agent_handoff: { icon: ArrowRightLeft, className: 'text-violet-700 bg-violet-50 border-violet-200', label: 'Agent handoff' },
+  agent_handoff: {
+    icon: ArrowRightLeft,
+    className: 'text-violet-700 bg-violet-50 border-violet-200',
+    label: 'Agent handoff',
+  },
   status_changed: { icon: CircleDot, className: 'text-blue-700 bg-blue-50 border-blue-200', label: 'Status changed' },
 };
 
@@ -401,14 +458,21 @@ function eventSummary(e: SessionEvent): string {
 }
 
 function EventRow({ event: e, offset }: { event: SessionEvent; offset: number }) {
-  const style = EVENT_STYLE[e.type] ?? { icon: Zap, className: 'text-amber-700 bg-amber-50 border-amber-200', label: e.type };
+  const style = EVENT_STYLE[e.type] ?? {
+    icon: Zap,
+    className: 'text-amber-700 bg-amber-50 border-amber-200',
+    label: e.type,
+  };
   const Icon = style.icon;
   const summary = eventSummary(e);
   return (
     <li className="cv-auto flex items-center gap-3 py-1" data-event-type={e.type}>
       <span className="h-px flex-1 bg-slate-200" aria-hidden="true" />
       <span
-        className={cx('inline-flex max-w-[80%] items-center gap-1.5 rounded-full border px-3 py-1 text-xs', style.className)}
+        className={cx(
+          'inline-flex max-w-[80%] items-center gap-1.5 rounded-full border px-3 py-1 text-xs',
+          style.className,
+        )}
         title={`${dateTime(e.timestamp)} · +${clock(offset)} · event #${e.seq}${Object.keys(e.data ?? {}).length ? `\n${JSON.stringify(e.data, null, 2)}` : ''}`}
       >
         <Icon className="size-3.5 shrink-0" aria-hidden="true" />

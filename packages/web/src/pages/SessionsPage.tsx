@@ -8,8 +8,10 @@ import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../compon
 import { ErrorAlert, PageHeader } from '../components/ui';
 import { useListParams } from '../lib/filters';
 import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 export default function SessionsPage() {
+  useDocumentTitle('Sessions');
   const { filters, sort } = useListParams();
   const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
   const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
