@@ -23,7 +23,7 @@ Commands:
                              organization, then serve as \`serve\` does while simulating live traffic.
                              Generates only when the default organization has no sessions yet.
     --sessions N             Sessions to generate (5000)     --days N   History length (30)
-    --seed S                 Seed for reproducible data      --agents N (12; more are regional copies)
+    --seed S [--now ISO]     Same seed and clock, same data  --agents N (12; more are regional copies)
     --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap (3)
     --reset                  Delete the default organization's sessions and agents, then generate
     --no-live                Serve without simulated traffic

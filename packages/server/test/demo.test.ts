@@ -103,7 +103,10 @@ for (const dialect of DIALECTS) {
           if (i > 0) assert.notEqual(m.sender, d.messages[i - 1].sender, 'user and agent alternate');
         });
         const times = d.messages.map((m: { timestamp: string }) => Date.parse(m.timestamp));
-        assert.deepEqual([...times].sort((a, b) => a - b), times);
+        assert.deepEqual(
+          [...times].sort((a, b) => a - b),
+          times,
+        );
         assert.ok(times[0] >= Date.parse(d.startedAt) && times.at(-1) <= Date.parse(d.endedAt));
         assert.deepEqual(
           d.events.map((e: { seq: number }) => e.seq),
@@ -121,13 +124,16 @@ for (const dialect of DIALECTS) {
       const fd = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${failed.id}`)).json();
       assert.ok(fd.endedReason, 'a failed session says why');
       assert.ok(fd.events.some((e: { type: string }) => e.type === 'error'));
-      const cancelled = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?status=cancelled&limit=50')).json().data;
+      const cancelled = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?status=cancelled&limit=50')).json()
+        .data;
       assert.ok(cancelled.some((s: { endedReason: string }) => s.endedReason === 'user_hangup'));
       assert.deepEqual(await seqProblems(t.store, t.orgId), []);
     });
 
     test('voice sessions carry https recordings; metadata and transcripts are searchable', async () => {
-      const voice = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?type=voice&status=completed&limit=100')).json().data;
+      const voice = (
+        await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?type=voice&status=completed&limit=100')
+      ).json().data;
       const withRecording = voice.filter((s: { metadata: { recordingUrl?: string } }) => s.metadata.recordingUrl);
       assert.ok(withRecording.length > 0);
       for (const s of withRecording) assert.match(s.metadata.recordingUrl, /^https:\/\/.+\.mp3$/);
@@ -140,7 +146,10 @@ for (const dialect of DIALECTS) {
 
       const some = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?limit=1')).json().data[0];
       const found = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions?search=${some.metadata.userId}`);
-      assert.ok(found.json().data.some((s: { id: string }) => s.id === some.id), 'search_text covers metadata');
+      assert.ok(
+        found.json().data.some((s: { id: string }) => s.id === some.id),
+        'search_text covers metadata',
+      );
     });
 
     test('create_hash is what IngestService computes: re-sending the create body is idempotent', async () => {
@@ -197,7 +206,10 @@ for (const dialect of DIALECTS) {
       await live.stop();
       assert.deepEqual(errors, []);
       const { stats } = live;
-      assert.ok(stats.started > 5 && stats.messages > 10 && stats.events > 5 && stats.updated > 0 && stats.ended > 0, JSON.stringify(stats));
+      assert.ok(
+        stats.started > 5 && stats.messages > 10 && stats.events > 5 && stats.updated > 0 && stats.ended > 0,
+        JSON.stringify(stats),
+      );
 
       // Everything went through the service, so the outbox saw it all (the backfill wrote none).
       const outbox = await t.store.db
@@ -215,10 +227,17 @@ for (const dialect of DIALECTS) {
       const adopted = await t.store.db
         .selectFrom('sessions')
         .select(['status'])
-        .where('id', 'in', before.map((s) => s.id))
+        .where(
+          'id',
+          'in',
+          before.map((s) => s.id),
+        )
         .where('org_id', '=', t.orgId)
         .execute();
-      assert.ok(adopted.some((s) => s.status !== 'active'), 'sessions left active by the backfill are carried on and ended');
+      assert.ok(
+        adopted.some((s) => s.status !== 'active'),
+        'sessions left active by the backfill are carried on and ended',
+      );
       assert.deepEqual(await seqProblems(t.store, t.orgId), []);
 
       const m = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/metrics')).json();
@@ -227,7 +246,12 @@ for (const dialect of DIALECTS) {
       // Stopped means stopped: nothing is written afterwards.
       const count = async () =>
         Number(
-          (await t.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+          (
+            await t.store.db
+              .selectFrom('outbox')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
         );
       const n = await count();
       await sleep(200);

@@ -91,10 +91,14 @@ export async function runDemo(flags: Record<string, string>): Promise<number> {
   const agents = intFlag(flags, 'agents', 12, 1);
   const messagesPerSession = intFlag(flags, 'messages-per-session', 6, 0);
   const seed = flags.seed ?? 'switchboard';
+  // The history is laid out backwards from `now`, so reproducing a data set needs both.
+  const now = flags.now === undefined ? undefined : Date.parse(flags.now);
+  if (now !== undefined && Number.isNaN(now)) throw new ConfigError(`--now must be an ISO 8601 time, got "${flags.now}"`);
   const serve = !on(flags['no-serve']);
   const live = serve && !on(flags['no-live']);
   const liveEvery = Number(flags['live-every'] ?? 3);
-  if (!(liveEvery > 0)) throw new ConfigError(`--live-every must be a number of seconds > 0, got "${flags['live-every']}"`);
+  if (!(liveEvery > 0))
+    throw new ConfigError(`--live-every must be a number of seconds > 0, got "${flags['live-every']}"`);
   const config = loadConfig(flags);
 
   const store = openStore(config.databaseUrl);
@@ -120,6 +124,7 @@ export async function runDemo(flags: Record<string, string>): Promise<number> {
         agents,
         messagesPerSession,
         orgId,
+        now,
         onProgress: (p) => progress.update(p),
       });
       progress.done();

@@ -51,7 +51,11 @@ export function demoAgents(count = AGENTS.length): DemoAgent[] {
       const [suffix, label] = VARIANTS[(round - 1) % VARIANTS.length];
       const n = Math.floor((round - 1) / VARIANTS.length);
       const tag = n === 0 ? '' : `-${n + 1}`;
-      out.push({ id: `${profile.id}-${suffix}${tag}`, name: `${profile.name} (${label}${tag ? ` ${n + 1}` : ''})`, profile });
+      out.push({
+        id: `${profile.id}-${suffix}${tag}`,
+        name: `${profile.name} (${label}${tag ? ` ${n + 1}` : ''})`,
+        profile,
+      });
     }
   }
   return out;
@@ -156,7 +160,10 @@ const CSAT = [1, 2, 3, 4, 5] as const;
 
 export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): SessionPlan {
   const p = agent.profile;
-  const route = rng.weighted(p.routes, p.routes.map((r) => r.weight));
+  const route = rng.weighted(
+    p.routes,
+    p.routes.map((r) => r.weight),
+  );
   const { channel, type } = route;
   const spoken = type !== 'chat';
   const scenario = rng.pick(p.scenarios);
@@ -167,9 +174,17 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   const cancelP = spoken ? 0.14 : 0.09;
   const r = rng.next();
   const status: EndStatus = r < failP ? 'failed' : r < failP + cancelP ? 'cancelled' : 'completed';
-  const failure = status === 'failed' ? rng.weighted(FAILURES, FAILURES.map((f) => f.weight)) : undefined;
+  const failure =
+    status === 'failed'
+      ? rng.weighted(
+          FAILURES,
+          FAILURES.map((f) => f.weight),
+        )
+      : undefined;
   const handoff =
-    status !== 'failed' && (scenario.topic === 'transfer_call' || rng.chance(p.id === 'support-bot' || p.id === 'billing-assistant' ? 0.1 : 0.04));
+    status !== 'failed' &&
+    (scenario.topic === 'transfer_call' ||
+      rng.chance(p.id === 'support-bot' || p.id === 'billing-assistant' ? 0.1 : 0.04));
 
   // ── what was said ─────────────────────────────────────────────────────────────────────────
   const n = messageCount(rng, opts.messagesPerSession);
@@ -195,7 +210,11 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
     type: 'connection_established',
     at: rng.int(20, 400),
     data: spoken
-      ? { transport: channel === 'sip' ? 'sip' : 'pstn', codec: rng.pick(['opus', 'pcmu', 'g722']), callerId: `+1 ••• ••• ${get('last4')}` }
+      ? {
+          transport: channel === 'sip' ? 'sip' : 'pstn',
+          codec: rng.pick(['opus', 'pcmu', 'g722']),
+          callerId: `+1 ••• ••• ${get('last4')}`,
+        }
       : { transport: rng.pick(['websocket', 'websocket', 'https']), client: channelClient(rng, channel) },
   });
 
@@ -232,7 +251,10 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
         at: at + rng.int(200, 1500),
         data: {
           from: agent.id,
-          to: scenario.topic === 'transfer_call' ? 'ext:accounts' : rng.pick(['human:tier1', 'human:tier2', 'human:billing']),
+          to:
+            scenario.topic === 'transfer_call'
+              ? 'ext:accounts'
+              : rng.pick(['human:tier1', 'human:tier2', 'human:billing']),
           reason: rng.pick(['customer_requested', 'low_confidence', 'policy_escalation']),
         },
       });
@@ -243,7 +265,11 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   let endedReason: string | null;
   if (failure) {
     const errAt = lastAt + (failure.reason === 'timeout' ? 30_000 : rng.int(300, 4000));
-    events.push({ type: 'error', at: errAt, data: { code: failure.code, message: failure.message, retryable: failure.reason !== 'agent_error' } });
+    events.push({
+      type: 'error',
+      at: errAt,
+      data: { code: failure.code, message: failure.message, retryable: failure.reason !== 'agent_error' },
+    });
     end = errAt + rng.int(100, 1500);
     events.push({ type: 'disconnected', at: end, data: { reason: 'error' } });
     endedReason = failure.reason;
@@ -259,7 +285,10 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   events.sort((a, b) => a.at - b.at);
 
   // ── metadata ──────────────────────────────────────────────────────────────────────────────
-  const [locale, region] = rng.weighted(LOCALES, LOCALES.map((l) => l[2]));
+  const [locale, region] = rng.weighted(
+    LOCALES,
+    LOCALES.map((l) => l[2]),
+  );
   const plan = rng.pick(PLANS);
   const createMetadata: Metadata = {
     userId: userId(rng, opts.users ?? 5000),
@@ -274,7 +303,8 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   if (plan === 'enterprise' && rng.chance(0.5)) tags.push('vip');
   if (rng.chance(0.08)) tags.push('beta');
   if (tags.length) createMetadata.tags = tags.join(',');
-  if (channel === 'web') createMetadata.source = rng.pick(['help_center', 'pricing_page', 'checkout', 'dashboard', 'homepage']);
+  if (channel === 'web')
+    createMetadata.source = rng.pick(['help_center', 'pricing_page', 'checkout', 'dashboard', 'homepage']);
   if (channel === 'mobile_sdk') createMetadata.appVersion = rng.pick(['4.3.1', '4.3.0', '4.2.7', '4.1.2']);
   if (spoken) createMetadata.callerCountry = locale.slice(3);
   if (p.extra) Object.assign(createMetadata, p.extra(fill));
@@ -313,7 +343,13 @@ function channelClient(rng: Rng, channel: Channel): string {
     case 'telegram':
       return 'Telegram Bot API';
     default:
-      return rng.pick(['Chrome 128 / macOS', 'Chrome 127 / Windows', 'Safari 17 / iOS', 'Firefox 129 / Linux', 'Edge 127 / Windows']);
+      return rng.pick([
+        'Chrome 128 / macOS',
+        'Chrome 127 / Windows',
+        'Safari 17 / iOS',
+        'Firefox 129 / Linux',
+        'Edge 127 / Windows',
+      ]);
   }
 }
 

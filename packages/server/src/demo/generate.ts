@@ -209,7 +209,8 @@ export async function generateDemoData(store: Store, opts: GenerateOptions): Pro
     const starts: number[] = [];
     for (let i = 0; i < count; i++) starts.push(start + Math.floor(rng.next() * (end - start)));
     // The live ones belong to the last quarter hour; they join the final bucket in time order.
-    if (h === hours - 1) for (let i = 0; i < live; i++) starts.push(-(liveFrom + Math.floor(rng.next() * (now - 5_000 - liveFrom))));
+    if (h === hours - 1)
+      for (let i = 0; i < live; i++) starts.push(-(liveFrom + Math.floor(rng.next() * (now - 5_000 - liveFrom))));
     starts.sort((a, b) => Math.abs(a) - Math.abs(b));
     const w = agentWeights(start);
     for (const s of starts) {
@@ -230,7 +231,14 @@ export async function generateDemoData(store: Store, opts: GenerateOptions): Pro
  * Turns a plan into rows at `startedAt`. A session whose story runs past `now` (or one picked
  * to be live) is still active: only what has happened so far is written.
  */
-function place(rng: Rng, orgId: string, plan: SessionPlan, startedAt: number, now: number, forceActive: boolean): Pending {
+function place(
+  rng: Rng,
+  orgId: string,
+  plan: SessionPlan,
+  startedAt: number,
+  now: number,
+  forceActive: boolean,
+): Pending {
   const id = rng.uuidv7(startedAt);
   const active = forceActive || startedAt + plan.durationMs > now;
   const elapsed = now - startedAt;
@@ -244,7 +252,8 @@ function place(rng: Rng, orgId: string, plan: SessionPlan, startedAt: number, no
   let metadata: Metadata = plan.createMetadata;
   if (!active) {
     metadata = { ...plan.createMetadata, ...plan.endMetadata };
-    if (typeof metadata.recordingUrl === 'string') metadata.recordingUrl = recordingUrl(id, startedAt, metadata.recordingUrl);
+    if (typeof metadata.recordingUrl === 'string')
+      metadata.recordingUrl = recordingUrl(id, startedAt, metadata.recordingUrl);
   }
   const endedAt = active ? null : startedAt + plan.durationMs;
 
@@ -330,7 +339,15 @@ async function writeChunk(store: Store, orgId: string, batch: Pending[]) {
       const pk = pkOf.get(p.row.id) as number;
       for (let i = 0; i < p.messages.length; i++) {
         const m = p.messages[i];
-        messages.push({ session_pk: pk, id: m.id, seq: i + 1, sender: m.sender, content: m.content, timestamp: m.timestamp, metadata: m.metadata });
+        messages.push({
+          session_pk: pk,
+          id: m.id,
+          seq: i + 1,
+          sender: m.sender,
+          content: m.content,
+          timestamp: m.timestamp,
+          metadata: m.metadata,
+        });
       }
       for (let i = 0; i < p.events.length; i++) {
         const e = p.events[i];
@@ -383,4 +400,3 @@ async function writeChunk(store: Store, orgId: string, batch: Pending[]) {
       .execute();
   });
 }
-

@@ -94,14 +94,21 @@ export function startLiveTraffic(ingest: IngestService, orgId: string, opts: Liv
     // this is what produces session.updated.
     const second = plan.messages[Math.min(1, plan.messages.length - 1)];
     if (second && skipMessages < 2)
-      steps.push({ at: second.at + 50, kind: 'update', metadata: { sentiment: rng.pick(SENTIMENTS), intent: plan.topic } });
+      steps.push({
+        at: second.at + 50,
+        kind: 'update',
+        metadata: { sentiment: rng.pick(SENTIMENTS), intent: plan.topic },
+      });
     steps.push({ at: plan.durationMs + 1, kind: 'end' });
     steps.sort((a, b) => a.at - b.at);
     return steps;
   };
 
   const begin = async (now: number) => {
-    const agent = rng.weighted(agents, agents.map((a) => a.profile.weight));
+    const agent = rng.weighted(
+      agents,
+      agents.map((a) => a.profile.weight),
+    );
     const plan = planSession(rng, agent, { messagesPerSession: mps });
     const body: CreateSessionBody = {
       agent: { id: agent.id, name: agent.name },
@@ -144,7 +151,8 @@ export function startLiveTraffic(ingest: IngestService, orgId: string, opts: Liv
         return;
       case 'end': {
         const metadata = { ...plan.endMetadata };
-        if (typeof metadata.recordingUrl === 'string') metadata.recordingUrl = recordingUrl(r.id, r.startedAt, metadata.recordingUrl);
+        if (typeof metadata.recordingUrl === 'string')
+          metadata.recordingUrl = recordingUrl(r.id, r.startedAt, metadata.recordingUrl);
         await ingest.updateSession(orgId, r.id, {
           status: plan.status,
           ...(plan.endedReason ? { endedReason: plan.endedReason } : {}),
