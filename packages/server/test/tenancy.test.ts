@@ -83,7 +83,7 @@ for (const dialect of DIALECTS) {
         [b, 'agent-b', 'phone'],
       ]) {
         const list = (await call(t.app, key, 'GET', '/api/v1/sessions?limit=500')).json();
-        assert.ok(list.data.every((s: { agent: { id: string } }) => s.agent.id === agent || s.id === 'only-b'), agent);
+        assert.ok(list.data.every((s: { id: string; agent: { id: string } }) => s.agent.id === agent || s.id === 'only-b'), agent);
         const ids = new Set(list.data.map((s: { id: string }) => s.id));
         assert.equal(list.pagination.total, list.data.length);
         // Filters and search that would match the other org's rows find nothing of them.
