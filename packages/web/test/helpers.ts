@@ -3,7 +3,7 @@
  * fresh SQLite database, seeding through the public ingest API, the web build, and Chromium.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -301,6 +301,12 @@ export interface SeedSession {
   metadata: Record<string, string | number | boolean | null>;
 }
 
+/** A UUID-shaped id, stable per index, so screenshots look like real data. */
+export function seedId(i: number): string {
+  const h = createHash('sha1').update(`seed-${i}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-7${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /**
  * `count` sessions with a deterministic spread: channel i % 6, status i % 4, agent i % 3,
  * started i × 7 minutes before `now` (so all within the last ~2 days for count ≤ 400).
@@ -314,7 +320,7 @@ export function makeSessions(count: number, now = Date.now()): SeedSession[] {
     const type = channel === 'phone' || channel === 'sip' ? 'voice' : channel === 'mobile_sdk' ? 'video' : 'chat';
     const started = now - (i + 1) * 7 * 60_000;
     const s: SeedSession = {
-      id: `sess-${String(i).padStart(4, '0')}-${channel}`,
+      id: seedId(i),
       agent,
       channel,
       type,

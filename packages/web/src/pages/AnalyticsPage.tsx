@@ -167,7 +167,7 @@ export default function AnalyticsPage() {
         </ChartCard>
         <ChartCard
           title="Status trends"
-          subtitle={`Outcome of sessions started per ${range.interval}`}
+          subtitle={`Sessions started per ${range.interval}, stacked by current status`}
           className="xl:col-span-2"
         >
           {series.data ? <StatusChart data={series.data} /> : <ChartSkeleton />}
@@ -206,7 +206,7 @@ function ChartCard({
 
 function ChartSkeleton() {
   return (
-    <div className="relative h-72">
+    <div className="relative h-80">
       <Skeleton className="absolute inset-0" />
       <Spinner label="Loading chart…" className="absolute inset-0" />
     </div>
@@ -222,7 +222,7 @@ function VolumeChart({ data }: { data: Timeseries }) {
   const total = data.buckets.reduce((n, b) => n + b.total, 0);
   if (total === 0) return <NoData />;
   return (
-    <div className="h-72" role="img" aria-label={`Session volume chart: ${total} sessions in range`}>
+    <div className="h-80" role="img" aria-label={`Session volume chart: ${total} sessions in range`}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
@@ -259,14 +259,14 @@ function StatusChart({ data }: { data: Timeseries }) {
   const rows = data.buckets.map((b) => ({ label: bucketLabel(b.start, data.interval), full: b.start, ...b.byStatus }));
   if (data.buckets.every((b) => b.total === 0)) return <NoData />;
   return (
-    <div className="h-72" role="img" aria-label="Status trends chart">
+    <div className="h-80" role="img" aria-label="Status trends chart">
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
           <defs>
             {STATUSES.map((s) => (
               <linearGradient key={s} id={`grad-${s}`} x1="0" y1="0" x2="0" y2="1">
-                <stop offset="0%" stopColor={STATUS_COLORS[s]} stopOpacity={0.35} />
-                <stop offset="100%" stopColor={STATUS_COLORS[s]} stopOpacity={0.03} />
+                <stop offset="0%" stopColor={STATUS_COLORS[s]} stopOpacity={0.55} />
+                <stop offset="100%" stopColor={STATUS_COLORS[s]} stopOpacity={0.15} />
               </linearGradient>
             ))}
           </defs>
@@ -279,6 +279,7 @@ function StatusChart({ data }: { data: Timeseries }) {
             <Area
               key={s}
               type="monotone"
+              stackId="status"
               dataKey={s}
               name={STATUS_LABELS[s]}
               stroke={STATUS_COLORS[s]}
@@ -387,7 +388,7 @@ function Breakdown({
 
 function NoData() {
   return (
-    <div className="flex h-72 items-center justify-center rounded-lg border border-dashed border-slate-200 text-sm text-slate-500">
+    <div className="flex h-80 items-center justify-center rounded-lg border border-dashed border-slate-200 text-sm text-slate-500">
       No sessions in this range.
     </div>
   );
