@@ -419,6 +419,13 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('button', { name: 'Last 7 days' }).click();
     assert.equal(search(page).get('range'), '7d');
     await page.locator('.recharts-surface').first().waitFor();
+    // The volume chart sums the timeseries buckets: every session there is (all started within 7 days).
+    const all = await server.api<{ pagination: { total: number } }>('GET', '/api/v1/sessions?limit=1');
+    await waitFor(
+      () => page.getByRole('img', { name: /Session volume chart/ }).getAttribute('aria-label'),
+      (v) => v === `Session volume chart: ${all.body.pagination.total} sessions in range`,
+      'timeseries total',
+    );
     await page.waitForTimeout(800); // chart animation
     await screenshot(page, 'analytics');
   });

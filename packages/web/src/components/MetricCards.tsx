@@ -48,7 +48,7 @@ const CARDS: CardSpec[] = [
     accent: 'border-purple-200 bg-gradient-to-br from-purple-50/80 to-white',
     iconTile: 'bg-purple-100 text-purple-700',
     value: (m) => (m.topChannel ? CHANNEL_LABELS[m.topChannel.channel] : '—'),
-    caption: (m) => (m.topChannel ? `${number.format(m.topChannel.count)} sessions` : 'No sessions yet'),
+    caption: (m) => (m.topChannel ? `${number.format(m.topChannel.count)} sessions` : 'No matching sessions'),
   },
 ];
 
