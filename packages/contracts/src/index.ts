@@ -1,2 +1,3 @@
 export * from './enums.js';
 export * from './schemas.js';
+export * from './webhooks.js';

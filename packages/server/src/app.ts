@@ -26,6 +26,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { streamRoutes } from './routes/stream.js';
+import { type WebhookRouteOptions, webhookRoutes } from './routes/webhooks.js';
 import { BatchService } from './services/batch.js';
 import { IngestService } from './services/ingest.js';
 import { ReadService } from './services/read.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
   version?: string;
   stream?: StreamOptions;
   rateLimits?: Partial<RateQuotas>;
+  /** Private targets allowed, and how the webhook worker hears of work the routes queue. */
+  webhooks?: WebhookRouteOptions;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -195,6 +198,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(ingestRoutes);
       await api.register(agentRoutes);
       await api.register(keyRoutes);
+      await api.register(webhookRoutes, opts.webhooks ?? {});
     },
     { prefix: '/api/v1' },
   );

@@ -21,6 +21,8 @@ export interface Config {
   publicUrl: string;
   /** Requests a minute per API key (DESIGN §3.5); 0 turns that limit off. */
   rateLimits: { read: number; ingest: number; export: number };
+  /** Webhook delivery (DESIGN §3.4): retry delays in seconds, answer timeout, private targets. */
+  webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
 }
 
 const FLAGS: Record<string, string> = {
@@ -91,10 +93,12 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     ingest: quota('SWITCHBOARD_RATE_LIMIT_INGEST', 6000),
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
   };
+  const webhooks = webhookConfig(get);
   return {
     port,
     host,
     rateLimits,
+    webhooks,
     databaseUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
@@ -103,4 +107,24 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     dataDir,
     publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
   };
+}
+
+function webhookConfig(get: (name: string) => string | undefined): Config['webhooks'] {
+  const scheduleText = get('SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE');
+  let retrySchedule = [5, 300, 1800, 7200, 18000, 36000, 36000];
+  if (scheduleText !== undefined && scheduleText.trim() !== '') {
+    retrySchedule = scheduleText.split(',').map((v) => Number(v.trim()));
+    if (retrySchedule.some((n) => !Number.isFinite(n) || n < 0 || n > 7 * 86_400) || retrySchedule.length > 50)
+      throw new ConfigError(
+        `SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE must be up to 50 comma-separated delays in seconds (0–604800), got "${scheduleText}"`,
+      );
+  }
+  const timeoutText = get('SWITCHBOARD_WEBHOOK_TIMEOUT');
+  const timeoutSeconds = timeoutText === undefined || timeoutText === '' ? 15 : Number(timeoutText);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 300)
+    throw new ConfigError(`SWITCHBOARD_WEBHOOK_TIMEOUT must be a number of seconds in (0, 300], got "${timeoutText}"`);
+  const privateText = (get('SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE') ?? '').trim().toLowerCase();
+  if (!['', 'true', 'false', '1', '0', 'yes', 'no'].includes(privateText))
+    throw new ConfigError(`SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE must be true or false, got "${privateText}"`);
+  return { retrySchedule, timeoutSeconds, allowPrivate: ['true', '1', 'yes'].includes(privateText) };
 }

@@ -8,6 +8,7 @@ import { buildApp, loggerOptions } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import type { Config } from './config.js';
 import { IdleSweeper } from './services/idle.js';
+import { WebhookWorker } from './services/webhooks/worker.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrations.js';
 
@@ -28,18 +29,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = openStore(config.databaseUrl);
   await migrate(store);
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });
+  // The worker needs the app's logger and the routes need to wake the worker: a late binding.
+  let webhooks: WebhookWorker | undefined;
   const app = await buildApp({
     store,
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,
+    webhooks: { allowPrivate: config.webhooks.allowPrivate, onEnqueue: () => webhooks?.wake() },
   });
+  webhooks = new WebhookWorker(store, config.webhooks, app.log);
   const sweeper = new IdleSweeper(store, app.services.ingest, config.idleTimeout, app.log);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   sweeper.start();
+  webhooks.start();
   app.log.info({ url, database: store.describe, idleTimeout: config.idleTimeout }, 'switchboard listening');
 
   if (boot.generatedKey) {
@@ -65,7 +71,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app.lifecycle.closing = true;
       await opts.beforeStop?.();
       await sweeper.stop();
-      await app.close();
+      // Webhook attempts in flight finish (or go back to the queue) while requests drain.
+      await Promise.all([webhooks.stop(), app.close()]);
       await store.close();
     })();
     return stopping;

@@ -111,6 +111,69 @@ export interface DashboardSessionsTable {
   expires_at: number;
 }
 
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  /** `*` or a comma-separated list of outbox event types. */
+  events: string;
+  description: string;
+  /** The subscription's filters as the API shows them (WebhookFilters JSON). */
+  filters: string;
+  secret: string;
+  /** The secret before the last rotation; it keeps signing until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  /** 1 or 0: one representation for both databases. */
+  enabled: number;
+  disabled_reason: string | null;
+  /** Outbox events at or before this sequence number happened before the webhook existed. */
+  after_seq: number;
+  created_at: number;
+  updated_at: number;
+  /** Start of the current run of failed attempts; null after any success. */
+  first_failure_at: number | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  org_id: string;
+  /** The outbox sequence number as text (`webhook-id`), or `test_…` for a test ping. */
+  event_id: string;
+  event_seq: number | null;
+  event_type: string;
+  /** The exact JSON body sent on every attempt. */
+  payload: string;
+  status: string;
+  attempts: number;
+  /** Attempts made before the current retry round (a manual retry starts a new round). */
+  round_start: number;
+  next_attempt_at: number | null;
+  /** Lease: while in the future, one sender owns the delivery's current attempt. */
+  claimed_until: number | null;
+  claim_token: string | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  response_status: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+/** One row (id 1): the last outbox sequence number the dispatcher has fanned out. */
+export interface WebhookCursorTable {
+  id: number;
+  last_seq: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -121,6 +184,10 @@ export interface Database {
   outbox: OutboxTable;
   idempotency_keys: IdempotencyKeysTable;
   dashboard_sessions: DashboardSessionsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -129,3 +196,6 @@ export type MessageRow = Selectable<MessagesTable>;
 export type EventRow = Selectable<EventsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AgentRow = Selectable<AgentsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

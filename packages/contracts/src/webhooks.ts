@@ -1,0 +1,177 @@
+/**
+ * Webhook subscriptions and their deliveries (DESIGN §3.3, §3.4). A subscription may carry the
+ * shared filters (minus `transcript`, `from` and `to`, which have no meaning per event), written
+ * as JSON arrays rather than the comma-separated query-string form.
+ */
+import { type Static, type TSchema, Type } from 'typebox';
+import { CHANNELS, LIMITS, OUTBOX_EVENT_TYPES, SESSION_TYPES, STATUSES } from './enums.js';
+import { Pagination, StringEnum } from './schemas.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Type.String({ format: 'date-time' });
+
+/** What a subscription can ask for: every type (`*`) or a list of outbox event types. */
+export const WEBHOOK_EVENT_CHOICES = ['*', ...OUTBOX_EVENT_TYPES] as const;
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+/** The type of the ping sent by `POST /webhooks/:id/test`; never sent for real traffic. */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+export const WebhookEvents = Type.Array(StringEnum(WEBHOOK_EVENT_CHOICES), {
+  minItems: 1,
+  maxItems: WEBHOOK_EVENT_CHOICES.length,
+  uniqueItems: true,
+  description: '`["*"]` for every event type, or a list of: ' + `${OUTBOX_EVENT_TYPES.join(', ')}.`,
+});
+
+const enumArray = (values: readonly string[]) =>
+  Type.Array(StringEnum(values), { minItems: 1, maxItems: values.length, uniqueItems: true });
+
+export const WebhookFilters = Type.Object(
+  {
+    search: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'As the list’s `search`: session id prefix, agent id or name, metadata key or value.',
+      }),
+    ),
+    agentId: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+    ),
+    channel: Type.Optional(enumArray(CHANNELS)),
+    status: Type.Optional(enumArray(STATUSES)),
+    type: Type.Optional(enumArray(SESSION_TYPES)),
+    metadata: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: LIMITS.metadataKeyLength }),
+        Type.String({ maxLength: 1024 }),
+        {
+          maxProperties: 16,
+          propertyNames: { minLength: 1, maxLength: LIMITS.metadataKeyLength },
+          description: 'Exact match on each metadata key (string compare); all must match.',
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Only events of sessions matching every given filter are delivered (message and event types are judged by their session).',
+  },
+);
+export type WebhookFilters = Static<typeof WebhookFilters>;
+
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description: 'An http(s) URL that does not resolve to a loopback, private, link-local or metadata address.',
+});
+const Description = Type.String({ maxLength: 512 });
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Url,
+    events: WebhookEvents,
+    description: Type.Optional(Description),
+    filters: Type.Optional(WebhookFilters),
+  },
+  { additionalProperties: false },
+);
+export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
+
+export const UpdateWebhookBody = Type.Object(
+  {
+    url: Type.Optional(Url),
+    events: Type.Optional(WebhookEvents),
+    description: Type.Optional(Description),
+    enabled: Type.Optional(Type.Boolean({ description: 'Re-enabling clears `disabledReason`.' })),
+    filters: Type.Optional(WebhookFilters),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateWebhookBody = Static<typeof UpdateWebhookBody>;
+
+const webhookFields = {
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  filters: WebhookFilters,
+  createdAt: Time,
+  updatedAt: Time,
+  disabledReason: Nullable(
+    Type.String({
+      description: 'Why Switchboard disabled the endpoint (410 Gone, 5 days of failures); null otherwise.',
+    }),
+  ),
+};
+
+export const Webhook = Type.Object(webhookFields);
+export type Webhook = Static<typeof Webhook>;
+
+export const WebhookWithSecret = Type.Object({
+  ...webhookFields,
+  secret: Type.String({
+    description: '`whsec_` + base64 of 32 random bytes. Shown only when created or rotated.',
+  }),
+});
+export type WebhookWithSecret = Static<typeof WebhookWithSecret>;
+
+export const WebhookList = Type.Object({ data: Type.Array(Webhook) });
+export type WebhookList = Static<typeof WebhookList>;
+
+export const WebhookAttempt = Type.Object({
+  attempt: Type.Integer({ minimum: 1 }),
+  at: Time,
+  responseStatus: Nullable(Type.Integer()),
+  latencyMs: Type.Integer({ minimum: 0 }),
+  error: Nullable(Type.String()),
+});
+export type WebhookAttempt = Static<typeof WebhookAttempt>;
+
+export const WebhookDelivery = Type.Object({
+  id: Type.String(),
+  webhookId: Type.String(),
+  eventId: Type.String({ description: 'The `webhook-id` header of every attempt: the outbox event id.' }),
+  eventType: Type.String(),
+  status: StringEnum(WEBHOOK_DELIVERY_STATUSES),
+  attempts: Type.Integer({ minimum: 0 }),
+  nextAttemptAt: Nullable(Time),
+  lastResponseStatus: Nullable(Type.Integer()),
+  lastError: Nullable(Type.String()),
+  createdAt: Time,
+  updatedAt: Time,
+  attemptLog: Type.Array(WebhookAttempt),
+});
+export type WebhookDelivery = Static<typeof WebhookDelivery>;
+
+export const WebhookDeliveryList = Type.Object({ data: Type.Array(WebhookDelivery), pagination: Pagination });
+export type WebhookDeliveryList = Static<typeof WebhookDeliveryList>;
+
+export const WebhookIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const WebhookDeliveryParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  deliveryId: Type.String({ maxLength: 64 }),
+});
+
+export const WebhookDeliveriesQuery = Type.Object(
+  {
+    status: Type.Optional(StringEnum(WEBHOOK_DELIVERY_STATUSES)),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
+    cursor: Type.Optional(Type.String({ maxLength: 256, description: 'From `nextCursor`; replaces `offset`.' })),
+  },
+  { additionalProperties: false },
+);
+export type WebhookDeliveriesQuery = Static<typeof WebhookDeliveriesQuery>;
+
+/** The body of every webhook POST: the live stream's envelope, plus the test ping's type. */
+export const WebhookEnvelope = Type.Object({
+  id: Type.String({ description: 'The event id (outbox sequence number as a decimal string); `webhook-id`.' }),
+  type: StringEnum([...OUTBOX_EVENT_TYPES, WEBHOOK_TEST_EVENT]),
+  occurredAt: Time,
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type WebhookEnvelope = Static<typeof WebhookEnvelope>;

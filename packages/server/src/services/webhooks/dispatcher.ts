@@ -1,0 +1,134 @@
+/**
+ * Fan-out: turns outbox rows into webhook deliveries. One transaction reads the rows after the
+ * cursor, creates a delivery for every enabled endpoint of the row's organization that wants the
+ * event, and moves the cursor past them — so an event is fanned out exactly once, even across a
+ * crash (the transaction rolls back and runs again) or several processes (they take turns on the
+ * cursor row's lock; the unique (webhook, event) pair is a second guard).
+ *
+ * Filters are judged against the session the event belongs to. `session.*` events carry the
+ * session itself, as it was at that change. For `message.created` and `event.created` the
+ * dispatcher loads the session once per batch and judges by its state at fan-out time — normally
+ * milliseconds after the write, and independent of how rows fall into batches. (A message whose
+ * session ended between the write and the fan-out is judged as ended.) Copying the session into
+ * every message's outbox row would be exact but would make every message write carry its session.
+ */
+import { OUTBOX_EVENT_TYPES, type Session, type WebhookFilters } from '@switchboard/contracts';
+import { uuidv7 } from '../../lib/ids.js';
+import { iso } from '../../lib/time.js';
+import type { Store } from '../../store/db.js';
+import type { SessionFilter } from '../../store/filters.js';
+import type { WebhookDeliveryRow, WebhookRow } from '../../store/schema.js';
+import { sessionRowToApi } from '../../store/sessions.js';
+import {
+  enabledWebhooksOf,
+  insertDeliveries,
+  lockCursor,
+  outboxAfter,
+  sessionsByIds,
+  setCursor,
+} from '../../store/webhooks.js';
+import { isEmptyFilter, sessionMatches } from '../session-match.js';
+
+/** The shared SessionFilter a subscription's filters stand for. */
+export function webhookFilter(f: WebhookFilters): SessionFilter {
+  return {
+    search: f.search,
+    agentIds: f.agentId,
+    channels: f.channel,
+    statuses: f.status,
+    types: f.type,
+    metadata: f.metadata ? Object.entries(f.metadata) : undefined,
+  };
+}
+
+interface Subscription {
+  row: WebhookRow;
+  all: boolean;
+  events: Set<string>;
+  filter: SessionFilter | null;
+}
+
+function subscriptionOf(row: WebhookRow): Subscription {
+  const events = row.events.split(',');
+  const filter = webhookFilter(JSON.parse(row.filters) as WebhookFilters);
+  return { row, all: events.includes('*'), events: new Set(events), filter: isEmptyFilter(filter) ? null : filter };
+}
+
+/** The JSON body of a delivery; `data` is the outbox payload as written, not re-serialized. */
+export const envelopeBody = (id: string, type: string, occurredAt: number, data: string) =>
+  `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"occurredAt":"${iso(occurredAt)}","data":${data}}`;
+
+/** Fans out one batch; returns how many outbox rows it consumed (0: caught up). */
+export async function fanOut(
+  store: Store,
+  batch = 500,
+  now = Date.now(),
+): Promise<{ rows: number; deliveries: number }> {
+  return store.db.transaction().execute(async (trx) => {
+    const last = await lockCursor(trx, store.dialect);
+    const rows = await outboxAfter(trx, last, batch);
+    if (rows.length === 0) return { rows: 0, deliveries: 0 };
+
+    const byOrg = new Map<string, Subscription[]>();
+    for (const hook of await enabledWebhooksOf(trx, [...new Set(rows.map((r) => r.org_id))])) {
+      const list = byOrg.get(hook.org_id) ?? [];
+      list.push(subscriptionOf(hook));
+      byOrg.set(hook.org_id, list);
+    }
+
+    // Sessions are loaded only for orgs with a filtered endpoint, once per batch.
+    const sessions = new Map<string, Session>();
+    const key = (orgId: string, id: string) => `${orgId}\u0000${id}`;
+    const needed = new Map<string, Set<string>>();
+    for (const r of rows) {
+      if (r.type.startsWith('session.')) continue;
+      if (!byOrg.get(r.org_id)?.some((s) => s.filter)) continue;
+      const ids = needed.get(r.org_id) ?? new Set();
+      ids.add(r.session_id);
+      needed.set(r.org_id, ids);
+    }
+    for (const [orgId, ids] of needed)
+      for (const s of await sessionsByIds(trx, orgId, [...ids])) sessions.set(key(orgId, s.id), sessionRowToApi(s));
+
+    const deliveries: WebhookDeliveryRow[] = [];
+    for (const r of rows) {
+      const subs = byOrg.get(r.org_id);
+      if (!subs || !(OUTBOX_EVENT_TYPES as readonly string[]).includes(r.type)) continue;
+      const seq = Number(r.seq);
+      let session: Session | undefined;
+      if (subs.some((s) => s.filter))
+        session = r.type.startsWith('session.')
+          ? (JSON.parse(r.payload) as Session)
+          : sessions.get(key(r.org_id, r.session_id));
+      let body: string | undefined;
+      for (const sub of subs) {
+        if (seq <= Number(sub.row.after_seq)) continue;
+        if (!sub.all && !sub.events.has(r.type)) continue;
+        if (sub.filter && (!session || !sessionMatches(sub.filter, session))) continue;
+        body ??= envelopeBody(String(seq), r.type, Number(r.occurred_at), r.payload);
+        deliveries.push({
+          id: uuidv7(now),
+          webhook_id: sub.row.id,
+          org_id: r.org_id,
+          event_id: String(seq),
+          event_seq: seq,
+          event_type: r.type,
+          payload: body,
+          status: 'pending',
+          attempts: 0,
+          round_start: 0,
+          next_attempt_at: now,
+          claimed_until: null,
+          claim_token: null,
+          last_response_status: null,
+          last_error: null,
+          created_at: now,
+          updated_at: now,
+        });
+      }
+    }
+    await insertDeliveries(trx, deliveries);
+    await setCursor(trx, Number(rows[rows.length - 1].seq));
+    return { rows: rows.length, deliveries: deliveries.length };
+  });
+}
