@@ -77,7 +77,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
   /** Every problem with a URL and an event list, as one 400. */
   async function check(body: { url?: string; events?: string[] }) {
     const errors: ProblemFieldError[] = [];
-    if (body.events && body.events.includes('*') && body.events.length > 1)
+    if (body.events?.includes('*') && body.events.length > 1)
       errors.push({ path: '/events', message: 'must be ["*"] alone or a list of event types without "*"' });
     if (body.url !== undefined) {
       const problem = await urlProblem(body.url, allowPrivate);
