@@ -78,7 +78,7 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     const first = page.locator('tbody tr').first();
     assert.equal(await first.getAttribute('data-session-id'), seeds[0].id);
     assert.equal(await first.locator('td').first().innerText(), `${seeds[0].id.slice(0, 8)}…`);
-    assert.equal(await first.locator('td span[title]').first().getAttribute('title'), seeds[0].id);
+    assert.equal(await first.locator('td [title]').first().getAttribute('title'), seeds[0].id);
     assert.match(await first.locator('td').nth(4).innerText(), /minutes ago/);
     assert.equal(await first.locator('td').nth(5).innerText(), 'Ongoing'); // seeds[0] is active
     assert.match(await page.locator('tbody tr').nth(1).locator('td').nth(5).innerText(), /^\d+ min$/);

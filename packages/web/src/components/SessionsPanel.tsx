@@ -58,6 +58,7 @@ export function SessionsPanel({ refetchInterval }: { refetchInterval: number | f
             sort={sort}
             onSort={setSort}
             onOpen={open}
+            linkState={{ from: location.pathname + location.search }}
             dimmed={query.isPlaceholderData}
           />
         </div>

@@ -1,5 +1,6 @@
 import type { Session, Sort } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
+import { Link } from 'react-router-dom';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
@@ -15,12 +16,15 @@ export function SessionsTable({
   sort,
   onSort,
   onOpen,
+  linkState,
   dimmed,
 }: {
   sessions: Session[];
   sort: Sort;
   onSort: (sort: Sort) => void;
   onOpen: (session: Session) => void;
+  /** Router state for the detail link (where "Back to sessions" returns). */
+  linkState?: unknown;
   dimmed?: boolean;
 }) {
   const th = 'px-4 py-3 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase';
@@ -69,9 +73,17 @@ export function SessionsTable({
             className="cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
           >
             <td className="px-4 py-3">
-              <span className="font-mono text-[13px] text-slate-700" title={s.id}>
+              {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
+              <Link
+                to={`/sessions/${encodeURIComponent(s.id)}`}
+                state={linkState}
+                tabIndex={-1}
+                onClick={(e) => e.stopPropagation()}
+                className="font-mono text-[13px] text-slate-700 hover:text-indigo-700 hover:underline"
+                title={s.id}
+              >
                 {s.id.length > 8 ? `${s.id.slice(0, 8)}…` : s.id}
-              </span>
+              </Link>
             </td>
             <td className="px-4 py-3">
               <div className="truncate font-medium text-slate-900" title={s.agent.name}>
