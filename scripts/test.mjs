@@ -22,7 +22,7 @@ function collect(dir) {
 
 const args = process.argv.slice(2);
 const files = args.length
-  ? args
+  ? args.flatMap((a) => (existsSync(a) && statSync(a).isDirectory() ? collect(a).map((f) => relative(root, f)) : [a]))
   : [...collect(join(root, 'packages/server/test')), ...collect(join(root, 'packages/web/test'))].map((f) =>
       relative(root, f),
     );

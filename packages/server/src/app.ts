@@ -216,10 +216,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       root: webDir,
       wildcard: false,
       index: false,
-      setHeaders(res, path) {
-        (res as unknown as { setHeader(name: string, value: string): void }).setHeader(
+      setHeaders(reply, path) {
+        // Vite's assets/ files have content hashes in their names: cache them for good.
+        reply.header(
           'cache-control',
-          path.includes(`${join(webDir, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+          path.startsWith(join(webDir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
       },
     });

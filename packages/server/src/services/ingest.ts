@@ -388,7 +388,8 @@ export class IngestService {
         id: uuidv7(now),
         seq,
         type: 'status_changed',
-        timestamp: now,
+        // When the session ended (which the agent may give as endedAt), so the timeline reads right.
+        timestamp: set.ended_at ?? now,
         data: JSON.stringify({ from: session.status, to: target }),
       };
       await insertEvents(db, [row]);

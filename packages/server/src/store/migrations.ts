@@ -9,7 +9,8 @@ import type { DialectName, Store } from './db.js';
 function migrations(dialect: DialectName): Record<string, Migration> {
   const pg = dialect === 'postgres';
   const big = pg ? 'bigint' : 'integer';
-  const json = pg ? 'jsonb' : 'text';
+  // json, not jsonb: it keeps the client's key order, as SQLite's text does.
+  const json = pg ? 'json' : 'text';
   // biome-ignore lint/suspicious/noExplicitAny: migrations describe tables that do not exist yet.
   type Db = Kysely<any>;
   const pkColumn = (db: Db, table: string, name: string) =>

@@ -6,7 +6,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
-/** JSON: text in SQLite, jsonb in PostgreSQL; written as a JSON string, read as either. */
+/** JSON: text in SQLite, json in PostgreSQL; written as a JSON string, read as either. */
 export type JsonColumn = ColumnType<unknown, string, string>;
 
 export interface OrganizationsTable {
