@@ -69,6 +69,11 @@ export async function enabledWebhooksOf(db: Db, orgIds: string[]) {
   return db.selectFrom('webhooks').selectAll().where('org_id', 'in', orgIds).where('enabled', '=', 1).execute();
 }
 
+export async function anyEnabledWebhook(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('webhooks').select('id').where('enabled', '=', 1).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function disableWebhook(db: Db, id: string, reason: string, now: number) {
   await db
     .updateTable('webhooks')
