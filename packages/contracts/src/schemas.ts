@@ -414,7 +414,8 @@ export const StreamQuery = filterQuery({
   lastEventId: Type.Optional(
     Type.String({
       pattern: '^[0-9]{1,18}$',
-      description: 'Resume after this event id (alternative to the Last-Event-ID header, for clients that cannot set headers).',
+      description:
+        'Resume after this event id (alternative to the Last-Event-ID header, for clients that cannot set headers).',
     }),
   ),
 });
@@ -426,7 +427,8 @@ export const OutboxEnvelope = Type.Object({
   type: StringEnum(OUTBOX_EVENT_TYPES),
   occurredAt: Type.String({ format: 'date-time' }),
   data: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'A Session (session.*), a Message (message.created) or a SessionEvent (event.created), each with sessionId.',
+    description:
+      'A Session (session.*), a Message (message.created) or a SessionEvent (event.created), each with sessionId.',
   }),
 });
 export type OutboxEnvelope = Static<typeof OutboxEnvelope>;

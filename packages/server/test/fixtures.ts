@@ -47,7 +47,12 @@ export function fixtureSessions(now = Date.now()): FixtureSession[] {
       messages: Array.from({ length: i % 5 }, (_, k) => `${WORDS[(i + k) % 5]} number ${k} for case ${i}`),
     });
   }
-  const special = (id: string, metadata: FixtureSession['metadata'], startedAt: number, messages: string[] = []): FixtureSession => ({
+  const special = (
+    id: string,
+    metadata: FixtureSession['metadata'],
+    startedAt: number,
+    messages: string[] = [],
+  ): FixtureSession => ({
     id,
     agent: AGENTS[0],
     channel: 'web',
@@ -87,7 +92,7 @@ export function fixtureBatch(sessions: FixtureSession[]) {
         metadata: s.metadata,
       },
     });
-    s.messages.forEach((content, k) =>
+    s.messages.forEach((content, k) => {
       items.push({
         type: 'message',
         body: {
@@ -96,19 +101,24 @@ export function fixtureBatch(sessions: FixtureSession[]) {
           content,
           timestamp: new Date(Date.parse(s.startedAt) + k * 1000).toISOString(),
         },
-      }),
-    );
+      });
+    });
   }
   return items;
 }
 
 // ─── The model ──────────────────────────────────────────────────────────────────────────────
 
-export const durationOf = (s: FixtureSession) => (s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : null);
+export const durationOf = (s: FixtureSession) =>
+  s.endedAt ? (Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 : null;
 
 export function searchMatches(s: FixtureSession, text: string) {
   const term = text.toLowerCase();
-  const hay = [s.agent.id, s.agent.name, ...Object.entries(s.metadata).flatMap(([k, v]) => [k, v === null ? 'null' : String(v)])];
+  const hay = [
+    s.agent.id,
+    s.agent.name,
+    ...Object.entries(s.metadata).flatMap(([k, v]) => [k, v === null ? 'null' : String(v)]),
+  ];
   return s.id.toLowerCase().startsWith(term) || hay.some((h) => h.toLowerCase().includes(term));
 }
 

@@ -39,7 +39,8 @@ for (const dialect of DIALECTS) {
       const doc = res.json();
       assert.equal(doc.openapi, '3.1.0');
       assert.equal(typeof doc.info.title, 'string');
-      for (const [method, path] of ROUTES) assert.ok(doc.paths?.[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
+      for (const [method, path] of ROUTES)
+        assert.ok(doc.paths?.[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
       assert.ok(doc.components.securitySchemes.bearer);
       // Bodies, parameters and responses come from the contract schemas.
       const create = doc.paths['/api/v1/sessions'].post;
@@ -47,14 +48,28 @@ for (const dialect of DIALECTS) {
       assert.ok(create.responses['201']);
       assert.ok(create.responses['409']);
       const listParams = doc.paths['/api/v1/sessions'].get.parameters.map((p: { name: string }) => p.name);
-      for (const name of ['search', 'agentId', 'channel', 'status', 'type', 'from', 'to', 'transcript', 'sort', 'limit', 'offset', 'cursor'])
+      for (const name of [
+        'search',
+        'agentId',
+        'channel',
+        'status',
+        'type',
+        'from',
+        'to',
+        'transcript',
+        'sort',
+        'limit',
+        'offset',
+        'cursor',
+      ])
         assert.ok(listParams.includes(name), `list parameter ${name}`);
       assert.ok(!('/api/openapi.json' in doc.paths), 'the document does not list itself');
     });
 
     test('/api/docs renders the reference', async () => {
       let res = await call(t.app, null, 'GET', '/api/docs');
-      if (res.statusCode >= 300 && res.statusCode < 400) res = await call(t.app, null, 'GET', String(res.headers.location).replace(/^\.\//, '/api/docs/'));
+      if (res.statusCode >= 300 && res.statusCode < 400)
+        res = await call(t.app, null, 'GET', String(res.headers.location).replace(/^\.\//, '/api/docs/'));
       assert.equal(res.statusCode, 200, res.body.slice(0, 200));
       assert.match(String(res.headers['content-type']), /^text\/html/);
       assert.match(res.body, /swagger/i);

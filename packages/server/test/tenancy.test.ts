@@ -20,7 +20,16 @@ for (const dialect of DIALECTS) {
       // The same ids in both; org A has 3 sessions, org B 2 (plus one only it has).
       const items = (agent: string, ids: string[], channel: string) =>
         ids.flatMap((id, i) => [
-          { type: 'session', body: session({ id, agent: { id: agent }, channel, startedAt: new Date(now - (i + 1) * 60_000).toISOString(), metadata: { org: agent } }) },
+          {
+            type: 'session',
+            body: session({
+              id,
+              agent: { id: agent },
+              channel,
+              startedAt: new Date(now - (i + 1) * 60_000).toISOString(),
+              metadata: { org: agent },
+            }),
+          },
           { type: 'message', body: { sessionId: id, sender: 'user', content: `secret words of ${agent}` } },
         ]);
       await seed(t.app, a, items('agent-a', ['shared-1', 'shared-2', 'only-a'], 'web'));
@@ -43,8 +52,16 @@ for (const dialect of DIALECTS) {
       ]) {
         assertProblem(await call(t.app, key, 'GET', `/api/v1/sessions/${id}`), 404);
         assertProblem(await call(t.app, key, 'PATCH', `/api/v1/sessions/${id}`, { status: 'failed' }), 404);
-        assertProblem(await call(t.app, key, 'POST', `/api/v1/sessions/${id}/messages`, { messages: [{ sender: 'user', content: 'x' }] }), 404);
-        assertProblem(await call(t.app, key, 'POST', `/api/v1/sessions/${id}/events`, { events: [{ type: 'error' }] }), 404);
+        assertProblem(
+          await call(t.app, key, 'POST', `/api/v1/sessions/${id}/messages`, {
+            messages: [{ sender: 'user', content: 'x' }],
+          }),
+          404,
+        );
+        assertProblem(
+          await call(t.app, key, 'POST', `/api/v1/sessions/${id}/events`, { events: [{ type: 'error' }] }),
+          404,
+        );
         const res = await call(t.app, key, 'POST', '/api/v1/ingest', {
           batch: [
             { type: 'message', body: { sessionId: id, sender: 'user', content: 'x' } },
@@ -52,7 +69,10 @@ for (const dialect of DIALECTS) {
             { type: 'session.update', body: { id, status: 'failed' } },
           ],
         });
-        assert.deepEqual(res.json().results.map((r: { status: number }) => r.status), [404, 404, 404]);
+        assert.deepEqual(
+          res.json().results.map((r: { status: number }) => r.status),
+          [404, 404, 404],
+        );
       }
       // The 404 is the same as for an id that exists nowhere: nothing reveals the other org.
       const cross = (await call(t.app, a, 'GET', '/api/v1/sessions/only-b')).json();
@@ -73,7 +93,10 @@ for (const dialect of DIALECTS) {
       assert.equal(sb.status, 'active');
       assert.deepEqual(sb.metadata, { org: 'agent-b' });
       // Creating the other org's id with other fields is no conflict.
-      assert.equal((await call(t.app, a, 'POST', '/api/v1/sessions', session({ id: 'only-b', channel: 'sip' }))).statusCode, 201);
+      assert.equal(
+        (await call(t.app, a, 'POST', '/api/v1/sessions', session({ id: 'only-b', channel: 'sip' }))).statusCode,
+        201,
+      );
       assert.equal((await call(t.app, b, 'GET', '/api/v1/sessions/only-b')).json().channel, 'phone');
     });
 
@@ -83,7 +106,10 @@ for (const dialect of DIALECTS) {
         [b, 'agent-b', 'phone'],
       ]) {
         const list = (await call(t.app, key, 'GET', '/api/v1/sessions?limit=500')).json();
-        assert.ok(list.data.every((s: { id: string; agent: { id: string } }) => s.agent.id === agent || s.id === 'only-b'), agent);
+        assert.ok(
+          list.data.every((s: { id: string; agent: { id: string } }) => s.agent.id === agent || s.id === 'only-b'),
+          agent,
+        );
         const ids = new Set(list.data.map((s: { id: string }) => s.id));
         assert.equal(list.pagination.total, list.data.length);
         // Filters and search that would match the other org's rows find nothing of them.
@@ -97,12 +123,19 @@ for (const dialect of DIALECTS) {
         assert.equal(m.totalSessions, ids.size);
         assert.equal(m.byChannel[channel], list.data.filter((s: { channel: string }) => s.channel === channel).length);
         const ts = (await call(t.app, key, 'GET', '/api/v1/sessions/timeseries')).json();
-        assert.equal(ts.buckets.reduce((n: number, x: { total: number }) => n + x.total, 0), ids.size);
+        assert.equal(
+          ts.buckets.reduce((n: number, x: { total: number }) => n + x.total, 0),
+          ids.size,
+        );
         const csv = (await call(t.app, key, 'GET', '/api/v1/sessions/export')).body.trim().split('\r\n').slice(1);
         assert.equal(csv.length, ids.size);
         assert.ok(csv.every((line) => !line.includes(other)));
         const json = (await call(t.app, key, 'GET', '/api/v1/sessions/export?format=json')).json();
-        assert.ok(json.every((s: { messages: Array<{ content: string }> }) => s.messages.every((x) => !x.content.includes(other))));
+        assert.ok(
+          json.every((s: { messages: Array<{ content: string }> }) =>
+            s.messages.every((x) => !x.content.includes(other)),
+          ),
+        );
         const agents = (await call(t.app, key, 'GET', '/api/v1/agents')).json();
         assertShape(AgentList, agents);
         assert.ok(agents.data.every((x: { id: string }) => x.id !== other));

@@ -93,7 +93,8 @@ export async function runDemo(flags: Record<string, string>): Promise<number> {
   const seed = flags.seed ?? 'switchboard';
   // The history is laid out backwards from `now`, so reproducing a data set needs both.
   const now = flags.now === undefined ? undefined : Date.parse(flags.now);
-  if (now !== undefined && Number.isNaN(now)) throw new ConfigError(`--now must be an ISO 8601 time, got "${flags.now}"`);
+  if (now !== undefined && Number.isNaN(now))
+    throw new ConfigError(`--now must be an ISO 8601 time, got "${flags.now}"`);
   const serve = !on(flags['no-serve']);
   const live = serve && !on(flags['no-live']);
   const liveEvery = Number(flags['live-every'] ?? 3);

@@ -15,8 +15,21 @@ function badChecksum(key: string) {
 
 test('a key whose checksum fails is refused before any database lookup', async () => {
   let lookups = 0;
-  const db = new Proxy({}, { get: () => { lookups++; throw new Error('database touched'); } });
-  const auth = new Authenticator({ db, dialect: 'sqlite', describe: 'none', close: async () => {} } as unknown as Store);
+  const db = new Proxy(
+    {},
+    {
+      get: () => {
+        lookups++;
+        throw new Error('database touched');
+      },
+    },
+  );
+  const auth = new Authenticator({
+    db,
+    dialect: 'sqlite',
+    describe: 'none',
+    close: async () => {},
+  } as unknown as Store);
   for (const key of [badChecksum(generateKey()), 'swb_short', 'sk_live_123', `${generateKey()}x`]) {
     await assert.rejects(auth.verifyKey(key), (err: { status?: number }) => err.status === 401);
   }
@@ -45,8 +58,13 @@ for (const dialect of DIALECTS) {
       assertShape(Me, res.json());
       return { res, ...cookieOf(res) };
     };
-    const withCookie = (cookie: string, method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, headers: Record<string, string> = {}) =>
-      call(t.app, null, method, url, body, { cookie, ...headers });
+    const withCookie = (
+      cookie: string,
+      method: 'GET' | 'POST' | 'PATCH',
+      url: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => call(t.app, null, method, url, body, { cookie, ...headers });
 
     test('no or garbage credentials are 401 with WWW-Authenticate, as a problem', async () => {
       const attempts: Array<Record<string, string>> = [
@@ -66,7 +84,11 @@ for (const dialect of DIALECTS) {
         assert.ok(!res.body.includes(t.adminKey.slice(12)));
       }
       // The scheme is case-insensitive.
-      assert.equal((await call(t.app, null, 'GET', '/api/v1/sessions', undefined, { authorization: `bearer ${t.adminKey}` })).statusCode, 200);
+      assert.equal(
+        (await call(t.app, null, 'GET', '/api/v1/sessions', undefined, { authorization: `bearer ${t.adminKey}` }))
+          .statusCode,
+        200,
+      );
     });
 
     test('a missing scope is 403; public routes need nothing', async () => {
@@ -104,13 +126,21 @@ for (const dialect of DIALECTS) {
     test('a cookie-authenticated write needs the x-switchboard-csrf: 1 header', async () => {
       const { value } = await login(t.adminKey);
       assertProblem(await withCookie(value, 'POST', '/api/v1/sessions', session({ id: 'csrf-1' })), 403);
-      assertProblem(await withCookie(value, 'POST', '/api/v1/sessions', session({ id: 'csrf-1' }), { 'x-switchboard-csrf': '0' }), 403);
+      assertProblem(
+        await withCookie(value, 'POST', '/api/v1/sessions', session({ id: 'csrf-1' }), { 'x-switchboard-csrf': '0' }),
+        403,
+      );
       assertProblem(await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/csrf-1'), 404);
-      const ok = await withCookie(value, 'POST', '/api/v1/sessions', session({ id: 'csrf-1' }), { 'x-switchboard-csrf': '1' });
+      const ok = await withCookie(value, 'POST', '/api/v1/sessions', session({ id: 'csrf-1' }), {
+        'x-switchboard-csrf': '1',
+      });
       assert.equal(ok.statusCode, 201, ok.body);
       assertProblem(await withCookie(value, 'PATCH', '/api/v1/sessions/csrf-1', { status: 'completed' }), 403);
       // Bearer requests need no such header.
-      assert.equal((await call(t.app, t.adminKey, 'PATCH', '/api/v1/sessions/csrf-1', { status: 'completed' })).statusCode, 200);
+      assert.equal(
+        (await call(t.app, t.adminKey, 'PATCH', '/api/v1/sessions/csrf-1', { status: 'completed' })).statusCode,
+        200,
+      );
     });
 
     test('the cookie carries the key’s scopes', async () => {

@@ -68,7 +68,16 @@ for (const dialect of DIALECTS) {
       assertProblem(await post('/sessions', session({ metadata: { a: 2 } }), key), 422);
       assertProblem(await post('/ingest', { batch: [{ type: 'session', body: session() }] }, key), 422);
       // The same fields in another order are the same body.
-      assert.equal((await post('/sessions', { metadata: { a: 1 }, type: 'chat', channel: 'web', agent: { name: 'Support Bot', id: 'support-bot' } }, key)).statusCode, 201);
+      assert.equal(
+        (
+          await post(
+            '/sessions',
+            { metadata: { a: 1 }, type: 'chat', channel: 'web', agent: { name: 'Support Bot', id: 'support-bot' } },
+            key,
+          )
+        ).statusCode,
+        201,
+      );
     });
 
     test('the key is 1–255 characters, else 400', async () => {
@@ -98,14 +107,23 @@ for (const dialect of DIALECTS) {
       // A request in flight: its claim is there, its response not yet.
       const claim = await post('/sessions', session({ agent }), key);
       assert.equal(claim.statusCode, 201);
-      await t.store.db.updateTable('idempotency_keys').set({ state: 'running', response_body: null, response_status: null, created_at: Date.now() }).where('key', '=', key).execute();
+      await t.store.db
+        .updateTable('idempotency_keys')
+        .set({ state: 'running', response_body: null, response_status: null, created_at: Date.now() })
+        .where('key', '=', key)
+        .execute();
       assertProblem(await post('/sessions', session({ agent }), key), 409);
       // Truly concurrent duplicates: one runs, the others are 409 or a replay; one session in all.
       const k2 = ikey();
       const agent2 = { id: `concurrent-b-${n}` };
-      const results = await Promise.all(Array.from({ length: 5 }, () => post('/sessions', session({ agent: agent2 }), k2)));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => post('/sessions', session({ agent: agent2 }), k2)),
+      );
       const codes = results.map((r) => r.statusCode);
-      assert.ok(codes.every((c) => c === 201 || c === 409), String(codes));
+      assert.ok(
+        codes.every((c) => c === 201 || c === 409),
+        String(codes),
+      );
       assert.ok(codes.includes(201));
       assert.equal(await total(`agentId=${agent2.id}`), 1);
     });
@@ -113,9 +131,15 @@ for (const dialect of DIALECTS) {
     test('GET ignores the header; without a key nothing is stored', async () => {
       const res = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions', undefined, { 'idempotency-key': '' });
       assert.equal(res.statusCode, 200);
-      const before = await t.store.db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await t.store.db
+        .selectFrom('idempotency_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', session());
-      const after = await t.store.db.selectFrom('idempotency_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const after = await t.store.db
+        .selectFrom('idempotency_keys')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(after.n), Number(before.n));
     });
   });

@@ -36,7 +36,11 @@ function parseCsv(text: string): string[][] {
       i++;
       continue;
     }
-    assert.equal(text.slice(i, i + 2), '\r\n', `rows end with CRLF (at ${i}: ${JSON.stringify(text.slice(i, i + 10))})`);
+    assert.equal(
+      text.slice(i, i + 2),
+      '\r\n',
+      `rows end with CRLF (at ${i}: ${JSON.stringify(text.slice(i, i + 10))})`,
+    );
     i += 2;
     rows.push(row);
     row = [];
@@ -46,7 +50,9 @@ function parseCsv(text: string): string[][] {
 
 // These suites export far more often than the default 10 a minute (DESIGN §3.5); that quota has
 // its own tests, so here it is lifted.
-const unlimited = { rateLimits: { read: 1_000_000, ingest: 1_000_000, export: 1_000_000 } } as Parameters<typeof setup>[1];
+const unlimited = { rateLimits: { read: 1_000_000, ingest: 1_000_000, export: 1_000_000 } } as Parameters<
+  typeof setup
+>[1];
 
 for (const dialect of DIALECTS) {
   describe(`GET /sessions/export (${dialect})`, () => {
@@ -81,7 +87,18 @@ for (const dialect of DIALECTS) {
           },
         })),
       );
-      await seed(t.app, t.adminKey, [{ type: 'session', body: { id: '-dash-id', agent: { id: 'agent-dash' }, channel: 'sip', type: 'video', startedAt: '2024-01-02T00:00:00Z' } }]);
+      await seed(t.app, t.adminKey, [
+        {
+          type: 'session',
+          body: {
+            id: '-dash-id',
+            agent: { id: 'agent-dash' },
+            channel: 'sip',
+            type: 'video',
+            startedAt: '2024-01-02T00:00:00Z',
+          },
+        },
+      ]);
       await seed(t.app, t.adminKey, [
         { type: 'event', body: { sessionId: 'r-001', type: 'connection_established', data: { via: 'test' } } },
         { type: 'session.update', body: { id: 'r-001', metadata: { touched: true } } },
@@ -99,11 +116,21 @@ for (const dialect of DIALECTS) {
       assert.ok(res.body.startsWith(`${HEADER}\r\n`));
       const rows = parseCsv(res.body);
       assert.deepEqual(rows[0], HEADER.split(','));
-      const want = sortModel(fixture.filter((s) => s.channel !== 'sip'), '-startedAt');
-      assert.deepEqual(rows.slice(1).map((r) => r[0]), want.map((s) => s.id));
+      const want = sortModel(
+        fixture.filter((s) => s.channel !== 'sip'),
+        '-startedAt',
+      );
+      assert.deepEqual(
+        rows.slice(1).map((r) => r[0]),
+        want.map((s) => s.id),
+      );
       const r5 = rows.find((r) => r[0] === 'r-003') as string[];
       const f5 = fixture[3];
-      assert.deepEqual(JSON.parse(r5.pop() as string), f5.metadata, "metadata, as JSON (jsonb does not keep key order)");
+      assert.deepEqual(
+        JSON.parse(r5.pop() as string),
+        f5.metadata,
+        'metadata, as JSON (jsonb does not keep key order)',
+      );
       assert.deepEqual(r5, [
         'r-003',
         f5.agent.id,
@@ -124,7 +151,10 @@ for (const dialect of DIALECTS) {
     test('CSV: commas, quotes and newlines are quoted; formula-like cells get a leading apostrophe', async () => {
       const res = await exp('channel=sip&type=voice&sort=startedAt');
       const rows = parseCsv(res.body).slice(1);
-      assert.deepEqual(rows.map((r) => r[0]), tricky.map((x) => x.id));
+      assert.deepEqual(
+        rows.map((r) => r[0]),
+        tricky.map((x) => x.id),
+      );
       const names = Object.fromEntries(rows.map((r) => [r[0], r[2]]));
       assert.equal(names['csv-comma'], 'Acme, Inc.');
       assert.equal(names['csv-quote'], 'The "Best" Bot');
@@ -140,7 +170,8 @@ for (const dialect of DIALECTS) {
       // Metadata is one JSON cell; its own quotes are doubled and it parses back.
       assert.deepEqual(JSON.parse(rows[0][10]), { quote: 'say "hi", then\nleave', formula: '=1+1' });
       // Every cell of every row: nothing a spreadsheet would run.
-      for (const r of parseCsv((await exp('')).body).slice(1)) for (const cell of r) assert.doesNotMatch(cell, /^[=+\-@\t\r]/);
+      for (const r of parseCsv((await exp('')).body).slice(1))
+        for (const cell of r) assert.doesNotMatch(cell, /^[=+\-@\t\r]/);
       const dash = parseCsv((await exp('agentId=agent-dash')).body)[1];
       assert.equal(dash[0], "'-dash-id");
     });
@@ -152,12 +183,24 @@ for (const dialect of DIALECTS) {
       assert.match(String(res.headers['content-disposition']), /filename="sessions-\d{8}T\d{6}Z\.json"/);
       const body = res.json();
       assert.ok(Array.isArray(body));
-      assert.deepEqual(body.map((s: { id: string }) => s.id), fixture.slice(0, 10).map((s) => s.id));
+      assert.deepEqual(
+        body.map((s: { id: string }) => s.id),
+        fixture.slice(0, 10).map((s) => s.id),
+      );
       for (const s of body) assertShape(SessionDetail, s, s.id);
       const r1 = body[1];
-      assert.deepEqual(r1.messages.map((m: { content: string }) => m.content), fixture[1].messages);
-      assert.deepEqual(r1.messages.map((m: { seq: number }) => m.seq), [1]);
-      assert.deepEqual(r1.events.map((e: { type: string; seq: number }) => [e.type, e.seq]), [['connection_established', 1]]);
+      assert.deepEqual(
+        r1.messages.map((m: { content: string }) => m.content),
+        fixture[1].messages,
+      );
+      assert.deepEqual(
+        r1.messages.map((m: { seq: number }) => m.seq),
+        [1],
+      );
+      assert.deepEqual(
+        r1.events.map((e: { type: string; seq: number }) => [e.type, e.seq]),
+        [['connection_established', 1]],
+      );
       assert.deepEqual(r1.metadata, { ...fixture[1].metadata, touched: true });
       // The detail route and the export agree.
       const d = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/r-001');
@@ -170,9 +213,15 @@ for (const dialect of DIALECTS) {
       assert.match(String(res.headers['content-type']), /^application\/x-ndjson/);
       assert.match(String(res.headers['content-disposition']), /filename="sessions-\d{8}T\d{6}Z\.ndjson"/);
       assert.ok(res.body.endsWith('\n'));
-      const lines = res.body.trimEnd().split('\n').map((l) => JSON.parse(l));
+      const lines = res.body
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       for (const s of lines) assertShape(SessionDetail, s);
-      const want = sortModel(fixture.filter((s) => s.status === 'active'), '-startedAt').map((s) => s.id);
+      const want = sortModel(
+        fixture.filter((s) => s.status === 'active'),
+        '-startedAt',
+      ).map((s) => s.id);
       // The tricky sessions are active too.
       assert.deepEqual(
         lines.map((s: { id: string }) => s.id).filter((id: string) => want.includes(id)),
@@ -187,7 +236,12 @@ for (const dialect of DIALECTS) {
     });
 
     test('filters and sort are honoured, the same as the list', async () => {
-      for (const q of ['sort=durationSeconds&status=completed,failed,cancelled', 'sort=-messageCount&channel=web', 'sort=endedAt', 'transcript=invoice&sort=-endedAt']) {
+      for (const q of [
+        'sort=durationSeconds&status=completed,failed,cancelled',
+        'sort=-messageCount&channel=web',
+        'sort=endedAt',
+        'transcript=invoice&sort=-endedAt',
+      ]) {
         const list = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions?limit=500&${q}`);
         const csv = parseCsv((await exp(q)).body).slice(1);
         assert.deepEqual(
@@ -224,7 +278,12 @@ for (const dialect of DIALECTS) {
             type: 'chat',
             // Many equal start times and many nulls: the keyset must still not skip or repeat.
             startedAt: new Date(base + Math.floor(i / 3) * 1000).toISOString(),
-            ...(i % 2 ? { status: 'completed', endedAt: new Date(base + Math.floor(i / 3) * 1000 + (i % 5) * 1000).toISOString() } : {}),
+            ...(i % 2
+              ? {
+                  status: 'completed',
+                  endedAt: new Date(base + Math.floor(i / 3) * 1000 + (i % 5) * 1000).toISOString(),
+                }
+              : {}),
           },
         })),
       );
@@ -242,16 +301,26 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 200);
         const ids =
           format === 'csv'
-            ? parseCsv(res.body).slice(1).map((r) => r[0])
+            ? parseCsv(res.body)
+                .slice(1)
+                .map((r) => r[0])
             : format === 'json'
               ? res.json().map((s: { id: string }) => s.id)
-              : res.body.trimEnd().split('\n').map((l) => JSON.parse(l).id);
+              : res.body
+                  .trimEnd()
+                  .split('\n')
+                  .map((l) => JSON.parse(l).id);
         assert.equal(ids.length, N);
         assert.equal(new Set(ids).size, N);
         const listed: string[] = [];
         let cursor: string | null = null;
         do {
-          const page = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions?limit=500&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`);
+          const page = await call(
+            t.app,
+            t.adminKey,
+            'GET',
+            `/api/v1/sessions?limit=500&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`,
+          );
           listed.push(...page.json().data.map((s: { id: string }) => s.id));
           cursor = page.json().pagination.nextCursor;
         } while (cursor);

@@ -26,9 +26,14 @@ for (const dialect of DIALECTS) {
       assert.equal(created.prefix, created.key.slice(0, 12));
       assert.deepEqual(created.scopes, ['ingest']);
       assert.equal(created.name, 'ingest worker');
-      const row = await t.store.db.selectFrom('api_keys').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
+      const row = await t.store.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', created.id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.hash, createHash('sha256').update(created.key).digest('hex'));
-      for (const value of Object.values(row)) assert.ok(!String(value).includes(created.key.slice(12)), 'no secret part in the row');
+      for (const value of Object.values(row))
+        assert.ok(!String(value).includes(created.key.slice(12)), 'no secret part in the row');
       // It works, with exactly its scopes.
       assert.equal((await call(t.app, created.key, 'POST', '/api/v1/sessions', session())).statusCode, 201);
       assertProblem(await call(t.app, created.key, 'GET', '/api/v1/sessions'), 403);
@@ -76,14 +81,29 @@ for (const dialect of DIALECTS) {
       assertProblem(await call(t.app, t.adminKey, 'DELETE', `/api/v1/keys/${theirs.id}`), 404);
       assert.equal((await call(t.app, theirs.key, 'GET', '/api/v1/sessions')).statusCode, 200);
       const mine = (await call(t.app, t.adminKey, 'GET', '/api/v1/keys')).json();
-      assert.equal(mine.data.some((k: { id: string }) => k.id === theirs.id), false);
+      assert.equal(
+        mine.data.some((k: { id: string }) => k.id === theirs.id),
+        false,
+      );
     });
 
     test('bad bodies list every bad field', async () => {
-      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: '', scopes: [] }), 400, ['/name', '/scopes']);
-      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: 'x', scopes: ['root'] }), 400, ['/scopes/0']);
-      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: 'x', scopes: ['read', 'read'] }), 400, ['/scopes']);
-      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { scopes: ['read'], extra: 1 }), 400, ['/name', '/extra']);
+      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: '', scopes: [] }), 400, [
+        '/name',
+        '/scopes',
+      ]);
+      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: 'x', scopes: ['root'] }), 400, [
+        '/scopes/0',
+      ]);
+      assertProblem(
+        await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { name: 'x', scopes: ['read', 'read'] }),
+        400,
+        ['/scopes'],
+      );
+      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/keys', { scopes: ['read'], extra: 1 }), 400, [
+        '/name',
+        '/extra',
+      ]);
     });
 
     test('key routes need the admin scope (403) and a key (401)', async () => {

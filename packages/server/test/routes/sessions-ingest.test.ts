@@ -38,15 +38,21 @@ for (const dialect of DIALECTS) {
       assert.equal(res.statusCode, 201, res.body);
       return res.json();
     };
-    const messages = (id: string, list: unknown[]) => post(`/sessions/${encodeURIComponent(id)}/messages`, { messages: list });
-    const events = (id: string, list: unknown[]) => post(`/sessions/${encodeURIComponent(id)}/events`, { events: list });
+    const messages = (id: string, list: unknown[]) =>
+      post(`/sessions/${encodeURIComponent(id)}/messages`, { messages: list });
+    const events = (id: string, list: unknown[]) =>
+      post(`/sessions/${encodeURIComponent(id)}/events`, { events: list });
 
     // ─── POST /sessions ─────────────────────────────────────────────────────────────────────
 
     describe('POST /sessions', () => {
       test('creates a session with a server-made UUIDv7 id and the contract shape', async () => {
         const before = Date.now();
-        const res = await post('/sessions', session({ metadata: { plan: 'pro', seats: 3, trial: false, note: null } }), ingestKey);
+        const res = await post(
+          '/sessions',
+          session({ metadata: { plan: 'pro', seats: 3, trial: false, note: null } }),
+          ingestKey,
+        );
         assert.equal(res.statusCode, 201, res.body);
         const s = res.json();
         assertShape(Session, s);
@@ -80,11 +86,21 @@ for (const dialect of DIALECTS) {
 
       test('same id and same body → 200 with the stored session; other fields → 409', async () => {
         const id = uid();
-        const body = session({ id, startedAt: '2026-01-02T03:04:05.000Z', metadata: { a: 1, b: 'x' } }) as Record<string, unknown>;
+        const body = session({ id, startedAt: '2026-01-02T03:04:05.000Z', metadata: { a: 1, b: 'x' } }) as Record<
+          string,
+          unknown
+        >;
         const first = await post('/sessions', body);
         assert.equal(first.statusCode, 201);
         // The same fields in another key order are the same body.
-        const again = await post('/sessions', { metadata: { b: 'x', a: 1 }, type: 'chat', channel: 'web', agent: body.agent, startedAt: body.startedAt, id });
+        const again = await post('/sessions', {
+          metadata: { b: 'x', a: 1 },
+          type: 'chat',
+          channel: 'web',
+          agent: body.agent,
+          startedAt: body.startedAt,
+          id,
+        });
         assert.equal(again.statusCode, 200, again.body);
         assertShape(Session, again.json());
         assert.deepEqual(again.json(), first.json());
@@ -109,14 +125,18 @@ for (const dialect of DIALECTS) {
           assert.ok([200, 201].includes(res.statusCode), `${id}: ${res.body}`);
           assert.equal(res.json().id, id);
         }
-        for (const id of ['', 'has space', 'slash/y', 'x'.repeat(129), 'ünï']) assertProblem(await post('/sessions', session({ id })), 400, ['/id']);
+        for (const id of ['', 'has space', 'slash/y', 'x'.repeat(129), 'ünï'])
+          assertProblem(await post('/sessions', session({ id })), 400, ['/id']);
       });
 
       test('reserved words are refused as session ids and as agent ids', async () => {
         for (const word of RESERVED_IDS) {
           assertProblem(await post('/sessions', session({ id: word })), 400, ['/id']);
         }
-        assertProblem(await post('/sessions', session({ id: 'metrics', agent: { id: 'export' } })), 400, ['/id', '/agent/id']);
+        assertProblem(await post('/sessions', session({ id: 'metrics', agent: { id: 'export' } })), 400, [
+          '/id',
+          '/agent/id',
+        ]);
       });
 
       test('every bad field is listed in one 400', async () => {
@@ -129,7 +149,16 @@ for (const dialect of DIALECTS) {
           startedAt: 'yesterday',
           extra: 1,
         });
-        assertProblem(res, 400, ['/id', '/agent/id', '/agent/name', '/channel', '/type', '/status', '/startedAt', '/extra']);
+        assertProblem(res, 400, [
+          '/id',
+          '/agent/id',
+          '/agent/name',
+          '/channel',
+          '/type',
+          '/status',
+          '/startedAt',
+          '/extra',
+        ]);
         const p = res.json();
         for (const e of p.errors) assert.ok(e.message.length > 0);
       });
@@ -138,12 +167,12 @@ for (const dialect of DIALECTS) {
         assertProblem(await post('/sessions', []), 400);
         assertProblem(await post('/sessions', '{"agent":'), 400);
         assertProblem(
-          await t.app.inject({
+          (await t.app.inject({
             method: 'POST',
             url: '/api/v1/sessions',
             headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
             payload: '',
-          }) as never,
+          })) as never,
           400,
         );
       });
@@ -164,7 +193,10 @@ for (const dialect of DIALECTS) {
         assert.equal(s.endedReason, 'user_hangup');
         assertProblem(await post('/sessions', session({ endedAt: '2026-01-01T10:00:00.000Z' })), 400, ['/endedAt']);
         assertProblem(
-          await post('/sessions', session({ status: 'failed', startedAt: '2026-01-01T10:00:00.000Z', endedAt: '2026-01-01T09:00:00.000Z' })),
+          await post(
+            '/sessions',
+            session({ status: 'failed', startedAt: '2026-01-01T10:00:00.000Z', endedAt: '2026-01-01T09:00:00.000Z' }),
+          ),
           400,
           ['/endedAt'],
         );
@@ -174,7 +206,9 @@ for (const dialect of DIALECTS) {
         test('64 keys are fine, 65 are not', async () => {
           const md = (k: number) => Object.fromEntries(Array.from({ length: k }, (_, i) => [`k${i}`, i]));
           await create({ metadata: md(LIMITS.metadataKeys) });
-          assertProblem(await post('/sessions', session({ metadata: md(LIMITS.metadataKeys + 1) })), 400, ['/metadata']);
+          assertProblem(await post('/sessions', session({ metadata: md(LIMITS.metadataKeys + 1) })), 400, [
+            '/metadata',
+          ]);
         });
 
         test('a key of 64 characters is fine, 65 or empty is not', async () => {
@@ -215,8 +249,15 @@ for (const dialect of DIALECTS) {
         assertShape(AppendMessagesResult, r1.json());
         assert.equal(r1.json().accepted, 2);
         assert.equal(r1.json().duplicates, 0);
-        assert.deepEqual(r1.json().messages.map((m: { seq: number }) => m.seq), [1, 2]);
-        const r2 = await post(`/sessions/${s.id}/messages`, { messages: [{ sender: 'user', content: 'x', timestamp: '2026-01-01T00:00:00Z' }] }, ingestKey);
+        assert.deepEqual(
+          r1.json().messages.map((m: { seq: number }) => m.seq),
+          [1, 2],
+        );
+        const r2 = await post(
+          `/sessions/${s.id}/messages`,
+          { messages: [{ sender: 'user', content: 'x', timestamp: '2026-01-01T00:00:00Z' }] },
+          ingestKey,
+        );
         assert.equal(r2.statusCode, 201);
         const m = r2.json().messages[0];
         assert.equal(m.seq, 3);
@@ -224,15 +265,26 @@ for (const dialect of DIALECTS) {
         assert.equal(m.timestamp, '2026-01-01T00:00:00.000Z');
         const d = await detail(s.id);
         assert.equal(d.messageCount, 3);
-        assert.deepEqual(d.messages.map((x: { seq: number }) => x.seq), [1, 2, 3]);
-        assert.deepEqual(d.messages.map((x: { content: string }) => x.content), ['hello', 'hi, how can I help?', 'x']);
+        assert.deepEqual(
+          d.messages.map((x: { seq: number }) => x.seq),
+          [1, 2, 3],
+        );
+        assert.deepEqual(
+          d.messages.map((x: { content: string }) => x.content),
+          ['hello', 'hi, how can I help?', 'x'],
+        );
         assert.deepEqual(d.messages[1].metadata, { latencyMs: 120 });
       });
 
       test('concurrent appends to one session still get gap-free, unique seq', async () => {
         const s = await create();
         const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => messages(s.id, [{ sender: 'user', content: `a${i}` }, { sender: 'agent', content: `b${i}` }])),
+          Array.from({ length: 8 }, (_, i) =>
+            messages(s.id, [
+              { sender: 'user', content: `a${i}` },
+              { sender: 'agent', content: `b${i}` },
+            ]),
+          ),
         );
         for (const r of results) assert.equal(r.statusCode, 201, r.body);
         const d = await detail(s.id);
@@ -273,7 +325,10 @@ for (const dialect of DIALECTS) {
         assert.equal(body.messages[3].seq, 4);
         const d = await detail(s.id);
         assert.equal(d.messageCount, 4);
-        assert.deepEqual(d.messages.map((m: { seq: number }) => m.seq), [1, 2, 3, 4]);
+        assert.deepEqual(
+          d.messages.map((m: { seq: number }) => m.seq),
+          [1, 2, 3, 4],
+        );
         const allDup = await messages(s.id, [{ id: 'm1', sender: 'user', content: 'one' }]);
         assert.equal(allDup.statusCode, 201);
         assert.deepEqual([allDup.json().accepted, allDup.json().duplicates], [0, 1]);
@@ -359,9 +414,13 @@ for (const dialect of DIALECTS) {
       test('message metadata follows the session metadata rules', async () => {
         const s = await create();
         const big = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`key${i}`, 'v'.repeat(1000)]));
-        assertProblem(await messages(s.id, [{ sender: 'user', content: 'x', metadata: big }]), 400, ['/messages/0/metadata']);
+        assertProblem(await messages(s.id, [{ sender: 'user', content: 'x', metadata: big }]), 400, [
+          '/messages/0/metadata',
+        ]);
         const keys = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i]));
-        assertProblem(await messages(s.id, [{ sender: 'user', content: 'x', metadata: keys }]), 400, ['/messages/0/metadata']);
+        assertProblem(await messages(s.id, [{ sender: 'user', content: 'x', metadata: keys }]), 400, [
+          '/messages/0/metadata',
+        ]);
       });
 
       test('an unknown session is 404', async () => {
@@ -378,7 +437,10 @@ for (const dialect of DIALECTS) {
         ]);
         assert.equal(r1.statusCode, 201, r1.body);
         assertShape(AppendEventsResult, r1.json());
-        assert.deepEqual(r1.json().events.map((e: { seq: number }) => e.seq), [1, 2]);
+        assert.deepEqual(
+          r1.json().events.map((e: { seq: number }) => e.seq),
+          [1, 2],
+        );
         assert.equal(r1.json().events[1].timestamp, '2026-03-01T10:00:00.000Z');
         assert.deepEqual(r1.json().events[1].data, {});
         const r2 = await events(s.id, [
@@ -390,11 +452,14 @@ for (const dialect of DIALECTS) {
         assert.equal(r2.json().duplicates, 2);
         assert.equal(r2.json().events[0].type, 'connection_established');
         const d = await detail(s.id);
-        assert.deepEqual(d.events.map((e: { seq: number; type: string }) => [e.seq, e.type]), [
-          [1, 'connection_established'],
-          [2, 'my.custom_event'],
-          [3, 'agent_handoff'],
-        ]);
+        assert.deepEqual(
+          d.events.map((e: { seq: number; type: string }) => [e.seq, e.type]),
+          [
+            [1, 'connection_established'],
+            [2, 'my.custom_event'],
+            [3, 'agent_handoff'],
+          ],
+        );
         assert.deepEqual(d.events[0].data, { ip: '203.0.113.9' });
       });
 
@@ -414,7 +479,9 @@ for (const dialect of DIALECTS) {
       test('data must be an object of at most 16 KiB and at most 32 levels deep', async () => {
         const s = await create();
         assert.equal((await events(s.id, [{ type: 'x', data: { blob: 'y'.repeat(16 * 1024 - 20) } }])).statusCode, 201);
-        assertProblem(await events(s.id, [{ type: 'x', data: { blob: 'y'.repeat(16 * 1024) } }]), 400, ['/events/0/data']);
+        assertProblem(await events(s.id, [{ type: 'x', data: { blob: 'y'.repeat(16 * 1024) } }]), 400, [
+          '/events/0/data',
+        ]);
         let deep: Record<string, unknown> = {};
         for (let i = 0; i < 40; i++) deep = { d: deep };
         assertProblem(await events(s.id, [{ type: 'ok' }, { type: 'x', data: deep }]), 400, ['/events/1/data']);
@@ -507,12 +574,18 @@ for (const dialect of DIALECTS) {
 
       test('a merge that would pass 64 keys or 16 KiB is refused and changes nothing', async () => {
         const s = await create({ metadata: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`a${i}`, i])) });
-        const res = await patch(s.id, { metadata: Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`b${i}`, i])) });
+        const res = await patch(s.id, {
+          metadata: Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`b${i}`, i])),
+        });
         assert.ok([400, 422].includes(res.statusCode), res.body);
         assertProblem(res, res.statusCode, ['/metadata']);
         assert.equal(Object.keys((await detail(s.id)).metadata).length, 60);
-        const t2 = await create({ metadata: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, 'v'.repeat(1000)])) });
-        const big = await patch(t2.id, { metadata: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`b${i}`, 'v'.repeat(1000)])) });
+        const t2 = await create({
+          metadata: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, 'v'.repeat(1000)])),
+        });
+        const big = await patch(t2.id, {
+          metadata: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`b${i}`, 'v'.repeat(1000)])),
+        });
         assert.ok([400, 422].includes(big.statusCode), big.body);
       });
 
@@ -530,7 +603,11 @@ for (const dialect of DIALECTS) {
 
       test('bad fields are listed; an unknown session is 404', async () => {
         const s = await create();
-        assertProblem(await patch(s.id, { status: 'paused', endedAt: 'later', extra: 1 }), 400, ['/status', '/endedAt', '/extra']);
+        assertProblem(await patch(s.id, { status: 'paused', endedAt: 'later', extra: 1 }), 400, [
+          '/status',
+          '/endedAt',
+          '/extra',
+        ]);
         assertProblem(await patch('no-such-session', { status: 'completed' }), 404);
       });
     });

@@ -22,7 +22,8 @@ import {
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, session, setup } from '../helpers.js';
 
 const HOUR = 3_600_000;
-const qs = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+const qs = (params: Record<string, string | number>) =>
+  new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
 
 for (const dialect of DIALECTS) {
   describe(`session read routes (${dialect})`, () => {
@@ -67,7 +68,10 @@ for (const dialect of DIALECTS) {
         assert.equal(body.pagination.offset, 0);
         assert.equal(body.pagination.hasMore, false);
         assert.equal(body.pagination.nextCursor, null);
-        assert.deepEqual(body.data.map((s: { id: string }) => s.id), sortModel(fixture, '-startedAt').map((s) => s.id));
+        assert.deepEqual(
+          body.data.map((s: { id: string }) => s.id),
+          sortModel(fixture, '-startedAt').map((s) => s.id),
+        );
         const r5 = body.data.find((s: { id: string }) => s.id === 'r-005');
         const f5 = fixture[5];
         assert.deepEqual(
@@ -148,8 +152,15 @@ for (const dialect of DIALECTS) {
         await expectIds({ from: '2025-06-02T02:00:00+02:00' }, (s) => Date.parse(s.startedAt) >= t0);
         // `from` is inclusive and `to` exclusive, to the millisecond.
         const r3 = fixture[3].startedAt;
-        assert.ok((await list({ from: r3, to: new Date(Date.parse(r3) + 1).toISOString() })).data.some((s: { id: string }) => s.id === 'r-003'));
-        assert.equal((await list({ to: r3, from: '2025-06-01' })).data.some((s: { id: string }) => s.id === 'r-003'), false);
+        assert.ok(
+          (await list({ from: r3, to: new Date(Date.parse(r3) + 1).toISOString() })).data.some(
+            (s: { id: string }) => s.id === 'r-003',
+          ),
+        );
+        assert.equal(
+          (await list({ to: r3, from: '2025-06-01' })).data.some((s: { id: string }) => s.id === 'r-003'),
+          false,
+        );
       });
 
       test('bad from/to are 400 naming the parameter', async () => {
@@ -175,7 +186,10 @@ for (const dialect of DIALECTS) {
 
       test('transcript: every word must occur in the session’s messages', async () => {
         for (const text of ['refund', 'Refund invoice', 'invoice please', 'number 3', 'refund zebra', 'INVOICE']) {
-          const want = await expectIds({ transcript: text }, (s) => s.messages.length > 0 && transcriptMatches(s, text));
+          const want = await expectIds(
+            { transcript: text },
+            (s) => s.messages.length > 0 && transcriptMatches(s, text),
+          );
           if (text !== 'refund zebra') assert.ok(want.length > 0, text);
         }
         assertProblem(await get('/sessions?transcript=%20%21%3F'), 400, ['transcript']);
@@ -184,7 +198,11 @@ for (const dialect of DIALECTS) {
       test('filters combine', async () => {
         await expectIds(
           { search: 'alpha', status: 'completed', transcript: 'invoice', from: '2025-05-01' },
-          (s) => searchMatches(s, 'alpha') && s.status === 'completed' && transcriptMatches(s, 'invoice') && s.messages.length > 0,
+          (s) =>
+            searchMatches(s, 'alpha') &&
+            s.status === 'completed' &&
+            transcriptMatches(s, 'invoice') &&
+            s.messages.length > 0,
         );
       });
 
@@ -192,10 +210,16 @@ for (const dialect of DIALECTS) {
         test(`sort=${sort} (nulls last), limit/offset and cursor paging give every row once, in order`, async () => {
           const want = sortModel(fixture, sort).map((s) => s.id);
           const all = await list({ sort });
-          assert.deepEqual(all.data.map((s: { id: string }) => s.id), want);
+          assert.deepEqual(
+            all.data.map((s: { id: string }) => s.id),
+            want,
+          );
 
           const byOffset = await list({ sort, limit: 5, offset: 10 });
-          assert.deepEqual(byOffset.data.map((s: { id: string }) => s.id), want.slice(10, 15));
+          assert.deepEqual(
+            byOffset.data.map((s: { id: string }) => s.id),
+            want.slice(10, 15),
+          );
           assert.equal(byOffset.pagination.offset, 10);
           assert.equal(byOffset.pagination.hasMore, true);
 
@@ -203,7 +227,10 @@ for (const dialect of DIALECTS) {
           let cursor: string | null = null;
           let pages = 0;
           do {
-            const page: { data: Array<{ id: string }>; pagination: { total: number; nextCursor: string | null; hasMore: boolean; offset: number } } = await list({
+            const page: {
+              data: Array<{ id: string }>;
+              pagination: { total: number; nextCursor: string | null; hasMore: boolean; offset: number };
+            } = await list({
               sort,
               limit: 4,
               ...(cursor ? { cursor } : {}),
@@ -221,11 +248,19 @@ for (const dialect of DIALECTS) {
       }
 
       test('cursor paging with a filter, and the last page ends the walk', async () => {
-        const want = sortModel(fixture.filter((s) => s.status !== 'active'), 'durationSeconds').map((s) => s.id);
+        const want = sortModel(
+          fixture.filter((s) => s.status !== 'active'),
+          'durationSeconds',
+        ).map((s) => s.id);
         const seen: string[] = [];
         let cursor: string | null = null;
         do {
-          const page = await list({ status: 'completed,failed,cancelled', sort: 'durationSeconds', limit: 6, ...(cursor ? { cursor } : {}) });
+          const page = await list({
+            status: 'completed,failed,cancelled',
+            sort: 'durationSeconds',
+            limit: 6,
+            ...(cursor ? { cursor } : {}),
+          });
           seen.push(...page.data.map((s: { id: string }) => s.id));
           cursor = page.pagination.nextCursor;
         } while (cursor);
@@ -262,7 +297,8 @@ for (const dialect of DIALECTS) {
           Object.fromEntries(vals.map((v) => [v, rows.filter((s) => f(s) === v).length]));
         const byChannel = count(CHANNELS, (s) => s.channel);
         let top: { channel: string; count: number } | null = null;
-        for (const c of CHANNELS) if (byChannel[c] > 0 && (!top || byChannel[c] > top.count)) top = { channel: c, count: byChannel[c] };
+        for (const c of CHANNELS)
+          if (byChannel[c] > 0 && (!top || byChannel[c] > top.count)) top = { channel: c, count: byChannel[c] };
         return {
           totalSessions: rows.length,
           activeSessions: rows.filter((s) => s.status === 'active').length,
@@ -287,7 +323,12 @@ for (const dialect of DIALECTS) {
       });
 
       test('honours the shared filters; an empty match has zeros everywhere and no top channel', async () => {
-        const cases: Array<Record<string, string>> = [{ channel: 'phone,sip' }, { status: 'active' }, { search: 'beta' }, { 'metadata.plan': 'pro', type: 'voice' }];
+        const cases: Array<Record<string, string>> = [
+          { channel: 'phone,sip' },
+          { status: 'active' },
+          { search: 'beta' },
+          { 'metadata.plan': 'pro', type: 'voice' },
+        ];
         for (const params of cases) {
           const m = (await get(`/sessions/metrics?${qs(params)}`)).json();
           assertShape(Metrics, m);
@@ -330,16 +371,23 @@ for (const dialect of DIALECTS) {
         assertShape(Timeseries, ts);
         assert.equal(ts.interval, 'hour');
         assert.equal(ts.buckets.length, 24);
-        ts.buckets.forEach((b: { start: string; total: number; byChannel: Record<string, number>; byStatus: Record<string, number> }, i: number) => {
-          const start = Date.parse('2025-06-01T00:00:00.000Z') + i * HOUR;
-          assert.equal(b.start, new Date(start).toISOString());
-          const rows = fixture.filter((s) => Date.parse(s.startedAt) >= start && Date.parse(s.startedAt) < start + HOUR);
-          assert.equal(b.total, rows.length, b.start);
-          assert.deepEqual(Object.keys(b.byChannel), [...CHANNELS]);
-          assert.deepEqual(Object.keys(b.byStatus), [...STATUSES]);
-          for (const c of CHANNELS) assert.equal(b.byChannel[c], rows.filter((s) => s.channel === c).length);
-          for (const st of STATUSES) assert.equal(b.byStatus[st], rows.filter((s) => s.status === st).length);
-        });
+        ts.buckets.forEach(
+          (
+            b: { start: string; total: number; byChannel: Record<string, number>; byStatus: Record<string, number> },
+            i: number,
+          ) => {
+            const start = Date.parse('2025-06-01T00:00:00.000Z') + i * HOUR;
+            assert.equal(b.start, new Date(start).toISOString());
+            const rows = fixture.filter(
+              (s) => Date.parse(s.startedAt) >= start && Date.parse(s.startedAt) < start + HOUR,
+            );
+            assert.equal(b.total, rows.length, b.start);
+            assert.deepEqual(Object.keys(b.byChannel), [...CHANNELS]);
+            assert.deepEqual(Object.keys(b.byStatus), [...STATUSES]);
+            for (const c of CHANNELS) assert.equal(b.byChannel[c], rows.filter((s) => s.channel === c).length);
+            for (const st of STATUSES) assert.equal(b.byStatus[st], rows.filter((s) => s.status === st).length);
+          },
+        );
         assert.equal(
           ts.buckets.reduce((a: number, b: { total: number }) => a + b.total, 0),
           8,
@@ -354,8 +402,7 @@ for (const dialect of DIALECTS) {
           ts.buckets.map((b: { start: string }) => b.start),
           ['2025-05-31', '2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04'].map((d) => `${d}T00:00:00.000Z`),
         );
-        const day = (d: string) =>
-          fixture.filter((s) => s.status === 'active' && s.startedAt.startsWith(d)).length;
+        const day = (d: string) => fixture.filter((s) => s.status === 'active' && s.startedAt.startsWith(d)).length;
         assert.deepEqual(
           ts.buckets.map((b: { total: number }) => b.total),
           ['2025-05-31', '2025-06-01', '2025-06-02', '2025-06-03', '2025-06-04'].map(day),
@@ -368,8 +415,13 @@ for (const dialect of DIALECTS) {
         assertShape(Timeseries, ts);
         assert.equal(ts.interval, 'hour');
         assert.equal(ts.buckets.length, 24);
-        assert.ok(Date.parse(ts.buckets[23].start) <= Date.now() && Date.now() < Date.parse(ts.buckets[23].start) + HOUR);
-        assert.equal(ts.buckets.reduce((a: number, b: { total: number }) => a + b.total, 0), 2);
+        assert.ok(
+          Date.parse(ts.buckets[23].start) <= Date.now() && Date.now() < Date.parse(ts.buckets[23].start) + HOUR,
+        );
+        assert.equal(
+          ts.buckets.reduce((a: number, b: { total: number }) => a + b.total, 0),
+          2,
+        );
       });
 
       test('too many buckets, a bad interval or bad filters are 400', async () => {
@@ -387,8 +439,14 @@ for (const dialect of DIALECTS) {
         const d = res.json();
         assertShape(SessionDetail, d);
         assert.equal(d.id, 'r-004');
-        assert.deepEqual(d.messages.map((m: { content: string }) => m.content), fixture[4].messages);
-        assert.deepEqual(d.messages.map((m: { seq: number }) => m.seq), [1, 2, 3, 4]);
+        assert.deepEqual(
+          d.messages.map((m: { content: string }) => m.content),
+          fixture[4].messages,
+        );
+        assert.deepEqual(
+          d.messages.map((m: { seq: number }) => m.seq),
+          [1, 2, 3, 4],
+        );
         assert.ok(d.messages.every((m: { sessionId: string }) => m.sessionId === 'r-004'));
         assert.deepEqual(d.events, []);
       });
@@ -401,7 +459,14 @@ for (const dialect of DIALECTS) {
 
     test('read routes need the read scope (403) and a key (401)', async () => {
       const ingestKey = await t.key(['ingest']);
-      for (const url of ['/sessions', '/sessions/metrics', '/sessions/timeseries', '/sessions/r-001', '/sessions/export', '/agents']) {
+      for (const url of [
+        '/sessions',
+        '/sessions/metrics',
+        '/sessions/timeseries',
+        '/sessions/r-001',
+        '/sessions/export',
+        '/agents',
+      ]) {
         assertProblem(await get(url, ingestKey), 403);
         const p = await get(url, null as unknown as string);
         assertProblem(p, 401);
@@ -427,10 +492,20 @@ for (const dialect of DIALECTS) {
         const again = await call(t.app, t.adminKey, 'GET', `/api/v1${url}`, undefined, { 'if-none-match': tag });
         assert.equal(again.statusCode, 304, again.body);
         assert.equal(again.body, '');
-        const other = await call(t.app, t.adminKey, 'GET', `/api/v1${url}`, undefined, { 'if-none-match': 'W/"other"' });
+        const other = await call(t.app, t.adminKey, 'GET', `/api/v1${url}`, undefined, {
+          'if-none-match': 'W/"other"',
+        });
         assert.equal(other.statusCode, 200);
-        await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', session({ agent: { id: `agent-${url.length}-${Math.random()}` } }));
-        await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/etag-1/messages', { messages: [{ sender: 'user', content: 'x' }] });
+        await call(
+          t.app,
+          t.adminKey,
+          'POST',
+          '/api/v1/sessions',
+          session({ agent: { id: `agent-${url.length}-${Math.random()}` } }),
+        );
+        await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/etag-1/messages', {
+          messages: [{ sender: 'user', content: 'x' }],
+        });
         const changed = await call(t.app, t.adminKey, 'GET', `/api/v1${url}`, undefined, { 'if-none-match': tag });
         assert.equal(changed.statusCode, 200);
         assert.notEqual(changed.headers.etag, tag);

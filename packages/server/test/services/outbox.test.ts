@@ -20,7 +20,13 @@ for (const dialect of DIALECTS) {
     const fresh = async () => {
       const rows = await t.store.db.selectFrom('outbox').selectAll().where('seq', '>', seen).orderBy('seq').execute();
       if (rows.length) seen = Number(rows.at(-1)?.seq);
-      return rows.map((r) => ({ seq: Number(r.seq), type: r.type, sessionId: r.session_id, org: r.org_id, data: JSON.parse(r.payload) }));
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        type: r.type,
+        sessionId: r.session_id,
+        org: r.org_id,
+        data: JSON.parse(r.payload),
+      }));
     };
     const types = async () => (await fresh()).map((r) => r.type);
     const post = (url: string, body: unknown) => call(t.app, t.adminKey, 'POST', `/api/v1${url}`, body);
@@ -30,40 +36,66 @@ for (const dialect of DIALECTS) {
       await fresh();
       const created = (await post('/sessions', session({ id: 'ob-1' }))).json();
       let rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['session.started']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['session.started'],
+      );
       assert.equal(rows[0].sessionId, 'ob-1');
       assert.equal(rows[0].org, t.orgId);
       assertShape(Session, rows[0].data);
       assert.deepEqual(rows[0].data, created);
 
-      await post('/sessions/ob-1/messages', { messages: [{ id: 'm1', sender: 'user', content: 'one' }, { sender: 'agent', content: 'two' }] });
+      await post('/sessions/ob-1/messages', {
+        messages: [
+          { id: 'm1', sender: 'user', content: 'one' },
+          { sender: 'agent', content: 'two' },
+        ],
+      });
       rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['message.created', 'message.created']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['message.created', 'message.created'],
+      );
       for (const r of rows) assertShape(Message, r.data);
-      assert.deepEqual(rows.map((r) => [r.data.seq, r.data.content, r.data.sessionId]), [
-        [1, 'one', 'ob-1'],
-        [2, 'two', 'ob-1'],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.data.seq, r.data.content, r.data.sessionId]),
+        [
+          [1, 'one', 'ob-1'],
+          [2, 'two', 'ob-1'],
+        ],
+      );
 
       await post('/sessions/ob-1/events', { events: [{ type: 'agent_handoff', data: { to: 'human' } }] });
       rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['event.created']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['event.created'],
+      );
       assertShape(SessionEvent, rows[0].data);
       assert.deepEqual(rows[0].data.data, { to: 'human' });
 
       await patch('ob-1', { metadata: { plan: 'pro' } });
       rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['session.updated']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['session.updated'],
+      );
       assert.deepEqual(rows[0].data.metadata, { plan: 'pro' });
 
       await patch('ob-1', { agent: { name: 'Renamed Bot' } });
       rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['session.updated']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['session.updated'],
+      );
       assert.equal(rows[0].data.agent.name, 'Renamed Bot');
 
       await patch('ob-1', { status: 'completed', endedReason: 'resolved' });
       rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['event.created', 'session.ended']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['event.created', 'session.ended'],
+      );
       assert.equal(rows[0].data.type, 'status_changed');
       assert.deepEqual(rows[0].data.data, { from: 'active', to: 'completed' });
       assert.equal(rows[1].data.status, 'completed');
@@ -102,7 +134,12 @@ for (const dialect of DIALECTS) {
         post('/sessions', session({ id: 'ob-4', channel: 'sip' })), // 409
         post('/sessions', session({ channel: 'fax' })), // 400
         post('/sessions/ob-4/messages', { messages: [{ id: 'dup', sender: 'user', content: 'x' }] }), // all duplicates
-        post('/sessions/ob-4/messages', { messages: [{ sender: 'user', content: 'ok' }, { sender: 'user', content: 'é'.repeat(20_000) }] }), // 400
+        post('/sessions/ob-4/messages', {
+          messages: [
+            { sender: 'user', content: 'ok' },
+            { sender: 'user', content: 'é'.repeat(20_000) },
+          ],
+        }), // 400
         post('/sessions/nope/messages', { messages: [{ sender: 'user', content: 'x' }] }), // 404
         post('/sessions/nope/events', { events: [{ type: 'error' }] }), // 404
         patch('ob-4', { metadata: { a: 1 } }), // no change
@@ -133,9 +170,15 @@ for (const dialect of DIALECTS) {
           { type: 'session.update', body: { id: 'ob-5', status: 'completed' } },
         ],
       });
-      assert.deepEqual(res.json().results.map((r: { status: number }) => r.status), [201, 201, 409, 400, 422, 201, 404, 200]);
+      assert.deepEqual(
+        res.json().results.map((r: { status: number }) => r.status),
+        [201, 201, 409, 400, 422, 201, 404, 200],
+      );
       const rows = await fresh();
-      assert.deepEqual(rows.map((r) => r.type), ['session.started', 'message.created', 'event.created', 'event.created', 'session.ended']);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        ['session.started', 'message.created', 'event.created', 'event.created', 'session.ended'],
+      );
       assert.equal(rows[2].data.type, 'disconnected');
       assert.equal(rows[3].data.type, 'status_changed');
     });
