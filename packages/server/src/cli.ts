@@ -34,6 +34,20 @@ Commands:
   orgs create NAME           Create an organization and an admin key for it
   orgs list                  List organizations
 
+Against a running server (--url, default http://127.0.0.1:8080, or SWITCHBOARD_URL;
+--key or SWITCHBOARD_API_KEY, a key with the read scope):
+  export --out FILE [--format csv|json|ndjson] [filters] [--sort FIELD] [--force]
+                             Stream every matching session to FILE (csv by default), with
+                             progress on stderr; refuses to replace FILE without --force
+  sessions list [filters] [--limit N] [--sort FIELD]
+                             Print the newest matching sessions as a table (50 by default)
+  tail [filters] [--last-event-id ID]
+                             Print live events one per line until Ctrl-C; reconnects by itself
+  Filters: --search TEXT  --channel web,phone  --status failed  --agent-id ID  --type voice
+           --from 2026-11-01  --to 2026-11-30  --metadata key=value (repeatable)
+           --transcript WORDS (export and sessions list)
+  Sort: startedAt, endedAt, durationSeconds, messageCount; prefix - for descending
+
 Flags (each also an environment variable):
   --port (PORT, 8080)  --host (HOST, 127.0.0.1)  --database-url (DATABASE_URL)
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
@@ -77,6 +91,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const { runDemo } = await import('./demo/cli.js');
       return runDemo(flags);
+    }
+    case 'export':
+    case 'sessions':
+    case 'tail': {
+      // These talk to a running server through the SDK; they get their own argv, since their
+      // flags may repeat (--metadata) and unknown ones are refused.
+      const own = argv.filter((a, i) => i !== argv.indexOf(command));
+      const { commands } = await import('./commands/index.js');
+      return commands[command](own);
     }
     case 'migrate': {
       const applied = await withStore(flags, async () => []);

@@ -1,0 +1,318 @@
+/**
+ * The API's shapes as plain TypeScript, so the published declarations stand alone: an integrator
+ * installs `@switchboard/client` and nothing else, and hovering a type shows its fields instead
+ * of a TypeBox `Static<…>`. `test/contract-types.ts` checks, at compile time, that each of these
+ * is the same type as its schema in `@switchboard/contracts`, so the two cannot drift apart.
+ */
+
+export type Channel = 'web' | 'phone' | 'telegram' | 'whatsapp' | 'mobile_sdk' | 'sip';
+export type SessionType = 'chat' | 'voice' | 'video';
+export type Status = 'active' | 'completed' | 'failed' | 'cancelled';
+export type TerminalStatus = Exclude<Status, 'active'>;
+export type Sender = 'user' | 'agent';
+export type Scope = 'read' | 'ingest' | 'admin';
+export type ExportFormat = 'csv' | 'json' | 'ndjson';
+export type SortField = 'startedAt' | 'endedAt' | 'durationSeconds' | 'messageCount';
+export type Sort = SortField | `-${SortField}`;
+export type StreamEventType =
+  | 'session.started'
+  | 'session.updated'
+  | 'session.ended'
+  | 'message.created'
+  | 'event.created';
+
+/** Flat key–value pairs: ≤ 64 keys, values a string (≤ 1024 characters), number, boolean or null. */
+export type Metadata = { [key: string]: string | number | boolean | null };
+
+export interface Session {
+  id: string;
+  agent: { id: string; name: string };
+  channel: Channel;
+  type: SessionType;
+  status: Status;
+  startedAt: string;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  messageCount: number;
+  endedReason: string | null;
+  lastActivityAt: string;
+  metadata: Metadata;
+}
+
+export interface Message {
+  id: string;
+  sessionId: string;
+  seq: number;
+  sender: Sender;
+  content: string;
+  timestamp: string;
+  metadata: Metadata;
+}
+
+export interface SessionEvent {
+  id: string;
+  sessionId: string;
+  seq: number;
+  type: string;
+  timestamp: string;
+  data: { [key: string]: unknown };
+}
+
+export type SessionDetail = Session & { messages: Message[]; events: SessionEvent[] };
+
+export interface Pagination {
+  total: number;
+  limit: number;
+  offset: number;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+export interface SessionList {
+  data: Session[];
+  pagination: Pagination;
+}
+
+export interface Metrics {
+  totalSessions: number;
+  activeSessions: number;
+  recentSessions: number;
+  topChannel: { channel: Channel; count: number } | null;
+  byChannel: Record<Channel, number>;
+  byStatus: Record<Status, number>;
+  byType: Record<SessionType, number>;
+  generatedAt: string;
+}
+
+export interface Timeseries {
+  interval: 'hour' | 'day';
+  from: string;
+  to: string;
+  buckets: Array<{
+    start: string;
+    total: number;
+    byChannel: Record<Channel, number>;
+    byStatus: Record<Status, number>;
+  }>;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  sessionCount: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  prefix: string;
+  createdAt: string;
+  /** The secret. The server shows it in this response only. */
+  key: string;
+}
+
+export interface ProblemFieldError {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem document, as every error response carries. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: ProblemFieldError[];
+}
+
+// ─── Requests ────────────────────────────────────────────────────────────────────────────────
+
+/** `POST /sessions` and the `session` item of `POST /ingest`. */
+export interface CreateSessionBody {
+  id?: string;
+  agent: { id: string; name?: string };
+  channel: Channel;
+  type: SessionType;
+  status?: Status;
+  startedAt?: string;
+  endedAt?: string;
+  endedReason?: string;
+  metadata?: Metadata;
+}
+
+/** `PATCH /sessions/:id`; metadata merges, and a `null` value deletes its key. */
+export interface UpdateSessionBody {
+  status?: Status;
+  endedAt?: string;
+  endedReason?: string;
+  metadata?: Metadata;
+  agent?: { name: string };
+}
+
+export interface MessageInput {
+  id?: string;
+  sender: Sender;
+  content: string;
+  timestamp?: string;
+  metadata?: Metadata;
+}
+
+export interface EventInput {
+  id?: string;
+  type: string;
+  timestamp?: string;
+  data?: { [key: string]: unknown };
+}
+
+/** One item of `POST /ingest`. */
+export type IngestItem =
+  | { type: 'session'; body: CreateSessionBody }
+  | { type: 'message'; body: MessageInput & { sessionId: string } }
+  | { type: 'event'; body: EventInput & { sessionId: string } }
+  | { type: 'session.update'; body: UpdateSessionBody & { id: string } };
+
+export interface IngestItemResult {
+  index: number;
+  status: number;
+  id?: string;
+  error?: Problem;
+}
+
+export interface IngestBatchResult {
+  results: IngestItemResult[];
+}
+
+/**
+ * The shared filters of list, metrics, timeseries, export and stream. Lists may be given as
+ * arrays or as the API's comma-separated text; dates as `Date`, ISO 8601 or `YYYY-MM-DD`.
+ */
+export interface SessionFilters {
+  /** Session id prefix, agent id or name substring, metadata key or value substring (literal, any case). */
+  search?: string;
+  agentId?: string | string[];
+  channel?: Channel | Channel[] | string;
+  status?: Status | Status[] | string;
+  type?: SessionType | SessionType[] | string;
+  /** startedAt ≥ from. */
+  from?: Date | string;
+  /** startedAt < to; a bare `YYYY-MM-DD` includes that whole day. */
+  to?: Date | string;
+  /** Every word must occur in the session's messages (not on the live stream). */
+  transcript?: string;
+  /** Exact match on each key (compared as text); all must match. */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+export interface ListOptions extends SessionFilters {
+  sort?: Sort;
+  /** Page size, 1–500 (default 50; `list()` asks for 500 per page unless told). */
+  limit?: number;
+  offset?: number;
+  cursor?: string;
+}
+
+// ─── Live stream ─────────────────────────────────────────────────────────────────────────────
+
+interface EnvelopeOf<T extends StreamEventType, D> {
+  /** The event id (the outbox sequence number as decimal text); it only grows. */
+  id: string;
+  type: T;
+  occurredAt: string;
+  data: D;
+}
+
+/** One live event, as on the stream and in webhook bodies; narrow on `type`. */
+export type StreamEvent =
+  | EnvelopeOf<'session.started' | 'session.updated' | 'session.ended', Session>
+  | EnvelopeOf<'message.created', Message>
+  | EnvelopeOf<'event.created', SessionEvent>;
+
+// ─── Webhooks (scope `admin`) ────────────────────────────────────────────────────────────────
+
+export type WebhookEventChoice = '*' | StreamEventType;
+
+/** Which sessions' events a webhook receives; lists as arrays (not comma-separated). */
+export interface WebhookFilters {
+  search?: string;
+  agentId?: string[];
+  channel?: Channel[];
+  status?: Status[];
+  type?: SessionType[];
+  metadata?: Record<string, string>;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  description: string;
+  enabled: boolean;
+  filters: WebhookFilters;
+  createdAt: string;
+  updatedAt: string;
+  /** Why Switchboard disabled the endpoint (410 Gone, 5 days of failures); null otherwise. */
+  disabledReason: string | null;
+}
+
+export type WebhookWithSecret = Webhook & {
+  /** `whsec_` + base64 of 32 random bytes; shown only when created or rotated. */
+  secret: string;
+};
+
+export interface CreateWebhookBody {
+  url: string;
+  events: WebhookEventChoice[];
+  description?: string;
+  filters?: WebhookFilters;
+}
+
+export interface UpdateWebhookBody {
+  url?: string;
+  events?: WebhookEventChoice[];
+  description?: string;
+  enabled?: boolean;
+  filters?: WebhookFilters;
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  responseStatus: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  /** The `webhook-id` header of every attempt: the event id. */
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  attemptLog: WebhookAttempt[];
+}
+
+export interface WebhookDeliveryList {
+  data: WebhookDelivery[];
+  pagination: Pagination;
+}

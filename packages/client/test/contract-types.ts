@@ -1,0 +1,54 @@
+/**
+ * Compile-time only (`npm run typecheck -w @switchboard/client`): the SDK's hand-written types
+ * must be the very types of the schemas in @switchboard/contracts. A field added, renamed or
+ * retyped on either side fails this file.
+ */
+import type * as C from '@switchboard/contracts';
+import type * as S from '../src/types.js';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Mutual assignability, for shapes whose TypeBox form differs only in how it is written. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * One way only: the SDK's type accepts less than the contract's. Used where the contract types
+ * enum lists as `string[]` (webhook filters) and the SDK names the values.
+ */
+type Narrower<A, B> = [A] extends [B] ? true : false;
+type Assert<T extends true> = T;
+
+export type Checks = [
+  Assert<Equal<S.Channel, C.Channel>>,
+  Assert<Equal<S.SessionType, C.SessionType>>,
+  Assert<Equal<S.Status, C.Status>>,
+  Assert<Equal<S.Sender, C.Sender>>,
+  Assert<Equal<S.Scope, C.Scope>>,
+  Assert<Equal<S.Sort, C.Sort>>,
+  Assert<Equal<S.ExportFormat, C.ExportFormat>>,
+  Assert<Equal<S.StreamEventType, C.OutboxEventType>>,
+  Assert<Equal<S.TerminalStatus, C.TerminalStatus>>,
+  Assert<Same<S.Session, C.Session>>,
+  Assert<Same<S.Message, C.Message>>,
+  Assert<Same<S.SessionEvent, C.SessionEvent>>,
+  Assert<Same<S.SessionDetail, C.SessionDetail>>,
+  Assert<Same<S.SessionList, C.SessionList>>,
+  Assert<Same<S.Pagination, C.Pagination>>,
+  Assert<Same<S.Metrics, C.Metrics>>,
+  Assert<Same<S.Timeseries, C.Timeseries>>,
+  Assert<Same<S.Agent, C.Agent>>,
+  Assert<Same<S.ApiKey, C.ApiKey>>,
+  Assert<Same<S.CreatedApiKey, C.CreatedApiKey>>,
+  Assert<Same<S.Problem, C.Problem>>,
+  Assert<Same<S.CreateSessionBody, C.CreateSessionBody>>,
+  Assert<Same<S.UpdateSessionBody, C.UpdateSessionBody>>,
+  Assert<Same<S.MessageInput, C.MessageInput>>,
+  Assert<Same<S.EventInput, C.EventInput>>,
+  Assert<Same<S.IngestBatchResult, C.IngestBatchResult>>,
+  Assert<Same<S.StreamEvent['type'], C.OutboxEnvelope['type']>>,
+  Assert<Narrower<S.WebhookFilters, C.WebhookFilters>>,
+  Assert<Narrower<S.Webhook, C.Webhook>>,
+  Assert<Narrower<S.WebhookWithSecret, C.WebhookWithSecret>>,
+  Assert<Narrower<S.CreateWebhookBody, C.CreateWebhookBody>>,
+  Assert<Narrower<S.UpdateWebhookBody, C.UpdateWebhookBody>>,
+  Assert<Same<S.WebhookDelivery, C.WebhookDelivery>>,
+  Assert<Same<S.WebhookDeliveryList, C.WebhookDeliveryList>>,
+];

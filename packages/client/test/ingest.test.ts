@@ -1,0 +1,141 @@
+/** Buffered ingest against a real server: batching, ordering, and refusals that are never silent. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type SwitchboardError, SwitchboardIngestError } from '../src/index.js';
+import { DIALECTS, type Served, client, serve, tap } from './helpers.js';
+
+for (const dialect of DIALECTS) {
+  describe(`SDK ingest (${dialect})`, () => {
+    let s: Served;
+    before(async () => {
+      s = await serve(dialect);
+    });
+    after(() => s.close());
+
+    test('2,400 messages in 4 sessions travel in a handful of POST /ingest requests, in order', async () => {
+      const wire = tap();
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch, flushIntervalMs: 60_000 });
+      const sessions = await Promise.all(
+        [0, 1, 2, 3].map((i) =>
+          sb.sessions.start({
+            agent: { id: 'batch-bot', name: 'Batch Bot' },
+            channel: 'web',
+            type: 'chat',
+            metadata: { i },
+          }),
+        ),
+      );
+      for (let m = 0; m < 600; m++)
+        for (const session of sessions) session.message(m % 2 ? 'agent' : 'user', `message ${m}`);
+      sessions[0].event('agent_handoff', { to: 'human' });
+      await Promise.all(sessions.map((session) => session.end('completed', { endedReason: 'resolved' })));
+      await sb.close();
+
+      const posts = wire.count('POST', '/api/v1/ingest');
+      // 4 sessions + 2,400 messages + 1 event + 4 ends = 2,409 items at 500 a batch.
+      assert.equal(posts, 5, `expected 5 batches, saw ${posts}`);
+      assert.equal(wire.calls.length, posts, 'nothing but ingest batches was sent');
+      for (const session of sessions) {
+        const got = await sb.sessions.get(session.id);
+        assert.equal(got.status, 'completed');
+        assert.equal(got.endedReason, 'resolved');
+        assert.equal(got.messageCount, 600);
+        assert.deepEqual(
+          got.messages.map((m) => m.seq),
+          Array.from({ length: 600 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(
+          got.messages.map((m) => m.content),
+          Array.from({ length: 600 }, (_, i) => `message ${i}`),
+        );
+      }
+      assert.equal(
+        (await sb.sessions.get(sessions[0].id)).events.some((e) => e.type === 'agent_handoff'),
+        true,
+      );
+    });
+
+    test('a partial batch leaves on the interval without any flush', async () => {
+      const wire = tap();
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch, flushIntervalMs: 150 });
+      const started = Date.now();
+      const session = await sb.sessions.start({ agent: 'interval-bot', channel: 'sip', type: 'voice' });
+      const stored = session.message('user', 'hello?');
+      await stored;
+      const waited = Date.now() - started;
+      assert.ok(waited >= 140, `sent after ${waited} ms, before the interval`);
+      assert.equal(wire.count('POST', '/api/v1/ingest'), 1, 'the session and its message went together');
+      assert.equal((await sb.sessions.get(session.id)).messageCount, 1);
+      await sb.close();
+    });
+
+    test('refused items reach onError, their own promise and the next flush()', async () => {
+      const reported: SwitchboardError[] = [];
+      const sb = client(s, s.t.adminKey, { onError: (e) => reported.push(e) });
+      const ghost = sb.sessions.attach('no-such-session');
+      const lost = ghost.message('user', 'into the void');
+      const session = await sb.sessions.start({ agent: 'strict-bot', channel: 'web', type: 'chat' });
+      const bad = session.event('Not A Type');
+      session.message('agent', 'this one is fine');
+
+      await assert.rejects(sb.flush(), (err: unknown) => {
+        assert.ok(err instanceof SwitchboardIngestError);
+        assert.deepEqual(
+          err.failures.map((f) => f.status),
+          [404, 400],
+        );
+        return true;
+      });
+      await assert.rejects(lost, (err: SwitchboardError) => {
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'not-found');
+        assert.equal(err.item?.type, 'message');
+        return true;
+      });
+      await assert.rejects(bad, (err: SwitchboardError) => err.status === 400 && err.errors.length > 0);
+      assert.equal(reported.length, 2);
+      await sb.flush(); // reported once, not again
+      assert.equal((await sb.sessions.get(session.id)).messageCount, 1, 'the good item of the batch landed');
+      await sb.close();
+    });
+
+    test("end() rejects when an item of its session was refused, and leaves others' failures to flush()", async () => {
+      const sb = client(s, s.t.adminKey, { onError: () => {} });
+      const other = sb.sessions.attach('missing-too');
+      other.message('user', 'x');
+      const session = await sb.sessions.start({ agent: 'big-bot', channel: 'web', type: 'chat' });
+      session.message('user', 'x'.repeat(33 * 1024));
+      await assert.rejects(session.end('completed'), (err: unknown) => {
+        assert.ok(err instanceof SwitchboardIngestError);
+        assert.equal(err.failures.length, 1);
+        assert.equal(err.failures[0].status, 400);
+        return true;
+      });
+      assert.equal((await sb.sessions.get(session.id)).status, 'completed', 'the end itself was stored');
+      await assert.rejects(
+        sb.flush(),
+        (err: SwitchboardIngestError) => err.failures.length === 1 && err.failures[0].status === 404,
+      );
+      await sb.close();
+    });
+
+    test('start({wait: true}) confirms the session or rejects with the problem', async () => {
+      const sb = client(s, s.t.adminKey, { onError: () => {} });
+      const ok = await sb.sessions.start(
+        { id: 'call-0001', agent: 'ivr', channel: 'phone', type: 'voice' },
+        { wait: true },
+      );
+      assert.equal((await sb.sessions.get(ok.id)).channel, 'phone');
+      await assert.rejects(
+        sb.sessions.start({ id: 'metrics', agent: 'ivr', channel: 'phone', type: 'voice' }, { wait: true }),
+        (err: SwitchboardError) => err.status === 400,
+      );
+      await assert.rejects(
+        sb.sessions.start({ id: 'call-0001', agent: 'ivr', channel: 'web', type: 'chat' }, { wait: true }),
+        (err: SwitchboardError) => err.status === 409 && err.code === 'conflict',
+      );
+      await sb.close().catch(() => {});
+      await assert.rejects(async () => sb.sessions.attach('x').message('user', 'late'), /closed/);
+    });
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Argument parsing for the commands that talk to a running server through the SDK. Unlike the
+ * serve flags, a flag may repeat (`--metadata plan=pro --metadata region=eu`), and an unknown
+ * flag is an error: a misspelt `--chanel phone` would otherwise export everything.
+ */
+import { Switchboard, type SessionFilters } from '@switchboard/client';
+import { ConfigError } from '../config.js';
+
+export class Args {
+  private readonly flags = new Map<string, string[]>();
+  readonly positional: string[] = [];
+
+  constructor(argv: string[], known: readonly string[]) {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (!a.startsWith('--')) {
+        this.positional.push(a);
+        continue;
+      }
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      const value =
+        eq > 0 ? a.slice(eq + 1) : i + 1 < argv.length && !argv[i + 1].startsWith('--') ? argv[++i] : 'true';
+      if (!known.includes(name)) throw new ConfigError(`Unknown flag --${name}`);
+      this.flags.set(name, [...(this.flags.get(name) ?? []), value]);
+    }
+  }
+
+  get(name: string): string | undefined {
+    return this.flags.get(name)?.at(-1);
+  }
+
+  all(name: string): string[] {
+    return this.flags.get(name) ?? [];
+  }
+
+  has(name: string): boolean {
+    return this.flags.has(name);
+  }
+
+  int(name: string, fallback: number, min = 1): number {
+    const raw = this.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be a whole number ≥ ${min}`);
+    return n;
+  }
+}
+
+export const CONNECTION_FLAGS = ['url', 'key', 'help'] as const;
+export const FILTER_FLAGS = ['search', 'channel', 'status', 'agent-id', 'type', 'from', 'to', 'metadata'] as const;
+
+/** `--url`/`--key`, or SWITCHBOARD_URL / SWITCHBOARD_API_KEY. */
+export function clientFrom(args: Args, env: NodeJS.ProcessEnv = process.env): Switchboard {
+  const baseUrl = args.get('url') ?? env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080';
+  const apiKey = args.get('key') ?? env.SWITCHBOARD_API_KEY;
+  if (!apiKey) throw new ConfigError('an API key with the read scope is needed: --key KEY or SWITCHBOARD_API_KEY');
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`--url must be an http(s) URL, got "${baseUrl}"`);
+  }
+  return new Switchboard({ baseUrl, apiKey, retries: 3 });
+}
+
+/** The shared filters, as the API names them; the server validates the values. */
+export function filtersFrom(args: Args, opts: { transcript?: boolean } = {}): SessionFilters {
+  const filters: SessionFilters = {};
+  const text = (flag: string) => args.get(flag);
+  if (text('search')) filters.search = text('search');
+  if (text('channel')) filters.channel = text('channel');
+  if (text('status')) filters.status = text('status');
+  if (text('type')) filters.type = text('type');
+  if (text('agent-id')) filters.agentId = text('agent-id');
+  if (text('from')) filters.from = text('from');
+  if (text('to')) filters.to = text('to');
+  if (opts.transcript && text('transcript')) filters.transcript = text('transcript');
+  const metadata: Record<string, string> = {};
+  for (const pair of args.all('metadata')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`--metadata takes key=value, got "${pair}"`);
+    metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if (Object.keys(metadata).length) filters.metadata = metadata;
+  return filters;
+}
+
+const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+export function formatBytes(n: number): string {
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export const formatCount = (n: number) => Math.round(n).toLocaleString('en-US');

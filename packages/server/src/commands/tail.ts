@@ -1,0 +1,71 @@
+/** `switchboard tail`: live events, one line each, until Ctrl-C. Reconnects on its own. */
+import { type StreamEvent, SwitchboardError } from '@switchboard/client';
+import { ConfigError } from '../config.js';
+import { Args, CONNECTION_FLAGS, FILTER_FLAGS, clientFrom, filtersFrom } from './args.js';
+import { describe } from './export.js';
+
+const oneLine = (s: string, max = 100) => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+/** `12:04:05.120  message.created  <session id>  user: Where is my order?` */
+export function formatEvent(ev: StreamEvent): string {
+  const at = new Date(ev.occurredAt);
+  const time = `${at.toTimeString().slice(0, 8)}.${String(at.getMilliseconds()).padStart(3, '0')}`;
+  let session: string;
+  let detail: string;
+  switch (ev.type) {
+    case 'message.created':
+      session = ev.data.sessionId;
+      detail = `${ev.data.sender}: ${oneLine(ev.data.content)}`;
+      break;
+    case 'event.created':
+      session = ev.data.sessionId;
+      detail = `${ev.data.type} ${oneLine(JSON.stringify(ev.data.data), 80)}`;
+      break;
+    default: {
+      const s = ev.data;
+      session = s.id;
+      detail =
+        ev.type === 'session.ended'
+          ? `${s.status}${s.endedReason ? ` (${s.endedReason})` : ''}, ${s.messageCount} messages, ${s.durationSeconds ?? 0}s`
+          : `${s.agent.name} · ${s.channel}/${s.type} · ${s.status}`;
+    }
+  }
+  return `${time}  ${ev.type.padEnd(15)}  ${session}  ${detail}`;
+}
+
+export async function runTail(
+  argv: string[],
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): Promise<number> {
+  const args = new Args(argv, [...CONNECTION_FLAGS, ...FILTER_FLAGS, 'last-event-id']);
+  const sb = clientFrom(args);
+  const filters = filtersFrom(args);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const events = sb.sessions.stream(filters, {
+      signal: ac.signal,
+      lastEventId: args.get('last-event-id'),
+      onReconnect: ({ lastEventId, delayMs }) =>
+        io.stderr.write(
+          `(connection lost; reconnecting in ${(delayMs / 1000).toFixed(1)} s${lastEventId ? ` after event ${lastEventId}` : ''})\n`,
+        ),
+    });
+    io.stderr.write(
+      `Following live events at ${args.get('url') ?? process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080'} (Ctrl-C to stop)\n`,
+    );
+    for await (const ev of events) io.stdout.write(`${formatEvent(ev)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof SwitchboardError) throw new ConfigError(describe(err));
+    throw err;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
