@@ -11,10 +11,12 @@ import {
   type CreateSessionBody,
   type EventInput,
   LIMITS,
+  type Message,
   type MessageInput,
   type Metadata,
   type ProblemFieldError,
   type Session,
+  type SessionEvent,
   TERMINAL_STATUSES,
   type UpdateSessionBody,
 } from '@switchboard/contracts';
@@ -73,6 +75,61 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+type NewItem<Item> = { item: Item; id: string; seq: number; timestamp: number };
+
+/** What differs between appending messages and appending events. */
+interface AppendKind<Item, Api> {
+  counter: 'message_count' | 'event_count';
+  outboxType: 'message.created' | 'event.created';
+  /** The session's stored items with these ids, as API objects. */
+  existing(db: Db, sessionPk: number, sessionId: string, ids: string[]): Promise<Map<string, Api>>;
+  /** Inserts new items; returns them as API objects, in order. */
+  insert(db: Db, sessionPk: number, sessionId: string, fresh: Array<NewItem<Item>>): Promise<Api[]>;
+}
+
+const MESSAGES: AppendKind<MessageInput, Message> = {
+  counter: 'message_count',
+  outboxType: 'message.created',
+  async existing(db, sessionPk, sessionId, ids) {
+    const rows = await existingMessageIds(db, sessionPk, ids);
+    return new Map([...rows].map(([id, row]) => [id, messageRowToApi(row, sessionId)]));
+  },
+  async insert(db, sessionPk, sessionId, fresh) {
+    const rows = fresh.map(({ item, id, seq, timestamp }) => ({
+      session_pk: sessionPk,
+      id,
+      seq,
+      sender: item.sender,
+      content: item.content,
+      timestamp,
+      metadata: JSON.stringify(item.metadata ?? {}),
+    }));
+    await insertMessages(db, rows);
+    return rows.map((row) => messageRowToApi({ ...row, pk: 0 }, sessionId));
+  },
+};
+
+const EVENTS: AppendKind<EventInput, SessionEvent> = {
+  counter: 'event_count',
+  outboxType: 'event.created',
+  async existing(db, sessionPk, sessionId, ids) {
+    const rows = await existingEventIds(db, sessionPk, ids);
+    return new Map([...rows].map(([id, row]) => [id, eventRowToApi(row, sessionId)]));
+  },
+  async insert(db, sessionPk, sessionId, fresh) {
+    const rows = fresh.map(({ item, id, seq, timestamp }) => ({
+      session_pk: sessionPk,
+      id,
+      seq,
+      type: item.type,
+      timestamp,
+      data: JSON.stringify(item.data ?? {}),
+    }));
+    await insertEvents(db, rows);
+    return rows.map((row) => eventRowToApi({ ...row, pk: 0 }, sessionId));
+  },
+};
 
 export class IngestService {
   constructor(private readonly store: Store) {}
@@ -197,51 +254,8 @@ export class IngestService {
     messages: MessageInput[],
     now: number,
   ): Promise<AppendMessagesResult> {
-    const session = await findSession(db, orgId, sessionId);
-    if (!session) throw notFound();
-    const { message_count } = await touchSession(db, session.pk, now);
-    const given = messages.map((m) => m.id).filter((id): id is string => id !== undefined);
-    const stored = await existingMessageIds(db, session.pk, given);
-    let seq = Number(message_count);
-    const fresh: Parameters<typeof insertMessages>[1] = [];
-    const outIds: string[] = [];
-    for (const m of messages) {
-      const id = m.id ?? uuidv7(now);
-      outIds.push(id);
-      if (stored.has(id)) continue;
-      const row = {
-        session_pk: session.pk,
-        id,
-        seq: ++seq,
-        sender: m.sender,
-        content: m.content,
-        timestamp: m.timestamp !== undefined ? parseTime(m.timestamp) : now,
-        metadata: JSON.stringify(m.metadata ?? {}),
-      };
-      fresh.push(row);
-      // A later message in the same request with this id is a duplicate of this one.
-      stored.set(id, { ...row, pk: 0, metadata: m.metadata ?? {} });
-    }
-    if (fresh.length) {
-      await insertMessages(db, fresh);
-      await updateSessionRow(db, session.pk, { message_count: seq });
-      await writeOutbox(
-        db,
-        this.store.dialect,
-        orgId,
-        fresh.map((row) => ({
-          type: 'message.created' as const,
-          sessionId,
-          occurredAt: now,
-          data: messageRowToApi({ ...row, pk: 0 }, sessionId),
-        })),
-      );
-    }
-    return {
-      accepted: fresh.length,
-      duplicates: messages.length - fresh.length,
-      messages: outIds.map((id) => messageRowToApi(stored.get(id) as Parameters<typeof messageRowToApi>[0], sessionId)),
-    };
+    const { items, ...counts } = await this.appendIn(db, orgId, sessionId, messages, now, MESSAGES);
+    return { ...counts, messages: items };
   }
 
   async appendEvents(orgId: string, sessionId: string, events: EventInput[], now = Date.now()) {
@@ -256,48 +270,54 @@ export class IngestService {
     events: EventInput[],
     now: number,
   ): Promise<AppendEventsResult> {
+    const { items, ...counts } = await this.appendIn(db, orgId, sessionId, events, now, EVENTS);
+    return { ...counts, events: items };
+  }
+
+  /**
+   * Appends messages or events: gap-free `seq` from the session's counter (its row is locked by
+   * the touch), an item whose id is already stored (or came earlier in this request) counted as a
+   * duplicate and answered with the stored version, one outbox entry per new item.
+   */
+  private async appendIn<Item extends { id?: string; timestamp?: string }, Api>(
+    db: Db,
+    orgId: string,
+    sessionId: string,
+    items: Item[],
+    now: number,
+    kind: AppendKind<Item, Api>,
+  ) {
     const session = await findSession(db, orgId, sessionId);
     if (!session) throw notFound();
-    const { event_count } = await touchSession(db, session.pk, now);
-    const given = events.map((e) => e.id).filter((id): id is string => id !== undefined);
-    const stored = await existingEventIds(db, session.pk, given);
-    let seq = Number(event_count);
-    const fresh: Parameters<typeof insertEvents>[1] = [];
-    const outIds: string[] = [];
-    for (const e of events) {
-      const id = e.id ?? uuidv7(now);
-      outIds.push(id);
-      if (stored.has(id)) continue;
-      const row = {
-        session_pk: session.pk,
-        id,
-        seq: ++seq,
-        type: e.type,
-        timestamp: e.timestamp !== undefined ? parseTime(e.timestamp) : now,
-        data: JSON.stringify(e.data ?? {}),
-      };
-      fresh.push(row);
-      stored.set(id, { ...row, pk: 0, data: e.data ?? {} });
+    const counters = await touchSession(db, session.pk, now);
+    const given = items.map((m) => m.id).filter((id): id is string => id !== undefined);
+    const known = await kind.existing(db, session.pk, sessionId, given);
+    let seq = Number(counters[kind.counter]);
+    const ids: string[] = [];
+    const fresh: Array<NewItem<Item>> = [];
+    const taken = new Set<string>();
+    for (const item of items) {
+      const id = item.id ?? uuidv7(now);
+      ids.push(id);
+      if (known.has(id) || taken.has(id)) continue;
+      taken.add(id);
+      fresh.push({ item, id, seq: ++seq, timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now });
     }
     if (fresh.length) {
-      await insertEvents(db, fresh);
-      await updateSessionRow(db, session.pk, { event_count: seq });
+      const stored = await kind.insert(db, session.pk, sessionId, fresh);
+      for (const [i, api] of stored.entries()) known.set(fresh[i].id, api);
+      await updateSessionRow(db, session.pk, { [kind.counter]: seq });
       await writeOutbox(
         db,
         this.store.dialect,
         orgId,
-        fresh.map((row) => ({
-          type: 'event.created' as const,
-          sessionId,
-          occurredAt: now,
-          data: eventRowToApi({ ...row, pk: 0 }, sessionId),
-        })),
+        stored.map((data) => ({ type: kind.outboxType, sessionId, occurredAt: now, data })),
       );
     }
     return {
       accepted: fresh.length,
-      duplicates: events.length - fresh.length,
-      events: outIds.map((id) => eventRowToApi(stored.get(id) as Parameters<typeof eventRowToApi>[0], sessionId)),
+      duplicates: items.length - fresh.length,
+      items: ids.map((id) => known.get(id) as Api),
     };
   }
 
