@@ -242,6 +242,12 @@ export function keysetOf(row: SessionRow, field: SortField): Keyset {
 const countWhen = (column: string, value: string, alias: string) =>
   sql<number>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`.as(alias);
 
+/** `{web: 3, phone: 0, …}` from the `<prefix>_<value>` columns that `countWhen` selected. */
+function countsOf<K extends string>(row: object, prefix: string, keys: readonly K[]): Record<K, number> {
+  const r = row as Record<string, unknown>;
+  return Object.fromEntries(keys.map((k) => [k, Number(r[`${prefix}_${k}`] ?? 0)])) as Record<K, number>;
+}
+
 /** Every count of the metrics document in one scan of the matching sessions. */
 export async function sessionCounts(
   db: Db,
@@ -261,22 +267,12 @@ export async function sessionCounts(
       ...SESSION_TYPES.map((c) => countWhen('s.type', c, `type_${c}`)),
     ])
     .executeTakeFirstOrThrow();
-  const n = (k: string) => Number((row as Record<string, unknown>)[k] ?? 0);
   return {
-    total: n('total'),
-    recent: n('recent'),
-    byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<
-      (typeof CHANNELS)[number],
-      number
-    >,
-    byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<
-      (typeof STATUSES)[number],
-      number
-    >,
-    byType: Object.fromEntries(SESSION_TYPES.map((c) => [c, n(`type_${c}`)])) as Record<
-      (typeof SESSION_TYPES)[number],
-      number
-    >,
+    total: Number(row.total),
+    recent: Number(row.recent ?? 0),
+    byChannel: countsOf(row, 'channel', CHANNELS),
+    byStatus: countsOf(row, 'status', STATUSES),
+    byType: countsOf(row, 'type', SESSION_TYPES),
   };
 }
 
@@ -297,21 +293,12 @@ export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string
     ])
     .groupBy(sql`(s.started_at / ${size}) * ${size}`)
     .execute();
-  return rows.map((row) => {
-    const n = (k: string) => Number((row as Record<string, unknown>)[k] ?? 0);
-    return {
-      bucket: Number(row.bucket),
-      total: n('total'),
-      byChannel: Object.fromEntries(CHANNELS.map((c) => [c, n(`channel_${c}`)])) as Record<
-        (typeof CHANNELS)[number],
-        number
-      >,
-      byStatus: Object.fromEntries(STATUSES.map((c) => [c, n(`status_${c}`)])) as Record<
-        (typeof STATUSES)[number],
-        number
-      >,
-    };
-  });
+  return rows.map((row) => ({
+    bucket: Number(row.bucket),
+    total: Number(row.total),
+    byChannel: countsOf(row, 'channel', CHANNELS),
+    byStatus: countsOf(row, 'status', STATUSES),
+  }));
 }
 
 export async function listAgents(db: Db, orgId: string) {
