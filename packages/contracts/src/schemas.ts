@@ -200,38 +200,17 @@ export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
 export const BATCH_ITEM_TYPES = ['session', 'message', 'event', 'session.update'] as const;
 export type BatchItemType = (typeof BATCH_ITEM_TYPES)[number];
 
+// A batch item's body is its single-item body plus the id of the session it belongs to.
 export const BatchMessageBody = Type.Object(
-  {
-    sessionId: ClientId,
-    id: Type.Optional(ClientId),
-    sender: Sender,
-    content: Type.String(),
-    timestamp: Type.Optional(DateTime),
-    metadata: Type.Optional(Metadata),
-  },
+  { sessionId: ClientId, ...MessageInput.properties },
   { additionalProperties: false },
 );
 export const BatchEventBody = Type.Object(
-  {
-    sessionId: ClientId,
-    id: Type.Optional(ClientId),
-    type: Type.String({ pattern: EVENT_TYPE_PATTERN }),
-    timestamp: Type.Optional(DateTime),
-    data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
+  { sessionId: ClientId, ...EventInput.properties },
   { additionalProperties: false },
 );
 export const BatchUpdateBody = Type.Object(
-  {
-    id: ClientId,
-    status: Type.Optional(Status),
-    endedAt: Type.Optional(DateTime),
-    endedReason: Type.Optional(EndedReason),
-    metadata: Type.Optional(Metadata),
-    agent: Type.Optional(
-      Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
-    ),
-  },
+  { id: ClientId, ...UpdateSessionBody.properties },
   { additionalProperties: false },
 );
 /** The per-item body schemas of `POST /ingest`, validated item by item. */
