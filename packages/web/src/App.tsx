@@ -12,6 +12,7 @@ const SessionsPage = lazy(() => import('./pages/SessionsPage'));
 const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 const KeysPage = lazy(() => import('./pages/KeysPage'));
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
@@ -53,6 +54,7 @@ export function App() {
             <Route path="analytics" element={<AnalyticsPage />} />
             <Route path="settings" element={<Navigate to="/settings/keys" replace />} />
             <Route path="settings/keys" element={<KeysPage />} />
+            <Route path="settings/webhooks" element={<WebhooksPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

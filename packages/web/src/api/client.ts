@@ -16,6 +16,14 @@ import type {
   SessionDetail,
   SessionList,
   Timeseries,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookDeliveryStatus,
+  WebhookList,
+  WebhookWithSecret,
+  CreateWebhookBody,
 } from '@switchboard/contracts';
 import type { ListParams, SessionFilterValues } from '../lib/filters';
 import { filtersToParams } from '../lib/filters';
@@ -140,6 +148,35 @@ export const listAgents = (signal?: AbortSignal) => request<AgentList>('/agents'
 export const listKeys = (signal?: AbortSignal) => request<ApiKeyList>('/keys', { signal });
 export const createKey = (body: CreateKeyBody) => request<CreatedApiKey>('/keys', { method: 'POST', body });
 export const revokeKey = (id: string) => request<void>(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+// ─── Webhooks ────────────────────────────────────────────────────────────────────────────────
+
+const hookPath = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
+
+export const listWebhooks = (signal?: AbortSignal) => request<WebhookList>('/webhooks', { signal });
+export const createWebhook = (body: CreateWebhookBody) =>
+  request<WebhookWithSecret>('/webhooks', { method: 'POST', body });
+export const updateWebhook = (id: string, body: UpdateWebhookBody) =>
+  request<Webhook>(hookPath(id), { method: 'PATCH', body });
+export const deleteWebhook = (id: string) => request<void>(hookPath(id), { method: 'DELETE' });
+export const rotateWebhookSecret = (id: string) =>
+  request<WebhookWithSecret>(`${hookPath(id)}/rotate-secret`, { method: 'POST' });
+export const testWebhook = (id: string) => request<WebhookDelivery>(`${hookPath(id)}/test`, { method: 'POST' });
+
+export interface DeliveryPage {
+  status?: WebhookDeliveryStatus;
+  cursor?: string;
+}
+export const DELIVERY_PAGE_SIZE = 20;
+
+export function listDeliveries(id: string, page: DeliveryPage, signal?: AbortSignal) {
+  const p = new URLSearchParams({ limit: String(DELIVERY_PAGE_SIZE) });
+  if (page.status) p.set('status', page.status);
+  if (page.cursor) p.set('cursor', page.cursor);
+  return request<WebhookDeliveryList>(`${hookPath(id)}/deliveries${qs(p)}`, { signal });
+}
+export const retryDelivery = (id: string, deliveryId: string) =>
+  request<WebhookDelivery>(`${hookPath(id)}/deliveries/${encodeURIComponent(deliveryId)}/retry`, { method: 'POST' });
 
 // ─── Export ──────────────────────────────────────────────────────────────────────────────────
 

@@ -1,43 +1,233 @@
 /**
- * Live updates over `GET /api/v1/stream` (Server-Sent Events, DESIGN §3.4). The stream does not
- * keep state of its own: each event just invalidates the session queries, which refetch (cheaply,
- * ETag-backed). Polling stays on as the fallback, so a server without the stream, or a proxy that
- * buffers it, still gets the 10-second refresh.
+ * Live updates over `GET /api/v1/stream` (Server-Sent Events, DESIGN §3.4).
+ *
+ * One connection for the whole app, opened by the shell, unfiltered: the open page's filters
+ * change often and a reconnect per filter edit would drop events in between, while an event that
+ * does not match the current filter costs at most one cheap refetch. The stream keeps no state of
+ * its own (STYLE "Dashboard"): session events invalidate the list, metrics, timeseries and agents
+ * queries, batched so that a burst costs one refetch; messages and events are appended to the
+ * cached detail of their session, so an open 2,000-message transcript is never refetched for one
+ * new line. While the stream is down the pages fall back to polling every 10 s; auto-refresh off
+ * closes the stream and stops polling, freezing the view.
  */
-import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
-import type { SessionFilterValues } from '../lib/filters';
-import { filtersToParams } from '../lib/filters';
+import type { Message, Session, SessionDetail, SessionEvent } from '@switchboard/contracts';
+import { type Query, type QueryClient, useQueryClient } from '@tanstack/react-query';
+import { createContext, createElement, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { useLocalStorageBoolean } from '../lib/useLocalStorage';
 import { API_BASE } from './client';
+import { queryKeys } from './queries';
 
-const EVENT_TYPES = ['session.started', 'session.updated', 'session.ended', 'message.created', 'event.created'];
-const MIN_GAP_MS = 1_000;
+export const EVENT_TYPES = [
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'message.created',
+  'event.created',
+] as const;
+export type StreamEventType = (typeof EVENT_TYPES)[number];
 
-export function useLiveUpdates(filters: SessionFilterValues, enabled: boolean): void {
-  const qc = useQueryClient();
-  const key = filtersToParams(filters).toString();
-  useEffect(() => {
-    if (!enabled || typeof EventSource === 'undefined') return;
-    const source = new EventSource(`${API_BASE}/stream${key ? `?${key}` : ''}`, { withCredentials: true });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let last = 0;
-    const invalidate = () => {
-      if (timer) return;
-      const wait = Math.max(0, last + MIN_GAP_MS - Date.now());
-      timer = setTimeout(() => {
-        timer = undefined;
-        last = Date.now();
-        void qc.invalidateQueries({ queryKey: ['sessions'] });
-      }, wait);
-    };
-    for (const type of EVENT_TYPES) source.addEventListener(type, invalidate);
-    // A 404/401 closes the source for good (no retry storm); network errors reconnect by themselves.
-    source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED) source.close();
-    };
-    return () => {
+export interface StreamEnvelope {
+  id: string;
+  type: StreamEventType;
+  occurredAt: string;
+  data: Session | Message | SessionEvent;
+}
+
+export type LiveStatus = 'connecting' | 'live' | 'polling' | 'paused';
+
+/** Polling while the stream is down (the brief's 10-second refresh). */
+export const POLL_MS = 10_000;
+/**
+ * Polling while the stream is up: events report changes, not the passage of time, so "Recent
+ * sessions (24h)" and relative windows still need an occasional refresh.
+ */
+const LIVE_POLL_MS = 60_000;
+/** A burst of events within this window becomes one refetch (well inside the 1 s budget). */
+const FLUSH_MS = 200;
+/** After the browser gives up on the stream (e.g. a 502 from a proxy), we try again ourselves. */
+const RECONNECT_MS = [2_000, 5_000, 10_000, 30_000];
+
+interface LiveContextValue {
+  autoRefresh: boolean;
+  setAutoRefresh: (on: boolean) => void;
+  status: LiveStatus;
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+
+export function useLive(): LiveContextValue {
+  const ctx = useContext(LiveContext);
+  if (!ctx) throw new Error('useLive outside <LiveProvider>');
+  return ctx;
+}
+
+/** The `refetchInterval` for list-like queries: short while the stream is down, none when paused. */
+export function useRefetchInterval(): number | false {
+  const { autoRefresh, status } = useLive();
+  if (!autoRefresh) return false;
+  return status === 'live' ? LIVE_POLL_MS : POLL_MS;
+}
+
+// The aggregate queries that any session change can move; the detail is patched instead.
+const isAggregate = (q: Query) =>
+  (q.queryKey[0] === 'sessions' && q.queryKey[1] !== 'detail') || q.queryKey[0] === 'agents';
+
+/** Collects what needs refetching and does it once per FLUSH_MS window. */
+function createBatcher(qc: QueryClient) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let aggregates = false;
+  const details = new Set<string>();
+  const flush = () => {
+    timer = undefined;
+    if (aggregates) void qc.invalidateQueries({ predicate: isAggregate });
+    for (const id of details) void qc.invalidateQueries({ queryKey: queryKeys.session(id), exact: true });
+    aggregates = false;
+    details.clear();
+  };
+  const schedule = () => {
+    timer ??= setTimeout(flush, FLUSH_MS);
+  };
+  return {
+    aggregates() {
+      aggregates = true;
+      schedule();
+    },
+    detail(id: string) {
+      details.add(id);
+      schedule();
+    },
+    /** Catch up after a gap (stream down or paused): everything, including open details. */
+    everything() {
+      void qc.invalidateQueries({ queryKey: ['sessions'] });
+      void qc.invalidateQueries({ queryKey: queryKeys.agents });
+    },
+    cancel() {
       clearTimeout(timer);
-      source.close();
+      timer = undefined;
+    },
+  };
+}
+
+const later = (a: string, b: string) => (Date.parse(a) > Date.parse(b) ? a : b);
+
+/** Applies one event to the cache: patch what is cached, invalidate what is derived. */
+export function applyEvent(qc: QueryClient, env: StreamEnvelope, batch: ReturnType<typeof createBatcher>): void {
+  if (env.type === 'message.created' || env.type === 'event.created') {
+    const item = env.data as Message | SessionEvent;
+    const key = queryKeys.session(item.sessionId);
+    // A fetch already under way may have read the transcript before this item: fetch again after it.
+    if (qc.getQueryState(key)?.fetchStatus === 'fetching') batch.detail(item.sessionId);
+    qc.setQueryData<SessionDetail>(key, (old) => {
+      if (!old) return old;
+      if (env.type === 'message.created') {
+        const m = item as Message;
+        if (old.messages.some((x) => x.id === m.id)) return old;
+        return {
+          ...old,
+          messages: [...old.messages, m],
+          messageCount: old.messageCount + 1,
+          lastActivityAt: later(old.lastActivityAt, m.timestamp),
+        };
+      }
+      const e = item as SessionEvent;
+      if (old.events.some((x) => x.id === e.id)) return old;
+      return { ...old, events: [...old.events, e], lastActivityAt: later(old.lastActivityAt, e.timestamp) };
+    });
+    return;
+  }
+  const s = env.data as Session;
+  qc.setQueryData<SessionDetail>(queryKeys.session(s.id), (old) => (old ? { ...old, ...s } : old));
+  batch.aggregates();
+}
+
+/**
+ * Opens the stream while auto-refresh is on and reports its state. `onFailed` is called for
+ * sessions that end as failed, live only: a fresh connection starts at "now", so the backlog
+ * never raises a notification.
+ */
+export function LiveProvider({
+  children,
+  onSessionFailed,
+}: {
+  children: ReactNode;
+  onSessionFailed?: (s: Session) => void;
+}) {
+  const qc = useQueryClient();
+  const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
+  const [status, setStatus] = useState<LiveStatus>(autoRefresh ? 'connecting' : 'paused');
+  const onFailed = useRef(onSessionFailed);
+  useEffect(() => {
+    onFailed.current = onSessionFailed;
+  }, [onSessionFailed]);
+  // True after the view was frozen: the next connection must catch up on what it missed.
+  const stale = useRef(false);
+
+  useEffect(() => {
+    if (!autoRefresh) {
+      stale.current = true;
+      setStatus('paused');
+      return;
+    }
+    if (typeof EventSource === 'undefined') {
+      setStatus('polling');
+      return;
+    }
+    const batch = createBatcher(qc);
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    let lastId = '';
+    let down = false;
+
+    const onEvent = (ev: MessageEvent<string>) => {
+      if (ev.lastEventId) lastId = ev.lastEventId;
+      let env: StreamEnvelope;
+      try {
+        env = JSON.parse(ev.data) as StreamEnvelope;
+      } catch {
+        return;
+      }
+      applyEvent(qc, env, batch);
+      if (env.type === 'session.ended' && (env.data as Session).status === 'failed')
+        onFailed.current?.(env.data as Session);
     };
-  }, [key, enabled, qc]);
+
+    const connect = () => {
+      // Our own reconnects resume where we stopped (the browser's own ones send Last-Event-ID).
+      const url = `${API_BASE}/stream${lastId ? `?lastEventId=${encodeURIComponent(lastId)}` : ''}`;
+      const es = new EventSource(url, { withCredentials: true });
+      source = es;
+      es.onopen = () => {
+        failures = 0;
+        setStatus('live');
+        if (down || stale.current) batch.everything();
+        down = false;
+        stale.current = false;
+      };
+      es.onerror = () => {
+        down = true;
+        setStatus('polling');
+        // CONNECTING: the browser retries by itself. CLOSED (an HTTP error status, a wrong
+        // content type): it has given up, so we retry with a backoff.
+        if (es.readyState === EventSource.CLOSED) {
+          es.close();
+          const wait = RECONNECT_MS[Math.min(failures, RECONNECT_MS.length - 1)];
+          failures++;
+          retry = setTimeout(connect, wait);
+        }
+      };
+      for (const type of EVENT_TYPES) es.addEventListener(type, onEvent);
+    };
+
+    setStatus('connecting');
+    connect();
+    return () => {
+      clearTimeout(retry);
+      batch.cancel();
+      source?.close();
+    };
+  }, [autoRefresh, qc]);
+
+  const value = useMemo(() => ({ autoRefresh, setAutoRefresh, status }), [autoRefresh, setAutoRefresh, status]);
+  return createElement(LiveContext.Provider, { value }, children);
 }

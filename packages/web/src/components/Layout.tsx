@@ -1,8 +1,14 @@
-import { BarChart3, Building2, KeyRound, LogOut, MessagesSquare } from 'lucide-react';
-import { Suspense } from 'react';
+import type { Session } from '@switchboard/contracts';
+import { BarChart3, Bell, BellOff, Building2, KeyRound, LogOut, MessagesSquare, Webhook } from 'lucide-react';
+import { Suspense, useCallback } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { LiveProvider } from '../api/live';
 import { useLogoutMutation, useMeQuery } from '../api/queries';
+import { notifyDesktop, useDesktopNotifications } from '../lib/desktopNotifications';
 import { filterQueryString } from '../lib/filters';
+import { CHANNEL_LABELS } from '../lib/vocab';
+import { ChannelBadge } from './ChannelBadge';
+import { ToastProvider, useToasts } from './Toasts';
 import { Spinner, cx } from './ui';
 
 function Logo() {
@@ -18,7 +24,51 @@ function Logo() {
   );
 }
 
+/** The signed-in shell: toasts and the live stream live as long as the session does. */
 export function Layout() {
+  return (
+    <ToastProvider>
+      <LiveShell />
+    </ToastProvider>
+  );
+}
+
+function LiveShell() {
+  const { show } = useToasts();
+  const navigate = useNavigate();
+  const onSessionFailed = useCallback(
+    (s: Session) => {
+      const to = `/sessions/${encodeURIComponent(s.id)}`;
+      const reason = s.endedReason ?? 'no reason given';
+      show({
+        id: `failed-${s.id}`,
+        title: 'Session failed',
+        body: (
+          <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
+            <span className="font-medium text-slate-800">{s.agent.name}</span>
+            <ChannelBadge channel={s.channel} />
+            <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{reason}</code>
+          </span>
+        ),
+        link: { to, label: 'View session' },
+      });
+      notifyDesktop(
+        `Session failed: ${s.agent.name}`,
+        `${CHANNEL_LABELS[s.channel] ?? s.channel} · ${reason}`,
+        `switchboard-failed-${s.id}`,
+        () => navigate(to),
+      );
+    },
+    [show, navigate],
+  );
+  return (
+    <LiveProvider onSessionFailed={onSessionFailed}>
+      <Shell />
+    </LiveProvider>
+  );
+}
+
+function Shell() {
   const me = useMeQuery();
   const location = useLocation();
   const navigate = useNavigate();
@@ -36,7 +86,13 @@ export function Layout() {
       match: (p: string) => p === '/' || p.startsWith('/sessions'),
     },
     { to: `/analytics${carry}`, label: 'Analytics', icon: BarChart3, match: (p: string) => p.startsWith('/analytics') },
-    { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings') },
+    { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings/keys') },
+    {
+      to: '/settings/webhooks',
+      label: 'Webhooks',
+      icon: Webhook,
+      match: (p: string) => p.startsWith('/settings/webhooks'),
+    },
   ];
 
   const signOut = () => {
@@ -65,6 +121,7 @@ export function Layout() {
             ))}
           </nav>
           <div className="mt-auto border-t border-slate-100 pt-4">
+            <DesktopNotificationsControl />
             <div className="flex items-center gap-2.5 px-2">
               <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
                 <Building2 className="size-4" aria-hidden="true" />
@@ -128,5 +185,44 @@ function SideLink({
       <Icon className={cx('size-4', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
       {label}
     </NavLink>
+  );
+}
+
+/** Opt-in for browser notifications of failed sessions while the tab is hidden. */
+function DesktopNotificationsControl() {
+  const { state, enable, disable } = useDesktopNotifications();
+  if (state === 'unsupported') return null;
+  const base =
+    'mb-3 flex w-full items-center gap-2.5 rounded-lg px-3 py-2 text-left text-xs font-medium transition-colors';
+  if (state === 'denied') {
+    return (
+      <p className={cx(base, 'text-slate-400')} title="Allow notifications for this site in the browser settings">
+        <BellOff className="size-4 shrink-0" aria-hidden="true" />
+        Desktop notifications blocked
+      </p>
+    );
+  }
+  const on = state === 'on';
+  return (
+    <button
+      type="button"
+      onClick={() => (on ? disable() : void enable())}
+      title={
+        on
+          ? 'You get a desktop notification when a session fails while this tab is hidden — click to stop'
+          : 'Get a desktop notification when a session fails while this tab is hidden'
+      }
+      className={cx(
+        base,
+        on ? 'text-indigo-700 hover:bg-indigo-50' : 'text-slate-500 hover:bg-slate-50 hover:text-slate-900',
+      )}
+    >
+      {on ? (
+        <Bell className="size-4 shrink-0" aria-hidden="true" />
+      ) : (
+        <BellOff className="size-4 shrink-0" aria-hidden="true" />
+      )}
+      {on ? 'Turn off desktop notifications' : 'Enable desktop notifications'}
+    </button>
   );
 }

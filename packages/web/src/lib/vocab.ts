@@ -2,7 +2,14 @@
  * Display vocabulary. The enums are repeated here (typed against the contracts) so the
  * dashboard imports only *types* from `@switchboard/contracts` and never bundles TypeBox.
  */
-import type { Channel, Scope, SessionType, Status } from '@switchboard/contracts';
+import type {
+  Channel,
+  OutboxEventType,
+  Scope,
+  SessionType,
+  Status,
+  WebhookDeliveryStatus,
+} from '@switchboard/contracts';
 
 export const CHANNELS = [
   'web',
@@ -52,3 +59,21 @@ export const STATUS_COLORS: Record<Status, string> = {
 export const TYPE_LABELS: Record<SessionType, string> = { chat: 'Chat', voice: 'Voice', video: 'Video' };
 
 export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin' };
+
+export const WEBHOOK_EVENT_TYPES = [
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'message.created',
+  'event.created',
+] as const satisfies readonly OutboxEventType[];
+
+export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
+  'session.started': 'A session is created',
+  'session.updated': 'Metadata or agent name changes',
+  'session.ended': 'A session reaches a final status',
+  'message.created': 'Every message of a transcript',
+  'event.created': 'Every system event (handoffs, errors…)',
+};
+
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];

@@ -27,7 +27,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { useLiveUpdates } from '../api/live';
+import { useRefetchInterval } from '../api/live';
 import { type TimeRange, useMetricsQuery, useTimeseriesQuery } from '../api/queries';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
@@ -45,8 +45,7 @@ import {
   STATUSES,
   TYPE_LABELS,
 } from '../lib/vocab';
-import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../components/RefreshControls';
-import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+import { LiveControls } from '../components/RefreshControls';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 const RANGES = [
@@ -88,11 +87,9 @@ export default function AnalyticsPage() {
     () => computeRange(rangeId, filters.from, filters.to, minute * 60_000),
     [rangeId, filters.from, filters.to, minute],
   );
-  const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
-  const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
+  const refetchInterval = useRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
   const series = useTimeseriesQuery(filters, range, { refetchInterval });
-  useLiveUpdates(filters, autoRefresh);
 
   const setRange = (id: RangeId) => {
     const next = new URLSearchParams(sp);
@@ -107,12 +104,7 @@ export default function AnalyticsPage() {
       <PageHeader
         title="Analytics"
         subtitle="Session volume, channel mix and outcomes over time."
-        actions={
-          <>
-            <AutoRefreshToggle on={autoRefresh} onChange={setAutoRefresh} />
-            <RefreshButton />
-          </>
-        }
+        actions={<LiveControls />}
       />
       <FilterBar />
       {metrics.isError ? (

@@ -1,8 +1,9 @@
 import type { ApiKey, CreatedApiKey, Scope } from '@switchboard/contracts';
-import { AlertTriangle, KeyRound, Plus, ShieldAlert, Trash2 } from 'lucide-react';
+import { AlertTriangle, KeyRound, Plus, Trash2 } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { useCreateKeyMutation, useKeysQuery, useMeQuery, useRevokeKeyMutation } from '../api/queries';
+import { AdminRequired } from '../components/AdminRequired';
 import { RelativeTime } from '../components/RelativeTime';
 import { Button, Card, CopyButton, ErrorAlert, PageHeader, Spinner, cx } from '../components/ui';
 import { dateTime } from '../lib/format';
@@ -45,20 +46,7 @@ export default function KeysPage() {
       />
 
       {forbidden ? (
-        <Card className="flex items-start gap-4 p-6" role="alert">
-          <span className="flex size-10 shrink-0 items-center justify-center rounded-full bg-amber-50 text-amber-600">
-            <ShieldAlert className="size-5" aria-hidden="true" />
-          </span>
-          <div>
-            <h2 className="font-semibold text-slate-900">This page needs an admin key</h2>
-            <p className="mt-1 text-sm text-slate-600">
-              You are signed in with <span className="font-medium">{me.data?.key.name ?? 'a key'}</span>
-              {me.data ? ` (scopes: ${me.data.scopes.join(', ')})` : ''}. Sign in with a key that has the{' '}
-              <code className="rounded bg-slate-100 px-1">admin</code> scope to manage API keys.
-            </p>
-            {keys.error?.message && <p className="mt-2 text-xs text-slate-500">Server said: {keys.error.message}</p>}
-          </div>
-        </Card>
+        <AdminRequired what="manage API keys" serverMessage={keys.error?.message} />
       ) : (
         <>
           {created && <NewKeyNotice created={created} onDismiss={() => setCreated(null)} />}

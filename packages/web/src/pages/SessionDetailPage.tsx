@@ -15,8 +15,10 @@ import {
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
+import { POLL_MS, useLive } from '../api/live';
 import { useSessionQuery } from '../api/queries';
 import { ChannelBadge } from '../components/ChannelBadge';
+import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CopyButton, ErrorAlert, Spinner, cx } from '../components/ui';
@@ -79,7 +81,12 @@ export default function SessionDetailPage() {
   useDocumentTitle(`Session ${id}`);
   const location = useLocation();
   const back = (location.state as { from?: string } | null)?.from ?? '/';
-  const query = useSessionQuery(id);
+  const live = useLive();
+  // The stream appends to the cached transcript, so refetching the whole of it is only for when
+  // the stream is down.
+  const query = useSessionQuery(id, {
+    refetchInterval: live.autoRefresh && live.status !== 'live' ? POLL_MS : false,
+  });
 
   const backLink = (
     <Link
@@ -151,6 +158,10 @@ function SessionView({ session: s }: { session: SessionDetail }) {
             <span className="truncate">{s.id}</span>
             <CopyButton value={s.id} label="Copy session ID" />
           </p>
+        </div>
+        <div className="flex items-center gap-2">
+          <LiveIndicator />
+          <AutoRefreshToggle />
         </div>
       </header>
 

@@ -1,34 +1,26 @@
-import { useLiveUpdates } from '../api/live';
+import { useRefetchInterval } from '../api/live';
 import { useMetricsQuery } from '../api/queries';
 import { ExportButtons } from '../components/ExportButtons';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
 import { SessionsPanel } from '../components/SessionsPanel';
-import { AutoRefreshToggle, REFRESH_INTERVAL_MS, RefreshButton } from '../components/RefreshControls';
+import { LiveControls } from '../components/RefreshControls';
 import { ErrorAlert, PageHeader } from '../components/ui';
 import { useListParams } from '../lib/filters';
-import { useLocalStorageBoolean } from '../lib/useLocalStorage';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 export default function SessionsPage() {
   useDocumentTitle('Sessions');
   const { filters, sort } = useListParams();
-  const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
-  const refetchInterval = autoRefresh ? REFRESH_INTERVAL_MS : false;
+  const refetchInterval = useRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
-  useLiveUpdates(filters, autoRefresh);
 
   return (
     <>
       <PageHeader
         title="Sessions"
         subtitle="Monitor live and past conversations across every agent and channel."
-        actions={
-          <>
-            <AutoRefreshToggle on={autoRefresh} onChange={setAutoRefresh} />
-            <RefreshButton />
-          </>
-        }
+        actions={<LiveControls />}
       />
       <FilterBar />
       {metrics.isError ? (
