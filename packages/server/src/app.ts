@@ -3,16 +3,19 @@
  * `/api/v1`, the OpenAPI document and reference, and the dashboard's static files.
  */
 import { existsSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LIMITS } from '@switchboard/contracts';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import { bodyAjv, queryAjv } from './lib/ajv.js';
-import { badRequest, notFound } from './lib/errors.js';
+import { ApiError, PROBLEM_BASE, badRequest, notFound } from './lib/errors.js';
+import { problemOf } from './lib/problem.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { etagPlugin } from './plugins/etag.js';
@@ -92,6 +95,26 @@ const DASHBOARD_CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a URL or headers over 16 KiB, a
+ * malformed request line) still get an RFC 9457 document, like every other refusal.
+ */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive.']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The URL or headers are larger than 16 KiB.']
+        : [400, 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ type: `${PROBLEM_BASE}client-error`, title: STATUS_CODES[status], status, detail });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -101,11 +124,43 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: true } },
     routerOptions: { maxParamLength: 512 },
+    // The router's own refusals (a path id over 512 characters, a malformed %-escape) bypass the
+    // error handler; without this they would be plain JSON echoing the whole path back.
+    frameworkErrors: (err, req, reply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const problem = problemOf(
+        tooLong
+          ? new ApiError(414, 'uri-too-long', 'A path segment is longer than 512 characters.')
+          : new ApiError(400, 'validation', 'The URL is not valid (a malformed %-escape?).'),
+      );
+      (reply as unknown as FastifyReply)
+        .code(problem.status)
+        .headers(SECURITY_HEADERS)
+        .type('application/problem+json')
+        .send(JSON.stringify({ ...problem, instance: tooLong ? undefined : req.url.split('?')[0].slice(0, 200) }));
+    },
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: without this, Fastify's built-in text/plain parser would hand a
   // string to the schema and a wrong Content-Type would get a 400 instead of the 415 it deserves.
   app.removeContentTypeParser('text/plain');
+  // Fastify decodes bodies leniently, turning invalid UTF-8 into U+FFFD: a corrupted transcript
+  // would be stored and acknowledged as if it were what the agent sent. Decode strictly and refuse
+  // it instead; the default parser (with its __proto__ guard) still does the JSON part.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      done(badRequest([{ path: '/', message: 'is not valid UTF-8' }], 'The body is not valid UTF-8.'), undefined);
+      return;
+    }
+    parseJson(req, text, done);
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? bodyAjv.compile(schema) : queryAjv.compile(schema),
@@ -149,6 +204,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // PostgreSQL cannot store U+0000 in text; refuse it everywhere, the same on both databases.
   app.addHook('preValidation', async (req) => {
     const paths = [
+      // Path ids too: a `%00` in `/sessions/:id` reached PostgreSQL and came back as a 500.
+      ...nulPaths(req.params ?? null, 'params').map((p) => p.replace(/^params\//, '')),
       ...nulPaths(req.query, 'query').map((p) => p.replace(/^query\//, '')),
       ...nulPaths(req.body ?? null),
     ];

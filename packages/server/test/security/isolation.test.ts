@@ -1,0 +1,329 @@
+/**
+ * Tenant isolation, as a matrix over the app's real route table. Every route and method of the
+ * running app (read from `printRoutes`) must either have a case here that proves a key of
+ * organization B gets 404 for organization A's ids and never sees A's rows, or be named as
+ * holding no tenant data. A route nobody thought about fails the suite, so a new route forces a
+ * new case. (tenancy.test.ts covers same-id coexistence and aggregate counts in depth.)
+ */
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { fanOut } from '../../src/services/webhooks/dispatcher.js';
+import { connectSse } from '../sse.js';
+import { DIALECTS, type Res, type TestContext, call, seed, session, setup } from '../helpers.js';
+
+/** Text that appears in every row of A: no response to B may ever contain it. */
+const MARK = 'orgA-secret-7f3a';
+
+/** The app's routes as `METHOD /path`, parsed from Fastify's own route tree. */
+export function routeTable(tree: string): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1].length / 4;
+    const path = (depth > 0 ? stack[depth - 1] : '') + m[2];
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of m[3]?.split(',').map((s) => s.trim()) ?? []) out.push(`${method} ${path}`);
+  }
+  return out;
+}
+
+interface World {
+  t: TestContext;
+  a: string;
+  b: string;
+  ids: { session: string; webhook: string; delivery: string; key: string };
+  base: string;
+}
+
+type Case = (w: World) => Promise<void>;
+
+/** B's request for A's thing: a 404 problem that says nothing of A, and A's thing unchanged. */
+async function notFoundForB(w: World, method: string, url: string, body?: unknown) {
+  const res = await call(w.t.app, w.b, method as 'GET', url, body);
+  assert.equal(res.statusCode, 404, `${method} ${url} as B → ${res.statusCode} ${res.body}`);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  assert.ok(!res.body.includes(MARK));
+  // The same request for an id that exists nowhere answers the same way: no oracle.
+  const nowhere = await call(
+    w.t.app,
+    w.b,
+    method as 'GET',
+    url.replace(/iso-a|[0-9a-f]{8}-[0-9a-f-]{27}/g, 'nowhere-0'),
+    body,
+  );
+  assert.equal(nowhere.statusCode, 404);
+  assert.equal(nowhere.json().type, res.json().type);
+}
+
+/** A list or aggregate read by B: 200, and not one byte of A's rows in it. */
+async function noRowsOfA(w: World, url: string, expectB?: (res: Res) => void) {
+  const res = await call(w.t.app, w.b, 'GET', url);
+  assert.equal(res.statusCode, 200, `${url} as B → ${res.statusCode} ${res.body}`);
+  assert.ok(!res.body.includes(MARK), `${url} as B shows A's rows: ${res.body.slice(0, 300)}`);
+  for (const id of Object.values(w.ids))
+    assert.ok(!new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(res.body), `${url} as B shows A's id ${id}`);
+  expectB?.(res);
+  // And A does see its own rows through the same route, so the check above is not vacuous.
+  const own = await call(w.t.app, w.a, 'GET', url);
+  assert.equal(own.statusCode, 200);
+}
+
+const totalOfB = async (w: World): Promise<number> =>
+  (await call(w.t.app, w.b, 'GET', '/api/v1/sessions')).json().pagination.total;
+
+const detailOfA = async (w: World) => {
+  const s = (await call(w.t.app, w.a, 'GET', `/api/v1/sessions/${w.ids.session}`)).json();
+  assert.equal(s.status, 'active');
+  assert.equal(s.messageCount, 1);
+  assert.deepEqual(s.metadata, { secret: MARK });
+};
+
+const CASES: Record<string, Case> = {
+  // ─── sessions ──────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/sessions': (w) =>
+    noRowsOfA(w, `/api/v1/sessions?limit=500&search=${MARK}`, (r) => assert.equal(r.json().pagination.total, 0)),
+  'GET /api/v1/sessions/metrics': async (w) => {
+    const own = await totalOfB(w);
+    await noRowsOfA(w, '/api/v1/sessions/metrics', (r) => assert.equal(r.json().totalSessions, own));
+  },
+  'GET /api/v1/sessions/timeseries': async (w) => {
+    const own = await totalOfB(w);
+    await noRowsOfA(w, '/api/v1/sessions/timeseries', (r) =>
+      assert.equal(
+        r.json().buckets.reduce((n: number, x: { total: number }) => n + x.total, 0),
+        own,
+      ),
+    );
+  },
+  'GET /api/v1/sessions/export': async (w) => {
+    for (const format of ['csv', 'json', 'ndjson']) await noRowsOfA(w, `/api/v1/sessions/export?format=${format}`);
+  },
+  'GET /api/v1/sessions/:id': (w) => notFoundForB(w, 'GET', `/api/v1/sessions/${w.ids.session}`),
+  'PATCH /api/v1/sessions/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/sessions/${w.ids.session}`, { status: 'failed', metadata: { x: '1' } });
+    await detailOfA(w);
+  },
+  'POST /api/v1/sessions/:id/messages': async (w) => {
+    await notFoundForB(w, 'POST', `/api/v1/sessions/${w.ids.session}/messages`, {
+      messages: [{ sender: 'user', content: 'injected' }],
+    });
+    await detailOfA(w);
+  },
+  'POST /api/v1/sessions/:id/events': async (w) => {
+    await notFoundForB(w, 'POST', `/api/v1/sessions/${w.ids.session}/events`, { events: [{ type: 'error' }] });
+    await detailOfA(w);
+  },
+  'POST /api/v1/sessions': async (w) => {
+    // Creating A's id in B is B's own new session, not a 409 that would reveal A's.
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/sessions', session({ id: 'iso-a-2', channel: 'sip' }));
+    assert.equal(res.statusCode, 201, res.body);
+    assert.ok(!res.body.includes(MARK));
+    await call(w.t.app, w.b, 'PATCH', '/api/v1/sessions/iso-a-2', { status: 'cancelled' });
+    const own = (await call(w.t.app, w.a, 'GET', '/api/v1/sessions/iso-a-2')).json();
+    assert.equal(own.status, 'active');
+    assert.equal(own.channel, 'web');
+  },
+  'POST /api/v1/ingest': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/ingest', {
+      batch: [
+        { type: 'message', body: { sessionId: 'iso-a-only', sender: 'user', content: 'x' } },
+        { type: 'event', body: { sessionId: 'iso-a-only', type: 'error' } },
+        { type: 'session.update', body: { id: 'iso-a-only', status: 'failed' } },
+      ],
+    });
+    assert.equal(res.statusCode, 207);
+    assert.deepEqual(
+      res.json().results.map((r: { status: number }) => r.status),
+      [404, 404, 404],
+    );
+    assert.ok(!res.body.includes(MARK));
+    assert.equal((await call(w.t.app, w.a, 'GET', '/api/v1/sessions/iso-a-only')).json().status, 'active');
+  },
+  'GET /api/v1/agents': (w) => noRowsOfA(w, '/api/v1/agents'),
+  'GET /api/v1/stream': async (w) => {
+    // A replay from the very first event: everything B may see, and nothing of A's.
+    const sse = await connectSse(`${w.base}/api/v1/stream`, { authorization: `Bearer ${w.b}`, 'last-event-id': '0' });
+    try {
+      assert.equal(sse.status, 200);
+      await sse.waitFor(1);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const e of sse.events) assert.ok(!e.data.includes(MARK), `B's stream carried A's event: ${e.data}`);
+    } finally {
+      sse.close();
+    }
+  },
+  // ─── admin ─────────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/keys': (w) => noRowsOfA(w, '/api/v1/keys'),
+  'POST /api/v1/keys': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/keys', { name: 'b-made', scopes: ['read'] });
+    assert.equal(res.statusCode, 201);
+    // The new key belongs to B: it cannot read A's session.
+    await notFoundForB({ ...w, b: res.json().key }, 'GET', `/api/v1/sessions/${w.ids.session}`);
+  },
+  'DELETE /api/v1/keys/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/keys/${w.ids.key}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', '/api/v1/auth/me')).statusCode, 200);
+  },
+  'GET /api/v1/webhooks': (w) => noRowsOfA(w, '/api/v1/webhooks', (r) => assert.equal(r.json().data.length, 0)),
+  'POST /api/v1/webhooks': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/webhooks', { url: 'https://93.184.215.14/b', events: ['*'] });
+    assert.equal(res.statusCode, 201, res.body);
+    // B's endpoint is fanned out B's events only: A's later write never becomes its delivery.
+    await call(w.t.app, w.a, 'POST', `/api/v1/sessions/${w.ids.session}/events`, {
+      events: [{ type: 'later', data: { secret: MARK } }],
+    });
+    await call(w.t.app, w.b, 'PATCH', `/api/v1/sessions/iso-b`, { metadata: { touched: 'yes' } });
+    while ((await fanOut(w.t.store)).rows > 0);
+    const deliveries = await call(w.t.app, w.b, 'GET', `/api/v1/webhooks/${res.json().id}/deliveries`);
+    assert.ok(deliveries.json().data.length >= 1, 'B’s own change was delivered');
+    assert.ok(!deliveries.body.includes(MARK));
+    await call(w.t.app, w.b, 'DELETE', `/api/v1/webhooks/${res.json().id}`);
+  },
+  'GET /api/v1/webhooks/:id': (w) => notFoundForB(w, 'GET', `/api/v1/webhooks/${w.ids.webhook}`),
+  'PATCH /api/v1/webhooks/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/webhooks/${w.ids.webhook}`, { enabled: false });
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/webhooks/${w.ids.webhook}`)).json().enabled, true);
+  },
+  'DELETE /api/v1/webhooks/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/webhooks/${w.ids.webhook}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/webhooks/${w.ids.webhook}`)).statusCode, 200);
+  },
+  'POST /api/v1/webhooks/:id/rotate-secret': async (w) => {
+    const before = await w.t.store.db
+      .selectFrom('webhooks')
+      .select('secret')
+      .where('id', '=', w.ids.webhook)
+      .executeTakeFirstOrThrow();
+    await notFoundForB(w, 'POST', `/api/v1/webhooks/${w.ids.webhook}/rotate-secret`);
+    const now = await w.t.store.db
+      .selectFrom('webhooks')
+      .select('secret')
+      .where('id', '=', w.ids.webhook)
+      .executeTakeFirstOrThrow();
+    assert.equal(now.secret, before.secret);
+  },
+  'POST /api/v1/webhooks/:id/test': (w) => notFoundForB(w, 'POST', `/api/v1/webhooks/${w.ids.webhook}/test`),
+  'GET /api/v1/webhooks/:id/deliveries': (w) => notFoundForB(w, 'GET', `/api/v1/webhooks/${w.ids.webhook}/deliveries`),
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': (w) =>
+    notFoundForB(w, 'POST', `/api/v1/webhooks/${w.ids.webhook}/deliveries/${w.ids.delivery}/retry`),
+  // ─── the caller's own identity ─────────────────────────────────────────────────────────────
+  'GET /api/v1/auth/me': async (w) => {
+    const me = (await call(w.t.app, w.b, 'GET', '/api/v1/auth/me')).json();
+    assert.notEqual(me.organization.id, w.t.orgId);
+    assert.ok(!JSON.stringify(me).includes(MARK));
+  },
+  'POST /api/v1/auth/login': async (w) => {
+    // B's key signs in to B's organization, and the cookie reads B's data only.
+    const res = await call(w.t.app, null, 'POST', '/api/v1/auth/login', { key: w.b });
+    assert.equal(res.statusCode, 200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0];
+    const read = await call(w.t.app, null, 'GET', `/api/v1/sessions/${w.ids.session}`, undefined, { cookie });
+    assert.equal(read.statusCode, 404);
+  },
+};
+
+/** Routes that hold no organization's data, and why. Anything else needs a case above. */
+const NO_TENANT_DATA: Record<string, string> = {
+  'GET /healthz': 'process liveness',
+  'GET /readyz': 'database reachability',
+  'GET /metrics': 'process-wide request counters, no row data',
+  'POST /api/v1/auth/logout': 'ends the caller’s own cookie',
+  'GET /api/openapi.json': 'the API description',
+};
+const isDocs = (route: string) => / \/api\/docs(\/|$)/.test(route);
+
+/** HEAD is Fastify's automatic twin of GET: it answers with the GET's status and no body. */
+async function headLikeGet(w: World, route: string) {
+  const path = route.slice('HEAD '.length);
+  if (!path.includes(':')) return;
+  const url = path
+    .replace(':deliveryId', w.ids.delivery)
+    .replace(':id', path.startsWith('/api/v1/webhooks') ? w.ids.webhook : w.ids.session);
+  const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
+  assert.equal(res.statusCode, 404, `HEAD ${url} as B`);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`tenant isolation matrix (${dialect})`, () => {
+    let w: World;
+    let routes: string[];
+
+    before(async () => {
+      const t = await setup(dialect, { rateLimits: { read: 0, ingest: 0, export: 0 } });
+      const b = await t.otherOrg('org-b');
+      const a = t.adminKey;
+      await seed(t.app, a, [
+        {
+          type: 'session',
+          body: session({ id: 'iso-a', agent: { id: `agent-${MARK}`, name: MARK }, metadata: { secret: MARK } }),
+        },
+        { type: 'message', body: { sessionId: 'iso-a', sender: 'user', content: `words ${MARK}` } },
+        { type: 'event', body: { sessionId: 'iso-a', type: 'error', data: { secret: MARK } } },
+        { type: 'session', body: session({ id: 'iso-a-only', agent: { id: `agent-${MARK}` } }) },
+        { type: 'session', body: session({ id: 'iso-a-2', agent: { id: `agent-${MARK}` } }) },
+      ]);
+      await seed(t.app, b.key, [
+        { type: 'session', body: session({ id: 'iso-b', agent: { id: 'agent-b' }, metadata: { mine: 'b' } }) },
+      ]);
+      const hook = await call(t.app, a, 'POST', '/api/v1/webhooks', {
+        url: 'https://93.184.215.14/a',
+        events: ['*'],
+        description: MARK,
+      });
+      assert.equal(hook.statusCode, 201, hook.body);
+      const delivery = (await call(t.app, a, 'POST', `/api/v1/webhooks/${hook.json().id}/test`)).json().id;
+      const keyId = (await call(t.app, a, 'POST', '/api/v1/keys', { name: MARK, scopes: ['read'] })).json().id;
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      w = {
+        t,
+        a,
+        b: b.key,
+        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId },
+        base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
+      };
+      routes = routeTable(t.app.printRoutes({ commonPrefix: false }));
+    });
+    after(() => w.t.close());
+
+    test('the route table is read from the app (sanity)', () => {
+      assert.ok(routes.includes('GET /api/v1/sessions/:id'), routes.join('\n'));
+      assert.ok(routes.length > 40, `${routes.length} routes`);
+    });
+
+    test('every route and method has an isolation case or is named as holding no tenant data', () => {
+      const missing = routes.filter(
+        (r) =>
+          !CASES[r] &&
+          !NO_TENANT_DATA[r] &&
+          !isDocs(r) &&
+          !(r.startsWith('HEAD ') && (CASES[`GET ${r.slice(5)}`] || NO_TENANT_DATA[`GET ${r.slice(5)}`])),
+      );
+      assert.deepEqual(missing, [], 'routes without a tenant-isolation case: add one to CASES (or NO_TENANT_DATA)');
+      const stale = Object.keys(CASES).filter((c) => !routes.includes(c));
+      assert.deepEqual(stale, [], 'cases for routes that no longer exist');
+    });
+
+    test('each case: B gets 404 for A’s ids and never sees A’s rows', async (ctx) => {
+      for (const route of routes) {
+        if (CASES[route]) await ctx.test(route, () => CASES[route](w));
+        else if (route.startsWith('HEAD ') && CASES[`GET ${route.slice(5)}`])
+          await ctx.test(route, () => headLikeGet(w, route));
+      }
+    });
+
+    test('A’s session, messages and events are exactly as A wrote them after everything B tried', async () => {
+      const s = (await call(w.t.app, w.a, 'GET', '/api/v1/sessions/iso-a')).json();
+      assert.equal(s.status, 'active');
+      assert.equal(s.messageCount, 1);
+      assert.deepEqual(s.metadata, { secret: MARK });
+      assert.deepEqual(
+        s.messages.map((m: { content: string }) => m.content),
+        [`words ${MARK}`],
+      );
+    });
+  });
+}
