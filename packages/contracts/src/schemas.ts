@@ -34,17 +34,28 @@ export const ClientId = Type.String({
   description: 'Letters, digits, `.`, `_`, `:`, `-`; 1–128 characters.',
 });
 
+/**
+ * Any object key. TypeBox writes a plain string key as the pattern `^.*$`, and `.` stops at a line
+ * break: a key holding CR or LF then escaped validation (its value could be anything) and the
+ * response serializer silently dropped it, so the API and the export disagreed about a session.
+ */
+export const AnyKey = Type.String({ pattern: '^[\\s\\S]*$' });
+
 export const MetadataValue = Type.Union([
   Type.String({ maxLength: LIMITS.metadataStringLength }),
   Type.Number(),
   Type.Boolean(),
   Type.Null(),
 ]);
-export const Metadata = Type.Record(Type.String({ maxLength: LIMITS.metadataKeyLength }), MetadataValue, {
-  maxProperties: LIMITS.metadataKeys,
-  propertyNames: { maxLength: LIMITS.metadataKeyLength, minLength: 1 },
-  description: `Flat key–value pairs: ≤ ${LIMITS.metadataKeys} keys of ≤ ${LIMITS.metadataKeyLength} characters, values string (≤ ${LIMITS.metadataStringLength} characters), number, boolean or null, ≤ 16 KiB in all.`,
-});
+export const Metadata = Type.Record(
+  Type.String({ maxLength: LIMITS.metadataKeyLength, pattern: '^[\\s\\S]*$' }),
+  MetadataValue,
+  {
+    maxProperties: LIMITS.metadataKeys,
+    propertyNames: { maxLength: LIMITS.metadataKeyLength, minLength: 1 },
+    description: `Flat key–value pairs: ≤ ${LIMITS.metadataKeys} keys of ≤ ${LIMITS.metadataKeyLength} characters, values string (≤ ${LIMITS.metadataStringLength} characters), number, boolean or null, ≤ 16 KiB in all.`,
+  },
+);
 export type Metadata = Static<typeof Metadata>;
 
 export const Channel = StringEnum(CHANNELS);
@@ -96,7 +107,7 @@ export const SessionEvent = Type.Object({
   seq: Type.Integer(),
   type: Type.String(),
   timestamp: Type.String({ format: 'date-time' }),
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: Type.Record(AnyKey, Type.Unknown()),
 });
 export type SessionEvent = Static<typeof SessionEvent>;
 
@@ -149,9 +160,7 @@ export const EventInput = Type.Object(
     id: Type.Optional(ClientId),
     type: Type.String({ pattern: EVENT_TYPE_PATTERN }),
     timestamp: Type.Optional(DateTime),
-    data: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON object, ≤ 16 KiB serialized.' }),
-    ),
+    data: Type.Optional(Type.Record(AnyKey, Type.Unknown(), { description: 'A JSON object, ≤ 16 KiB serialized.' })),
   },
   { additionalProperties: false },
 );
@@ -227,7 +236,7 @@ export const IngestBatchBody = Type.Object(
       Type.Object(
         {
           type: StringEnum(BATCH_ITEM_TYPES),
-          body: Type.Record(Type.String(), Type.Unknown()),
+          body: Type.Record(AnyKey, Type.Unknown()),
         },
         { additionalProperties: false },
       ),
@@ -405,7 +414,7 @@ export const OutboxEnvelope = Type.Object({
   id: Type.String({ description: 'The event id: the outbox sequence number, as a decimal string. Only grows.' }),
   type: StringEnum(OUTBOX_EVENT_TYPES),
   occurredAt: Type.String({ format: 'date-time' }),
-  data: Type.Record(Type.String(), Type.Unknown(), {
+  data: Type.Record(AnyKey, Type.Unknown(), {
     description:
       'A Session (session.*), a Message (message.created) or a SessionEvent (event.created), each with sessionId.',
   }),

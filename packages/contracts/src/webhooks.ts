@@ -44,7 +44,7 @@ export const WebhookFilters = Type.Object(
     type: Type.Optional(enumArray(SESSION_TYPES)),
     metadata: Type.Optional(
       Type.Record(
-        Type.String({ minLength: 1, maxLength: LIMITS.metadataKeyLength }),
+        Type.String({ minLength: 1, maxLength: LIMITS.metadataKeyLength, pattern: '^[\\s\\S]*$' }),
         Type.String({ maxLength: 1024 }),
         {
           maxProperties: 16,
@@ -172,6 +172,6 @@ export const WebhookEnvelope = Type.Object({
   id: Type.String({ description: 'The event id (outbox sequence number as a decimal string); `webhook-id`.' }),
   type: StringEnum([...OUTBOX_EVENT_TYPES, WEBHOOK_TEST_EVENT]),
   occurredAt: Time,
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: Type.Record(Type.String({ pattern: '^[\\s\\S]*$' }), Type.Unknown()),
 });
 export type WebhookEnvelope = Static<typeof WebhookEnvelope>;

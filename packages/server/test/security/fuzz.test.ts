@@ -94,7 +94,7 @@ const wrongValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom<Json>(null, true, 0, -1, 1.5, 2 ** 53, [], {}, [null]) },
   {
     weight: 1,
-    arbitrary: fc.integer({ min: 33, max: 3000 }).map((depth) => {
+    arbitrary: fc.integer({ min: 33, max: 1000 }).map((depth) => {
       let v: Json = 'deep';
       for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { d: v };
       return v;
@@ -187,9 +187,17 @@ interface BodyCase {
 
 function bodyArb(schema: Schema, ids: Parameters<typeof sample>[1]): fc.Arbitrary<BodyCase> {
   const json = (ct?: string) =>
-    fc
-      .array(mutation, { maxLength: 3 })
-      .map((ms): BodyCase => ({ payload: JSON.stringify(mutate(sample(schema, ids), ms)), contentType: ct }));
+    fc.array(mutation, { maxLength: 3 }).map((ms): BodyCase => {
+      let payload: string;
+      try {
+        payload = JSON.stringify(mutate(sample(schema, ids), ms));
+      } catch {
+        // Deep values nested into deep values can outgrow the test's own stack; the server's
+        // handling of deep bodies is tested head-on below.
+        payload = JSON.stringify(sample(schema, ids));
+      }
+      return { payload, contentType: ct };
+    });
   return fc.oneof(
     { weight: 8, arbitrary: json('application/json') },
     { weight: 1, arbitrary: json('text/plain') },
@@ -460,6 +468,13 @@ for (const dialect of DIALECTS) {
         ['POST', '/api/v1/sessions', '{"agent":{"id":"a\\u0000"},"channel":"web","type":"chat"}', 400],
         ['PATCH', '/api/v1/sessions/fz-1', '{"metadata":{"k\\u0000":"v"}}', 400],
         ['POST', '/api/v1/sessions', '', 400],
+        // A key with a line break once escaped the metadata value rules (TypeBox's `^.*$` key).
+        [
+          'POST',
+          '/api/v1/sessions',
+          '{"agent":{"id":"a"},"channel":"web","type":"chat","metadata":{"a\\nb":{"x":[1]}}}',
+          400,
+        ],
       ];
       for (const [method, url, payload, status] of cases) {
         const res = await t.app.inject({

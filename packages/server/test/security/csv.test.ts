@@ -1,0 +1,158 @@
+/**
+ * Export safety: for arbitrary sessions (any unicode in agent names, metadata strings full of
+ * commas, quotes, CR/LF and formula starters), parsing the CSV export with a strict RFC 4180
+ * parser gives back exactly what was stored, except for the `'` that defuses a cell a spreadsheet
+ * would run as a formula.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { DIALECTS, type TestContext, call, setup } from '../helpers.js';
+
+/** A strict RFC 4180 parser: CRLF records, quoted fields with doubled quotes; anything else throws. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    let field = '';
+    if (text[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= n) throw new Error('unterminated quoted field');
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+          } else {
+            i++;
+            break;
+          }
+        } else field += text[i++];
+      }
+      if (i < n && text[i] !== ',' && text[i] !== '\r') throw new Error(`text after a closing quote at ${i}`);
+    } else {
+      while (i < n && text[i] !== ',' && text[i] !== '\r') {
+        if (text[i] === '"' || text[i] === '\n')
+          throw new Error(`bare ${JSON.stringify(text[i])} in an unquoted field at ${i}`);
+        field += text[i++];
+      }
+    }
+    row.push(field);
+    if (text[i] === ',') i++;
+    else if (text[i] === '\r') {
+      if (text[i + 1] !== '\n') throw new Error(`CR without LF at ${i}`);
+      i += 2;
+      rows.push(row);
+      row = [];
+    }
+  }
+  if (row.length) throw new Error('last record has no CRLF');
+  return rows;
+}
+
+/** What a cell holds once the formula guard's apostrophe is taken off again. */
+const unguard = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
+/** What the exporter should write for a value (the guard applied). */
+const guarded = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+// Text built to hit every quoting rule: formula starters first, separators and quotes inside.
+const tricky = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc
+    .tuple(
+      fc.constantFrom('', '=', '+', '-', '@', '\t', '\r', '\n', '"', "'", ','),
+      fc.array(fc.constantFrom('a', ',', '"', '\r', '\n', '\r\n', ' ', 'é', '🧨', "'", '=SUM(A1)', '\t'), {
+        maxLength: 8,
+      }),
+    )
+    .map(([head, parts]) => head + parts.join('')),
+);
+const noNul = (s: string) => s.replace(/\u0000/g, '');
+const text = tricky.map(noNul);
+
+const sessionArb = fc.record({
+  agentName: text.map((s) => s.slice(0, 200)),
+  metadata: fc.dictionary(
+    text.filter((k) => k.length > 0 && k.length <= 64),
+    fc.oneof(
+      text.map((s) => s.slice(0, 1024)),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+    ),
+    { maxKeys: 4 },
+  ),
+  // endedReason is not in the CSV, but an agent id that starts with '-' or '=' is.
+  agentId: fc.constantFrom('bot', '-bot', '=bot', '@bot', '+bot'),
+});
+
+for (const dialect of DIALECTS) {
+  describe(`CSV export round-trips arbitrary sessions (${dialect})`, () => {
+    let t: TestContext;
+    before(async () => {
+      t = await setup(dialect, { rateLimits: { read: 0, ingest: 0, export: 0 } });
+    });
+    after(() => t.close());
+
+    test('the parser is strict (sanity)', () => {
+      assert.deepEqual(parseCsv('a,"b,""c"""\r\n"x\r\ny",\r\n'), [
+        ['a', 'b,"c"'],
+        ['x\r\ny', ''],
+      ]);
+      assert.throws(() => parseCsv('a"b\r\n'));
+      assert.throws(() => parseCsv('"a\r\n'));
+      assert.throws(() => parseCsv('a\nb\r\n'));
+    });
+
+    test('parse(export(sessions)) = sessions, apart from the formula guard', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(sessionArb, { minLength: 1, maxLength: 6 }), async (sessions) => {
+          const prefix = `csv${run++}-`;
+          const batch = sessions.map((s, i) => ({
+            type: 'session',
+            body: {
+              id: `${prefix}${i}`,
+              agent: { id: s.agentId, name: s.agentName },
+              channel: 'web',
+              type: 'chat',
+              metadata: s.metadata,
+            },
+          }));
+          const res = await call(t.app, t.adminKey, 'POST', '/api/v1/ingest', { batch });
+          assert.equal(res.statusCode, 207);
+          // Agent names are per agent (the latest wins), so compare with what the API says now.
+          const stored = new Map<string, { agent: { id: string; name: string }; metadata: unknown }>();
+          for (const r of res.json().results) {
+            if (r.status >= 300) continue;
+            const s = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${r.id}`)).json();
+            stored.set(s.id, s);
+          }
+          const csv = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/export?format=csv&search=${prefix}`);
+          assert.equal(csv.statusCode, 200);
+          const rows = parseCsv(csv.body);
+          assert.equal(
+            rows[0].join(','),
+            'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata',
+          );
+          const body = rows.slice(1);
+          assert.equal(body.length, stored.size);
+          for (const row of body) {
+            assert.equal(row.length, 11, JSON.stringify(row));
+            for (const cell of row)
+              assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
+            const s = stored.get(row[0]);
+            assert.ok(s, `unknown id ${row[0]}`);
+            assert.equal(row[1], guarded(s.agent.id));
+            assert.equal(unguard(row[1]), s.agent.id);
+            assert.equal(unguard(row[2]), s.agent.name);
+            assert.deepEqual(JSON.parse(unguard(row[10])), s.metadata);
+          }
+        }),
+        { numRuns: Number(process.env.CSV_RUNS ?? 100) },
+      );
+    });
+  });
+}
