@@ -45,7 +45,7 @@ const LIVE_POLL_MS = 60_000;
 /** A burst of events within this window becomes one refetch (well inside the 1 s budget). */
 const FLUSH_MS = 200;
 /** After the browser gives up on the stream (e.g. a 502 from a proxy), we try again ourselves. */
-const RECONNECT_MS = [2_000, 5_000, 10_000, 30_000];
+const RECONNECT_MS = [2_000, 5_000, 10_000, 15_000];
 
 interface LiveContextValue {
   autoRefresh: boolean;
