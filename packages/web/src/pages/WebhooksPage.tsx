@@ -85,7 +85,7 @@ export default function WebhooksPage() {
     <>
       <PageHeader
         title="Webhooks"
-        subtitle="Switchboard POSTs signed events to your endpoints as they happen (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)."
+        subtitle="Switchboard POSTs signed events (Standard Webhooks) to your endpoints as they happen."
         actions={
           !forbidden && (
             <Button variant="primary" onClick={() => setCreating(true)} disabled={creating}>
@@ -1196,7 +1196,7 @@ function DeliveryRows({
         <td className={cx(td, 'text-right whitespace-nowrap tabular-nums text-slate-600')}>
           {last ? `${number.format(last.latencyMs)} ms` : <span className="text-slate-400">—</span>}
         </td>
-        <td className={cx(td, 'max-w-[260px]')}>
+        <td className={cx(td, 'max-w-[260px] min-w-[120px]')}>
           {d.lastError ? (
             <span className="line-clamp-2 text-xs break-words text-red-600" title={d.lastError}>
               {d.lastError}
