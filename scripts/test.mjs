@@ -23,9 +23,12 @@ function collect(dir) {
 const args = process.argv.slice(2);
 const files = args.length
   ? args.flatMap((a) => (existsSync(a) && statSync(a).isDirectory() ? collect(a).map((f) => relative(root, f)) : [a]))
-  : [...collect(join(root, 'packages/server/test')), ...collect(join(root, 'packages/web/test'))].map((f) =>
-      relative(root, f),
-    );
+  : [
+      ...collect(join(root, 'packages/server/test')),
+      ...collect(join(root, 'packages/web/test')),
+      // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
+      join(root, 'bench/smoke.test.ts'),
+    ].map((f) => relative(root, f));
 
 const cluster = await startCluster({ log: (m) => console.log(m) }).catch((err) => {
   console.error(`!!! Could not start PostgreSQL: ${err.message}`);

@@ -1,0 +1,255 @@
+/**
+ * The §8 data set, generated once with the demo generator and cached under bench/data/: a SQLite
+ * file, and a PostgreSQL data directory with the data set in database `bench`. Both are keyed by
+ * the generator's parameters and a hash of the generator's own source, so a change to what the
+ * generator writes makes a new data set. Schema changes do not: the server migrates the cached
+ * database forward on start, exactly as an upgrade in the field would.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { generateDemoData } from '../packages/server/src/demo/generate.js';
+import { openStore } from '../packages/server/src/store/db.js';
+import { migrate } from '../packages/server/src/store/migrations.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+/** SWITCHBOARD_BENCH_DATA moves the cache (the smoke test uses a temp folder). */
+export const DATA_DIR = process.env.SWITCHBOARD_BENCH_DATA ?? join(ROOT, 'bench', 'data');
+
+export interface DatasetParams {
+  sessions: number;
+  messagesPerSession: number;
+  agents: number;
+  days: number;
+  seed: string;
+  /** Fixed, so the cache is reusable; the spawned server runs with idle timeout 0 so nothing ages. */
+  now: number;
+}
+
+export const BENCH_NOW = Date.parse('2026-01-01T00:00:00.000Z');
+
+export function datasetParams(sessions: number): DatasetParams {
+  return { sessions, messagesPerSession: 5, agents: 50, days: 90, seed: 'bench', now: BENCH_NOW };
+}
+
+export function datasetKey(p: DatasetParams): string {
+  const generator = ['generate.ts', 'conversation.ts', 'catalog.ts', 'random.ts']
+    .map((f) => readFileSync(join(ROOT, 'packages/server/src/demo', f)))
+    .reduce((h, b) => h.update(b), createHash('sha256'))
+    .digest('hex')
+    .slice(0, 10);
+  return `${p.sessions}s-${p.messagesPerSession}m-${p.agents}a-${p.days}d-${p.seed}-${p.now}-${generator}`;
+}
+
+export interface DatasetInfo {
+  key: string;
+  params: DatasetParams;
+  sessions: number;
+  messages: number;
+  events: number;
+  generatedInMs: number;
+  cached: boolean;
+}
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+async function fill(url: string, p: DatasetParams): Promise<Omit<DatasetInfo, 'key' | 'params' | 'cached'>> {
+  const store = openStore(url);
+  try {
+    await migrate(store);
+    // A data set that a crash would lose is simply generated again: no fsync per chunk here.
+    // The server that is measured opens the file with its own settings (WAL, synchronous=FULL).
+    if (store.dialect === 'sqlite') await sql`PRAGMA synchronous = OFF`.execute(store.db);
+    const s = await generateDemoData(store, {
+      sessions: p.sessions,
+      days: p.days,
+      seed: p.seed,
+      agents: p.agents,
+      messagesPerSession: p.messagesPerSession,
+      now: p.now,
+      chunkSize: 5_000,
+      onProgress: (x) => {
+        if (x.done % 50_000 < 5_000 || x.done === x.total)
+          log(`  generated ${x.done}/${x.total} sessions, ${x.messages} messages (${Math.round(x.rate)}/s)`);
+      },
+    });
+    return { sessions: s.sessions, messages: s.messages, events: s.events, generatedInMs: s.elapsedMs };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The cached SQLite data set, generated when missing. Returns the file path. */
+export async function sqliteDataset(p: DatasetParams): Promise<{ file: string; info: DatasetInfo }> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const key = datasetKey(p);
+  const file = join(DATA_DIR, `sqlite-${key}.db`);
+  const meta = `${file}.json`;
+  if (existsSync(file) && existsSync(meta))
+    return { file, info: { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true } };
+  const tmp = `${file}.tmp`;
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+  log(`Generating the SQLite data set ${key} …`);
+  const r = await fill(`sqlite:${tmp}`, p);
+  execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `const D=require('better-sqlite3');const d=new D(${JSON.stringify(tmp)});d.pragma('wal_checkpoint(TRUNCATE)');d.exec('ANALYZE');d.close()`,
+    ],
+    { cwd: join(ROOT, 'packages/server') },
+  );
+  renameSync(tmp, file);
+  for (const f of [`${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+  const info: DatasetInfo = { key, params: p, ...r, cached: false };
+  writeFileSync(meta, JSON.stringify(info, null, 2));
+  return { file, info };
+}
+
+// ─── PostgreSQL ──────────────────────────────────────────────────────────────────────────────
+
+/** The newest installed PostgreSQL's bin folder (as scripts/pg-cluster.mjs finds it). */
+function findPgBin(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(root, versions[0], 'bin') : null;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => ok(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export interface PgCluster {
+  port: number;
+  url(db: string): string;
+  stop(): void;
+}
+
+/** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
+function pgRun(bin: string, cmd: string, args: string[]) {
+  const asRoot = process.getuid?.() === 0;
+  return execFileSync(
+    asRoot ? 'runuser' : join(bin, cmd),
+    asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args,
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/**
+ * A PostgreSQL cluster whose data directory lives in bench/data/pg, so the data sets (one
+ * database each) survive between runs. Settings as scripts/pg-cluster.mjs: synchronous_commit
+ * and fsync on.
+ */
+export async function startPgCluster(): Promise<PgCluster | null> {
+  // An already running server (the test runner's throwaway cluster) instead of our own.
+  const given = process.env.SWITCHBOARD_BENCH_PG_URL;
+  if (given)
+    return {
+      port: Number(new URL(given).port),
+      url: (db) => Object.assign(new URL(given), { pathname: `/${db}` }).toString(),
+      stop() {},
+    };
+  const bin = findPgBin();
+  if (!bin) return null;
+  const dir = join(DATA_DIR, 'pg');
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  mkdirSync(dir, { recursive: true });
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  if (!existsSync(join(data, 'PG_VERSION')))
+    pgRun(bin, 'initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const pid = join(data, 'postmaster.pid');
+  if (existsSync(pid)) {
+    try {
+      pgRun(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    } catch {
+      rmSync(pid, { force: true });
+    }
+  }
+  const port = await freePort();
+  const opts = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses='127.0.0.1'",
+    '-c max_connections=300',
+    '-c shared_buffers=512MB',
+    '-c work_mem=32MB',
+    '-c maintenance_work_mem=256MB',
+    '-c synchronous_commit=on',
+    '-c fsync=on',
+    '-c max_wal_size=4GB',
+  ].join(' ');
+  pgRun(bin, 'pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'server.log'), '-w', '-t', '120', 'start']);
+  return {
+    port,
+    url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
+    stop() {
+      try {
+        pgRun(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      } catch {}
+    },
+  };
+}
+
+export async function pgExec(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The cached PostgreSQL data set, one database per key, generated when missing. */
+export async function pgDataset(cluster: PgCluster, p: DatasetParams): Promise<{ url: string; info: DatasetInfo }> {
+  const key = datasetKey(p);
+  const name = `ds_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  const meta = join(DATA_DIR, 'pg', `${name}.json`);
+  const url = cluster.url(name);
+  if (existsSync(meta)) return { url, info: { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true } };
+  await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name}`);
+  await pgExec(cluster.url('postgres'), `CREATE DATABASE ${name}`);
+  log(`Generating the PostgreSQL data set ${key} …`);
+  // As with SQLite: the generator's own connection skips the commit flush; the measured server
+  // uses the cluster's synchronous_commit=on.
+  const r = await fill(`${url}?options=-c%20synchronous_commit%3Doff`, p);
+  await pgExec(url, 'VACUUM (ANALYZE)');
+  const info: DatasetInfo = { key, params: p, ...r, cached: false };
+  writeFileSync(meta, JSON.stringify(info, null, 2));
+  return { url, info };
+}
+
+/** A fresh, empty database for the ingest rows (dropped first if a previous run left it). */
+export async function pgFreshDb(cluster: PgCluster, name: string): Promise<string> {
+  await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await pgExec(cluster.url('postgres'), `CREATE DATABASE ${name}`);
+  return cluster.url(name);
+}

@@ -1,0 +1,1113 @@
+/**
+ * `npm run bench`: every row of DESIGN §8 through the real HTTP server, on SQLite and
+ * PostgreSQL, each figure next to the raw driver doing the same work in the same run.
+ *
+ *   npm run bench                 1,000,000 sessions / 5,000,000 messages (cached in bench/data)
+ *   npm run bench -- --quick      100,000 sessions (a few minutes)
+ *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
+ *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
+ *   --no-growth                   skip the 1/10-size data set comparison
+ *
+ * The machine is shared and noisy, which is why every figure sits next to the raw driver's
+ * figure from the same run: the ratio is the part of a number that is ours.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
+import { generateKey } from '../packages/server/src/lib/keys.js';
+import { csvRow } from '../packages/server/src/services/read.js';
+import { hashOf, searchText } from '../packages/server/src/services/ingest.js';
+import { openStore } from '../packages/server/src/store/db.js';
+import { migrate } from '../packages/server/src/store/migrations.js';
+import { type SessionWithAgent, sessionRowToApi } from '../packages/server/src/store/sessions.js';
+import {
+  DATA_DIR,
+  type DatasetInfo,
+  datasetParams,
+  type PgCluster,
+  pgDataset,
+  pgFreshDb,
+  ROOT,
+  sqliteDataset,
+  startPgCluster,
+} from './dataset.js';
+import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
+import { type Dialect, openRaw, type Raw, type RawFilter, rawCount, rawMetrics, rawPage } from './raw.js';
+
+// ─── Options ─────────────────────────────────────────────────────────────────────────────────
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const mode: 'full' | 'quick' | 'smoke' = flag('smoke') ? 'smoke' : flag('quick') ? 'quick' : 'full';
+const SIZES = { full: 1_000_000, quick: 100_000, smoke: 2_000 } as const;
+const sessions = Number(value('sessions') ?? SIZES[mode]);
+const dialects: Dialect[] = value('dialect') ? [value('dialect') as Dialect] : ['sqlite', 'postgres'];
+const outDir = value('out') ?? join(ROOT, 'bench', 'results');
+const growth = mode !== 'smoke' && !flag('no-growth');
+const gate = mode !== 'smoke';
+const LOOP: LoopBudget =
+  mode === 'smoke'
+    ? { iterations: 3, seconds: 1, minIterations: 2, warmup: 1 }
+    : mode === 'quick'
+      ? { iterations: 100, seconds: 4, minIterations: 20, warmup: 3 }
+      : { iterations: 200, seconds: 8, minIterations: 30, warmup: 3 };
+const INGEST_SECONDS = mode === 'smoke' ? 2 : mode === 'quick' ? 15 : 30;
+const STREAM_CLIENTS = mode === 'smoke' ? 20 : 1000;
+const STREAM_MESSAGES = mode === 'smoke' ? 3 : 20;
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+// ─── Results ─────────────────────────────────────────────────────────────────────────────────
+
+interface Row {
+  dialect: Dialect;
+  section: string;
+  what: string;
+  unit: string;
+  figure: number;
+  /** The budget for this dialect; `atLeast` for throughput rows. */
+  budget?: { limit: number; atLeast?: boolean };
+  raw?: number;
+  /** figure / raw (time rows) or figure / raw (throughput rows): how much of the database's own speed we keep. */
+  ratio?: number;
+  pass?: boolean;
+  detail?: Record<string, unknown>;
+}
+
+const rows: Row[] = [];
+const growthRows: {
+  dialect: Dialect;
+  what: string;
+  small: number;
+  large: number;
+  growth: number;
+  smallRaw: number;
+  largeRaw: number;
+}[] = [];
+
+/** DESIGN §8: PostgreSQL within 2× of every SQLite budget. */
+function budgetFor(d: Dialect, limit: number, atLeast = false) {
+  const f = d === 'postgres' ? 2 : 1;
+  return { limit: atLeast ? limit / f : limit * f, atLeast };
+}
+
+function record(r: Omit<Row, 'pass' | 'ratio'> & { ratio?: number }) {
+  const ratio = r.ratio ?? (r.raw !== undefined && r.raw > 0 ? Math.round((r.figure / r.raw) * 100) / 100 : undefined);
+  const pass = r.budget ? (r.budget.atLeast ? r.figure >= r.budget.limit : r.figure <= r.budget.limit) : undefined;
+  const row = { ...r, ratio, pass };
+  rows.push(row);
+  const b = r.budget ? `${r.budget.atLeast ? '≥' : '≤'} ${r.budget.limit}` : '';
+  log(
+    `  ${r.dialect.padEnd(8)} ${r.what.padEnd(52)} ${String(r.figure).padStart(10)} ${r.unit.padEnd(6)} ${b.padEnd(10)} raw ${r.raw ?? '—'} ${pass === undefined ? '' : pass ? 'pass' : 'FAIL'}`,
+  );
+}
+
+// ─── Ingest ──────────────────────────────────────────────────────────────────────────────────
+
+const SESSIONS_PER_BATCH = 20;
+const MESSAGES_PER_SESSION = 49; // 20 × (1 + 49) = 1,000 items, 980 of them messages
+const WORDS =
+  'thanks order refund account password reset billing invoice plan upgrade delivery tracking address card payment error login app update cancel subscription renew support agent human transfer please help when where how'.split(
+    ' ',
+  );
+const CHANNEL_TYPES = [
+  ['web', 'chat'],
+  ['phone', 'voice'],
+  ['telegram', 'chat'],
+  ['whatsapp', 'chat'],
+  ['mobile_sdk', 'chat'],
+  ['sip', 'voice'],
+] as const;
+
+interface BatchPlan {
+  sessions: {
+    id: string;
+    agentId: string;
+    agentName: string;
+    channel: string;
+    type: string;
+    metadata: Record<string, string>;
+  }[];
+  messages: { sessionIndex: number; sender: string; content: string }[];
+}
+
+let batchCounter = 0;
+function planBatch(run: string): BatchPlan {
+  const b = batchCounter++;
+  const plan: BatchPlan = { sessions: [], messages: [] };
+  for (let i = 0; i < SESSIONS_PER_BATCH; i++) {
+    const [channel, type] = CHANNEL_TYPES[(b + i) % CHANNEL_TYPES.length];
+    const agent = (b * 7 + i) % 50;
+    plan.sessions.push({
+      id: `${run}-${b}-${i}`,
+      agentId: `bench-agent-${agent}`,
+      agentName: `Bench Agent ${agent}`,
+      channel,
+      type,
+      metadata: { plan: ['free', 'pro', 'enterprise'][i % 3], region: ['eu', 'us', 'apac'][b % 3] },
+    });
+    for (let m = 0; m < MESSAGES_PER_SESSION; m++) {
+      let content = '';
+      for (let w = 0; w < 12 + ((b + m) % 20); w++)
+        content += `${WORDS[(b * 31 + i * 7 + m * 3 + w * 5) % WORDS.length]} `;
+      plan.messages.push({ sessionIndex: i, sender: m % 2 ? 'agent' : 'user', content: content.trim() });
+    }
+  }
+  return plan;
+}
+
+function batchBody(p: BatchPlan): string {
+  const batch: unknown[] = [];
+  for (let i = 0; i < p.sessions.length; i++) {
+    const s = p.sessions[i];
+    batch.push({
+      type: 'session',
+      body: {
+        id: s.id,
+        agent: { id: s.agentId, name: s.agentName },
+        channel: s.channel,
+        type: s.type,
+        metadata: s.metadata,
+      },
+    });
+    for (const m of p.messages)
+      if (m.sessionIndex === i)
+        batch.push({ type: 'message', body: { sessionId: s.id, sender: m.sender, content: m.content } });
+  }
+  return JSON.stringify({ batch });
+}
+
+async function ingestThroughServer(server: Server, run: string) {
+  let ok = 0;
+  let bad = 0;
+  const result = await autocannon({
+    url: server.url,
+    connections: 4,
+    pipelining: 1,
+    // The smoke run only proves the path works: a fixed handful of batches, however slow.
+    ...(mode === 'smoke' ? { amount: 4 } : { duration: INGEST_SECONDS }),
+    timeout: 120,
+    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/ingest',
+        setupRequest: (req) => ({ ...req, body: batchBody(planBatch(run)) }),
+        onResponse: (status) => {
+          if (status === 207) ok++;
+          else bad++;
+        },
+      },
+    ],
+  });
+  const seconds = result.duration;
+  return {
+    batches: ok,
+    failed: bad + result.errors + result.timeouts,
+    messagesPerSecond: Math.round((ok * SESSIONS_PER_BATCH * MESSAGES_PER_SESSION) / seconds),
+    latency: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
+  };
+}
+
+/** The same rows the server writes (sessions, agents, messages, outbox), with prepared multi-row inserts. */
+async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, workers: Raw[]) {
+  const d = raw.dialect;
+  let messages = 0;
+  const until = performance.now() + seconds * 1000;
+  const began = performance.now();
+  const worker = async (r: Raw) => {
+    while (performance.now() < until) {
+      const p = planBatch(run);
+      const now = Date.now();
+      await r.tx(async () => {
+        const sp: unknown[] = [];
+        for (const s of p.sessions)
+          sp.push(
+            orgId,
+            s.id,
+            s.agentId,
+            s.channel,
+            s.type,
+            'active',
+            now,
+            MESSAGES_PER_SESSION,
+            0,
+            now,
+            JSON.stringify(s.metadata),
+            searchText(s.agentId, s.metadata),
+            hashOf({
+              agent: { id: s.agentId, name: s.agentName },
+              channel: s.channel,
+              type: s.type,
+              metadata: s.metadata,
+            }),
+          );
+        const pks = await r.all(
+          `INSERT INTO sessions (org_id, id, agent_id, channel, type, status, started_at, message_count, event_count,
+             last_activity_at, metadata, search_text, create_hash)
+           VALUES ${p.sessions.map(() => '(?,?,?,?,?,?,?,?,?,?,?,?,?)').join(',')} RETURNING pk, id`,
+          sp,
+        );
+        const pkOf = new Map(pks.map((x) => [x.id as string, Number(x.pk)]));
+        const ap: unknown[] = [];
+        for (const s of p.sessions) ap.push(orgId, s.agentId, s.agentName, s.agentName.toLowerCase(), now, now, 1);
+        await r.all(
+          `INSERT INTO agents (org_id, id, name, search_name, first_seen_at, last_seen_at, session_count)
+           VALUES ${p.sessions.map(() => '(?,?,?,?,?,?,?)').join(',')}
+           ON CONFLICT (org_id, id) DO UPDATE SET session_count = agents.session_count + 1, last_seen_at = excluded.last_seen_at`,
+          // PostgreSQL refuses to touch one row twice in a statement: one row per agent.
+          dedupeAgents(ap),
+        );
+        const mp: unknown[] = [];
+        const seq = new Map<number, number>();
+        for (const m of p.messages) {
+          const pk = pkOf.get(p.sessions[m.sessionIndex].id) as number;
+          const n = (seq.get(pk) ?? 0) + 1;
+          seq.set(pk, n);
+          mp.push(pk, randomUUID(), n, m.sender, m.content, now, '{}');
+        }
+        await r.all(
+          `INSERT INTO messages (session_pk, id, seq, sender, content, timestamp, metadata)
+           VALUES ${p.messages.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+          mp,
+        );
+        const op: unknown[] = [];
+        for (const s of p.sessions) op.push(orgId, 'session.started', s.id, now, JSON.stringify(s));
+        for (const m of p.messages)
+          op.push(orgId, 'message.created', p.sessions[m.sessionIndex].id, now, JSON.stringify(m));
+        await r.all(
+          `INSERT INTO outbox (org_id, type, session_id, occurred_at, payload)
+           VALUES ${[...p.sessions, ...p.messages].map(() => '(?,?,?,?,?)').join(',')}`,
+          op,
+        );
+      });
+      messages += p.messages.length;
+    }
+  };
+  await Promise.all((d === 'sqlite' ? [raw] : workers).map(worker));
+  return Math.round(messages / ((performance.now() - began) / 1000));
+}
+
+function dedupeAgents(ap: unknown[]): unknown[] {
+  const seen = new Set<unknown>();
+  const out: unknown[] = [];
+  for (let i = 0; i < ap.length; i += 7) {
+    if (seen.has(ap[i + 1])) continue;
+    seen.add(ap[i + 1]);
+    out.push(...ap.slice(i, i + 7));
+  }
+  return out;
+}
+
+// ─── Live stream ─────────────────────────────────────────────────────────────────────────────
+
+async function streamFanOut(server: Server, clients: number, messages: number) {
+  const sessionId = `stream-${randomUUID()}`;
+  await request(server.url, 'POST', '/api/v1/ingest', {
+    key: server.key,
+    body: JSON.stringify({
+      batch: [
+        { type: 'session', body: { id: sessionId, agent: { id: 'stream-bench' }, channel: 'web', type: 'chat' } },
+      ],
+    }),
+  });
+  const waiting = new Map<string, { sent: number; ack: number; got: number[]; done: () => void }>();
+  const sockets: http.ClientRequest[] = [];
+  let connected = 0;
+  await new Promise<void>((ok, fail) => {
+    for (let i = 0; i < clients; i++) {
+      const req = http.get(
+        `${server.url}/api/v1/stream`,
+        { agent: false, headers: { authorization: `Bearer ${server.key}`, accept: 'text/event-stream' } },
+        (res) => {
+          if (res.statusCode !== 200) return fail(new Error(`stream answered ${res.statusCode}`));
+          if (++connected === clients) ok();
+          let tail = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const text = tail + chunk;
+            const at = performance.now();
+            for (const [marker, w] of waiting)
+              if (text.includes(marker)) {
+                w.got.push(at);
+                if (w.got.length === clients) w.done();
+              }
+            tail = text.slice(-100);
+          });
+          res.on('error', () => {});
+        },
+      );
+      req.on('error', () => {});
+      sockets.push(req);
+    }
+    setTimeout(() => fail(new Error(`only ${connected}/${clients} streams connected`)), 60_000).unref();
+  });
+  const fromSend: number[] = [];
+  const fromAck: number[] = [];
+  let missed = 0;
+  // Two unmeasured messages first: the server may still be draining the ingest phase's work.
+  for (let i = -2; i < messages; i++) {
+    const marker = `fanout-${randomUUID()}`;
+    let done!: () => void;
+    const all = new Promise<void>((ok) => {
+      done = ok;
+    });
+    const w = { sent: performance.now(), ack: 0, got: [] as number[], done };
+    waiting.set(marker, w);
+    await request(server.url, 'POST', '/api/v1/ingest', {
+      key: server.key,
+      body: JSON.stringify({ batch: [{ type: 'message', body: { sessionId, sender: 'user', content: marker } }] }),
+    });
+    w.ack = performance.now();
+    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+    waiting.delete(marker);
+    if (i < 0) continue;
+    missed += clients - w.got.length;
+    for (const t of w.got) {
+      fromSend.push(t - w.sent);
+      fromAck.push(Math.max(0, t - w.ack));
+    }
+  }
+  for (const s of sockets) s.destroy();
+  return { fromSend: percentiles(fromSend), fromAck: percentiles(fromAck), missed };
+}
+
+// ─── Dashboard ───────────────────────────────────────────────────────────────────────────────
+
+const WEB_DIR = join(ROOT, 'packages/web');
+function ensureWebBuild() {
+  if (existsSync(join(WEB_DIR, 'dist/index.html'))) return;
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: 'inherit' });
+}
+
+async function dashboard(server: Server) {
+  const chromium = '/usr/bin/chromium';
+  if (!existsSync(chromium)) return null;
+  const { chromium: pw } = await import('playwright-core');
+  const browser = await pw.launch({ executablePath: chromium, args: ['--no-sandbox'] });
+  try {
+    const login = await browser.newContext();
+    const res = await login.request.post(`${server.url}/api/v1/auth/login`, { data: { key: server.key } });
+    if (!res.ok()) throw new Error(`dashboard login → ${res.status()}`);
+    const state = await login.storageState();
+    await login.close();
+    const times: number[] = [];
+    let jsGzip = 0;
+    const runs = mode === 'smoke' ? 1 : 5;
+    for (let i = 0; i < runs; i++) {
+      // A fresh context each time: an empty HTTP cache, as on a first visit, but signed in.
+      const ctx = await browser.newContext({ storageState: state, viewport: { width: 1440, height: 2200 } });
+      const p = await ctx.newPage();
+      const scripts: Promise<number>[] = [];
+      p.on('response', (r) => {
+        if (r.request().resourceType() === 'script')
+          scripts.push(
+            r
+              .body()
+              .then((b) => gzipSync(b).length)
+              .catch(() => 0),
+          );
+      });
+      const t = performance.now();
+      await p.goto(`${server.url}/`);
+      await p.locator('tbody tr').nth(49).waitFor({ timeout: 30_000 });
+      times.push(performance.now() - t);
+      const sizes = await Promise.all(scripts);
+      jsGzip = sizes.reduce((a, b) => a + b, 0);
+      await ctx.close();
+    }
+    return { firstRows: percentiles(times), jsGzipBytes: jsGzip };
+  } finally {
+    await browser.close();
+  }
+}
+
+// ─── Reads ───────────────────────────────────────────────────────────────────────────────────
+
+interface Probe {
+  orgId: string;
+  total: number;
+  agentId: string;
+  agentWord: string;
+  channel: string;
+  plan: string;
+  region: string;
+  idPrefix: string;
+  word: string;
+  words: string;
+  detailId: string;
+  newest: number;
+}
+
+async function probe(raw: Raw): Promise<Probe> {
+  const [org] = await raw.all(`SELECT id FROM organizations WHERE name = 'default'`);
+  const orgId = org.id as string;
+  const [t] = await raw.all('SELECT count(*) AS n, max(started_at) AS newest FROM sessions WHERE org_id = ?', [orgId]);
+  const agents = await raw.all('SELECT id, name FROM agents WHERE org_id = ? ORDER BY session_count DESC, id', [orgId]);
+  const mid = agents[Math.floor(agents.length / 2)];
+  const [s] = await raw.all(
+    'SELECT id, pk, metadata FROM sessions WHERE org_id = ? AND message_count >= 6 ORDER BY pk LIMIT 1 OFFSET ?',
+    [orgId, Math.floor(Number(t.n) / 3)],
+  );
+  const meta = typeof s.metadata === 'string' ? JSON.parse(s.metadata) : s.metadata;
+  const msgs = await raw.all('SELECT content FROM messages WHERE session_pk = ? ORDER BY seq', [s.pk]);
+  const words = msgs
+    .flatMap((m) =>
+      String(m.content)
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u),
+    )
+    .filter((w) => w.length >= 6);
+  return {
+    orgId,
+    total: Number(t.n),
+    newest: Number(t.newest),
+    agentId: mid.id as string,
+    agentWord: String(mid.name).split(' ')[0].toLowerCase(),
+    channel: 'phone',
+    plan: String(meta.plan ?? 'pro'),
+    region: String(meta.region ?? 'eu'),
+    idPrefix: String(s.id).slice(0, 13),
+    word: words.sort((a, b) => b.length - a.length)[0] ?? 'refund',
+    words: words.slice(1, 3).join(' ') || 'thanks help',
+    detailId: s.id as string,
+  };
+}
+
+type Case = { label: string; query: Record<string, string>; raw: RawFilter; sort?: string };
+
+function listCases(p: Probe): Case[] {
+  const day = 86_400_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const end = p.newest + 1;
+  return [
+    { label: 'no filter', query: {}, raw: {} },
+    { label: 'status=failed', query: { status: 'failed' }, raw: { statuses: ['failed'] } },
+    { label: 'status=active', query: { status: 'active' }, raw: { statuses: ['active'] } },
+    { label: 'channel=phone,sip', query: { channel: 'phone,sip' }, raw: { channels: ['phone', 'sip'] } },
+    { label: 'type=voice', query: { type: 'voice' }, raw: { types: ['voice'] } },
+    { label: 'agentId (one of 50)', query: { agentId: p.agentId }, raw: { agentIds: [p.agentId] } },
+    {
+      label: 'last 7 days',
+      query: { from: iso(end - 7 * day), to: iso(end) },
+      raw: { from: end - 7 * day, to: end },
+    },
+    {
+      label: 'channel+status+30 days',
+      query: { channel: 'web', status: 'completed', from: iso(end - 30 * day) },
+      raw: { channels: ['web'], statuses: ['completed'], from: end - 30 * day },
+    },
+    {
+      label: 'agent+channel+type+status+14 days',
+      query: {
+        agentId: p.agentId,
+        channel: 'web,whatsapp',
+        type: 'chat',
+        status: 'completed',
+        from: iso(end - 14 * day),
+      },
+      raw: {
+        agentIds: [p.agentId],
+        channels: ['web', 'whatsapp'],
+        types: ['chat'],
+        statuses: ['completed'],
+        from: end - 14 * day,
+      },
+    },
+    { label: `metadata.plan=${p.plan}`, query: { 'metadata.plan': p.plan }, raw: { metadata: [['plan', p.plan]] } },
+    { label: 'sort=-messageCount', query: { sort: '-messageCount' }, raw: {}, sort: '-messageCount' },
+    {
+      label: 'status=completed sort=durationSeconds',
+      query: { status: 'completed', sort: 'durationSeconds' },
+      raw: { statuses: ['completed'] },
+      sort: 'durationSeconds',
+    },
+  ];
+}
+
+const SORTS: Record<string, { col: string; desc: boolean; nullable: boolean }> = {
+  '-startedAt': { col: 'started_at', desc: true, nullable: false },
+  '-messageCount': { col: 'message_count', desc: true, nullable: false },
+  durationSeconds: { col: 'duration_ms', desc: false, nullable: true },
+};
+
+const qs = (q: Record<string, string>) => new URLSearchParams(q).toString();
+
+async function get(server: Server, path: string) {
+  const r = await request(server.url, 'GET', path, { key: server.key });
+  if (r.status !== 200) throw new Error(`GET ${path} → ${r.status}: ${r.body.slice(0, 300)}`);
+  return r.body;
+}
+
+async function rawList(raw: Raw, orgId: string, f: RawFilter, sort = '-startedAt') {
+  const page = rawPage(raw.dialect, orgId, f, SORTS[sort], 50);
+  const count = rawCount(raw.dialect, orgId, f);
+  await raw.all(page.sql, page.params);
+  await raw.all(count.sql, count.params);
+}
+
+function cursorFor(sort: string, v: number | null, k: number, n: number) {
+  return Buffer.from(JSON.stringify({ s: sort, v, k, n })).toString('base64url');
+}
+
+async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {
+  const sec = '§8 read';
+  for (const c of listCases(p)) {
+    const path = `/api/v1/sessions?${qs({ ...c.query, limit: '50' })}`;
+    const body = JSON.parse(await get(server, path));
+    const expected = Number((await raw.all(rawCount(d, p.orgId, c.raw).sql, rawCount(d, p.orgId, c.raw).params))[0].n);
+    if (body.pagination.total !== expected) throw new Error(`${c.label}: total ${body.pagination.total} ≠ ${expected}`);
+    const s = await loop(LOOP, () => get(server, path));
+    const r = await loop(LOOP, () => rawList(raw, p.orgId, c.raw, c.sort));
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /sessions first page+total: ${c.label}`,
+      unit: 'ms p95',
+      figure: s.p95,
+      raw: r.p95,
+      budget: budgetFor(d, 25),
+      detail: { server: s, raw: r, total: expected },
+    });
+  }
+
+  // A cursor page past row 500,000 (or past the middle of a smaller set).
+  const depth = Math.min(500_000, Math.floor(p.total / 2));
+  const [at] = await raw.all(
+    'SELECT started_at, pk FROM sessions WHERE org_id = ? ORDER BY started_at DESC, pk DESC LIMIT 1 OFFSET ?',
+    [p.orgId, depth],
+  );
+  const cursor = cursorFor('-startedAt', Number(at.started_at), Number(at.pk), depth + 1);
+  const deep = `/api/v1/sessions?limit=50&cursor=${cursor}`;
+  const deepBody = JSON.parse(await get(server, deep));
+  if (deepBody.data.length !== 50) throw new Error('deep cursor page is short');
+  const ds = await loop(LOOP, () => get(server, deep));
+  const dr = await loop(LOOP, async () => {
+    const pg = rawPage(d, p.orgId, {}, SORTS['-startedAt'], 50, { value: Number(at.started_at), pk: Number(at.pk) });
+    await raw.all(pg.sql, pg.params);
+    const c = rawCount(d, p.orgId, {});
+    await raw.all(c.sql, c.params);
+  });
+  record({
+    dialect: d,
+    section: sec,
+    what: `GET /sessions cursor page past row ${depth.toLocaleString('en')}`,
+    unit: 'ms p95',
+    figure: ds.p95,
+    raw: dr.p95,
+    budget: budgetFor(d, 25),
+    detail: { server: ds, raw: dr },
+  });
+
+  const searches: Case[] = [
+    { label: `search=${p.agentWord} (agent name)`, query: { search: p.agentWord }, raw: { search: p.agentWord } },
+    { label: 'search=<session id prefix>', query: { search: p.idPrefix }, raw: { search: p.idPrefix } },
+    { label: `search=${p.region} (metadata value)`, query: { search: p.region }, raw: { search: p.region } },
+    { label: `transcript=${p.word}`, query: { transcript: p.word }, raw: { transcript: [p.word] } },
+    {
+      label: `transcript=${p.words}`,
+      query: { transcript: p.words },
+      raw: { transcript: p.words.split(' ') },
+    },
+  ];
+  for (const c of searches) {
+    const path = `/api/v1/sessions?${qs({ ...c.query, limit: '50' })}`;
+    const s = await loop(LOOP, () => get(server, path));
+    const r = await loop(LOOP, () => rawList(raw, p.orgId, c.raw));
+    const total = JSON.parse(await get(server, path)).pagination.total;
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /sessions ${c.label}`,
+      unit: 'ms p95',
+      figure: s.p95,
+      raw: r.p95,
+      budget: budgetFor(d, 100),
+      detail: { server: s, raw: r, total },
+    });
+  }
+
+  // The transcript itself: one session with its messages and events (no budget of its own).
+  const dpath = `/api/v1/sessions/${encodeURIComponent(p.detailId)}`;
+  const dsrv = await loop(LOOP, () => get(server, dpath));
+  const drw = await loop(LOOP, async () => {
+    const [s] = await raw.all('SELECT pk FROM sessions WHERE org_id = ? AND id = ?', [p.orgId, p.detailId]);
+    await raw.all('SELECT * FROM messages WHERE session_pk = ? ORDER BY seq', [s.pk]);
+    await raw.all('SELECT * FROM session_events WHERE session_pk = ? ORDER BY seq', [s.pk]);
+  });
+  record({
+    dialect: d,
+    section: sec,
+    what: 'GET /sessions/:id (transcript)',
+    unit: 'ms p95',
+    figure: dsrv.p95,
+    raw: drw.p95,
+    detail: { server: dsrv, raw: drw },
+  });
+
+  const day = 86_400_000;
+  const metricCases: Case[] = [
+    { label: 'unfiltered', query: {}, raw: {} },
+    { label: 'status=failed', query: { status: 'failed' }, raw: { statuses: ['failed'] } },
+    {
+      label: 'channel=phone last 7 days',
+      query: { channel: 'phone', from: new Date(p.newest - 7 * day).toISOString() },
+      raw: { channels: ['phone'], from: p.newest - 7 * day },
+    },
+    { label: 'agentId', query: { agentId: p.agentId }, raw: { agentIds: [p.agentId] } },
+    { label: `metadata.plan=${p.plan}`, query: { 'metadata.plan': p.plan }, raw: { metadata: [['plan', p.plan]] } },
+    { label: `search=${p.agentWord}`, query: { search: p.agentWord }, raw: { search: p.agentWord } },
+  ];
+  for (const c of metricCases) {
+    const path = `/api/v1/sessions/metrics?${qs(c.query)}`;
+    const s = await loop(LOOP, () => get(server, path));
+    const r = await loop(LOOP, async () => {
+      const m = rawMetrics(d, p.orgId, c.raw, Date.now() - day);
+      await raw.all(m.sql, m.params);
+    });
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /sessions/metrics ${c.label}`,
+      unit: 'ms p95',
+      figure: s.p95,
+      raw: r.p95,
+      budget: budgetFor(d, c.label === 'unfiltered' ? 10 : 150),
+      detail: { server: s, raw: r },
+    });
+  }
+
+  const tpath = `/api/v1/sessions/timeseries?interval=day&from=${new Date(p.newest - 30 * day).toISOString()}&to=${new Date(p.newest + 1).toISOString()}`;
+  const ts = await loop(LOOP, () => get(server, tpath));
+  record({ dialect: d, section: sec, what: 'GET /sessions/timeseries 30 days by day', unit: 'ms p95', figure: ts.p95 });
+}
+
+async function exportCsv(d: Dialect, server: Server, raw: Raw, p: Probe) {
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const m = memoryOf(server.pid);
+    if (m) peak = Math.max(peak, m.rssMb);
+  }, 50);
+  const t = performance.now();
+  let lines = 0;
+  await new Promise<void>((ok, fail) => {
+    http
+      .get(
+        `${server.url}/api/v1/sessions/export?format=csv`,
+        { headers: { authorization: `Bearer ${server.key}` } },
+        (res) => {
+          if (res.statusCode !== 200) fail(new Error(`export → ${res.statusCode}`));
+          res.on('data', (b: Buffer) => {
+            for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
+          });
+          res.on('end', () => ok());
+          res.on('error', fail);
+        },
+      )
+      .on('error', fail);
+  });
+  const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  const mem = memoryOf(server.pid);
+  const exported = lines - 1;
+  if (exported < p.total) throw new Error(`export wrote ${exported} rows of ${p.total}`);
+  // The raw driver's export: the same rows in keyset chunks, the same CSV formatting.
+  const tr = performance.now();
+  let rawRows = 0;
+  let after: { value: number; pk: number } | undefined;
+  for (;;) {
+    const q = rawPage(d, p.orgId, {}, SORTS['-startedAt'], 5000, after);
+    const page = await raw.all(q.sql, q.params);
+    let out = '';
+    for (const r of page) out += csvRow(sessionRowToApi(r as unknown as SessionWithAgent));
+    rawRows += page.length;
+    if (page.length < 5000 || out.length === 0) break;
+    const last = page[page.length - 1];
+    after = { value: Number(last.started_at), pk: Number(last.pk) };
+  }
+  const rawRate = Math.round(rawRows / ((performance.now() - tr) / 1000));
+  const rate = Math.round(exported / seconds);
+  record({
+    dialect: d,
+    section: '§8 export',
+    what: `export ${exported.toLocaleString('en')} sessions as CSV`,
+    unit: 'rows/s',
+    figure: rate,
+    raw: rawRate,
+    budget: budgetFor(d, 100_000, true),
+    detail: { seconds },
+  });
+  record({
+    dialect: d,
+    section: '§8 export',
+    what: 'export: server peak RSS (VmHWM since start)',
+    unit: 'MB',
+    figure: mem?.hwmMb ?? peak,
+    budget: { limit: 200 },
+    detail: { sampledPeakRssMb: peak },
+  });
+}
+
+// ─── One store ───────────────────────────────────────────────────────────────────────────────
+
+async function dataset(
+  d: Dialect,
+  cluster: PgCluster | null,
+  n: number,
+): Promise<{ url: string; target: string; info: DatasetInfo }> {
+  const params = datasetParams(n);
+  if (d === 'sqlite') {
+    const { file, info } = await sqliteDataset(params);
+    return { url: `sqlite:${file}`, target: file, info };
+  }
+  const { url, info } = await pgDataset(cluster as PgCluster, params);
+  return { url, target: url, info };
+}
+
+async function growthSubset(server: Server, raw: Raw, p: Probe) {
+  const out: Record<string, { server: number; raw: number }> = {};
+  const day = 86_400_000;
+  const depth = Math.floor(p.total / 2);
+  const [at] = await raw.all(
+    'SELECT started_at, pk FROM sessions WHERE org_id = ? ORDER BY started_at DESC, pk DESC LIMIT 1 OFFSET ?',
+    [p.orgId, depth],
+  );
+  const cases: [string, string, () => Promise<unknown>][] = [
+    ['first page, no filter', '/api/v1/sessions?limit=50', () => rawList(raw, p.orgId, {})],
+    [
+      'first page, status=failed',
+      '/api/v1/sessions?limit=50&status=failed',
+      () => rawList(raw, p.orgId, { statuses: ['failed'] }),
+    ],
+    [
+      'first page, last 7 days',
+      `/api/v1/sessions?limit=50&from=${new Date(p.newest - 7 * day).toISOString()}`,
+      () => rawList(raw, p.orgId, { from: p.newest - 7 * day }),
+    ],
+    [
+      'cursor page at the middle',
+      `/api/v1/sessions?limit=50&cursor=${cursorFor('-startedAt', Number(at.started_at), Number(at.pk), depth + 1)}`,
+      async () => {
+        const q = rawPage(raw.dialect, p.orgId, {}, SORTS['-startedAt'], 50, {
+          value: Number(at.started_at),
+          pk: Number(at.pk),
+        });
+        await raw.all(q.sql, q.params);
+      },
+    ],
+    [
+      'metrics unfiltered',
+      '/api/v1/sessions/metrics',
+      async () => {
+        const m = rawMetrics(raw.dialect, p.orgId, {}, Date.now() - day);
+        await raw.all(m.sql, m.params);
+      },
+    ],
+    [
+      'metrics status=failed',
+      '/api/v1/sessions/metrics?status=failed',
+      async () => {
+        const m = rawMetrics(raw.dialect, p.orgId, { statuses: ['failed'] }, Date.now() - day);
+        await raw.all(m.sql, m.params);
+      },
+    ],
+  ];
+  for (const [label, path, rawFn] of cases) {
+    const s = await loop(LOOP, () => get(server, path));
+    const r = await loop(LOOP, rawFn);
+    out[label] = { server: s.p95, raw: r.p95 };
+  }
+  return out;
+}
+
+async function benchStore(d: Dialect, cluster: PgCluster | null) {
+  const key = generateKey();
+  log(`\n── ${d} ──`);
+  const main = await dataset(d, cluster, sessions);
+  log(
+    `  data set: ${main.info.sessions} sessions, ${main.info.messages} messages${main.info.cached ? ' (cached)' : ` (generated in ${Math.round(main.info.generatedInMs / 1000)} s)`}`,
+  );
+
+  // Export first, on a fresh server, so VmHWM is the export's peak and not the latency loops'.
+  let server = await startServer(main.url, key);
+  const raw = await openRaw(d, main.target);
+  const p = await probe(raw);
+  const datasetRow: Record<string, unknown> = { ...main.info };
+  try {
+    log('  export …');
+    await exportCsv(d, server, raw, p);
+    await server.stop();
+    server = await startServer(main.url, key);
+    log('  reads …');
+    await reads(d, server, raw, p);
+    log('  dashboard …');
+    ensureWebBuild();
+    const dash = await dashboard(server);
+    record({
+      dialect: d,
+      section: '§8 dashboard',
+      what: 'dashboard first load: gzipped JavaScript',
+      unit: 'KB',
+      figure: dash ? Math.round(dash.jsGzipBytes / 1024) : firstLoadJsStatic(),
+      budget: { limit: 250 },
+    });
+    if (dash)
+      record({
+        dialect: d,
+        section: '§8 dashboard',
+        what: 'dashboard: first 50 rows on screen (Chromium)',
+        unit: 'ms p95',
+        figure: Math.round(dash.firstRows.p95),
+        budget: budgetFor(d, 1000),
+        detail: { firstRows: dash.firstRows },
+      });
+    else log('  dashboard time to first rows: skipped (no /usr/bin/chromium)');
+    if (growth) {
+      const small = await dataset(d, cluster, Math.floor(sessions / 10));
+      const smallServer = await startServer(small.url, key);
+      const smallRaw = await openRaw(d, small.target);
+      try {
+        log(`  growth: ${small.info.sessions} vs ${main.info.sessions} sessions …`);
+        const a = await growthSubset(smallServer, smallRaw, await probe(smallRaw));
+        const b = await growthSubset(server, raw, p);
+        for (const what of Object.keys(a))
+          growthRows.push({
+            dialect: d,
+            what,
+            small: a[what].server,
+            large: b[what].server,
+            growth: Math.round((b[what].server / a[what].server) * 100) / 100,
+            smallRaw: a[what].raw,
+            largeRaw: b[what].raw,
+          });
+        datasetRow.growthSmall = small.info;
+      } finally {
+        await smallServer.stop();
+        await smallRaw.close();
+      }
+    }
+  } finally {
+    await server.stop();
+    await raw.close();
+  }
+
+  // Ingest and the live stream write, so they run against a fresh database of their own and
+  // leave the cached data set untouched.
+  log('  ingest …');
+  const fresh = async (name: string) => {
+    if (d === 'sqlite') {
+      const file = join(DATA_DIR, `${name}.db`);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      return { url: `sqlite:${file}`, target: file };
+    }
+    const url = await pgFreshDb(cluster as PgCluster, name);
+    return { url, target: url };
+  };
+  const ing = await fresh('ingest_server');
+  const ingServer = await startServer(ing.url, key);
+  let ingestMps = 0;
+  try {
+    const r = await ingestThroughServer(ingServer, `srv${Date.now()}`);
+    ingestMps = r.messagesPerSecond;
+    if (r.failed) log(`  !! ${r.failed} ingest batches failed`);
+    log('  live stream …');
+    const st = await streamFanOut(ingServer, STREAM_CLIENTS, STREAM_MESSAGES);
+    record({
+      dialect: d,
+      section: '§8 stream',
+      what: `a message reaching ${STREAM_CLIENTS} open streams (send → receipt)`,
+      unit: 'ms p95',
+      figure: Math.round(st.fromSend.p95),
+      budget: budgetFor(d, 200),
+      detail: { fromSend: st.fromSend, fromAck: st.fromAck, missed: st.missed },
+    });
+    record({
+      dialect: d,
+      section: '§8 stream',
+      what: '  … the same, from the ingest ack',
+      unit: 'ms p95',
+      figure: Math.round(st.fromAck.p95),
+      detail: { missed: st.missed },
+    });
+    // Raw driver: the same rows into the same schema, in a database of its own.
+    const rw = await fresh('ingest_raw');
+    const store = openStore(rw.url);
+    await migrate(store);
+    const org = await ensureDefaultOrg(store);
+    await store.close();
+    const rawIn = await openRaw(d, rw.target);
+    const workers = d === 'postgres' ? await Promise.all([1, 2, 3, 4].map(() => openRaw(d, rw.target))) : [];
+    const rawMps = await ingestRaw(rawIn, org.id, `raw${Date.now()}`, INGEST_SECONDS, workers);
+    for (const w of [rawIn, ...workers]) await w.close();
+    record({
+      dialect: d,
+      section: '§8 ingest',
+      what: 'POST /ingest, batches of 1,000, 4 connections',
+      unit: 'msg/s',
+      figure: ingestMps,
+      raw: rawMps,
+      budget: budgetFor(d, 30_000, true),
+      detail: { server: r },
+    });
+    record({
+      dialect: d,
+      section: '§8 ingest',
+      what: 'ingest: share of raw driver inserts',
+      unit: '%',
+      figure: Math.round((ingestMps / rawMps) * 100),
+      budget: { limit: 40, atLeast: true },
+    });
+  } finally {
+    await ingServer.stop();
+  }
+  if (d === 'sqlite')
+    for (const n of ['ingest_server', 'ingest_raw'])
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(DATA_DIR, `${n}.db${suffix}`), { force: true });
+  return datasetRow;
+}
+
+/** Without a browser: the first load's scripts from index.html (entry and modulepreloads), gzipped. */
+function firstLoadJsStatic(): number {
+  const dist = join(WEB_DIR, 'dist');
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const files = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  return Math.round(files.reduce((a, f) => a + gzipSync(readFileSync(join(dist, f))).length, 0) / 1024);
+}
+
+// ─── Report ──────────────────────────────────────────────────────────────────────────────────
+
+function versions() {
+  const out: Record<string, string> = { node: process.version };
+  try {
+    out.sqlite = String(
+      execFileSync(
+        process.execPath,
+        ['-e', "console.log(new (require('better-sqlite3'))(':memory:').prepare('select sqlite_version() v').get().v)"],
+        {
+          cwd: join(ROOT, 'packages/server'),
+        },
+      ),
+    ).trim();
+  } catch {}
+  try {
+    out.postgres = String(execFileSync('bash', ['-c', 'ls /usr/lib/postgresql | sort -n | tail -1'])).trim();
+  } catch {}
+  return out;
+}
+
+function machine() {
+  let disk = '';
+  try {
+    disk = String(execFileSync('bash', ['-c', `df -h ${ROOT} | tail -1 | awk '{print $1" "$2}'`])).trim();
+  } catch {}
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    disk,
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    ...versions(),
+  };
+}
+
+function table(): string {
+  const head = ['store', 'what', 'figure', 'budget', 'raw driver', 'ratio', ''];
+  const lines = rows.map((r) => [
+    r.dialect,
+    r.what,
+    `${r.figure.toLocaleString('en')} ${r.unit}`,
+    r.budget ? `${r.budget.atLeast ? '≥' : '≤'} ${r.budget.limit.toLocaleString('en')}` : '',
+    r.raw === undefined ? '' : r.raw.toLocaleString('en'),
+    r.ratio === undefined ? '' : `${r.ratio}×`,
+    r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+  ]);
+  const all = [head, ...lines];
+  const w = head.map((_, i) => Math.max(...all.map((l) => l[i].length)));
+  const fmt = (l: string[]) => `| ${l.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
+  let out = [fmt(head), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
+  if (growthRows.length) {
+    out += '\n\nGrowth (server p95 ms; raw driver p95 in brackets):\n';
+    const g = growthRows.map((r) => [
+      r.dialect,
+      r.what,
+      `${r.small} (${r.smallRaw})`,
+      `${r.large} (${r.largeRaw})`,
+      `${r.growth}×`,
+    ]);
+    const gh = [
+      'store',
+      'what',
+      `${(sessions / 10).toLocaleString('en')} sessions`,
+      `${sessions.toLocaleString('en')} sessions`,
+      'growth',
+    ];
+    const ga = [gh, ...g];
+    const gw = gh.map((_, i) => Math.max(...ga.map((l) => l[i].length)));
+    const gf = (l: string[]) => `| ${l.map((c, i) => c.padEnd(gw[i])).join(' | ')} |`;
+    out += [gf(gh), `|${gw.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...g.map(gf)].join('\n');
+  }
+  return out;
+}
+
+async function main() {
+  const began = Date.now();
+  const info: Record<string, unknown> = {};
+  let cluster: PgCluster | null = null;
+  try {
+    for (const d of dialects) {
+      if (d === 'postgres') {
+        cluster = await startPgCluster();
+        if (!cluster) {
+          log('!!! PostgreSQL binaries not found in /usr/lib/postgresql: PostgreSQL skipped');
+          continue;
+        }
+      }
+      info[d] = await benchStore(d, cluster);
+    }
+  } finally {
+    cluster?.stop();
+  }
+  const text = table();
+  process.stdout.write(`\n${text}\n`);
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').slice(0, 19);
+  const file = join(outDir, `${stamp}${mode === 'full' ? '' : `-${mode}`}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        mode,
+        sessions,
+        elapsedSeconds: Math.round((Date.now() - began) / 1000),
+        machine: machine(),
+        datasets: info,
+        rows,
+        growth: growthRows,
+        table: text,
+      },
+      null,
+      2,
+    ),
+  );
+  log(`\nwrote ${file}`);
+  const failed = rows.filter((r) => r.pass === false);
+  if (gate && failed.length) log(`${failed.length} row(s) over budget (see docs/PERFORMANCE.md for why)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

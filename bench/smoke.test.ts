@@ -1,0 +1,57 @@
+/**
+ * Proves `npm run bench` works end to end (data set, spawned server, every §8 row, raw driver,
+ * table, JSON) in its tiny `--smoke` mode. It never gates on a time: CI machines are noisy.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('npm run bench -- --smoke produces every row on every store', { timeout: 180_000 }, async () => {
+  const pg = process.env.SWITCHBOARD_TEST_PG_URL;
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', new URL('./run.ts', import.meta.url).pathname, '--smoke', '--out', join(dir, 'results')],
+    {
+      env: {
+        ...process.env,
+        SWITCHBOARD_BENCH_DATA: join(dir, 'data'),
+        ...(pg ? { SWITCHBOARD_BENCH_PG_URL: pg } : {}),
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  ).catch((err: Error & { stderr?: string }) => {
+    throw new Error(`bench --smoke failed: ${err.message}\n${err.stderr ?? ''}`);
+  });
+  const [file] = readdirSync(join(dir, 'results'));
+  const result = JSON.parse(readFileSync(join(dir, 'results', file), 'utf8')) as {
+    rows: { dialect: string; what: string; figure: number }[];
+  };
+  const dialects = pg ? ['sqlite', 'postgres'] : ['sqlite'];
+  for (const d of dialects) {
+    const mine = result.rows.filter((r) => r.dialect === d);
+    for (const what of [
+      'POST /ingest',
+      'first page+total',
+      'cursor page',
+      'search=',
+      'transcript=',
+      'metrics unfiltered',
+      'as CSV',
+      'open streams',
+      'gzipped JavaScript',
+    ])
+      assert.ok(
+        mine.some((r) => r.what.includes(what) && Number.isFinite(r.figure)),
+        `${d}: no "${what}" row`,
+      );
+  }
+  assert.match(stdout, /\| store +\| what/);
+});
