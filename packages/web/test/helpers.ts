@@ -74,7 +74,12 @@ export function ensureBuild(): void {
     statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: 'inherit' });
+  // The test runner sets NODE_ENV=test, which would make Vite bundle React's development build.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: WEB_DIR,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 // ─── Server ──────────────────────────────────────────────────────────────────────────────────
