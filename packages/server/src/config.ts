@@ -3,6 +3,7 @@
  * flag (`--port 9000` or `--port=9000`). Flags win over the environment.
  */
 import { dirname, resolve } from 'node:path';
+import { parseEncryptionKey } from './lib/secret-box.js';
 import { parseDatabaseUrl } from './store/db.js';
 
 export interface Config {
@@ -23,6 +24,8 @@ export interface Config {
   rateLimits: { read: number; ingest: number; export: number };
   /** Webhook delivery (DESIGN §3.4): retry delays in seconds, answer timeout, private targets. */
   webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
+  /** SWITCHBOARD_ENCRYPTION_KEY: encrypts webhook secrets at rest (lib/secret-box.ts). */
+  encryptionKey?: Buffer;
 }
 
 const FLAGS: Record<string, string> = {
@@ -40,6 +43,7 @@ const FLAGS: Record<string, string> = {
   'rate-limit-read': 'SWITCHBOARD_RATE_LIMIT_READ',
   'rate-limit-ingest': 'SWITCHBOARD_RATE_LIMIT_INGEST',
   'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
+  'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
 };
 
 export class ConfigError extends Error {}
@@ -94,7 +98,18 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
   };
   const webhooks = webhookConfig(get);
+  const keyText = get('SWITCHBOARD_ENCRYPTION_KEY');
+  let encryptionKey: Buffer | undefined;
+  if (keyText) {
+    try {
+      encryptionKey = parseEncryptionKey(keyText);
+    } catch (err) {
+      // Never echo the value: it is a secret.
+      throw new ConfigError(`SWITCHBOARD_ENCRYPTION_KEY ${(err as Error).message}`);
+    }
+  }
   return {
+    encryptionKey,
     port,
     host,
     rateLimits,

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import type { Config } from './config.js';
+import { useEncryptionKey } from './lib/secret-box.js';
 import { IdleSweeper } from './services/idle.js';
 import { WebhookWorker } from './services/webhooks/worker.js';
 import { openStore, type Store } from './store/db.js';
@@ -26,6 +27,7 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  useEncryptionKey(config.encryptionKey ?? null);
   const store = openStore(config.databaseUrl);
   await migrate(store);
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });

@@ -24,6 +24,7 @@ import { ApiError, badRequest, notFound } from '../lib/errors.js';
 import { authOf } from '../plugins/auth.js';
 import type { WebhooksTable } from '../store/schema.js';
 import { envelopeBody } from '../services/webhooks/dispatcher.js';
+import { sealSecret } from '../lib/secret-box.js';
 import { generateSecret } from '../services/webhooks/signature.js';
 import { urlProblem } from '../services/webhooks/ssrf.js';
 import {
@@ -124,7 +125,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         updated_at: now,
         first_failure_at: null,
       };
-      await insertWebhook(db, row);
+      // Encrypted at rest when SWITCHBOARD_ENCRYPTION_KEY is set (lib/secret-box.ts); shown once here.
+      await insertWebhook(db, { ...row, secret: sealSecret(row.secret) });
       reply.code(201);
       return { ...webhookRowToApi(row), secret: row.secret };
     },
@@ -225,7 +227,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       const now = Date.now();
       const secret = generateSecret();
       const row = await updateWebhook(db, orgId, old.id, {
-        secret,
+        secret: sealSecret(secret),
+        // Kept as stored (encrypted or not): the worker opens either form.
         previous_secret: old.secret,
         previous_secret_expires_at: now + SECRET_GRACE_MS,
         updated_at: now,

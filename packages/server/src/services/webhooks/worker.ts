@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
+import { openSecret } from '../../lib/secret-box.js';
 import type { Store } from '../../store/db.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../../store/schema.js';
 import {
@@ -236,9 +237,11 @@ export class WebhookWorker {
     const attempt = Number(d.attempts) + 1;
     const startedAt = Date.now();
     const timestamp = Math.floor(startedAt / 1000);
-    const secrets = [hook.secret];
+    // Stored encrypted when SWITCHBOARD_ENCRYPTION_KEY is set: opened here, for this attempt only.
+    const secrets = [openSecret(hook.secret)];
     // During a rotation's grace period both secrets sign, so a receiver on either verifies.
-    if (hook.previous_secret && Number(hook.previous_secret_expires_at) > startedAt) secrets.push(hook.previous_secret);
+    if (hook.previous_secret && Number(hook.previous_secret_expires_at) > startedAt)
+      secrets.push(openSecret(hook.previous_secret));
     const result = await postWebhook({
       url: hook.url,
       body: d.payload,
