@@ -26,6 +26,8 @@ export async function serve(
 export interface Call {
   method: string;
   path: string;
+  /** Path and query. */
+  url: string;
   status: number | 'error';
   headers: Record<string, string>;
   at: number;
@@ -43,7 +45,15 @@ export function tap(fault?: (n: number, method: string, path: string) => Respons
     const u = new URL(input);
     const method = init?.method ?? 'GET';
     const headers = Object.fromEntries(new Headers(init?.headers).entries());
-    const call: Call = { method, path: u.pathname, status: 'error', headers, at: Date.now(), replayed: false };
+    const call: Call = {
+      method,
+      path: u.pathname,
+      url: u.pathname + u.search,
+      status: 'error',
+      headers,
+      at: Date.now(),
+      replayed: false,
+    };
     calls.push(call);
     const f = fault?.(calls.length, method, u.pathname);
     if (f === 'error') throw new TypeError('fetch failed (injected)');
