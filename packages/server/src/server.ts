@@ -73,8 +73,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app.lifecycle.closing = true;
       await opts.beforeStop?.();
       await sweeper.stop();
+      // Requests still running after 7 s (a slow client reading a large export) are cut, so the
+      // process still exits 0 within 10 s. A cut chunked response lacks its final chunk: the
+      // client sees an error, never a short file that looks complete.
+      const cut = setTimeout(() => app.server.closeAllConnections(), 7000);
+      cut.unref();
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       await Promise.all([webhooks.stop(), app.close()]);
+      clearTimeout(cut);
       await store.close();
     })();
     return stopping;

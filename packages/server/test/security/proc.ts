@@ -91,12 +91,15 @@ export interface Received {
 /** An HTTP endpoint on 127.0.0.1 that records every request and answers 200 after `delayMs`. */
 export async function receiver(opts: { delayMs?: number; port?: number } = {}) {
   const got: Received[] = [];
+  /** Every request that arrived, answered or not. */
+  const arrived: Received[] = [];
   let delayMs = opts.delayMs ?? 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const r = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      arrived.push(r);
       const answer = () => {
         // Recorded when answered: a request the sender gave up on was not delivered.
         if (res.destroyed) return;
@@ -113,6 +116,7 @@ export async function receiver(opts: { delayMs?: number; port?: number } = {}) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     got,
+    arrived,
     setDelay(ms: number) {
       delayMs = ms;
     },
