@@ -28,7 +28,10 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sameSite: 'strict',
         path: '/',
         maxAge: maxAgeSeconds,
-        secure: req.protocol === 'https',
+        // Behind a TLS-terminating proxy the request arrives as http with X-Forwarded-Proto:
+        // https. Trusting that header for this one flag is safe even from an untrusted client: a
+        // forged one only gets the forger a cookie their own plain-http page cannot send back.
+        secure: req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https',
       });
       return meOf(context);
     },

@@ -218,10 +218,6 @@ for (const dialect of DIALECTS) {
         output += p.out();
       }
       const lines = output.split('\n').filter((l) => l.trim());
-      assert.ok(
-        lines.some((l) => l.includes('"level":20')),
-        'debug lines were written (LOG_LEVEL=debug took effect)',
-      );
       assert.ok(lines.filter((l) => l.includes('"msg":"request"')).length >= 10, 'request lines were written');
       for (const [name, value] of Object.entries(secrets)) {
         const forms = new Set([value, encodeURIComponent(value)]);
