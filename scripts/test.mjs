@@ -26,6 +26,7 @@ const files = args.length
   : [
       ...collect(join(root, 'packages/server/test')),
       ...collect(join(root, 'packages/web/test')),
+      ...collect(join(root, 'packages/client/test')),
       // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
       join(root, 'bench/smoke.test.ts'),
     ].map((f) => relative(root, f));

@@ -22,7 +22,8 @@ export async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream
   };
 
   const tty = io.stderr.isTTY === true;
-  let lastShown = 0;
+  // A log file hears from a long export every few seconds, not about a short one at all.
+  let lastShown = Date.now();
   const line = (p: ExportProgress) => {
     const seconds = Math.max(p.elapsedMs, 1) / 1000;
     return `${formatCount(p.rows)} rows · ${formatBytes(p.bytes)} · ${formatCount(p.rows / seconds)} rows/s`;
