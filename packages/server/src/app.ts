@@ -75,6 +75,12 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/**
+ * A key or webhook secret pasted into a URL (`?key=swb_…`) would otherwise land in the request
+ * log verbatim; anything shaped like one is masked, whatever parameter or path carries it.
+ */
+export const redactUrl = (url: string) => url.replace(/(swb_|whsec_)[0-9A-Za-z+/=%_-]{8,}/g, '$1[redacted]');
+
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -216,7 +222,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     req.log.info(
       {
         method: req.method,
-        url: req.url,
+        url: redactUrl(req.url),
         route: req.routeOptions.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
