@@ -136,6 +136,10 @@ for (const dialect of DIALECTS) {
       await session.end('failed', { endedReason: 'agent_error' });
       await until('two deliveries', () => received.length >= 2);
 
+      // Deliveries run concurrently and promise no order; the event id gives it back.
+      const byId = (a: (typeof received)[number], b: (typeof received)[number]) =>
+        Number(a.headers['webhook-id']) - Number(b.headers['webhook-id']);
+      received.sort(byId);
       const events: WebhookEvent[] = [];
       for (const r of received) events.push(await verifyWebhook(hook.secret, r.headers, r.body));
       assert.deepEqual(
@@ -150,7 +154,7 @@ for (const dialect of DIALECTS) {
       assert.notEqual(rotated.secret, hook.secret);
       await sb.sessions.start({ agent: 'hooked-bot', channel: 'phone', type: 'voice' }, { wait: true });
       await until('the third delivery', () => received.length >= 3);
-      const third = received[2];
+      const third = [...received].sort(byId)[2];
       assert.equal(String(third.headers['webhook-signature']).split(' ').length, 2, 'signed with both secrets');
       await verifyWebhook(rotated.secret, third.headers, third.body);
       await verifyWebhook(hook.secret, third.headers, third.body);
