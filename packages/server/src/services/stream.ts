@@ -120,7 +120,9 @@ export class StreamHub {
     };
     this.subs.add(sub);
     res.on('close', () => this.remove(sub));
-    res.write('retry: 3000\n: connected\n\n');
+    // The `id:` tells the client where it joined, so a reconnect before its first event still
+    // sends a Last-Event-ID and misses nothing (an id-only block sets it without an event).
+    res.write(`retry: 3000\n: connected\nid: ${sub.cursor}\n\n`);
     if (!sub.live) await this.catchUp(sub);
   }
 

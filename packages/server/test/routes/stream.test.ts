@@ -144,6 +144,31 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('a new stream is told where it joined, so a reconnect before any event misses nothing', async () => {
+      const port = (t.app.server.address() as { port: number }).port;
+      const head = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let buf = '';
+        socket.on('data', (d) => {
+          buf += d;
+          if (buf.includes(': connected')) {
+            socket.destroy();
+            resolve(buf);
+          }
+        });
+        socket.on('error', reject);
+        socket.write(`GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.adminKey}\r\n\r\n`);
+      });
+      const joined = /\nid: (\d+)\n/.exec(head);
+      assert.ok(joined, head);
+      // Something happens while the client is away; resuming from the joined id delivers it.
+      await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', session({ id: 'joined-1' }));
+      const resumed = await connectSse(`${base}/stream`, { ...auth, 'last-event-id': joined[1] });
+      const [first] = await resumed.waitFor(1);
+      resumed.close();
+      assert.equal(JSON.parse(first.data).data.id, 'joined-1');
+    });
+
     test('a heartbeat comment keeps idle streams open', async () => {
       const sse = await connectSse(`${base}/stream`, auth);
       await new Promise((r) => setTimeout(r, 500));
