@@ -11,6 +11,7 @@ import type {
   IngestBatchResult,
   IngestItem,
   ListOptions,
+  Me,
   Metrics,
   Scope,
   SessionDetail,
@@ -97,6 +98,8 @@ export class Switchboard {
   readonly keys: KeysApi;
   /** Webhook endpoints and their delivery log (scope `admin`). */
   readonly webhooks: WebhooksApi;
+  /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
+  readonly auth: AuthApi;
   private readonly transport: Transport;
   private readonly ingester: Ingester;
 
@@ -125,6 +128,7 @@ export class Switchboard {
     this.sessions = new SessionsApi(this.transport, this.ingester);
     this.keys = new KeysApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
+    this.auth = new AuthApi(this.transport);
   }
 
   /**
@@ -373,8 +377,8 @@ export class KeysApi {
    * @example
    * const unused = (await sb.keys.list()).filter((k) => !k.lastUsedAt && !k.revokedAt);
    */
-  async list(): Promise<ApiKey[]> {
-    const { data } = await this.transport.request<{ data: ApiKey[] }>('GET', '/keys');
+  async list(opts: { signal?: AbortSignal } = {}): Promise<ApiKey[]> {
+    const { data } = await this.transport.request<{ data: ApiKey[] }>('GET', '/keys', opts);
     return data;
   }
 
@@ -415,8 +419,8 @@ export class WebhooksApi {
    * @example
    * const disabled = (await sb.webhooks.list()).filter((w) => !w.enabled);
    */
-  async list(): Promise<Webhook[]> {
-    const { data } = await this.transport.request<{ data: Webhook[] }>('GET', '/webhooks');
+  async list(opts: { signal?: AbortSignal } = {}): Promise<Webhook[]> {
+    const { data } = await this.transport.request<{ data: Webhook[] }>('GET', '/webhooks', opts);
     return data;
   }
 
@@ -427,8 +431,8 @@ export class WebhooksApi {
    * const hook = await sb.webhooks.get(id);
    * if (hook.disabledReason) console.warn(hook.disabledReason);
    */
-  get(id: string): Promise<Webhook> {
-    return this.transport.request('GET', `/webhooks/${enc(id)}`);
+  get(id: string, opts: { signal?: AbortSignal } = {}): Promise<Webhook> {
+    return this.transport.request('GET', `/webhooks/${enc(id)}`, opts);
   }
 
   /**
@@ -480,9 +484,11 @@ export class WebhooksApi {
   deliveries(
     id: string,
     query: { status?: WebhookDelivery['status']; limit?: number; offset?: number; cursor?: string } = {},
+    opts: { signal?: AbortSignal } = {},
   ): Promise<WebhookDeliveryList> {
     return this.transport.request('GET', `/webhooks/${enc(id)}/deliveries`, {
       query: toQuery(query as Record<string, unknown>),
+      ...opts,
     });
   }
 
@@ -494,5 +500,50 @@ export class WebhooksApi {
    */
   retryDelivery(id: string, deliveryId: string): Promise<WebhookDelivery> {
     return this.transport.request('POST', `/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/retry`);
+  }
+}
+
+/**
+ * `sb.auth`: the dashboard's sign-in. `login` trades an API key for an HttpOnly session cookie,
+ * which only a browser keeps, so these are for pages on Switchboard's own origin created without
+ * an `apiKey`. `me` works with a key too: it says which organization, key and scopes it carries.
+ */
+export class AuthApi {
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * Signs the browser in with an API key: the server sets the session cookie and answers with
+   * who that is. A wrong or revoked key rejects with a 401 `SwitchboardError`, a malformed one
+   * with a 400 listing the field.
+   *
+   * @example
+   * const sb = new Switchboard();
+   * const me = await sb.auth.login(pastedKey);
+   * console.log(`Signed in to ${me.organization.name}`);
+   */
+  login(key: string, opts: { signal?: AbortSignal } = {}): Promise<Me> {
+    return this.transport.request('POST', '/auth/login', { body: { key }, ...opts });
+  }
+
+  /**
+   * Ends the dashboard session: the server forgets it and clears the cookie.
+   *
+   * @example
+   * await sb.auth.logout();
+   */
+  async logout(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.transport.request('POST', '/auth/logout', opts);
+  }
+
+  /**
+   * Who the cookie (or the `apiKey`) signs in as. Rejects with a 401 `SwitchboardError` when
+   * nobody is signed in, which makes it the check for "show the sign-in page".
+   *
+   * @example
+   * const { organization, scopes } = await sb.auth.me();
+   * const isAdmin = scopes.includes('admin');
+   */
+  me(opts: { signal?: AbortSignal } = {}): Promise<Me> {
+    return this.transport.request('GET', '/auth/me', opts);
   }
 }

@@ -8,6 +8,7 @@ export {
   SessionsApi,
   KeysApi,
   WebhooksApi,
+  AuthApi,
   type SwitchboardOptions,
   type ListAllOptions,
 } from './client.js';

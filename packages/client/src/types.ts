@@ -124,6 +124,13 @@ export interface CreatedApiKey {
   key: string;
 }
 
+/** Who a cookie or key signs in as: `sb.auth.me()` and `sb.auth.login()`. */
+export interface Me {
+  organization: { id: string; name: string };
+  key: { id: string; name: string; prefix: string };
+  scopes: Scope[];
+}
+
 export interface ProblemFieldError {
   path: string;
   message: string;

@@ -37,6 +37,7 @@ export type Checks = [
   Assert<Same<S.Agent, C.Agent>>,
   Assert<Same<S.ApiKey, C.ApiKey>>,
   Assert<Same<S.CreatedApiKey, C.CreatedApiKey>>,
+  Assert<Same<S.Me, C.Me>>,
   Assert<Same<S.Problem, C.Problem>>,
   Assert<Same<S.CreateSessionBody, C.CreateSessionBody>>,
   Assert<Same<S.UpdateSessionBody, C.UpdateSessionBody>>,

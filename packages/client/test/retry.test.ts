@@ -108,7 +108,7 @@ for (const dialect of DIALECTS) {
 
     test('network errors on reads are retried; a long Retry-After is returned to the caller instead', async () => {
       let n = 0;
-      const wire = tap((_i, method, path) => {
+      const wire = tap((_i, _method, path) => {
         if (path !== '/api/v1/sessions/metrics') return undefined;
         n++;
         if (n <= 2) return 'error';
