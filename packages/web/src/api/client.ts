@@ -1,297 +1,169 @@
 /**
- * Every call the dashboard makes to the Switchboard API, in one place, so the module can later be
- * swapped for the SDK. Authentication is the HttpOnly session cookie set by `login`; the browser
- * sends it (same origin). Every state-changing request carries `X-Switchboard-CSRF: 1`: the server
- * refuses cookie-authenticated writes without it, and a cross-site form cannot set the header.
+ * The dashboard's one connection to the API: a shared `@switchboard/client` instance, so the
+ * dashboard runs on the same SDK integrators use. Created without an API key, it signs requests
+ * with the HttpOnly session cookie set by `sb.auth.login` and adds `X-Switchboard-CSRF: 1` to
+ * writes (the server refuses cookie-authenticated writes without it, and a cross-site form cannot
+ * set the header). Every call goes through `call`, which turns the SDK's `SwitchboardError` into
+ * the `ApiError` the pages read and reports a 401 to the app.
  */
-import type {
-  AgentList,
-  ApiKeyList,
-  CreatedApiKey,
-  CreateKeyBody,
-  ExportFormat,
-  Me,
-  Metrics,
-  Problem,
-  SessionDetail,
-  SessionList,
-  Timeseries,
-  UpdateWebhookBody,
-  Webhook,
-  WebhookDelivery,
-  WebhookDeliveryList,
-  WebhookDeliveryStatus,
-  WebhookList,
-  WebhookWithSecret,
-  CreateWebhookBody,
-} from '@switchboard/contracts';
-import type { ListParams, SessionFilterValues } from '../lib/filters';
-import { filtersToParams } from '../lib/filters';
+import type { Problem } from '@switchboard/contracts';
+import {
+  type ExportFormat,
+  ExportRowCounter,
+  type SessionFilters,
+  type Sort,
+  Switchboard,
+  SwitchboardError,
+  type WebhookDelivery,
+} from '@switchboard/client';
+import type { SessionFilterValues } from '../lib/filters';
 
-export const API_BASE = '/api/v1';
+export const sb = new Switchboard({
+  baseUrl: window.location.origin,
+  // The SDK retries network errors, 429 (honouring Retry-After) and 5xx with backoff. A person is
+  // waiting on these calls, so fewer attempts than a background reporter: an error with a Retry
+  // button beats a minute-long spinner.
+  retries: 2,
+  retryMaxDelayMs: 5_000,
+});
+
+const NETWORK_MESSAGE = 'Cannot reach the Switchboard server. Check your connection and try again.';
 
 /** A failed API call; `problem` is the RFC 9457 document when the server sent one. */
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem | null;
-  constructor(status: number, problem: Problem | null, fallback: string) {
-    super(problem?.detail || problem?.title || fallback);
+  constructor(err: SwitchboardError) {
+    // The SDK fills in an `about:blank` problem for a body that was not one (a proxy's HTML
+    // error page, say); that text is not for people, so it gets the plain status line instead.
+    const problem: Problem | null =
+      err.status === 0 || err.type === 'about:blank'
+        ? null
+        : {
+            type: err.type,
+            title: err.title,
+            status: err.status,
+            ...(err.detail !== undefined ? { detail: err.detail } : {}),
+            ...(err.instance !== undefined ? { instance: err.instance } : {}),
+            ...(err.errors.length ? { errors: err.errors } : {}),
+          };
+    super(
+      err.status === 0
+        ? NETWORK_MESSAGE
+        : problem
+          ? problem.detail || problem.title
+          : `Request failed (${err.status} ${err.title})`,
+      { cause: err },
+    );
     this.name = 'ApiError';
-    this.status = status;
+    this.status = err.status;
     this.problem = problem;
   }
 }
 
+/** 4xx answers will not change by asking again, and the SDK already retried everything else. */
+export const retryQuery = (count: number, err: Error) => !(err instanceof ApiError) && count < 2;
+
 type UnauthorizedHandler = () => void;
 let onUnauthorized: UnauthorizedHandler = () => {};
-/** The app registers what a 401 means (go to /login); the client stays free of routing. */
+/** The app registers what a 401 means (go to /login); this module stays free of routing. */
 export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
   onUnauthorized = handler;
 }
 
-async function readProblem(res: Response): Promise<Problem | null> {
-  const type = res.headers.get('content-type') ?? '';
-  if (!type.includes('json')) return null;
+/**
+ * Runs one SDK call and maps its failure. `signIn` calls (login, logout, the `me` probe) answer
+ * 401 as part of their job — "nobody is signed in" — so they never count as an expired session.
+ * Anything that is not a `SwitchboardError` (the caller's AbortError) passes through untouched.
+ */
+export async function call<T>(run: () => Promise<T>, opts: { signIn?: boolean } = {}): Promise<T> {
   try {
-    const body = (await res.json()) as Partial<Problem>;
-    if (body && typeof body === 'object' && typeof body.status === 'number') return body as Problem;
-    return null;
-  } catch {
-    return null;
-  }
-}
-
-interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  body?: unknown;
-  signal?: AbortSignal;
-  /** Don't treat a 401 as "session expired" (login and the initial `me` probe). */
-  allowUnauthorized?: boolean;
-}
-
-async function request<T>(
-  path: string,
-  { method = 'GET', body, signal, allowUnauthorized }: RequestOptions = {},
-): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') headers['x-switchboard-csrf'] = '1';
-  let res: Response;
-  try {
-    res = await fetch(API_BASE + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-      signal,
-    });
+    return await run();
   } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, null, 'Cannot reach the Switchboard server. Check your connection and try again.');
+    if (!(err instanceof SwitchboardError)) throw err;
+    if (err.status === 401 && !opts.signIn) onUnauthorized();
+    throw new ApiError(err);
   }
-  if (!res.ok) {
-    const problem = await readProblem(res);
-    if (res.status === 401 && !allowUnauthorized) onUnauthorized();
-    throw new ApiError(res.status, problem, `Request failed (${res.status} ${res.statusText})`);
-  }
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
 }
 
-function qs(params: URLSearchParams): string {
-  const s = params.toString();
-  return s ? `?${s}` : '';
+/** The dashboard's filter state as SDK filters: blank fields left out rather than sent empty. */
+export function sdkFilters(f: SessionFilterValues): SessionFilters {
+  const search = f.search.trim();
+  return {
+    ...(search ? { search } : {}),
+    ...(f.channel.length ? { channel: f.channel } : {}),
+    ...(f.status.length ? { status: f.status } : {}),
+    ...(f.agentId.length ? { agentId: f.agentId } : {}),
+    ...(f.from ? { from: f.from } : {}),
+    ...(f.to ? { to: f.to } : {}),
+  };
 }
-
-// ─── Auth ────────────────────────────────────────────────────────────────────────────────────
-
-export const login = (key: string) =>
-  request<Me>('/auth/login', { method: 'POST', body: { key }, allowUnauthorized: true });
-export const getMe = (signal?: AbortSignal) => request<Me>('/auth/me', { signal, allowUnauthorized: true });
-export const logout = () => request<void>('/auth/logout', { method: 'POST', allowUnauthorized: true });
-
-// ─── Sessions ────────────────────────────────────────────────────────────────────────────────
 
 export const PAGE_SIZE = 50;
 
-export function listSessions(params: ListParams, signal?: AbortSignal) {
-  const p = filtersToParams(params.filters);
-  p.set('sort', params.sort);
-  p.set('limit', String(PAGE_SIZE));
-  p.set('offset', String((params.page - 1) * PAGE_SIZE));
-  return request<SessionList>(`/sessions${qs(p)}`, { signal });
-}
-
-export const getMetrics = (filters: SessionFilterValues, signal?: AbortSignal) =>
-  request<Metrics>(`/sessions/metrics${qs(filtersToParams(filters))}`, { signal });
-
-export function getTimeseries(
-  filters: SessionFilterValues,
-  range: { interval: 'hour' | 'day'; from: string; to: string },
-  signal?: AbortSignal,
-) {
-  const p = filtersToParams(filters);
-  p.set('interval', range.interval);
-  // An explicit filter range wins over the analytics preset.
-  if (!filters.from) p.set('from', range.from);
-  if (!filters.to) p.set('to', range.to);
-  return request<Timeseries>(`/sessions/timeseries${qs(p)}`, { signal });
-}
-
-export const getSession = (id: string, signal?: AbortSignal) =>
-  request<SessionDetail>(`/sessions/${encodeURIComponent(id)}`, { signal });
-
-export const listAgents = (signal?: AbortSignal) => request<AgentList>('/agents', { signal });
-
-// ─── Keys ────────────────────────────────────────────────────────────────────────────────────
-
-export const listKeys = (signal?: AbortSignal) => request<ApiKeyList>('/keys', { signal });
-export const createKey = (body: CreateKeyBody) => request<CreatedApiKey>('/keys', { method: 'POST', body });
-export const revokeKey = (id: string) => request<void>(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
-
-// ─── Webhooks ────────────────────────────────────────────────────────────────────────────────
-
-const hookPath = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
-
-export const listWebhooks = (signal?: AbortSignal) => request<WebhookList>('/webhooks', { signal });
-export const createWebhook = (body: CreateWebhookBody) =>
-  request<WebhookWithSecret>('/webhooks', { method: 'POST', body });
-export const updateWebhook = (id: string, body: UpdateWebhookBody) =>
-  request<Webhook>(hookPath(id), { method: 'PATCH', body });
-export const deleteWebhook = (id: string) => request<void>(hookPath(id), { method: 'DELETE' });
-export const rotateWebhookSecret = (id: string) =>
-  request<WebhookWithSecret>(`${hookPath(id)}/rotate-secret`, { method: 'POST' });
-export const testWebhook = (id: string) => request<WebhookDelivery>(`${hookPath(id)}/test`, { method: 'POST' });
-
 export interface DeliveryPage {
-  status?: WebhookDeliveryStatus;
+  status?: WebhookDelivery['status'];
   cursor?: string;
 }
 export const DELIVERY_PAGE_SIZE = 20;
-
-export function listDeliveries(id: string, page: DeliveryPage, signal?: AbortSignal) {
-  const p = new URLSearchParams({ limit: String(DELIVERY_PAGE_SIZE) });
-  if (page.status) p.set('status', page.status);
-  if (page.cursor) p.set('cursor', page.cursor);
-  return request<WebhookDeliveryList>(`${hookPath(id)}/deliveries${qs(p)}`, { signal });
-}
-export const retryDelivery = (id: string, deliveryId: string) =>
-  request<WebhookDelivery>(`${hookPath(id)}/deliveries/${encodeURIComponent(deliveryId)}/retry`, { method: 'POST' });
 
 // ─── Export ──────────────────────────────────────────────────────────────────────────────────
 
 export interface ExportProgress {
   bytes: number;
-  /** Data rows seen so far (CSV: lines after the header; JSON: top-level sessions). */
+  /** Data rows seen so far (CSV: records after the header; JSON: top-level sessions). */
   rows: number;
 }
 
-/** `attachment; filename="sessions-2026….csv"` → the file name (RFC 6266, incl. filename*). */
-export function filenameFromDisposition(header: string | null, fallback: string): string {
-  if (!header) return fallback;
-  const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(header);
-  if (star?.[1]) {
-    try {
-      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
-    } catch {
-      /* fall through to the plain parameter */
-    }
-  }
-  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header);
-  return (plain?.[2] ?? plain?.[1]?.trim()) || fallback;
+const EXPORT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv',
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+};
+
+/** `sessions-20261104T093012Z.csv`: the name the server gives the same export. */
+function exportFilename(format: ExportFormat, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `sessions-${stamp}.${format}`;
 }
 
 /**
- * Streams `GET /sessions/export` and reports progress while it arrives; resolves with the whole
- * file as a Blob and its server-given name. The export has no row cap, so progress matters.
+ * Streams the export through `sb.sessions.export` and reports progress while it arrives;
+ * resolves with the whole file as a Blob and a name for it. The export has no row cap, so
+ * progress matters. A refusal (401, 429 past its wait, a bad filter) rejects before any byte.
  */
 export async function exportSessions(
   format: Extract<ExportFormat, 'csv' | 'json'>,
   filters: SessionFilterValues,
-  sort: string,
+  sort: Sort,
   onProgress: (p: ExportProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ blob: Blob; filename: string; rows: number }> {
-  const p = filtersToParams(filters);
-  p.set('format', format);
-  p.set('sort', sort);
-  let res: Response;
-  try {
-    res = await fetch(`${API_BASE}/sessions/export${qs(p)}`, { credentials: 'same-origin', signal });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(0, null, 'Cannot reach the Switchboard server.');
-  }
-  if (!res.ok) {
-    const problem = await readProblem(res);
-    if (res.status === 401) onUnauthorized();
-    throw new ApiError(res.status, problem, `Export failed (${res.status})`);
-  }
-  const type = res.headers.get('content-type') ?? (format === 'csv' ? 'text/csv' : 'application/json');
-  const filename = filenameFromDisposition(res.headers.get('content-disposition'), `sessions.${format}`);
+  const body = await call(() => sb.sessions.export({ ...sdkFilters(filters), sort }, format, { signal }));
   const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const progress: ExportProgress = { bytes: 0, rows: 0 };
-  const counter = format === 'csv' ? csvRowCounter() : jsonRowCounter();
-  if (res.body) {
-    const reader = res.body.getReader();
+  const counter = new ExportRowCounter(format);
+  let bytes = 0;
+  const reader = body.getReader();
+  try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
-      progress.bytes += value.byteLength;
-      progress.rows = counter(value);
-      onProgress({ ...progress });
+      // A fetch body's chunks are backed by plain ArrayBuffers; the cast only tells TypeScript
+      // (a copy would double the memory of a large export).
+      chunks.push(value as Uint8Array<ArrayBuffer>);
+      bytes += value.byteLength;
+      counter.push(value);
+      onProgress({ bytes, rows: counter.rows });
     }
-  } else {
-    const buf = new Uint8Array(await res.arrayBuffer());
-    chunks.push(buf);
-    progress.bytes = buf.byteLength;
-    progress.rows = counter(buf);
-    onProgress({ ...progress });
+  } finally {
+    reader.releaseLock();
   }
-  return { blob: new Blob(chunks, { type }), filename, rows: progress.rows };
-}
-
-/** Counts CSV records (newlines outside quotes), minus the header. */
-function csvRowCounter() {
-  let inQuotes = false;
-  let lines = 0;
-  let sawContentAfterNewline = false;
-  return (chunk: Uint8Array): number => {
-    for (const b of chunk) {
-      if (b === 0x22) inQuotes = !inQuotes;
-      else if (b === 0x0a && !inQuotes) {
-        lines++;
-        sawContentAfterNewline = false;
-        continue;
-      }
-      if (b !== 0x0d) sawContentAfterNewline = true;
-    }
-    const records = lines + (sawContentAfterNewline ? 1 : 0);
-    return Math.max(0, records - 1);
-  };
-}
-
-/** Counts objects at depth 1 of a top-level JSON array, outside strings. */
-function jsonRowCounter() {
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let rows = 0;
-  return (chunk: Uint8Array): number => {
-    for (const b of chunk) {
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (b === 0x5c) escaped = true;
-        else if (b === 0x22) inString = false;
-        continue;
-      }
-      if (b === 0x22) inString = true;
-      else if (b === 0x7b || b === 0x5b) {
-        if (b === 0x7b && depth === 1) rows++;
-        depth++;
-      } else if (b === 0x7d || b === 0x5d) depth--;
-    }
-    return rows;
+  return {
+    blob: new Blob(chunks, { type: EXPORT_TYPES[format] }),
+    filename: exportFilename(format),
+    rows: counter.rows,
   };
 }

@@ -14,8 +14,15 @@ import type { Message, Session, SessionDetail, SessionEvent } from '@switchboard
 import { type Query, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { createContext, createElement, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocalStorageBoolean } from '../lib/useLocalStorage';
-import { API_BASE } from './client';
 import { queryKeys } from './queries';
+
+/**
+ * The one API call that does not go through the SDK. `sb.sessions.stream()` yields events only,
+ * so a quiet system would look "connecting" until its first event; EventSource says `open` the
+ * moment the stream is up, which is what the Live indicator and the catch-up after a gap hang
+ * on. It also brings the cookie by itself and the browser's own reconnect with Last-Event-ID.
+ */
+const STREAM_PATH = '/api/v1/stream';
 
 export const EVENT_TYPES = [
   'session.started',
@@ -194,7 +201,7 @@ export function LiveProvider({
 
     const connect = () => {
       // Our own reconnects resume where we stopped (the browser's own ones send Last-Event-ID).
-      const url = `${API_BASE}/stream${lastId ? `?lastEventId=${encodeURIComponent(lastId)}` : ''}`;
+      const url = `${STREAM_PATH}${lastId ? `?lastEventId=${encodeURIComponent(lastId)}` : ''}`;
       const es = new EventSource(url, { withCredentials: true });
       source = es;
       es.onopen = () => {

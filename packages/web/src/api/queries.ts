@@ -1,11 +1,12 @@
 /**
- * One TanStack Query hook per endpoint; every parameter is part of the query key, so two views
- * with the same filters share one cache entry and a filter change is a new entry.
+ * One TanStack Query hook per endpoint, each a direct call of the shared SDK instance; every
+ * parameter is part of the query key, so two views with the same filters share one cache entry
+ * and a filter change is a new entry.
  */
-import type { CreateKeyBody, CreateWebhookBody, UpdateWebhookBody } from '@switchboard/contracts';
+import type { CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ListParams, SessionFilterValues } from '../lib/filters';
-import * as api from './client';
+import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters } from './client';
 
 export const queryKeys = {
   me: ['me'] as const,
@@ -16,7 +17,7 @@ export const queryKeys = {
   agents: ['agents'] as const,
   keys: ['keys'] as const,
   webhooks: ['webhooks'] as const,
-  deliveries: (id: string, page: api.DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
+  deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
 };
 
 export interface TimeRange {
@@ -33,7 +34,7 @@ export interface PollOptions {
 export function useMeQuery() {
   return useQuery({
     queryKey: queryKeys.me,
-    queryFn: ({ signal }) => api.getMe(signal),
+    queryFn: ({ signal }) => call(() => sb.auth.me({ signal }), { signIn: true }),
     retry: false,
     staleTime: 5 * 60_000,
   });
@@ -42,7 +43,18 @@ export function useMeQuery() {
 export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.sessions(params),
-    queryFn: ({ signal }) => api.listSessions(params, signal),
+    queryFn: ({ signal }) =>
+      call(() =>
+        sb.sessions.listPage(
+          {
+            ...sdkFilters(params.filters),
+            sort: params.sort,
+            limit: PAGE_SIZE,
+            offset: (params.page - 1) * PAGE_SIZE,
+          },
+          { signal },
+        ),
+      ),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
@@ -51,7 +63,7 @@ export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
 export function useMetricsQuery(filters: SessionFilterValues, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.metrics(filters),
-    queryFn: ({ signal }) => api.getMetrics(filters, signal),
+    queryFn: ({ signal }) => call(() => sb.sessions.metrics(sdkFilters(filters), { signal })),
     refetchInterval: opts.refetchInterval ?? false,
   });
 }
@@ -59,7 +71,14 @@ export function useMetricsQuery(filters: SessionFilterValues, opts: PollOptions 
 export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRange, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.timeseries(filters, range),
-    queryFn: ({ signal }) => api.getTimeseries(filters, range, signal),
+    queryFn: ({ signal }) =>
+      call(() =>
+        sb.sessions.timeseries(
+          // An explicit filter range wins over the analytics preset.
+          { from: range.from, to: range.to, ...sdkFilters(filters), interval: range.interval },
+          { signal },
+        ),
+      ),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
@@ -69,18 +88,17 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
   const interval = opts.refetchInterval ?? false;
   return useQuery({
     queryKey: queryKeys.session(id),
-    queryFn: ({ signal }) => api.getSession(id, signal),
+    queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })),
     // An ongoing conversation keeps arriving: poll it while it is active (the stream, when up,
     // patches it in between, and the caller passes a long interval then).
     refetchInterval: (q) => (q.state.data?.status === 'active' ? interval : false),
-    retry: (count, err) => !(err instanceof api.ApiError && err.status >= 400 && err.status < 500) && count < 2,
   });
 }
 
 export function useAgentsQuery() {
   return useQuery({
     queryKey: queryKeys.agents,
-    queryFn: ({ signal }) => api.listAgents(signal),
+    queryFn: ({ signal }) => call(() => sb.agents({ signal })),
     staleTime: 60_000,
   });
 }
@@ -88,15 +106,14 @@ export function useAgentsQuery() {
 export function useKeysQuery() {
   return useQuery({
     queryKey: queryKeys.keys,
-    queryFn: ({ signal }) => api.listKeys(signal),
-    retry: (count, err) => !(err instanceof api.ApiError && err.status === 403) && count < 2,
+    queryFn: ({ signal }) => call(() => sb.keys.list({ signal })),
   });
 }
 
 export function useCreateKeyMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateKeyBody) => api.createKey(body),
+    mutationFn: (body: { name: string; scopes: Scope[] }) => call(() => sb.keys.create(body)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.keys }),
   });
 }
@@ -104,7 +121,7 @@ export function useCreateKeyMutation() {
 export function useRevokeKeyMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.revokeKey(id),
+    mutationFn: (id: string) => call(() => sb.keys.revoke(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.keys }),
   });
 }
@@ -112,7 +129,7 @@ export function useRevokeKeyMutation() {
 export function useLoginMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (key: string) => api.login(key),
+    mutationFn: (key: string) => call(() => sb.auth.login(key), { signIn: true }),
     onSuccess: (me) => {
       qc.clear();
       qc.setQueryData(queryKeys.me, me);
@@ -123,38 +140,33 @@ export function useLoginMutation() {
 export function useLogoutMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: () => api.logout(),
+    mutationFn: () => call(() => sb.auth.logout(), { signIn: true }),
     onSettled: () => qc.clear(),
   });
 }
 
 // ─── Webhooks ────────────────────────────────────────────────────────────────────────────────
 
-const notForbidden = (count: number, err: Error) =>
-  !(err instanceof api.ApiError && err.status >= 400 && err.status < 500) && count < 2;
-
 export function useWebhooksQuery() {
   return useQuery({
     queryKey: queryKeys.webhooks,
-    queryFn: ({ signal }) => api.listWebhooks(signal),
-    retry: notForbidden,
+    queryFn: ({ signal }) => call(() => sb.webhooks.list({ signal })),
   });
 }
 
-export function useDeliveriesQuery(id: string, page: api.DeliveryPage, opts: PollOptions = {}) {
+export function useDeliveriesQuery(id: string, page: DeliveryPage, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.deliveries(id, page),
-    queryFn: ({ signal }) => api.listDeliveries(id, page, signal),
+    queryFn: ({ signal }) => call(() => sb.webhooks.deliveries(id, { ...page, limit: DELIVERY_PAGE_SIZE }, { signal })),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
-    retry: notForbidden,
   });
 }
 
 export function useCreateWebhookMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateWebhookBody) => api.createWebhook(body),
+    mutationFn: (body: CreateWebhookBody) => call(() => sb.webhooks.create(body)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks }),
   });
 }
@@ -162,7 +174,7 @@ export function useCreateWebhookMutation() {
 export function useUpdateWebhookMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, body }: { id: string; body: UpdateWebhookBody }) => api.updateWebhook(id, body),
+    mutationFn: ({ id, body }: { id: string; body: UpdateWebhookBody }) => call(() => sb.webhooks.update(id, body)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks }),
   });
 }
@@ -170,7 +182,7 @@ export function useUpdateWebhookMutation() {
 export function useDeleteWebhookMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.deleteWebhook(id),
+    mutationFn: (id: string) => call(() => sb.webhooks.delete(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks }),
   });
 }
@@ -178,7 +190,7 @@ export function useDeleteWebhookMutation() {
 export function useRotateSecretMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.rotateWebhookSecret(id),
+    mutationFn: (id: string) => call(() => sb.webhooks.rotateSecret(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.webhooks }),
   });
 }
@@ -187,7 +199,7 @@ export function useRotateSecretMutation() {
 export function useTestWebhookMutation() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.testWebhook(id),
+    mutationFn: (id: string) => call(() => sb.webhooks.sendTest(id)),
     onSuccess: (_d, id) => qc.invalidateQueries({ queryKey: ['webhooks', id, 'deliveries'] }),
   });
 }
@@ -196,7 +208,7 @@ export function useRetryDeliveryMutation() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: ({ webhookId, deliveryId }: { webhookId: string; deliveryId: string }) =>
-      api.retryDelivery(webhookId, deliveryId),
+      call(() => sb.webhooks.retryDelivery(webhookId, deliveryId)),
     onSuccess: (_d, v) => qc.invalidateQueries({ queryKey: ['webhooks', v.webhookId, 'deliveries'] }),
   });
 }

@@ -1,6 +1,7 @@
 import { Download, Loader2, X } from 'lucide-react';
 import { useRef, useState } from 'react';
 import { ApiError, type ExportProgress, exportSessions } from '../api/client';
+import type { Sort } from '@switchboard/client';
 import type { SessionFilterValues } from '../lib/filters';
 import { bytes, number } from '../lib/format';
 import { Button } from './ui';
@@ -24,7 +25,7 @@ function save(blob: Blob, filename: string) {
 }
 
 /** Downloads exactly the current filter and sort, streaming so progress is visible. */
-export function ExportButtons({ filters, sort }: { filters: SessionFilterValues; sort: string }) {
+export function ExportButtons({ filters, sort }: { filters: SessionFilterValues; sort: Sort }) {
   const [state, setState] = useState<State>({ kind: 'idle' });
   const abort = useRef<AbortController | null>(null);
 

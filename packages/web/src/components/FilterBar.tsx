@@ -34,7 +34,7 @@ export function FilterBar() {
     }
   }, [filters.search]);
 
-  const agentOptions = (agents.data?.data ?? []).map((a) => ({
+  const agentOptions = (agents.data ?? []).map((a) => ({
     value: a.id,
     label: a.name || a.id,
     hint: String(a.sessionCount),
@@ -44,7 +44,7 @@ export function FilterBar() {
     if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
 
   const active = hasActiveFilters(filters);
-  const agentName = (id: string) => agents.data?.data.find((a) => a.id === id)?.name || id;
+  const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name || id;
 
   const badges: Array<{ key: string; label: string; remove: () => void }> = [];
   if (filters.search.trim())

@@ -66,10 +66,10 @@ export default function KeysPage() {
               <div className="p-6">
                 <ErrorAlert title="Could not load keys" message={keys.error.message} />
               </div>
-            ) : keys.data.data.length === 0 ? (
+            ) : keys.data.length === 0 ? (
               <p className="px-6 py-12 text-center text-sm text-slate-500">No keys yet.</p>
             ) : (
-              <KeysTable keys={keys.data.data} currentKeyId={me.data?.key.id} onRevoke={setConfirm} />
+              <KeysTable keys={keys.data} currentKeyId={me.data?.key.id} onRevoke={setConfirm} />
             )}
           </Card>
         </>

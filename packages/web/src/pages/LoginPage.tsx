@@ -10,17 +10,27 @@ function safeNext(next: string | null): string {
   return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
+/**
+ * A key taken from the hash and not yet sent. It outlives the render that took it: React may
+ * throw away a render before committing it (a concurrent render interrupted on a busy machine)
+ * and run the state initializer again, by which time the hash is gone; that second run must
+ * still get the key, or the one-click link leaves the user on an empty sign-in form.
+ */
+let pendingHashKey: string | null = null;
+
 /** The one-click link printed at first start is `/login#key=swb_…`; the fragment never reaches the server. */
 function takeKeyFromHash(): string | null {
   const m = /(?:^#|&)key=([^&]+)/.exec(window.location.hash);
-  if (!m?.[1]) return null;
-  // Drop the secret from the address bar and history before doing anything else.
-  window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
-  try {
-    return decodeURIComponent(m[1]);
-  } catch {
-    return m[1];
+  if (m?.[1]) {
+    // Drop the secret from the address bar and history before doing anything else.
+    window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+    try {
+      pendingHashKey = decodeURIComponent(m[1]);
+    } catch {
+      pendingHashKey = m[1];
+    }
   }
+  return pendingHashKey;
 }
 
 export default function LoginPage() {
@@ -39,6 +49,8 @@ export default function LoginPage() {
   useEffect(() => {
     if (hashKey && !started.current) {
       started.current = true;
+      // Sent once: a later visit to /login (after signing out) must not sign in with it again.
+      pendingHashKey = null;
       login.mutate(hashKey, { onSuccess: () => navigate(next, { replace: true }) });
     }
   }, [hashKey, login, navigate, next]);

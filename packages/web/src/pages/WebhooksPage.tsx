@@ -1,15 +1,14 @@
 import type {
   Channel,
   CreateWebhookBody,
-  OutboxEventType,
   SessionType,
   Status,
+  StreamEventType as OutboxEventType,
   Webhook,
   WebhookDelivery,
-  WebhookDeliveryStatus,
   WebhookFilters,
   WebhookWithSecret,
-} from '@switchboard/contracts';
+} from '@switchboard/client';
 import {
   AlertTriangle,
   ChevronDown,
@@ -56,6 +55,8 @@ import {
   WEBHOOK_EVENT_TYPES,
 } from '../lib/vocab';
 
+type WebhookDeliveryStatus = WebhookDelivery['status'];
+
 const isForbidden = (err: unknown) => err instanceof ApiError && err.status === 403;
 
 /** A secret to show once, with why it is shown. */
@@ -79,7 +80,7 @@ export default function WebhooksPage() {
     else next.delete('endpoint');
     setSp(next);
   };
-  const selected = hooks.data?.data.find((h) => h.id === selectedId) ?? null;
+  const selected = hooks.data?.find((h) => h.id === selectedId) ?? null;
 
   return (
     <>
@@ -127,10 +128,10 @@ export default function WebhooksPage() {
                   }
                 />
               </div>
-            ) : hooks.data.data.length === 0 ? (
+            ) : hooks.data.length === 0 ? (
               <EmptyHooks onCreate={() => setCreating(true)} />
             ) : (
-              <WebhooksTable hooks={hooks.data.data} selectedId={selectedId} onSelect={select} />
+              <WebhooksTable hooks={hooks.data} selectedId={selectedId} onSelect={select} />
             )}
           </Card>
           {selected && (
