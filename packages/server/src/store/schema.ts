@@ -174,6 +174,15 @@ export interface WebhookCursorTable {
   last_seq: number;
 }
 
+/** Exact session counts per organization, channel, status and type, kept by triggers (0004). */
+export interface SessionCountsTable {
+  org_id: string;
+  channel: string;
+  status: string;
+  type: string;
+  n: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -188,6 +197,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_cursor: WebhookCursorTable;
+  session_counts: SessionCountsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -22,12 +22,25 @@ const SORT_COLUMNS = {
   messageCount: 's.message_count',
 } as const satisfies Record<SortField, string>;
 
+/**
+ * Sessions with their agent's latest name. The name is a scalar subquery, not a join: with a
+ * join SQLite's planner may loop over agents first and sort every matching session (a second
+ * at 100,000 rows); as a subquery it runs for the returned rows only, after the sort index and
+ * LIMIT have done their work.
+ */
+/** Sort columns that are never null: their keyset needs no nulls-last branch. */
+const NOT_NULL_SORTS = new Set<SortField>(['startedAt', 'messageCount']);
+
 export function sessionsWithAgent(db: Db) {
-  return db
-    .selectFrom('sessions as s')
-    .innerJoin('agents as a', (j) => j.onRef('a.org_id', '=', 's.org_id').onRef('a.id', '=', 's.agent_id'))
-    .selectAll('s')
-    .select('a.name as agent_name');
+  return (
+    db
+      .selectFrom('sessions as s')
+      .selectAll('s')
+      // Every session's agent exists: IngestService upserts it in the session's own transaction.
+      .select(
+        sql<string>`(SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id)`.as('agent_name'),
+      )
+  );
 }
 
 export async function findSession(db: Db, orgId: string, id: string): Promise<SessionWithAgent | undefined> {
@@ -182,7 +195,31 @@ export interface Keyset {
   pk: number;
 }
 
+/**
+ * True when the filter narrows only by channel, status and type: the session_counts table then
+ * answers counts exactly without touching the sessions (DESIGN §8 budgets at a million rows).
+ */
+export function countsAnswer(f: SessionFilter): boolean {
+  return (
+    !f.search &&
+    !f.agentIds?.length &&
+    f.from === undefined &&
+    f.to === undefined &&
+    !f.metadata?.length &&
+    !f.transcriptWords?.length
+  );
+}
+
+async function countRows(db: Db, orgId: string, f: SessionFilter) {
+  let q = db.selectFrom('session_counts').select(['channel', 'status', 'type', 'n']).where('org_id', '=', orgId);
+  if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+  if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+  if (f.types?.length) q = q.where('type', 'in', f.types);
+  return q.execute();
+}
+
 export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter) {
+  if (countsAnswer(f)) return (await countRows(db, orgId, f)).reduce((sum, r) => sum + Number(r.n), 0);
   const row = await db
     .selectFrom('sessions as s')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -209,18 +246,30 @@ export async function listSessions(
   let q = sessionsWithAgent(db).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
   const after = page.after;
   if (after) {
+    const value = after.value;
     q = q.where((eb) =>
-      after.value === null
+      value === null
         ? eb.and([eb(col, 'is', null), eb('s.pk', beyond, after.pk)])
-        : eb.or([
-            eb(col, 'is', null),
-            eb(col, beyond, after.value),
-            eb.and([eb(col, '=', after.value), eb('s.pk', beyond, after.pk)]),
-          ]),
+        : NOT_NULL_SORTS.has(sort.field)
+          ? // A row-value comparison is one index seek in both databases; the OR form below
+            // made SQLite scan from the top of the index on every page (export at 1/5 of the
+            // raw driver's speed, measured).
+            eb(eb.refTuple(col, 's.pk'), beyond, eb.tuple(value, after.pk))
+          : eb.or([
+              eb(col, 'is', null),
+              eb(col, beyond, value),
+              eb.and([eb(col, '=', value), eb('s.pk', beyond, after.pk)]),
+            ]),
     );
   }
   q = q
-    .orderBy(col, (ob) => (dir === 'desc' ? ob.desc() : ob.asc()).nullsLast())
+    // NULLS LAST only where a column can be null: PostgreSQL walks an ascending index backwards
+    // only for DESC NULLS FIRST, so on a NOT NULL column the clause (which changes nothing there)
+    // turned every first page into a sort of all matching sessions (measured: 240 ms at 100,000).
+    .orderBy(col, (ob) => {
+      const o = dir === 'desc' ? ob.desc() : ob.asc();
+      return NOT_NULL_SORTS.has(sort.field) ? o : o.nullsLast();
+    })
     .orderBy('s.pk', dir)
     .limit(page.limit);
   if (!after && page.offset) q = q.offset(page.offset);
@@ -256,6 +305,29 @@ export async function sessionCounts(
   f: SessionFilter,
   recentSince: number,
 ) {
+  if (countsAnswer(f)) {
+    // Totals from the counters; "recent" is a range of the started_at index (one day of rows).
+    const [rows, recent] = await Promise.all([
+      countRows(db, orgId, f),
+      db
+        .selectFrom('sessions as s')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where((eb) => sessionFilterWhere(eb, dialect, orgId, { ...f, from: recentSince }))
+        .executeTakeFirstOrThrow(),
+    ]);
+    const tally = <K extends string>(keys: readonly K[], pick: (r: (typeof rows)[number]) => string) => {
+      const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+      for (const r of rows) if (pick(r) in out) out[pick(r) as K] += Number(r.n);
+      return out;
+    };
+    return {
+      total: rows.reduce((sum, r) => sum + Number(r.n), 0),
+      recent: Number(recent.n),
+      byChannel: tally(CHANNELS, (r) => r.channel),
+      byStatus: tally(STATUSES, (r) => r.status),
+      byType: tally(SESSION_TYPES, (r) => r.type),
+    };
+  }
   const row = await db
     .selectFrom('sessions as s')
     .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
