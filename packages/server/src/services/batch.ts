@@ -17,6 +17,7 @@ import { bodyAjv, fieldErrors } from '../lib/ajv.js';
 import { ApiError, badRequest } from '../lib/errors.js';
 import { problemOf } from '../lib/problem.js';
 import type { Store } from '../store/db.js';
+import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
 import type { IngestService } from './ingest.js';
 
@@ -35,7 +36,7 @@ type Outcome = Omit<Result, 'index'>;
  * the session lookup), so every item of it gets the same result.
  */
 type Unit =
-  | { kind: 'one'; index: number; apply: (db: Kysely<Database>) => Promise<Outcome> }
+  | { kind: 'one'; index: number; apply: (db: Kysely<Database>, sink: OutboxEntry[]) => Promise<Outcome> }
   | { kind: 'messages'; indexes: number[]; sessionId: string; items: MessageInput[] }
   | { kind: 'events'; indexes: number[]; sessionId: string; items: EventInput[] };
 
@@ -59,8 +60,8 @@ export class BatchService {
         return {
           kind: 'one',
           index,
-          apply: async (db) => {
-            const r = await ingest.createSessionIn(db, orgId, b, now);
+          apply: async (db, sink) => {
+            const r = await ingest.createSessionIn(db, orgId, b, now, sink);
             return { status: r.status, id: r.session.id };
           },
         };
@@ -81,8 +82,8 @@ export class BatchService {
         return {
           kind: 'one',
           index,
-          apply: async (db) => {
-            const s = await ingest.updateSessionIn(db, orgId, id, u, now);
+          apply: async (db, sink) => {
+            const s = await ingest.updateSessionIn(db, orgId, id, u, now, sink);
             return { status: 200, id: s.id };
           },
         };
@@ -90,13 +91,19 @@ export class BatchService {
     }
   }
 
-  private async apply(db: Kysely<Database>, orgId: string, unit: Unit, now: number): Promise<Result[]> {
-    if (unit.kind === 'one') return [{ index: unit.index, ...(await unit.apply(db)) }];
+  private async apply(
+    db: Kysely<Database>,
+    orgId: string,
+    unit: Unit,
+    now: number,
+    sink: OutboxEntry[],
+  ): Promise<Result[]> {
+    if (unit.kind === 'one') return [{ index: unit.index, ...(await unit.apply(db, sink)) }];
     if (unit.kind === 'messages') {
-      const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now);
+      const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now, sink);
       return unit.indexes.map((index, i) => ({ index, status: 201, id: r.messages[i].id }));
     }
-    const r = await this.ingest.appendEventsIn(db, orgId, unit.sessionId, unit.items, now);
+    const r = await this.ingest.appendEventsIn(db, orgId, unit.sessionId, unit.items, now, sink);
     return unit.indexes.map((index, i) => ({ index, status: 201, id: r.events[i].id }));
   }
 
@@ -126,12 +133,16 @@ export class BatchService {
     }
 
     const trx = await this.store.db.startTransaction().execute();
+    // Every applied item's outbox entries, in item order, written with one statement at the end.
+    const outbox: OutboxEntry[] = [];
     try {
       for (const unit of units) {
         const sp = await trx.savepoint('item').execute();
+        const sink: OutboxEntry[] = [];
         try {
-          results.push(...(await this.apply(sp, orgId, unit, now)));
+          results.push(...(await this.apply(sp, orgId, unit, now, sink)));
           await sp.releaseSavepoint('item').execute();
+          for (const e of sink) outbox.push(e);
         } catch (err) {
           await sp.rollbackToSavepoint('item').execute();
           if (!(err instanceof ApiError)) this.onUnexpected(err);
@@ -140,6 +151,7 @@ export class BatchService {
           for (const index of indexes) results.push({ index, status: problem.status, error: problem });
         }
       }
+      await writeOutbox(trx, this.store.dialect, orgId, outbox);
       await trx.commit().execute();
       this.store.outbox.emit('committed');
     } catch (err) {
