@@ -187,6 +187,18 @@ export async function startPgCluster(): Promise<PgCluster | null> {
     pgRun(bin, 'initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const pid = join(data, 'postmaster.pid');
   if (existsSync(pid)) {
+    // Already running (another bench process, e.g. one generating a data set): share it, and
+    // leave stopping it to whoever started it.
+    const running = Number(readFileSync(pid, 'utf8').split('\n')[3]);
+    const url = (db: string) => `postgres://postgres@127.0.0.1:${running}/${db}`;
+    if (
+      running &&
+      (await pgExec(url('postgres'), 'SELECT 1').then(
+        () => true,
+        () => false,
+      ))
+    )
+      return { port: running, url, stop() {} };
     try {
       pgRun(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     } catch {
@@ -232,6 +244,7 @@ export async function pgExec(url: string, text: string) {
 export async function pgDataset(cluster: PgCluster, p: DatasetParams): Promise<{ url: string; info: DatasetInfo }> {
   const key = datasetKey(p);
   const name = `ds_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  mkdirSync(join(DATA_DIR, 'pg'), { recursive: true });
   const meta = join(DATA_DIR, 'pg', `${name}.json`);
   const url = cluster.url(name);
   if (existsSync(meta)) return { url, info: { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true } };

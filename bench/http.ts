@@ -21,6 +21,8 @@ export async function startServer(databaseUrl: string, key: string, extra: strin
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // SWITCHBOARD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server under load.
+      ...(process.env.SWITCHBOARD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       join(ROOT, 'packages/server/src/cli.ts'),

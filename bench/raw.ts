@@ -154,8 +154,8 @@ export function rawPage(
   }
   const nulls = sort.nullable ? ' NULLS LAST' : '';
   return {
-    sql: `SELECT s.*, a.name AS agent_name FROM sessions s JOIN agents a ON a.org_id = s.org_id AND a.id = s.agent_id
-      WHERE ${where} ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir} LIMIT ${limit}`,
+    sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
+      FROM sessions s WHERE ${where} ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir} LIMIT ${limit}`,
     params,
   };
 }
