@@ -25,6 +25,26 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency: { orgId: string; key: string } | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * Top-level response fields that hold a secret shown only once (a new API key, a webhook
+     * secret). They are not kept for replays: a replay answers with them set to null, so the
+     * idempotency table never holds a usable secret.
+     */
+    secretFields?: string[];
+  }
+}
+
+/** The response as kept for replays: secrets shown once are blanked out. */
+function storable(payload: string, secretFields: string[] | undefined): string {
+  if (!secretFields?.length) return payload;
+  try {
+    const body = JSON.parse(payload) as Record<string, unknown>;
+    for (const f of secretFields) if (f in body) body[f] = null;
+    return JSON.stringify(body);
+  } catch {
+    return payload;
+  }
 }
 
 export const idempotencyPlugin = fp(
@@ -88,7 +108,7 @@ export const idempotencyPlugin = fp(
       } else {
         await completeIdempotencyKey(db, claim.orgId, claim.key, {
           status: reply.statusCode,
-          body: payload,
+          body: storable(payload, req.routeOptions.config?.secretFields),
           type: String(reply.getHeader('content-type') ?? 'application/json'),
         });
       }

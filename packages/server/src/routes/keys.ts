@@ -11,7 +11,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/keys',
     {
-      config: admin,
+      config: { ...admin, secretFields: ['key'] },
       schema: {
         tags: ['Admin'],
         summary: 'Create an API key',

@@ -96,7 +96,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
   app.post(
     '/webhooks',
     {
-      config: admin,
+      config: { ...admin, secretFields: ['secret'] },
       schema: {
         tags,
         summary: 'Create a webhook',
@@ -212,7 +212,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
   app.post(
     '/webhooks/:id/rotate-secret',
     {
-      config: admin,
+      config: { ...admin, secretFields: ['secret'] },
       schema: {
         tags,
         summary: 'Rotate the signing secret',

@@ -53,6 +53,25 @@ for (const dialect of DIALECTS) {
       assert.equal((await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${id}`)).json().messageCount, 2);
     });
 
+    test('a secret shown once is never kept for replays', async () => {
+      const key = ikey();
+      const first = await post('/keys', { name: 'ci', scopes: ['read'] }, key);
+      assert.equal(first.statusCode, 201);
+      const secret = first.json().key as string;
+      const again = await post('/keys', { name: 'ci', scopes: ['read'] }, key);
+      assert.equal(again.statusCode, 201);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.json().id, first.json().id, 'no second key was made');
+      assert.equal(again.json().key, null);
+      const rows = await t.store.db.selectFrom('idempotency_keys').select('response_body').execute();
+      assert.ok(
+        rows.every((r) => !String(r.response_body).includes(secret)),
+        'the key is not stored',
+      );
+      // The key itself still works.
+      assert.equal((await call(t.app, secret, 'GET', '/api/v1/sessions')).statusCode, 200);
+    });
+
     test('an error response is replayed too', async () => {
       const key = ikey();
       const bad = await post('/sessions', session({ channel: 'fax' }), key);
