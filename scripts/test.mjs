@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureWebBuild } from './build-web.mjs';
 import { startCluster } from './pg-cluster.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -30,6 +31,12 @@ const files = args.length
       // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
       join(root, 'bench/smoke.test.ts'),
     ].map((f) => relative(root, f));
+
+// Browser tests and the benchmark smoke test serve the built dashboard: build it once, up front.
+if (files.some((f) => f.includes('packages/web/test') || f.startsWith('bench')) && !ensureWebBuild()) {
+  console.error('!!! The dashboard build failed.');
+  process.exit(1);
+}
 
 const cluster = await startCluster({ log: (m) => console.log(m) }).catch((err) => {
   console.error(`!!! Could not start PostgreSQL: ${err.message}`);
