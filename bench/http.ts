@@ -81,11 +81,26 @@ export async function startServer(databaseUrl: string, key: string, extra: strin
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-export function request(
+export async function request(
   base: string,
   method: string,
   path: string,
   opts: { key?: string; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  try {
+    return await requestOnce(base, method, path, opts);
+  } catch (err) {
+    // A kept-alive socket the server closed just as we reused it: a GET is safe to send again.
+    if (method !== 'GET' || (err as { code?: string }).code !== 'ECONNRESET') throw err;
+    return requestOnce(base, method, path, opts);
+  }
+}
+
+function requestOnce(
+  base: string,
+  method: string,
+  path: string,
+  opts: { key?: string; body?: string },
 ): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
     const headers: Record<string, string> = {};
