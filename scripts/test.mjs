@@ -4,7 +4,7 @@
  * the binaries are installed (and says so loudly when they are not), then runs node's test
  * runner over the server and dashboard suites. Pass file paths to run only those.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureWebBuild } from './build-web.mjs';
@@ -31,6 +31,20 @@ const files = args.length
       // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
       join(root, 'bench/smoke.test.ts'),
     ].map((f) => relative(root, f));
+
+// The whole suite starts with the static checks: types in every package and the linter.
+if (args.length === 0) {
+  for (const [label, cmd] of [
+    ['typecheck', ['run', 'typecheck']],
+    ['lint', ['run', 'lint']],
+  ]) {
+    const r = spawnSync('npm', cmd, { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`!!! ${label} failed`);
+      process.exit(1);
+    }
+  }
+}
 
 // Browser tests and the benchmark smoke test serve the built dashboard: build it once, up front.
 if (files.some((f) => f.includes('packages/web/test') || f.startsWith('bench')) && !ensureWebBuild()) {
