@@ -3,6 +3,7 @@
  * latency loop with percentiles, and peak-memory sampling of the server process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -49,8 +50,12 @@ export async function startServer(databaseUrl: string, key: string, extra: strin
       '0',
       ...extra,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
   );
+  // SWITCHBOARD_BENCH_LOG=FILE keeps the server's log (warnings and errors) for a failed run.
+  const logFile = process.env.SWITCHBOARD_BENCH_LOG;
+  if (logFile) child.stdout?.pipe(createWriteStream(logFile, { flags: 'a' }));
+  else child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr = (stderr + d).slice(-4000);

@@ -6,7 +6,7 @@
  * minutes for 100,000 sessions, hours for the benchmark's million. So this writes the rows
  * IngestService would have produced had each session been reported live: the same search_text,
  * create_hash, counters, gap-free seq and status_changed event, agents with the counts and
- * first/last-seen times upsertAgent would have left. The FTS5 trigger (SQLite) and the
+ * first/last-seen times ensureAgent and countStartedSessions would have left. The FTS5 trigger (SQLite) and the
  * generated tsvector column (PostgreSQL) index the messages as with any other insert.
  *
  * No outbox rows are written: the outbox exists for live subscribers and webhook deliveries,
@@ -361,7 +361,7 @@ async function writeChunk(store: Store, orgId: string, batch: Pending[]) {
         await trx.insertInto('session_events').values(events).execute();
         events = [];
       }
-      // upsertAgent runs at create time, so first/last seen are session start times.
+      // countStartedSessions runs at create time, so first/last seen are session start times.
       const started = p.row.started_at;
       const a = agents.get(p.row.agent_id);
       if (a) {

@@ -19,7 +19,8 @@ import { problemOf } from '../lib/problem.js';
 import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
-import type { IngestService } from './ingest.js';
+import { countStartedSessions } from '../store/sessions.js';
+import { type IngestService, retryOnDeadlock } from './ingest.js';
 
 const validators = Object.fromEntries(
   Object.entries(BATCH_BODY_SCHEMAS).map(([type, schema]) => [type, bodyAjv.compile(schema)]),
@@ -132,32 +133,40 @@ export class BatchService {
       } else units.push(unit);
     }
 
-    const trx = await this.store.db.startTransaction().execute();
-    // Every applied item's outbox entries, in item order, written with one statement at the end.
-    const outbox: OutboxEntry[] = [];
-    try {
-      for (const unit of units) {
-        const sp = await trx.savepoint('item').execute();
-        const sink: OutboxEntry[] = [];
-        try {
-          results.push(...(await this.apply(sp, orgId, unit, now, sink)));
-          await sp.releaseSavepoint('item').execute();
-          for (const e of sink) outbox.push(e);
-        } catch (err) {
-          await sp.rollbackToSavepoint('item').execute();
-          if (!(err instanceof ApiError)) this.onUnexpected(err);
-          const problem = problemOf(err);
-          const indexes = unit.kind === 'one' ? [unit.index] : unit.indexes;
-          for (const index of indexes) results.push({ index, status: problem.status, error: problem });
+    const refused = results.length;
+    await retryOnDeadlock(async () => {
+      // A retried attempt starts again from the items refused before the transaction began.
+      results.length = refused;
+      const trx = await this.store.db.startTransaction().execute();
+      // Every applied item's outbox entries, in item order, written with one statement at the end.
+      const outbox: OutboxEntry[] = [];
+      try {
+        for (const unit of units) {
+          const sp = await trx.savepoint('item').execute();
+          const sink: OutboxEntry[] = [];
+          try {
+            results.push(...(await this.apply(sp, orgId, unit, now, sink)));
+            await sp.releaseSavepoint('item').execute();
+            for (const e of sink) outbox.push(e);
+          } catch (err) {
+            // A deadlock aborts the whole transaction, which is then run again from the start.
+            if ((err as { code?: string })?.code === '40P01') throw err;
+            await sp.rollbackToSavepoint('item').execute();
+            if (!(err instanceof ApiError)) this.onUnexpected(err);
+            const problem = problemOf(err);
+            const indexes = unit.kind === 'one' ? [unit.index] : unit.indexes;
+            for (const index of indexes) results.push({ index, status: problem.status, error: problem });
+          }
         }
+        await writeOutbox(trx, this.store.dialect, orgId, outbox);
+        await countStartedSessions(trx, orgId, outbox);
+        await trx.commit().execute();
+        this.store.outbox.emit('committed');
+      } catch (err) {
+        await trx.rollback().execute();
+        throw err;
       }
-      await writeOutbox(trx, this.store.dialect, orgId, outbox);
-      await trx.commit().execute();
-      this.store.outbox.emit('committed');
-    } catch (err) {
-      await trx.rollback().execute();
-      throw err;
-    }
+    });
     results.sort((a, b) => a.index - b.index);
     return { results };
   }

@@ -28,6 +28,8 @@ import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
 import {
+  countStartedSessions,
+  ensureAgent,
   eventRowToApi,
   existingEventIds,
   existingMessageIds,
@@ -43,7 +45,6 @@ import {
   sessionRowToApi,
   touchSession,
   updateSessionRow,
-  upsertAgent,
 } from '../store/sessions.js';
 import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
 
@@ -69,6 +70,24 @@ function canonical(value: unknown): string {
     .join(',')}}`;
 }
 export const hashOf = (value: unknown) => createHash('sha256').update(canonical(value)).digest('base64url');
+
+/**
+ * Runs a whole transaction again when PostgreSQL broke a deadlock by aborting it. Agent counters
+ * are updated at commit, behind the outbox lock; a transaction that renamed an agent earlier holds
+ * that row while it waits for the lock, and the one holding the lock may need the row. Both are
+ * rare (a rename, or two batches introducing one agent), and the aborted transaction left nothing
+ * behind, so doing it again is safe.
+ */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string })?.code !== '40P01' || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));
+    }
+  }
+}
 
 /** A unique-constraint violation from either driver: another writer created the row first. */
 export function isUniqueViolation(err: unknown): boolean {
@@ -135,7 +154,7 @@ export class IngestService {
   constructor(private readonly store: Store) {}
 
   private async tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const result = await this.store.db.transaction().execute(fn);
+    const result = await retryOnDeadlock(() => this.store.db.transaction().execute(fn));
     this.store.outbox.emit('committed');
     return result;
   }
@@ -169,7 +188,10 @@ export class IngestService {
    */
   private async emit(db: Db, orgId: string, entries: OutboxEntry[], sink?: OutboxEntry[]) {
     if (sink) for (const e of entries) sink.push(e);
-    else await writeOutbox(db, this.store.dialect, orgId, entries);
+    else {
+      await writeOutbox(db, this.store.dialect, orgId, entries);
+      await countStartedSessions(db, orgId, entries);
+    }
   }
 
   async createSession(orgId: string, body: CreateSessionBody, now = Date.now()) {
@@ -204,7 +226,7 @@ export class IngestService {
     const terminal = isTerminal(status);
     const endedAt = terminal ? (body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, startedAt)) : null;
     const metadata = body.metadata ?? {};
-    await upsertAgent(db, orgId, body.agent.id, body.agent.name, now);
+    await ensureAgent(db, orgId, body.agent.id, body.agent.name, now);
     const pk = await insertSession(db, {
       org_id: orgId,
       id,

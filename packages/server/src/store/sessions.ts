@@ -9,6 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import { iso, isoOrNull } from '../lib/time.js';
 import type { DialectName } from './db.js';
 import { type SessionFilter, sessionFilterWhere } from './filters.js';
+import type { OutboxEntry } from './outbox.js';
 import type { Database, EventRow, MessageRow, NewSessionRow, SessionRow } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -56,28 +57,72 @@ export async function insertSession(db: Db, row: NewSessionRow): Promise<number>
   return pk;
 }
 
-/** Creates the agent or refreshes it; a given name becomes the agent's latest name. */
-export async function upsertAgent(db: Db, orgId: string, id: string, name: string | undefined, now: number) {
-  const shownName = name ?? id;
-  await db
-    .insertInto('agents')
-    .values({
-      org_id: orgId,
-      id,
-      name: shownName,
-      search_name: shownName.toLowerCase(),
-      first_seen_at: now,
-      last_seen_at: now,
-      session_count: 1,
-    })
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'id']).doUpdateSet((eb) => ({
-        session_count: eb('agents.session_count', '+', 1),
+/**
+ * Creates the agent if it is new and gives it its latest name, without touching its counters:
+ * those are added at commit by `countStartedSessions`, so on PostgreSQL a batch does not hold
+ * its agents' row locks (and stall every other batch of those agents) for its whole length.
+ */
+export async function ensureAgent(db: Db, orgId: string, id: string, name: string | undefined, now: number) {
+  const row = await db
+    .selectFrom('agents')
+    .select('name')
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  let current = row?.name;
+  if (!row) {
+    const shownName = name ?? id;
+    const inserted = await db
+      .insertInto('agents')
+      .values({
+        org_id: orgId,
+        id,
+        name: shownName,
+        search_name: shownName.toLowerCase(),
+        first_seen_at: now,
         last_seen_at: now,
-        ...(name === undefined ? {} : { name, search_name: name.toLowerCase() }),
-      })),
-    )
-    .execute();
+        session_count: 0,
+      })
+      .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
+    // Another writer created it meanwhile: rename only if its name differs, since a rename locks
+    // the row until this transaction commits.
+    current = (
+      await db.selectFrom('agents').select('name').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+    )?.name;
+  }
+  if (name !== undefined && current !== name) await renameAgent(db, orgId, id, name);
+}
+
+/**
+ * Adds the sessions that these outbox entries started to their agents' counters, one UPDATE per
+ * agent in id order. Called right after `writeOutbox`, whose advisory lock serializes it on
+ * PostgreSQL: agent rows are then locked only while the transaction commits.
+ */
+export async function countStartedSessions(db: Db, orgId: string, entries: OutboxEntry[]) {
+  const tally = new Map<string, { n: number; last: number }>();
+  for (const e of entries) {
+    if (e.type !== 'session.started') continue;
+    const agentId = (e.data as Session).agent.id;
+    const t = tally.get(agentId);
+    if (t) {
+      t.n++;
+      t.last = Math.max(t.last, e.occurredAt);
+    } else tally.set(agentId, { n: 1, last: e.occurredAt });
+  }
+  for (const id of [...tally.keys()].sort()) {
+    const { n, last } = tally.get(id) as { n: number; last: number };
+    await db
+      .updateTable('agents')
+      .set((eb) => ({
+        session_count: eb('session_count', '+', n),
+        last_seen_at: sql<number>`CASE WHEN last_seen_at < ${last} THEN ${last} ELSE last_seen_at END`,
+      }))
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .execute();
+  }
 }
 
 export async function renameAgent(db: Db, orgId: string, id: string, name: string) {
