@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCOPES } from '@switchboard/contracts';
+import { sql } from 'kysely';
 import { hashKey, isWellFormedKey } from './lib/keys.js';
 import type { Store } from './store/db.js';
 import { countApiKeys, createApiKey, findKeyByHash } from './store/keys.js';
@@ -34,12 +35,22 @@ export interface BootstrapResult {
 }
 
 export async function bootstrap(store: Store, opts: { adminKey?: string; dataDir: string }): Promise<BootstrapResult> {
+  if (opts.adminKey !== undefined && !isWellFormedKey(opts.adminKey))
+    throw new Error(
+      'SWITCHBOARD_ADMIN_KEY is not a well-formed Switchboard key (swb_ + 36 base62 characters + a 6-character checksum). Generate one with `switchboard keys generate`.',
+    );
+  // Several processes starting at once on one PostgreSQL take turns here, so the organization
+  // and the admin key are made once: without it two of them would each generate and print a
+  // different "first" key, or both insert SWITCHBOARD_ADMIN_KEY and one crash on the duplicate.
+  return store.db.transaction().execute(async (trx) => {
+    if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245013)`.execute(trx);
+    return bootstrapIn({ ...store, db: trx }, opts);
+  });
+}
+
+async function bootstrapIn(store: Store, opts: { adminKey?: string; dataDir: string }): Promise<BootstrapResult> {
   const org = await ensureDefaultOrg(store);
   if (opts.adminKey !== undefined) {
-    if (!isWellFormedKey(opts.adminKey))
-      throw new Error(
-        'SWITCHBOARD_ADMIN_KEY is not a well-formed Switchboard key (swb_ + 36 base62 characters + a 6-character checksum). Generate one with `switchboard keys generate`.',
-      );
     const existing = await findKeyByHash(store.db, hashKey(opts.adminKey));
     if (!existing) {
       await createApiKey(store.db, org.id, 'Admin (SWITCHBOARD_ADMIN_KEY)', SCOPES, opts.adminKey);

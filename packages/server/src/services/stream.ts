@@ -23,7 +23,10 @@ type OutboxRow = Omit<OutboxTable, 'seq'> & { seq: number };
 
 export interface StreamOptions {
   heartbeatMs?: number;
-  /** Fallback poll, for writes this process did not make (other processes, the CLI). */
+  /**
+   * Fallback poll, for writes this process did not hear of: other processes on SQLite (the CLI),
+   * or while PostgreSQL's LISTEN connection is being re-established.
+   */
   pollMs?: number;
   /** A client whose unsent bytes pass this is dropped. */
   maxBufferBytes?: number;
@@ -84,6 +87,8 @@ export class StreamHub {
     this.started = true;
     this.lastSeq = await lastOutboxSeq(this.store.db);
     this.store.outbox.on('committed', this.wake);
+    // Commits of every other process against the same PostgreSQL wake the hub at once.
+    await this.store.listen();
     const poll = setInterval(this.wake, this.opts.pollMs);
     const beat = setInterval(() => {
       for (const s of this.subs) this.write(s, ': heartbeat\n\n');

@@ -22,8 +22,16 @@ export interface Store {
    * stream and the webhook worker read the outbox at once instead of waiting for their poll.
    */
   outbox: EventEmitter<{ committed: [] }>;
+  /**
+   * Starts hearing other processes' outbox commits (PostgreSQL `LISTEN`), re-emitted as
+   * `committed`; idempotent, and a no-op on SQLite, which has one server process.
+   */
+  listen(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The channel every outbox write notifies on commit (DESIGN §7: live fan-out over LISTEN/NOTIFY). */
+export const OUTBOX_CHANNEL = 'switchboard_outbox';
 
 // PostgreSQL returns int8 and numeric as strings; every such value we store (epoch ms, counts,
 // sequence numbers) is far below 2^53, so numbers are exact.
@@ -44,12 +52,18 @@ export function openStore(url: string): Store {
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(target);
+    const outbox = outboxEmitter();
+    const listener = new OutboxListener(target, outbox);
     return {
       db,
       dialect,
       describe: `postgres://${u.host}${u.pathname}`,
-      outbox: outboxEmitter(),
-      close: () => db.destroy(),
+      outbox,
+      listen: () => listener.start(),
+      close: async () => {
+        await listener.stop();
+        await db.destroy();
+      },
     };
   }
   const file = target === ':memory:' ? target : resolve(target);
@@ -62,7 +76,14 @@ export function openStore(url: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect, describe: `sqlite:${file}`, outbox: outboxEmitter(), close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    describe: `sqlite:${file}`,
+    outbox: outboxEmitter(),
+    listen: async () => {},
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -104,4 +125,70 @@ function outboxEmitter() {
   // One listener per stream hub and webhook worker, plus tests; no leak warning for those.
   e.setMaxListeners(100);
   return e;
+}
+
+/**
+ * One dedicated connection per process that LISTENs on the outbox channel: a commit in any
+ * process wakes this process's stream hub and webhook worker within milliseconds instead of at
+ * their next poll. Notifications are only a wake-up call (the outbox is still read by sequence),
+ * so one lost while reconnecting costs nothing: a reconnect emits `committed` once to catch up,
+ * and the poll stays as the safety net.
+ */
+class OutboxListener {
+  private client: pg.Client | undefined;
+  private starting: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly outbox: EventEmitter<{ committed: [] }>,
+  ) {}
+
+  start(): Promise<void> {
+    this.stopped = false;
+    this.starting ??= this.connect().catch(() => this.reconnectLater());
+    return this.starting;
+  }
+
+  private async connect() {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'switchboard-listen' });
+    client.on('notification', () => this.outbox.emit('committed'));
+    client.on('error', () => this.reconnectLater());
+    client.on('end', () => this.reconnectLater());
+    this.client = client;
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    if (this.stopped) await client.end().catch(() => {});
+  }
+
+  private reconnectLater() {
+    const dead = this.client;
+    this.client = undefined;
+    dead?.removeAllListeners('end');
+    dead?.end().catch(() => {});
+    if (this.stopped || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.stopped) return;
+      this.connect().then(
+        () => this.outbox.emit('committed'),
+        () => this.reconnectLater(),
+      );
+    }, 1000);
+    this.retry.unref();
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    await this.starting;
+    this.starting = undefined;
+    const client = this.client;
+    this.client = undefined;
+    client?.removeAllListeners('end');
+    client?.removeAllListeners('error');
+    client?.on('error', () => {});
+    await client?.end().catch(() => {});
+  }
 }

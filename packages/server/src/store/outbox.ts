@@ -4,7 +4,7 @@
  */
 import type { OutboxEventType } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
-import type { DialectName } from './db.js';
+import { type DialectName, OUTBOX_CHANNEL } from './db.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -21,10 +21,13 @@ export interface OutboxEntry {
  * sequence numbers one transaction at a time, so sequence order is commit order and a reader
  * that has seen event N can never later find a smaller committed id (Last-Event-ID replay relies
  * on it). It is the last statement of each transaction, so the lock is held only until commit.
+ * The NOTIFY is delivered at commit, to every process listening (`Store.listen`), and never for a
+ * transaction that rolls back.
  */
 export async function writeOutbox(db: Db, dialect: DialectName, orgId: string, entries: OutboxEntry[]) {
   if (entries.length === 0) return;
-  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245012)`.execute(db);
+  if (dialect === 'postgres')
+    await sql`SELECT pg_advisory_xact_lock(7245012), pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
   const rows = entries.map((e) => ({
     org_id: orgId,
     type: e.type,

@@ -9,6 +9,7 @@ import {
   Session,
   SessionDetail,
 } from '@switchboard/contracts';
+import { IngestService } from '../../src/services/ingest.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, session, setup } from '../helpers.js';
 
 let n = 0;
@@ -527,6 +528,37 @@ for (const dialect of DIALECTS) {
         const d = await detail(s.id);
         assert.equal(d.status, 'completed');
         assert.equal(d.events.filter((x: { type: string }) => x.type === 'status_changed').length, 1);
+      });
+
+      test('writers ending one session at once record one ending (other processes, the idle sweep)', async () => {
+        // On PostgreSQL these run on separate connections, as several processes would.
+        const s = await create();
+        const results = await Promise.all(
+          ['completed', 'failed', 'completed', 'cancelled', 'completed', 'failed'].map((status) =>
+            patch(s.id, { status }),
+          ),
+        );
+        const d = await detail(s.id);
+        assert.equal(d.events.filter((x: { type: string }) => x.type === 'status_changed').length, 1);
+        for (const r of results) assert.equal(r.statusCode, r.json().status === d.status ? 200 : 422, r.body);
+        assert.ok(results.some((r) => r.statusCode === 200));
+
+        // The idle sweep of another process decided on a stale read: under the row lock it sees
+        // that the agent ended the session meanwhile, and leaves it alone.
+        const idle = await create();
+        const ingest = new IngestService(t.store);
+        const [byAgent, bySweep] = await Promise.all([
+          patch(idle.id, { status: 'completed' }),
+          ingest.endIdle(t.orgId, idle.id, Date.now() + 60_000),
+        ]);
+        const after = await detail(idle.id);
+        assert.equal(after.events.filter((x: { type: string }) => x.type === 'status_changed').length, 1);
+        assert.equal(after.status, bySweep ? 'failed' : 'completed');
+        assert.equal(byAgent.statusCode, bySweep ? 422 : 200);
+        // A session that heard from its agent after the cut-off is not idle.
+        const busy = await create();
+        assert.equal(await ingest.endIdle(t.orgId, busy.id, Date.now() - 60_000), null);
+        assert.equal((await detail(busy.id)).status, 'active');
       });
 
       test('endedAt is taken as given and must not be before startedAt', async () => {

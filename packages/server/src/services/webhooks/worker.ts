@@ -97,6 +97,8 @@ export class WebhookWorker {
     this.running = true;
     this.stopping = false;
     this.store.outbox.on('committed', this.onCommitted);
+    // Other processes' commits wake this one too (PostgreSQL LISTEN; the poll is the safety net).
+    void this.store.listen();
     this.poll = setInterval(() => {
       this.dispatch();
       this.send();

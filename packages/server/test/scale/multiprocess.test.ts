@@ -1,0 +1,381 @@
+/**
+ * Scale-out (DESIGN §1, §7): three `switchboard serve` processes on three ports against one
+ * PostgreSQL database, as a load balancer would spread them. Live events cross processes over
+ * LISTEN/NOTIFY, Last-Event-ID replay works on whichever process a client reconnects to, webhook
+ * attempts are claimed once (SKIP LOCKED), counters, metrics and exports stay exact under
+ * concurrent writers, rate limits are shared, and killing one process mid-load loses nothing
+ * acknowledged.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { generateKey } from '../../src/lib/keys.js';
+import { DIALECTS, freshDatabaseUrl } from '../helpers.js';
+import { type Proc, api, receiver, serve, until } from '../security/proc.js';
+import { type SseClient, connectSse } from '../sse.js';
+
+const PG = DIALECTS.includes('postgres');
+if (!PG) console.warn('!!! SKIPPING the multi-process suite: it needs PostgreSQL (run it with `npm test`).');
+
+const STATUSES = ['completed', 'failed', 'cancelled'] as const;
+const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const;
+
+interface Acked {
+  sessions: Set<string>;
+  /** session id → acknowledged message ids */
+  messages: Map<string, Set<string>>;
+  /** requests answered after the kill, by the processes still alive */
+  afterKill: number;
+}
+
+/**
+ * One agent: each round reports a whole conversation in one batch (start, messages, an event, the
+ * end) to the next process in turn. A request whose process died is sent again, unchanged, to the
+ * next one: client ids make the retry safe (the session is idempotent, messages are duplicates).
+ */
+async function agent(
+  n: number,
+  procs: () => Proc[],
+  key: string,
+  acked: Acked,
+  stop: { now: boolean; killedAt?: number },
+) {
+  for (let round = 0; !stop.now; round++) {
+    const sid = `p${n}-r${round}-${Date.now().toString(36)}`;
+    const batch: Array<{ type: string; body: Record<string, unknown> }> = [
+      {
+        type: 'session',
+        body: {
+          id: sid,
+          agent: { id: `agent-${n % 4}`, name: `Agent ${n % 4}` },
+          channel: CHANNELS[(n + round) % CHANNELS.length],
+          type: round % 2 ? 'voice' : 'chat',
+        },
+      },
+    ];
+    for (let i = 0; i < 8; i++)
+      batch.push({
+        type: 'message',
+        body: { sessionId: sid, id: `${sid}-m${i}`, sender: i % 2 ? 'agent' : 'user', content: `message ${i}` },
+      });
+    batch.push({ type: 'event', body: { sessionId: sid, id: `${sid}-e0`, type: 'agent_handoff', data: { n } } });
+    batch.push({ type: 'session.update', body: { id: sid, status: STATUSES[(n + round) % STATUSES.length] } });
+    for (let attempt = 0; attempt < 6 && !stop.now; attempt++) {
+      const live = procs();
+      const target = live[(n + round + attempt) % live.length];
+      try {
+        const res = await api(target.url, key, 'POST', '/api/v1/ingest', { batch });
+        assert.equal(res.status, 207, res.text);
+        const results = res.json.results as Array<{ index: number; status: number }>;
+        const refused = results.filter((r) => r.status >= 300);
+        assert.deepEqual(refused, [], 'no item of a batch is refused');
+        acked.sessions.add(sid);
+        acked.messages.set(sid, new Set(batch.filter((b) => b.type === 'message').map((b) => String(b.body.id))));
+        if (stop.killedAt !== undefined && Date.now() > stop.killedAt) acked.afterKill++;
+        break;
+      } catch (err) {
+        if (err instanceof assert.AssertionError) throw err;
+        // The process died under this request: never acknowledged, so it goes to another one.
+      }
+    }
+  }
+}
+
+const messagesIn = (acked: Acked) => [...acked.messages.values()].reduce((n, s) => n + s.size, 0);
+
+describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' }, () => {
+  let db: Awaited<ReturnType<typeof freshDatabaseUrl>>;
+  let hooks: Awaited<ReturnType<typeof receiver>>;
+  let procs: Proc[] = [];
+  let key: string;
+  let sql: pg.Client;
+  const streams: SseClient[] = [];
+
+  const outboxAfter = async (seq: number) =>
+    (await sql.query('SELECT seq FROM outbox WHERE seq > $1 ORDER BY seq', [seq])).rows.map((r) => String(r.seq));
+  const lastSeq = async () => Number((await sql.query('SELECT coalesce(max(seq), 0) AS s FROM outbox')).rows[0].s);
+
+  before(async () => {
+    db = await freshDatabaseUrl('postgres');
+    hooks = await receiver();
+    key = generateKey();
+    const env = {
+      DATABASE_URL: db.url,
+      SWITCHBOARD_ADMIN_KEY: key,
+      SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE: 'true',
+      SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1',
+      SWITCHBOARD_WEBHOOK_TIMEOUT: '2',
+      SWITCHBOARD_RATE_LIMIT_INGEST: '0',
+      SWITCHBOARD_RATE_LIMIT_READ: '0',
+    };
+    // All three at once on an empty database: migrations and the first-start bootstrap race.
+    procs = await Promise.all([serve(env), serve(env), serve(env)]);
+    sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+  });
+
+  after(async () => {
+    for (const s of streams) s.close();
+    await Promise.all(procs.map((p) => p.stop()));
+    await sql?.end();
+    await hooks?.close();
+    await db?.drop();
+  });
+
+  const auth = () => ({ authorization: `Bearer ${key}` });
+  const stream = async (p: Proc, lastEventId?: string) => {
+    const s = await connectSse(`${p.url}/api/v1/stream`, {
+      ...auth(),
+      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+    });
+    assert.equal(s.status, 200);
+    streams.push(s);
+    return s;
+  };
+
+  test('started at once, they migrate and make the organization and admin key exactly once', async () => {
+    for (const p of procs) assert.equal((await fetch(`${p.url}/readyz`)).status, 200);
+    const migrations = (await sql.query('SELECT name FROM switchboard_migrations')).rows.map((r) => r.name);
+    assert.equal(new Set(migrations).size, migrations.length);
+    assert.equal((await sql.query('SELECT count(*)::int AS n FROM organizations')).rows[0].n, 1);
+    assert.equal((await sql.query('SELECT count(*)::int AS n FROM api_keys')).rows[0].n, 1);
+    for (const p of procs) assert.equal((await api(p.url, key, 'GET', '/api/v1/keys')).status, 200);
+  });
+
+  test('a message ingested on one process reaches streams on the others within a second', async () => {
+    const [a, b, c] = procs;
+    const onB = await stream(b);
+    const onC = await stream(c);
+    assert.equal(
+      (
+        await api(a.url, key, 'POST', '/api/v1/sessions', {
+          id: 'x-proc',
+          agent: { id: 'x' },
+          channel: 'web',
+          type: 'chat',
+        })
+      ).status,
+      201,
+    );
+    await onB.waitFor(1);
+    await onC.waitFor(1);
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      // Spread over the 1 s poll, so a fan-out that only polled would show a median near 500 ms.
+      await new Promise((r) => setTimeout(r, 37 + 91 * i));
+      const before = [onB.events.length, onC.events.length];
+      const sent = Date.now();
+      const res = await api(a.url, key, 'POST', '/api/v1/sessions/x-proc/messages', {
+        messages: [{ id: `x-m${i}`, sender: 'user', content: `hello ${i}` }],
+      });
+      assert.equal(res.status, 201);
+      const [onBNow, onCNow] = await Promise.all([onB.waitFor(before[0] + 1, 1000), onC.waitFor(before[1] + 1, 1000)]);
+      for (const e of [onBNow[before[0]], onCNow[before[1]]]) {
+        assert.equal(e.event, 'message.created');
+        assert.equal(JSON.parse(e.data).data.id, `x-m${i}`);
+        latencies.push(e.at - sent);
+      }
+    }
+    latencies.sort((x, y) => x - y);
+    const median = latencies[latencies.length >> 1];
+    assert.ok((latencies.at(-1) as number) < 1000, `slowest ${latencies.at(-1)} ms`);
+    // LISTEN/NOTIFY, not the poll: the median is a few milliseconds.
+    assert.ok(median < 250, `median ${median} ms across processes: ${latencies.join(', ')}`);
+    onB.close();
+    onC.close();
+  });
+
+  test('Last-Event-ID replay works whichever process the client reconnects to', async () => {
+    const [a, b, c] = procs;
+    const first = await stream(a);
+    assert.equal(
+      (
+        await api(a.url, key, 'POST', '/api/v1/sessions', {
+          id: 'y-proc',
+          agent: { id: 'y' },
+          channel: 'sip',
+          type: 'voice',
+        })
+      ).status,
+      201,
+    );
+    const [started] = await first.waitFor(1);
+    first.close();
+    const lastId = started.id as string;
+    // What the client misses while away, written through the other two processes.
+    const res = await api(b.url, key, 'POST', '/api/v1/sessions/y-proc/messages', {
+      messages: [1, 2, 3].map((i) => ({ id: `y-m${i}`, sender: 'agent', content: `reply ${i}` })),
+    });
+    assert.equal(res.status, 201);
+    assert.equal(
+      (await api(c.url, key, 'POST', '/api/v1/sessions/y-proc/events', { events: [{ type: 'disconnected' }] })).status,
+      201,
+    );
+    assert.equal((await api(c.url, key, 'PATCH', '/api/v1/sessions/y-proc', { status: 'completed' })).status, 200);
+    const missed = await outboxAfter(Number(lastId));
+    const types = ['message.created', 'message.created', 'message.created', 'event.created', 'event.created'];
+    assert.equal(missed.length, 6);
+    for (const p of [c, b, a]) {
+      const back = await stream(p, lastId);
+      const got = await back.waitFor(missed.length);
+      assert.deepEqual(
+        got.map((e) => e.id),
+        missed,
+        `replay on ${p.url}`,
+      );
+      assert.deepEqual(
+        got.map((e) => e.event),
+        [...types, 'session.ended'],
+      );
+      // Nothing twice: the replay joined the live fan-out without repeating a row.
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(back.events.length, missed.length);
+      back.close();
+    }
+  });
+
+  test('ingest through all three: streams, webhooks, metrics, exports and counters are exact', async () => {
+    const hook = await api(procs[0].url, key, 'POST', '/api/v1/webhooks', { url: hooks.url, events: ['*'] });
+    assert.equal(hook.status, 201, hook.text);
+    const from = await lastSeq();
+    const live = await Promise.all(procs.map((p) => stream(p)));
+    const acked: Acked = { sessions: new Set(), messages: new Map(), afterKill: 0 };
+    const stop = { now: false };
+    const agents = Array.from({ length: 6 }, (_, n) => agent(n, () => procs, key, acked, stop));
+    await new Promise((r) => setTimeout(r, 3000));
+    stop.now = true;
+    await Promise.all(agents);
+    assert.ok(acked.sessions.size >= 30, `too little load: ${acked.sessions.size} sessions`);
+
+    // Every stream, whichever process it is on, saw every event exactly once, in commit order.
+    const expected = await outboxAfter(from);
+    assert.equal(expected.length, acked.sessions.size * 12, 'start, 8 messages, 2 events and the end per session');
+    for (const [i, s] of live.entries()) {
+      await s.waitFor(expected.length, 10_000);
+      assert.deepEqual(
+        s.events.map((e) => e.id),
+        expected,
+        `stream on process ${i}`,
+      );
+    }
+
+    // Webhooks: every event delivered once, by exactly one of the three processes.
+    await until('every webhook delivery', () => hooks.got.length >= expected.length, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const ids = hooks.got.map((g) => String(g.headers['webhook-id']));
+    assert.equal(ids.length, expected.length, 'no event delivered twice');
+    assert.deepEqual([...new Set(ids)].sort(), [...expected].sort());
+    const twice = await sql.query(
+      'SELECT delivery_id FROM webhook_attempts GROUP BY delivery_id HAVING count(*) > 1 LIMIT 5',
+    );
+    assert.deepEqual(twice.rows, [], 'no delivery attempted twice');
+
+    // Metrics and totals, asked of each process, agree with a count of the rows themselves.
+    const truth = (await sql.query('SELECT status, count(*)::int AS n FROM sessions GROUP BY status')).rows;
+    const total = truth.reduce((n, r) => n + r.n, 0);
+    for (const p of procs) {
+      const m = (await api(p.url, key, 'GET', '/api/v1/sessions/metrics')).json;
+      assert.equal(m.totalSessions, total);
+      for (const r of truth) assert.equal(m.byStatus[r.status], r.n, r.status);
+      const list = (await api(p.url, key, 'GET', '/api/v1/sessions?limit=1')).json;
+      assert.equal(list.pagination.total, total);
+    }
+    const agentsTruth = (await sql.query('SELECT agent_id, count(*)::int AS n FROM sessions GROUP BY agent_id')).rows;
+    const listed = (await api(procs[1].url, key, 'GET', '/api/v1/agents')).json.data as Array<{
+      id: string;
+      sessionCount: number;
+    }>;
+    for (const r of agentsTruth)
+      assert.equal(listed.find((a) => a.id === r.agent_id)?.sessionCount, r.n, `agent ${r.agent_id}`);
+
+    // The export from any process holds every acknowledged session with its whole transcript.
+    const res = await fetch(`${procs[2].url}/api/v1/sessions/export?format=ndjson`, { headers: auth() });
+    const exported = new Map(
+      (await res.text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((s) => [s.id, s]),
+    );
+    assert.equal(exported.size, total);
+    for (const sid of acked.sessions) {
+      const s = exported.get(sid);
+      assert.ok(s, sid);
+      assert.equal(s.messageCount, 8);
+      assert.deepEqual(
+        s.messages.map((m: { id: string }) => m.id),
+        [...(acked.messages.get(sid) as Set<string>)],
+      );
+      assert.notEqual(s.status, 'active');
+    }
+    for (const s of live) s.close();
+  });
+
+  test('rate limits are one budget per key across the processes', async () => {
+    const created = await api(procs[0].url, key, 'POST', '/api/v1/keys', { name: 'exporter', scopes: ['read'] });
+    const exporter = created.json.key as string;
+    const statuses: number[] = [];
+    // The export quota (10 a minute) spent round-robin over the three processes.
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${procs[i % 3].url}/api/v1/sessions/export?format=csv&status=active`, {
+        headers: { authorization: `Bearer ${exporter}` },
+      });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
+  });
+
+  test('one process killed mid-load: the others carry on and nothing acknowledged is lost', async () => {
+    const from = await lastSeq();
+    const onA = await stream(procs[0]);
+    const acked: Acked = { sessions: new Set(), messages: new Map(), afterKill: 0 };
+    const stop: { now: boolean; killedAt?: number } = { now: false };
+    let alive = procs;
+    const agents = Array.from({ length: 6 }, (_, n) => agent(n, () => alive, key, acked, stop));
+    await new Promise((r) => setTimeout(r, 1500));
+    const victim = procs[2];
+    victim.child.kill('SIGKILL');
+    stop.killedAt = Date.now();
+    alive = procs.slice(0, 2);
+    await new Promise((r) => setTimeout(r, 2000));
+    stop.now = true;
+    await Promise.all(agents);
+    assert.equal((await victim.exited).signal, 'SIGKILL');
+    assert.ok(acked.afterKill >= 10, `the survivors answered only ${acked.afterKill} batches after the kill`);
+
+    // Every acknowledged session and message is stored, exactly once.
+    const rows = await sql.query(
+      `SELECT s.id AS sid, m.id AS mid FROM sessions s JOIN messages m ON m.session_pk = s.pk WHERE s.id = ANY($1)`,
+      [[...acked.sessions]],
+    );
+    const stored = new Map<string, string[]>();
+    for (const r of rows.rows) stored.set(r.sid, [...(stored.get(r.sid) ?? []), r.mid]);
+    for (const sid of acked.sessions) {
+      const ids = stored.get(sid) ?? [];
+      assert.equal(new Set(ids).size, ids.length, `duplicates in ${sid}`);
+      for (const mid of acked.messages.get(sid) as Set<string>) assert.ok(ids.includes(mid), `${mid} lost`);
+    }
+    const counted = await sql.query(
+      `SELECT (SELECT sum(n)::int FROM session_counts) AS counters, (SELECT count(*)::int FROM sessions) AS rows`,
+    );
+    assert.equal(counted.rows[0].counters, counted.rows[0].rows);
+
+    // The survivors' stream and webhooks still carry every event, including those the dead
+    // process committed (its unfinished webhook leases run out and another process sends them).
+    const expected = await outboxAfter(from);
+    await onA.waitFor(expected.length, 10_000);
+    assert.deepEqual(
+      onA.events.map((e) => e.id),
+      expected,
+    );
+    await until(
+      'every event of the kill phase delivered',
+      () => {
+        const got = new Set(hooks.got.map((g) => String(g.headers['webhook-id'])));
+        return expected.every((id) => got.has(id));
+      },
+      60_000,
+    );
+  });
+});
