@@ -276,6 +276,11 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
           sp,
         );
         const pkOf = new Map(pks.map((x) => [x.id as string, Number(x.pk)]));
+        // Migration 0006: every session's id also goes to session_ids, in the same transaction.
+        await r.all(
+          `INSERT INTO session_ids (org_id, id, pk, started_at) VALUES ${p.sessions.map(() => '(?,?,?,?)').join(',')}`,
+          p.sessions.flatMap((s) => [orgId, s.id, pkOf.get(s.id), now]),
+        );
         const ap: unknown[] = [];
         for (const s of p.sessions) ap.push(orgId, s.agentId, s.agentName, s.agentName.toLowerCase(), now, now, 1);
         await r.all(
@@ -291,11 +296,11 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
           const pk = pkOf.get(p.sessions[m.sessionIndex].id) as number;
           const n = (seq.get(pk) ?? 0) + 1;
           seq.set(pk, n);
-          mp.push(pk, randomUUID(), n, m.sender, m.content, now, '{}');
+          mp.push(pk, now, randomUUID(), n, m.sender, m.content, now, '{}');
         }
         await r.all(
-          `INSERT INTO messages (session_pk, id, seq, sender, content, timestamp, metadata)
-           VALUES ${p.messages.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+          `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata)
+           VALUES ${p.messages.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
           mp,
         );
         const op: unknown[] = [];

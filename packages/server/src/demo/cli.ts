@@ -43,6 +43,7 @@ async function resetOrg(store: Store, orgId: string) {
     await trx.deleteFrom('messages').where('session_pk', 'in', ofOrg).execute();
     await trx.deleteFrom('session_events').where('session_pk', 'in', ofOrg).execute();
     await trx.deleteFrom('sessions').where('org_id', '=', orgId).execute();
+    await trx.deleteFrom('session_ids').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('agents').where('org_id', '=', orgId).execute();
   });
 }

@@ -20,7 +20,8 @@ import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
 import { countStartedSessions } from '../store/sessions.js';
-import { type IngestService, retryOnDeadlock } from './ingest.js';
+import { ensureMonths } from '../store/partitions.js';
+import { type IngestService, isRetryable, retryTransaction, startOf } from './ingest.js';
 
 const validators = Object.fromEntries(
   Object.entries(BATCH_BODY_SCHEMAS).map(([type, schema]) => [type, bodyAjv.compile(schema)]),
@@ -37,7 +38,13 @@ type Outcome = Omit<Result, 'index'>;
  * the session lookup), so every item of it gets the same result.
  */
 type Unit =
-  | { kind: 'one'; index: number; apply: (db: Kysely<Database>, sink: OutboxEntry[]) => Promise<Outcome> }
+  | {
+      kind: 'one';
+      index: number;
+      apply: (db: Kysely<Database>, sink: OutboxEntry[]) => Promise<Outcome>;
+      /** A session create's start time: its month's partition is made before the transaction. */
+      startedAt?: number;
+    }
   | { kind: 'messages'; indexes: number[]; sessionId: string; items: MessageInput[] }
   | { kind: 'events'; indexes: number[]; sessionId: string; items: EventInput[] };
 
@@ -61,6 +68,7 @@ export class BatchService {
         return {
           kind: 'one',
           index,
+          startedAt: startOf(b, now),
           apply: async (db, sink) => {
             const r = await ingest.createSessionIn(db, orgId, b, now, sink);
             return { status: r.status, id: r.session.id };
@@ -133,8 +141,14 @@ export class BatchService {
       } else units.push(unit);
     }
 
+    // Every month the batch starts sessions in, before its transaction: one round of DDL for a
+    // batch of historical sessions instead of one aborted run per month.
+    await ensureMonths(
+      this.store,
+      units.flatMap((u) => (u.kind === 'one' && u.startedAt !== undefined ? [u.startedAt] : [])),
+    );
     const refused = results.length;
-    await retryOnDeadlock(async () => {
+    await retryTransaction(this.store, async () => {
       // A retried attempt starts again from the items refused before the transaction began.
       results.length = refused;
       const trx = await this.store.db.startTransaction().execute();
@@ -149,8 +163,9 @@ export class BatchService {
             await sp.releaseSavepoint('item').execute();
             for (const e of sink) outbox.push(e);
           } catch (err) {
-            // A deadlock aborts the whole transaction, which is then run again from the start.
-            if ((err as { code?: string })?.code === '40P01') throw err;
+            // A deadlock (or a month without its partition) aborts the whole transaction, which
+            // is then run again from the start.
+            if (isRetryable(err)) throw err;
             await sp.rollbackToSavepoint('item').execute();
             if (!(err instanceof ApiError)) this.onUnexpected(err);
             const problem = problemOf(err);

@@ -26,6 +26,7 @@ import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
 import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
+import { createMonth, ensureMonths, missingPartitionTime, monthOf } from '../store/partitions.js';
 import type { Database } from '../store/schema.js';
 import {
   countStartedSessions,
@@ -41,6 +42,7 @@ import {
   messageRowToApi,
   parseJson,
   renameAgent,
+  type SessionKey,
   type SessionWithAgent,
   sessionRowToApi,
   touchSession,
@@ -72,21 +74,38 @@ function canonical(value: unknown): string {
 export const hashOf = (value: unknown) => createHash('sha256').update(canonical(value)).digest('base64url');
 
 /**
- * Runs a whole transaction again when PostgreSQL broke a deadlock by aborting it. Agent counters
- * are updated at commit, behind the outbox lock; a transaction that renamed an agent earlier holds
- * that row while it waits for the lock, and the one holding the lock may need the row. Both are
- * rare (a rename, or two batches introducing one agent), and the aborted transaction left nothing
- * behind, so doing it again is safe.
+ * Runs a whole transaction, and runs it again after the two failures that leave nothing behind
+ * and go away on their own:
+ * - PostgreSQL broke a deadlock by aborting it. Agent counters are updated at commit, behind the
+ *   outbox lock; a transaction that renamed an agent earlier holds that row while it waits for
+ *   the lock, and the one holding the lock may need the row. Both are rare (a rename, or two
+ *   batches introducing one agent).
+ * - A row needed a month that has no partition yet (PostgreSQL, 0006): a client may send any
+ *   startedAt. The month is created in its own short transaction, after this one rolled back,
+ *   so partition DDL never waits behind (or holds) ingest's locks.
  */
-export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let i = 1; ; i++) {
+export async function retryTransaction<T>(store: Store, fn: () => Promise<T>, attempts = 4): Promise<T> {
+  let deadlocks = 0;
+  let months = 0;
+  for (;;) {
     try {
       return await fn();
     } catch (err) {
-      if ((err as { code?: string })?.code !== '40P01' || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));
+      const missing = missingPartitionTime(err);
+      // Bounded: each round creates one month, and callers create a batch's months up front.
+      if (missing !== undefined && ++months <= 16) {
+        await createMonth(store, monthOf(missing));
+        continue;
+      }
+      if (!isRetryable(err) || ++deadlocks >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 5 * deadlocks + Math.random() * 20));
     }
   }
+}
+
+/** An error that aborts the whole transaction and is cured by running it again (above). */
+export function isRetryable(err: unknown): boolean {
+  return (err as { code?: string })?.code === '40P01' || missingPartitionTime(err) !== undefined;
 }
 
 /** A unique-constraint violation from either driver: another writer created the row first. */
@@ -95,6 +114,10 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** When a create body says its session started: its startedAt, or the time it arrived. */
+export const startOf = (body: CreateSessionBody, now: number) =>
+  body.startedAt !== undefined ? parseTime(body.startedAt) : now;
+
 type NewItem<Item> = { item: Item; id: string; seq: number; timestamp: number };
 
 /** What differs between appending messages and appending events. */
@@ -102,21 +125,22 @@ interface AppendKind<Item, Api> {
   counter: 'message_count' | 'event_count';
   outboxType: 'message.created' | 'event.created';
   /** The session's stored items with these ids, as API objects. */
-  existing(db: Db, sessionPk: number, sessionId: string, ids: string[]): Promise<Map<string, Api>>;
+  existing(db: Db, session: SessionKey, sessionId: string, ids: string[]): Promise<Map<string, Api>>;
   /** Inserts new items; returns them as API objects, in order. */
-  insert(db: Db, sessionPk: number, sessionId: string, fresh: Array<NewItem<Item>>): Promise<Api[]>;
+  insert(db: Db, session: SessionKey, sessionId: string, fresh: Array<NewItem<Item>>): Promise<Api[]>;
 }
 
 const MESSAGES: AppendKind<MessageInput, Message> = {
   counter: 'message_count',
   outboxType: 'message.created',
-  async existing(db, sessionPk, sessionId, ids) {
-    const rows = await existingMessageIds(db, sessionPk, ids);
+  async existing(db, session, sessionId, ids) {
+    const rows = await existingMessageIds(db, session, ids);
     return new Map([...rows].map(([id, row]) => [id, messageRowToApi(row, sessionId)]));
   },
-  async insert(db, sessionPk, sessionId, fresh) {
+  async insert(db, session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
-      session_pk: sessionPk,
+      session_pk: Number(session.pk),
+      session_started_at: Number(session.started_at),
       id,
       seq,
       sender: item.sender,
@@ -132,13 +156,14 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
 const EVENTS: AppendKind<EventInput, SessionEvent> = {
   counter: 'event_count',
   outboxType: 'event.created',
-  async existing(db, sessionPk, sessionId, ids) {
-    const rows = await existingEventIds(db, sessionPk, ids);
+  async existing(db, session, sessionId, ids) {
+    const rows = await existingEventIds(db, session, ids);
     return new Map([...rows].map(([id, row]) => [id, eventRowToApi(row, sessionId)]));
   },
-  async insert(db, sessionPk, sessionId, fresh) {
+  async insert(db, session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
-      session_pk: sessionPk,
+      session_pk: Number(session.pk),
+      session_started_at: Number(session.started_at),
       id,
       seq,
       type: item.type,
@@ -154,7 +179,7 @@ export class IngestService {
   constructor(private readonly store: Store) {}
 
   private async tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const result = await retryOnDeadlock(() => this.store.db.transaction().execute(fn));
+    const result = await retryTransaction(this.store, () => this.store.db.transaction().execute(fn));
     this.store.outbox.emit('committed');
     return result;
   }
@@ -196,6 +221,7 @@ export class IngestService {
 
   async createSession(orgId: string, body: CreateSessionBody, now = Date.now()) {
     this.validateCreate(body);
+    await ensureMonths(this.store, [startOf(body, now)]);
     try {
       return await this.tx((trx) => this.createSessionIn(trx, orgId, body, now));
     } catch (err) {
@@ -222,12 +248,12 @@ export class IngestService {
     }
     const id = body.id ?? uuidv7(now);
     const status = body.status ?? 'active';
-    const startedAt = body.startedAt !== undefined ? parseTime(body.startedAt) : now;
+    const startedAt = startOf(body, now);
     const terminal = isTerminal(status);
     const endedAt = terminal ? (body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, startedAt)) : null;
     const metadata = body.metadata ?? {};
     await ensureAgent(db, orgId, body.agent.id, body.agent.name, now);
-    const pk = await insertSession(db, {
+    const key = await insertSession(db, {
       org_id: orgId,
       id,
       agent_id: body.agent.id,
@@ -245,7 +271,7 @@ export class IngestService {
       search_text: searchText(body.agent.id, metadata),
       create_hash: createHash,
     });
-    const session = sessionRowToApi((await findSessionByPk(db, pk)) as SessionWithAgent);
+    const session = sessionRowToApi((await findSessionByPk(db, key)) as SessionWithAgent);
     const outbox: OutboxEntry[] = [{ type: 'session.started', sessionId: id, occurredAt: now, data: session }];
     if (terminal) outbox.push({ type: 'session.ended', sessionId: id, occurredAt: now, data: session });
     await this.emit(db, orgId, outbox, sink);
@@ -325,9 +351,9 @@ export class IngestService {
   ) {
     const session = await findSession(db, orgId, sessionId);
     if (!session) throw notFound();
-    const counters = await touchSession(db, session.pk, now);
+    const counters = await touchSession(db, session, now);
     const given = items.map((m) => m.id).filter((id): id is string => id !== undefined);
-    const known = await kind.existing(db, session.pk, sessionId, given);
+    const known = await kind.existing(db, session, sessionId, given);
     let seq = Number(counters[kind.counter]);
     const ids: string[] = [];
     const fresh: Array<NewItem<Item>> = [];
@@ -340,9 +366,9 @@ export class IngestService {
       fresh.push({ item, id, seq: ++seq, timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now });
     }
     if (fresh.length) {
-      const stored = await kind.insert(db, session.pk, sessionId, fresh);
+      const stored = await kind.insert(db, session, sessionId, fresh);
       for (const [i, api] of stored.entries()) known.set(fresh[i].id, api);
-      await updateSessionRow(db, session.pk, { [kind.counter]: seq });
+      await updateSessionRow(db, session, { [kind.counter]: seq });
       await this.emit(
         db,
         orgId,
@@ -442,12 +468,13 @@ export class IngestService {
       await renameAgent(db, orgId, session.agent_id, body.agent.name);
       changed = true;
     }
-    await updateSessionRow(db, session.pk, set);
+    await updateSessionRow(db, session, set);
 
     if (ended) {
       const seq = Number(counters.event_count) + 1;
       const row = {
-        session_pk: session.pk,
+        session_pk: Number(session.pk),
+        session_started_at: Number(session.started_at),
         id: uuidv7(now),
         seq,
         type: 'status_changed',
@@ -456,7 +483,7 @@ export class IngestService {
         data: JSON.stringify({ from: session.status, to: target }),
       };
       await insertEvents(db, [row]);
-      await updateSessionRow(db, session.pk, { event_count: seq });
+      await updateSessionRow(db, session, { event_count: seq });
       outbox.push({
         type: 'event.created',
         sessionId,
@@ -464,7 +491,7 @@ export class IngestService {
         data: eventRowToApi({ ...row, pk: 0 }, sessionId),
       });
     }
-    const after = sessionRowToApi((await findSessionByPk(db, session.pk)) as SessionWithAgent);
+    const after = sessionRowToApi((await findSessionByPk(db, session)) as SessionWithAgent);
     if (changed) outbox.push({ type: 'session.updated', sessionId, occurredAt: now, data: after });
     if (ended) outbox.push({ type: 'session.ended', sessionId, occurredAt: now, data: after });
     await this.emit(db, orgId, outbox, sink);

@@ -252,7 +252,7 @@ export class ReadService {
     const { db } = this.store;
     const row = await findSession(db, orgId, id);
     if (!row) throw notFound();
-    const [messages, events] = await Promise.all([sessionMessages(db, row.pk), sessionEvents(db, row.pk)]);
+    const [messages, events] = await Promise.all([sessionMessages(db, row), sessionEvents(db, row)]);
     return {
       ...sessionRowToApi(row),
       messages: messages.map((m) => messageRowToApi(m, row.id)),
@@ -288,8 +288,7 @@ export class ReadService {
         if (format === 'csv') {
           for (const r of page) out += csvRow(sessionRowToApi(r));
         } else {
-          const pks = page.map((r) => r.pk);
-          const [messages, events] = await Promise.all([messagesOfSessions(db, pks), eventsOfSessions(db, pks)]);
+          const [messages, events] = await Promise.all([messagesOfSessions(db, page), eventsOfSessions(db, page)]);
           const mBy = groupBy(messages, (m) => m.session_pk);
           const eBy = groupBy(events, (e) => e.session_pk);
           for (const r of page) {

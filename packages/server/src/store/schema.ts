@@ -65,6 +65,8 @@ export interface SessionsTable {
 export interface MessagesTable {
   pk: Generated<number>;
   session_pk: number;
+  /** The session's started_at: the partition key on PostgreSQL, so a transcript lives in its session's month. */
+  session_started_at: number;
   id: string;
   seq: number;
   sender: string;
@@ -76,6 +78,8 @@ export interface MessagesTable {
 export interface EventsTable {
   pk: Generated<number>;
   session_pk: number;
+  /** The session's started_at: the partition key on PostgreSQL, so a transcript lives in its session's month. */
+  session_started_at: number;
   id: string;
   seq: number;
   type: string;
@@ -183,6 +187,17 @@ export interface SessionCountsTable {
   n: number;
 }
 
+/**
+ * Every session's id, unique per organization (0006): PostgreSQL cannot enforce that across the
+ * sessions table's monthly partitions, this unpartitioned table can. Lookups by id go through it.
+ */
+export interface SessionIdsTable {
+  org_id: string;
+  id: string;
+  pk: number;
+  started_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -198,6 +213,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   webhook_cursor: WebhookCursorTable;
   session_counts: SessionCountsTable;
+  session_ids: SessionIdsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -16,6 +16,18 @@ type Db = Kysely<Database>;
 
 export type SessionWithAgent = SessionRow & { agent_name: string };
 
+/**
+ * A session's primary key. started_at is PostgreSQL's partition key (0006): with it a lookup or
+ * update goes to one month's partition; with a bare pk it still works, probing every month.
+ */
+export interface SessionKey {
+  pk: number;
+  started_at: number;
+}
+export type SessionRef = SessionKey | number;
+const keyOf = (ref: SessionRef): { pk: number; started_at?: number } =>
+  typeof ref === 'number' ? { pk: ref } : { pk: Number(ref.pk), started_at: Number(ref.started_at) };
+
 const SORT_COLUMNS = {
   startedAt: 's.started_at',
   endedAt: 's.ended_at',
@@ -44,17 +56,33 @@ export function sessionsWithAgent(db: Db) {
   );
 }
 
+/** By id, through session_ids: on PostgreSQL the join finds the one month to look in. */
 export async function findSession(db: Db, orgId: string, id: string): Promise<SessionWithAgent | undefined> {
-  return sessionsWithAgent(db).where('s.org_id', '=', orgId).where('s.id', '=', id).executeTakeFirst();
+  return sessionsWithAgent(db)
+    .innerJoin('session_ids as i', (j) => j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at'))
+    .where('i.org_id', '=', orgId)
+    .where('i.id', '=', id)
+    .executeTakeFirst();
 }
 
-export async function findSessionByPk(db: Db, pk: number): Promise<SessionWithAgent | undefined> {
-  return sessionsWithAgent(db).where('s.pk', '=', pk).executeTakeFirst();
+export async function findSessionByPk(db: Db, ref: SessionRef): Promise<SessionWithAgent | undefined> {
+  const k = keyOf(ref);
+  let q = sessionsWithAgent(db).where('s.pk', '=', k.pk);
+  if (k.started_at !== undefined) q = q.where('s.started_at', '=', k.started_at);
+  return q.executeTakeFirst();
 }
 
-export async function insertSession(db: Db, row: NewSessionRow): Promise<number> {
+/**
+ * Inserts a session and its id. A taken id fails on session_ids' primary key (a unique
+ * violation, as before 0006), which rolls the session row back with the transaction.
+ */
+export async function insertSession(db: Db, row: NewSessionRow): Promise<SessionKey> {
   const { pk } = await db.insertInto('sessions').values(row).returning('pk').executeTakeFirstOrThrow();
-  return pk;
+  await db
+    .insertInto('session_ids')
+    .values({ org_id: row.org_id, id: row.id, pk, started_at: row.started_at })
+    .execute();
+  return { pk: Number(pk), started_at: row.started_at };
 }
 
 /**
@@ -138,40 +166,43 @@ export async function renameAgent(db: Db, orgId: string, id: string, name: strin
  * Marks activity on a session and returns its counters. On PostgreSQL the UPDATE also takes the
  * row lock, so concurrent appends to one session get gap-free sequence numbers.
  */
-export async function touchSession(db: Db, pk: number, now: number) {
-  return db
-    .updateTable('sessions')
-    .set({ last_activity_at: now })
-    .where('pk', '=', pk)
-    .returning(['message_count', 'event_count'])
-    .executeTakeFirstOrThrow();
+export async function touchSession(db: Db, ref: SessionRef, now: number) {
+  const k = keyOf(ref);
+  let q = db.updateTable('sessions').set({ last_activity_at: now }).where('pk', '=', k.pk);
+  if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
+  return q.returning(['message_count', 'event_count']).executeTakeFirstOrThrow();
 }
 
 export async function updateSessionRow(
   db: Db,
-  pk: number,
+  ref: SessionRef,
   set: Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string },
 ) {
-  await db.updateTable('sessions').set(set).where('pk', '=', pk).execute();
+  const k = keyOf(ref);
+  let q = db.updateTable('sessions').set(set).where('pk', '=', k.pk);
+  if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
+  await q.execute();
 }
 
-export async function existingMessageIds(db: Db, sessionPk: number, ids: string[]) {
+export async function existingMessageIds(db: Db, session: SessionKey, ids: string[]) {
   if (ids.length === 0) return new Map<string, MessageRow>();
   const rows = await db
     .selectFrom('messages')
     .selectAll()
-    .where('session_pk', '=', sessionPk)
+    .where('session_pk', '=', Number(session.pk))
+    .where('session_started_at', '=', Number(session.started_at))
     .where('id', 'in', ids)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-export async function existingEventIds(db: Db, sessionPk: number, ids: string[]) {
+export async function existingEventIds(db: Db, session: SessionKey, ids: string[]) {
   if (ids.length === 0) return new Map<string, EventRow>();
   const rows = await db
     .selectFrom('session_events')
     .selectAll()
-    .where('session_pk', '=', sessionPk)
+    .where('session_pk', '=', Number(session.pk))
+    .where('session_started_at', '=', Number(session.started_at))
     .where('id', 'in', ids)
     .execute();
   return new Map(rows.map((r) => [r.id, r]));
@@ -197,31 +228,63 @@ export async function insertEvents(db: Db, rows: NewEvent[]) {
       .execute();
 }
 
-export async function sessionMessages(db: Db, sessionPk: number) {
-  return db.selectFrom('messages').selectAll().where('session_pk', '=', sessionPk).orderBy('seq').execute();
-}
-
-export async function sessionEvents(db: Db, sessionPk: number) {
-  return db.selectFrom('session_events').selectAll().where('session_pk', '=', sessionPk).orderBy('seq').execute();
-}
-
-export async function messagesOfSessions(db: Db, sessionPks: number[]) {
-  if (sessionPks.length === 0) return [];
+export async function sessionMessages(db: Db, session: SessionKey) {
   return db
     .selectFrom('messages')
     .selectAll()
-    .where('session_pk', 'in', sessionPks)
+    .where('session_pk', '=', Number(session.pk))
+    .where('session_started_at', '=', Number(session.started_at))
+    .orderBy('seq')
+    .execute();
+}
+
+export async function sessionEvents(db: Db, session: SessionKey) {
+  return db
+    .selectFrom('session_events')
+    .selectAll()
+    .where('session_pk', '=', Number(session.pk))
+    .where('session_started_at', '=', Number(session.started_at))
+    .orderBy('seq')
+    .execute();
+}
+
+/** The span of the sessions' start times: on PostgreSQL it limits the read to their months. */
+const startSpan = (sessions: SessionKey[]) => {
+  const times = sessions.map((s) => Number(s.started_at));
+  return [Math.min(...times), Math.max(...times)] as const;
+};
+
+export async function messagesOfSessions(db: Db, sessions: SessionKey[]) {
+  if (sessions.length === 0) return [];
+  const [first, last] = startSpan(sessions);
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where(
+      'session_pk',
+      'in',
+      sessions.map((s) => Number(s.pk)),
+    )
+    .where('session_started_at', '>=', first)
+    .where('session_started_at', '<=', last)
     .orderBy('session_pk')
     .orderBy('seq')
     .execute();
 }
 
-export async function eventsOfSessions(db: Db, sessionPks: number[]) {
-  if (sessionPks.length === 0) return [];
+export async function eventsOfSessions(db: Db, sessions: SessionKey[]) {
+  if (sessions.length === 0) return [];
+  const [first, last] = startSpan(sessions);
   return db
     .selectFrom('session_events')
     .selectAll()
-    .where('session_pk', 'in', sessionPks)
+    .where(
+      'session_pk',
+      'in',
+      sessions.map((s) => Number(s.pk)),
+    )
+    .where('session_started_at', '>=', first)
+    .where('session_started_at', '<=', last)
     .orderBy('session_pk')
     .orderBy('seq')
     .execute();
