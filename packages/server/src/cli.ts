@@ -52,6 +52,7 @@ Flags (each also an environment variable):
   --port (PORT, 8080)  --host (HOST, 127.0.0.1)  --database-url (DATABASE_URL)
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
   --log-level (LOG_LEVEL, info)  --web-dir (SWITCHBOARD_WEB_DIR)
+  --retention-months (SWITCHBOARD_RETENTION_MONTHS, 0: keep every session)
 `;
 
 async function withStore<T>(flags: Record<string, string>, fn: (store: ReturnType<typeof openStore>) => Promise<T>) {

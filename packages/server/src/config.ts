@@ -26,6 +26,11 @@ export interface Config {
   webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
   /** SWITCHBOARD_ENCRYPTION_KEY: encrypts webhook secrets at rest (lib/secret-box.ts). */
   encryptionKey?: Buffer;
+  /**
+   * Months of sessions to keep past the current one (services/retention.ts); 0, the default,
+   * keeps everything, as the brief promises unlimited retention.
+   */
+  retentionMonths: number;
 }
 
 const FLAGS: Record<string, string> = {
@@ -44,6 +49,7 @@ const FLAGS: Record<string, string> = {
   'rate-limit-ingest': 'SWITCHBOARD_RATE_LIMIT_INGEST',
   'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
+  'retention-months': 'SWITCHBOARD_RETENTION_MONTHS',
 };
 
 export class ConfigError extends Error {}
@@ -98,6 +104,13 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
   };
   const webhooks = webhookConfig(get);
+  const retentionText = get('SWITCHBOARD_RETENTION_MONTHS');
+  const retentionMonths = retentionText === undefined || retentionText.trim() === '' ? 0 : Number(retentionText);
+  // Whole months only: retention drops whole monthly partitions.
+  if (!Number.isInteger(retentionMonths) || retentionMonths < 0 || retentionMonths > 1200)
+    throw new ConfigError(
+      `SWITCHBOARD_RETENTION_MONTHS must be a whole number of months from 0 to 1200 (0 keeps everything), got "${retentionText}"`,
+    );
   const keyText = get('SWITCHBOARD_ENCRYPTION_KEY');
   let encryptionKey: Buffer | undefined;
   if (keyText) {
@@ -110,6 +123,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   }
   return {
     encryptionKey,
+    retentionMonths,
     port,
     host,
     rateLimits,

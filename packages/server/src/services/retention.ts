@@ -1,0 +1,127 @@
+/**
+ * SWITCHBOARD_RETENTION_MONTHS: with N > 0, every session whose whole calendar month (UTC) ended
+ * more than N months ago is removed with its messages and events, at start and then hourly. The
+ * default, 0, keeps everything (the brief promises unlimited retention); the job then only keeps
+ * next month's partitions ready on PostgreSQL.
+ *
+ * Any number of processes may run it against one PostgreSQL: a month is dropped under an
+ * advisory lock that only one of them gets, and the others skip that round.
+ */
+import { sql } from 'kysely';
+import type { Store } from '../store/db.js';
+import {
+  addMonths,
+  ensureMonths,
+  forgetMonth,
+  listMonths,
+  monthOf,
+  monthStart,
+  monthSuffix,
+} from '../store/partitions.js';
+import { deleteSessionsBefore, dropMonth, organizationIds, type RemovedCounts } from '../store/retention.js';
+
+export interface RetentionResult extends RemovedCounts {
+  /** Sessions that started before this time were removed (null: retention is off). */
+  cutoff: string | null;
+  /** PostgreSQL: the months whose partitions were dropped, e.g. `p2026_01`. */
+  months: string[];
+}
+
+interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const HOUR = 3_600_000;
+/** Rows per SQLite delete transaction: short enough that ingest never waits long for the file. */
+const BATCH = 500;
+
+export class RetentionJob {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly months: number,
+    private readonly log: Log,
+    private readonly intervalMs = HOUR,
+  ) {}
+
+  start() {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.run()
+        .catch((err) => this.log.error({ err }, 'retention failed'))
+        .finally(() => (this.running = undefined));
+    };
+    tick();
+    this.timer = setInterval(tick, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round; returns what it removed. */
+  async run(now = Date.now()): Promise<RetentionResult> {
+    const thisMonth = monthOf(now);
+    // A process that runs for weeks makes next month before the month turns.
+    await ensureMonths(this.store, [now, monthStart(addMonths(thisMonth, 1))]);
+    const result: RetentionResult = { cutoff: null, months: [], sessions: 0, messages: 0, events: 0 };
+    if (this.months <= 0) return result;
+    const cutoff = monthStart(addMonths(thisMonth, -this.months));
+    result.cutoff = new Date(cutoff).toISOString();
+    const add = (r: RemovedCounts) => {
+      result.sessions += r.sessions;
+      result.messages += r.messages;
+      result.events += r.events;
+    };
+
+    if (this.store.dialect === 'postgres') {
+      for (const m of await listMonths(this.store.db)) {
+        if (monthStart(addMonths(m, 1)) > cutoff) break;
+        const removed = await this.dropWithRetry(m);
+        if (!removed) break; // another process holds the lock: it does this round
+        forgetMonth(this.store, m);
+        result.months.push(monthSuffix(m));
+        add(removed);
+      }
+    } else {
+      for (const orgId of await organizationIds(this.store.db)) {
+        for (;;) {
+          const r = await this.store.db.transaction().execute((trx) => deleteSessionsBefore(trx, orgId, cutoff, BATCH));
+          add(r);
+          if (r.sessions < BATCH) break;
+          // Lets requests in between batches.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    }
+    if (result.sessions || result.months.length) this.log.info({ ...result }, 'retention removed old sessions');
+    return result;
+  }
+
+  /**
+   * Dropping a month takes its parent tables' exclusive lock. A short lock_timeout keeps a long
+   * read from making every request queue behind the drop; it is tried again a few times.
+   */
+  private async dropWithRetry(m: Parameters<typeof dropMonth>[1]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
+          return dropMonth(trx, m);
+        });
+      } catch (err) {
+        const code = (err as { code?: string })?.code;
+        // 55P03: lock_timeout; 40P01: a deadlock PostgreSQL broke by aborting the drop.
+        if ((code !== '55P03' && code !== '40P01') || attempt >= 5) throw err;
+        this.log.warn({ month: monthSuffix(m), attempt }, 'retention waiting for readers; trying again');
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
+ * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
+ * are deleted in batches. Either way everything derived from the sessions stays exact:
+ * session_counts, agents' session_count, session_ids, and SQLite's full-text index.
+ */
+import { type Kysely, sql } from 'kysely';
+import { addMonths, type Month, monthStart, monthSuffix, PARTITIONED } from './partitions.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export interface RemovedCounts {
+  sessions: number;
+  /** By the sessions' counters, which count exactly the messages and events stored. */
+  messages: number;
+  events: number;
+}
+
+/** Only one process drops months at a time (the outbox and session_counts use 7245012). */
+const RETENTION_LOCK = 7245014;
+
+/**
+ * Drops one month's partitions in the caller's transaction, after subtracting what they hold
+ * from the counters; returns null when another process is dropping months or already dropped
+ * this one. Triggers do not fire on DROP, hence the explicit subtraction.
+ */
+export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
+  const { rows: lock } = await sql<{
+    ok: boolean;
+  }>`SELECT pg_try_advisory_xact_lock(${sql.lit(RETENTION_LOCK)}) AS ok`.execute(trx);
+  if (!lock[0]?.ok) return null;
+  const suffix = monthSuffix(m);
+  const sessions = sql.id(`sessions_${suffix}`);
+  const { rows: exists } = await sql<{
+    t: string | null;
+  }>`SELECT to_regclass(${`sessions_${suffix}`})::text AS t`.execute(trx);
+  if (!exists[0]?.t) return null;
+  // The parents first, as every query takes them: a reader holding a parent and waiting for a
+  // partition can then never be waiting on us. Dropping a partition locks its parent anyway;
+  // lock_timeout (set by the caller) keeps a long reader from queueing every request behind us.
+  await sql`LOCK TABLE ONLY sessions, ONLY messages, ONLY session_events IN ACCESS EXCLUSIVE MODE`.execute(trx);
+  // As the session_counts triggers do, so counters change in one order for every writer.
+  await sql`SELECT pg_advisory_xact_lock(7245012)`.execute(trx);
+  await sql`UPDATE session_counts c SET n = c.n - g.n
+    FROM (SELECT org_id, channel, status, type, count(*) AS n FROM ${sessions} GROUP BY 1, 2, 3, 4) g
+    WHERE c.org_id = g.org_id AND c.channel = g.channel AND c.status = g.status AND c.type = g.type`.execute(trx);
+  await sql`UPDATE agents a SET session_count = a.session_count - g.n
+    FROM (SELECT org_id, agent_id, count(*) AS n FROM ${sessions} GROUP BY 1, 2) g
+    WHERE a.org_id = g.org_id AND a.id = g.agent_id`.execute(trx);
+  const { rows } = await sql<RemovedCounts>`SELECT count(*) AS sessions,
+    COALESCE(sum(message_count), 0)::bigint AS messages, COALESCE(sum(event_count), 0)::bigint AS events
+    FROM ${sessions}`.execute(trx);
+  await trx
+    .deleteFrom('session_ids')
+    .where('started_at', '>=', monthStart(m))
+    .where('started_at', '<', monthStart(addMonths(m, 1)))
+    .execute();
+  await sql`DROP TABLE ${sql.join(PARTITIONED.map(({ table }) => sql.id(`${table}_${suffix}`)))}`.execute(trx);
+  return { sessions: Number(rows[0].sessions), messages: Number(rows[0].messages), events: Number(rows[0].events) };
+}
+
+/**
+ * Deletes up to `limit` sessions of one organization that started before `before`, with their
+ * messages, events and ids, in the caller's transaction. The session_counts triggers and the
+ * full-text index's triggers fire on these deletes; agents' counters are kept here.
+ */
+export async function deleteSessionsBefore(trx: Db, orgId: string, before: number, limit: number) {
+  const rows = await trx
+    .selectFrom('sessions')
+    .select(['pk', 'id', 'agent_id', 'message_count', 'event_count'])
+    .where('org_id', '=', orgId)
+    .where('started_at', '<', before)
+    .orderBy('started_at')
+    .limit(limit)
+    .execute();
+  const removed: RemovedCounts = { sessions: rows.length, messages: 0, events: 0 };
+  if (rows.length === 0) return removed;
+  const pks = rows.map((r) => Number(r.pk));
+  await trx.deleteFrom('messages').where('session_pk', 'in', pks).execute();
+  await trx.deleteFrom('session_events').where('session_pk', 'in', pks).execute();
+  await trx
+    .deleteFrom('session_ids')
+    .where('org_id', '=', orgId)
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  await trx.deleteFrom('sessions').where('pk', 'in', pks).execute();
+  const perAgent = new Map<string, number>();
+  for (const r of rows) {
+    perAgent.set(r.agent_id, (perAgent.get(r.agent_id) ?? 0) + 1);
+    removed.messages += Number(r.message_count);
+    removed.events += Number(r.event_count);
+  }
+  for (const [id, n] of [...perAgent].sort(([a], [b]) => (a < b ? -1 : 1)))
+    await trx
+      .updateTable('agents')
+      .set((eb) => ({ session_count: eb('session_count', '-', n) }))
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .execute();
+  return removed;
+}
+
+export async function organizationIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('organizations').select('id').orderBy('id').execute()).map((r) => r.id);
+}
