@@ -36,6 +36,7 @@ import {
   existingMessageIds,
   findSession,
   findSessionByPk,
+  lockSessionRow,
   insertEvents,
   insertMessages,
   insertSession,
@@ -403,11 +404,31 @@ export class IngestService {
     body: UpdateSessionBody,
     now: number,
     sink?: OutboxEntry[],
-  ) {
-    const found = await findSession(db, orgId, sessionId);
-    if (!found) throw notFound();
-    const counters = await touchSession(db, found.pk, now);
-    const session = found;
+  ): Promise<Session> {
+    return (await this.applyUpdate(db, orgId, sessionId, body, now, sink)) as Session;
+  }
+
+  /** `precondition` is checked against the locked row; when it fails nothing changes (null). */
+  private async applyUpdate(
+    db: Db,
+    orgId: string,
+    sessionId: string,
+    body: UpdateSessionBody,
+    now: number,
+    sink?: OutboxEntry[],
+    precondition?: (row: SessionWithAgent) => boolean,
+  ): Promise<Session | null> {
+    const first = await findSession(db, orgId, sessionId);
+    if (!first) throw notFound();
+    if (precondition) {
+      await lockSessionRow(db, first.pk);
+      if (!precondition((await findSessionByPk(db, first.pk)) as SessionWithAgent)) return null;
+    }
+    const counters = await touchSession(db, first.pk, now);
+    // The touch locked the row, waiting for any other writer of it (another process, the idle
+    // sweep): judge by the row as it is now, not as first read, or two writers ending one session
+    // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
+    const session = (await findSessionByPk(db, first.pk)) as SessionWithAgent;
     const outbox: OutboxEntry[] = [];
     const set: Parameters<typeof updateSessionRow>[2] = { last_activity_at: now };
     let changed = false;
@@ -505,17 +526,22 @@ export class IngestService {
     lastActivityBefore: number,
     now = Date.now(),
   ): Promise<Session | null> {
+    const idle = (s: SessionWithAgent) => s.status === 'active' && Number(s.last_activity_at) < lastActivityBefore;
     return this.tx(async (trx) => {
       const s = await findSession(trx, orgId, sessionId);
-      if (!s || s.status !== 'active' || Number(s.last_activity_at) >= lastActivityBefore) return null;
+      if (!s || !idle(s)) return null;
       // The session really ended when it last heard from its agent; its duration says so.
       const endedAt = Math.max(Number(s.last_activity_at), Number(s.started_at));
-      return this.updateSessionIn(
+      // Checked again under the row lock: the agent (or another process's sweep) may have ended
+      // the session, or sent something, since the read above.
+      return this.applyUpdate(
         trx,
         orgId,
         sessionId,
         { status: 'failed', endedReason: 'idle_timeout', endedAt: new Date(endedAt).toISOString() },
         now,
+        undefined,
+        idle,
       );
     });
   }

@@ -173,6 +173,15 @@ export async function touchSession(db: Db, ref: SessionRef, now: number) {
   return q.returning(['message_count', 'event_count']).executeTakeFirstOrThrow();
 }
 
+/** Takes the row's write lock (PostgreSQL) without changing it, so what is read next is current. */
+export async function lockSessionRow(db: Db, pk: number) {
+  await db
+    .updateTable('sessions')
+    .set((eb) => ({ last_activity_at: eb.ref('last_activity_at') }))
+    .where('pk', '=', pk)
+    .execute();
+}
+
 export async function updateSessionRow(
   db: Db,
   ref: SessionRef,
