@@ -161,7 +161,8 @@ async function main() {
   } finally {
     cluster.stop();
   }
-  const head = '| processes | ingest msg/s | batch p99 ms | reads/s | read p50 ms | read p99 ms | stream across p50 / p95 ms |';
+  const head =
+    '| processes | ingest msg/s | batch p99 ms | reads/s | read p50 ms | read p99 ms | stream across p50 / p95 ms |';
   const lines = rows.map(
     (r) =>
       `| ${r.processes} | ${r.ingestMessagesPerSecond} | ${r.ingestBatchP99} | ${r.readsPerSecond} | ${r.readP50} | ${r.readP99} | ${r.streamAcrossP50 === null ? '—' : `${Math.round(Number(r.streamAcrossP50))} / ${Math.round(Number(r.streamAcrossP95))}`} |`,
