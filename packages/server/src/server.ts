@@ -9,6 +9,7 @@ import { bootstrap } from './bootstrap.js';
 import type { Config } from './config.js';
 import { useEncryptionKey } from './lib/secret-box.js';
 import { IdleSweeper } from './services/idle.js';
+import { RetentionJob } from './services/retention.js';
 import { WebhookWorker } from './services/webhooks/worker.js';
 import { openStore, type Store } from './store/db.js';
 import { migrate } from './store/migrations.js';
@@ -42,13 +43,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   webhooks = new WebhookWorker(store, config.webhooks, app.log);
   const sweeper = new IdleSweeper(store, app.services.ingest, config.idleTimeout, app.log);
+  // Runs even with retention off (0): it also keeps next month's partitions ready on PostgreSQL.
+  const retention = new RetentionJob(store, config.retentionMonths, app.log);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   sweeper.start();
+  retention.start();
   webhooks.start();
-  app.log.info({ url, database: store.describe, idleTimeout: config.idleTimeout }, 'switchboard listening');
+  app.log.info(
+    { url, database: store.describe, idleTimeout: config.idleTimeout, retentionMonths: config.retentionMonths },
+    'switchboard listening',
+  );
 
   if (boot.generatedKey) {
     // Printed once, to the terminal, not through the logger: keys never go into logs.
@@ -72,7 +79,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stopping ??= (async () => {
       app.lifecycle.closing = true;
       await opts.beforeStop?.();
-      await sweeper.stop();
+      await Promise.all([sweeper.stop(), retention.stop()]);
       // Requests still running after 7 s (a slow client reading a large export) are cut, so the
       // process still exits 0 within 10 s. A cut chunked response lacks its final chunk: the
       // client sees an error, never a short file that looks complete.

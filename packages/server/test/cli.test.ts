@@ -11,6 +11,7 @@ import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { generateKey } from '../src/lib/keys.js';
 import { DIALECTS, freshDatabaseUrl } from './helpers.js';
+import { until } from './security/proc.js';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -221,6 +222,47 @@ for (const dialect of DIALECTS) {
           s?.events.filter((e) => e.type === 'status_changed').map((e) => e.data),
           [{ from: 'active', to: 'failed' }],
         );
+      } finally {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+    });
+
+    test('SWITCHBOARD_RETENTION_MONTHS removes old months at start; without it nothing is removed', async () => {
+      const key = generateKey();
+      const url = await database();
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const env = { DATABASE_URL: url, SWITCHBOARD_ADMIN_KEY: key };
+      const old = new Date(Date.now() - 400 * 86_400_000).toISOString();
+      let p = await serve(env);
+      try {
+        for (const [id, startedAt] of [
+          ['old-1', old],
+          ['new-1', undefined],
+        ])
+          await fetch(`${p.url}/api/v1/sessions`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ id, agent: { id: 'a' }, channel: 'web', type: 'chat', startedAt }),
+          });
+      } finally {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+      const total = async () =>
+        (await (await fetch(`${p.url}/api/v1/sessions/metrics`, { headers: auth })).json()).totalSessions;
+      p = await serve(env);
+      try {
+        assert.equal(await total(), 2, 'the default keeps every session');
+      } finally {
+        p.child.kill('SIGTERM');
+        await p.exited;
+      }
+      p = await serve({ ...env, SWITCHBOARD_RETENTION_MONTHS: '6' });
+      try {
+        await until('the old month removed', async () => (await total()) === 1, 8000);
+        assert.equal((await fetch(`${p.url}/api/v1/sessions/old-1`, { headers: auth })).status, 404);
+        assert.equal((await fetch(`${p.url}/api/v1/sessions/new-1`, { headers: auth })).status, 200);
       } finally {
         p.child.kill('SIGTERM');
         await p.exited;
