@@ -421,14 +421,14 @@ export class IngestService {
     const first = await findSession(db, orgId, sessionId);
     if (!first) throw notFound();
     if (precondition) {
-      await lockSessionRow(db, first.pk);
-      if (!precondition((await findSessionByPk(db, first.pk)) as SessionWithAgent)) return null;
+      await lockSessionRow(db, first);
+      if (!precondition((await findSessionByPk(db, first)) as SessionWithAgent)) return null;
     }
-    const counters = await touchSession(db, first.pk, now);
+    const counters = await touchSession(db, first, now);
     // The touch locked the row, waiting for any other writer of it (another process, the idle
     // sweep): judge by the row as it is now, not as first read, or two writers ending one session
     // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
-    const session = (await findSessionByPk(db, first.pk)) as SessionWithAgent;
+    const session = (await findSessionByPk(db, first)) as SessionWithAgent;
     const outbox: OutboxEntry[] = [];
     const set: Parameters<typeof updateSessionRow>[2] = { last_activity_at: now };
     let changed = false;

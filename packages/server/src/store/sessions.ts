@@ -174,12 +174,14 @@ export async function touchSession(db: Db, ref: SessionRef, now: number) {
 }
 
 /** Takes the row's write lock (PostgreSQL) without changing it, so what is read next is current. */
-export async function lockSessionRow(db: Db, pk: number) {
-  await db
+export async function lockSessionRow(db: Db, ref: SessionRef) {
+  const k = keyOf(ref);
+  let q = db
     .updateTable('sessions')
     .set((eb) => ({ last_activity_at: eb.ref('last_activity_at') }))
-    .where('pk', '=', pk)
-    .execute();
+    .where('pk', '=', k.pk);
+  if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
+  await q.execute();
 }
 
 export async function updateSessionRow(
