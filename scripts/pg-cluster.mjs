@@ -30,27 +30,31 @@ export function freePort() {
   });
 }
 
-export async function startCluster({ log = () => {} } = {}) {
-  const bin = findPgBin();
-  if (!bin) return null;
+/** Runs a PostgreSQL binary, as the `postgres` user when we are root (initdb refuses root). */
+function runner(bin) {
   const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), 'sb-pg-'));
-  const data = join(dir, 'data');
-  let uid;
-  if (asRoot) {
-    uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dir, uid, gid);
-  }
-  const run = (cmd, args) =>
+  return (cmd, args) =>
     execFileSync(
       asRoot ? 'runuser' : join(bin, cmd),
       asRoot ? ['-u', 'postgres', '--', join(bin, cmd), ...args] : args,
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+}
+
+/** A temp folder the `postgres` user owns when we are root. */
+function ownedTempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-pg-'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  return dir;
+}
+
+/** Starts the server of an initialized data folder on a free port; returns the cluster handle. */
+async function startIn(bin, dir, data, log) {
+  const run = runner(bin);
   const port = await freePort();
   const opts = [
     `-p ${port}`,
@@ -75,4 +79,38 @@ export async function startCluster({ log = () => {} } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startCluster({ log = () => {} } = {}) {
+  const bin = findPgBin();
+  if (!bin) return null;
+  const dir = ownedTempDir();
+  const data = join(dir, 'data');
+  runner(bin)('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  return startIn(bin, dir, data, log);
+}
+
+/**
+ * A streaming-replication hot standby of `primary` (a cluster from startCluster): a base backup
+ * with `-R` (standby.signal and primary_conninfo written for us), started on its own port.
+ */
+export async function startReplica(primary, { log = () => {} } = {}) {
+  const bin = findPgBin();
+  if (!bin) return null;
+  const dir = ownedTempDir();
+  const data = join(dir, 'data');
+  runner(bin)('pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+  ]);
+  return startIn(bin, dir, data, log);
 }

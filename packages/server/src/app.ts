@@ -46,6 +46,8 @@ export interface Services {
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
+    /** Where the read API reads: the replica when one is configured, else `store`. */
+    readStore: Store;
     services: Services;
     lifecycle: { closing: boolean };
     streams: StreamHub;
@@ -54,10 +56,14 @@ declare module 'fastify' {
 
 export interface AppOptions {
   store: Store;
+  /** A read replica for the read API (DATABASE_READ_URL); the primary `store` when absent. */
+  readStore?: Store;
   logger?: FastifyServerOptions['logger'];
   /** Built dashboard to serve at `/`; skipped when the folder does not exist. */
   webDir?: string;
   version?: string;
+  /** Whose X-Forwarded-* headers to believe (SWITCHBOARD_TRUST_PROXY). */
+  trustProxy?: boolean | string;
   stream?: StreamOptions;
   rateLimits?: Partial<RateQuotas>;
   /** Private targets allowed, and how the webhook worker hears of work the routes queue. */
@@ -128,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // One line per request, written by our onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    trustProxy: opts.trustProxy ?? false,
     ajv: { customOptions: { allErrors: true } },
     routerOptions: { maxParamLength: 512 },
     // The router's own refusals (a path id over 512 characters, a malformed %-escape) bypass the
@@ -174,11 +181,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const services: Services = {
     ingest: new IngestService(opts.store),
-    read: new ReadService(opts.store),
+    read: new ReadService(opts.readStore ?? opts.store),
     batch: undefined as unknown as BatchService,
   };
   services.batch = new BatchService(opts.store, services.ingest, (err) => app.log.error({ err }, 'batch item failed'));
   app.decorate('store', opts.store);
+  app.decorate('readStore', opts.readStore ?? opts.store);
   app.decorate('services', services);
   app.decorate('lifecycle', { closing: false });
   const streams = new StreamHub(opts.store, app.log, opts.stream);

@@ -50,6 +50,8 @@ Against a running server (--url, default http://127.0.0.1:8080, or SWITCHBOARD_U
 
 Flags (each also an environment variable):
   --port (PORT, 8080)  --host (HOST, 127.0.0.1)  --database-url (DATABASE_URL)
+  --database-read-url (DATABASE_READ_URL: a PostgreSQL read replica for the read API)
+  --trust-proxy (SWITCHBOARD_TRUST_PROXY: true, or the proxy's addresses/CIDRs)
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
   --log-level (LOG_LEVEL, info)  --web-dir (SWITCHBOARD_WEB_DIR)
   --retention-months (SWITCHBOARD_RETENTION_MONTHS, 0: keep every session)

@@ -10,6 +10,11 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /**
+   * A PostgreSQL read replica for the read API (list, metrics, timeseries, detail, agents,
+   * export); writes, auth, rate limits and the live stream stay on DATABASE_URL.
+   */
+  databaseReadUrl?: string;
   adminKey?: string;
   /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
   idleTimeout: number;
@@ -18,6 +23,11 @@ export interface Config {
   webDir: string;
   /** Folder for admin.key (beside the SQLite file, or ./data). */
   dataDir: string;
+  /**
+   * Fastify's trustProxy: whose X-Forwarded-For/-Proto to believe (false, true, or addresses and
+   * CIDRs), so logs show the client's address behind a reverse proxy, not the proxy's.
+   */
+  trustProxy: boolean | string;
   /** Base URL printed in the first-start login link. */
   publicUrl: string;
   /** Requests a minute per API key (DESIGN §3.5); 0 turns that limit off. */
@@ -37,11 +47,13 @@ const FLAGS: Record<string, string> = {
   port: 'PORT',
   host: 'HOST',
   'database-url': 'DATABASE_URL',
+  'database-read-url': 'DATABASE_READ_URL',
   'admin-key': 'SWITCHBOARD_ADMIN_KEY',
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
   'log-level': 'LOG_LEVEL',
   'web-dir': 'SWITCHBOARD_WEB_DIR',
   'public-url': 'SWITCHBOARD_PUBLIC_URL',
+  'trust-proxy': 'SWITCHBOARD_TRUST_PROXY',
   'webhook-retry-schedule': 'SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE',
   'webhook-timeout': 'SWITCHBOARD_WEBHOOK_TIMEOUT',
   'webhook-allow-private': 'SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE',
@@ -87,6 +99,10 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     );
   const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
   const parsed = parseDatabaseUrl(databaseUrl);
+  const databaseReadUrl = get('DATABASE_READ_URL') || undefined;
+  // A replica of an SQLite file is the file itself: there is nothing to gain.
+  if (databaseReadUrl !== undefined && (!/^postgres(ql)?:\/\//.test(databaseReadUrl) || parsed.dialect !== 'postgres'))
+    throw new ConfigError('DATABASE_READ_URL must be a postgres:// replica of the PostgreSQL in DATABASE_URL');
   const host = get('HOST') || '127.0.0.1';
   const dataDir =
     parsed.dialect === 'sqlite' && parsed.target !== ':memory:' ? dirname(resolve(parsed.target)) : resolve('data');
@@ -111,6 +127,12 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     throw new ConfigError(
       `SWITCHBOARD_RETENTION_MONTHS must be a whole number of months from 0 to 1200 (0 keeps everything), got "${retentionText}"`,
     );
+  const proxyText = get('SWITCHBOARD_TRUST_PROXY')?.trim() ?? '';
+  const trustProxy = proxyText === '' || proxyText === 'false' ? false : proxyText === 'true' ? true : proxyText;
+  if (typeof trustProxy === 'string' && !/^[0-9A-Fa-f.:/, ]+$/.test(trustProxy))
+    throw new ConfigError(
+      `SWITCHBOARD_TRUST_PROXY must be true, false, or comma-separated addresses or CIDRs, got "${proxyText}"`,
+    );
   const keyText = get('SWITCHBOARD_ENCRYPTION_KEY');
   let encryptionKey: Buffer | undefined;
   if (keyText) {
@@ -129,11 +151,13 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     rateLimits,
     webhooks,
     databaseUrl,
+    databaseReadUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
     logLevel: get('LOG_LEVEL') || 'info',
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || new URL('../../web/dist', import.meta.url).pathname),
     dataDir,
+    trustProxy,
     publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
   };
 }

@@ -32,10 +32,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = openStore(config.databaseUrl);
   await migrate(store);
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });
+  const readStore = config.databaseReadUrl ? openStore(config.databaseReadUrl) : undefined;
   // The worker needs the app's logger and the routes need to wake the worker: a late binding.
   let webhooks: WebhookWorker | undefined;
   const app = await buildApp({
     store,
+    readStore,
+    trustProxy: config.trustProxy,
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,
@@ -53,7 +56,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   retention.start();
   webhooks.start();
   app.log.info(
-    { url, database: store.describe, idleTimeout: config.idleTimeout, retentionMonths: config.retentionMonths },
+    {
+      url,
+      database: store.describe,
+      readReplica: readStore?.describe,
+      idleTimeout: config.idleTimeout,
+      retentionMonths: config.retentionMonths,
+    },
     'switchboard listening',
   );
 
@@ -88,7 +97,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       await Promise.all([webhooks.stop(), app.close()]);
       clearTimeout(cut);
-      await store.close();
+      await Promise.all([store.close(), readStore?.close()]);
     })();
     return stopping;
   };

@@ -15,7 +15,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['Operations'],
-        summary: 'The database is reachable and the server is not shutting down',
+        summary: 'The database (and the read replica, if any) is reachable and the server is not shutting down',
         response: { 200: Health, 503: Health },
       },
     },
@@ -23,9 +23,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (app.lifecycle.closing) return reply.code(503).send({ status: 'shutting down' });
       try {
         await sql`SELECT 1`.execute(app.store.db);
-        return { status: 'ready' };
       } catch {
         return reply.code(503).send({ status: 'database unreachable' });
+      }
+      try {
+        if (app.readStore !== app.store) await sql`SELECT 1`.execute(app.readStore.db);
+        return { status: 'ready' };
+      } catch {
+        return reply.code(503).send({ status: 'read replica unreachable' });
       }
     },
   );
