@@ -35,35 +35,88 @@ export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, 
   if (f.types?.length) and.push(eb('s.type', 'in', f.types));
   if (f.from !== undefined) and.push(eb('s.started_at', '>=', f.from));
   if (f.to !== undefined) and.push(eb('s.started_at', '<', f.to));
-  if (f.search) {
-    const term = likeLiteral(f.search.toLowerCase());
-    and.push(
-      eb.or([
-        sql<SqlBool>`lower(s.id) LIKE ${`${term}%`} ESCAPE '\\'`,
-        sql<SqlBool>`s.search_text LIKE ${`%${term}%`} ESCAPE '\\'`,
-        eb(
-          's.agent_id',
-          'in',
-          eb
-            .selectFrom('agents as a')
-            .select('a.id')
-            .where('a.org_id', '=', orgId)
-            .where(sql<SqlBool>`a.search_name LIKE ${`%${term}%`} ESCAPE '\\'`),
-        ),
-      ]),
-    );
-  }
-  for (const [key, value] of f.metadata ?? []) and.push(metadataEquals(dialect, key, value));
+  if (f.search) and.push(searchMatches(dialect, orgId, f.search));
+  for (const [key, value] of f.metadata ?? []) and.push(metadataEquals(dialect, orgId, key, value));
   for (const word of f.transcriptWords ?? []) and.push(transcriptContains(dialect, word));
   return eb.and(and);
 }
 
-/** `metadata.<key>=value`: exact match on the value's text (a number 42 matches "42"). */
-function metadataEquals(dialect: DialectName, key: string, value: string): Expression<SqlBool> {
-  if (dialect === 'postgres') return sql<SqlBool>`(s.metadata ->> ${key}) = ${value}`;
-  return sql<SqlBool>`EXISTS (SELECT 1 FROM json_each(s.metadata) j WHERE j.key = ${key} AND (CASE j.type
-    WHEN 'text' THEN j.value WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN 'null'
-    ELSE CAST(j.value AS TEXT) END) = ${value})`;
+/**
+ * `metadata.<key>=value`: exact match on the value's text (a number 42 matches "42", true
+ * "true", null "null"), looked up in session_metadata (0007), whose triggers store each value's
+ * text exactly as the JSON lookup used to compute it.
+ */
+function metadataEquals(dialect: DialectName, orgId: string, key: string, value: string): Expression<SqlBool> {
+  const rows = sql`SELECT m.session_pk, m.started_at FROM session_metadata m
+    WHERE m.org_id = ${orgId} AND m.key = ${key} AND m.value = ${value}`;
+  // SQLite: the pk alone is the rowid, which lets the planner seek sessions by it.
+  if (dialect === 'postgres') return sql<SqlBool>`(s.pk, s.started_at) IN (${rows})`;
+  return sql<SqlBool>`s.pk IN (SELECT session_pk FROM (${rows}))`;
+}
+
+/**
+ * True when session_metadata alone can answer a count, metrics or a page in start order: the
+ * filter has a metadata condition and nothing that needs the session row itself (its other
+ * filter columns are copied into session_metadata).
+ */
+export function metadataDriven(f: SessionFilter): f is SessionFilter & { metadata: Array<[string, string]> } {
+  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length;
+}
+
+export type MetadataEb = ExpressionBuilder<Database & { m: Database['session_metadata'] }, 'm'>;
+
+/**
+ * The filter over `session_metadata as m`, for `metadataDriven` filters: the first metadata
+ * condition is the index range, the others are seeks by the full key of the same session.
+ */
+export function metadataSideWhere(eb: MetadataEb, orgId: string, f: SessionFilter): Expression<SqlBool> {
+  const [[key, value], ...rest] = f.metadata ?? [];
+  const and: Expression<SqlBool>[] = [eb('m.org_id', '=', orgId), eb('m.key', '=', key), eb('m.value', '=', value)];
+  if (f.agentIds?.length) and.push(eb('m.agent_id', 'in', f.agentIds));
+  if (f.channels?.length) and.push(eb('m.channel', 'in', f.channels));
+  if (f.statuses?.length) and.push(eb('m.status', 'in', f.statuses));
+  if (f.types?.length) and.push(eb('m.type', 'in', f.types));
+  if (f.from !== undefined) and.push(eb('m.started_at', '>=', f.from));
+  if (f.to !== undefined) and.push(eb('m.started_at', '<', f.to));
+  for (const [k, v] of rest)
+    and.push(
+      sql<SqlBool>`EXISTS (SELECT 1 FROM session_metadata m2 WHERE m2.org_id = m.org_id AND m2.key = ${k}
+        AND m2.value = ${v} AND m2.started_at = m.started_at AND m2.session_pk = m.session_pk)`,
+    );
+  return eb.and(and);
+}
+
+/**
+ * `search`: the union of three indexed branches' session keys — id prefix (an index on
+ * lower(id)), agent id or metadata substring (a trigram index on search_text: FTS5 on SQLite,
+ * pg_trgm on PostgreSQL) and agent name substring (the agents table). A term shorter than three
+ * characters has no trigram: SQLite then scans search_text (PostgreSQL decides for itself, and
+ * scans too without pg_trgm). The LIKE patterns stay in every branch, so the result is exactly
+ * that of the plain LIKEs whatever an index returns.
+ */
+function searchMatches(dialect: DialectName, orgId: string, search: string): Expression<SqlBool> {
+  const lower = search.toLowerCase();
+  const term = likeLiteral(lower);
+  const contains = `%${term}%`;
+  const agents = sql`SELECT a.id FROM agents a WHERE a.org_id = ${orgId} AND a.search_name LIKE ${contains} ESCAPE '\\'`;
+  if (dialect === 'postgres') {
+    return sql<SqlBool>`(s.pk, s.started_at) IN (
+      SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'
+      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
+      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents}))`;
+  }
+  // The trigram index is case-sensitive over text both sides have lower-cased; a quoted FTS5
+  // string is a phrase of its trigrams, i.e. the substring itself (quotes inside are doubled).
+  const text =
+    [...lower].length >= 3
+      ? sql`SELECT rowid AS pk FROM sessions_search WHERE sessions_search MATCH ${`"${lower.replace(/"/g, '""')}"`}`
+      : sql`SELECT pk FROM sessions WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'`;
+  // The id prefix as a range of the lower(id) index (ids are ASCII, so every id with the prefix
+  // sorts below prefix + U+10FFFF); LIKE keeps it exact.
+  return sql<SqlBool>`s.pk IN (${text}
+    UNION ALL SELECT pk FROM sessions WHERE org_id = ${orgId} AND lower(id) >= ${lower}
+      AND lower(id) < ${`${lower}\u{10FFFF}`} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
+    UNION ALL SELECT pk FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents}))`;
 }
 
 /** One indexed full-text lookup per word: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. */

@@ -13,6 +13,8 @@ export const PARTITIONED = [
   { table: 'sessions', key: 'started_at' },
   { table: 'messages', key: 'session_started_at' },
   { table: 'session_events', key: 'session_started_at' },
+  // The metadata filter's side table (0007), by its session's started_at.
+  { table: 'session_metadata', key: 'started_at' },
 ] as const;
 
 /** Serializes partition DDL across processes (the outbox and session_counts use 7245012). */
@@ -84,7 +86,7 @@ export async function ensureMonths(store: Store, times: Iterable<number>): Promi
   for (const m of wanted.values()) await createMonth(store, m);
 }
 
-/** Creates one month's partitions of all three tables (idempotent, safe across processes). */
+/** Creates one month's partitions of every partitioned table (idempotent, safe across processes). */
 export async function createMonth(store: Store, m: Month): Promise<void> {
   if (store.dialect !== 'postgres') return;
   await store.db.transaction().execute(async (trx) => {
@@ -101,9 +103,14 @@ export async function createMonthIn(db: Kysely<any>, m: Month): Promise<void> {
   const suffix = monthSuffix(m);
   const from = sql.lit(monthStart(m));
   const to = sql.lit(monthStart(addMonths(m, 1)));
+  // Migrations before 0007 make months too, when later tables do not exist yet.
+  const { rows } = await sql<{ name: string }>`SELECT relname AS name FROM pg_class
+    WHERE relnamespace = current_schema()::regnamespace AND relkind = 'p'`.execute(db);
+  const parents = new Set(rows.map((r) => r.name));
   for (const { table } of PARTITIONED)
-    await sql`CREATE TABLE IF NOT EXISTS ${sql.id(`${table}_${suffix}`)} PARTITION OF ${sql.id(table)}
-      FOR VALUES FROM (${from}) TO (${to})`.execute(db);
+    if (parents.has(table))
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.id(`${table}_${suffix}`)} PARTITION OF ${sql.id(table)}
+        FOR VALUES FROM (${from}) TO (${to})`.execute(db);
 }
 
 /**

@@ -2,7 +2,8 @@
  * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
  * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
  * are deleted in batches. Either way everything derived from the sessions stays exact:
- * session_counts, agents' session_count, session_ids, and SQLite's full-text index.
+ * session_counts, agents' session_count, session_ids, session_metadata and its counts (a partition on
+ * PostgreSQL, its triggers on SQLite), and SQLite's full-text indexes.
  */
 import { type Kysely, sql } from 'kysely';
 import { addMonths, type Month, monthStart, monthSuffix, PARTITIONED } from './partitions.js';
@@ -39,7 +40,9 @@ export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null
   // The parents first, as every query takes them: a reader holding a parent and waiting for a
   // partition can then never be waiting on us. Dropping a partition locks its parent anyway;
   // lock_timeout (set by the caller) keeps a long reader from queueing every request behind us.
-  await sql`LOCK TABLE ONLY sessions, ONLY messages, ONLY session_events IN ACCESS EXCLUSIVE MODE`.execute(trx);
+  await sql`LOCK TABLE ONLY sessions, ONLY messages, ONLY session_events, ONLY session_metadata IN ACCESS EXCLUSIVE MODE`.execute(
+    trx,
+  );
   // As the session_counts triggers do, so counters change in one order for every writer.
   await sql`SELECT pg_advisory_xact_lock(7245012)`.execute(trx);
   await sql`UPDATE session_counts c SET n = c.n - g.n
@@ -48,6 +51,11 @@ export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null
   await sql`UPDATE agents a SET session_count = a.session_count - g.n
     FROM (SELECT org_id, agent_id, count(*) AS n FROM ${sessions} GROUP BY 1, 2) g
     WHERE a.org_id = g.org_id AND a.id = g.agent_id`.execute(trx);
+  await sql`UPDATE session_metadata_counts c SET n = c.n - g.n
+    FROM (SELECT org_id, key, value, channel, status, type, count(*) AS n FROM ${sql.id(`session_metadata_${suffix}`)}
+      GROUP BY 1, 2, 3, 4, 5, 6) g
+    WHERE c.org_id = g.org_id AND c.key = g.key AND c.value = g.value AND c.channel = g.channel
+      AND c.status = g.status AND c.type = g.type`.execute(trx);
   const { rows } = await sql<RemovedCounts>`SELECT count(*) AS sessions,
     COALESCE(sum(message_count), 0)::bigint AS messages, COALESCE(sum(event_count), 0)::bigint AS events
     FROM ${sessions}`.execute(trx);
@@ -56,14 +64,16 @@ export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null
     .where('started_at', '>=', monthStart(m))
     .where('started_at', '<', monthStart(addMonths(m, 1)))
     .execute();
-  await sql`DROP TABLE ${sql.join(PARTITIONED.map(({ table }) => sql.id(`${table}_${suffix}`)))}`.execute(trx);
+  await sql`DROP TABLE IF EXISTS ${sql.join(PARTITIONED.map(({ table }) => sql.id(`${table}_${suffix}`)))}`.execute(
+    trx,
+  );
   return { sessions: Number(rows[0].sessions), messages: Number(rows[0].messages), events: Number(rows[0].events) };
 }
 
 /**
  * Deletes up to `limit` sessions of one organization that started before `before`, with their
- * messages, events and ids, in the caller's transaction. The session_counts triggers and the
- * full-text index's triggers fire on these deletes; agents' counters are kept here.
+ * messages, events and ids, in the caller's transaction. The session_counts, session_metadata
+ * and full-text triggers fire on these deletes; agents' counters are kept here.
  */
 export async function deleteSessionsBefore(trx: Db, orgId: string, before: number, limit: number) {
   const rows = await trx

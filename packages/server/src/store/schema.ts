@@ -198,6 +198,34 @@ export interface SessionIdsTable {
   started_at: number;
 }
 
+/**
+ * One row per session and metadata key (0007), kept by triggers on sessions: the value as the
+ * `metadata.<key>` filter compares it, and the session's filter columns, so a count or metrics
+ * of one metadata value never read the sessions. Partitioned by month on PostgreSQL.
+ */
+export interface SessionMetadataTable {
+  org_id: string;
+  key: string;
+  value: string;
+  started_at: number;
+  session_pk: number;
+  channel: string;
+  status: string;
+  type: string;
+  agent_id: string;
+}
+
+/** Exact session counts per metadata value, channel, status and type, kept by triggers (0007). */
+export interface SessionMetadataCountsTable {
+  org_id: string;
+  key: string;
+  value: string;
+  channel: string;
+  status: string;
+  type: string;
+  n: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -214,6 +242,8 @@ export interface Database {
   webhook_cursor: WebhookCursorTable;
   session_counts: SessionCountsTable;
   session_ids: SessionIdsTable;
+  session_metadata: SessionMetadataTable;
+  session_metadata_counts: SessionMetadataCountsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -8,7 +8,13 @@ import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import { iso, isoOrNull } from '../lib/time.js';
 import type { DialectName } from './db.js';
-import { type SessionFilter, sessionFilterWhere } from './filters.js';
+import {
+  type MetadataEb,
+  metadataDriven,
+  metadataSideWhere,
+  type SessionFilter,
+  sessionFilterWhere,
+} from './filters.js';
 import type { OutboxEntry } from './outbox.js';
 import type { Database, EventRow, MessageRow, NewSessionRow, SessionRow } from './schema.js';
 
@@ -337,8 +343,37 @@ async function countRows(db: Db, orgId: string, f: SessionFilter) {
   return q.execute();
 }
 
+/** True when session_metadata_counts answers counts exactly: one metadata condition, plus enums. */
+export function metadataCountsAnswer(f: SessionFilter): boolean {
+  return countsAnswer({ ...f, metadata: undefined }) && f.metadata?.length === 1;
+}
+
+async function metadataCountRows(db: Db, orgId: string, f: SessionFilter) {
+  const [[key, value]] = f.metadata ?? [];
+  let q = db
+    .selectFrom('session_metadata_counts')
+    .select(['channel', 'status', 'type', 'n'])
+    .where('org_id', '=', orgId)
+    .where('key', '=', key)
+    .where('value', '=', value);
+  if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+  if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+  if (f.types?.length) q = q.where('type', 'in', f.types);
+  return q.execute();
+}
+
 export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter) {
   if (countsAnswer(f)) return (await countRows(db, orgId, f)).reduce((sum, r) => sum + Number(r.n), 0);
+  if (metadataCountsAnswer(f)) return (await metadataCountRows(db, orgId, f)).reduce((sum, r) => sum + Number(r.n), 0);
+  if (metadataDriven(f)) {
+    // A range of session_metadata's covering index; the sessions are not read.
+    const m = await db
+      .selectFrom('session_metadata as m')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => metadataSideWhere(eb, orgId, f))
+      .executeTakeFirstOrThrow();
+    return Number(m.n);
+  }
   const row = await db
     .selectFrom('sessions as s')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -362,8 +397,24 @@ export async function listSessions(
   const col = SORT_COLUMNS[sort.field];
   const dir = sort.desc ? 'desc' : 'asc';
   const beyond = sort.desc ? '<' : '>';
-  let q = sessionsWithAgent(db).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
   const after = page.after;
+  if (sort.field === 'startedAt' && metadataDriven(f)) {
+    // Walks session_metadata's index in start order and reads only the page's sessions: no sort
+    // of every match, whether the value is rare or common.
+    let mq = sessionsWithAgent(db)
+      .innerJoin('session_metadata as m', (j) =>
+        j.onRef('m.session_pk', '=', 's.pk').onRef('m.started_at', '=', 's.started_at'),
+      )
+      .where((eb) => metadataSideWhere(eb as unknown as MetadataEb, orgId, f));
+    if (after && after.value !== null)
+      mq = mq.where((eb) =>
+        eb(eb.refTuple('m.started_at', 'm.session_pk'), beyond, eb.tuple(after.value as number, after.pk)),
+      );
+    mq = mq.orderBy('m.started_at', dir).orderBy('m.session_pk', dir).limit(page.limit);
+    if (!after && page.offset) mq = mq.offset(page.offset);
+    return mq.execute();
+  }
+  let q = sessionsWithAgent(db).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
   if (after) {
     const value = after.value;
     q = q.where((eb) =>
@@ -424,15 +475,23 @@ export async function sessionCounts(
   f: SessionFilter,
   recentSince: number,
 ) {
-  if (countsAnswer(f)) {
-    // Totals from the counters; "recent" is a range of the started_at index (one day of rows).
+  const byMetadata = metadataCountsAnswer(f);
+  if (countsAnswer(f) || byMetadata) {
+    // Totals from the counters; "recent" is a range of the started_at index (one day of rows),
+    // or of session_metadata's (org_id, key, value, started_at).
     const [rows, recent] = await Promise.all([
-      countRows(db, orgId, f),
-      db
-        .selectFrom('sessions as s')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where((eb) => sessionFilterWhere(eb, dialect, orgId, { ...f, from: recentSince }))
-        .executeTakeFirstOrThrow(),
+      byMetadata ? metadataCountRows(db, orgId, f) : countRows(db, orgId, f),
+      byMetadata
+        ? db
+            .selectFrom('session_metadata as m')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where((eb) => metadataSideWhere(eb, orgId, { ...f, from: recentSince }))
+            .executeTakeFirstOrThrow()
+        : db
+            .selectFrom('sessions as s')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where((eb) => sessionFilterWhere(eb, dialect, orgId, { ...f, from: recentSince }))
+            .executeTakeFirstOrThrow(),
     ]);
     const tally = <K extends string>(keys: readonly K[], pick: (r: (typeof rows)[number]) => string) => {
       const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -445,6 +504,27 @@ export async function sessionCounts(
       byChannel: tally(CHANNELS, (r) => r.channel),
       byStatus: tally(STATUSES, (r) => r.status),
       byType: tally(SESSION_TYPES, (r) => r.type),
+    };
+  }
+  if (metadataDriven(f)) {
+    // From session_metadata's covering index alone (it carries channel, status and type).
+    const row = await db
+      .selectFrom('session_metadata as m')
+      .where((eb) => metadataSideWhere(eb, orgId, f))
+      .select((eb) => [
+        eb.fn.countAll<number>().as('total'),
+        sql<number>`sum(case when m.started_at >= ${recentSince} then 1 else 0 end)`.as('recent'),
+        ...CHANNELS.map((c) => countWhen('m.channel', c, `channel_${c}`)),
+        ...STATUSES.map((c) => countWhen('m.status', c, `status_${c}`)),
+        ...SESSION_TYPES.map((c) => countWhen('m.type', c, `type_${c}`)),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      total: Number(row.total),
+      recent: Number(row.recent ?? 0),
+      byChannel: countsOf(row, 'channel', CHANNELS),
+      byStatus: countsOf(row, 'status', STATUSES),
+      byType: countsOf(row, 'type', SESSION_TYPES),
     };
   }
   const row = await db

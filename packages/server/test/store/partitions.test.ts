@@ -110,6 +110,29 @@ for (const dialect of DIALECTS) {
         .where('org_id', '=', t.orgId)
         .execute();
       assert.equal(Number(ids[0].n), f.total, 'one session_ids row per session');
+      // Every test session has one metadata key (plan = its id): one session_metadata row each,
+      // counters equal to a GROUP BY of those rows, and the metadata filter finds exactly the
+      // sessions that are left.
+      const { rows: side } = await sql<{ value: string; status: string; n: number }>`SELECT m.value, m.status,
+        count(*) AS n FROM session_metadata m WHERE m.org_id = ${t.orgId} GROUP BY m.value, m.status`.execute(
+        t.store.db,
+      );
+      assert.equal(
+        side.reduce((sum, r) => sum + Number(r.n), 0),
+        f.total,
+        'one session_metadata row per session',
+      );
+      const { rows: counted } = await sql<{ value: string; status: string; n: number }>`SELECT value, status,
+        sum(n) AS n FROM session_metadata_counts WHERE org_id = ${t.orgId} GROUP BY value, status
+        HAVING sum(n) <> 0`.execute(t.store.db);
+      const norm = (rows: Array<{ value: string; status: string; n: number }>) =>
+        rows.map((r) => `${r.value}/${r.status}=${Number(r.n)}`).sort();
+      assert.deepEqual(norm(counted), norm(side), 'session_metadata_counts = a GROUP BY of session_metadata');
+      for (const p of PLAN) {
+        const kept = side.some((r) => r.value === p.id);
+        assert.equal((await get(`/sessions?metadata.plan=${p.id}`)).json().pagination.total, kept ? 1 : 0, p.id);
+        assert.equal((await get(`/sessions/metrics?metadata.plan=${p.id}`)).json().totalSessions, kept ? 1 : 0, p.id);
+      }
       if (dialect === 'sqlite')
         // Raises when the full-text index and the messages table disagree.
         await sql`INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')`.execute(t.store.db);
@@ -160,6 +183,15 @@ for (const dialect of DIALECTS) {
             assert.deepEqual(parts, [`${table}_${monthSuffix(monthOf(utc(s.at).getTime()))}`], `${table} ${s.id}`);
           }
         }
+        // session_metadata too, by the session's started_at.
+        const { rows: meta } = await sql<{ part: string; value: string }>`SELECT DISTINCT
+          m.tableoid::regclass::text AS part, m.value FROM session_metadata m`.execute(t.store.db);
+        for (const s of PLAN)
+          assert.deepEqual(
+            meta.filter((r) => r.value === s.id).map((r) => r.part),
+            [`session_metadata_${monthSuffix(monthOf(utc(s.at).getTime()))}`],
+            `session_metadata ${s.id}`,
+          );
         const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_inherits i
           JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sessions'`.execute(t.store.db);
         assert.ok(rows[0].n >= new Set(PLAN.map((s) => monthSuffix(monthOf(utc(s.at).getTime())))).size);
