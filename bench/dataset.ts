@@ -2,8 +2,10 @@
  * The §8 data set, generated once with the demo generator and cached under bench/data/: a SQLite
  * file, and a PostgreSQL data directory with the data set in database `bench`. Both are keyed by
  * the generator's parameters and a hash of the generator's own source, so a change to what the
- * generator writes makes a new data set. Schema changes do not: the server migrates the cached
- * database forward on start, exactly as an upgrade in the field would.
+ * generator writes makes a new data set. Schema changes do not: a cached data set is migrated
+ * forward here before anything reads it (as an upgrade in the field would, then vacuumed and
+ * analyzed like a fresh one), and its .json records the migrations it has, so neither the
+ * server nor the raw driver ever reads a data set older than the schema.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -62,6 +64,8 @@ export interface DatasetInfo {
   events: number;
   generatedInMs: number;
   cached: boolean;
+  /** Migrations applied to the cached data set after it was generated. */
+  migrations?: string[];
 }
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -92,6 +96,37 @@ async function fill(url: string, p: DatasetParams): Promise<Omit<DatasetInfo, 'k
   }
 }
 
+/**
+ * Brings a cached data set to the current schema. A migration that backfills a new table or
+ * index (0007: session_metadata, the trigram index) leaves statistics and, on PostgreSQL, the
+ * visibility map behind; they are refreshed as after generation.
+ */
+async function upgrade(url: string, meta: string, info: DatasetInfo): Promise<DatasetInfo> {
+  const store = openStore(url);
+  let applied: string[];
+  try {
+    applied = await migrate(store);
+  } finally {
+    await store.close();
+  }
+  if (applied.length === 0) return info;
+  log(`  migrated the cached data set ${info.key} forward: ${applied.join(', ')}`);
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `const D=require('better-sqlite3');const d=new D(${JSON.stringify(file)});d.exec('ANALYZE');d.pragma('wal_checkpoint(TRUNCATE)');d.close()`,
+      ],
+      { cwd: join(ROOT, 'packages/server') },
+    );
+  } else await pgExec(url, 'VACUUM (ANALYZE)');
+  const upgraded = { ...info, migrations: [...(info.migrations ?? []), ...applied] };
+  writeFileSync(meta, JSON.stringify({ ...upgraded, cached: undefined }, null, 2));
+  return upgraded;
+}
+
 /** The cached SQLite data set, generated when missing. Returns the file path. */
 export async function sqliteDataset(p: DatasetParams): Promise<{ file: string; info: DatasetInfo }> {
   mkdirSync(DATA_DIR, { recursive: true });
@@ -99,7 +134,10 @@ export async function sqliteDataset(p: DatasetParams): Promise<{ file: string; i
   const file = join(DATA_DIR, `sqlite-${key}.db`);
   const meta = `${file}.json`;
   if (existsSync(file) && existsSync(meta))
-    return { file, info: { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true } };
+    return {
+      file,
+      info: await upgrade(`sqlite:${file}`, meta, { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true }),
+    };
   const tmp = `${file}.tmp`;
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
   log(`Generating the SQLite data set ${key} …`);
@@ -247,7 +285,8 @@ export async function pgDataset(cluster: PgCluster, p: DatasetParams): Promise<{
   mkdirSync(join(DATA_DIR, 'pg'), { recursive: true });
   const meta = join(DATA_DIR, 'pg', `${name}.json`);
   const url = cluster.url(name);
-  if (existsSync(meta)) return { url, info: { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true } };
+  if (existsSync(meta))
+    return { url, info: await upgrade(url, meta, { ...JSON.parse(readFileSync(meta, 'utf8')), cached: true }) };
   await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name}`);
   await pgExec(cluster.url('postgres'), `CREATE DATABASE ${name}`);
   log(`Generating the PostgreSQL data set ${key} …`);

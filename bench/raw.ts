@@ -113,16 +113,37 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
   if (f.from !== undefined) parts.push('s.started_at >= ?') && params.push(f.from);
   if (f.to !== undefined) parts.push('s.started_at < ?') && params.push(f.to);
   if (f.search) {
+    // Migration 0007: the union of the three indexed branches' keys (see store/filters.ts).
     const t = f.search.toLowerCase();
-    parts.push(
-      `(lower(s.id) LIKE ? OR s.search_text LIKE ? OR s.agent_id IN (SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ?))`,
-    );
-    params.push(`${t}%`, `%${t}%`, orgId, `%${t}%`);
+    const e = t.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const agents = `SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ? ESCAPE '\\'`;
+    if (d === 'postgres') {
+      parts.push(`(s.pk, s.started_at) IN (
+        SELECT pk, started_at FROM sessions WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'
+        UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND lower(id) LIKE ? ESCAPE '\\'
+        UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND agent_id IN (${agents}))`);
+      params.push(orgId, `%${e}%`, orgId, `${e}%`, orgId, orgId, `%${e}%`);
+    } else {
+      const trigram = [...t].length >= 3;
+      parts.push(`s.pk IN (${
+        trigram
+          ? 'SELECT rowid FROM sessions_search WHERE sessions_search MATCH ?'
+          : `SELECT pk FROM sessions WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'`
+      }
+        UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND lower(id) >= ? AND lower(id) < ? AND lower(id) LIKE ? ESCAPE '\\'
+        UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND agent_id IN (${agents}))`);
+      params.push(...(trigram ? [`"${t.replace(/"/g, '""')}"`] : [orgId, `%${e}%`]));
+      params.push(orgId, t, `${t}\u{10FFFF}`, `${e}%`, orgId, orgId, `%${e}%`);
+    }
   }
   for (const [k, v] of f.metadata ?? []) {
-    if (d === 'postgres') parts.push('(s.metadata ->> ?) = ?');
-    else parts.push(`json_extract(s.metadata, '$."' || ? || '"') = ?`);
-    params.push(k, v);
+    // Migration 0007: session_metadata, (org_id, key, value, started_at, …) indexed.
+    if (d === 'postgres')
+      parts.push(
+        '(s.pk, s.started_at) IN (SELECT session_pk, started_at FROM session_metadata WHERE org_id = ? AND key = ? AND value = ?)',
+      );
+    else parts.push('s.pk IN (SELECT session_pk FROM session_metadata WHERE org_id = ? AND key = ? AND value = ?)');
+    params.push(orgId, k, v);
   }
   for (const w of f.transcript ?? []) {
     if (d === 'postgres')
@@ -136,6 +157,32 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
   return { sql: parts.join(' AND '), params };
 }
 
+/** Only metadata conditions (and enums): session_metadata alone answers (migration 0007). */
+const metadataOnly = (f: RawFilter) =>
+  !!f.metadata?.length &&
+  !f.search &&
+  !f.transcript?.length &&
+  !f.agentIds?.length &&
+  f.from === undefined &&
+  f.to === undefined;
+
+/** The filter over `session_metadata m` for `metadataOnly` filters. */
+function sideWhere(orgId: string, f: RawFilter) {
+  const [[key, value], ...rest] = f.metadata ?? [];
+  const parts = ['m.org_id = ? AND m.key = ? AND m.value = ?'];
+  const params: unknown[] = [orgId, key, value];
+  for (const [col, values] of [
+    ['m.channel', f.channels],
+    ['m.status', f.statuses],
+    ['m.type', f.types],
+  ] as const)
+    if (values?.length) parts.push(`${col} IN (${values.map(() => '?').join(',')})`) && params.push(...values);
+  for (const [k, v] of rest)
+    parts.push(`EXISTS (SELECT 1 FROM session_metadata m2 WHERE m2.org_id = m.org_id AND m2.key = ? AND m2.value = ?
+      AND m2.started_at = m.started_at AND m2.session_pk = m.session_pk)`) && params.push(k, v);
+  return { sql: parts.join(' AND '), params };
+}
+
 export function rawPage(
   d: Dialect,
   orgId: string,
@@ -144,8 +191,17 @@ export function rawPage(
   limit: number,
   after?: { value: number; pk: number },
 ) {
-  const w = whereOf(d, orgId, f);
   const dir = sort.desc ? 'DESC' : 'ASC';
+  if (metadataOnly(f) && sort.col === 'started_at' && !after) {
+    const m = sideWhere(orgId, f);
+    return {
+      sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
+        FROM session_metadata m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.started_at
+        WHERE ${m.sql} ORDER BY m.started_at ${dir}, m.session_pk ${dir} LIMIT ${limit}`,
+      params: m.params,
+    };
+  }
+  const w = whereOf(d, orgId, f);
   let where = w.sql;
   const params = [...w.params];
   if (after) {
@@ -161,11 +217,23 @@ export function rawPage(
 }
 
 export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
+  if (metadataOnly(f)) {
+    const m = sideWhere(orgId, f);
+    return { sql: `SELECT count(*) AS n FROM session_metadata m WHERE ${m.sql}`, params: m.params };
+  }
   const w = whereOf(d, orgId, f);
   return { sql: `SELECT count(*) AS n FROM sessions s WHERE ${w.sql}`, params: w.params };
 }
 
 export function rawMetrics(d: Dialect, orgId: string, f: RawFilter, recentSince: number) {
+  if (metadataOnly(f)) {
+    const m = sideWhere(orgId, f);
+    return {
+      sql: `SELECT count(*) AS total, sum(CASE WHEN m.started_at >= ? THEN 1 ELSE 0 END) AS recent,
+        m.channel, m.status, m.type FROM session_metadata m WHERE ${m.sql} GROUP BY m.channel, m.status, m.type`,
+      params: [recentSince, ...m.params],
+    };
+  }
   const w = whereOf(d, orgId, f);
   return {
     sql: `SELECT count(*) AS total, sum(CASE WHEN s.started_at >= ? THEN 1 ELSE 0 END) AS recent,

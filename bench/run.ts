@@ -276,6 +276,8 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
           sp,
         );
         const pkOf = new Map(pks.map((x) => [x.id as string, Number(x.pk)]));
+        // Migration 0007's triggers write session_metadata, its counts and SQLite's trigram index
+        // for these rows as they do for the server's: the same schema, the same rows.
         // Migration 0006: every session's id also goes to session_ids, in the same transaction.
         await r.all(
           `INSERT INTO session_ids (org_id, id, pk, started_at) VALUES ${p.sessions.map(() => '(?,?,?,?)').join(',')}`,
