@@ -42,8 +42,9 @@ export async function bootstrap(store: Store, opts: { adminKey?: string; dataDir
   // Several processes starting at once on one PostgreSQL take turns here, so the organization
   // and the admin key are made once: without it two of them would each generate and print a
   // different "first" key, or both insert SWITCHBOARD_ADMIN_KEY and one crash on the duplicate.
+  // (Advisory lock ids: 7245012 outbox and counters, 7245013 partition DDL, 7245014 retention.)
   return store.db.transaction().execute(async (trx) => {
-    if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245013)`.execute(trx);
+    if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245015)`.execute(trx);
     return bootstrapIn({ ...store, db: trx }, opts);
   });
 }

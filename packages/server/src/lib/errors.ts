@@ -44,3 +44,33 @@ export const badRequest = (errors: ProblemFieldError[], detail?: string) =>
   );
 
 export const PROBLEM_BASE = 'https://switchboard.dev/problems/';
+
+/** Connection-level failures of either database driver: the database is down or restarting. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01', // admin_shutdown: the server is stopping
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up, or a standby being promoted
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  'SQLITE_BUSY',
+]);
+
+/**
+ * A failure that says nothing about the request and goes away on its own (a failover, a restart,
+ * a locked SQLite file past its busy timeout): a 503 with Retry-After tells clients and load
+ * balancers to come back, where a 500 would read as a bug.
+ */
+export function unavailableError(err: unknown): ApiError | undefined {
+  const e = err as { code?: string; message?: string } | null;
+  const lost = typeof e?.message === 'string' && /^Connection terminated/.test(e.message);
+  if (!lost && !(e?.code && UNAVAILABLE_CODES.has(e.code))) return undefined;
+  return new ApiError(503, 'database-unavailable', 'The database is unavailable; try again shortly.', undefined, {
+    'retry-after': '2',
+  });
+}

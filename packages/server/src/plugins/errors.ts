@@ -6,7 +6,7 @@ import type { ProblemFieldError } from '@switchboard/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { fieldErrors } from '../lib/ajv.js';
-import { ApiError, PROBLEM_BASE, titleFor } from '../lib/errors.js';
+import { ApiError, PROBLEM_BASE, titleFor, unavailableError } from '../lib/errors.js';
 import { problemOf } from '../lib/problem.js';
 
 const FASTIFY_CODES: Record<string, { code: string; detail: string }> = {
@@ -55,7 +55,11 @@ export const errorsPlugin = fp(
       } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         apiError = new ApiError(err.statusCode, 'client-error', titleFor(err.statusCode));
       }
-      if (!apiError) req.log.error({ err }, 'unhandled error');
+      if (!apiError) {
+        apiError = unavailableError(err);
+        if (apiError) req.log.warn({ err }, 'database unavailable');
+        else req.log.error({ err }, 'unhandled error');
+      }
       const problem = problemOf(apiError ?? err);
       if (apiError?.headers) reply.headers(apiError.headers);
       reply

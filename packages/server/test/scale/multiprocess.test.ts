@@ -81,7 +81,12 @@ async function agent(
   }
 }
 
-const messagesIn = (acked: Acked) => [...acked.messages.values()].reduce((n, s) => n + s.size, 0);
+/** Lets the load run for at least `ms` and until `enough()` (at most 60 s on a crowded machine). */
+async function loadFor(ms: number, enough: () => boolean) {
+  const began = Date.now();
+  while (Date.now() - began < ms || (!enough() && Date.now() - began < 60_000))
+    await new Promise((r) => setTimeout(r, 100));
+}
 
 describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' }, () => {
   let db: Awaited<ReturnType<typeof freshDatabaseUrl>>;
@@ -242,7 +247,8 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     const acked: Acked = { sessions: new Set(), messages: new Map(), afterKill: 0 };
     const stop = { now: false };
     const agents = Array.from({ length: 6 }, (_, n) => agent(n, () => procs, key, acked, stop));
-    await new Promise((r) => setTimeout(r, 3000));
+    // At least 3 s and 30 conversations, however busy the machine is.
+    await loadFor(3000, () => acked.sessions.size >= 30);
     stop.now = true;
     await Promise.all(agents);
     assert.ok(acked.sessions.size >= 30, `too little load: ${acked.sessions.size} sessions`);
@@ -333,12 +339,12 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     const stop: { now: boolean; killedAt?: number } = { now: false };
     let alive = procs;
     const agents = Array.from({ length: 6 }, (_, n) => agent(n, () => alive, key, acked, stop));
-    await new Promise((r) => setTimeout(r, 1500));
+    await loadFor(1500, () => acked.sessions.size >= 10);
     const victim = procs[2];
     victim.child.kill('SIGKILL');
     stop.killedAt = Date.now();
     alive = procs.slice(0, 2);
-    await new Promise((r) => setTimeout(r, 2000));
+    await loadFor(2000, () => acked.afterKill >= 10);
     stop.now = true;
     await Promise.all(agents);
     assert.equal((await victim.exited).signal, 'SIGKILL');

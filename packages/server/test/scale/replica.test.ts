@@ -40,6 +40,7 @@ describe('a read replica for the read API', { skip: !HAVE_PG && 'needs PostgreSQ
     await until(
       'the database on the standby',
       async () => (await standby.query(`SELECT 1 FROM pg_database WHERE datname = 'sb_replicated'`)).rowCount === 1,
+      60_000,
     );
     proc = await serve({
       DATABASE_URL: dbUrl(primary, 'sb_replicated'),
@@ -56,11 +57,11 @@ describe('a read replica for the read API', { skip: !HAVE_PG && 'needs PostgreSQ
   });
 
   const session = (id: string) => ({ id, agent: { id: 'bot' }, channel: 'phone', type: 'voice' });
-  const total = async () => (await api(proc.url, key, 'GET', '/api/v1/sessions')).json.pagination.total;
+  const total = async () => (await api(proc.url, key, 'GET', '/api/v1/sessions')).json?.pagination?.total;
 
   test('reads come from the replica; writes and the live stream from the primary', async () => {
     assert.equal((await api(proc.url, key, 'POST', '/api/v1/sessions', session('r-1'))).status, 201);
-    await until('r-1 replicated', async () => (await total()) === 1);
+    await until('r-1 replicated', async () => (await total()) === 1, 60_000);
 
     await standby.query('SELECT pg_wal_replay_pause()');
     try {
@@ -78,19 +79,25 @@ describe('a read replica for the read API', { skip: !HAVE_PG && 'needs PostgreSQ
     } finally {
       await standby.query('SELECT pg_wal_replay_resume()');
     }
-    await until('r-2 replicated', async () => (await total()) === 2);
+    await until('r-2 replicated', async () => (await total()) === 2, 60_000);
     assert.equal((await api(proc.url, key, 'GET', '/api/v1/sessions/r-2')).status, 200);
   });
 
-  test('readiness covers the replica', async () => {
+  test('readiness covers the replica; reads without it are 503 with Retry-After', async () => {
     assert.equal((await fetch(`${proc.url}/readyz`)).status, 200);
     await standby.end();
     standbyOpen = false;
     replica.stop();
-    await until('readyz 503', async () => (await fetch(`${proc.url}/readyz`)).status === 503);
+    await until('readyz 503', async () => (await fetch(`${proc.url}/readyz`)).status === 503, 60_000);
     const res = await fetch(`${proc.url}/readyz`);
     assert.deepEqual(await res.json(), { status: 'read replica unreachable' });
-    // Ingest does not need the replica.
+    // Reads fail as unavailable (come back later), not as a server bug; ingest does not need the
+    // replica at all.
+    const read = await api(proc.url, key, 'GET', '/api/v1/sessions');
+    assert.equal(read.status, 503, read.text);
+    assert.equal(read.json.type.endsWith('/database-unavailable'), true);
+    assert.equal(read.headers.get('retry-after'), '2');
+    assert.doesNotMatch(read.text, /ECONNREFUSED|terminated|127\.0\.0\.1/);
     assert.equal((await api(proc.url, key, 'POST', '/api/v1/sessions', session('r-3'))).status, 201);
   });
 
