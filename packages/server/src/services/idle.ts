@@ -6,6 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/db.js';
 import { expireIdempotencyKeys } from '../store/idempotency.js';
+import { IDLE_SWEEP_LOCK, withTryLock } from '../store/locks.js';
 import { idleSessions } from '../store/sessions.js';
 import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
 import type { IngestService } from './ingest.js';
@@ -42,8 +43,16 @@ export class IdleSweeper {
     await this.running;
   }
 
-  /** Ends every session idle past the timeout; returns how many it ended. */
+  /**
+   * Ends every session idle past the timeout; returns how many it ended. With several processes
+   * on one PostgreSQL one of them sweeps at a time and the others skip the round (each ending is
+   * also re-checked under its row lock, so even two sweeps could not end a session twice).
+   */
   async sweep(now = Date.now()): Promise<number> {
+    return (await withTryLock(this.store, IDLE_SWEEP_LOCK, () => this.sweepNow(now))) ?? 0;
+  }
+
+  private async sweepNow(now: number): Promise<number> {
     let ended = 0;
     try {
       const before = now - this.timeoutSeconds * 1000;
