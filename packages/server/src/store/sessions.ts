@@ -5,7 +5,7 @@
  */
 import type { Agent, Message, Metadata, Session, SessionEvent, SortField } from '@switchboard/contracts';
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type OrderByItemBuilder, type SqlBool, sql } from 'kysely';
 import { iso, isoOrNull } from '../lib/time.js';
 import type { DialectName } from './db.js';
 import {
@@ -414,7 +414,7 @@ export async function listSessions(
     if (!after && page.offset) mq = mq.offset(page.offset);
     return mq.execute();
   }
-  let q = sessionsWithAgent(db).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+  let q = db.selectFrom('sessions as s').where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
   if (after) {
     const value = after.value;
     q = q.where((eb) =>
@@ -432,18 +432,36 @@ export async function listSessions(
             ]),
     );
   }
-  q = q
-    // NULLS LAST only where a column can be null: PostgreSQL walks an ascending index backwards
-    // only for DESC NULLS FIRST, so on a NOT NULL column the clause (which changes nothing there)
-    // turned every first page into a sort of all matching sessions (measured: 240 ms at 100,000).
-    .orderBy(col, (ob) => {
-      const o = dir === 'desc' ? ob.desc() : ob.asc();
-      return NOT_NULL_SORTS.has(sort.field) ? o : o.nullsLast();
-    })
-    .orderBy('s.pk', dir)
-    .limit(page.limit);
+  // NULLS LAST only where a column can be null: PostgreSQL walks an ascending index backwards
+  // only for DESC NULLS FIRST, so on a NOT NULL column the clause (which changes nothing there)
+  // turned every first page into a sort of all matching sessions (measured: 240 ms at 100,000).
+  const order = (ob: OrderByItemBuilder) => {
+    const o = dir === 'desc' ? ob.desc() : ob.asc();
+    return NOT_NULL_SORTS.has(sort.field) ? o : o.nullsLast();
+  };
+  q = q.orderBy(col, order).orderBy('s.pk', dir).limit(page.limit);
   if (!after && page.offset) q = q.offset(page.offset);
-  return q.execute();
+  if (!f.search && !f.transcriptWords?.length)
+    return q
+      .selectAll('s')
+      .select(
+        sql<string>`(SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id)`.as('agent_name'),
+      )
+      .execute();
+  // search and transcript find their sessions by key (a set of pks from their own indexes); a
+  // common term can match tens of thousands. Sorting those by the narrow sessions_keys index
+  // and reading the page's rows afterwards beats sorting the wide rows themselves: 115 → 29 ms
+  // for a term in 40 % of 100,000 sessions (SQLite, measured).
+  const keys = q.select(['s.pk', 's.started_at']);
+  return sessionsWithAgent(db)
+    .where((eb) =>
+      dialect === 'postgres'
+        ? sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`
+        : eb('s.pk', 'in', keys.clearSelect().select('s.pk')),
+    )
+    .orderBy(col, order)
+    .orderBy('s.pk', dir)
+    .execute();
 }
 
 export function keysetOf(row: SessionRow, field: SortField): Keyset {
