@@ -209,6 +209,17 @@ export function rawPage(
     params.push(after.value, after.pk);
   }
   const nulls = sort.nullable ? ' NULLS LAST' : '';
+  if (f.search || f.transcript?.length) {
+    // Keys first (sorted through the narrow sessions_keys index of 0008), rows for the page only.
+    const keys = d === 'postgres' ? '(s.pk, s.started_at)' : 's.pk';
+    return {
+      sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
+        FROM sessions s WHERE ${keys} IN (SELECT ${d === 'postgres' ? 's.pk, s.started_at' : 's.pk'} FROM sessions s
+          WHERE ${where} ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir} LIMIT ${limit})
+        ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir}`,
+      params,
+    };
+  }
   return {
     sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
       FROM sessions s WHERE ${where} ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir} LIMIT ${limit}`,
