@@ -195,9 +195,12 @@ export function rawPage(
   if (metadataOnly(f) && sort.col === 'started_at' && !after) {
     const m = sideWhere(orgId, f);
     return {
+      // The page's keys from the index alone, then their rows (as a join PostgreSQL misjudges
+      // a common value and hashes every match).
       sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
-        FROM session_metadata m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.started_at
-        WHERE ${m.sql} ORDER BY m.started_at ${dir}, m.session_pk ${dir} LIMIT ${limit}`,
+        FROM sessions s WHERE ${d === 'postgres' ? '(s.pk, s.started_at)' : 's.pk'} IN (SELECT m.session_pk${d === 'postgres' ? ', m.started_at' : ''}
+          FROM session_metadata m WHERE ${m.sql} ORDER BY m.started_at ${dir}, m.session_pk ${dir} LIMIT ${limit})
+        ORDER BY s.started_at ${dir}, s.pk ${dir}`,
       params: m.params,
     };
   }

@@ -109,6 +109,27 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test('metadata: cursor and offset paging walk every match once, in order', async () => {
+      const want = [...model.values()]
+        .filter((s) => s.metadata.plan === 'pro')
+        .map((s) => s.id)
+        .reverse();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await get(`/sessions?${qs({ 'metadata.plan': 'pro', limit: '1', ...(cursor ? { cursor } : {}) })}`);
+        assert.equal(res.statusCode, 200, res.body);
+        seen.push(...res.json().data.map((s: { id: string }) => s.id));
+        cursor = res.json().pagination.nextCursor;
+      } while (cursor);
+      assert.deepEqual(seen, want);
+      const second = (await get(`/sessions?${qs({ 'metadata.plan': 'pro', limit: '1', offset: '1' })}`)).json();
+      assert.deepEqual(
+        second.data.map((s: { id: string }) => s.id),
+        want.slice(1, 2),
+      );
+    });
+
     test('metadata follows PATCH (a null deletes the key), batch updates and endings', async () => {
       const patch = async (id: string, body: unknown) => {
         const res = await call(t.app, t.adminKey, 'PATCH', `/api/v1/sessions/${id}`, body);
