@@ -1,7 +1,8 @@
 /**
  * The shared filters of DESIGN §3.2 as one SQL condition over `sessions as s`, used by list,
- * metrics, timeseries and export alike. The two places where SQLite and PostgreSQL differ
- * (metadata lookup and full-text search) branch in the small helpers at the bottom.
+ * metrics, timeseries and export alike, plus the same filter over `session_metadata as m` for
+ * the metadata-driven paths. Where SQLite and PostgreSQL differ (session keys, the trigram and
+ * id-prefix lookups of `search`, full-text search) they branch in the small helpers below.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DialectName } from './db.js';
