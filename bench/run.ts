@@ -19,7 +19,6 @@ import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import autocannon from 'autocannon';
 import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
 import { csvRow } from '../packages/server/src/services/read.js';
@@ -39,6 +38,7 @@ import {
   startPgCluster,
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
+import { ingestLoad, MESSAGES_PER_SESSION, planBatch } from './load.js';
 import { type Dialect, openRaw, type Raw, type RawFilter, rawCount, rawMetrics, rawPage } from './raw.js';
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────────────
@@ -117,123 +117,15 @@ function record(r: Omit<Row, 'pass' | 'ratio'> & { ratio?: number }) {
 
 // ─── Ingest ──────────────────────────────────────────────────────────────────────────────────
 
-const SESSIONS_PER_BATCH = 20;
-const MESSAGES_PER_SESSION = 49; // 20 × (1 + 49) = 1,000 items, 980 of them messages
-const WORDS =
-  'thanks order refund account password reset billing invoice plan upgrade delivery tracking address card payment error login app update cancel subscription renew support agent human transfer please help when where how'.split(
-    ' ',
+// The workload (batches of 1,000 items, every item's status checked) lives in load.ts, shared
+// with the multi-process benchmark (scale.ts).
+function ingestThroughServer(server: Server, run: string) {
+  // The smoke run only proves the path works: a fixed handful of batches, however slow.
+  return ingestLoad(
+    [server],
+    run,
+    mode === 'smoke' ? { amount: 4, connections: 4 } : { seconds: INGEST_SECONDS, connections: 4 },
   );
-const CHANNEL_TYPES = [
-  ['web', 'chat'],
-  ['phone', 'voice'],
-  ['telegram', 'chat'],
-  ['whatsapp', 'chat'],
-  ['mobile_sdk', 'chat'],
-  ['sip', 'voice'],
-] as const;
-
-interface BatchPlan {
-  sessions: {
-    id: string;
-    agentId: string;
-    agentName: string;
-    channel: string;
-    type: string;
-    metadata: Record<string, string>;
-  }[];
-  messages: { sessionIndex: number; sender: string; content: string }[];
-}
-
-let batchCounter = 0;
-function planBatch(run: string): BatchPlan {
-  const b = batchCounter++;
-  const plan: BatchPlan = { sessions: [], messages: [] };
-  for (let i = 0; i < SESSIONS_PER_BATCH; i++) {
-    const [channel, type] = CHANNEL_TYPES[(b + i) % CHANNEL_TYPES.length];
-    const agent = (b * 7 + i) % 50;
-    plan.sessions.push({
-      id: `${run}-${b}-${i}`,
-      agentId: `bench-agent-${agent}`,
-      agentName: `Bench Agent ${agent}`,
-      channel,
-      type,
-      metadata: { plan: ['free', 'pro', 'enterprise'][i % 3], region: ['eu', 'us', 'apac'][b % 3] },
-    });
-    for (let m = 0; m < MESSAGES_PER_SESSION; m++) {
-      let content = '';
-      for (let w = 0; w < 12 + ((b + m) % 20); w++)
-        content += `${WORDS[(b * 31 + i * 7 + m * 3 + w * 5) % WORDS.length]} `;
-      plan.messages.push({ sessionIndex: i, sender: m % 2 ? 'agent' : 'user', content: content.trim() });
-    }
-  }
-  return plan;
-}
-
-function batchBody(p: BatchPlan): string {
-  const batch: unknown[] = [];
-  for (let i = 0; i < p.sessions.length; i++) {
-    const s = p.sessions[i];
-    batch.push({
-      type: 'session',
-      body: {
-        id: s.id,
-        agent: { id: s.agentId, name: s.agentName },
-        channel: s.channel,
-        type: s.type,
-        metadata: s.metadata,
-      },
-    });
-    for (const m of p.messages)
-      if (m.sessionIndex === i)
-        batch.push({ type: 'message', body: { sessionId: s.id, sender: m.sender, content: m.content } });
-  }
-  return JSON.stringify({ batch });
-}
-
-async function ingestThroughServer(server: Server, run: string) {
-  let ok = 0;
-  let bad = 0;
-  let badItems = 0;
-  let firstProblem: string | undefined;
-  const result = await autocannon({
-    url: server.url,
-    connections: 4,
-    pipelining: 1,
-    // The smoke run only proves the path works: a fixed handful of batches, however slow.
-    ...(mode === 'smoke' ? { amount: 4 } : { duration: INGEST_SECONDS }),
-    timeout: 120,
-    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/v1/ingest',
-        setupRequest: (req) => ({ ...req, body: batchBody(planBatch(run)) }),
-        // A 207 can still carry refused items: each one is checked, so a figure is never bought
-        // with silently dropped rows.
-        onResponse: (status, body) => {
-          const items = status === 207 ? (JSON.parse(body).results as Array<{ status: number; error?: unknown }>) : [];
-          const refused = items.filter((r) => r.status >= 300);
-          if (status === 207 && refused.length === 0) ok++;
-          else {
-            bad++;
-            badItems += refused.length;
-            firstProblem ??= `HTTP ${status}: ${(refused[0] ? JSON.stringify(refused[0]) : body).slice(0, 300)}`;
-          }
-        },
-      },
-    ],
-  });
-  const seconds = result.duration;
-  return {
-    batches: ok,
-    failed: bad + result.errors + result.timeouts,
-    why:
-      firstProblem ??
-      (result.errors + result.timeouts ? `${result.errors} connection errors, ${result.timeouts} timeouts` : undefined),
-    badItems,
-    messagesPerSecond: Math.round((ok * SESSIONS_PER_BATCH * MESSAGES_PER_SESSION) / seconds),
-    latency: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
-  };
 }
 
 /** The same rows the server writes (sessions, agents, messages, outbox), with prepared multi-row inserts. */
