@@ -136,7 +136,7 @@ Load: ${CONNECTIONS} connections, ${seconds} s, ${process.env.DATABASE_URL ? 'Po
   requests     ${result.requests.total} (${result.requests.average.toFixed(0)}/s), status ${codes}
   latency      p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms
   errors       ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}
-  ingested     ${stored - 1} sessions (${((stored - 1) * 13) / seconds} items/s)
+  ingested     ${stored - 1} sessions (${Math.round(((stored - 1) * 13) / seconds)} items/s)
   server RSS   start ${mb(samples[0].rss)}, middle ${mb(mid.rss)} (${mid.at.toFixed(0)} s), end ${mb(end.rss)}`);
 
     assert.equal(result.errors, 0, 'socket errors');
