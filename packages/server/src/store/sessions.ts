@@ -532,41 +532,34 @@ export async function sessionCounts(
     const row = await db
       .selectFrom('session_metadata as m')
       .where((eb) => metadataSideWhere(eb, orgId, f))
-      .select((eb) => [
-        eb.fn.countAll<number>().as('total'),
-        sql<number>`sum(case when m.started_at >= ${recentSince} then 1 else 0 end)`.as('recent'),
-        ...CHANNELS.map((c) => countWhen('m.channel', c, `channel_${c}`)),
-        ...STATUSES.map((c) => countWhen('m.status', c, `status_${c}`)),
-        ...SESSION_TYPES.map((c) => countWhen('m.type', c, `type_${c}`)),
-      ])
+      .select(metricColumns('m', recentSince))
       .executeTakeFirstOrThrow();
-    return {
-      total: Number(row.total),
-      recent: Number(row.recent ?? 0),
-      byChannel: countsOf(row, 'channel', CHANNELS),
-      byStatus: countsOf(row, 'status', STATUSES),
-      byType: countsOf(row, 'type', SESSION_TYPES),
-    };
+    return metricsOf(row);
   }
   const row = await db
     .selectFrom('sessions as s')
     .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
-    .select((eb) => [
-      eb.fn.countAll<number>().as('total'),
-      sql<number>`sum(case when s.started_at >= ${recentSince} then 1 else 0 end)`.as('recent'),
-      ...CHANNELS.map((c) => countWhen('s.channel', c, `channel_${c}`)),
-      ...STATUSES.map((c) => countWhen('s.status', c, `status_${c}`)),
-      ...SESSION_TYPES.map((c) => countWhen('s.type', c, `type_${c}`)),
-    ])
+    .select(metricColumns('s', recentSince))
     .executeTakeFirstOrThrow();
-  return {
-    total: Number(row.total),
-    recent: Number(row.recent ?? 0),
-    byChannel: countsOf(row, 'channel', CHANNELS),
-    byStatus: countsOf(row, 'status', STATUSES),
-    byType: countsOf(row, 'type', SESSION_TYPES),
-  };
+  return metricsOf(row);
 }
+
+/** One scan's total, recent and per channel/status/type counts, over `sessions` or `session_metadata`. */
+const metricColumns = (t: 's' | 'm', recentSince: number) => [
+  sql<number>`count(*)`.as('total'),
+  sql<number>`sum(case when ${sql.ref(`${t}.started_at`)} >= ${recentSince} then 1 else 0 end)`.as('recent'),
+  ...CHANNELS.map((c) => countWhen(`${t}.channel`, c, `channel_${c}`)),
+  ...STATUSES.map((c) => countWhen(`${t}.status`, c, `status_${c}`)),
+  ...SESSION_TYPES.map((c) => countWhen(`${t}.type`, c, `type_${c}`)),
+];
+
+const metricsOf = (row: { [column: string]: number | null }) => ({
+  total: Number(row.total),
+  recent: Number(row.recent ?? 0),
+  byChannel: countsOf(row, 'channel', CHANNELS),
+  byStatus: countsOf(row, 'status', STATUSES),
+  byType: countsOf(row, 'type', SESSION_TYPES),
+});
 
 /** Sessions per time bucket; the bucket is plain integer arithmetic on epoch ms in both dialects. */
 export async function sessionBuckets(db: Db, dialect: DialectName, orgId: string, f: SessionFilter, bucketMs: number) {
