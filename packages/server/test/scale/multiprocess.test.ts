@@ -192,6 +192,48 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     onC.close();
   });
 
+  test('a LISTEN connection that the database drops comes back by itself', async () => {
+    const listeners = async () =>
+      (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`))
+        .rows[0].n;
+    assert.equal(await listeners(), 3, 'one listening connection per process');
+    // A failover, a restart or an idle-connection reaper would do this.
+    await sql.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`,
+    );
+    await until('every process listening again', async () => (await listeners()) === 3, 15_000);
+    const [a, b] = procs;
+    const onB = await stream(b);
+    assert.equal(
+      (
+        await api(a.url, key, 'POST', '/api/v1/sessions', {
+          id: 'z-proc',
+          agent: { id: 'z' },
+          channel: 'web',
+          type: 'chat',
+        })
+      ).status,
+      201,
+    );
+    await onB.waitFor(1, 3000);
+    const latencies: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      await new Promise((r) => setTimeout(r, 53 + 131 * i));
+      const before = onB.events.length;
+      const res = await api(a.url, key, 'POST', '/api/v1/sessions/z-proc/messages', {
+        messages: [{ id: `z-m${i}`, sender: 'user', content: `again ${i}` }],
+      });
+      assert.equal(res.status, 201);
+      const acked = Date.now();
+      const got = await onB.waitFor(before + 1, 1000);
+      latencies.push(Math.max(0, got[before].at - acked));
+    }
+    latencies.sort((x, y) => x - y);
+    // Woken by NOTIFY again, not by the poll (whose median would be near 500 ms).
+    assert.ok(latencies[3] < 250, `median ${latencies[3]} ms after the reconnect: ${latencies.join(', ')}`);
+    onB.close();
+  });
+
   test('Last-Event-ID replay works whichever process the client reconnects to', async () => {
     const [a, b, c] = procs;
     const first = await stream(a);
