@@ -239,63 +239,31 @@ export async function insertEvents(db: Db, rows: NewEvent[]) {
       .execute();
 }
 
-export async function sessionMessages(db: Db, session: SessionKey) {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('session_pk', '=', Number(session.pk))
-    .where('session_started_at', '=', Number(session.started_at))
-    .orderBy('seq')
-    .execute();
-}
+export const sessionMessages = (db: Db, session: SessionKey) => messagesOfSessions(db, [session]);
+export const sessionEvents = (db: Db, session: SessionKey) => eventsOfSessions(db, [session]);
 
-export async function sessionEvents(db: Db, session: SessionKey) {
-  return db
-    .selectFrom('session_events')
-    .selectAll()
-    .where('session_pk', '=', Number(session.pk))
-    .where('session_started_at', '=', Number(session.started_at))
-    .orderBy('seq')
-    .execute();
-}
+export const messagesOfSessions = (db: Db, sessions: SessionKey[]) =>
+  transcriptRows(db, 'messages', sessions) as Promise<MessageRow[]>;
+export const eventsOfSessions = (db: Db, sessions: SessionKey[]) =>
+  transcriptRows(db, 'session_events', sessions) as Promise<EventRow[]>;
 
-/** The span of the sessions' start times: on PostgreSQL it limits the read to their months. */
-const startSpan = (sessions: SessionKey[]) => {
+/**
+ * Messages or events of these sessions, by session then seq. The span of the sessions' start
+ * times limits the read to their months on PostgreSQL (one month for one session).
+ */
+async function transcriptRows(db: Db, table: 'messages' | 'session_events', sessions: SessionKey[]) {
+  if (sessions.length === 0) return [];
   const times = sessions.map((s) => Number(s.started_at));
-  return [Math.min(...times), Math.max(...times)] as const;
-};
-
-export async function messagesOfSessions(db: Db, sessions: SessionKey[]) {
-  if (sessions.length === 0) return [];
-  const [first, last] = startSpan(sessions);
   return db
-    .selectFrom('messages')
+    .selectFrom(table)
     .selectAll()
     .where(
       'session_pk',
       'in',
       sessions.map((s) => Number(s.pk)),
     )
-    .where('session_started_at', '>=', first)
-    .where('session_started_at', '<=', last)
-    .orderBy('session_pk')
-    .orderBy('seq')
-    .execute();
-}
-
-export async function eventsOfSessions(db: Db, sessions: SessionKey[]) {
-  if (sessions.length === 0) return [];
-  const [first, last] = startSpan(sessions);
-  return db
-    .selectFrom('session_events')
-    .selectAll()
-    .where(
-      'session_pk',
-      'in',
-      sessions.map((s) => Number(s.pk)),
-    )
-    .where('session_started_at', '>=', first)
-    .where('session_started_at', '<=', last)
+    .where('session_started_at', '>=', Math.min(...times))
+    .where('session_started_at', '<=', Math.max(...times))
     .orderBy('session_pk')
     .orderBy('seq')
     .execute();

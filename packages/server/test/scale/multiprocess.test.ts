@@ -138,6 +138,12 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     return s;
   };
 
+  /** Creates a session through process `p` (201). */
+  const startSession = async (p: Proc, id: string, channel: string, type: string) => {
+    const res = await api(p.url, key, 'POST', '/api/v1/sessions', { id, agent: { id: id[0] }, channel, type });
+    assert.equal(res.status, 201, res.text);
+  };
+
   test('started at once, they migrate and make the organization and admin key exactly once', async () => {
     for (const p of procs) assert.equal((await fetch(`${p.url}/readyz`)).status, 200);
     const migrations = (await sql.query('SELECT name FROM switchboard_migrations')).rows.map((r) => r.name);
@@ -151,17 +157,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     const [a, b, c] = procs;
     const onB = await stream(b);
     const onC = await stream(c);
-    assert.equal(
-      (
-        await api(a.url, key, 'POST', '/api/v1/sessions', {
-          id: 'x-proc',
-          agent: { id: 'x' },
-          channel: 'web',
-          type: 'chat',
-        })
-      ).status,
-      201,
-    );
+    await startSession(a, 'x-proc', 'web', 'chat');
     await onB.waitFor(1);
     await onC.waitFor(1);
     const latencies: number[] = [];
@@ -204,17 +200,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     await until('every process listening again', async () => (await listeners()) === 3, 15_000);
     const [a, b] = procs;
     const onB = await stream(b);
-    assert.equal(
-      (
-        await api(a.url, key, 'POST', '/api/v1/sessions', {
-          id: 'z-proc',
-          agent: { id: 'z' },
-          channel: 'web',
-          type: 'chat',
-        })
-      ).status,
-      201,
-    );
+    await startSession(a, 'z-proc', 'web', 'chat');
     await onB.waitFor(1, 3000);
     const latencies: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -237,17 +223,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
   test('Last-Event-ID replay works whichever process the client reconnects to', async () => {
     const [a, b, c] = procs;
     const first = await stream(a);
-    assert.equal(
-      (
-        await api(a.url, key, 'POST', '/api/v1/sessions', {
-          id: 'y-proc',
-          agent: { id: 'y' },
-          channel: 'sip',
-          type: 'voice',
-        })
-      ).status,
-      201,
-    );
+    await startSession(a, 'y-proc', 'sip', 'voice');
     const [started] = await first.waitFor(1);
     first.close();
     const lastId = started.id as string;
