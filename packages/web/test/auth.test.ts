@@ -60,11 +60,15 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), /Sign-in failed/);
     assert.equal(new URL(page.url()).pathname, '/login');
-    // Malformed.
-    await page.getByLabel('API key').fill('swb_not-a-key');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').waitFor();
     assert.equal(await page.getByLabel('API key').getAttribute('aria-invalid'), 'true');
+    // Malformed. The alert of the first attempt is still up when the button is clicked, so wait
+    // for this attempt's answer before looking at the field again.
+    await page.getByLabel('API key').fill('swb_not-a-key');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/auth/login'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.ok((await answered).status() >= 400);
+    await page.locator('#api-key[aria-invalid="true"]').waitFor();
+    await page.getByRole('alert').waitFor();
     await screenshot(page, 'login-bad-key');
     await context.close();
   });
