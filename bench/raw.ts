@@ -150,7 +150,8 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
       parts.push(`s.pk IN (SELECT session_pk FROM messages WHERE tsv @@ plainto_tsquery('simple', ?))`);
     else
       parts.push(
-        's.pk IN (SELECT m.session_pk FROM messages_fts f JOIN messages m ON m.pk = f.rowid WHERE messages_fts MATCH ?)',
+        // Migration 0009: the index's rowid is session_pk << 32 | seq.
+        's.pk IN (SELECT rowid >> 32 FROM transcript_fts WHERE transcript_fts MATCH ?)',
       );
     params.push(d === 'postgres' ? w : `"${w}"`);
   }

@@ -129,7 +129,8 @@ function transcriptContains(dialect: DialectName, word: string): Expression<SqlB
   }
   // A quoted FTS5 string is matched as a phrase of its tokens; quotes inside are doubled.
   const phrase = `"${word.replace(/"/g, '""')}"`;
-  return sql<SqlBool>`s.pk IN (SELECT m.session_pk FROM messages_fts f JOIN messages m ON m.pk = f.rowid WHERE messages_fts MATCH ${phrase})`;
+  // transcript_fts's rowid is `session_pk << 32 | seq` (0009): the session without a lookup.
+  return sql<SqlBool>`s.pk IN (SELECT rowid >> 32 FROM transcript_fts WHERE transcript_fts MATCH ${phrase})`;
 }
 
 /** Splits `transcript` text into the words both full-text engines index. */

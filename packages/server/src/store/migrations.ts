@@ -428,7 +428,42 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await sql`ANALYZE sessions`.execute(db);
       },
     },
+    '0009_transcript_index': {
+      async up(db: Db) {
+        if (!pg) await transcriptIndexSqlite(db);
+      },
+    },
   };
+}
+
+/**
+ * 0009, `transcript` on SQLite (DESIGN §8: 100 ms at a million sessions). The FTS5 index of
+ * messages was keyed by the message's pk, so every matching message had to be looked up in
+ * `messages` for its session: a word in 80,000 of 5.4 million messages cost 600 ms, nearly all of
+ * it in those lookups (the index itself counts them in 2 ms). The rowid of this index is the
+ * session's pk and the message's seq, `session_pk << 32 | seq`, so `rowid >> 32` is the session
+ * with no lookup, and the keys come out in session order. Contentless (the text is in
+ * `messages`) with `contentless_delete`, so a message's entry goes when the message does.
+ * The SQLite store's bounds this sets — 2^31 sessions, 2^32 messages in one session — are far
+ * past what one SQLite file holds; a write beyond them is refused, never indexed wrongly.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations describe tables that do not exist yet.
+async function transcriptIndexSqlite(db: Kysely<any>) {
+  await sql`DROP TRIGGER messages_fts_insert`.execute(db);
+  await sql`DROP TRIGGER messages_fts_delete`.execute(db);
+  await sql`DROP TABLE messages_fts`.execute(db);
+  await sql`CREATE VIRTUAL TABLE transcript_fts USING fts5(content, content='', contentless_delete=1,
+    tokenize='unicode61 remove_diacritics 2')`.execute(db);
+  await sql`INSERT INTO transcript_fts(rowid, content) SELECT (session_pk << 32) | seq, content FROM messages`.execute(
+    db,
+  );
+  await sql`CREATE TRIGGER transcript_fts_insert AFTER INSERT ON messages BEGIN
+    SELECT RAISE(ABORT, 'transcript index: session pk or message seq out of range')
+      WHERE new.session_pk >= 2147483648 OR new.seq >= 4294967296 OR new.seq < 0;
+    INSERT INTO transcript_fts(rowid, content) VALUES ((new.session_pk << 32) | new.seq, new.content); END`.execute(db);
+  await sql`CREATE TRIGGER transcript_fts_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM transcript_fts WHERE rowid = (old.session_pk << 32) | old.seq; END`.execute(db);
+  await sql`INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')`.execute(db);
 }
 
 /**
@@ -759,14 +794,15 @@ async function searchIndexes(db: Kysely<any>, pg: boolean) {
   await sql`CREATE INDEX sessions_search_trgm ON sessions USING gin (search_text ${ops})`.execute(db);
 }
 
-export async function migrate(store: Store): Promise<string[]> {
+/** Runs every pending migration, or those up to `upTo` (tests of an upgrade from an older schema). */
+export async function migrate(store: Store, upTo?: string): Promise<string[]> {
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations(store.dialect) },
     migrationTableName: 'switchboard_migrations',
     migrationLockTableName: 'switchboard_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
   if (error) throw error instanceof Error ? error : new Error(String(error));
   // Every start makes this month's and next month's partitions, so the turn of a month never
   // waits for DDL; any other month is made when a write first needs it.

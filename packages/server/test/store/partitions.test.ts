@@ -135,7 +135,7 @@ for (const dialect of DIALECTS) {
       }
       if (dialect === 'sqlite')
         // Raises when the full-text index and the messages table disagree.
-        await sql`INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')`.execute(t.store.db);
+        await sql`INSERT INTO transcript_fts(transcript_fts) VALUES ('integrity-check')`.execute(t.store.db);
       return f;
     };
 
