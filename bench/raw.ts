@@ -147,7 +147,9 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
   }
   for (const w of f.transcript ?? []) {
     if (d === 'postgres')
-      parts.push(`s.pk IN (SELECT session_pk FROM messages WHERE tsv @@ plainto_tsquery('simple', ?))`);
+      parts.push(
+        `(s.pk, s.started_at) IN (SELECT session_pk, session_started_at FROM transcript_docs WHERE tsv @@ plainto_tsquery('simple', ?))`,
+      );
     else
       parts.push(
         // Migration 0009: the index's rowid is session_pk << 32 | seq.

@@ -430,10 +430,60 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     },
     '0009_transcript_index': {
       async up(db: Db) {
-        if (!pg) await transcriptIndexSqlite(db);
+        await (pg ? transcriptDocsPostgres(db) : transcriptIndexSqlite(db));
       },
     },
   };
+}
+
+/**
+ * 0009, `transcript` on PostgreSQL. The GIN index of each message's tsvector found the matching
+ * messages at once, but each had to be read from the messages heap (wide rows: content,
+ * metadata, the tsvector) for its session: 60,000 heap pages for a word in 81,000 of 5.4 million
+ * messages. Here the words go into one document per session and insert statement — what one
+ * request appends to one session, written by a statement-level trigger from the statement's
+ * transition table — carrying the organization and the session's key. A word in 81,000 messages
+ * is then in ~63,000 documents of ~1 million narrow rows. Every word of a session is in some
+ * document of that session, so "all words occur in the session" is one lookup per word, as
+ * before. Partitioned by month like messages (partitions.ts creates and drops it with them);
+ * deleting a session's messages deletes its documents.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations describe tables that do not exist yet.
+async function transcriptDocsPostgres(db: Kysely<any>) {
+  await sql`CREATE TABLE transcript_docs (org_id text NOT NULL, session_pk bigint NOT NULL,
+    session_started_at bigint NOT NULL, tsv tsvector NOT NULL) PARTITION BY RANGE (session_started_at)`.execute(db);
+  const { rows } = await sql<{ name: string }>`SELECT c.relname AS name FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE p.relname = 'sessions' AND p.relnamespace = current_schema()::regnamespace`.execute(db);
+  for (const { name } of rows) {
+    const m = /^sessions_p(m?)(\d{4})_(\d{2})$/.exec(name);
+    if (m) await createMonthIn(db, { year: (m[1] ? -1 : 1) * Number(m[2]), month: Number(m[3]) - 1 });
+  }
+  await sql`INSERT INTO transcript_docs (org_id, session_pk, session_started_at, tsv)
+    SELECT s.org_id, m.session_pk, m.session_started_at, to_tsvector('simple', string_agg(m.content, ' ' ORDER BY m.seq))
+    FROM messages m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.session_started_at
+    GROUP BY s.org_id, m.session_pk, m.session_started_at`.execute(db);
+  await sql`CREATE INDEX transcript_docs_tsv ON transcript_docs USING gin (tsv)`.execute(db);
+  await sql`CREATE INDEX transcript_docs_session ON transcript_docs (session_pk, session_started_at)`.execute(db);
+  await sql`CREATE FUNCTION sb_transcript_docs_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO transcript_docs (org_id, session_pk, session_started_at, tsv)
+      SELECT s.org_id, n.session_pk, n.session_started_at, n.tsv
+      FROM (SELECT session_pk, session_started_at, to_tsvector('simple', string_agg(content, ' ' ORDER BY seq)) AS tsv
+        FROM new_messages GROUP BY session_pk, session_started_at) n
+      JOIN sessions s ON s.pk = n.session_pk AND s.started_at = n.session_started_at;
+    RETURN NULL; END $$`.execute(db);
+  await sql`CREATE TRIGGER transcript_docs_insert AFTER INSERT ON messages REFERENCING NEW TABLE AS new_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION sb_transcript_docs_insert()`.execute(db);
+  // Messages are deleted only with their session (retention), so a session losing messages loses its documents.
+  await sql`CREATE FUNCTION sb_transcript_docs_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    DELETE FROM transcript_docs d USING (SELECT DISTINCT session_pk, session_started_at FROM old_messages) o
+      WHERE d.session_pk = o.session_pk AND d.session_started_at = o.session_started_at;
+    RETURN NULL; END $$`.execute(db);
+  await sql`CREATE TRIGGER transcript_docs_delete AFTER DELETE ON messages REFERENCING OLD TABLE AS old_messages
+    FOR EACH STATEMENT EXECUTE FUNCTION sb_transcript_docs_delete()`.execute(db);
+  // The per-message tsvector and its index go (a dropped column is not rewritten).
+  await sql`ALTER TABLE messages DROP COLUMN tsv`.execute(db);
+  await sql`ANALYZE transcript_docs`.execute(db);
 }
 
 /**

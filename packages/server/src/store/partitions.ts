@@ -15,6 +15,8 @@ export const PARTITIONED = [
   { table: 'session_events', key: 'session_started_at' },
   // The metadata filter's side table (0007), by its session's started_at.
   { table: 'session_metadata', key: 'started_at' },
+  // The transcript's word documents (0009), by their session's started_at.
+  { table: 'transcript_docs', key: 'session_started_at' },
 ] as const;
 
 /** Serializes partition DDL across processes (the outbox and session_counts use 7245012). */
