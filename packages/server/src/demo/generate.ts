@@ -7,7 +7,7 @@
  * IngestService would have produced had each session been reported live: the same search_text,
  * create_hash, counters, gap-free seq and status_changed event, agents with the counts and
  * first/last-seen times ensureAgent and countStartedSessions would have left. The FTS5 trigger (SQLite) and the
- * transcript documents (PostgreSQL, migration 0009) index the messages as with any other insert.
+ * generated tsvector column (PostgreSQL) index the messages as with any other insert.
  *
  * No outbox rows are written: the outbox exists for live subscribers and webhook deliveries,
  * and nobody was subscribed when these sessions "happened". Replaying a month of history into
