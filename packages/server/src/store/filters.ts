@@ -38,7 +38,7 @@ export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, 
   if (f.to !== undefined) and.push(eb('s.started_at', '<', f.to));
   if (f.search) and.push(searchMatches(dialect, orgId, f.search));
   for (const [key, value] of f.metadata ?? []) and.push(metadataEquals(dialect, orgId, key, value));
-  for (const word of f.transcriptWords ?? []) and.push(transcriptContains(dialect, word));
+  for (const word of f.transcriptWords ?? []) and.push(transcriptContains(dialect, orgId, word));
   return eb.and(and);
 }
 
@@ -96,16 +96,32 @@ export function metadataSideWhere(eb: MetadataEb, orgId: string, f: SessionFilte
  * that of the plain LIKEs whatever an index returns.
  */
 function searchMatches(dialect: DialectName, orgId: string, search: string): Expression<SqlBool> {
-  const lower = search.toLowerCase();
-  const term = likeLiteral(lower);
-  const contains = `%${term}%`;
-  const agents = sql`SELECT a.id FROM agents a WHERE a.org_id = ${orgId} AND a.search_name LIKE ${contains} ESCAPE '\\'`;
   if (dialect === 'postgres') {
+    const { term, contains, agents } = searchTerms(orgId, search);
     return sql<SqlBool>`(s.pk, s.started_at) IN (
       SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'
       UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
       UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents}))`;
   }
+  return sql<SqlBool>`s.pk IN (${searchKeysSqlite(orgId, search)})`;
+}
+
+/** The lower-cased term, as a LIKE literal and a LIKE substring pattern, and the agents whose name contains it. */
+function searchTerms(orgId: string, search: string) {
+  const lower = search.toLowerCase();
+  const term = likeLiteral(lower);
+  const contains = `%${term}%`;
+  const agents = sql`SELECT a.id FROM agents a WHERE a.org_id = ${orgId} AND a.search_name LIKE ${contains} ESCAPE '\\'`;
+  return { lower, term, contains, agents };
+}
+
+/**
+ * SQLite: the pks of `search`'s three branches (duplicates possible). The trigram branch is not
+ * limited to the organization: callers either check each key against the organization or know
+ * it owns every session (`keysOnly`).
+ */
+function searchKeysSqlite(orgId: string, search: string) {
+  const { lower, term, contains, agents } = searchTerms(orgId, search);
   // The trigram index is case-sensitive over text both sides have lower-cased; a quoted FTS5
   // string is a phrase of its trigrams, i.e. the substring itself (quotes inside are doubled).
   const text =
@@ -114,23 +130,84 @@ function searchMatches(dialect: DialectName, orgId: string, search: string): Exp
       : sql`SELECT pk FROM sessions WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'`;
   // The id prefix as a range of the lower(id) index (ids are ASCII, so every id with the prefix
   // sorts below prefix + U+10FFFF); LIKE keeps it exact.
-  return sql<SqlBool>`s.pk IN (${text}
+  return sql`${text}
     UNION ALL SELECT pk FROM sessions WHERE org_id = ${orgId} AND lower(id) >= ${lower}
       AND lower(id) < ${`${lower}\u{10FFFF}`} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
-    UNION ALL SELECT pk FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents}))`;
+    UNION ALL SELECT pk FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents})`;
 }
 
 /** One indexed full-text lookup per word: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. */
-function transcriptContains(dialect: DialectName, word: string): Expression<SqlBool> {
+function transcriptContains(dialect: DialectName, orgId: string, word: string): Expression<SqlBool> {
   if (dialect === 'postgres') {
     // The documents of 0009 (one per session and insert statement), with the partition key.
     return sql<SqlBool>`(s.pk, s.started_at) IN (SELECT d.session_pk, d.session_started_at FROM transcript_docs d
-      WHERE d.tsv @@ plainto_tsquery('simple', ${word}))`;
+      WHERE d.org_id = ${orgId} AND d.tsv @@ plainto_tsquery('simple', ${word}))`;
   }
+  return sql<SqlBool>`s.pk IN (${transcriptKeysSqlite(word)})`;
+}
+
+/**
+ * SQLite: the pks of the sessions whose messages contain `word`, of every organization.
+ * transcript_fts's rowid is `session_pk << 32 | seq` (0009): the session without a lookup.
+ */
+function transcriptKeysSqlite(word: string) {
   // A quoted FTS5 string is matched as a phrase of its tokens; quotes inside are doubled.
   const phrase = `"${word.replace(/"/g, '""')}"`;
-  // transcript_fts's rowid is `session_pk << 32 | seq` (0009): the session without a lookup.
-  return sql<SqlBool>`s.pk IN (SELECT rowid >> 32 FROM transcript_fts WHERE transcript_fts MATCH ${phrase})`;
+  return sql`SELECT rowid >> 32 AS pk FROM transcript_fts WHERE transcript_fts MATCH ${phrase}`;
+}
+
+/**
+ * True when the filter is only `search` and/or `transcript`: its sessions are then exactly the
+ * keys of `keysSqlite` that belong to the organization, and nothing else about a session needs
+ * reading to decide whether it matches.
+ */
+export function keysOnly(f: SessionFilter): boolean {
+  return (
+    (!!f.search || !!f.transcriptWords?.length) &&
+    !f.agentIds?.length &&
+    !f.channels?.length &&
+    !f.statuses?.length &&
+    !f.types?.length &&
+    f.from === undefined &&
+    f.to === undefined &&
+    !f.metadata?.length
+  );
+}
+
+/**
+ * PostgreSQL, for a filter of `transcript` words alone: how many sessions of the organization
+ * have every word, from the documents alone (they carry the organization). The first word's
+ * documents are the candidates; each further word is a probe of the same session's documents.
+ */
+export function transcriptCountPostgres(orgId: string, words: string[]) {
+  const [first, ...rest] = words;
+  const probes = rest.map((w) => sql`AND ${docsOfSessionHave('d.session_pk', 'd.session_started_at', w)}`);
+  return sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT DISTINCT d.session_pk, d.session_started_at
+    FROM transcript_docs d WHERE d.org_id = ${orgId} AND d.tsv @@ plainto_tsquery('simple', ${first})
+    ${sql.join(probes, sql` `)}) x`;
+}
+
+/** PostgreSQL: some document of the session (pk and started_at columns given) has the word. */
+export function docsOfSessionHave(pk: string, startedAt: string, word: string) {
+  return sql<SqlBool>`EXISTS (SELECT 1 FROM transcript_docs t WHERE t.session_pk = ${sql.ref(pk)}
+    AND t.session_started_at = ${sql.ref(startedAt)} AND t.tsv @@ plainto_tsquery('simple', ${word}))`;
+}
+
+/** Only `transcript` words: PostgreSQL's documents answer counts and pages alone. */
+export function transcriptOnly(f: SessionFilter): boolean {
+  return keysOnly(f) && !f.search;
+}
+
+/**
+ * SQLite, for a `keysOnly` filter: the distinct pks of the sessions it matches, of every
+ * organization (callers keep those of theirs). One set per condition, intersected.
+ */
+export function keysSqlite(orgId: string, f: SessionFilter) {
+  const sets = [
+    ...(f.search ? [sql`SELECT pk FROM (${searchKeysSqlite(orgId, f.search)})`] : []),
+    ...(f.transcriptWords ?? []).map((w) => transcriptKeysSqlite(w)),
+  ];
+  return sql.join(sets, sql` INTERSECT `);
 }
 
 /** Splits `transcript` text into the words both full-text engines index. */

@@ -215,5 +215,34 @@ for (const dialect of DIALECTS) {
       await expect({ transcript: 'late refund' }, (s) => s.id === 'zz-5');
       await expect({ transcript: 'zebra' }, () => false);
     });
+
+    test('search and transcript pages, by offset and by cursor, in both directions, match the whole list', async () => {
+      const cases: Array<Record<string, string>> = [
+        { transcript: 'refund' },
+        { search: 'front' },
+        { search: 'a', transcript: 'invoice' },
+      ];
+      for (const params of cases)
+        for (const sort of ['-startedAt', 'startedAt']) {
+          const all = (await get(`/sessions?${qs({ ...params, sort })}`)).json();
+          const ids = all.data.map((s: { id: string }) => s.id);
+          const byOffset: string[] = [];
+          for (let offset = 0; offset < ids.length; offset += 2) {
+            const page = (await get(`/sessions?${qs({ ...params, sort, limit: '2', offset: String(offset) })}`)).json();
+            assert.equal(page.pagination.total, all.pagination.total);
+            byOffset.push(...page.data.map((s: { id: string }) => s.id));
+          }
+          assert.deepEqual(byOffset, ids, `offset ${JSON.stringify(params)} ${sort}`);
+          const byCursor: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const q: Record<string, string> = { ...params, sort, limit: '2', ...(cursor ? { cursor } : {}) };
+            const page = (await get(`/sessions?${qs(q)}`)).json();
+            byCursor.push(...page.data.map((s: { id: string }) => s.id));
+            cursor = page.pagination.nextCursor;
+          } while (cursor);
+          assert.deepEqual(byCursor, ids, `cursor ${JSON.stringify(params)} ${sort}`);
+        }
+    });
   });
 }
