@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { retryQuery } from './api/client';
+import { prefetchLanding } from './api/queries';
 import './index.css';
 
 const queryClient = new QueryClient({
@@ -14,6 +15,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+prefetchLanding(queryClient, window.location);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing from index.html');

@@ -4,8 +4,15 @@
  * and a filter change is a new entry.
  */
 import type { CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ListParams, SessionFilterValues } from '../lib/filters';
+import {
+  keepPreviousData,
+  type QueryClient,
+  queryOptions,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import { type ListParams, parseListParams, type SessionFilterValues } from '../lib/filters';
 import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters } from './client';
 
 export const queryKeys = {
@@ -40,8 +47,8 @@ export function useMeQuery() {
   });
 }
 
-export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
-  return useQuery({
+const sessionsQuery = (params: ListParams) =>
+  queryOptions({
     queryKey: queryKeys.sessions(params),
     queryFn: ({ signal }) =>
       call(() =>
@@ -55,17 +62,36 @@ export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
           { signal },
         ),
       ),
+  });
+
+const metricsQuery = (filters: SessionFilterValues) =>
+  queryOptions({
+    queryKey: queryKeys.metrics(filters),
+    queryFn: ({ signal }) => call(() => sb.sessions.metrics(sdkFilters(filters), { signal })),
+  });
+
+export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
+  return useQuery({
+    ...sessionsQuery(params),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
 }
 
 export function useMetricsQuery(filters: SessionFilterValues, opts: PollOptions = {}) {
-  return useQuery({
-    queryKey: queryKeys.metrics(filters),
-    queryFn: ({ signal }) => call(() => sb.sessions.metrics(sdkFilters(filters), { signal })),
-    refetchInterval: opts.refetchInterval ?? false,
-  });
+  return useQuery({ ...metricsQuery(filters), refetchInterval: opts.refetchInterval ?? false });
+}
+
+/**
+ * Landing on the sessions list: its page and metrics are asked for while the sign-in check is
+ * in flight, not after it (the page then renders from the cache). Without a session the
+ * requests get 401 like the check itself, and the user goes to /login either way.
+ */
+export function prefetchLanding(qc: QueryClient, location: Location) {
+  if (location.pathname !== '/') return;
+  const params = parseListParams(new URLSearchParams(location.search));
+  void qc.prefetchQuery(sessionsQuery(params));
+  void qc.prefetchQuery(metricsQuery(params.filters));
 }
 
 export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRange, opts: PollOptions = {}) {
