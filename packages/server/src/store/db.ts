@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -28,6 +28,26 @@ export interface Store {
    */
   listen(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * SQLite's DDL is transactional, but Kysely's adapter says it is not (to be safe with engines
+ * where it is not), so its migrator ran each migration statement by statement: a process killed
+ * in the middle of an upgrade (seen: a migration that rebuilds a full-text index over 5 million
+ * messages) left a database with the old index dropped and the new one half-built, and no
+ * record of either. With this, the migrator runs the pending migrations and their bookkeeping
+ * in one transaction, as on PostgreSQL: an interrupted upgrade leaves the database as it was.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl() {
+    return true;
+  }
+}
+
+class TransactionalSqliteDialect extends SqliteDialect {
+  override createAdapter() {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /** The channel every outbox write notifies on commit (DESIGN §7: live fan-out over LISTEN/NOTIFY). */
@@ -75,7 +95,9 @@ export function openStore(url: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new TransactionalSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return {
     db,
     dialect,

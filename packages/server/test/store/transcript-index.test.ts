@@ -112,3 +112,30 @@ for (const dialect of DIALECTS) {
       });
   });
 }
+
+describe('an upgrade that fails half-way leaves the database as it was (sqlite)', () => {
+  test('0009 stopped after dropping the old index: the old index and its triggers are back, nothing is recorded', async () => {
+    const db = await freshDatabaseUrl('sqlite');
+    const store = openStore(db.url);
+    try {
+      await migrate(store, '0008_session_keys');
+      // Makes 0009 fail at its fourth statement, after it has dropped the old triggers and index.
+      await sql`CREATE TABLE transcript_fts (x)`.execute(store.db);
+      await assert.rejects(migrate(store), /transcript_fts/);
+      const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_master
+        WHERE name IN ('messages_fts', 'messages_fts_insert', 'messages_fts_delete') ORDER BY name`.execute(store.db);
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        ['messages_fts', 'messages_fts_delete', 'messages_fts_insert'],
+      );
+      const done = await sql<{ name: string }>`SELECT name FROM switchboard_migrations`.execute(store.db);
+      assert.ok(!done.rows.some((r) => r.name === '0009_transcript_index'));
+      // Once the obstacle is gone the upgrade goes through.
+      await sql`DROP TABLE transcript_fts`.execute(store.db);
+      assert.deepEqual(await migrate(store), ['0009_transcript_index']);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
