@@ -193,6 +193,7 @@ export function rawPage(
   sort: { col: string; desc: boolean; nullable: boolean },
   limit: number,
   after?: { value: number; pk: number },
+  columns = 's.*',
 ) {
   const dir = sort.desc ? 'DESC' : 'ASC';
   if (metadataOnly(f) && sort.col === 'started_at' && !after) {
@@ -227,11 +228,15 @@ export function rawPage(
     };
   }
   return {
-    sql: `SELECT s.*, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
+    sql: `SELECT ${columns}, (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name
       FROM sessions s WHERE ${where} ORDER BY s.${sort.col} ${dir}${nulls}, s.pk ${dir} LIMIT ${limit}`,
     params,
   };
 }
+
+/** The columns a CSV export writes, the metadata as its stored JSON text (as the server reads them). */
+export const CSV_COLUMNS = `s.pk, s.id, s.agent_id, s.channel, s.type, s.status, s.started_at, s.ended_at,
+  s.duration_ms, s.message_count, CAST(s.metadata AS TEXT) AS metadata`;
 
 export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
   if (metadataOnly(f)) {

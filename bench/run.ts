@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
-import { csvRow } from '../packages/server/src/services/read.js';
+import { csvRecord } from '../packages/server/src/services/read.js';
 import { hashOf, searchText } from '../packages/server/src/services/ingest.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import { migrate } from '../packages/server/src/store/migrations.js';
-import { type SessionWithAgent, sessionRowToApi } from '../packages/server/src/store/sessions.js';
+import type { CsvSessionRow } from '../packages/server/src/store/sessions.js';
 import {
   DATA_DIR,
   type DatasetInfo,
@@ -39,7 +39,7 @@ import {
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
 import { ingestLoad, MESSAGES_PER_SESSION, planBatch } from './load.js';
-import { type Dialect, openRaw, type Raw, type RawFilter, rawCount, rawMetrics, rawPage } from './raw.js';
+import { CSV_COLUMNS, type Dialect, openRaw, type Raw, type RawFilter, rawCount, rawMetrics, rawPage } from './raw.js';
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────────────
 
@@ -647,15 +647,15 @@ async function exportCsv(d: Dialect, server: Server, raw: Raw, p: Probe) {
   const mem = memoryOf(server.pid);
   const exported = lines - 1;
   if (exported < p.total) throw new Error(`export wrote ${exported} rows of ${p.total}`);
-  // The raw driver's export: the same rows in keyset chunks, the same CSV formatting.
+  // The raw driver's export: the same rows and columns in keyset chunks, the same CSV formatting.
   const tr = performance.now();
   let rawRows = 0;
   let after: { value: number; pk: number } | undefined;
   for (;;) {
-    const q = rawPage(d, p.orgId, {}, SORTS['-startedAt'], 5000, after);
+    const q = rawPage(d, p.orgId, {}, SORTS['-startedAt'], 5000, after, CSV_COLUMNS);
     const page = await raw.all(q.sql, q.params);
     let out = '';
-    for (const r of page) out += csvRow(sessionRowToApi(r as unknown as SessionWithAgent));
+    for (const r of page) out += csvRecord(r as unknown as CsvSessionRow);
     rawRows += page.length;
     if (page.length < 5000 || out.length === 0) break;
     const last = page[page.length - 1];

@@ -7,6 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { iso } from '../../src/lib/time.js';
+import { csvRecord, csvRow, exportIso } from '../../src/services/read.js';
+import { type SessionWithAgent, sessionRowToApi } from '../../src/store/sessions.js';
 import { DIALECTS, type TestContext, call, setup } from '../helpers.js';
 
 /** A strict RFC 4180 parser: CRLF records, quoted fields with doubled quotes; anything else throws. */
@@ -158,3 +162,39 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('the export writes rows straight from the database as the API would print them', () => {
+  const when = fc.integer({ min: -62_000_000_000_000, max: 8_640_000_000_000_000 });
+  const rowArb = fc.record({
+    pk: fc.nat(),
+    id: text.filter((s) => s.length > 0),
+    agent_id: text.filter((s) => s.length > 0),
+    agent_name: text,
+    channel: fc.constantFrom(...CHANNELS),
+    type: fc.constantFrom(...SESSION_TYPES),
+    status: fc.constantFrom(...STATUSES),
+    started_at: when,
+    ended_at: fc.option(when),
+    duration_ms: fc.option(fc.integer({ min: -1_000_000, max: 10_000_000_000 })),
+    message_count: fc.nat(),
+    metadata: sessionArb.map((s) => JSON.stringify(s.metadata)),
+  });
+
+  test('csvRecord(row) = csvRow(the API session of row)', () => {
+    fc.assert(
+      fc.property(rowArb, (row) => {
+        const full = { ...row, ended_reason: null, last_activity_at: row.started_at } as unknown as SessionWithAgent;
+        assert.equal(csvRecord(row), csvRow(sessionRowToApi(full)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('exportIso(ms) = iso(ms), in any order of days', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(when, fc.integer({ min: 1_700_000_000_000, max: 1_700_000_300_000 }))), (times) => {
+        for (const ms of times) assert.equal(exportIso(ms), iso(ms));
+      }),
+    );
+  });
+});
