@@ -6,7 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
+// @ts-expect-error: a plain .mjs script without type declarations.
+import { ensureServerBuild, SERVER_BUNDLE } from '../scripts/build-server.mjs';
 import { freePort, ROOT } from './dataset.js';
 
 export interface Server {
@@ -18,15 +19,16 @@ export interface Server {
 }
 
 export async function startServer(databaseUrl: string, key: string, extra: string[] = []): Promise<Server> {
+  if (!(await ensureServerBuild({ log: (m: string) => process.stderr.write(`${m}\n`) })))
+    throw new Error('the server bundle could not be built');
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
     [
       // SWITCHBOARD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server under load.
       ...(process.env.SWITCHBOARD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      join(ROOT, 'packages/server/src/cli.ts'),
+      // The bundle `npm start` runs (scripts/build-server.mjs; built before the first server).
+      SERVER_BUNDLE,
       'serve',
       '--port',
       String(port),

@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureServerBuild } from './build-server.mjs';
 import { ensureWebBuild } from './build-web.mjs';
 import { startCluster } from './pg-cluster.mjs';
 
@@ -49,6 +50,16 @@ if (args.length === 0) {
 // Browser tests and the benchmark smoke test serve the built dashboard: build it once, up front.
 if (files.some((f) => f.includes('packages/web/test') || f.startsWith('bench')) && !ensureWebBuild()) {
   console.error('!!! The dashboard build failed.');
+  process.exit(1);
+}
+
+// The CLI tests and the benchmark smoke test run the server bundle `npm start` runs: build it
+// once, up front, too.
+if (
+  files.some((f) => f.includes('cli.test') || f.startsWith('bench')) &&
+  !(await ensureServerBuild({ log: (m) => console.log(m) }))
+) {
+  console.error('!!! The server build failed.');
   process.exit(1);
 }
 

@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+// @ts-expect-error: a plain .mjs script without type declarations.
+import { ensureServerBuild, SERVER_BUNDLE } from '../../../scripts/build-server.mjs';
 import { generateKey } from '../src/lib/keys.js';
 import { DIALECTS, freshDatabaseUrl } from './helpers.js';
 import { until } from './security/proc.js';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+const ROOT = new URL('../../..', import.meta.url).pathname;
 const run = promisify(execFile);
 
 function freePort(): Promise<number> {
@@ -33,9 +36,16 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-async function serve(env: Record<string, string>, args: string[] = []): Promise<Proc> {
+/**
+ * `switchboard serve` as `npm start` runs it: the bundle of scripts/build-server.mjs (built by
+ * the test runner, or here when missing or stale); `command` replaces the whole command line.
+ */
+async function serve(env: Record<string, string>, args: string[] = [], command?: string[]): Promise<Proc> {
+  if (!command && !(await ensureServerBuild({ log: () => {} }))) throw new Error('the server bundle did not build');
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], {
+  const child = spawn(process.execPath, command ?? [SERVER_BUNDLE, 'serve', ...args], {
+    // Not the checkout: on PostgreSQL the admin key file goes to ./data of the working directory.
+    cwd: command ? undefined : mkdtempSync(join(tmpdir(), 'sb-cwd-')),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -270,3 +280,27 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('npm start', () => {
+  test('builds what is missing, runs the bundled server on SQLite, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-start-'));
+    const p = await serve(
+      { DATABASE_URL: `sqlite:${join(dataDir, 'switchboard.db')}` },
+      [],
+      [join(ROOT, 'scripts/start.mjs')],
+    );
+    try {
+      assert.match(p.out(), /login#key=swb_/);
+      assert.equal((await fetch(`${p.url}/readyz`)).status, 200);
+      // The dashboard is served too.
+      assert.match(await (await fetch(`${p.url}/login`)).text(), /<div id="root">/);
+      // The server process is the bundle, not the TypeScript sources through a loader.
+      const { stdout } = await run('ps', ['-o', 'args=', '--ppid', String(p.child.pid)]);
+      assert.match(stdout, /packages\/server\/dist\/cli\.mjs serve/);
+      assert.doesNotMatch(stdout, /tsx/);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    assert.equal(await p.exited, 0);
+  });
+});

