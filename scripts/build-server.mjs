@@ -59,3 +59,8 @@ export async function ensureServerBuild({ log = console.log } = {}) {
     return false;
   }
 }
+
+// `node scripts/build-server.mjs` (part of `npm run build`): build now if stale, fail loudly.
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+  if (!(await ensureServerBuild())) process.exit(1);
+}
