@@ -809,7 +809,10 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
         budget: budgetFor(d, 1000),
         detail: { firstRows: dash.firstRows },
       });
-    else log(`  dashboard time to first rows: skipped (${mode === 'smoke' ? 'smoke run' : 'no /usr/bin/chromium'})`);
+    else
+      log(
+        `  dashboard time to first rows: skipped (${mode === 'smoke' ? 'smoke run' : !phase('dashboard') ? 'not in --only' : 'no /usr/bin/chromium'})`,
+      );
     if (growth && phase('growth')) {
       const small = await dataset(d, cluster, Math.floor(sessions / 10));
       const smallServer = await startServer(small.url, key);
