@@ -124,16 +124,9 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
         UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND agent_id IN (${agents}))`);
       params.push(orgId, `%${e}%`, orgId, `${e}%`, orgId, orgId, `%${e}%`);
     } else {
-      const trigram = [...t].length >= 3;
-      parts.push(`s.pk IN (${
-        trigram
-          ? 'SELECT rowid FROM sessions_search WHERE sessions_search MATCH ?'
-          : `SELECT pk FROM sessions WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'`
-      }
-        UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND lower(id) >= ? AND lower(id) < ? AND lower(id) LIKE ? ESCAPE '\\'
-        UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND agent_id IN (${agents}))`);
-      params.push(...(trigram ? [`"${t.replace(/"/g, '""')}"`] : [orgId, `%${e}%`]));
-      params.push(orgId, t, `${t}\u{10FFFF}`, `${e}%`, orgId, orgId, `%${e}%`);
+      const k = searchKeysSqlite(orgId, f.search);
+      parts.push(`s.pk IN (${k.sql})`);
+      params.push(...k.params);
     }
   }
   for (const [k, v] of f.metadata ?? []) {
@@ -238,7 +231,108 @@ export function rawPage(
 export const CSV_COLUMNS = `s.pk, s.id, s.agent_id, s.channel, s.type, s.status, s.started_at, s.ended_at,
   s.duration_ms, s.message_count, CAST(s.metadata AS TEXT) AS metadata`;
 
+/** SQLite: the keys of the three indexed branches of `search` (0007), of every organization but two. */
+function searchKeysSqlite(orgId: string, search: string) {
+  const t = search.toLowerCase();
+  const e = t.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const agents = `SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ? ESCAPE '\\'`;
+  const trigram = [...t].length >= 3;
+  return {
+    sql: `${
+      trigram
+        ? 'SELECT rowid AS pk FROM sessions_search WHERE sessions_search MATCH ?'
+        : `SELECT pk FROM sessions WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'`
+    }
+      UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND lower(id) >= ? AND lower(id) < ? AND lower(id) LIKE ? ESCAPE '\\'
+      UNION ALL SELECT pk FROM sessions WHERE org_id = ? AND agent_id IN (${agents})`,
+    params: [
+      ...(trigram ? [`"${t.replace(/"/g, '""')}"`] : [orgId, `%${e}%`]),
+      ...[orgId, t, `${t}\u{10FFFF}`, `${e}%`, orgId, orgId, `%${e}%`],
+    ],
+  };
+}
+
+/** Only `search` and/or `transcript`: their own indexes' keys answer alone (as store/filters.ts `keysOnly`). */
+export function keysOnly(f: RawFilter) {
+  return (
+    (!!f.search || !!f.transcript?.length) &&
+    !f.agentIds?.length &&
+    !f.channels?.length &&
+    !f.statuses?.length &&
+    !f.types?.length &&
+    f.from === undefined &&
+    f.to === undefined &&
+    !f.metadata?.length
+  );
+}
+
+/** SQLite: the distinct-able keys of a `keysOnly` filter, one set per condition, intersected. */
+function keysSqlite(orgId: string, f: RawFilter) {
+  const sets: Array<{ sql: string; params: unknown[] }> = [];
+  if (f.search) {
+    const k = searchKeysSqlite(orgId, f.search);
+    sets.push({ sql: `SELECT pk FROM (${k.sql})`, params: k.params });
+  }
+  for (const w of f.transcript ?? [])
+    sets.push({ sql: 'SELECT rowid >> 32 AS pk FROM transcript_fts WHERE transcript_fts MATCH ?', params: [`"${w}"`] });
+  return { sql: sets.map((x) => x.sql).join(' INTERSECT '), params: sets.flatMap((x) => x.params) };
+}
+
+/** PostgreSQL: some transcript document of the session (`w`) has the word (0009). */
+const docsHave = (alias: string) =>
+  `EXISTS (SELECT 1 FROM transcript_docs t WHERE t.session_pk = ${alias}.session_pk
+    AND t.session_started_at = ${alias}.session_started_at AND t.tsv @@ plainto_tsquery('simple', ?))`;
+
+/**
+ * The best SQL we know for a first page in start order of a `keysOnly` filter (`transcript` alone
+ * on PostgreSQL): the organization's sessions walked along their start index, each tested
+ * against the matching keys, at most 20,000 of them. When that does not fill the page (a rare
+ * term), the caller runs `rawPage` instead.
+ */
+export function rawWalkPage(d: Dialect, orgId: string, f: RawFilter, limit: number) {
+  const walk = `SELECT pk, started_at FROM sessions WHERE org_id = ? ORDER BY started_at DESC, pk DESC LIMIT 20000`;
+  const agentName = '(SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name';
+  if (d === 'postgres') {
+    const words = f.transcript ?? [];
+    return {
+      sql: `SELECT s.*, ${agentName} FROM sessions s WHERE (s.pk, s.started_at) IN (
+        SELECT w.session_pk, w.session_started_at FROM (SELECT pk AS session_pk, started_at AS session_started_at
+          FROM (${walk}) x) w WHERE ${words.map(() => docsHave('w')).join(' AND ')}
+        ORDER BY w.session_started_at DESC, w.session_pk DESC LIMIT ${limit})
+        ORDER BY s.started_at DESC, s.pk DESC`,
+      params: [orgId, ...words],
+    };
+  }
+  const k = keysSqlite(orgId, f);
+  return {
+    sql: `SELECT s.*, ${agentName} FROM sessions s WHERE s.pk IN (
+      SELECT w.pk FROM (${walk}) w WHERE w.pk IN (${k.sql}) ORDER BY w.started_at DESC, w.pk DESC LIMIT ${limit})
+      ORDER BY s.started_at DESC, s.pk DESC`,
+    params: [orgId, ...k.params],
+  };
+}
+
 export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
+  if (d === 'sqlite' && keysOnly(f)) {
+    // When no other organization has sessions, the distinct keys are the count (no lookup of
+    // each key's organization); otherwise the plain count.
+    const w = whereOf(d, orgId, f);
+    const k = keysSqlite(orgId, f);
+    return {
+      sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM session_counts WHERE org_id <> ? AND n > 0)
+        THEN (SELECT count(*) FROM sessions s WHERE ${w.sql}) ELSE (SELECT count(DISTINCT pk) FROM (${k.sql})) END AS n`,
+      params: [orgId, ...w.params, ...k.params],
+    };
+  }
+  if (d === 'postgres' && keysOnly(f) && !f.search) {
+    // The transcript documents carry the organization: no sessions read.
+    const [first, ...rest] = f.transcript ?? [];
+    return {
+      sql: `SELECT count(*) AS n FROM (SELECT DISTINCT d.session_pk, d.session_started_at FROM transcript_docs d
+        WHERE d.org_id = ? AND d.tsv @@ plainto_tsquery('simple', ?) ${rest.map(() => `AND ${docsHave('d')}`).join(' ')}) x`,
+      params: [orgId, first, ...rest],
+    };
+  }
   if (metadataOnly(f)) {
     const m = sideWhere(orgId, f);
     return { sql: `SELECT count(*) AS n FROM session_metadata m WHERE ${m.sql}`, params: m.params };

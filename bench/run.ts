@@ -39,7 +39,18 @@ import {
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
 import { ingestLoad, MESSAGES_PER_SESSION, planBatch } from './load.js';
-import { CSV_COLUMNS, type Dialect, openRaw, type Raw, type RawFilter, rawCount, rawMetrics, rawPage } from './raw.js';
+import {
+  CSV_COLUMNS,
+  type Dialect,
+  keysOnly,
+  openRaw,
+  type Raw,
+  type RawFilter,
+  rawCount,
+  rawMetrics,
+  rawPage,
+  rawWalkPage,
+} from './raw.js';
 
 // ─── Options ─────────────────────────────────────────────────────────────────────────────────
 
@@ -475,10 +486,15 @@ async function get(server: Server, path: string) {
 }
 
 async function rawList(raw: Raw, orgId: string, f: RawFilter, sort = '-startedAt') {
-  const page = rawPage(raw.dialect, orgId, f, SORTS[sort], 50);
   const count = rawCount(raw.dialect, orgId, f);
-  await raw.all(page.sql, page.params);
   await raw.all(count.sql, count.params);
+  if (sort === '-startedAt' && keysOnly(f) && (raw.dialect === 'sqlite' || !f.search)) {
+    // A common term fills its page within a short walk of the start index; a rare one does not.
+    const walk = rawWalkPage(raw.dialect, orgId, f, 50);
+    if ((await raw.all(walk.sql, walk.params)).length === 50) return;
+  }
+  const page = rawPage(raw.dialect, orgId, f, SORTS[sort], 50);
+  await raw.all(page.sql, page.params);
 }
 
 function cursorFor(sort: string, v: number | null, k: number, n: number) {
