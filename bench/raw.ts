@@ -3,6 +3,7 @@
  * no Kysely, no JSON, so each figure of the server can be read against what the database itself
  * does for the same work on the same machine in the same run.
  */
+import { keysOnly as serverKeysOnly } from '../packages/server/src/store/filters.js';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 
@@ -252,19 +253,8 @@ function searchKeysSqlite(orgId: string, search: string) {
   };
 }
 
-/** Only `search` and/or `transcript`: their own indexes' keys answer alone (as store/filters.ts `keysOnly`). */
-export function keysOnly(f: RawFilter) {
-  return (
-    (!!f.search || !!f.transcript?.length) &&
-    !f.agentIds?.length &&
-    !f.channels?.length &&
-    !f.statuses?.length &&
-    !f.types?.length &&
-    f.from === undefined &&
-    f.to === undefined &&
-    !f.metadata?.length
-  );
-}
+/** Only `search` and/or `transcript`: their own indexes' keys answer alone (store/filters.ts). */
+export const keysOnly = ({ transcript, ...f }: RawFilter) => serverKeysOnly({ ...f, transcriptWords: transcript });
 
 /** SQLite: the distinct-able keys of a `keysOnly` filter, one set per condition, intersected. */
 function keysSqlite(orgId: string, f: RawFilter) {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const web = join(root, 'packages/web');
 
-function newest(path) {
+/** The newest modification time of a file or of anything below a folder (0 when missing). */
+export function newest(path) {
   if (!existsSync(path)) return 0;
   const s = statSync(path);
   if (!s.isDirectory()) return s.mtimeMs;

@@ -4,7 +4,7 @@
  * full-text `transcript` filter has no per-event meaning and is refused by those routes.
  */
 import type { Session } from '@switchboard/contracts';
-import type { SessionFilter } from '../store/filters.js';
+import { noneBut, type SessionFilter } from '../store/filters.js';
 
 const text = (v: unknown) => (v === null ? 'null' : String(v));
 
@@ -35,12 +35,4 @@ export function sessionMatches(f: SessionFilter, s: Session): boolean {
   return true;
 }
 
-export const isEmptyFilter = (f: SessionFilter) =>
-  !f.search &&
-  !f.agentIds?.length &&
-  !f.channels?.length &&
-  !f.statuses?.length &&
-  !f.types?.length &&
-  f.from === undefined &&
-  f.to === undefined &&
-  !f.metadata?.length;
+export const isEmptyFilter = (f: SessionFilter) => noneBut(f, 'transcriptWords');

@@ -162,16 +162,15 @@ function transcriptKeysSqlite(word: string) {
  * reading to decide whether it matches.
  */
 export function keysOnly(f: SessionFilter): boolean {
-  return (
-    (!!f.search || !!f.transcriptWords?.length) &&
-    !f.agentIds?.length &&
-    !f.channels?.length &&
-    !f.statuses?.length &&
-    !f.types?.length &&
-    f.from === undefined &&
-    f.to === undefined &&
-    !f.metadata?.length
-  );
+  return (!!f.search || !!f.transcriptWords?.length) && noneBut(f, 'search', 'transcriptWords');
+}
+
+/** True when the filter has no condition but (perhaps) the named ones. */
+export function noneBut(f: SessionFilter, ...allowed: Array<keyof SessionFilter>): boolean {
+  return (Object.keys(f) as Array<keyof SessionFilter>).every((k) => {
+    const v = f[k];
+    return allowed.includes(k) || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+  });
 }
 
 /**

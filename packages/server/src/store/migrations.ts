@@ -5,7 +5,16 @@
  */
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { DialectName, Store } from './db.js';
-import { addMonths, createMonthIn, ensureMonths, type Month, monthOf, monthStart, monthSuffix } from './partitions.js';
+import {
+  addMonths,
+  createMonthIn,
+  ensureMonths,
+  listMonths,
+  type Month,
+  monthOf,
+  monthStart,
+  monthSuffix,
+} from './partitions.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   const pg = dialect === 'postgres';
@@ -452,13 +461,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
 async function transcriptDocsPostgres(db: Kysely<any>) {
   await sql`CREATE TABLE transcript_docs (org_id text NOT NULL, session_pk bigint NOT NULL,
     session_started_at bigint NOT NULL, tsv tsvector NOT NULL) PARTITION BY RANGE (session_started_at)`.execute(db);
-  const { rows } = await sql<{ name: string }>`SELECT c.relname AS name FROM pg_inherits i
-    JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-    WHERE p.relname = 'sessions' AND p.relnamespace = current_schema()::regnamespace`.execute(db);
-  for (const { name } of rows) {
-    const m = /^sessions_p(m?)(\d{4})_(\d{2})$/.exec(name);
-    if (m) await createMonthIn(db, { year: (m[1] ? -1 : 1) * Number(m[2]), month: Number(m[3]) - 1 });
-  }
+  // The new partitioned table gets a partition for every month sessions have one for.
+  for (const m of await listMonths(db)) await createMonthIn(db, m);
   await sql`INSERT INTO transcript_docs (org_id, session_pk, session_started_at, tsv)
     SELECT s.org_id, m.session_pk, m.session_started_at, to_tsvector('simple', string_agg(m.content, ' ' ORDER BY m.seq))
     FROM messages m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.session_started_at
@@ -534,13 +538,8 @@ async function sessionMetadata(db: Kysely<any>, pg: boolean) {
     channel text NOT NULL, status text NOT NULL, type text NOT NULL, agent_id text NOT NULL`);
   if (pg) {
     await sql`CREATE TABLE session_metadata (${columns}) PARTITION BY RANGE (started_at)`.execute(db);
-    const { rows } = await sql<{ name: string }>`SELECT c.relname AS name FROM pg_inherits i
-      JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
-      WHERE p.relname = 'sessions' AND p.relnamespace = current_schema()::regnamespace`.execute(db);
-    for (const { name } of rows) {
-      const m = /^sessions_p(m?)(\d{4})_(\d{2})$/.exec(name);
-      if (m) await createMonthIn(db, { year: (m[1] ? -1 : 1) * Number(m[2]), month: Number(m[3]) - 1 });
-    }
+    // The new partitioned table gets a partition for every month sessions have one for.
+    for (const m of await listMonths(db)) await createMonthIn(db, m);
   } else await sql`CREATE TABLE session_metadata (${columns})`.execute(db);
   // Equality on (org_id, key, value), then started_at: a first page walks it in order, a count
   // or the metrics read it alone (the filter columns follow), and a trigger finds a row by its

@@ -14,6 +14,7 @@ import {
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
+  noneBut,
   type SessionFilter,
   sessionFilterWhere,
   transcriptCountPostgres,
@@ -335,14 +336,7 @@ export interface Keyset {
  * answers counts exactly without touching the sessions (DESIGN §8 budgets at a million rows).
  */
 export function countsAnswer(f: SessionFilter): boolean {
-  return (
-    !f.search &&
-    !f.agentIds?.length &&
-    f.from === undefined &&
-    f.to === undefined &&
-    !f.metadata?.length &&
-    !f.transcriptWords?.length
-  );
+  return noneBut(f, 'channels', 'statuses', 'types');
 }
 
 async function countRows(db: Db, orgId: string, f: SessionFilter) {
