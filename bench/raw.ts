@@ -114,21 +114,10 @@ export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string;
   if (f.from !== undefined) parts.push('s.started_at >= ?') && params.push(f.from);
   if (f.to !== undefined) parts.push('s.started_at < ?') && params.push(f.to);
   if (f.search) {
-    // Migration 0007: the union of the three indexed branches' keys (see store/filters.ts).
-    const t = f.search.toLowerCase();
-    const e = t.replace(/[\\%_]/g, (c) => `\\${c}`);
-    const agents = `SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ? ESCAPE '\\'`;
-    if (d === 'postgres') {
-      parts.push(`(s.pk, s.started_at) IN (
-        SELECT pk, started_at FROM sessions WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'
-        UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND lower(id) LIKE ? ESCAPE '\\'
-        UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND agent_id IN (${agents}))`);
-      params.push(orgId, `%${e}%`, orgId, `${e}%`, orgId, orgId, `%${e}%`);
-    } else {
-      const k = searchKeysSqlite(orgId, f.search);
-      parts.push(`s.pk IN (${k.sql})`);
-      params.push(...k.params);
-    }
+    // Migrations 0007 / 0010: the union of the three indexed branches' keys (see store/filters.ts).
+    const k = d === 'postgres' ? searchKeysPostgres(orgId, f.search) : searchKeysSqlite(orgId, f.search);
+    parts.push(`${d === 'postgres' ? '(s.pk, s.started_at)' : 's.pk'} IN (${k.sql})`);
+    params.push(...k.params);
   }
   for (const [k, v] of f.metadata ?? []) {
     // Migration 0007: session_metadata, (org_id, key, value, started_at, …) indexed.
@@ -253,6 +242,37 @@ function searchKeysSqlite(orgId: string, search: string) {
   };
 }
 
+/** PostgreSQL: the keys of `search`'s three branches, the substring through session_search (0010). */
+function searchKeysPostgres(orgId: string, search: string) {
+  const t = search.toLowerCase();
+  const e = t.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return {
+    sql: `SELECT session_pk AS pk, started_at FROM session_search WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'
+      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND lower(id) LIKE ? ESCAPE '\\'
+      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND agent_id IN
+        (SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ? ESCAPE '\\')`,
+    params: [orgId, `%${e}%`, orgId, `${e}%`, orgId, orgId, `%${e}%`],
+  };
+}
+
+/** PostgreSQL: the distinct keys of a `keysOnly` filter, one set per condition, intersected. */
+function keysPostgres(orgId: string, f: RawFilter) {
+  const sets: Array<{ sql: string; params: unknown[] }> = [];
+  if (f.search) {
+    const k = searchKeysPostgres(orgId, f.search);
+    sets.push({ sql: `SELECT pk, started_at FROM (${k.sql}) k`, params: k.params });
+  }
+  for (const w of f.transcript ?? [])
+    sets.push({
+      sql: `SELECT session_pk AS pk, session_started_at AS started_at FROM transcript_docs
+        WHERE org_id = ? AND tsv @@ plainto_tsquery('simple', ?)`,
+      params: [orgId, w],
+    });
+  if (sets.length === 1)
+    return { sql: `SELECT DISTINCT pk, started_at FROM (${sets[0].sql}) d`, params: sets[0].params };
+  return { sql: sets.map((x) => x.sql).join(' INTERSECT '), params: sets.flatMap((x) => x.params) };
+}
+
 /** Only `search` and/or `transcript`: their own indexes' keys answer alone (store/filters.ts). */
 export const keysOnly = ({ transcript, ...f }: RawFilter) => serverKeysOnly({ ...f, transcriptWords: transcript });
 
@@ -323,6 +343,10 @@ export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
       params: [orgId, first, ...rest],
     };
   }
+  if (d === 'postgres' && keysOnly(f)) {
+    const k = keysPostgres(orgId, f);
+    return { sql: `SELECT count(*) AS n FROM (${k.sql}) k`, params: k.params };
+  }
   if (metadataOnly(f)) {
     const m = sideWhere(orgId, f);
     return { sql: `SELECT count(*) AS n FROM session_metadata m WHERE ${m.sql}`, params: m.params };
@@ -332,6 +356,15 @@ export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
 }
 
 export function rawMetrics(d: Dialect, orgId: string, f: RawFilter, recentSince: number) {
+  if (d === 'postgres' && keysOnly(f)) {
+    const k = keysPostgres(orgId, f);
+    return {
+      sql: `SELECT count(*) AS total, sum(CASE WHEN q.started_at >= ? THEN 1 ELSE 0 END) AS recent,
+        q.channel, q.status, q.type FROM session_search q WHERE q.org_id = ? AND (q.session_pk, q.started_at) IN (${k.sql})
+        GROUP BY q.channel, q.status, q.type`,
+      params: [recentSince, orgId, ...k.params],
+    };
+  }
   if (metadataOnly(f)) {
     const m = sideWhere(orgId, f);
     return {

@@ -96,14 +96,36 @@ export function metadataSideWhere(eb: MetadataEb, orgId: string, f: SessionFilte
  * that of the plain LIKEs whatever an index returns.
  */
 function searchMatches(dialect: DialectName, orgId: string, search: string): Expression<SqlBool> {
-  if (dialect === 'postgres') {
-    const { term, contains, agents } = searchTerms(orgId, search);
-    return sql<SqlBool>`(s.pk, s.started_at) IN (
-      SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'
-      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
-      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents}))`;
-  }
+  if (dialect === 'postgres') return sql<SqlBool>`(s.pk, s.started_at) IN (${searchKeysPostgres(orgId, search)})`;
   return sql<SqlBool>`s.pk IN (${searchKeysSqlite(orgId, search)})`;
+}
+
+/**
+ * PostgreSQL: the keys (pk, started_at) of `search`'s three branches, duplicates possible; the
+ * substring through session_search's trigram index (0010), a narrow copy of the sessions.
+ */
+function searchKeysPostgres(orgId: string, search: string) {
+  const { term, contains, agents } = searchTerms(orgId, search);
+  return sql`SELECT session_pk AS pk, started_at FROM session_search
+      WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'
+    UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
+    UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents})`;
+}
+
+/**
+ * PostgreSQL, for a `keysOnly` filter: the distinct keys (pk, started_at) of the organization's
+ * matching sessions, from session_search and transcript_docs alone. One set per condition,
+ * intersected (INTERSECT also removes duplicates).
+ */
+export function keysPostgres(orgId: string, f: SessionFilter) {
+  const sets = [
+    ...(f.search ? [sql`SELECT pk, started_at FROM (${searchKeysPostgres(orgId, f.search)}) k`] : []),
+    ...(f.transcriptWords ?? []).map(
+      (w) => sql`SELECT session_pk AS pk, session_started_at AS started_at FROM transcript_docs
+        WHERE org_id = ${orgId} AND tsv @@ plainto_tsquery('simple', ${w})`,
+    ),
+  ];
+  return sets.length === 1 ? sql`SELECT DISTINCT pk, started_at FROM (${sets[0]}) d` : sql.join(sets, sql` INTERSECT `);
 }
 
 /** The lower-cased term, as a LIKE literal and a LIKE substring pattern, and the agents whose name contains it. */

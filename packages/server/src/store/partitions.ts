@@ -17,6 +17,8 @@ export const PARTITIONED = [
   { table: 'session_metadata', key: 'started_at' },
   // The transcript's word documents (0009), by their session's started_at.
   { table: 'transcript_docs', key: 'session_started_at' },
+  // search's narrow copy of the sessions (0010).
+  { table: 'session_search', key: 'started_at' },
 ] as const;
 
 /** Serializes partition DDL across processes (the outbox and session_counts use 7245012). */

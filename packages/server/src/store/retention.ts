@@ -40,7 +40,7 @@ export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null
   // The parents first, as every query takes them: a reader holding a parent and waiting for a
   // partition can then never be waiting on us. Dropping a partition locks its parent anyway;
   // lock_timeout (set by the caller) keeps a long reader from queueing every request behind us.
-  await sql`LOCK TABLE ONLY sessions, ONLY messages, ONLY session_events, ONLY session_metadata IN ACCESS EXCLUSIVE MODE`.execute(
+  await sql`LOCK TABLE ${sql.join(PARTITIONED.map(({ table }) => sql`ONLY ${sql.id(table)}`))} IN ACCESS EXCLUSIVE MODE`.execute(
     trx,
   );
   // As the session_counts triggers do, so counters change in one order for every writer.

@@ -215,6 +215,17 @@ export interface SessionMetadataTable {
   agent_id: string;
 }
 
+/** PostgreSQL only (0010): a narrow copy of each session for `search`, kept by triggers on sessions. */
+export interface SessionSearchTable {
+  org_id: string;
+  session_pk: number;
+  started_at: number;
+  channel: string;
+  status: string;
+  type: string;
+  search_text: string;
+}
+
 /** Exact session counts per metadata value, channel, status and type, kept by triggers (0007). */
 export interface SessionMetadataCountsTable {
   org_id: string;
@@ -244,6 +255,7 @@ export interface Database {
   session_ids: SessionIdsTable;
   session_metadata: SessionMetadataTable;
   session_metadata_counts: SessionMetadataCountsTable;
+  session_search: SessionSearchTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

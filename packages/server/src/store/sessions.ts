@@ -11,6 +11,7 @@ import type { DialectName } from './db.js';
 import {
   docsOfSessionHave,
   keysOnly,
+  keysPostgres,
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
@@ -399,6 +400,11 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
     const { rows } = await transcriptCountPostgres(orgId, f.transcriptWords ?? []).execute(db);
     return Number(rows[0].n);
   }
+  if (dialect === 'postgres' && keysOnly(f)) {
+    // From session_search (0010) and transcript_docs alone, never the wide session rows.
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${keysPostgres(orgId, f)}) k`.execute(db);
+    return Number(rows[0].n);
+  }
   return Number((await counted.executeTakeFirstOrThrow()).n);
 }
 
@@ -655,6 +661,17 @@ export async function sessionCounts(
       .executeTakeFirstOrThrow();
     return metricsOf(row);
   }
+  if (dialect === 'postgres' && keysOnly(f)) {
+    // The matching keys, counted by channel, status and type from session_search's narrow rows
+    // (0010) rather than the sessions' wide ones.
+    const row = await db
+      .selectFrom('session_search as q')
+      .where('q.org_id', '=', orgId)
+      .where(sql<SqlBool>`(q.session_pk, q.started_at) IN (${keysPostgres(orgId, f)})`)
+      .select(metricColumns('q', recentSince))
+      .executeTakeFirstOrThrow();
+    return metricsOf(row);
+  }
   const row = await db
     .selectFrom('sessions as s')
     .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
@@ -664,7 +681,7 @@ export async function sessionCounts(
 }
 
 /** One scan's total, recent and per channel/status/type counts, over `sessions` or `session_metadata`. */
-const metricColumns = (t: 's' | 'm', recentSince: number) => [
+const metricColumns = (t: 's' | 'm' | 'q', recentSince: number) => [
   sql<number>`count(*)`.as('total'),
   sql<number>`sum(case when ${sql.ref(`${t}.started_at`)} >= ${recentSince} then 1 else 0 end)`.as('recent'),
   ...CHANNELS.map((c) => countWhen(`${t}.channel`, c, `channel_${c}`)),

@@ -51,7 +51,7 @@ for (const dialect of DIALECTS) {
         { type: 'message', body: { sessionId: 'old-2', sender: 'user', content: 'Café au lait, refund' } },
       ]);
       await old.close();
-      assert.deepEqual(await migrate(store), ['0009_transcript_index']);
+      assert.deepEqual(await migrate(store), ['0009_transcript_index', '0010_session_search']);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();
     });
@@ -59,6 +59,15 @@ for (const dialect of DIALECTS) {
       await app?.close();
       await store?.close();
       await drop?.();
+    });
+
+    test('sessions written before the upgrade are found by search after it (0010), with their metrics', async () => {
+      const res = await call(app, key, 'GET', '/api/v1/sessions?search=support%20bot');
+      assert.equal(res.json().pagination.total, 2);
+      const m = await call(app, key, 'GET', '/api/v1/sessions/metrics?search=old-');
+      assert.equal(m.json().totalSessions, 2);
+      assert.equal(m.json().byChannel.web, 2);
+      assert.equal(m.json().byStatus.active, 2);
     });
 
     test('words written before the upgrade are found after it', async () => {
@@ -132,7 +141,7 @@ describe('an upgrade that fails half-way leaves the database as it was (sqlite)'
       assert.ok(!done.rows.some((r) => r.name === '0009_transcript_index'));
       // Once the obstacle is gone the upgrade goes through.
       await sql`DROP TABLE transcript_fts`.execute(store.db);
-      assert.deepEqual(await migrate(store), ['0009_transcript_index']);
+      assert.deepEqual(await migrate(store), ['0009_transcript_index', '0010_session_search']);
     } finally {
       await store.close();
       await db.drop();
