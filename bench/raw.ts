@@ -243,13 +243,13 @@ function searchKeysSqlite(orgId: string, search: string) {
 }
 
 /** PostgreSQL: the keys of `search`'s three branches, the substring through session_search (0010). */
-function searchKeysPostgres(orgId: string, search: string) {
+function searchKeysPostgres(orgId: string, search: string, more = '') {
   const t = search.toLowerCase();
   const e = t.replace(/[\\%_]/g, (c) => `\\${c}`);
   return {
-    sql: `SELECT session_pk AS pk, started_at FROM session_search WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'
-      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND lower(id) LIKE ? ESCAPE '\\'
-      UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ? AND agent_id IN
+    sql: `SELECT session_pk AS pk, started_at${more} FROM session_search WHERE org_id = ? AND search_text LIKE ? ESCAPE '\\'
+      UNION ALL SELECT pk, started_at${more} FROM sessions WHERE org_id = ? AND lower(id) LIKE ? ESCAPE '\\'
+      UNION ALL SELECT pk, started_at${more} FROM sessions WHERE org_id = ? AND agent_id IN
         (SELECT id FROM agents WHERE org_id = ? AND search_name LIKE ? ESCAPE '\\')`,
     params: [orgId, `%${e}%`, orgId, `${e}%`, orgId, orgId, `%${e}%`],
   };
@@ -356,6 +356,16 @@ export function rawCount(d: Dialect, orgId: string, f: RawFilter) {
 }
 
 export function rawMetrics(d: Dialect, orgId: string, f: RawFilter, recentSince: number) {
+  if (d === 'postgres' && keysOnly(f) && !f.transcript?.length && f.search) {
+    // Each match once with its channel, status and type, from the branches' own indexes.
+    const k = searchKeysPostgres(orgId, f.search, ', channel, status, type');
+    return {
+      sql: `SELECT count(*) AS total, sum(CASE WHEN k.started_at >= ? THEN 1 ELSE 0 END) AS recent,
+        k.channel, k.status, k.type FROM (SELECT DISTINCT pk, started_at, channel, status, type FROM (${k.sql}) u) k
+        GROUP BY k.channel, k.status, k.type`,
+      params: [recentSince, ...k.params],
+    };
+  }
   if (d === 'postgres' && keysOnly(f)) {
     const k = keysPostgres(orgId, f);
     return {

@@ -104,12 +104,22 @@ function searchMatches(dialect: DialectName, orgId: string, search: string): Exp
  * PostgreSQL: the keys (pk, started_at) of `search`'s three branches, duplicates possible; the
  * substring through session_search's trigram index (0010), a narrow copy of the sessions.
  */
-function searchKeysPostgres(orgId: string, search: string) {
+function searchKeysPostgres(orgId: string, search: string, withEnums = false) {
   const { term, contains, agents } = searchTerms(orgId, search);
-  return sql`SELECT session_pk AS pk, started_at FROM session_search
+  const enums = sql.raw(withEnums ? ', channel, status, type' : '');
+  return sql`SELECT session_pk AS pk, started_at${enums} FROM session_search
       WHERE org_id = ${orgId} AND search_text LIKE ${contains} ESCAPE '\\'
-    UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
-    UNION ALL SELECT pk, started_at FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents})`;
+    UNION ALL SELECT pk, started_at${enums} FROM sessions WHERE org_id = ${orgId} AND lower(id) LIKE ${`${term}%`} ESCAPE '\\'
+    UNION ALL SELECT pk, started_at${enums} FROM sessions WHERE org_id = ${orgId} AND agent_id IN (${agents})`;
+}
+
+/**
+ * PostgreSQL, `search` alone: each matching session once, with its channel, status and type,
+ * straight from the branches' own indexes (session_search carries them; the agent branch's
+ * index covers them) — metrics of a common term without reading or joining 80,000 rows again.
+ */
+export function searchSessionsPostgres(orgId: string, search: string) {
+  return sql`SELECT DISTINCT pk, started_at, channel, status, type FROM (${searchKeysPostgres(orgId, search, true)}) u`;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   docsOfSessionHave,
   keysOnly,
   keysPostgres,
+  searchSessionsPostgres,
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
@@ -661,6 +662,11 @@ export async function sessionCounts(
       .executeTakeFirstOrThrow();
     return metricsOf(row);
   }
+  if (dialect === 'postgres' && keysOnly(f) && !f.transcriptWords?.length) {
+    const { rows } = await sql<{ [column: string]: number | null }>`SELECT ${sql.join(metricColumns('k', recentSince))}
+      FROM (${searchSessionsPostgres(orgId, f.search ?? '')}) k`.execute(db);
+    return metricsOf(rows[0]);
+  }
   if (dialect === 'postgres' && keysOnly(f)) {
     // The matching keys, counted by channel, status and type from session_search's narrow rows
     // (0010) rather than the sessions' wide ones.
@@ -681,7 +687,7 @@ export async function sessionCounts(
 }
 
 /** One scan's total, recent and per channel/status/type counts, over `sessions` or `session_metadata`. */
-const metricColumns = (t: 's' | 'm' | 'q', recentSince: number) => [
+const metricColumns = (t: 's' | 'm' | 'q' | 'k', recentSince: number) => [
   sql<number>`count(*)`.as('total'),
   sql<number>`sum(case when ${sql.ref(`${t}.started_at`)} >= ${recentSince} then 1 else 0 end)`.as('recent'),
   ...CHANNELS.map((c) => countWhen(`${t}.channel`, c, `channel_${c}`)),
