@@ -464,36 +464,26 @@ async function walkKeysPage(
  * A page of sessions in `sort` order, nulls last in both directions, ties broken by pk. With
  * `after`, the page starts after that keyset position (cursor paging: cost does not grow with depth).
  */
-export function listSessions(
-  db: Db,
-  dialect: DialectName,
-  orgId: string,
-  f: SessionFilter,
-  sort: SortSpec,
-  page: { limit: number; offset?: number; after?: Keyset },
-): Promise<SessionWithAgent[]> {
-  return sessionPage(db, dialect, orgId, f, sort, page, 'all');
+export function listSessions(...args: PageArgs): Promise<SessionWithAgent[]> {
+  return sessionPage(args, 'all');
 }
 
 /** `listSessions` with only the columns of a CSV export (the metadata as its JSON text). */
-export async function listCsvRows(
-  db: Db,
-  dialect: DialectName,
-  orgId: string,
-  f: SessionFilter,
-  sort: SortSpec,
-  page: { limit: number; after?: Keyset },
-): Promise<CsvSessionRow[]> {
-  return (await sessionPage(db, dialect, orgId, f, sort, page, 'csv')) as unknown as CsvSessionRow[];
+export async function listCsvRows(...args: PageArgs): Promise<CsvSessionRow[]> {
+  return (await sessionPage(args, 'csv')) as unknown as CsvSessionRow[];
 }
 
-async function sessionPage(
+type PageArgs = [
   db: Db,
   dialect: DialectName,
   orgId: string,
   f: SessionFilter,
   sort: SortSpec,
   page: { limit: number; offset?: number; after?: Keyset },
+];
+
+async function sessionPage(
+  [db, dialect, orgId, f, sort, page]: PageArgs,
   columns: Columns,
 ): Promise<SessionWithAgent[]> {
   const col = SORT_COLUMNS[sort.field];

@@ -104,7 +104,7 @@ export default function LoginPage() {
               onChange={(e) => setKey(e.target.value)}
               aria-invalid={error ? true : undefined}
               aria-describedby={error ? 'login-error' : 'login-help'}
-              className="block h-10 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 font-mono text-sm text-slate-900 placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none"
+              className="block h-10 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 font-mono text-sm text-slate-900 placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none aria-invalid:border-red-400"
             />
           </div>
           <p id="login-help" className="mt-2 text-xs text-slate-500">
