@@ -1,3 +1,4 @@
 export * from './enums.js';
+export * from './query.js';
 export * from './schemas.js';
 export * from './webhooks.js';
