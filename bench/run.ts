@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every row of DESIGN §8 through the real HTTP server, on SQLite and
+ * `npm run bench`: every budget of docs/PERFORMANCE.md#budgets through the real HTTP server, on SQLite and
  * PostgreSQL, each figure next to the raw driver doing the same work in the same run.
  *
  *   npm run bench                 1,000,000 sessions / 5,000,000 messages (cached in bench/data)
@@ -109,7 +109,7 @@ const growthRows: {
   largeRaw: number;
 }[] = [];
 
-/** DESIGN §8: PostgreSQL within 2× of every SQLite budget. */
+/** PostgreSQL is held to within 2× of every SQLite budget (docs/PERFORMANCE.md#budgets). */
 function budgetFor(d: Dialect, limit: number, atLeast = false) {
   const f = d === 'postgres' ? 2 : 1;
   return { limit: atLeast ? limit / f : limit * f, atLeast };

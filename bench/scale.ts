@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale`: 1, 2 and 3 Switchboard processes against one PostgreSQL (DESIGN §7),
+ * `npm run bench:scale`: 1, 2 and 3 Switchboard processes against one PostgreSQL (docs/DEPLOY.md),
  * on the benchmark's cached data set. For each count it measures ingest through every process at
  * once (and the raw figure of one process for comparison), a read mix spread over the processes
  * (first pages with totals, filtered pages, metrics), and how long a message ingested on the

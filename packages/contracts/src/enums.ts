@@ -1,4 +1,4 @@
-/** The closed vocabularies of the API (DESIGN §2). Order is display order. */
+/** The closed vocabularies of the API. Order is display order. */
 
 export const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] as const;
 
@@ -20,7 +20,7 @@ export const WELL_KNOWN_EVENT_TYPES = [
   'status_changed',
 ] as const;
 
-/** Types of the envelopes on the live stream and in webhooks (DESIGN §3.4). */
+/** Types of the envelopes on the live stream and in webhooks (docs/WEBHOOKS.md). */
 export const OUTBOX_EVENT_TYPES = [
   'session.started',
   'session.updated',
@@ -42,7 +42,7 @@ export const ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const RESERVED_IDS = ['metrics', 'export', 'timeseries', 'stream'] as const;
 export const EVENT_TYPE_PATTERN = '^[a-z][a-z0-9_.]{0,63}$';
 
-/** Limits of DESIGN §2 and §3, in one place so server, SDK and dashboard agree. */
+/** Limits of the data model and the API, in one place so server, SDK and dashboard agree. */
 export const LIMITS = {
   metadataKeys: 64,
   metadataKeyLength: 64,

@@ -117,7 +117,7 @@ export const SessionDetail = Type.Intersect([
 ]);
 export type SessionDetail = Static<typeof SessionDetail>;
 
-// ─── Ingest bodies (DESIGN §3.1) ─────────────────────────────────────────────────────────────
+// ─── Ingest bodies ───────────────────────────────────────────────────────────────────────────
 
 export const CreateSessionBody = Type.Object(
   {
@@ -133,7 +133,7 @@ export const CreateSessionBody = Type.Object(
     type: SessionType,
     status: Type.Optional(Status),
     startedAt: Type.Optional(DateTime),
-    // Extension to DESIGN §3.1 (see docs/API.md): lets an importer create an already-ended
+    // An extension of the ingest API (see docs/API.md): lets an importer create an already-ended
     // session in one call. Only allowed together with a terminal `status`.
     endedAt: Type.Optional(DateTime),
     endedReason: Type.Optional(EndedReason),
@@ -272,7 +272,7 @@ export const IngestBatchResult = Type.Object({
 });
 export type IngestBatchResult = Static<typeof IngestBatchResult>;
 
-// ─── Read (DESIGN §3.2) ──────────────────────────────────────────────────────────────────────
+// ─── Read ───────────────────────────────────────────────────────────────────────────────────
 
 const listOf = (values: readonly string[]) =>
   Type.String({
@@ -409,7 +409,7 @@ export const StreamQuery = filterQuery({
 });
 export type StreamQuery = Static<typeof StreamQuery>;
 
-/** The envelope of every live-stream event and webhook delivery (DESIGN §3.4). */
+/** The envelope of every live-stream event and webhook delivery (docs/WEBHOOKS.md). */
 export const OutboxEnvelope = Type.Object({
   id: Type.String({ description: 'The event id: the outbox sequence number, as a decimal string. Only grows.' }),
   type: StringEnum(OUTBOX_EVENT_TYPES),
@@ -434,7 +434,7 @@ export type AgentList = Static<typeof AgentList>;
 
 export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 256 }) });
 
-// ─── Admin (DESIGN §3.3) ─────────────────────────────────────────────────────────────────────
+// ─── Admin ──────────────────────────────────────────────────────────────────────────────────
 
 export const CreateKeyBody = Type.Object(
   {
@@ -468,7 +468,7 @@ export const ApiKeyList = Type.Object({ data: Type.Array(ApiKey) });
 export type ApiKeyList = Static<typeof ApiKeyList>;
 export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-// ─── Dashboard auth (DESIGN §6) ──────────────────────────────────────────────────────────────
+// ─── Dashboard auth ───────────────────────────────────────────────────────────────────────────
 
 export const LoginBody = Type.Object(
   { key: Type.String({ minLength: 1, maxLength: 256 }) },

@@ -1,5 +1,5 @@
 /**
- * Webhook subscriptions and their deliveries (DESIGN §3.3, §3.4). A subscription may carry the
+ * Webhook subscriptions and their deliveries. A subscription may carry the
  * shared filters (minus `transcript`, `from` and `to`, which have no meaning per event), written
  * as JSON arrays rather than the comma-separated query-string form.
  */
