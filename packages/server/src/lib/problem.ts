@@ -1,4 +1,4 @@
-import type { Problem } from '@switchboard/contracts';
+import { Problem } from '@switchboard/contracts';
 import { ApiError, PROBLEM_BASE, titleFor } from './errors.js';
 
 /** The RFC 9457 document for an error. Anything that is not an ApiError is an opaque 500. */
@@ -18,4 +18,14 @@ export function problemOf(err: unknown): Problem {
     status: 500,
     detail: 'An unexpected error occurred. It has been logged.',
   };
+}
+
+/**
+ * The error half of a route's `response` schema: `{ 400: Problem, 401: Problem, … }` for the
+ * statuses the route can answer with a problem document, so OpenAPI lists each of them.
+ *
+ * @example response: { 200: Session, ...problemResponses(400, 401, 403, 404) }
+ */
+export function problemResponses<const C extends readonly number[]>(...codes: C): { [K in C[number]]: typeof Problem } {
+  return Object.fromEntries(codes.map((code) => [code, Problem])) as { [K in C[number]]: typeof Problem };
 }
