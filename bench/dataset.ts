@@ -25,7 +25,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { generateDemoData } from '../packages/server/src/demo/generate.js';
 import { openStore } from '../packages/server/src/store/db.js';
-import { migrate } from '../packages/server/src/store/migrations.js';
+import { migrate } from '../packages/server/src/store/migrate.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** SWITCHBOARD_BENCH_DATA moves the cache (the smoke test uses a temp folder). */

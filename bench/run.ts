@@ -24,7 +24,7 @@ import { generateKey } from '../packages/server/src/lib/keys.js';
 import { csvRecord } from '../packages/server/src/services/read.js';
 import { hashOf, searchText } from '../packages/server/src/services/ingest.js';
 import { openStore } from '../packages/server/src/store/db.js';
-import { migrate } from '../packages/server/src/store/migrations.js';
+import { migrate } from '../packages/server/src/store/migrate.js';
 import type { CsvSessionRow } from '../packages/server/src/store/sessions.js';
 import {
   DATA_DIR,

@@ -10,7 +10,7 @@ import { generateKey } from './lib/keys.js';
 import { startServer } from './server.js';
 import { openStore } from './store/db.js';
 import { createApiKey } from './store/keys.js';
-import { migrate } from './store/migrations.js';
+import { migrate } from './store/migrate.js';
 import { createOrg, findOrgByName, listOrgs } from './store/orgs.js';
 
 const HELP = `Usage: switchboard [command] [flags]

@@ -12,7 +12,7 @@ import { IdleSweeper } from './services/idle.js';
 import { RetentionJob } from './services/retention.js';
 import { WebhookWorker } from './services/webhooks/worker.js';
 import { openStore, type Store } from './store/db.js';
-import { migrate } from './store/migrations.js';
+import { migrate } from './store/migrate.js';
 
 export interface RunningServer {
   app: FastifyInstance;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { buildApp, loggerOptions } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { openStore } from '../src/store/db.js';
-import { migrate } from '../src/store/migrations.js';
+import { migrate } from '../src/store/migrate.js';
 
 test('SWITCHBOARD_TRUST_PROXY: false by default, true, or addresses; anything else is refused', () => {
   assert.equal(loadConfig({}, {}).trustProxy, false);

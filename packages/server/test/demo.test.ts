@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { type DemoSummary, generateDemoData } from '../src/demo/generate.js';
 import { startLiveTraffic } from '../src/demo/live.js';
 import { openStore, type Store } from '../src/store/db.js';
-import { migrate } from '../src/store/migrations.js';
+import { migrate } from '../src/store/migrate.js';
 import { DIALECTS, type TestContext, call, freshDatabaseUrl, setup } from './helpers.js';
 
 /** Sessions whose children's seq is not exactly 1..count, or whose counter disagrees. */

@@ -21,7 +21,7 @@ import type { RateQuotas } from '../src/plugins/rate-limit.js';
 import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
 import { createApiKey } from '../src/store/keys.js';
-import { migrate } from '../src/store/migrations.js';
+import { migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/store/orgs.js';
 
 export const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL;

@@ -12,7 +12,7 @@ import { ensureDefaultOrg } from '../bootstrap.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { openStore, type Store } from '../store/db.js';
-import { migrate } from '../store/migrations.js';
+import { migrate } from '../store/migrate.js';
 import { type DemoProgress, type DemoSummary, generateDemoData } from './generate.js';
 import { type LiveTraffic, startLiveTraffic } from './live.js';
 

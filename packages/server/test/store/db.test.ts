@@ -61,7 +61,7 @@ for (const dialect of DIALECTS) {
     );
 
     test('migrations are recorded and running them again changes nothing', async () => {
-      const { migrate } = await import('../../src/store/migrations.js');
+      const { migrate } = await import('../../src/store/migrate.js');
       assert.deepEqual(await migrate(t.store), []);
     });
   });

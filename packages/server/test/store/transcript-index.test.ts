@@ -12,7 +12,7 @@ import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { generateKey } from '../../src/lib/keys.js';
 import { openStore, type Store } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrations.js';
+import { migrate } from '../../src/store/migrate.js';
 import { deleteSessionsBefore } from '../../src/store/retention.js';
 import { DIALECTS, call, freshDatabaseUrl, seed, session } from '../helpers.js';
 

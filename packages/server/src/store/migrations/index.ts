@@ -1,0 +1,38 @@
+/**
+ * Every migration, in order. A name is forever: each database records the names it has run
+ * (in `switchboard_migrations`), so a migration is never renamed, edited or removed once
+ * released; a change of schema is a new file here. How to add one: docs/ARCHITECTURE.md.
+ */
+import type { Migration } from 'kysely';
+import type { DialectName } from '../db.js';
+import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_webhooks.js';
+import * as m0003 from './0003_rate_limits.js';
+import * as m0004 from './0004_session_counts.js';
+import * as m0005 from './0005_filter_index_order.js';
+import * as m0006 from './0006_partitions.js';
+import * as m0007 from './0007_filter_indexes.js';
+import * as m0008 from './0008_session_keys.js';
+import * as m0009 from './0009_transcript_index.js';
+import * as m0010 from './0010_session_search.js';
+import type { DialectMigration } from './columns.js';
+
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001_initial': m0001,
+  '0002_webhooks': m0002,
+  '0003_rate_limits': m0003,
+  '0004_session_counts': m0004,
+  '0005_filter_index_order': m0005,
+  '0006_partitions': m0006,
+  '0007_filter_indexes': m0007,
+  '0008_session_keys': m0008,
+  '0009_transcript_index': m0009,
+  '0010_session_search': m0010,
+};
+
+/** The migrations as Kysely's migrator takes them, for one dialect. */
+export function migrationsFor(dialect: DialectName): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) } satisfies Migration]),
+  );
+}
