@@ -20,7 +20,8 @@ import type { Channel, Metadata, SessionType, Status } from '@switchboard/contra
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { type Insertable, sql } from 'kysely';
 import { ensureDefaultOrg } from '../bootstrap.js';
-import { hashOf, retryTransaction, searchText } from '../services/ingest.js';
+import { hashOf } from '../lib/hash.js';
+import { retryTransaction, searchText } from '../services/ingest.js';
 import type { Store } from '../store/db.js';
 import { ensureMonths } from '../store/partitions.js';
 import type { EventsTable, MessagesTable, NewSessionRow } from '../store/schema.js';

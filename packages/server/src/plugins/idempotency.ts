@@ -8,16 +8,16 @@ import { LIMITS } from '@switchboard/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, badRequest } from '../lib/errors.js';
+import { hashOf } from '../lib/hash.js';
 import type { Store } from '../store/db.js';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   findIdempotencyKey,
+  IDEMPOTENCY_TTL_MS,
   releaseIdempotencyKey,
 } from '../store/idempotency.js';
-import { hashOf } from '../services/ingest.js';
 
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** A claim older than this whose request never finished (the process died) may be taken over. */
 const STALE_CLAIM_MS = 60_000;
 

@@ -20,7 +20,8 @@ import {
 } from '@switchboard/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { authOf } from '../plugins/auth.js';
-import { exportContentType, filterErrors } from '../services/read.js';
+import { filterErrors } from '../services/filters.js';
+import { exportContentType } from '../services/read.js';
 
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem]));
 const ingest = { scope: 'ingest' as const };

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Problem, StreamQuery } from '@switchboard/contracts';
 import { badRequest } from '../lib/errors.js';
 import { authOf } from '../plugins/auth.js';
-import { parseFilters } from '../services/read.js';
+import { parseFilters } from '../services/filters.js';
 
 export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

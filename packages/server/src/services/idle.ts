@@ -5,10 +5,9 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/db.js';
-import { expireIdempotencyKeys } from '../store/idempotency.js';
+import { expireIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../store/idempotency.js';
 import { IDLE_SWEEP_LOCK, withTryLock } from '../store/locks.js';
 import { idleSessions } from '../store/sessions.js';
-import { IDEMPOTENCY_TTL_MS } from '../plugins/idempotency.js';
 import type { IngestService } from './ingest.js';
 
 export class IdleSweeper {

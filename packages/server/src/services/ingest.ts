@@ -4,7 +4,6 @@
  * change emits. Every operation here runs inside a transaction it is given; the public
  * functions open one per call, `POST /ingest` one per batch with a savepoint per item.
  */
-import { createHash } from 'node:crypto';
 import {
   type AppendEventsResult,
   type AppendMessagesResult,
@@ -22,6 +21,7 @@ import {
 } from '@switchboard/contracts';
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
+import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
 import type { Store } from '../store/db.js';
@@ -63,16 +63,6 @@ export function searchText(agentId: string, metadata: Metadata): string {
   return parts.join('\n').toLowerCase();
 }
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value)
-    .sort()
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
-export const hashOf = (value: unknown) => createHash('sha256').update(canonical(value)).digest('base64url');
 
 /**
  * Runs a whole transaction, and runs it again after the two failures that leave nothing behind

@@ -1,27 +1,30 @@
 /**
- * The read side of DESIGN §3.2: turning query parameters into a SessionFilter (with every bad
- * parameter listed), cursors, metrics, time series, detail and streamed export.
+ * The read side of the sessions API: paged lists, metrics, time series, detail and streamed
+ * export, each from the shared filters (services/filters.ts).
  */
 import { Readable } from 'node:stream';
 import {
   CHANNELS,
   type ExportFormat,
+  type ExportQuery,
+  LIMITS,
+  type ListSessionsQuery,
   type Metrics,
-  type ProblemFieldError,
-  SESSION_TYPES,
   STATUSES,
   type Session,
   type SessionDetail,
+  type SessionFilters,
   type SessionList,
   type Sort,
   type SortField,
   type Timeseries,
+  type TimeseriesQuery,
 } from '@switchboard/contracts';
-import { LIMITS } from '@switchboard/contracts';
+import type { Filled } from '../lib/ajv.js';
 import { badRequest, notFound } from '../lib/errors.js';
-import { DAY_MS, HOUR_MS, iso, parseBound } from '../lib/time.js';
+import { type CursorFields, pageOf, pageStart } from '../lib/page.js';
+import { DAY_MS, HOUR_MS, iso } from '../lib/time.js';
 import type { Store } from '../store/db.js';
-import { type SessionFilter, transcriptWords } from '../store/filters.js';
 import {
   type CsvSessionRow,
   type Keyset,
@@ -43,110 +46,24 @@ import {
   sessionRowToApi,
   type SortSpec,
 } from '../store/sessions.js';
+import { parseFilters } from './filters.js';
 
-export type FilterQuery = Record<string, unknown>;
-
-function list(value: unknown): string[] {
-  return typeof value === 'string'
-    ? value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : [];
+export function parseSort(sort: Sort): SortSpec {
+  return sort.startsWith('-')
+    ? { field: sort.slice(1) as SortField, desc: true }
+    : { field: sort as SortField, desc: false };
 }
 
-function enumList(q: FilterQuery, name: string, allowed: readonly string[], errors: ProblemFieldError[]) {
-  const values = list(q[name]);
-  const bad = values.filter((v) => !allowed.includes(v));
-  if (bad.length)
-    errors.push({
-      path: name,
-      message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`,
-    });
-  return values.length ? [...new Set(values)] : undefined;
-}
+/** A sessions cursor holds the sort it was issued for (`s`) and the keyset after its page (`v`, `k`). */
+export const sessionCursorFields = (sort: Sort, after: Keyset): CursorFields => ({ s: sort, v: after.value, k: after.pk });
 
-/** Parses the shared filters; throws one 400 listing every bad parameter. */
-export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): SessionFilter {
-  const f: SessionFilter = {};
-  if (typeof q.search === 'string' && q.search.trim()) f.search = q.search.trim();
-  const agents = list(q.agentId);
-  if (agents.length) f.agentIds = [...new Set(agents)];
-  f.channels = enumList(q, 'channel', CHANNELS, errors);
-  f.statuses = enumList(q, 'status', STATUSES, errors);
-  f.types = enumList(q, 'type', SESSION_TYPES, errors);
-  for (const edge of ['from', 'to'] as const) {
-    const text = q[edge];
-    if (typeof text !== 'string' || text === '') continue;
-    const ms = parseBound(text, edge);
-    if (ms === null)
-      errors.push({ path: edge, message: 'must be an ISO 8601 date-time with a time zone or a date YYYY-MM-DD' });
-    else f[edge] = ms;
-  }
-  if (f.from !== undefined && f.to !== undefined && f.from >= f.to)
-    errors.push({ path: 'to', message: 'must be after from' });
-  const metadata: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(q)) {
-    if (!k.startsWith('metadata.')) continue;
-    if (typeof v !== 'string') {
-      errors.push({ path: k, message: 'must be given once' });
-      continue;
-    }
-    metadata.push([k.slice('metadata.'.length), v]);
-  }
-  if (metadata.length > 16) errors.push({ path: 'metadata', message: 'at most 16 metadata filters' });
-  if (metadata.length) f.metadata = metadata;
-  if (typeof q.transcript === 'string' && q.transcript.trim()) {
-    const words = transcriptWords(q.transcript);
-    if (words.length === 0) errors.push({ path: 'transcript', message: 'must contain at least one word' });
-    else f.transcriptWords = words;
-  }
-  if (errors.length) throw badRequest(errors);
-  return f;
-}
-
-/** The bad parameters parseFilters would report, without throwing. */
-export function filterErrors(q: FilterQuery): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = [];
-  try {
-    parseFilters(q, errors);
-  } catch {}
-  return errors;
-}
-
-export function parseSort(sort: Sort | undefined): SortSpec {
-  const s = sort ?? '-startedAt';
-  return s.startsWith('-') ? { field: s.slice(1) as SortField, desc: true } : { field: s as SortField, desc: false };
-}
-
-// Cursors are opaque to clients: base64url JSON of the sort, keyset position and row offset.
-interface CursorState {
-  s: string;
-  v: number | null;
-  k: number;
-  n: number;
-}
-const encodeCursor = (c: CursorState) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(text: string, sort: string): CursorState {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as CursorState;
-    if (
-      typeof c === 'object' &&
-      c !== null &&
-      c.s === sort &&
-      (c.v === null || Number.isFinite(c.v)) &&
-      Number.isInteger(c.k) &&
-      Number.isInteger(c.n)
-    )
-      return c;
-  } catch {}
-  throw badRequest([
-    {
-      path: 'cursor',
-      message: 'is not a cursor this server issued for this sort (take nextCursor from the previous page)',
-    },
-  ]);
-}
+/** The keyset of a cursor issued for `sort`; undefined for any other. */
+const sessionCursorKeyset =
+  (sort: Sort) =>
+  (c: CursorFields): Keyset | undefined =>
+    c.s === sort && (c.v === null || Number.isFinite(c.v)) && Number.isInteger(c.k)
+      ? { value: c.v as number | null, pk: c.k as number }
+      : undefined;
 
 const emptyCounts = <K extends string>(keys: readonly K[]) =>
   Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
@@ -154,48 +71,22 @@ const emptyCounts = <K extends string>(keys: readonly K[]) =>
 export class ReadService {
   constructor(private readonly store: Store) {}
 
-  async list(
-    orgId: string,
-    q: FilterQuery & { sort?: Sort; limit?: number; offset?: number; cursor?: string },
-  ): Promise<SessionList> {
+  async list(orgId: string, query: ListSessionsQuery): Promise<SessionList> {
+    const q = query as Filled<ListSessionsQuery, 'sort' | 'limit' | 'offset'>;
     const filter = parseFilters(q);
     const sort = parseSort(q.sort);
-    const sortName = `${sort.desc ? '-' : ''}${sort.field}`;
-    const limit = q.limit ?? LIMITS.listLimitDefault;
-    let offset = q.offset ?? 0;
-    let after: Keyset | undefined;
-    if (q.cursor) {
-      const c = decodeCursor(q.cursor, sortName);
-      after = { value: c.v, pk: c.k };
-      offset = c.n;
-    }
+    const start = pageStart(q, sessionCursorKeyset(q.sort), ' for this sort');
     const { db, dialect } = this.store;
     const [rows, total] = await Promise.all([
-      listSessions(db, dialect, orgId, filter, sort, { limit, offset, after }),
+      listSessions(db, dialect, orgId, filter, sort, start),
       countSessions(db, dialect, orgId, filter),
     ]);
-    const hasMore = offset + rows.length < total;
-    const last = rows.at(-1);
-    return {
-      data: rows.map(sessionRowToApi),
-      pagination: {
-        total,
-        limit,
-        offset,
-        hasMore,
-        nextCursor:
-          hasMore && last
-            ? encodeCursor({
-                s: sortName,
-                ...((k) => ({ v: k.value, k: k.pk }))(keysetOf(last, sort.field)),
-                n: offset + rows.length,
-              })
-            : null,
-      },
-    };
+    return pageOf(rows, total, start, sessionRowToApi, (last) =>
+      sessionCursorFields(q.sort, keysetOf(last, sort.field)),
+    );
   }
 
-  async metrics(orgId: string, q: FilterQuery, now = Date.now()): Promise<Metrics> {
+  async metrics(orgId: string, q: SessionFilters, now = Date.now()): Promise<Metrics> {
     const filter = parseFilters(q);
     const c = await sessionCounts(this.store.db, this.store.dialect, orgId, filter, now - DAY_MS);
     let top: Metrics['topChannel'] = null;
@@ -214,12 +105,8 @@ export class ReadService {
     };
   }
 
-  async timeseries(
-    orgId: string,
-    q: FilterQuery & { interval?: 'hour' | 'day' },
-    now = Date.now(),
-  ): Promise<Timeseries> {
-    const interval = q.interval ?? 'hour';
+  async timeseries(orgId: string, q: TimeseriesQuery, now = Date.now()): Promise<Timeseries> {
+    const { interval } = q as Filled<TimeseriesQuery, 'interval'>;
     const size = interval === 'hour' ? HOUR_MS : DAY_MS;
     const filter = parseFilters(q);
     // Default range: the last 24 hours by hour, the last 30 days by day, ending with the current bucket.
@@ -271,10 +158,11 @@ export class ReadService {
    * can checkpoint and writers are never blocked behind an export, and the stream's backpressure
    * paces the reads to the client. Memory stays at one chunk whatever the size of the export.
    */
-  export(orgId: string, q: FilterQuery & { sort?: Sort; format?: ExportFormat }): Readable {
+  export(orgId: string, query: ExportQuery): Readable {
+    const q = query as Filled<ExportQuery, 'sort' | 'format'>;
     const filter = parseFilters(q);
     const sort = parseSort(q.sort);
-    const format = q.format ?? 'csv';
+    const { format } = q;
     const { scanDb: db, dialect } = this.store;
     const chunk = format === 'csv' ? 1000 : 200;
     async function* rows() {

@@ -3,6 +3,9 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
+/** How long an Idempotency-Key is remembered: a repeat after this runs the request again. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
 export async function findIdempotencyKey(db: Db, orgId: string, key: string) {
   return db
     .selectFrom('idempotency_keys')

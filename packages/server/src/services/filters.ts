@@ -1,0 +1,79 @@
+/**
+ * The shared filters (search, agent, channel, status, type, date range, metadata, transcript)
+ * from query parameters to a SessionFilter, with every bad parameter listed in one 400. Used by
+ * the read service and by the live stream.
+ */
+import { CHANNELS, type ProblemFieldError, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { badRequest } from '../lib/errors.js';
+import { parseBound } from '../lib/time.js';
+import { type SessionFilter, transcriptWords } from '../store/filters.js';
+
+export type FilterQuery = Record<string, unknown>;
+
+function list(value: unknown): string[] {
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [];
+}
+
+function enumList(q: FilterQuery, name: string, allowed: readonly string[], errors: ProblemFieldError[]) {
+  const values = list(q[name]);
+  const bad = values.filter((v) => !allowed.includes(v));
+  if (bad.length)
+    errors.push({
+      path: name,
+      message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`,
+    });
+  return values.length ? [...new Set(values)] : undefined;
+}
+
+/** Parses the shared filters; throws one 400 listing every bad parameter. */
+export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): SessionFilter {
+  const f: SessionFilter = {};
+  if (typeof q.search === 'string' && q.search.trim()) f.search = q.search.trim();
+  const agents = list(q.agentId);
+  if (agents.length) f.agentIds = [...new Set(agents)];
+  f.channels = enumList(q, 'channel', CHANNELS, errors);
+  f.statuses = enumList(q, 'status', STATUSES, errors);
+  f.types = enumList(q, 'type', SESSION_TYPES, errors);
+  for (const edge of ['from', 'to'] as const) {
+    const text = q[edge];
+    if (typeof text !== 'string' || text === '') continue;
+    const ms = parseBound(text, edge);
+    if (ms === null)
+      errors.push({ path: edge, message: 'must be an ISO 8601 date-time with a time zone or a date YYYY-MM-DD' });
+    else f[edge] = ms;
+  }
+  if (f.from !== undefined && f.to !== undefined && f.from >= f.to)
+    errors.push({ path: 'to', message: 'must be after from' });
+  const metadata: Array<[string, string]> = [];
+  for (const [k, v] of Object.entries(q)) {
+    if (!k.startsWith('metadata.')) continue;
+    if (typeof v !== 'string') {
+      errors.push({ path: k, message: 'must be given once' });
+      continue;
+    }
+    metadata.push([k.slice('metadata.'.length), v]);
+  }
+  if (metadata.length > 16) errors.push({ path: 'metadata', message: 'at most 16 metadata filters' });
+  if (metadata.length) f.metadata = metadata;
+  if (typeof q.transcript === 'string' && q.transcript.trim()) {
+    const words = transcriptWords(q.transcript);
+    if (words.length === 0) errors.push({ path: 'transcript', message: 'must contain at least one word' });
+    else f.transcriptWords = words;
+  }
+  if (errors.length) throw badRequest(errors);
+  return f;
+}
+
+/** The bad parameters parseFilters would report, without throwing. */
+export function filterErrors(q: FilterQuery): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = [];
+  try {
+    parseFilters(q, errors);
+  } catch {}
+  return errors;
+}
