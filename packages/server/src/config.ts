@@ -2,7 +2,8 @@
  * Configuration (DESIGN §4): environment variables, each with a matching `switchboard serve`
  * flag (`--port 9000` or `--port=9000`). Flags win over the environment.
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseEncryptionKey } from './lib/secret-box.js';
 import { parseDatabaseUrl } from './store/db.js';
 
@@ -155,11 +156,20 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
     logLevel: get('LOG_LEVEL') || 'info',
-    webDir: resolve(get('SWITCHBOARD_WEB_DIR') || new URL('../../web/dist', import.meta.url).pathname),
+    webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),
     dataDir,
     trustProxy,
     publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
   };
+}
+
+/**
+ * The dashboard shipped inside the installed package (dist/web next to the bundle dist/cli.mjs,
+ * copied there by scripts/pack-server.mjs), else the workspace's build, packages/web/dist.
+ */
+function defaultWebDir(): string {
+  const shipped = new URL('./web', import.meta.url).pathname;
+  return existsSync(join(shipped, 'index.html')) ? shipped : new URL('../../web/dist', import.meta.url).pathname;
 }
 
 function webhookConfig(get: (name: string) => string | undefined): Config['webhooks'] {
