@@ -257,6 +257,8 @@ export const Problem = Type.Object({
   detail: Type.Optional(Type.String()),
   instance: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(ProblemFieldError)),
+  /** The request's id, as in its `x-request-id` header and the server's logs. */
+  requestId: Type.Optional(Type.String()),
 });
 export type Problem = Static<typeof Problem>;
 
