@@ -1,5 +1,5 @@
 /**
- * First start (DESIGN §4): the `default` organization, and an admin key — the exact one from
+ * First start: the `default` organization, and an admin key — the exact one from
  * SWITCHBOARD_ADMIN_KEY, or, when no key exists at all, a generated one printed once and saved
  * to `<data dir>/admin.key` (mode 0600).
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `switchboard` command (DESIGN §5): serve (the default), migrate, keys, orgs, demo.
+ * The `switchboard` command: serve (the default), migrate, keys, orgs, demo.
  * Every serve setting is an environment variable with a matching flag (see config.ts).
  */
 import { SCOPES, type Scope } from '@switchboard/contracts';

@@ -1,5 +1,5 @@
 /**
- * Configuration (DESIGN §4): environment variables, each with a matching `switchboard serve`
+ * Configuration (the table in README.md): environment variables, each with a matching `switchboard serve`
  * flag (`--port 9000` or `--port=9000`). Flags win over the environment.
  */
 import { existsSync } from 'node:fs';
@@ -31,9 +31,9 @@ export interface Config {
   trustProxy: boolean | string;
   /** Base URL printed in the first-start login link. */
   publicUrl: string;
-  /** Requests a minute per API key (DESIGN §3.5); 0 turns that limit off. */
+  /** Requests a minute per API key; 0 turns that limit off. */
   rateLimits: { read: number; ingest: number; export: number };
-  /** Webhook delivery (DESIGN §3.4): retry delays in seconds, answer timeout, private targets. */
+  /** Webhook delivery (docs/WEBHOOKS.md): retry delays in seconds, answer timeout, private targets. */
   webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
   /** SWITCHBOARD_ENCRYPTION_KEY: encrypts webhook secrets at rest (lib/secret-box.ts). */
   encryptionKey?: Buffer;
