@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every test, on SQLite and on PostgreSQL. Starts a throwaway PostgreSQL cluster when
- * the binaries are installed (and says so loudly when they are not), then runs node's test
- * runner over the server and dashboard suites. Pass file paths to run only those.
+ * `npm test` (what CI runs): the typecheck, the linter, then every test on SQLite and on
+ * PostgreSQL. Starts a throwaway PostgreSQL cluster when the binaries are installed (and says so
+ * loudly when they are not), then runs node's test runner over the server, dashboard and SDK
+ * suites and the benchmark's smoke test.
+ *
+ *   node scripts/test.mjs [--sqlite] [--quick] [file or folder …]
+ *
+ * Paths run only those tests (no typecheck, no lint). `--sqlite` runs SQLite only, without the
+ * cluster. `--quick` leaves out the suites that run real server processes for long or build and
+ * install the package (QUICK_SKIPS below), for a fast inner loop: `npm run test:server` is
+ * `--sqlite --quick packages/server/test`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -22,19 +30,49 @@ function collect(dir) {
   });
 }
 
+/**
+ * What `--quick` leaves out, each slow for a reason of its own; `npm test` runs them all.
+ * Measured on a loaded 2-core machine, SQLite only.
+ */
+const QUICK_SKIPS = [
+  // Packs the server package and installs it into a temporary prefix (npm pack + npm install -g).
+  'packages/server/test/pack.test.ts',
+  // Real server processes started and stopped a dozen times over (first start, signals, idle
+  // timeout, retention, npm start).
+  'packages/server/test/cli.test.ts',
+  // Several server processes on one PostgreSQL, a read replica: PostgreSQL only anyway.
+  'packages/server/test/scale/',
+  // 100 concurrent clients on a real server process for 10 seconds.
+  'packages/server/test/load/',
+  // Kills and restarts real server processes mid-write, and drains under load.
+  'packages/server/test/security/crash.test.ts',
+  'packages/server/test/security/shutdown.test.ts',
+];
+
 const args = process.argv.slice(2);
-const files = args.length
-  ? args.flatMap((a) => (existsSync(a) && statSync(a).isDirectory() ? collect(a).map((f) => relative(root, f)) : [a]))
-  : [
-      ...collect(join(root, 'packages/server/test')),
-      ...collect(join(root, 'packages/web/test')),
-      ...collect(join(root, 'packages/client/test')),
-      // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
-      join(root, 'bench/smoke.test.ts'),
-    ].map((f) => relative(root, f));
+const sqliteOnly = args.includes('--sqlite');
+const quick = args.includes('--quick');
+const paths = args.filter((a) => !a.startsWith('--'));
+const files = (
+  paths.length
+    ? paths.flatMap((a) =>
+        existsSync(a) && statSync(a).isDirectory() ? collect(a).map((f) => relative(root, f)) : [a],
+      )
+    : [
+        ...collect(join(root, 'packages/server/test')),
+        ...collect(join(root, 'packages/web/test')),
+        ...collect(join(root, 'packages/client/test')),
+        // The benchmark in its tiny mode: proves `npm run bench` works, never gates on times.
+        join(root, 'bench/smoke.test.ts'),
+      ].map((f) => relative(root, f))
+).filter((f) => !quick || !QUICK_SKIPS.some((skip) => f.startsWith(skip)));
+if (files.length === 0) {
+  console.error('!!! No test files to run.');
+  process.exit(1);
+}
 
 // The whole suite starts with the static checks: types in every package and the linter.
-if (args.length === 0) {
+if (paths.length === 0) {
   for (const [label, cmd] of [
     ['typecheck', ['run', 'typecheck']],
     ['lint', ['run', 'lint']],
@@ -47,33 +85,42 @@ if (args.length === 0) {
   }
 }
 
-// Browser tests and the benchmark smoke test serve the built dashboard: build it once, up front.
-if (files.some((f) => f.includes('packages/web/test') || f.startsWith('bench')) && !ensureWebBuild()) {
+// Browser tests, the benchmark smoke test and the package test serve the built dashboard: build
+// it once, up front, so no two test files race to build it.
+if (
+  files.some((f) => f.includes('packages/web/test') || f.startsWith('bench') || f.includes('pack.test')) &&
+  !ensureWebBuild()
+) {
   console.error('!!! The dashboard build failed.');
   process.exit(1);
 }
 
-// The CLI tests and the benchmark smoke test run the server bundle `npm start` runs: build it
-// once, up front, too.
+// The CLI tests, the package test and the benchmark smoke test run the server bundle `npm start`
+// runs: build it once, up front, too.
 if (
-  files.some((f) => f.includes('cli.test') || f.startsWith('bench')) &&
+  files.some((f) => f.includes('cli.test') || f.includes('pack.test') || f.startsWith('bench')) &&
   !(await ensureServerBuild({ log: (m) => console.log(m) }))
 ) {
   console.error('!!! The server build failed.');
   process.exit(1);
 }
 
-const cluster = await startCluster({ log: (m) => console.log(m) }).catch((err) => {
-  console.error(`!!! Could not start PostgreSQL: ${err.message}`);
-  return null;
-});
-if (!cluster)
+const cluster = sqliteOnly
+  ? null
+  : await startCluster({ log: (m) => console.log(m) }).catch((err) => {
+      console.error(`!!! Could not start PostgreSQL: ${err.message}`);
+      return null;
+    });
+if (sqliteOnly) console.log('SQLite only (--sqlite): `npm test` runs every suite on PostgreSQL too.');
+else if (!cluster)
   console.warn(
     '!!! SKIPPING the PostgreSQL half of every suite: no PostgreSQL binaries in /usr/lib/postgresql (apt-get install postgresql).',
   );
 
 const env = { ...process.env, NODE_ENV: 'test' };
 if (cluster) env.SWITCHBOARD_TEST_PG_URL = cluster.url;
+// Said once above; not again by every test file.
+if (sqliteOnly) env.SWITCHBOARD_QUIET_SKIP = '1';
 
 const child = spawn(
   process.execPath,
