@@ -19,9 +19,11 @@ import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { Sort } from '@switchboard/contracts';
 import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
-import { csvRecord } from '../packages/server/src/services/read.js';
+import { encodeCursor } from '../packages/server/src/lib/page.js';
+import { csvRecord, sessionCursorFields } from '../packages/server/src/services/read.js';
 import { hashOf } from '../packages/server/src/lib/hash.js';
 import { searchText } from '../packages/server/src/services/ingest.js';
 import { openStore } from '../packages/server/src/store/db.js';
@@ -498,8 +500,9 @@ async function rawList(raw: Raw, orgId: string, f: RawFilter, sort = '-startedAt
   await raw.all(page.sql, page.params);
 }
 
-function cursorFor(sort: string, v: number | null, k: number, n: number) {
-  return Buffer.from(JSON.stringify({ s: sort, v, k, n })).toString('base64url');
+/** The cursor the server would hand out for the page after row `n - 1` (keyset v, k). */
+function cursorFor(sort: Sort, v: number | null, k: number, n: number) {
+  return encodeCursor(sessionCursorFields(sort, { value: v, pk: k }), n);
 }
 
 async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {

@@ -73,8 +73,9 @@ export const CreateWebhookBody = Type.Object(
   {
     url: Url,
     events: WebhookEvents,
-    description: Type.Optional(Description),
-    filters: Type.Optional(WebhookFilters),
+    // The server's validator fills these in, so a webhook created without them stores '' and {}.
+    description: Type.Optional({ ...Description, default: '' }),
+    filters: Type.Optional({ ...WebhookFilters, default: {} }),
   },
   { additionalProperties: false },
 );

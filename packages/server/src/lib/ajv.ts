@@ -20,6 +20,14 @@ export const bodyAjv = make({ coerceTypes: false });
 export const queryAjv = make({ coerceTypes: true });
 
 /**
+ * A request part as its handler receives it: `useDefaults` has filled every property whose
+ * schema gives a `default` (`limit`, `sort`, …), which TypeBox still types as optional because a
+ * client may leave it out. Services read such properties through this type instead of repeating
+ * the default after a `??`.
+ */
+export type Filled<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undefined> };
+
+/**
  * `x-enum-list`: a comma-separated list whose every item is one of the given values, so a bad
  * `channel=web,fax` is reported by name together with every other bad parameter.
  */

@@ -1,6 +1,6 @@
 /**
- * API key format (DESIGN §4, GitHub's token format): `swb_` + 36 random base62 characters + a
- * 6-character checksum, the CRC-32 of the random part in base62. The checksum lets us refuse a
+ * API key format (docs/SECURITY.md; after GitHub's token format): `swb_` + 36 random base62
+ * characters + a 6-character checksum, the CRC-32 of the random part in base62. The checksum lets us refuse a
  * mistyped or made-up key before touching the database, and lets secret scanners recognise ours.
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';

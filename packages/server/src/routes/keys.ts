@@ -1,30 +1,30 @@
-import { ApiKeyList, CreateKeyBody, CreatedApiKey, KeyIdParams, Problem } from '@switchboard/contracts';
+/** API keys: create (the key is shown once), list and revoke; admin scope only. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { notFound } from '../lib/errors.js';
+import { ApiKeyList, CreateKeyBody, CreatedApiKey, KeyIdParams } from '@switchboard/contracts';
+import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
-import { apiKeyRowToApi, createApiKey, listApiKeys, revokeApiKey } from '../store/keys.js';
+
+const admin = { scope: 'admin' as const };
+const tags = ['Admin'];
 
 export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db } = app.store;
-  const admin = { scope: 'admin' as const };
+  const { keys } = app.services;
 
   app.post(
     '/keys',
     {
       config: { ...admin, secretFields: ['key'] },
       schema: {
-        tags: ['Admin'],
+        tags,
         summary: 'Create an API key',
         description: 'The key itself is in this response only; Switchboard stores just its SHA-256.',
         body: CreateKeyBody,
-        response: { 201: CreatedApiKey, 400: Problem, 401: Problem, 403: Problem },
+        response: { 201: CreatedApiKey, ...problemResponses(400, 401, 403) },
       },
     },
     async (req, reply) => {
-      const { row, key } = await createApiKey(db, authOf(req).orgId, req.body.name, req.body.scopes);
-      const { lastUsedAt: _l, revokedAt: _r, ...shown } = apiKeyRowToApi(row);
       reply.code(201);
-      return { ...shown, key };
+      return keys.create(authOf(req).orgId, req.body);
     },
   );
 
@@ -32,9 +32,9 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/keys',
     {
       config: admin,
-      schema: { tags: ['Admin'], summary: 'List API keys', response: { 200: ApiKeyList, 401: Problem, 403: Problem } },
+      schema: { tags, summary: 'List API keys', response: { 200: ApiKeyList, ...problemResponses(401, 403) } },
     },
-    async (req) => ({ data: (await listApiKeys(db, authOf(req).orgId)).map(apiKeyRowToApi) }),
+    async (req) => keys.list(authOf(req).orgId),
   );
 
   app.delete(
@@ -42,15 +42,15 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: admin,
       schema: {
-        tags: ['Admin'],
+        tags,
         summary: 'Revoke an API key',
         description: 'The key fails with 401 from the next request on; dashboard sign-ins made with it end too.',
         params: KeyIdParams,
-        response: { 204: { type: 'null', description: 'Revoked' }, 401: Problem, 403: Problem, 404: Problem },
+        response: { 204: { type: 'null', description: 'Revoked' }, ...problemResponses(401, 403, 404) },
       },
     },
     async (req, reply) => {
-      if (!(await revokeApiKey(db, authOf(req).orgId, req.params.id))) throw notFound('API key');
+      await keys.revoke(authOf(req).orgId, req.params.id);
       reply.code(204);
     },
   );

@@ -1,5 +1,5 @@
 /**
- * `POST /ingest` (DESIGN §3.1): up to 1,000 items, each applied or refused on its own, in order.
+ * `POST /ingest` (docs/API.md): up to 1,000 items, each applied or refused on its own, in order.
  * The whole batch is one transaction (one durable commit, which is what makes batching fast) and
  * each item runs inside a savepoint, so a refused item leaves nothing half-written behind.
  */
@@ -19,7 +19,7 @@ import { problemOf } from '../lib/problem.js';
 import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
-import { countStartedSessions } from '../store/sessions.js';
+import { countStartedSessions } from '../store/sessions/agents.js';
 import { ensureMonths } from '../store/partitions.js';
 import { type IngestService, isRetryable, retryTransaction, startOf } from './ingest.js';
 

@@ -1,7 +1,7 @@
 /**
- * The write side of DESIGN §3.1: the rules of sessions (idempotent create, status moves,
- * metadata merge, gap-free sequence numbers, duplicates by id) and the outbox entries each
- * change emits. Every operation here runs inside a transaction it is given; the public
+ * The write side of the sessions API (docs/API.md): the rules of sessions (idempotent create,
+ * status moves, metadata merge, gap-free sequence numbers, duplicates by id) and the outbox
+ * entries each change emits. Every operation here runs inside a transaction it is given; the public
  * functions open one per call, `POST /ingest` one per batch with a savepoint per item.
  */
 import {
@@ -28,27 +28,24 @@ import type { Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { createMonth, ensureMonths, missingPartitionTime, monthOf } from '../store/partitions.js';
 import type { Database } from '../store/schema.js';
+import { countStartedSessions, ensureAgent, renameAgent } from '../store/sessions/agents.js';
 import {
-  countStartedSessions,
-  ensureAgent,
   eventRowToApi,
-  existingEventIds,
-  existingMessageIds,
-  findSession,
-  findSessionByPk,
-  lockSessionRow,
-  insertEvents,
-  insertMessages,
-  insertSession,
   messageRowToApi,
   parseJson,
-  renameAgent,
-  type SessionKey,
-  type SessionWithAgent,
   sessionRowToApi,
+  type SessionWithAgent,
+} from '../store/sessions/rows.js';
+import { existingEventIds, existingMessageIds, insertEvents, insertMessages } from '../store/sessions/transcript.js';
+import {
+  findSession,
+  findSessionByPk,
+  insertSession,
+  lockSessionRow,
+  type SessionKey,
   touchSession,
   updateSessionRow,
-} from '../store/sessions.js';
+} from '../store/sessions/write.js';
 import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
 
 type Db = Kysely<Database>;
@@ -62,7 +59,6 @@ export function searchText(agentId: string, metadata: Metadata): string {
   for (const [k, v] of Object.entries(metadata)) parts.push(k, v === null ? 'null' : String(v));
   return parts.join('\n').toLowerCase();
 }
-
 
 /**
  * Runs a whole transaction, and runs it again after the two failures that leave nothing behind
@@ -509,7 +505,7 @@ export class IngestService {
     return after;
   }
 
-  /** Ends a session the agent forgot (DESIGN §2 idle timeout); no-op if it ended meanwhile. */
+  /** Ends a session the agent forgot (the idle timeout); no-op if it ended meanwhile. */
   async endIdle(
     orgId: string,
     sessionId: string,

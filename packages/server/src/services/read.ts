@@ -25,27 +25,19 @@ import { badRequest, notFound } from '../lib/errors.js';
 import { type CursorFields, pageOf, pageStart } from '../lib/page.js';
 import { DAY_MS, HOUR_MS, iso } from '../lib/time.js';
 import type { Store } from '../store/db.js';
+import { listAgents } from '../store/sessions/agents.js';
+import { sessionBuckets } from '../store/sessions/buckets.js';
+import { countSessions, sessionCounts } from '../store/sessions/counts.js';
+import { type Keyset, keysetOf, listCsvRows, listSessions, type SortSpec } from '../store/sessions/page.js';
 import {
-  type CsvSessionRow,
-  type Keyset,
   agentRowToApi,
-  countSessions,
+  type CsvSessionRow,
   eventRowToApi,
-  eventsOfSessions,
-  findSession,
-  keysetOf,
-  listAgents,
-  listCsvRows,
-  listSessions,
   messageRowToApi,
-  messagesOfSessions,
-  sessionBuckets,
-  sessionCounts,
-  sessionEvents,
-  sessionMessages,
   sessionRowToApi,
-  type SortSpec,
-} from '../store/sessions.js';
+} from '../store/sessions/rows.js';
+import { eventsOfSessions, messagesOfSessions, sessionEvents, sessionMessages } from '../store/sessions/transcript.js';
+import { findSession } from '../store/sessions/write.js';
 import { parseFilters } from './filters.js';
 
 export function parseSort(sort: Sort): SortSpec {
@@ -55,7 +47,11 @@ export function parseSort(sort: Sort): SortSpec {
 }
 
 /** A sessions cursor holds the sort it was issued for (`s`) and the keyset after its page (`v`, `k`). */
-export const sessionCursorFields = (sort: Sort, after: Keyset): CursorFields => ({ s: sort, v: after.value, k: after.pk });
+export const sessionCursorFields = (sort: Sort, after: Keyset): CursorFields => ({
+  s: sort,
+  v: after.value,
+  k: after.pk,
+});
 
 /** The keyset of a cursor issued for `sort`; undefined for any other. */
 const sessionCursorKeyset =
@@ -78,7 +74,7 @@ export class ReadService {
     const start = pageStart(q, sessionCursorKeyset(q.sort), ' for this sort');
     const { db, dialect } = this.store;
     const [rows, total] = await Promise.all([
-      listSessions(db, dialect, orgId, filter, sort, start),
+      listSessions(db, dialect, { orgId, filter, sort, ...start }),
       countSessions(db, dialect, orgId, filter),
     ]);
     return pageOf(rows, total, start, sessionRowToApi, (last) =>
@@ -172,7 +168,7 @@ export class ReadService {
       if (format === 'json') yield '[';
       for (;;) {
         if (format === 'csv') {
-          const page = await listCsvRows(db, dialect, orgId, filter, sort, { limit: chunk, after });
+          const page = await listCsvRows(db, dialect, { orgId, filter, sort, limit: chunk, after });
           if (page.length === 0) break;
           after = keysetOf(page[page.length - 1], sort.field);
           // Yielded in pieces of 100 rows (~40 KB): a whole chunk's text is several hundred KB,
@@ -186,7 +182,7 @@ export class ReadService {
           if (page.length < chunk) break;
           continue;
         }
-        const page = await listSessions(db, dialect, orgId, filter, sort, { limit: chunk, after });
+        const page = await listSessions(db, dialect, { orgId, filter, sort, limit: chunk, after });
         if (page.length === 0) break;
         after = keysetOf(page[page.length - 1], sort.field);
         let out = '';

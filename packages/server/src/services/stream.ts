@@ -1,5 +1,5 @@
 /**
- * The live stream (DESIGN §3.4): Server-Sent Events fed from the outbox.
+ * The live stream (`GET /stream`): Server-Sent Events fed from the outbox.
  *
  * One hub per process reads each new outbox row once, turns it into an SSE frame once, and
  * writes that same string to every subscriber it matches, so fan-out costs one serialization
@@ -16,7 +16,8 @@ import type { Store } from '../store/db.js';
 import type { SessionFilter } from '../store/filters.js';
 import { lastOutboxSeq, readOutbox, readOutboxAfter } from '../store/outbox.js';
 import type { OutboxTable } from '../store/schema.js';
-import { findSession, sessionRowToApi } from '../store/sessions.js';
+import { sessionRowToApi } from '../store/sessions/rows.js';
+import { findSession } from '../store/sessions/write.js';
 import { isEmptyFilter, sessionMatches } from './session-match.js';
 
 type OutboxRow = Omit<OutboxTable, 'seq'> & { seq: number };

@@ -85,9 +85,9 @@ export function apiKeyRowToApi(row: ApiKeyRow): ApiKey {
     name: row.name,
     scopes: row.scopes.split(',').filter(Boolean) as Scope[],
     prefix: row.prefix,
-    createdAt: iso(Number(row.created_at)),
-    lastUsedAt: isoOrNull(row.last_used_at === null ? null : Number(row.last_used_at)),
-    revokedAt: isoOrNull(row.revoked_at === null ? null : Number(row.revoked_at)),
+    createdAt: iso(row.created_at),
+    lastUsedAt: isoOrNull(row.last_used_at),
+    revokedAt: isoOrNull(row.revoked_at),
   };
 }
 

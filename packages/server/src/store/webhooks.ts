@@ -10,6 +10,7 @@ import type {
   WebhookFilters,
 } from '@switchboard/contracts';
 import type { Kysely, Updateable } from 'kysely';
+import { uuidv7 } from '../lib/ids.js';
 import { iso, isoOrNull } from '../lib/time.js';
 import type { DialectName } from './db.js';
 import type {
@@ -20,7 +21,7 @@ import type {
   WebhookRow,
   WebhooksTable,
 } from './schema.js';
-import { type SessionWithAgent, sessionsWithAgent } from './sessions.js';
+import { sessionsWithAgent, type SessionWithAgent } from './sessions/rows.js';
 
 type Db = Kysely<Database>;
 
@@ -144,6 +145,37 @@ export async function outboxAfter(db: Db, afterSeq: number, limit: number) {
 export async function sessionsByIds(db: Db, orgId: string, ids: string[]): Promise<SessionWithAgent[]> {
   if (ids.length === 0) return [];
   return sessionsWithAgent(db).where('s.org_id', '=', orgId).where('s.id', 'in', ids).execute();
+}
+
+/** A delivery of one event to one endpoint, due at once, as the fan-out and the test ping queue it. */
+export function pendingDelivery(d: {
+  webhookId: string;
+  orgId: string;
+  eventId: string;
+  eventSeq: number | null;
+  eventType: string;
+  payload: string;
+  now: number;
+}): WebhookDeliveryRow {
+  return {
+    id: uuidv7(d.now),
+    webhook_id: d.webhookId,
+    org_id: d.orgId,
+    event_id: d.eventId,
+    event_seq: d.eventSeq,
+    event_type: d.eventType,
+    payload: d.payload,
+    status: 'pending',
+    attempts: 0,
+    round_start: 0,
+    next_attempt_at: d.now,
+    claimed_until: null,
+    claim_token: null,
+    last_response_status: null,
+    last_error: null,
+    created_at: d.now,
+    updated_at: d.now,
+  };
 }
 
 export async function insertDeliveries(db: Db, rows: WebhookDeliveryRow[]) {
@@ -318,20 +350,20 @@ export function webhookRowToApi(row: WebhookRow): Webhook {
     url: row.url,
     events: row.events.split(','),
     description: row.description,
-    enabled: Number(row.enabled) === 1,
+    enabled: row.enabled === 1,
     filters: JSON.parse(row.filters) as WebhookFilters,
-    createdAt: iso(Number(row.created_at)),
-    updatedAt: iso(Number(row.updated_at)),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
     disabledReason: row.disabled_reason,
   };
 }
 
 export function attemptRowToApi(row: WebhookAttemptRow): WebhookAttempt {
   return {
-    attempt: Number(row.attempt),
-    at: iso(Number(row.at)),
-    responseStatus: row.response_status === null ? null : Number(row.response_status),
-    latencyMs: Number(row.latency_ms),
+    attempt: row.attempt,
+    at: iso(row.at),
+    responseStatus: row.response_status,
+    latencyMs: row.latency_ms,
     error: row.error,
   };
 }
@@ -343,13 +375,12 @@ export function deliveryRowToApi(row: WebhookDeliveryRow, attempts: WebhookAttem
     eventId: row.event_id,
     eventType: row.event_type,
     status: row.status as WebhookDeliveryStatus,
-    attempts: Number(row.attempts),
-    nextAttemptAt:
-      row.status === 'pending' ? isoOrNull(row.next_attempt_at === null ? null : Number(row.next_attempt_at)) : null,
-    lastResponseStatus: row.last_response_status === null ? null : Number(row.last_response_status),
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? isoOrNull(row.next_attempt_at) : null,
+    lastResponseStatus: row.last_response_status,
     lastError: row.last_error,
-    createdAt: iso(Number(row.created_at)),
-    updatedAt: iso(Number(row.updated_at)),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
     attemptLog: attempts.map(attemptRowToApi),
   };
 }

@@ -91,6 +91,18 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    test('a webhook created without a description or filters has empty ones', async () => {
+      const w = await create();
+      assert.equal(w.description, '');
+      assert.deepEqual(w.filters, {});
+      const row = await t.store.db
+        .selectFrom('webhooks')
+        .select(['description', 'filters'])
+        .where('id', '=', w.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { description: '', filters: '{}' });
+    });
+
     test('a private URL is refused when SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE is off', async () => {
       // t.app is built without allowPrivate, as a default deployment runs.
       for (const url of [
@@ -284,6 +296,21 @@ for (const dialect of DIALECTS) {
       assertProblem(await call(app, t.adminKey, 'GET', `/api/v1/webhooks/${w.id}/deliveries?cursor=garbage`), 400, [
         'cursor',
       ]);
+      // A real cursor with its fields changed is refused too, not read as some other position.
+      const issued = (await call(app, t.adminKey, 'GET', `/api/v1/webhooks/${w.id}/deliveries?limit=2`)).json()
+        .pagination.nextCursor;
+      const fields = JSON.parse(Buffer.from(issued, 'base64url').toString('utf8'));
+      for (const forged of [{ ...fields, n: String(fields.n) }, { ...fields, id: 7 }, { n: fields.n }])
+        assertProblem(
+          await call(
+            app,
+            t.adminKey,
+            'GET',
+            `/api/v1/webhooks/${w.id}/deliveries?cursor=${Buffer.from(JSON.stringify(forged)).toString('base64url')}`,
+          ),
+          400,
+          ['cursor'],
+        );
 
       const before = enqueued;
       const retry = await call(app, t.adminKey, 'POST', `/api/v1/webhooks/${w.id}/deliveries/${ids[1]}/retry`);

@@ -13,12 +13,11 @@
  * every message's outbox row would be exact but would make every message write carry its session.
  */
 import { OUTBOX_EVENT_TYPES, type Session, type WebhookFilters } from '@switchboard/contracts';
-import { uuidv7 } from '../../lib/ids.js';
 import { iso } from '../../lib/time.js';
 import type { Store } from '../../store/db.js';
 import type { SessionFilter } from '../../store/filters.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../../store/schema.js';
-import { sessionRowToApi } from '../../store/sessions.js';
+import { sessionRowToApi } from '../../store/sessions/rows.js';
 import {
   anyEnabledWebhook,
   currentOutboxSeq,
@@ -26,6 +25,7 @@ import {
   insertDeliveries,
   lockCursor,
   outboxAfter,
+  pendingDelivery,
   sessionsByIds,
   setCursor,
 } from '../../store/webhooks.js';
@@ -102,7 +102,7 @@ export async function fanOut(
     for (const r of rows) {
       const subs = byOrg.get(r.org_id);
       if (!subs || !(OUTBOX_EVENT_TYPES as readonly string[]).includes(r.type)) continue;
-      const seq = Number(r.seq);
+      const seq = r.seq;
       let session: Session | undefined;
       if (subs.some((s) => s.filter))
         session = r.type.startsWith('session.')
@@ -110,33 +110,25 @@ export async function fanOut(
           : sessions.get(key(r.org_id, r.session_id));
       let body: string | undefined;
       for (const sub of subs) {
-        if (seq <= Number(sub.row.after_seq)) continue;
+        if (seq <= sub.row.after_seq) continue;
         if (!sub.all && !sub.events.has(r.type)) continue;
         if (sub.filter && (!session || !sessionMatches(sub.filter, session))) continue;
-        body ??= envelopeBody(String(seq), r.type, Number(r.occurred_at), r.payload);
-        deliveries.push({
-          id: uuidv7(now),
-          webhook_id: sub.row.id,
-          org_id: r.org_id,
-          event_id: String(seq),
-          event_seq: seq,
-          event_type: r.type,
-          payload: body,
-          status: 'pending',
-          attempts: 0,
-          round_start: 0,
-          next_attempt_at: now,
-          claimed_until: null,
-          claim_token: null,
-          last_response_status: null,
-          last_error: null,
-          created_at: now,
-          updated_at: now,
-        });
+        body ??= envelopeBody(String(seq), r.type, r.occurred_at, r.payload);
+        deliveries.push(
+          pendingDelivery({
+            webhookId: sub.row.id,
+            orgId: r.org_id,
+            eventId: String(seq),
+            eventSeq: seq,
+            eventType: r.type,
+            payload: body,
+            now,
+          }),
+        );
       }
     }
     await insertDeliveries(trx, deliveries);
-    await setCursor(trx, Number(rows[rows.length - 1].seq));
+    await setCursor(trx, rows[rows.length - 1].seq);
     return { rows: rows.length, deliveries: deliveries.length };
   });
 }

@@ -1,5 +1,5 @@
 /**
- * One webhook POST. Never follows redirects (a 3xx is a failure, DESIGN §3.4), reads at most a
+ * One webhook POST. Never follows redirects (a 3xx is a failure), reads at most a
  * little of the response body, and gives up after the configured timeout however slowly the
  * endpoint trickles bytes.
  */

@@ -1,6 +1,7 @@
 /**
- * Standard Webhooks signing (DESIGN §3.4): `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`
- * where the key is the base64-decoded part of the `whsec_` secret.
+ * Standard Webhooks signing (docs/WEBHOOKS.md):
+ * `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>` where the key is the base64-decoded
+ * part of the `whsec_` secret.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 

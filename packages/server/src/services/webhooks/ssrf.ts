@@ -1,5 +1,5 @@
 /**
- * The SSRF guard of DESIGN §3.4. A webhook URL is chosen by an API user, but the request leaves
+ * The SSRF guard (docs/WEBHOOKS.md). A webhook URL is chosen by an API user, but the request leaves
  * from inside the operator's network, so an endpoint must not reach loopback, private, link-local
  * or cloud-metadata addresses. The check runs when a URL is registered and again on every send —
  * through a `lookup` that hands the socket only vetted addresses, so DNS that changes between the

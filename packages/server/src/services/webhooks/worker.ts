@@ -1,5 +1,5 @@
 /**
- * The webhook worker (DESIGN §3.4): a dispatcher that fans outbox rows out into deliveries, and
+ * The webhook worker (docs/WEBHOOKS.md): a dispatcher that fans outbox rows out into deliveries, and
  * a sender that leases due deliveries and POSTs them, signed by the Standard Webhooks rules.
  *
  * - At least once: a delivery is leased (claimed_until) before its attempt and the outcome is
@@ -236,13 +236,13 @@ export class WebhookWorker {
   }
 
   private async attempt(d: WebhookDeliveryRow, hook: WebhookRow, signal: AbortSignal) {
-    const attempt = Number(d.attempts) + 1;
+    const attempt = d.attempts + 1;
     const startedAt = Date.now();
     const timestamp = Math.floor(startedAt / 1000);
     // Stored encrypted when SWITCHBOARD_ENCRYPTION_KEY is set: opened here, for this attempt only.
     const secrets = [openSecret(hook.secret)];
     // During a rotation's grace period both secrets sign, so a receiver on either verifies.
-    if (hook.previous_secret && Number(hook.previous_secret_expires_at) > startedAt)
+    if (hook.previous_secret && (hook.previous_secret_expires_at ?? 0) > startedAt)
       secrets.push(openSecret(hook.previous_secret));
     const result = await postWebhook({
       url: hook.url,
@@ -268,9 +268,9 @@ export class WebhookWorker {
     const ok = r.status !== null && r.status >= 200 && r.status < 300;
     const gone = r.status === 410;
     const error = ok ? null : (r.error ?? `HTTP ${r.status}`);
-    let status = ok ? 'succeeded' : 'failed';
+    let status: WebhookDeliveryRow['status'] = ok ? 'succeeded' : 'failed';
     let next: number | null = null;
-    const retry = attempt - Number(d.round_start);
+    const retry = attempt - d.round_start;
     if (!ok && !gone && retry <= this.opts.retrySchedule.length) {
       const jitter = 0.9 + Math.random() * 0.2;
       let delay = this.opts.retrySchedule[retry - 1] * 1000 * jitter;
