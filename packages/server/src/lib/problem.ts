@@ -1,5 +1,7 @@
 import { Problem } from '@switchboard/contracts';
+import type { FastifyReply } from 'fastify';
 import { ApiError, PROBLEM_BASE, titleFor } from './errors.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** The RFC 9457 document for an error. Anything that is not an ApiError is an opaque 500. */
 export function problemOf(err: unknown): Problem {
@@ -18,6 +20,21 @@ export function problemOf(err: unknown): Problem {
     status: 500,
     detail: 'An unexpected error occurred. It has been logged.',
   };
+}
+
+/** A problem document as sent: with the id of the request it answers (also in `x-request-id` and the logs). */
+export const problemJson = (problem: Problem, requestId: string) => JSON.stringify({ ...problem, requestId });
+
+/**
+ * Sends a problem document. Every refusal goes through here (the error handler, the router's own
+ * errors), so each carries its request id the same way.
+ */
+export function sendProblem(reply: FastifyReply, problem: Problem) {
+  return reply
+    .code(problem.status)
+    .header(REQUEST_ID_HEADER, reply.request.id)
+    .type('application/problem+json')
+    .send(problemJson(problem, reply.request.id));
 }
 
 /**

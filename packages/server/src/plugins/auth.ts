@@ -117,8 +117,8 @@ export class Authenticator {
 }
 
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { store: Store }) => {
-    const auth = new Authenticator(opts.store);
+  async (app: FastifyInstance) => {
+    const auth = new Authenticator(app.store);
     app.decorate('authenticator', auth);
     app.decorateRequest('auth', null);
     app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
@@ -139,7 +139,7 @@ export const authPlugin = fp(
       req.auth = ctx;
     });
   },
-  { name: 'auth', dependencies: ['@fastify/cookie'] },
+  { name: 'auth', dependencies: ['@fastify/cookie', 'store'] },
 );
 
 declare module 'fastify' {

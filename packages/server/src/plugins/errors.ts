@@ -1,13 +1,18 @@
 /**
- * One error handler: validation errors, known errors and everything else become RFC 9457
- * problem documents. A 500 is logged with its cause and returned without it.
+ * One way to refuse: validation errors, known errors and everything else become RFC 9457
+ * problem documents, sent by lib/problem.ts's sendProblem with the request's id. A 500 is logged
+ * with its cause and returned without it. The router's own refusals and requests Node's HTTP
+ * parser rejects (which never reach the error handler) get the same documents.
  */
+import type { Duplex } from 'node:stream';
 import type { ProblemFieldError } from '@switchboard/contracts';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { fieldErrors } from '../lib/ajv.js';
-import { ApiError, PROBLEM_BASE, titleFor, unavailableError } from '../lib/errors.js';
-import { problemOf } from '../lib/problem.js';
+import { ApiError, titleFor, unavailableError } from '../lib/errors.js';
+import { problemJson, problemOf, sendProblem } from '../lib/problem.js';
+import { newRequestId, REQUEST_ID_HEADER } from '../lib/request-id.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 const FASTIFY_CODES: Record<string, { code: string; detail: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'too-large', detail: 'The request body is larger than the 5 MiB limit.' },
@@ -60,15 +65,49 @@ export const errorsPlugin = fp(
         if (apiError) req.log.warn({ err }, 'database unavailable');
         else req.log.error({ err }, 'unhandled error');
       }
-      const problem = problemOf(apiError ?? err);
       if (apiError?.headers) reply.headers(apiError.headers);
-      reply
-        .code(problem.status)
-        .type('application/problem+json')
-        .send(JSON.stringify({ ...problem, instance: req.url.split('?')[0] }));
+      sendProblem(reply, { ...problemOf(apiError ?? err), instance: req.url.split('?')[0] });
     });
   },
   { name: 'errors' },
 );
 
-export const problemType = (code: string) => PROBLEM_BASE + code;
+/**
+ * The router's own refusals (a path id over 512 characters, a malformed %-escape) bypass the
+ * error handler and the hooks; without this they would be plain JSON echoing the whole path back.
+ */
+export const frameworkErrors: FastifyServerOptions['frameworkErrors'] = (err, req, reply) => {
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const problem = problemOf(
+    tooLong
+      ? new ApiError(414, 'uri-too-long', 'A path segment is longer than 512 characters.')
+      : new ApiError(400, 'validation', 'The URL is not valid (a malformed %-escape?).'),
+  );
+  reply.headers(SECURITY_HEADERS);
+  sendProblem(reply as FastifyReply, {
+    ...problem,
+    instance: tooLong ? undefined : req.url.split('?')[0].slice(0, 200),
+  });
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a URL or headers over 16 KiB, a
+ * malformed request line) still get a problem document, with a request id of their own.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem = problemOf(
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ApiError(408, 'client-error', 'The request took too long to arrive.')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ApiError(431, 'client-error', 'The URL or headers are larger than 16 KiB.')
+        : new ApiError(400, 'client-error', 'The request is not valid HTTP.'),
+  );
+  const requestId = newRequestId();
+  const body = problemJson(problem, requestId);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}

@@ -1,5 +1,5 @@
 /**
- * `Idempotency-Key` on every POST (DESIGN §3.1): the same key with the same body gets the first
+ * `Idempotency-Key` on every POST: the same key with the same body gets the first
  * response again and writes nothing; another body gets 422; a repeat while the first is still
  * running gets 409. Keys are scoped to the organization and kept 24 hours.
  */
@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, badRequest } from '../lib/errors.js';
 import { hashOf } from '../lib/hash.js';
-import type { Store } from '../store/db.js';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -48,8 +47,8 @@ function storable(payload: string, secretFields: string[] | undefined): string {
 }
 
 export const idempotencyPlugin = fp(
-  async (app: FastifyInstance, opts: { store: Store }) => {
-    const { db } = opts.store;
+  async (app: FastifyInstance) => {
+    const { db } = app.store;
     app.decorateRequest('idempotency', null);
 
     app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -115,5 +114,5 @@ export const idempotencyPlugin = fp(
       return payload;
     });
   },
-  { name: 'idempotency', dependencies: ['auth'] },
+  { name: 'idempotency', dependencies: ['store', 'auth'] },
 );

@@ -1,7 +1,8 @@
-/** Dashboard sign-in (DESIGN §6): an API key is exchanged for an HttpOnly, SameSite=Strict cookie. */
-import { LoginBody, Me, Problem } from '@switchboard/contracts';
+/** Dashboard sign-in: an API key is exchanged for an HttpOnly, SameSite=Strict cookie. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type AuthContext, SESSION_COOKIE } from '../plugins/auth.js';
+import { LoginBody, Me } from '@switchboard/contracts';
+import { problemResponses } from '../lib/problem.js';
+import { type AuthContext, authOf, SESSION_COOKIE } from '../plugins/auth.js';
 
 const meOf = (ctx: AuthContext) => ({
   organization: { id: ctx.orgId, name: ctx.orgName },
@@ -18,7 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Sign in to the dashboard',
         description: 'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS).',
         body: LoginBody,
-        response: { 200: Me, 400: Problem, 401: Problem },
+        response: { 200: Me, ...problemResponses(400, 401) },
       },
     },
     async (req, reply) => {
@@ -39,7 +40,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['Auth'], summary: 'Sign out', response: { 204: { type: 'null', description: 'Signed out' } } } },
+    {
+      schema: {
+        tags: ['Auth'],
+        summary: 'Sign out',
+        response: { 204: { type: 'null', description: 'Signed out' }, ...problemResponses(415) },
+      },
+    },
     async (req, reply) => {
       await app.authenticator.logout(req.cookies[SESSION_COOKIE]);
       reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204);
@@ -50,8 +57,8 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/auth/me',
     {
       config: { scope: 'any' },
-      schema: { tags: ['Auth'], summary: 'Who is signed in', response: { 200: Me, 401: Problem } },
+      schema: { tags: ['Auth'], summary: 'Who is signed in', response: { 200: Me, ...problemResponses(401) } },
     },
-    async (req) => meOf(req.auth as AuthContext),
+    async (req) => meOf(authOf(req)),
   );
 };

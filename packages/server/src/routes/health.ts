@@ -1,12 +1,19 @@
-/** Operations (DESIGN §3.6): liveness, readiness and Prometheus metrics. */
-import { Health } from '@switchboard/contracts';
+/** Operations: liveness, readiness and Prometheus metrics, outside `/api/v1` and without auth. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
+import { Health } from '@switchboard/contracts';
+import { problemResponses } from '../lib/problem.js';
+import { isReachable } from '../store/health.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['Operations'], summary: 'The process is up', response: { 200: Health } } },
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'The process is up',
+        response: { 200: Health, ...problemResponses(503) },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
 
@@ -16,31 +23,30 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Operations'],
         summary: 'The database (and the read replica, if any) is reachable and the server is not shutting down',
+        description: 'While the server shuts down, every request (this one too) gets a 503 problem document.',
         response: { 200: Health, 503: Health },
       },
     },
     async (_req, reply) => {
-      if (app.lifecycle.closing) return reply.code(503).send({ status: 'shutting down' });
-      try {
-        await sql`SELECT 1`.execute(app.store.db);
-      } catch {
-        return reply.code(503).send({ status: 'database unreachable' });
-      }
-      try {
-        if (app.readStore !== app.store) await sql`SELECT 1`.execute(app.readStore.db);
-        return { status: 'ready' };
-      } catch {
+      if (!(await isReachable(app.store))) return reply.code(503).send({ status: 'database unreachable' });
+      if (app.readStore !== app.store && !(await isReachable(app.readStore)))
         return reply.code(503).send({ status: 'read replica unreachable' });
-      }
+      return { status: 'ready' };
     },
   );
 
   app.get(
     '/metrics',
-    { schema: { tags: ['Operations'], summary: 'Prometheus metrics', hide: false } },
-    async (_req, reply) => {
-      reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return app.telemetry.render();
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'Prometheus metrics',
+        response: {
+          200: { description: 'The Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...problemResponses(503),
+        },
+      },
     },
+    async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(app.telemetry.render()),
   );
 };

@@ -1,5 +1,7 @@
-import { IngestBatchBody, IngestBatchResult, Problem } from '@switchboard/contracts';
+/** `POST /ingest`: many writes in one request and one commit (services/batch.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IngestBatchBody, IngestBatchResult } from '@switchboard/contracts';
+import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
 
 export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,14 +15,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Up to 1,000 items (`session`, `message`, `event`, `session.update`), ≤ 5 MiB. Each item is applied or refused on its own, in order, with the status the single-item route would give; one commit for the whole batch.',
         body: IngestBatchBody,
-        response: {
-          207: IngestBatchResult,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          413: Problem,
-          415: Problem,
-        },
+        response: { 207: IngestBatchResult, ...problemResponses(400, 401, 403, 413, 415) },
       },
     },
     async (req, reply) => {

@@ -1,4 +1,4 @@
-/** Sessions: the ingest routes (DESIGN §3.1) and the read routes (§3.2), thin over the services. */
+/** Sessions: the ingest routes and the read routes, thin over services/ingest.ts and services/read.ts. */
 import {
   AppendEventsBody,
   AppendEventsResult,
@@ -8,7 +8,6 @@ import {
   ExportQuery,
   ListSessionsQuery,
   Metrics,
-  Problem,
   Session,
   SessionDetail,
   SessionFilters,
@@ -19,11 +18,11 @@ import {
   UpdateSessionBody,
 } from '@switchboard/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
 import { filterErrors } from '../services/filters.js';
 import { exportContentType } from '../services/read.js';
 
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem]));
 const ingest = { scope: 'ingest' as const };
 const read = { scope: 'read' as const, queryErrors: filterErrors };
 
@@ -41,7 +40,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Creates a session. Idempotent on `id`: the same id with the same body returns 200 and the stored session; the same id with other fields is a 409.',
         body: CreateSessionBody,
-        response: { 200: Session, 201: Session, ...problems(400, 401, 403, 409, 413, 415, 422) },
+        response: { 200: Session, 201: Session, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
       },
     },
     async (req, reply) => {
@@ -63,7 +62,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           '1–500 messages, stored in order with gap-free `seq`. A message whose `id` is already stored is counted as a duplicate and not stored again; `messages` lists every input in order as stored.',
         params: SessionIdParams,
         body: AppendMessagesBody,
-        response: { 201: AppendMessagesResult, ...problems(400, 401, 403, 404, 413, 415) },
+        response: { 201: AppendMessagesResult, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -81,7 +80,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Append system events',
         params: SessionIdParams,
         body: AppendEventsBody,
-        response: { 201: AppendEventsResult, ...problems(400, 401, 403, 404, 413, 415) },
+        response: { 201: AppendEventsResult, ...problemResponses(400, 401, 403, 404, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -101,7 +100,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Metadata merges (a `null` value deletes the key). Moving from `active` to a terminal status ends the session and records a `status_changed` event; a terminal status is final (422 on change, 200 when repeated).',
         params: SessionIdParams,
         body: UpdateSessionBody,
-        response: { 200: Session, ...problems(400, 401, 403, 404, 415, 422) },
+        response: { 200: Session, ...problemResponses(400, 401, 403, 404, 415, 422) },
       },
     },
     async (req) => ingestService.updateSession(authOf(req).orgId, req.params.id, req.body),
@@ -118,7 +117,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Filtered, sorted, paginated. Use `nextCursor` as `cursor` to page deep result sets without offset cost. Also accepts `metadata.<key>=<value>` (exact match, ANDed).',
         querystring: ListSessionsQuery,
-        response: { 200: SessionList, ...problems(400, 401, 403) },
+        response: { 200: SessionList, ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => readService.list(authOf(req).orgId, req.query),
@@ -132,7 +131,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Sessions'],
         summary: 'Session metrics',
         querystring: SessionFilters,
-        response: { 200: Metrics, ...problems(400, 401, 403) },
+        response: { 200: Metrics, ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => readService.metrics(authOf(req).orgId, req.query),
@@ -148,7 +147,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Buckets over [from, to). Default range: the last 24 hours by hour, or the last 30 days with interval=day. Empty buckets are included.',
         querystring: TimeseriesQuery,
-        response: { 200: Timeseries, ...problems(400, 401, 403) },
+        response: { 200: Timeseries, ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => readService.timeseries(authOf(req).orgId, req.query),
@@ -173,7 +172,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               'application/x-ndjson': { schema: { type: 'string' } },
             },
           },
-          ...problems(400, 401, 403),
+          ...problemResponses(400, 401, 403),
         },
       },
     },
@@ -200,7 +199,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Sessions'],
         summary: 'A session with its transcript and events',
         params: SessionIdParams,
-        response: { 200: SessionDetail, ...problems(401, 403, 404) },
+        response: { 200: SessionDetail, ...problemResponses(401, 403, 404) },
       },
     },
     async (req) => readService.detail(authOf(req).orgId, req.params.id),

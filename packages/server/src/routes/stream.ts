@@ -1,7 +1,8 @@
-/** `GET /stream`: the live stream as Server-Sent Events (DESIGN §3.4). */
+/** `GET /stream`: the live stream as Server-Sent Events (services/stream.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Problem, StreamQuery } from '@switchboard/contracts';
+import { StreamQuery } from '@switchboard/contracts';
 import { badRequest } from '../lib/errors.js';
+import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
 import { parseFilters } from '../services/filters.js';
 
@@ -21,9 +22,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
             description: 'An endless text/event-stream',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
-          400: Problem,
-          401: Problem,
-          403: Problem,
+          ...problemResponses(400, 401, 403),
         },
       },
     },

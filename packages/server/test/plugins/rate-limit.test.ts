@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
-import { MemoryBuckets } from '../../src/plugins/rate-limit.js';
+import { MemoryBuckets } from '../../src/store/rate-limits.js';
 import { DIALECTS, type TestContext, assertProblem, call, session, setup } from '../helpers.js';
 
 describe('token bucket', () => {

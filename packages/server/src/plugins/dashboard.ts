@@ -1,0 +1,56 @@
+/**
+ * The built dashboard at `/` (skipped when its folder has no index.html), and the answer to
+ * every path no route matched: the dashboard's page for its client-side routes, a 404 problem
+ * document for everything else.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { notFound } from '../lib/errors.js';
+
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  'media-src https: http:',
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ');
+
+export const dashboardPlugin = fp(
+  async (app: FastifyInstance, opts: { webDir?: string }) => {
+    const webDir = opts.webDir;
+    const hasWeb = webDir !== undefined && existsSync(join(webDir, 'index.html'));
+    if (hasWeb) {
+      await app.register(fastifyStatic, {
+        root: webDir,
+        wildcard: false,
+        index: false,
+        setHeaders(reply, path) {
+          // Vite's assets/ files have content hashes in their names: cache them for good.
+          reply.header(
+            'cache-control',
+            path.startsWith(join(webDir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
+        },
+      });
+    }
+    app.setNotFoundHandler(async (req, reply) => {
+      const path = req.url.split('?')[0];
+      if (req.method === 'GET' && !path.startsWith('/api/') && hasWeb) {
+        // The dashboard's client-side routes all load the same page.
+        reply.header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-cache');
+        return reply.sendFile('index.html');
+      }
+      throw notFound(path.startsWith('/api/') ? 'Route' : 'Page');
+    });
+  },
+  { name: 'dashboard', dependencies: ['errors'] },
+);

@@ -1,0 +1,56 @@
+/**
+ * The work that runs beside the requests: the idle sweep, retention and the webhook worker. Each
+ * runs only when its options are given (`switchboard serve` gives all three; tests that inject
+ * requests give none and drive a job by hand), starts when the app is ready and stops when it
+ * closes.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { IdleSweeper } from '../services/idle.js';
+import { RetentionJob } from '../services/retention.js';
+import { WebhookWorker, type WebhookWorkerOptions } from '../services/webhooks/worker.js';
+
+export interface JobOptions {
+  /** Seconds of silence after which an active session is ended as failed; 0 never ends one. */
+  idleTimeout?: number;
+  /**
+   * Months of sessions to keep past the current one; 0 keeps everything, and the job still keeps
+   * next month's partitions ready on PostgreSQL.
+   */
+  retentionMonths?: number;
+  webhooks?: WebhookWorkerOptions;
+  /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
+  onWebhookWork?: () => void;
+}
+
+export const jobsPlugin = fp(
+  async (app: FastifyInstance, opts: JobOptions) => {
+    const { idleTimeout, retentionMonths, webhooks } = opts;
+    const sweeper =
+      idleTimeout === undefined ? undefined : new IdleSweeper(app.store, app.services.ingest, idleTimeout, app.log);
+    const retention = retentionMonths === undefined ? undefined : new RetentionJob(app.store, retentionMonths, app.log);
+    const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);
+    // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
+    // rather than at the worker's next poll.
+    app.services.webhooks.onQueued(() => {
+      worker?.wake();
+      opts.onWebhookWork?.();
+    });
+
+    app.addHook('onReady', async () => {
+      sweeper?.start();
+      retention?.start();
+      worker?.start();
+    });
+    let workerStopped: Promise<void> | undefined;
+    app.addHook('preClose', async () => {
+      // Webhook attempts in flight finish (or go back to the queue) while requests drain.
+      workerStopped = worker?.stop();
+      await Promise.all([sweeper?.stop(), retention?.stop()]);
+    });
+    app.addHook('onClose', async () => {
+      await workerStopped;
+    });
+  },
+  { name: 'jobs', dependencies: ['store', 'services'] },
+);

@@ -1,0 +1,37 @@
+/**
+ * The OpenAPI 3.1 document, built from the routes' schemas (so it is registered before them), at
+ * `/api/openapi.json`, and its browsable reference at `/api/docs`.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export const openapiPlugin = fp(
+  async (app: FastifyInstance, opts: { version?: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Switchboard API',
+          version: opts.version ?? '0.1.0',
+          description:
+            'Session monitoring for conversational AI agents. Errors are RFC 9457 problem documents (`application/problem+json`) whose `requestId` is also in the `x-request-id` header of every response.',
+        },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'An API key: `swb_…`' },
+            cookie: { type: 'apiKey', in: 'cookie', name: 'sb_session' },
+          },
+        },
+        security: [{ bearer: [] }, { cookie: [] }],
+      },
+    });
+    app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await app.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      uiConfig: { docExpansion: 'list', deepLinking: true },
+    });
+  },
+  { name: 'openapi' },
+);

@@ -1,0 +1,48 @@
+/** The services the routes call, on the app's store, and the live stream's hub. */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { BatchService } from '../services/batch.js';
+import { IngestService } from '../services/ingest.js';
+import { KeyService } from '../services/keys.js';
+import { ReadService } from '../services/read.js';
+import { StreamHub, type StreamOptions } from '../services/stream.js';
+import { WebhookService, type WebhookServiceOptions } from '../services/webhooks/service.js';
+
+export interface Services {
+  ingest: IngestService;
+  read: ReadService;
+  batch: BatchService;
+  keys: KeyService;
+  webhooks: WebhookService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    streams: StreamHub;
+  }
+}
+
+export interface ServicesPluginOptions {
+  stream?: StreamOptions;
+  webhooks?: WebhookServiceOptions;
+}
+
+export const servicesPlugin = fp(
+  async (app: FastifyInstance, opts: ServicesPluginOptions) => {
+    const ingest = new IngestService(app.store);
+    app.decorate<Services>('services', {
+      ingest,
+      read: new ReadService(app.readStore),
+      batch: new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed')),
+      keys: new KeyService(app.store),
+      webhooks: new WebhookService(app.store, opts.webhooks),
+    });
+    const streams = new StreamHub(app.store, app.log, opts.stream);
+    app.decorate('streams', streams);
+    app.addHook('onReady', () => streams.start());
+    // Streams never finish on their own: end them before the server waits for open connections.
+    app.addHook('preClose', () => streams.stop());
+  },
+  { name: 'services', dependencies: ['store'] },
+);

@@ -1,0 +1,29 @@
+/**
+ * Input validation: the Ajv instances of lib/ajv.ts behind every route's schema (bodies strict,
+ * query strings and path parameters coerced from text), and one refusal of U+0000 anywhere.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { bodyAjv, queryAjv } from '../lib/ajv.js';
+import { badRequest } from '../lib/errors.js';
+import { nulPaths } from '../services/validate.js';
+
+export const validationPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setValidatorCompiler(({ schema, httpPart }) =>
+      httpPart === 'body' ? bodyAjv.compile(schema) : queryAjv.compile(schema),
+    );
+    // PostgreSQL cannot store U+0000 in text; refuse it everywhere, the same on both databases.
+    app.addHook('preValidation', async (req) => {
+      const paths = [
+        // Path ids too: a `%00` in `/sessions/:id` reached PostgreSQL and came back as a 500.
+        ...nulPaths(req.params ?? null, 'params').map((p) => p.replace(/^params\//, '')),
+        ...nulPaths(req.query, 'query').map((p) => p.replace(/^query\//, '')),
+        ...nulPaths(req.body ?? null),
+      ];
+      if (paths.length)
+        throw badRequest(paths.map((path) => ({ path, message: 'must not contain NUL (U+0000) characters' })));
+    });
+  },
+  { name: 'validation' },
+);
