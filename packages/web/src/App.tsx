@@ -16,7 +16,7 @@ const SessionsPage = lazy(sessionsPage);
 const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 const KeysPage = lazy(() => import('./pages/KeysPage'));
-const WebhooksPage = lazy(() => import('./pages/WebhooksPage'));
+const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
@@ -34,7 +34,7 @@ function UnauthorizedBridge() {
   return null;
 }
 
-export function PageFallback() {
+function PageFallback() {
   return <Spinner label="Loading…" className="py-24" />;
 }
 

@@ -15,7 +15,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = resolve(WEB_DIR, '../..');
 export const DIST_DIR = join(WEB_DIR, 'dist');
-export const SCREENSHOT_DIR = join(WEB_DIR, 'test', 'screenshots');
+/** Written by every run, so kept out of git (`packages/web/test-results/` is ignored). */
+export const SCREENSHOT_DIR = join(WEB_DIR, 'test-results', 'screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -47,7 +48,7 @@ function base62(n: number): string {
   return s;
 }
 
-/** `swb_` + 36 base62 characters + base62(CRC-32 of those 36), left-padded to 6 (DESIGN §4). */
+/** `swb_` + 36 base62 characters + base62(CRC-32 of those 36), left-padded to 6 (docs/SECURITY.md). */
 export function makeKey(): string {
   let body = '';
   for (let i = 0; i < 36; i++) body += BASE62[randomInt(62)];

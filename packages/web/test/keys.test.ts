@@ -81,7 +81,22 @@ describe('API keys page', { skip: !HAVE_CHROMIUM }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     assert.match(await dialog.innerText(), /cannot be undone/);
-    // Cancel first: nothing happens.
+    // Focus stays inside the dialog: Tab from the last button comes back to the first.
+    const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+    assert.equal(await focused(), 'Cancel');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'Revoke key');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'Cancel');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), 'Revoke key');
+    // Escape cancels, and focus goes back to the row's button.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Revoke key CI reader');
+    await row.getByRole('button', { name: 'Revoke key CI reader' }).click();
+    await dialog.waitFor();
+    // Cancel: nothing happens.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     assert.equal((await server.api('GET', '/api/v1/sessions', undefined, readKey)).status, 200);
     await row.getByRole('button', { name: 'Revoke key CI reader' }).click();

@@ -66,7 +66,7 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByTestId('pagination-summary').or(page.getByTestId('sessions-empty')).first().waitFor();
   }
 
-  test('lists the first page with metrics and the brief’s columns', async () => {
+  test('lists the first page with metrics and the six columns', async () => {
     await openList();
     await waitForSummary(page, `Showing 1 to 50 of ${TOTAL} sessions`);
     assert.equal(await page.getByTestId('metric-Total Sessions').innerText(), String(TOTAL));
@@ -85,7 +85,7 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await screenshot(page, 'sessions');
   });
 
-  test('first load stays within the 250 KB gzipped JavaScript budget (DESIGN §8)', async () => {
+  test('first load stays within the 250 KB gzipped JavaScript budget (docs/PERFORMANCE.md)', async () => {
     await page.goto('/');
     await waitForSummary(page, `Showing 1 to 50 of ${TOTAL} sessions`);
     const scripts = await page.evaluate(() =>

@@ -177,8 +177,44 @@ describe('webhooks settings', { skip: !HAVE_CHROMIUM }, () => {
     );
     await page.getByLabel('Status', { exact: true }).selectOption('failed');
     await page.getByTestId('deliveries-empty').waitFor();
+    // The filter lives in the URL: a reload keeps the view.
+    assert.equal(new URL(page.url()).searchParams.get('status'), 'failed');
+    await page.reload();
+    await page.getByTestId('deliveries-empty').waitFor();
+    assert.equal(await page.getByLabel('Status', { exact: true }).inputValue(), 'failed');
     await page.getByLabel('Status', { exact: true }).selectOption('');
     await deliveryRow().waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('status'), null);
+  });
+
+  test('pages through the log by cursor; the page is in the URL (reload, Back)', async () => {
+    const [hook] = await hooksApi();
+    // Twenty more test events: 21 deliveries, one more than a page.
+    for (let i = 0; i < 20; i++)
+      assert.equal((await server.api('POST', `/api/v1/webhooks/${hook.id}/test`)).status, 202);
+    const summary = () => page.getByTestId('deliveries-summary').innerText();
+    await page.getByRole('button', { name: 'Refresh delivery log' }).click();
+    await waitFor(summary, (t) => t === '1–20 of 21 deliveries', 'the first page of 21');
+    assert.ok(await page.getByRole('button', { name: 'Newer' }).isDisabled());
+
+    await page.getByRole('button', { name: 'Older' }).click();
+    await waitFor(summary, (t) => t === '21–21 of 21 deliveries', 'the second page');
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('endpoint'), hook.id);
+    assert.equal(url.searchParams.getAll('cursor').length, 1);
+    assert.ok(await page.getByRole('button', { name: 'Older' }).isDisabled());
+
+    await page.reload();
+    await waitFor(summary, (t) => t === '21–21 of 21 deliveries', 'the second page after a reload');
+    assert.equal(await page.locator('tbody tr[data-delivery-id]').count(), 1);
+
+    await page.goBack();
+    await waitFor(summary, (t) => t === '1–20 of 21 deliveries', 'the first page after Back');
+    assert.equal(new URL(page.url()).searchParams.getAll('cursor').length, 0);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await waitFor(summary, (t) => t === '21–21 of 21 deliveries', 'Older again');
+    await page.getByRole('button', { name: 'Newer' }).click();
+    await waitFor(summary, (t) => t === '1–20 of 21 deliveries', 'Newer');
   });
 
   test('edits events, filters and description', async () => {
@@ -204,6 +240,12 @@ describe('webhooks settings', { skip: !HAVE_CHROMIUM }, () => {
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
     assert.match(await dialog.innerText(), /24 hours/);
+    // Escape cancels and gives focus back to the button that opened the dialog.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Rotate secret');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Rotate secret' }).click();
     const box = page.getByTestId('webhook-secret');
     await box.waitFor();

@@ -61,6 +61,9 @@ export class ApiError extends Error {
   }
 }
 
+/** The key lacks the scope (admin pages answer 403 to a read-only key). */
+export const isForbidden = (err: unknown): boolean => err instanceof ApiError && err.status === 403;
+
 /** 4xx answers will not change by asking again, and the SDK already retried everything else. */
 export const retryQuery = (count: number, err: Error) => !(err instanceof ApiError) && count < 2;
 
@@ -142,7 +145,7 @@ export async function exportSessions(
   onProgress: (p: ExportProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ blob: Blob; filename: string; rows: number }> {
-  const body = await call(() => sb.sessions.export({ ...sdkFilters(filters), sort }, format, { signal }));
+  const body = await call(() => sb.sessions.export({ ...sdkFilters(filters), sort, format }, { signal }));
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   const counter = new ExportRowCounter(format);
   let bytes = 0;

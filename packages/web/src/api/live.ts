@@ -1,19 +1,21 @@
 /**
- * Live updates over `GET /api/v1/stream` (Server-Sent Events, DESIGN §3.4).
+ * Live updates over `GET /api/v1/stream` (Server-Sent Events, one `session.*`, `message.created` or
+ * `event.created` envelope per change).
  *
  * One connection for the whole app, opened by the shell, unfiltered: the open page's filters
  * change often and a reconnect per filter edit would drop events in between, while an event that
  * does not match the current filter costs at most one cheap refetch. The stream keeps no state of
- * its own (STYLE "Dashboard"): session events invalidate the list, metrics, timeseries and agents
+ * its own (the query cache is the one copy of server data): session events invalidate the list, metrics, timeseries and agents
  * queries, batched so that a burst costs one refetch; messages and events are appended to the
  * cached detail of their session, so an open 2,000-message transcript is never refetched for one
  * new line. While the stream is down the pages fall back to polling every 10 s; auto-refresh off
  * closes the stream and stops polling, freezing the view.
  */
-import type { Message, Session, SessionDetail, SessionEvent } from '@switchboard/contracts';
+import type { Message, OutboxEventType, Session, SessionDetail, SessionEvent } from '@switchboard/contracts';
 import { type Query, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { createContext, createElement, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocalStorageBoolean } from '../lib/useLocalStorage';
+import { OUTBOX_EVENT_TYPES } from '../lib/vocab';
 import { queryKeys } from './queries';
 
 /**
@@ -24,25 +26,16 @@ import { queryKeys } from './queries';
  */
 const STREAM_PATH = '/api/v1/stream';
 
-export const EVENT_TYPES = [
-  'session.started',
-  'session.updated',
-  'session.ended',
-  'message.created',
-  'event.created',
-] as const;
-export type StreamEventType = (typeof EVENT_TYPES)[number];
-
-export interface StreamEnvelope {
+interface StreamEnvelope {
   id: string;
-  type: StreamEventType;
+  type: OutboxEventType;
   occurredAt: string;
   data: Session | Message | SessionEvent;
 }
 
 export type LiveStatus = 'connecting' | 'live' | 'polling' | 'paused';
 
-/** Polling while the stream is down (the brief's 10-second refresh). */
+/** Polling while the stream is down: every 10 seconds. */
 export const POLL_MS = 10_000;
 /**
  * Polling while the stream is up: events report changes, not the passage of time, so "Recent
@@ -118,7 +111,7 @@ function createBatcher(qc: QueryClient) {
 const later = (a: string, b: string) => (Date.parse(a) > Date.parse(b) ? a : b);
 
 /** Applies one event to the cache: patch what is cached, invalidate what is derived. */
-export function applyEvent(qc: QueryClient, env: StreamEnvelope, batch: ReturnType<typeof createBatcher>): void {
+function applyEvent(qc: QueryClient, env: StreamEnvelope, batch: ReturnType<typeof createBatcher>): void {
   if (env.type === 'message.created' || env.type === 'event.created') {
     const item = env.data as Message | SessionEvent;
     const key = queryKeys.session(item.sessionId);
@@ -223,7 +216,7 @@ export function LiveProvider({
           retry = setTimeout(connect, wait);
         }
       };
-      for (const type of EVENT_TYPES) es.addEventListener(type, onEvent);
+      for (const type of OUTBOX_EVENT_TYPES) es.addEventListener(type, onEvent);
     };
 
     setStatus('connecting');

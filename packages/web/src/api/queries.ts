@@ -33,7 +33,7 @@ export interface TimeRange {
   to: string;
 }
 
-export interface PollOptions {
+interface PollOptions {
   /** ms, or false for no polling. */
   refetchInterval?: number | false;
 }
@@ -180,12 +180,14 @@ export function useWebhooksQuery() {
   });
 }
 
-export function useDeliveriesQuery(id: string, page: DeliveryPage, opts: PollOptions = {}) {
+/** A pending delivery changes within seconds: the log follows it closely until it settles. */
+export function useDeliveriesQuery(id: string, page: DeliveryPage) {
   return useQuery({
     queryKey: queryKeys.deliveries(id, page),
-    queryFn: ({ signal }) => call(() => sb.webhooks.deliveries(id, { ...page, limit: DELIVERY_PAGE_SIZE }, { signal })),
+    queryFn: ({ signal }) =>
+      call(() => sb.webhooks.deliveriesPage(id, { ...page, limit: DELIVERY_PAGE_SIZE }, { signal })),
     placeholderData: keepPreviousData,
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: (q) => (q.state.data?.data.some((d) => d.status === 'pending') ? 2_000 : 15_000),
   });
 }
 

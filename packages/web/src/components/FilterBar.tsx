@@ -7,7 +7,7 @@ import { useDebounced } from '../lib/useDebounced';
 import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../lib/vocab';
 import { DateRangePicker } from './DateRangePicker';
 import { MultiSelect } from './MultiSelect';
-import { Button, cx } from './ui';
+import { Button, Input } from './ui';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -86,12 +86,9 @@ export function FilterBar() {
   return (
     <section aria-label="Filters" className="mb-6">
       <div className="flex flex-wrap items-center gap-2">
-        <div className="relative min-w-48 flex-1">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
-            aria-hidden="true"
-          />
-          <input
+        <div className="min-w-48 flex-1">
+          <Input
+            icon={Search}
             type="search"
             aria-label="Search sessions"
             placeholder="Search by session ID, agent or metadata…"
@@ -103,7 +100,7 @@ export function FilterBar() {
                 setText('');
               }
             }}
-            className="h-9 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 text-sm text-slate-900 shadow-xs placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none"
+            className="shadow-xs"
           />
         </div>
         <DateRangePicker from={filters.from} to={filters.to} onChange={(r) => setFilters(r)} />
@@ -138,9 +135,7 @@ export function FilterBar() {
           {badges.map((b) => (
             <li
               key={b.key}
-              className={cx(
-                'inline-flex items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pr-1 pl-2.5 text-xs font-medium text-indigo-700',
-              )}
+              className="inline-flex items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pr-1 pl-2.5 text-xs font-medium text-indigo-700"
             >
               {b.label}
               <button

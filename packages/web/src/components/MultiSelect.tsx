@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { Popover } from './Popover';
 import { cx } from './ui';
 
-export interface Option<T extends string> {
+interface Option<T extends string> {
   value: T;
   label: string;
   icon?: ReactNode;

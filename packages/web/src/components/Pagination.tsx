@@ -3,7 +3,7 @@ import { number } from '../lib/format';
 import { Button, cx } from './ui';
 
 /** Up to five page numbers centred on the current page. */
-export function pageWindow(page: number, pages: number, size = 5): number[] {
+function pageWindow(page: number, pages: number, size = 5): number[] {
   const count = Math.min(size, pages);
   let start = Math.max(1, page - Math.floor(size / 2));
   start = Math.min(start, Math.max(1, pages - count + 1));

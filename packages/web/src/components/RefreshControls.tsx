@@ -83,7 +83,7 @@ export function AutoRefreshToggle() {
   );
 }
 
-export function RefreshButton() {
+function RefreshButton() {
   const qc = useQueryClient();
   const fetching = useIsFetching({ queryKey: ['sessions'] }) > 0;
   return (

@@ -7,7 +7,7 @@ import { useSessionsQuery } from '../api/queries';
 import { useListParams } from '../lib/filters';
 import { Pagination } from './Pagination';
 import { SessionsTable } from './SessionsTable';
-import { Button, Card, ErrorAlert, Spinner } from './ui';
+import { Card, EmptyState, QueryState } from './ui';
 
 /** Fetching, loading, empty and paging around `SessionsTable`. */
 export function SessionsPanel({ refetchInterval }: { refetchInterval: number | false }) {
@@ -26,77 +26,52 @@ export function SessionsPanel({ refetchInterval }: { refetchInterval: number | f
   const open = (s: Session) =>
     navigate(`/sessions/${encodeURIComponent(s.id)}`, { state: { from: location.pathname + location.search } });
 
-  let body: React.ReactNode;
-  if (query.isPending) {
-    body = (
-      <div className="flex min-h-96 items-center justify-center" data-testid="sessions-loading">
-        <Spinner label="Loading sessions..." />
-      </div>
-    );
-  } else if (query.isError && !query.data) {
-    body = (
-      <div className="p-6">
-        <ErrorAlert
-          title="Could not load sessions"
-          message={query.error.message}
-          action={
-            <Button size="sm" onClick={() => query.refetch()}>
-              Retry
-            </Button>
-          }
-        />
-      </div>
-    );
-  } else if (query.data && query.data.data.length === 0 && !(page > pages)) {
-    body = <EmptyState />;
-  } else if (query.data) {
-    body = (
-      <>
-        <div className="overflow-x-auto">
-          <SessionsTable
-            sessions={query.data.data}
-            sort={sort}
-            onSort={setSort}
-            onOpen={open}
-            linkState={{ from: location.pathname + location.search }}
-            dimmed={query.isPlaceholderData}
-          />
-        </div>
-        <Pagination
-          page={page}
-          pageSize={PAGE_SIZE}
-          total={total}
-          offset={query.data.pagination.offset}
-          shown={query.data.data.length}
-          onPage={setPage}
-        />
-      </>
-    );
-  }
-
   return (
     <Card className="overflow-hidden" aria-busy={query.isFetching || undefined}>
-      {query.isError && query.data && (
-        <div className="border-b border-red-100 p-3">
-          <ErrorAlert message={`Refresh failed: ${query.error.message}`} />
-        </div>
-      )}
-      {body}
+      <QueryState
+        query={query}
+        label="Loading sessions..."
+        errorTitle="Could not load sessions"
+        className="min-h-96"
+        testId="sessions-loading"
+        errorClassName="p-6"
+        // Past the last page (a shared link, after sessions were filtered away) is not "empty":
+        // the effect above moves to the last page.
+        isEmpty={(data) => data.data.length === 0 && !(page > pages)}
+        empty={
+          <EmptyState
+            icon={MessageSquare}
+            title="No sessions found"
+            className="min-h-96 py-16"
+            data-testid="sessions-empty"
+          >
+            Try adjusting your filters or check back later.
+          </EmptyState>
+        }
+      >
+        {(data) => (
+          <>
+            <div className="overflow-x-auto">
+              <SessionsTable
+                sessions={data.data}
+                sort={sort}
+                onSort={setSort}
+                onOpen={open}
+                linkState={{ from: location.pathname + location.search }}
+                dimmed={query.isPlaceholderData}
+              />
+            </div>
+            <Pagination
+              page={page}
+              pageSize={PAGE_SIZE}
+              total={total}
+              offset={data.pagination.offset}
+              shown={data.data.length}
+              onPage={setPage}
+            />
+          </>
+        )}
+      </QueryState>
     </Card>
-  );
-}
-
-function EmptyState() {
-  return (
-    <div
-      className="flex min-h-96 flex-col items-center justify-center px-6 py-16 text-center"
-      data-testid="sessions-empty"
-    >
-      <span className="flex size-14 items-center justify-center rounded-full bg-slate-100">
-        <MessageSquare className="size-6 text-slate-400" aria-hidden="true" />
-      </span>
-      <h2 className="mt-4 text-base font-semibold text-slate-900">No sessions found</h2>
-      <p className="mt-1 text-sm text-slate-500">Try adjusting your filters or check back later.</p>
-    </div>
   );
 }

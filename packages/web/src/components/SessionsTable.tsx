@@ -6,7 +6,7 @@ import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
 import { RelativeTime } from './RelativeTime';
 import { StatusBadge } from './StatusBadge';
-import { cx } from './ui';
+import { cx, TBody, Th, THead } from './ui';
 
 type SortField = 'startedAt' | 'durationSeconds';
 
@@ -27,7 +27,6 @@ export function SessionsTable({
   linkState?: unknown;
   dimmed?: boolean;
 }) {
-  const th = 'px-4 py-3 text-left text-xs font-semibold tracking-wide text-slate-500 uppercase';
   return (
     <table className={cx('w-full table-fixed border-collapse text-sm transition-opacity', dimmed && 'opacity-60')}>
       <caption className="sr-only">Sessions. Select a row to open its details.</caption>
@@ -39,25 +38,15 @@ export function SessionsTable({
         <col className="w-[17%]" />
         <col className="w-[15%]" />
       </colgroup>
-      <thead className="border-b border-slate-200 bg-slate-50/80">
-        <tr>
-          <th scope="col" className={th}>
-            Session ID
-          </th>
-          <th scope="col" className={th}>
-            Agent
-          </th>
-          <th scope="col" className={th}>
-            Channel
-          </th>
-          <th scope="col" className={th}>
-            Status
-          </th>
-          <SortHeader field="startedAt" label="Started" sort={sort} onSort={onSort} className={th} />
-          <SortHeader field="durationSeconds" label="Duration" sort={sort} onSort={onSort} className={th} />
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
+      <THead>
+        <Th compact>Session ID</Th>
+        <Th compact>Agent</Th>
+        <Th compact>Channel</Th>
+        <Th compact>Status</Th>
+        <SortHeader field="startedAt" label="Started" sort={sort} onSort={onSort} />
+        <SortHeader field="durationSeconds" label="Duration" sort={sort} onSort={onSort} />
+      </THead>
+      <TBody>
         {sessions.map((s) => (
           <tr
             key={s.id}
@@ -105,7 +94,7 @@ export function SessionsTable({
             </td>
           </tr>
         ))}
-      </tbody>
+      </TBody>
     </table>
   );
 }
@@ -115,20 +104,18 @@ function SortHeader({
   label,
   sort,
   onSort,
-  className,
 }: {
   field: SortField;
   label: string;
   sort: Sort;
   onSort: (sort: Sort) => void;
-  className: string;
 }) {
   const active = sort === field || sort === `-${field}`;
   const desc = sort === `-${field}`;
   const Icon = !active ? ArrowUpDown : desc ? ArrowDown : ArrowUp;
   const next: Sort = active ? (desc ? field : `-${field}`) : `-${field}`;
   return (
-    <th scope="col" className={className} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+    <Th compact aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
       <button
         type="button"
         onClick={() => onSort(next)}
@@ -141,6 +128,6 @@ function SortHeader({
         {label}
         <Icon className={cx('size-3.5', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
       </button>
-    </th>
+    </Th>
   );
 }

@@ -8,7 +8,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { Link } from 'react-router-dom';
 import { cx } from './ui';
 
-export interface Toast {
+interface Toast {
   id: string;
   title: string;
   body?: ReactNode;
@@ -23,7 +23,7 @@ interface ToastApi {
 
 const ToastContext = createContext<ToastApi | null>(null);
 
-export const TOAST_MS = 8_000;
+const TOAST_MS = 8_000;
 // A replay after a long outage can fail dozens of sessions at once; a wall of toasts helps nobody.
 const MAX_TOASTS = 4;
 

@@ -6,7 +6,7 @@ import { useCallback, useState } from 'react';
 
 const KEY = 'switchboard.desktopNotifications';
 
-export const notificationsSupported = () => typeof window !== 'undefined' && 'Notification' in window;
+const notificationsSupported = () => typeof window !== 'undefined' && 'Notification' in window;
 
 function flag(): boolean {
   try {
@@ -24,7 +24,7 @@ function setFlag(on: boolean) {
   }
 }
 
-export type DesktopState = 'unsupported' | 'denied' | 'off' | 'on';
+type DesktopState = 'unsupported' | 'denied' | 'off' | 'on';
 
 function currentState(): DesktopState {
   if (!notificationsSupported()) return 'unsupported';

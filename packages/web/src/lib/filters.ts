@@ -1,9 +1,10 @@
 /**
- * The shared filters (DESIGN §3.2) as the dashboard holds them, and their round trip through the
+ * The shared session filters (search, channel, status, agent, date range; the same on the list,
+ * metrics, timeseries and export endpoints) as the dashboard holds them, and their round trip through the
  * URL query: `?search=&channel=web,phone&status=&agentId=&from=&to=&sort=&page=`. The URL is the
  * only source of truth, so reload and "copy link" keep the view.
  */
-import type { Channel, Sort, Status } from '@switchboard/contracts';
+import { type Channel, filtersToQuery, type Sort, type Status } from '@switchboard/contracts';
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { CHANNELS, STATUSES } from './vocab';
@@ -25,7 +26,7 @@ export interface ListParams {
   page: number;
 }
 
-export const EMPTY_FILTERS: SessionFilterValues = {
+const EMPTY_FILTERS: SessionFilterValues = {
   search: '',
   channel: [],
   status: [],
@@ -34,7 +35,7 @@ export const EMPTY_FILTERS: SessionFilterValues = {
   to: '',
 };
 
-export const DEFAULT_SORT: Sort = '-startedAt';
+const DEFAULT_SORT: Sort = '-startedAt';
 const SORTABLE: readonly Sort[] = ['startedAt', '-startedAt', 'durationSeconds', '-durationSeconds'];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -54,7 +55,7 @@ function pick<T extends string>(values: string[], allowed: readonly T[]): T[] {
   return values.filter((v): v is T => (allowed as readonly string[]).includes(v));
 }
 
-export function parseFilters(sp: URLSearchParams): SessionFilterValues {
+function parseFilters(sp: URLSearchParams): SessionFilterValues {
   const from = sp.get('from') ?? '';
   const to = sp.get('to') ?? '';
   return {
@@ -78,15 +79,8 @@ export function parseListParams(sp: URLSearchParams): ListParams {
 }
 
 /** API query parameters for the filters; empty filters are left out. */
-export function filtersToParams(f: SessionFilterValues): URLSearchParams {
-  const p = new URLSearchParams();
-  if (f.search.trim()) p.set('search', f.search.trim());
-  if (f.channel.length) p.set('channel', f.channel.join(','));
-  if (f.status.length) p.set('status', f.status.join(','));
-  if (f.agentId.length) p.set('agentId', f.agentId.join(','));
-  if (f.from) p.set('from', f.from);
-  if (f.to) p.set('to', f.to);
-  return p;
+function filtersToParams(f: SessionFilterValues): URLSearchParams {
+  return filtersToQuery({ ...f, search: f.search.trim() });
 }
 
 export function hasActiveFilters(f: SessionFilterValues): boolean {

@@ -1,6 +1,7 @@
 /**
- * Display vocabulary. The enums are repeated here (typed against the contracts) so the
- * dashboard imports only *types* from `@switchboard/contracts` and never bundles TypeBox.
+ * Display vocabulary. The enums are repeated here, each checked against its contract type with
+ * `satisfies`: the dashboard takes only types and `filtersToQuery` from `@switchboard/contracts`,
+ * so the schemas (and TypeBox) stay out of the browser bundle.
  */
 import type {
   Channel,
@@ -32,7 +33,7 @@ export const CHANNEL_LABELS: Record<Channel, string> = {
   sip: 'SIP',
 };
 
-/** Chart colours matching the badge hues of the brief (Tailwind 500 shades). */
+/** Chart colours matching the hues of `ChannelBadge` and `StatusBadge` (Tailwind 500 shades). */
 export const CHANNEL_COLORS: Record<Channel, string> = {
   web: '#3b82f6',
   phone: '#8b5cf6',
@@ -60,7 +61,8 @@ export const TYPE_LABELS: Record<SessionType, string> = { chat: 'Chat', voice: '
 
 export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin' };
 
-export const WEBHOOK_EVENT_TYPES = [
+/** The envelope types of the live stream, which are also what a webhook subscribes to. */
+export const OUTBOX_EVENT_TYPES = [
   'session.started',
   'session.updated',
   'session.ended',

@@ -108,9 +108,7 @@ export default function AnalyticsPage() {
       />
       <FilterBar />
       {metrics.isError ? (
-        <div className="mb-6">
-          <ErrorAlert title="Could not load metrics" message={metrics.error.message} />
-        </div>
+        <ErrorAlert className="mb-6" title="Could not load metrics" message={metrics.error.message} />
       ) : (
         <MetricCards metrics={metrics.data} loading={metrics.isPending} />
       )}
@@ -141,9 +139,7 @@ export default function AnalyticsPage() {
       </div>
 
       {series.isError && (
-        <div className="mb-4">
-          <ErrorAlert title="Could not load the time series" message={series.error.message} />
-        </div>
+        <ErrorAlert className="mb-4" title="Could not load the time series" message={series.error.message} />
       )}
 
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">

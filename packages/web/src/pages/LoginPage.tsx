@@ -2,7 +2,7 @@ import { KeyRound, Loader2 } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { useLoginMutation, useMeQuery } from '../api/queries';
-import { Button, ErrorAlert } from '../components/ui';
+import { Button, ErrorAlert, Field, Input } from '../components/ui';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 function safeNext(next: string | null): string {
@@ -83,16 +83,14 @@ export default function LoginPage() {
           className="rounded-2xl border border-slate-200 bg-white p-7 shadow-sm"
           aria-busy={login.isPending}
         >
-          <label htmlFor="api-key" className="block text-sm font-medium text-slate-700">
-            API key
-          </label>
-          <div className="relative mt-2">
-            <KeyRound
-              className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400"
-              aria-hidden="true"
-            />
-            <input
-              id="api-key"
+          <Field
+            id="api-key"
+            label="API key"
+            hint="The server prints an admin key and a sign-in link on its first start. Keys are kept in an HttpOnly cookie, never in the browser's storage."
+          >
+            <Input
+              icon={KeyRound}
+              size="lg"
               name="key"
               type="password"
               autoComplete="off"
@@ -102,21 +100,17 @@ export default function LoginPage() {
               placeholder="swb_…"
               value={key}
               onChange={(e) => setKey(e.target.value)}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? 'login-error' : 'login-help'}
-              className="block h-10 w-full rounded-lg border border-slate-300 bg-white pr-3 pl-9 font-mono text-sm text-slate-900 placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none aria-invalid:border-red-400"
+              // A refused key: the field is invalid and described by the alert below it.
+              {...(error ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {})}
+              className="font-mono"
             />
-          </div>
-          <p id="login-help" className="mt-2 text-xs text-slate-500">
-            The server prints an admin key and a sign-in link on its first start. Keys are kept in an HttpOnly cookie,
-            never in the browser's storage.
-          </p>
+          </Field>
           {error && (
             <div id="login-error" className="mt-4">
               <ErrorAlert title="Sign-in failed" message={error} />
             </div>
           )}
-          <Button type="submit" variant="primary" className="mt-5 h-10 w-full" disabled={login.isPending}>
+          <Button type="submit" variant="primary" size="lg" className="mt-5 w-full" disabled={login.isPending}>
             {login.isPending && <Loader2 className="size-4 animate-spin" aria-hidden="true" />}
             {login.isPending ? 'Signing in…' : 'Sign in'}
           </Button>

@@ -21,7 +21,7 @@ import { ChannelBadge } from '../components/ChannelBadge';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusBadge } from '../components/StatusBadge';
-import { Button, Card, CopyButton, ErrorAlert, Spinner, cx } from '../components/ui';
+import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
 import { clock, dateTime, durationLong, number, timeOfDay } from '../lib/format';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -88,54 +88,34 @@ export default function SessionDetailPage() {
     refetchInterval: live.autoRefresh && live.status !== 'live' ? POLL_MS : false,
   });
 
-  const backLink = (
-    <Link
-      to={back}
-      className="mb-5 inline-flex items-center gap-1.5 rounded text-sm font-medium text-slate-500 hover:text-slate-900"
-    >
-      <ArrowLeft className="size-4" aria-hidden="true" />
-      Back to sessions
-    </Link>
-  );
-
-  if (query.isPending) {
-    return (
-      <>
-        {backLink}
-        <Spinner label="Loading session..." className="py-24" />
-      </>
-    );
-  }
-  if (query.isError) {
-    const notFound = query.error instanceof ApiError && query.error.status === 404;
-    return (
-      <>
-        {backLink}
-        {notFound ? (
-          <Card className="px-6 py-16 text-center">
-            <h1 className="text-lg font-semibold text-slate-900">Session not found</h1>
-            <p className="mt-1 text-sm text-slate-500">
-              There is no session <span className="font-mono">{id}</span> in this organization.
-            </p>
-          </Card>
-        ) : (
-          <ErrorAlert
-            title="Could not load the session"
-            message={query.error.message}
-            action={
-              <Button size="sm" onClick={() => query.refetch()}>
-                Retry
-              </Button>
-            }
-          />
-        )}
-      </>
-    );
-  }
   return (
     <>
-      {backLink}
-      <SessionView session={query.data} />
+      <Link
+        to={back}
+        className="mb-5 inline-flex items-center gap-1.5 rounded text-sm font-medium text-slate-500 hover:text-slate-900"
+      >
+        <ArrowLeft className="size-4" aria-hidden="true" />
+        Back to sessions
+      </Link>
+      <QueryState
+        query={query}
+        label="Loading session..."
+        errorTitle="Could not load the session"
+        className="py-24"
+        staleClassName="mb-4"
+        renderError={(err) =>
+          err instanceof ApiError && err.status === 404 ? (
+            <Card className="px-6 py-16 text-center">
+              <h1 className="text-lg font-semibold text-slate-900">Session not found</h1>
+              <p className="mt-1 text-sm text-slate-500">
+                There is no session <span className="font-mono">{id}</span> in this organization.
+              </p>
+            </Card>
+          ) : undefined
+        }
+      >
+        {(session) => <SessionView session={session} />}
+      </QueryState>
     </>
   );
 }
@@ -191,12 +171,11 @@ function SessionView({ session: s }: { session: SessionDetail }) {
             </Card>
           )}
           <Card>
-            <div className="flex items-center justify-between border-b border-slate-200 px-5 py-3.5">
-              <h2 className="text-sm font-semibold text-slate-900">{isCall ? 'Call transcript' : 'Conversation'}</h2>
+            <CardHeader title={isCall ? 'Call transcript' : 'Conversation'}>
               <p className="text-xs text-slate-500">
                 {number.format(s.messages.length)} messages · {number.format(s.events.length)} events
               </p>
-            </div>
+            </CardHeader>
             <Timeline items={timeline} session={s} voice={isCall} />
           </Card>
         </div>
@@ -277,9 +256,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
   ];
   return (
     <Card>
-      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">
-        Session Information
-      </h2>
+      <CardHeader title="Session Information" />
       <dl className="divide-y divide-slate-100 text-sm">
         {rows.map(([label, value]) => (
           <div key={label} className="grid grid-cols-[110px_minmax(0,1fr)] gap-3 px-5 py-2.5">
@@ -296,7 +273,7 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
   const entries = Object.entries(metadata);
   return (
     <Card>
-      <h2 className="border-b border-slate-200 px-5 py-3.5 text-sm font-semibold text-slate-900">Metadata</h2>
+      <CardHeader title="Metadata" />
       {entries.length === 0 ? (
         <p className="px-5 py-4 text-sm text-slate-500">No metadata attached to this session.</p>
       ) : (

@@ -24,9 +24,7 @@ export default function SessionsPage() {
       />
       <FilterBar />
       {metrics.isError ? (
-        <div className="mb-6">
-          <ErrorAlert title="Could not load metrics" message={metrics.error.message} />
-        </div>
+        <ErrorAlert className="mb-6" title="Could not load metrics" message={metrics.error.message} />
       ) : (
         <MetricCards metrics={metrics.data} loading={metrics.isPending} />
       )}
