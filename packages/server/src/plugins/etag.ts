@@ -1,5 +1,5 @@
 /**
- * ETags on every JSON GET (DESIGN §3.2): a poller that sends If-None-Match gets a body-less 304
+ * ETags on every JSON GET: a poller that sends If-None-Match gets a body-less 304
  * when nothing changed, which is what makes a 10-second auto-refresh cheap.
  */
 import { createHash } from 'node:crypto';
@@ -18,7 +18,7 @@ export const etagPlugin = fp(
       const tag = `W/"${createHash('sha1').update(tagged).digest('base64url')}"`;
       reply.header('etag', tag);
       const inm = req.headers['if-none-match'];
-      if (inm && inm.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
+      if (inm?.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
         reply.code(304);
         reply.removeHeader('content-length');
         return '';

@@ -1,5 +1,5 @@
 /**
- * The idle-timeout sweep (DESIGN §2): an active session that has heard nothing for
+ * The idle-timeout sweep: an active session that has heard nothing for
  * SWITCHBOARD_IDLE_TIMEOUT seconds is ended as failed with endedReason "idle_timeout", so no
  * session stays "Ongoing" forever because its agent crashed.
  */
@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/db.js';
 import { expireIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../store/idempotency.js';
 import { IDLE_SWEEP_LOCK, withTryLock } from '../store/locks.js';
-import { idleSessions } from '../store/sessions.js';
+import { idleSessions } from '../store/sessions/write.js';
 import type { IngestService } from './ingest.js';
 
 export class IdleSweeper {

@@ -7,7 +7,6 @@
  * Any number of processes may run it against one PostgreSQL: a month is dropped under an
  * advisory lock that only one of them gets, and the others skip that round.
  */
-import { sql } from 'kysely';
 import type { Store } from '../store/db.js';
 import {
   addMonths,
@@ -16,9 +15,10 @@ import {
   listMonths,
   monthOf,
   monthStart,
+  type Month,
   monthSuffix,
 } from '../store/partitions.js';
-import { deleteSessionsBefore, dropMonth, organizationIds, type RemovedCounts } from '../store/retention.js';
+import { deleteSessionsBefore, dropMonthWithTimeout, organizationIds, type RemovedCounts } from '../store/retention.js';
 
 export interface RetentionResult extends RemovedCounts {
   /** Sessions that started before this time were removed (null: retention is off). */
@@ -104,17 +104,11 @@ export class RetentionJob {
     return result;
   }
 
-  /**
-   * Dropping a month takes its parent tables' exclusive lock. A short lock_timeout keeps a long
-   * read from making every request queue behind the drop; it is tried again a few times.
-   */
-  private async dropWithRetry(m: Parameters<typeof dropMonth>[1]) {
+  /** A drop that waited too long for readers (its lock_timeout) is tried again a few times. */
+  private async dropWithRetry(m: Month) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.db.transaction().execute(async (trx) => {
-          await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
-          return dropMonth(trx, m);
-        });
+        return await dropMonthWithTimeout(this.store.db, m);
       } catch (err) {
         const code = (err as { code?: string })?.code;
         // 55P03: lock_timeout; 40P01: a deadlock PostgreSQL broke by aborting the drop.

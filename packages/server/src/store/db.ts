@@ -6,11 +6,15 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** The handle store functions take (services pass it through without knowing Kysely), and a transaction of it. */
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;
 
 export interface Store {
   db: Kysely<Database>;

@@ -118,3 +118,15 @@ export async function deleteSessionsBefore(trx: Db, orgId: string, before: numbe
 export async function organizationIds(db: Db): Promise<string[]> {
   return (await db.selectFrom('organizations').select('id').orderBy('id').execute()).map((r) => r.id);
 }
+
+/**
+ * dropMonth in a transaction of its own with a short lock_timeout: dropping takes the parent
+ * tables' exclusive lock, and a long read must not make every request queue behind the drop.
+ * PostgreSQL answers 55P03 when the timeout passes; the caller tries again.
+ */
+export async function dropMonthWithTimeout(db: Db, m: Month): Promise<RemovedCounts | null> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL lock_timeout = '2s'`.execute(trx);
+    return dropMonth(trx, m);
+  });
+}

@@ -4,7 +4,7 @@
  * sorting and time buckets are then plain integer arithmetic, written once for both databases.
  * JSON columns are text in SQLite and text in PostgreSQL too (parsed in one place each).
  */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** JSON: text in SQLite, json in PostgreSQL; written as a JSON string, read as either. */
 export type JsonColumn = ColumnType<unknown, string, string>;
@@ -265,5 +265,6 @@ export type EventRow = Selectable<EventsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AgentRow = Selectable<AgentsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookUpdate = Updateable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
