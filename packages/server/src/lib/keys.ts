@@ -10,7 +10,6 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 const PREFIX = 'swb_';
 const RANDOM_LENGTH = 36;
 const CHECKSUM_LENGTH = 6;
-export const KEY_LENGTH = PREFIX.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
 const KEY_SHAPE = /^swb_[0-9A-Za-z]{42}$/;
 
 export function base62(n: number, width: number): string {

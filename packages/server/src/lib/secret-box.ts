@@ -28,7 +28,7 @@ export function useEncryptionKey(key: Buffer | null) {
   current = key;
 }
 
-export const isSealed = (stored: string) => stored.startsWith(PREFIX);
+const isSealed = (stored: string) => stored.startsWith(PREFIX);
 
 export function sealSecret(plain: string): string {
   if (!current) return plain;

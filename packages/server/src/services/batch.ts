@@ -12,13 +12,11 @@ import {
   type MessageInput,
   type UpdateSessionBody,
 } from '@switchboard/contracts';
-import type { Kysely } from 'kysely';
 import { bodyAjv, fieldErrors } from '../lib/ajv.js';
 import { ApiError, badRequest } from '../lib/errors.js';
 import { problemOf } from '../lib/problem.js';
-import type { Store } from '../store/db.js';
+import type { Db, Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
-import type { Database } from '../store/schema.js';
 import { countStartedSessions } from '../store/sessions/agents.js';
 import { ensureMonths } from '../store/partitions.js';
 import { type IngestService, isRetryable, retryTransaction, startOf } from './ingest.js';
@@ -41,7 +39,7 @@ type Unit =
   | {
       kind: 'one';
       index: number;
-      apply: (db: Kysely<Database>, sink: OutboxEntry[]) => Promise<Outcome>;
+      apply: (db: Db, sink: OutboxEntry[]) => Promise<Outcome>;
       /** A session create's start time: its month's partition is made before the transaction. */
       startedAt?: number;
     }
@@ -100,13 +98,7 @@ export class BatchService {
     }
   }
 
-  private async apply(
-    db: Kysely<Database>,
-    orgId: string,
-    unit: Unit,
-    now: number,
-    sink: OutboxEntry[],
-  ): Promise<Result[]> {
+  private async apply(db: Db, orgId: string, unit: Unit, now: number, sink: OutboxEntry[]): Promise<Result[]> {
     if (unit.kind === 'one') return [{ index: unit.index, ...(await unit.apply(db, sink)) }];
     if (unit.kind === 'messages') {
       const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now, sink);

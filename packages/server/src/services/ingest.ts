@@ -19,15 +19,13 @@ import {
   TERMINAL_STATUSES,
   type UpdateSessionBody,
 } from '@switchboard/contracts';
-import type { Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
 import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
-import type { Store } from '../store/db.js';
+import type { Db, Store, Trx } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { createMonth, ensureMonths, missingPartitionTime, monthOf } from '../store/partitions.js';
-import type { Database } from '../store/schema.js';
 import { countStartedSessions, ensureAgent, renameAgent } from '../store/sessions/agents.js';
 import {
   eventRowToApi,
@@ -47,8 +45,6 @@ import {
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
-
-type Db = Kysely<Database>;
 
 const isTerminal = (status: string | undefined) =>
   status !== undefined && (TERMINAL_STATUSES as readonly string[]).includes(status);
@@ -96,7 +92,7 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /** A unique-constraint violation from either driver: another writer created the row first. */
-export function isUniqueViolation(err: unknown): boolean {
+function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
@@ -126,8 +122,8 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
   },
   async insert(db, session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
-      session_pk: Number(session.pk),
-      session_started_at: Number(session.started_at),
+      session_pk: session.pk,
+      session_started_at: session.started_at,
       id,
       seq,
       sender: item.sender,
@@ -149,8 +145,8 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
   },
   async insert(db, session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
-      session_pk: Number(session.pk),
-      session_started_at: Number(session.started_at),
+      session_pk: session.pk,
+      session_started_at: session.started_at,
       id,
       seq,
       type: item.type,
@@ -165,7 +161,7 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
 export class IngestService {
   constructor(private readonly store: Store) {}
 
-  private async tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  private async tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     const result = await retryTransaction(this.store, () => this.store.db.transaction().execute(fn));
     this.store.outbox.emit('committed');
     return result;
@@ -341,7 +337,7 @@ export class IngestService {
     const counters = await touchSession(db, session, now);
     const given = items.map((m) => m.id).filter((id): id is string => id !== undefined);
     const known = await kind.existing(db, session, sessionId, given);
-    let seq = Number(counters[kind.counter]);
+    let seq = counters[kind.counter];
     const ids: string[] = [];
     const fresh: Array<NewItem<Item>> = [];
     const taken = new Set<string>();
@@ -430,14 +426,14 @@ export class IngestService {
           `The session is ${session.status}; a terminal status is final and cannot change to ${target}.`,
         );
       // active → terminal
-      const endedAt = body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, Number(session.started_at));
-      if (endedAt < Number(session.started_at))
+      const endedAt = body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, session.started_at);
+      if (endedAt < session.started_at)
         throw new ApiError(422, 'invalid-time', 'endedAt must not be before the session started.', [
           { path: '/endedAt', message: 'must not be before startedAt' },
         ]);
       set.status = target;
       set.ended_at = endedAt;
-      set.duration_ms = endedAt - Number(session.started_at);
+      set.duration_ms = endedAt - session.started_at;
       set.ended_reason = body.endedReason ?? null;
       ended = true;
     } else if (!wasTerminal && (body.endedAt !== undefined || body.endedReason !== undefined)) {
@@ -478,10 +474,10 @@ export class IngestService {
     await updateSessionRow(db, session, set);
 
     if (ended) {
-      const seq = Number(counters.event_count) + 1;
+      const seq = counters.event_count + 1;
       const row = {
-        session_pk: Number(session.pk),
-        session_started_at: Number(session.started_at),
+        session_pk: session.pk,
+        session_started_at: session.started_at,
         id: uuidv7(now),
         seq,
         type: 'status_changed',
@@ -512,12 +508,12 @@ export class IngestService {
     lastActivityBefore: number,
     now = Date.now(),
   ): Promise<Session | null> {
-    const idle = (s: SessionWithAgent) => s.status === 'active' && Number(s.last_activity_at) < lastActivityBefore;
+    const idle = (s: SessionWithAgent) => s.status === 'active' && s.last_activity_at < lastActivityBefore;
     return this.tx(async (trx) => {
       const s = await findSession(trx, orgId, sessionId);
       if (!s || !idle(s)) return null;
       // The session really ended when it last heard from its agent; its duration says so.
-      const endedAt = Math.max(Number(s.last_activity_at), Number(s.started_at));
+      const endedAt = Math.max(s.last_activity_at, s.started_at);
       // Checked again under the row lock: the agent (or another process's sweep) may have ended
       // the session, or sent something, since the read above.
       return this.applyUpdate(

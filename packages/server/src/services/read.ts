@@ -40,7 +40,7 @@ import { eventsOfSessions, messagesOfSessions, sessionEvents, sessionMessages } 
 import { findSession } from '../store/sessions/write.js';
 import { parseFilters } from './filters.js';
 
-export function parseSort(sort: Sort): SortSpec {
+function parseSort(sort: Sort): SortSpec {
   return sort.startsWith('-')
     ? { field: sort.slice(1) as SortField, desc: true }
     : { field: sort as SortField, desc: false };
@@ -219,7 +219,7 @@ function groupBy<T>(items: T[], key: (t: T) => number) {
   return m;
 }
 
-export const CSV_HEADER = [
+const CSV_HEADER = [
   'id',
   'agent_id',
   'agent_name',
@@ -237,7 +237,7 @@ export const CSV_HEADER = [
  * One RFC 4180 cell. A cell that a spreadsheet would run as a formula (starting with = + - @,
  * tab or CR) gets a leading apostrophe: exported transcripts are user-controlled text.
  */
-export function csvCell(value: string | number | null): string {
+function csvCell(value: string | number | null): string {
   if (value === null) return '';
   let s = typeof value === 'string' ? value : String(value);
   if (FORMULA_START.has(s.charCodeAt(0))) s = `'${s}`;
@@ -277,11 +277,11 @@ let isoDate = '';
  * objects (profiled).
  */
 export function csvRecord(r: CsvSessionRow): string {
-  const ended = r.ended_at === null ? '' : csvCell(exportIso(Number(r.ended_at)));
-  const duration = r.duration_ms === null ? '' : csvCell(Number(r.duration_ms) / 1000);
+  const ended = r.ended_at === null ? '' : csvCell(exportIso(r.ended_at));
+  const duration = r.duration_ms === null ? '' : csvCell(r.duration_ms / 1000);
   return `${csvCell(r.id)},${csvCell(r.agent_id)},${csvCell(r.agent_name)},${r.channel},${r.type},${r.status},${csvCell(
-    exportIso(Number(r.started_at)),
-  )},${ended},${duration},${Number(r.message_count)},${csvCell(r.metadata)}\r\n`;
+    exportIso(r.started_at),
+  )},${ended},${duration},${r.message_count},${csvCell(r.metadata)}\r\n`;
 }
 
 export function csvRow(s: Session): string {

@@ -50,9 +50,9 @@ const PAGE = 500;
 const SESSION_CACHE_MAX = 20_000;
 
 /** `id:`, `event:` and `data:` lines; the payload is already JSON, so it is spliced, not re-encoded. */
-export function sseFrame(row: OutboxRow): string {
+function sseFrame(row: OutboxRow): string {
   const seq = String(row.seq);
-  return `id: ${seq}\nevent: ${row.type}\ndata: {"id":"${seq}","type":"${row.type}","occurredAt":"${iso(Number(row.occurred_at))}","data":${row.payload}}\n\n`;
+  return `id: ${seq}\nevent: ${row.type}\ndata: {"id":"${seq}","type":"${row.type}","occurredAt":"${iso(row.occurred_at)}","data":${row.payload}}\n\n`;
 }
 
 export class StreamHub {
@@ -167,7 +167,7 @@ export class StreamHub {
       if (rows.length === 0) return;
       // The horizon moves before the fan-out: a replaying client cannot join the fan-out until
       // it has read up to here itself, so no row of this batch can fall between the two.
-      this.lastSeq = Number(rows[rows.length - 1].seq);
+      this.lastSeq = rows[rows.length - 1].seq;
       await this.broadcast(rows);
       if (rows.length < PAGE) return;
     }
@@ -175,7 +175,7 @@ export class StreamHub {
 
   private async broadcast(rows: OutboxRow[]) {
     for (const row of rows) {
-      const seq = Number(row.seq);
+      const seq = row.seq;
       let frame: string | undefined;
       let session: Session | null | undefined;
       // Subscribers are looked at per row: one that joined the fan-out during an await below
@@ -207,7 +207,7 @@ export class StreamHub {
       const rows = (await readOutbox(this.store.db, sub.orgId, sub.cursor, PAGE)) as OutboxRow[];
       for (const row of rows) {
         if (sub.closed) return;
-        const seq = Number(row.seq);
+        const seq = row.seq;
         if (seq <= sub.cursor) continue;
         sub.cursor = seq;
         if (!sub.matchAll) {

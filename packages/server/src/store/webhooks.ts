@@ -358,7 +358,7 @@ export function webhookRowToApi(row: WebhookRow): Webhook {
   };
 }
 
-export function attemptRowToApi(row: WebhookAttemptRow): WebhookAttempt {
+function attemptRowToApi(row: WebhookAttemptRow): WebhookAttempt {
   return {
     attempt: row.attempt,
     at: iso(row.at),

@@ -32,7 +32,7 @@ import {
 import { isEmptyFilter, sessionMatches } from '../session-match.js';
 
 /** The shared SessionFilter a subscription's filters stand for. */
-export function webhookFilter(f: WebhookFilters): SessionFilter {
+function webhookFilter(f: WebhookFilters): SessionFilter {
   return {
     search: f.search,
     agentIds: f.agentId,

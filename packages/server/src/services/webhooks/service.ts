@@ -15,14 +15,13 @@ import {
   type WebhookList,
   type WebhookWithSecret,
 } from '@switchboard/contracts';
-import type { Updateable } from 'kysely';
 import type { Filled } from '../../lib/ajv.js';
 import { ApiError, badRequest, notFound } from '../../lib/errors.js';
 import { uuidv7 } from '../../lib/ids.js';
 import { pageOf, pageStart } from '../../lib/page.js';
 import { sealSecret } from '../../lib/secret-box.js';
 import type { Store } from '../../store/db.js';
-import type { WebhookRow, WebhooksTable } from '../../store/schema.js';
+import type { WebhookRow, WebhookUpdate } from '../../store/schema.js';
 import {
   attemptsOf,
   countDeliveries,
@@ -50,7 +49,7 @@ export interface WebhookServiceOptions {
 }
 
 /** Rotated-out secrets keep signing this long, so receivers can switch without losing events. */
-export const SECRET_GRACE_MS = 24 * 3600 * 1000;
+const SECRET_GRACE_MS = 24 * 3600 * 1000;
 
 const disabled = (what: string) =>
   new ApiError(409, 'webhook-disabled', `The webhook is disabled; enable it before ${what}.`);
@@ -107,7 +106,7 @@ export class WebhookService {
   async update(orgId: string, id: string, body: UpdateWebhookBody, now = Date.now()): Promise<Webhook> {
     await this.own(orgId, id);
     await this.check(body);
-    const patch: Updateable<WebhooksTable> = { updated_at: now };
+    const patch: WebhookUpdate = { updated_at: now };
     if (body.url !== undefined) patch.url = body.url;
     if (body.events !== undefined) patch.events = body.events.join(',');
     if (body.description !== undefined) patch.description = body.description;

@@ -44,7 +44,6 @@ export interface WebhookWorkerOptions {
   userAgent?: string;
 }
 
-export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 const FIVE_DAYS_MS = 5 * 86_400_000;
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
