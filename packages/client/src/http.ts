@@ -1,8 +1,9 @@
 /**
  * Every HTTP call of the SDK goes through `Transport.request`: authentication, retries with
- * backoff, `Retry-After`, `Idempotency-Key` and problem documents are handled here once.
+ * backoff, `Retry-After`, `Idempotency-Key`, per-call options and problem documents are handled
+ * here once.
  */
-import { SwitchboardError } from './errors.js';
+import { SwitchboardError, errorFor, networkError } from './errors.js';
 import type { Problem } from './types.js';
 import { backoffDelay, linkedController, parseRetryAfter, sleep, uuidv7 } from './util.js';
 
@@ -15,6 +16,43 @@ export interface RetryInfo {
   attempt: number;
   delayMs: number;
   error: SwitchboardError;
+}
+
+/**
+ * Per-call options, the last argument of every method that makes a request. Each one overrides
+ * the client's setting of the same name for that call only.
+ *
+ * @example
+ * // Give up after 5 s in all, without retrying, and tag the request for your own logs.
+ * const session = await sb.sessions.get('call-8841', {
+ *   signal: AbortSignal.timeout(5_000),
+ *   maxRetries: 0,
+ *   headers: { 'x-trace-id': traceId },
+ * });
+ *
+ * @example
+ * // The same key on a resend makes the server answer with the first response instead of storing twice.
+ * await sb.ingest(items, { idempotencyKey: `nightly-import-${batchNo}` });
+ */
+export interface RequestOptions {
+  /**
+   * Cancels the call, its retries and the waits between them; the call rejects with the signal's
+   * reason (an `AbortError` unless you gave another). For `export` and `stream`, it also stops
+   * the body.
+   */
+  signal?: AbortSignal;
+  /** Per attempt, until the response headers arrive; overrides the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Retries after the first attempt; overrides the client's `retries` (0: no retry). */
+  maxRetries?: number;
+  /**
+   * The `Idempotency-Key` header. POSTs get a new UUIDv7 per call by default, kept across that
+   * call's retries; pass your own to make a resend in another process or run safe too. The server
+   * honours it on POST requests only.
+   */
+  idempotencyKey?: string;
+  /** Extra headers for this call, over the client's `headers`. */
+  headers?: Record<string, string>;
 }
 
 export interface TransportOptions {
@@ -30,15 +68,16 @@ export interface TransportOptions {
   onRetry?: (info: RetryInfo) => void;
 }
 
-export interface RequestOptions {
+/** What the SDK method itself puts into a request (the caller's part is `RequestOptions`). */
+export interface Call {
   query?: URLSearchParams;
   body?: unknown;
-  /** Defaults to a new key per call for POST; kept across that call's retries. */
-  idempotencyKey?: string;
-  signal?: AbortSignal;
+  /** Headers of the call itself (`accept` of an export, `last-event-id`); the caller's win. */
   headers?: Record<string, string>;
   /** Revalidate with the last ETag and reuse the cached body on 304. */
   cache?: boolean;
+  /** Sees the successful response before its body is read (its headers, for instance). */
+  onResponse?: (res: Response) => void;
 }
 
 export interface RawResponse {
@@ -69,11 +108,12 @@ export class Transport {
   }
 
   /** A JSON call: the parsed body (undefined for 204), or a thrown SwitchboardError. */
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const cacheKey = opts.cache && method === 'GET' ? this.url(path, opts.query) : undefined;
+  async request<T>(method: string, path: string, call: Call = {}, options: RequestOptions = {}): Promise<T> {
+    const cacheKey = call.cache && method === 'GET' ? this.url(path, call.query) : undefined;
     const cached = cacheKey ? this.etags.get(cacheKey) : undefined;
-    const headers = cached ? { ...opts.headers, 'if-none-match': cached.etag } : opts.headers;
-    return this.withRetries(method, path, { ...opts, headers }, async (res) => {
+    const headers = cached ? { ...call.headers, 'if-none-match': cached.etag } : call.headers;
+    return this.withRetries(method, path, { ...call, headers }, options, async (res) => {
+      call.onResponse?.(res);
       if (res.status === 304 && cached) return cached.value as T;
       if (res.status === 204) return undefined as T;
       const value = (await res.json()) as T;
@@ -91,16 +131,13 @@ export class Transport {
    * A streamed call (export, live stream): resolves once a 2xx response's headers are in, with
    * the body unread. Retries cover connecting only; the timeout stops once headers arrive.
    */
-  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+  async raw(method: string, path: string, call: Call = {}, options: RequestOptions = {}): Promise<RawResponse> {
     return this.withRetries(
       method,
       path,
-      opts,
-      async (response, controller, dispose) => ({
-        response,
-        controller,
-        dispose,
-      }),
+      call,
+      options,
+      async (response, controller, dispose) => ({ response, controller, dispose }),
       true,
     );
   }
@@ -108,21 +145,24 @@ export class Transport {
   private async withRetries<T>(
     method: string,
     path: string,
-    opts: RequestOptions,
+    call: Call,
+    options: RequestOptions,
     onOk: (res: Response, controller: AbortController, dispose: () => void) => Promise<T>,
     streaming = false,
   ): Promise<T> {
-    const { retries, retryBaseDelayMs, retryMaxDelayMs, maxRetryAfterMs } = this.opts;
-    const idempotencyKey = method === 'POST' ? (opts.idempotencyKey ?? uuidv7()) : undefined;
-    const init = this.init(method, opts, idempotencyKey);
-    const url = this.url(path, opts.query);
+    const { retryBaseDelayMs, retryMaxDelayMs, maxRetryAfterMs } = this.opts;
+    const retries = options.maxRetries ?? this.opts.retries;
+    const timeoutMs = options.timeoutMs ?? this.opts.timeoutMs;
+    const { signal } = options;
+    const init = this.init(method, call, options);
+    const url = this.url(path, call.query);
     for (let attempt = 0; ; attempt++) {
-      const { controller, dispose } = linkedController(opts.signal);
+      const { controller, dispose } = linkedController(signal);
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         controller.abort();
-      }, this.opts.timeoutMs);
+      }, timeoutMs);
       let error: SwitchboardError;
       try {
         const res = await this.fetchImpl(url, { ...init, signal: controller.signal });
@@ -145,13 +185,14 @@ export class Transport {
         clearTimeout(timer);
         dispose();
         // The caller's own abort ends the call at once; anything else thrown is the network.
-        if (opts.signal?.aborted) throw err;
+        if (signal?.aborted) throw err;
         if (err instanceof SwitchboardError) throw err;
-        error = SwitchboardError.network(
+        error = networkError(
           err,
           timedOut
-            ? `no response within ${this.opts.timeoutMs} ms (${method} ${path})`
+            ? `no response within ${timeoutMs} ms (${method} ${path})`
             : `${method} ${path}: ${err instanceof Error ? err.message : String(err)}`,
+          timedOut,
         );
       }
       if (!error.retryable || attempt >= retries) throw error;
@@ -160,29 +201,38 @@ export class Transport {
       if (afterMs !== undefined && afterMs > maxRetryAfterMs) throw error;
       const delayMs = Math.max(afterMs ?? 0, backoffDelay(attempt, retryBaseDelayMs, retryMaxDelayMs));
       this.opts.onRetry?.({ method, path, attempt: attempt + 1, delayMs, error });
-      await sleep(delayMs, opts.signal);
+      await sleep(delayMs, signal);
     }
   }
 
-  private init(method: string, opts: RequestOptions, idempotencyKey: string | undefined): RequestInit {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers, ...opts.headers };
+  private init(method: string, call: Call, options: RequestOptions): RequestInit {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.opts.headers,
+      ...call.headers,
+      ...options.headers,
+    };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
     // Without a key the browser's dashboard cookie signs the request, and the server asks for
     // this header on writes as its CSRF check (a cross-site form cannot set it).
     else if (UNSAFE.has(method)) headers['x-switchboard-csrf'] = '1';
+    // One key per call, not per attempt: a retry of a request whose response was lost is then
+    // answered from the server's record instead of being applied twice.
+    const idempotencyKey = options.idempotencyKey ?? (method === 'POST' ? uuidv7() : undefined);
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
     let body: string | undefined;
-    if (opts.body !== undefined) {
+    if (call.body !== undefined) {
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.body);
+      body = JSON.stringify(call.body);
     }
     return { method, headers, body, credentials: this.opts.apiKey ? 'omit' : 'same-origin' };
   }
 }
 
-/** Reads a failed response into a SwitchboardError, whatever its body turned out to be. */
-export async function problemOf(res: Response): Promise<SwitchboardError> {
+/** Reads a failed response into the SwitchboardError subclass for its status, whatever its body. */
+async function problemOf(res: Response): Promise<SwitchboardError> {
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+  const requestId = res.headers.get('x-request-id') ?? undefined;
   let text = '';
   try {
     text = await res.text();
@@ -192,8 +242,16 @@ export async function problemOf(res: Response): Promise<SwitchboardError> {
   let problem: Problem | undefined;
   try {
     const parsed = JSON.parse(text) as Partial<Problem>;
-    if (parsed && typeof parsed.title === 'string')
-      problem = { ...parsed, type: parsed.type ?? 'about:blank', title: parsed.title, status: res.status };
+    if (parsed && typeof parsed.title === 'string') {
+      const { requestId: bodyId, ...rest } = parsed;
+      problem = {
+        ...rest,
+        type: parsed.type ?? 'about:blank',
+        title: parsed.title,
+        status: res.status,
+        ...(typeof bodyId === 'string' ? { requestId: bodyId } : {}),
+      };
+    }
   } catch {
     // Not JSON: a proxy's HTML page, for instance.
   }
@@ -203,5 +261,5 @@ export async function problemOf(res: Response): Promise<SwitchboardError> {
     status: res.status,
     ...(text ? { detail: text.slice(0, 200) } : {}),
   };
-  return new SwitchboardError(problem, { retryAfter });
+  return errorFor(problem, { retryAfter, requestId });
 }

@@ -3,21 +3,30 @@
  * runtimes: fetch, Web Streams and Web Crypto only. Node-only helpers live in
  * `@switchboard/client/node`.
  */
+export { Switchboard, type SwitchboardOptions } from './client.js';
+export type { FetchLike, RequestOptions, RetryInfo } from './http.js';
+export type { SessionHandle, StartSessionInput, ItemOptions } from './ingest.js';
+export type { SessionsApi, ListAllOptions, ExportOptions } from './resources/sessions.js';
+export type { KeysApi } from './resources/keys.js';
+export type { WebhooksApi, DeliveryFilters, DeliveryPageQuery } from './resources/webhooks.js';
+export type { AuthApi } from './resources/auth.js';
+export type { StreamOptions } from './sse.js';
 export {
-  Switchboard,
-  SessionsApi,
-  KeysApi,
-  WebhooksApi,
-  AuthApi,
-  type SwitchboardOptions,
-  type ListAllOptions,
-} from './client.js';
-export { SessionHandle, type StartSessionInput, type ItemOptions } from './ingest.js';
-export { SwitchboardError, SwitchboardIngestError, WebhookVerificationError } from './errors.js';
+  SwitchboardError,
+  ValidationError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  InternalServerError,
+  ConnectionError,
+  ConnectionTimeoutError,
+  SwitchboardIngestError,
+  WebhookVerificationError,
+} from './errors.js';
 export { verifyWebhook, type VerifyOptions, type HeadersLike, type WebhookEvent } from './webhooks.js';
-export { SseParser, type SseMessage, type StreamOptions } from './sse.js';
+// Public because a browser export has no `exportToFile`: counting rows as the bytes arrive is how
+// a page shows its progress (the dashboard does exactly that).
 export { ExportRowCounter } from './rows.js';
-export { toQuery } from './query.js';
-export { uuidv7, parseRetryAfter } from './util.js';
-export type { FetchLike, RetryInfo } from './http.js';
 export type * from './types.js';

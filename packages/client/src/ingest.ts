@@ -5,7 +5,7 @@
  * `flushIntervalMs`, or when someone flushes. Every message and event gets an id here, and every
  * request an Idempotency-Key, so a retried request can never store anything twice.
  */
-import { SwitchboardError, SwitchboardIngestError } from './errors.js';
+import { SwitchboardError, SwitchboardIngestError, errorFor, networkError, withItem } from './errors.js';
 import type { Transport } from './http.js';
 import type {
   Channel,
@@ -186,13 +186,17 @@ export class Ingester {
 
   private async send(batch: Pending[]) {
     let result: IngestBatchResult;
+    // A refused item's error carries the batch's request id: the server logs the batch under it.
+    let requestId: string | undefined;
     try {
       result = await this.transport.request<IngestBatchResult>('POST', '/ingest', {
         body: { batch: batch.map((p) => p.item) },
+        onResponse: (res) => {
+          requestId = res.headers.get('x-request-id') ?? undefined;
+        },
       });
     } catch (err) {
-      const error =
-        err instanceof SwitchboardError ? err : SwitchboardError.network(err, 'POST /ingest failed unexpectedly');
+      const error = err instanceof SwitchboardError ? err : networkError(err, 'POST /ingest failed unexpectedly');
       this.fail(batch, error);
       return;
     }
@@ -208,13 +212,13 @@ export class Ingester {
         title: r ? `Refused with ${r.status}` : 'Missing from the batch result',
         status: r?.status ?? 0,
       };
-      this.fail([p], new SwitchboardError({ ...problem, status: r?.status ?? problem.status }, { item: p.item }));
+      this.fail([p], errorFor({ ...problem, status: r?.status ?? problem.status }, { item: p.item, requestId }));
     });
   }
 
   private fail(items: Pending[], error: SwitchboardError) {
     for (const p of items) {
-      p.reject(items.length === 1 && !error.item ? new SwitchboardError(problemOf(error), { item: p.item }) : error);
+      p.reject(items.length === 1 && !error.item ? withItem(error, p.item) : error);
     }
     // One failure record per session touched, so a session's end() can claim its own.
     const sessions = new Set(items.map((p) => p.sessionId));
@@ -248,10 +252,6 @@ function groupBySession(batch: Pending[]): Pending[] {
   return [...batch].sort(
     (a, b) => (rank.get(a.sessionId) as number) - (rank.get(b.sessionId) as number) || a.seq - b.seq,
   );
-}
-
-function problemOf(e: SwitchboardError) {
-  return { type: e.type, title: e.title, status: e.status, detail: e.detail, instance: e.instance, errors: e.errors };
 }
 
 export interface StartSessionInput {

@@ -4,6 +4,7 @@
  */
 import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import type { Switchboard } from './client.js';
+import type { RequestOptions } from './http.js';
 import { ExportRowCounter } from './rows.js';
 import type { ExportFormat, SessionFilters, Sort } from './types.js';
 
@@ -19,7 +20,6 @@ export interface ExportToFileOptions {
   format?: ExportFormat;
   /** Replace an existing file (otherwise refused). */
   overwrite?: boolean;
-  signal?: AbortSignal;
   /** Called as chunks arrive and once more at the end (`done: true`). */
   onProgress?: (progress: ExportProgress) => void;
 }
@@ -27,20 +27,29 @@ export interface ExportToFileOptions {
 /**
  * Streams an export to a file without holding it in memory. It is written next to the target
  * as `<path>.partial` and renamed when complete, so a file at `path` is always a whole export.
+ * The request options are those of `sb.sessions.export`; an abort through `signal` removes the
+ * partial file.
  *
  * @example
  * import { exportToFile } from '@switchboard/client/node';
  * const { rows } = await exportToFile(sb, 'failed.csv', { filters: { status: 'failed' }, format: 'csv' });
+ *
+ * @example
+ * // Stop on Ctrl-C.
+ * const ac = new AbortController();
+ * process.once('SIGINT', () => ac.abort());
+ * await exportToFile(sb, 'all.ndjson', { format: 'ndjson' }, { signal: ac.signal });
  */
 export async function exportToFile(
   sb: Switchboard,
   path: string,
   opts: ExportToFileOptions = {},
+  options: RequestOptions = {},
 ): Promise<ExportProgress> {
   const format = opts.format ?? 'csv';
   if (!opts.overwrite && existsSync(path)) throw new Error(`${path} already exists (pass overwrite to replace it)`);
   const started = Date.now();
-  const body = await sb.sessions.export(opts.filters ?? {}, format, { signal: opts.signal });
+  const body = await sb.sessions.export({ ...opts.filters, format }, options);
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);
   const counter = new ExportRowCounter(format);

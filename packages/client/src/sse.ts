@@ -4,20 +4,20 @@
  * SDK parses Server-Sent Events itself (the WHATWG parsing rules, minus what the server never
  * sends).
  */
-import { SwitchboardError } from './errors.js';
-import type { Transport } from './http.js';
-import { toQuery } from './query.js';
+import { filtersToQuery } from '@switchboard/contracts';
+import { SwitchboardError, networkError } from './errors.js';
+import type { RequestOptions, Transport } from './http.js';
 import type { SessionFilters, StreamEvent } from './types.js';
 import { backoffDelay, sleep } from './util.js';
 
-export interface SseMessage {
+interface SseMessage {
   id: string | undefined;
   event: string;
   data: string;
 }
 
 /** Incremental SSE parser: feed it chunks, get whole messages back. */
-export class SseParser {
+class SseParser {
   /** The last `id:` seen, kept across messages as the spec says. */
   lastEventId: string | undefined;
   /** The last `retry:` hint, in milliseconds. */
@@ -74,7 +74,11 @@ export class SseParser {
   }
 }
 
-export interface StreamOptions {
+/**
+ * The request options that fit a stream, which reconnects for as long as you iterate (so no
+ * `maxRetries`) and is a GET (so no `idempotencyKey`), plus how it reconnects.
+ */
+export interface StreamOptions extends Pick<RequestOptions, 'timeoutMs' | 'headers'> {
   /** Resume after this event id: every event after it is replayed first. */
   lastEventId?: string;
   /** Stops the stream; the iterator then finishes without an error. */
@@ -97,8 +101,8 @@ export async function* liveStream(
   filters: SessionFilters,
   opts: StreamOptions,
 ): AsyncGenerator<StreamEvent, void, undefined> {
-  const { signal } = opts;
-  const query = toQuery(filters as SessionFilters & Record<string, unknown>);
+  const { signal, timeoutMs } = opts;
+  const query = filtersToQuery(filters);
   let lastEventId = opts.lastEventId;
   let retryMs = 3000;
   let failures = 0;
@@ -108,15 +112,19 @@ export async function* liveStream(
     while (!signal?.aborted) {
       let error: unknown;
       try {
-        const raw = await transport.raw('GET', '/stream', {
-          query,
-          signal,
-          headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-        });
+        const raw = await transport.raw(
+          'GET',
+          '/stream',
+          {
+            query,
+            headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+          },
+          { signal, timeoutMs, headers: opts.headers },
+        );
         current = raw.controller;
         const parser = new SseParser();
         const body = raw.response.body;
-        if (!body) throw SwitchboardError.network(undefined, 'the stream response has no body');
+        if (!body) throw networkError(undefined, 'the stream response has no body');
         const reader = body.getReader();
         let idle: ReturnType<typeof setTimeout> | undefined;
         const watch = () => {

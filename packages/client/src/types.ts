@@ -144,6 +144,8 @@ export interface Problem {
   detail?: string;
   instance?: string;
   errors?: ProblemFieldError[];
+  /** The request's id, as in the `x-request-id` header and the server's log lines. */
+  requestId?: string;
 }
 
 // ─── Requests ────────────────────────────────────────────────────────────────────────────────

@@ -100,3 +100,9 @@ export const problemResponse = (status: number, headers: Record<string, string> 
     status,
     headers: { 'content-type': 'application/problem+json', ...headers },
   });
+
+/**
+ * A webhook endpoint nothing answers at: 192.0.2.0/24 is reserved for documentation (RFC 5737)
+ * and never routed, yet it is a public address, so the server's private-address guard takes it.
+ */
+export const NOWHERE = 'http://192.0.2.1:9/hook';

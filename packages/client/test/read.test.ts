@@ -143,7 +143,7 @@ for (const dialect of DIALECTS) {
       const ids = listed.map((x) => x.id);
       const idSet = new Set(ids);
 
-      const ndjson = await text(await sb.sessions.export(filters, 'ndjson'));
+      const ndjson = await text(await sb.sessions.export({ ...filters, format: 'ndjson' }));
       const lines = ndjson
         .trimEnd()
         .split('\n')
@@ -155,7 +155,7 @@ for (const dialect of DIALECTS) {
       const { messages: _m, events: _e, ...first } = lines[0];
       assert.deepEqual(first, listed[0], 'the same session as the list gives');
 
-      const jsonBody = await sb.sessions.export(filters, 'json');
+      const jsonBody = await sb.sessions.export({ ...filters, format: 'json' });
       const counter = new ExportRowCounter('json');
       const chunks: Uint8Array[] = [];
       for await (const chunk of jsonBody as unknown as AsyncIterable<Uint8Array>) {
@@ -169,7 +169,9 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(counter.rows, ids.length, 'the row counter agrees');
 
-      const csvBytes = new Uint8Array(await new Response(await sb.sessions.export(filters, 'csv')).arrayBuffer());
+      const csvBytes = new Uint8Array(
+        await new Response(await sb.sessions.export({ ...filters, format: 'csv' })).arrayBuffer(),
+      );
       const csvCounter = new ExportRowCounter('csv');
       csvCounter.push(csvBytes);
       assert.equal(csvCounter.rows, ids.length, 'one CSV record per session, quoted newlines included');
@@ -188,9 +190,34 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test('export({...filters, format}) sends the filters and the format in one query; CSV by default', async () => {
+      const wire = tap();
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch });
+      const ndjson = await text(
+        await sb.sessions.export({ metadata: { plan: 'pro' }, type: 'voice', format: 'ndjson' }),
+      );
+      const rows = ndjson
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Session);
+      const expected = Array.from({ length: TOTAL }, (_, i) => i).filter((i) => i % 5 === 0 && i % 3 === 0);
+      assert.equal(rows.length, expected.length);
+      assert.ok(rows.every((r) => r.metadata.plan === 'pro' && r.type === 'voice'));
+      const query = new URL(wire.calls[0].url, s.url).searchParams;
+      assert.equal(query.get('format'), 'ndjson');
+      assert.equal(query.get('metadata.plan'), 'pro');
+
+      const csv = await text(await sb.sessions.export({ metadata: { plan: 'pro' }, type: 'voice' }));
+      assert.ok(csv.startsWith('id,agent_id,'));
+      assert.equal(new URL(wire.calls[1].url, s.url).searchParams.get('format'), 'csv');
+    });
+
     test('a refused export rejects before any byte', async () => {
       const sb = client(s, s.t.adminKey);
-      await assert.rejects(sb.sessions.export({ status: 'lost' }, 'csv'), (e: { status: number }) => e.status === 400);
+      await assert.rejects(
+        sb.sessions.export({ status: 'lost', format: 'csv' }),
+        (e: { status: number }) => e.status === 400,
+      );
     });
   });
 }

@@ -1,7 +1,7 @@
 /**
- * `verifyWebhook` against signatures made by the `standardwebhooks` package (the reference the
- * design names), and against real deliveries from Switchboard's own webhook worker, received on
- * 127.0.0.1 and checked with the SDK.
+ * `verifyWebhook` against signatures made by the `standardwebhooks` package (the spec's reference
+ * implementation), and against real deliveries from Switchboard's own webhook worker, received
+ * on 127.0.0.1 and checked with the SDK.
  */
 import assert from 'node:assert/strict';
 import { type Server, createServer } from 'node:http';
@@ -11,7 +11,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { buildApp } from '../../server/src/app.js';
 import { WebhookWorker } from '../../server/src/services/webhooks/worker.js';
 import { verifyWebhook, WebhookVerificationError, type WebhookEvent } from '../src/index.js';
-import { DIALECTS, type Served, client, serve, until } from './helpers.js';
+import { DIALECTS, NOWHERE, type Served, client, serve, tap, until } from './helpers.js';
 
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const body = JSON.stringify({
@@ -160,10 +160,57 @@ for (const dialect of DIALECTS) {
       await verifyWebhook(hook.secret, third.headers, third.body);
       await assert.rejects(verifyWebhook(SECRET, third.headers, third.body), WebhookVerificationError);
 
-      const { data } = await sb.webhooks.deliveries(hook.id);
+      const { data } = await sb.webhooks.deliveriesPage(hook.id);
       assert.equal(data.length, 3);
       assert.ok(data.every((d) => d.status === 'succeeded' && d.lastResponseStatus === 204));
       await sb.close();
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`sb.webhooks.deliveries (${dialect})`, () => {
+    let s: Served;
+    before(async () => {
+      s = await serve(dialect);
+    });
+    after(() => s.close());
+
+    test('iterates the whole delivery log across pages with the cursor, newest first, filtered', async () => {
+      const wire = tap();
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch });
+      const hook = await sb.webhooks.create({ url: NOWHERE, events: ['*'] });
+      const sent: string[] = [];
+      // Each test event is a delivery; nothing delivers them here, so all seven stay pending.
+      for (let i = 0; i < 7; i++) sent.push((await sb.webhooks.sendTest(hook.id)).id);
+
+      const pageRequests = () => wire.calls.filter((c) => c.path === `/api/v1/webhooks/${hook.id}/deliveries`);
+      const all: string[] = [];
+      for await (const d of sb.webhooks.deliveries(hook.id, { pageSize: 3 })) all.push(d.id);
+      // Delivery ids are UUIDv7, so newest first is id descending.
+      assert.deepEqual(all, [...sent].sort().reverse());
+      const pages = pageRequests();
+      assert.equal(pages.length, 3, 'three pages of three');
+      assert.ok(pages.every((c) => c.url.includes('limit=3')));
+      assert.ok(!pages[0].url.includes('cursor='));
+      assert.ok(
+        pages.slice(1).every((c) => c.url.includes('cursor=')),
+        'later pages follow the cursor',
+      );
+
+      const pending: string[] = [];
+      for await (const d of sb.webhooks.deliveries(hook.id, { status: 'pending', pageSize: 5 })) pending.push(d.id);
+      assert.equal(pending.length, 7);
+      for await (const _ of sb.webhooks.deliveries(hook.id, { status: 'succeeded' })) assert.fail('none succeeded');
+
+      const before = pageRequests().length;
+      for await (const _ of sb.webhooks.deliveries(hook.id, { pageSize: 2 })) break;
+      assert.equal(pageRequests().length, before + 1, 'stopping early fetches no further page');
+
+      const page = await sb.webhooks.deliveriesPage(hook.id, { limit: 2 });
+      assert.equal(page.data.length, 2);
+      assert.equal(page.pagination.total, 7);
+      assert.ok(page.pagination.hasMore && page.pagination.nextCursor);
     });
   });
 }

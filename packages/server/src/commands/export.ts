@@ -40,13 +40,12 @@ export async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await exportToFile(sb, out, {
-      filters,
-      format,
-      overwrite: args.has('force'),
-      signal: ac.signal,
-      onProgress,
-    });
+    const result = await exportToFile(
+      sb,
+      out,
+      { filters, format, overwrite: args.has('force'), onProgress },
+      { signal: ac.signal },
+    );
     io.stderr.write(
       `${tty ? '\r\x1b[2K' : ''}Exported ${line(result)} to ${out} in ${(result.elapsedMs / 1000).toFixed(1)} s\n`,
     );
