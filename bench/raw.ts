@@ -3,6 +3,7 @@
  * no Kysely, no JSON, so each figure of the server can be read against what the database itself
  * does for the same work on the same machine in the same run.
  */
+import type { Channel, SessionType, Status } from '@switchboard/contracts';
 import { keysOnly as serverKeysOnly } from '../packages/server/src/store/filters.js';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -89,9 +90,9 @@ export async function openRaw(dialect: Dialect, target: string): Promise<Raw> {
 
 export interface RawFilter {
   agentIds?: string[];
-  channels?: string[];
-  statuses?: string[];
-  types?: string[];
+  channels?: Channel[];
+  statuses?: Status[];
+  types?: SessionType[];
   from?: number;
   to?: number;
   search?: string;

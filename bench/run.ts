@@ -28,7 +28,7 @@ import { hashOf } from '../packages/server/src/lib/hash.js';
 import { searchText } from '../packages/server/src/services/ingest.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import { migrate } from '../packages/server/src/store/migrate.js';
-import type { CsvSessionRow } from '../packages/server/src/store/sessions.js';
+import type { CsvSessionRow } from '../packages/server/src/store/sessions/rows.js';
 import {
   DATA_DIR,
   type DatasetInfo,

@@ -24,7 +24,7 @@ export const WebhookEvents = Type.Array(StringEnum(WEBHOOK_EVENT_CHOICES), {
   description: '`["*"]` for every event type, or a list of: ' + `${OUTBOX_EVENT_TYPES.join(', ')}.`,
 });
 
-const enumArray = (values: readonly string[]) =>
+const enumArray = <const T extends readonly string[]>(values: T) =>
   Type.Array(StringEnum(values), { minItems: 1, maxItems: values.length, uniqueItems: true });
 
 export const WebhookFilters = Type.Object(

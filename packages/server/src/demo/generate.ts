@@ -16,7 +16,7 @@
  * Memory stays flat whatever the size: sessions are planned hour by hour, in time order, and
  * written in chunks; only per-agent totals are kept across chunks.
  */
-import type { Channel, Metadata, SessionType, Status } from '@switchboard/contracts';
+import type { Channel, Metadata, Sender, SessionType, Status } from '@switchboard/contracts';
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { type Insertable, sql } from 'kysely';
 import { ensureDefaultOrg } from '../bootstrap.js';
@@ -93,7 +93,7 @@ const EVENT_ROWS_PER_INSERT = 4_000;
 interface Pending {
   row: NewSessionRow;
   agentName: string;
-  messages: { id: string; sender: string; content: string; timestamp: number; metadata: string }[];
+  messages: { id: string; sender: Sender; content: string; timestamp: number; metadata: string }[];
   events: { id: string; type: string; timestamp: number; data: string }[];
 }
 

@@ -19,15 +19,18 @@ function list(value: unknown): string[] {
     : [];
 }
 
-function enumList(q: FilterQuery, name: string, allowed: readonly string[], errors: ProblemFieldError[]) {
+function enumList<T extends string>(q: FilterQuery, name: string, allowed: readonly T[], errors: ProblemFieldError[]) {
   const values = list(q[name]);
-  const bad = values.filter((v) => !allowed.includes(v));
+  const known = (v: string): v is T => (allowed as readonly string[]).includes(v);
+  const bad = values.filter((v) => !known(v));
   if (bad.length)
     errors.push({
       path: name,
       message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`,
     });
-  return values.length ? [...new Set(values)] : undefined;
+  // A bad value fails the whole request (parseFilters throws), so only known ones go on.
+  const good = values.filter(known);
+  return good.length ? [...new Set(good)] : undefined;
 }
 
 /** Parses the shared filters; throws one 400 listing every bad parameter. */

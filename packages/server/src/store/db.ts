@@ -1,6 +1,7 @@
 /**
- * Opens the database named by a `DATABASE_URL` and hands back a Kysely instance. This and
- * `dialect.ts` are the only places that know which database is underneath.
+ * Opens the database named by a `DATABASE_URL` and hands back a Kysely instance, with the
+ * connection settings each database needs. Queries that differ between the two branch on
+ * `Store.dialect` inside store/ (filters.ts, the migrations), nowhere else.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -62,7 +63,7 @@ class TransactionalSqliteDialect extends SqliteDialect {
   }
 }
 
-/** The channel every outbox write notifies on commit (DESIGN §7: live fan-out over LISTEN/NOTIFY). */
+/** The channel every outbox write notifies on commit: other processes' live streams and webhook workers wake on it. */
 export const OUTBOX_CHANNEL = 'switchboard_outbox';
 
 // PostgreSQL returns int8 and numeric as strings; every such value we store (epoch ms, counts,
@@ -103,7 +104,7 @@ export function openStore(url: string): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  // DESIGN §3.1: a 2xx means durable across a machine crash, so no weaker sync setting.
+  // A 2xx means durable across a machine crash (docs/SECURITY.md), so no weaker sync setting.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

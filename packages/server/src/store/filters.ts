@@ -1,9 +1,10 @@
 /**
- * The shared filters of DESIGN §3.2 as one SQL condition over `sessions as s`, used by list,
- * metrics, timeseries and export alike, plus the same filter over `session_metadata as m` for
- * the metadata-driven paths. Where SQLite and PostgreSQL differ (session keys, the trigram and
+ * The shared filters (search, agent, channel, status, type, date range, metadata, transcript;
+ * docs/API.md) as one SQL condition over `sessions as s`, used by list, metrics, timeseries and
+ * export alike, plus the same filter over `session_metadata as m` for the metadata-driven paths. Where SQLite and PostgreSQL differ (session keys, the trigram and
  * id-prefix lookups of `search`, full-text search) they branch in the small helpers below.
  */
+import type { Channel, SessionType, Status } from '@switchboard/contracts';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
@@ -11,9 +12,9 @@ import type { Database } from './schema.js';
 export interface SessionFilter {
   search?: string;
   agentIds?: string[];
-  channels?: string[];
-  statuses?: string[];
-  types?: string[];
+  channels?: Channel[];
+  statuses?: Status[];
+  types?: SessionType[];
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */
@@ -25,8 +26,8 @@ export interface SessionFilter {
 
 type Eb = ExpressionBuilder<Database & { s: Database['sessions'] }, 's'>;
 
-/** Escapes LIKE wildcards so the user's text matches literally (DESIGN §3.2 `search`). */
-export const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** Escapes LIKE wildcards so the user's `search` text matches literally. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, f: SessionFilter): Expression<SqlBool> {
   const and: Expression<SqlBool>[] = [eb('s.org_id', '=', orgId)];

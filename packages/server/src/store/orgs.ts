@@ -8,10 +8,6 @@ export async function findOrgByName(db: Db, name: string) {
   return db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-export async function findOrg(db: Db, id: string) {
-  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 export async function createOrg(db: Db, name: string, now = Date.now()) {
   const row = { id: uuidv7(now), name, created_at: now };
   await db.insertInto('organizations').values(row).execute();

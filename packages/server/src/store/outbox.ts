@@ -1,6 +1,7 @@
 /**
- * The outbox (DESIGN §1): every change others must hear about is written here in the same
- * transaction as the change itself. The live stream and the webhook worker read from it.
+ * The outbox: every change others must hear about is written here in the same transaction as
+ * the change itself (so none is lost or told before it commits). The live stream and the
+ * webhook worker read from it.
  */
 import type { OutboxEventType } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
@@ -63,5 +64,5 @@ export async function lastOutboxSeq(db: Db): Promise<number> {
     .selectFrom('outbox')
     .select((eb) => eb.fn.max('seq').as('seq'))
     .executeTakeFirst();
-  return Number(row?.seq ?? 0);
+  return row?.seq ?? 0;
 }

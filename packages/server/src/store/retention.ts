@@ -67,7 +67,7 @@ export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null
   await sql`DROP TABLE IF EXISTS ${sql.join(PARTITIONED.map(({ table }) => sql.id(`${table}_${suffix}`)))}`.execute(
     trx,
   );
-  return { sessions: Number(rows[0].sessions), messages: Number(rows[0].messages), events: Number(rows[0].events) };
+  return rows[0];
 }
 
 /**
@@ -86,7 +86,7 @@ export async function deleteSessionsBefore(trx: Db, orgId: string, before: numbe
     .execute();
   const removed: RemovedCounts = { sessions: rows.length, messages: 0, events: 0 };
   if (rows.length === 0) return removed;
-  const pks = rows.map((r) => Number(r.pk));
+  const pks = rows.map((r) => r.pk);
   await trx.deleteFrom('messages').where('session_pk', 'in', pks).execute();
   await trx.deleteFrom('session_events').where('session_pk', 'in', pks).execute();
   await trx
@@ -102,8 +102,8 @@ export async function deleteSessionsBefore(trx: Db, orgId: string, before: numbe
   const perAgent = new Map<string, number>();
   for (const r of rows) {
     perAgent.set(r.agent_id, (perAgent.get(r.agent_id) ?? 0) + 1);
-    removed.messages += Number(r.message_count);
-    removed.events += Number(r.event_count);
+    removed.messages += r.message_count;
+    removed.events += r.event_count;
   }
   for (const [id, n] of [...perAgent].sort(([a], [b]) => (a < b ? -1 : 1)))
     await trx

@@ -2,8 +2,18 @@
  * One table type per table, feeding one `Database` interface (Kysely's example app layout).
  * Times are stored as integer milliseconds since the epoch in both dialects: comparisons,
  * sorting and time buckets are then plain integer arithmetic, written once for both databases.
- * JSON columns are text in SQLite and text in PostgreSQL too (parsed in one place each).
+ * JSON columns are text in SQLite and json in PostgreSQL (parsed in one place: `parseJson`).
+ * Columns that hold one of a fixed set of values are typed as that union (from contracts), so
+ * a row needs no cast to become an API object.
  */
+import type {
+  Channel,
+  OutboxEventType,
+  Sender,
+  SessionType,
+  Status,
+  WebhookDeliveryStatus,
+} from '@switchboard/contracts';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** JSON: text in SQLite, json in PostgreSQL; written as a JSON string, read as either. */
@@ -45,9 +55,9 @@ export interface SessionsTable {
   org_id: string;
   id: string;
   agent_id: string;
-  channel: string;
-  type: string;
-  status: string;
+  channel: Channel;
+  type: SessionType;
+  status: Status;
   started_at: number;
   ended_at: number | null;
   duration_ms: number | null;
@@ -58,7 +68,7 @@ export interface SessionsTable {
   metadata: JsonColumn;
   /** Lower-cased agent id and metadata keys and values, one per line: what `search` scans. */
   search_text: string;
-  /** Hash of the create body, so a repeated create is recognised as the same (DESIGN §3.1). */
+  /** Hash of the create body, so a repeated create with the same id is recognised as the same. */
   create_hash: string;
 }
 
@@ -69,7 +79,7 @@ export interface MessagesTable {
   session_started_at: number;
   id: string;
   seq: number;
-  sender: string;
+  sender: Sender;
   content: string;
   timestamp: number;
   metadata: JsonColumn;
@@ -88,10 +98,10 @@ export interface EventsTable {
 }
 
 export interface OutboxTable {
-  /** The event id of DESIGN §3.4: it only grows, in commit order. */
+  /** The event id of the live stream and webhooks: it only grows, in commit order. */
   seq: Generated<number>;
   org_id: string;
-  type: string;
+  type: OutboxEventType;
   session_id: string;
   occurred_at: number;
   payload: string;
@@ -101,7 +111,8 @@ export interface IdempotencyKeysTable {
   org_id: string;
   key: string;
   request_hash: string;
-  state: string;
+  /** `running` while the first request holds the key, `done` once its response is stored. */
+  state: 'running' | 'done';
   response_status: number | null;
   response_body: string | null;
   response_type: string | null;
@@ -149,7 +160,7 @@ export interface WebhookDeliveriesTable {
   event_type: string;
   /** The exact JSON body sent on every attempt. */
   payload: string;
-  status: string;
+  status: WebhookDeliveryStatus;
   attempts: number;
   /** Attempts made before the current retry round (a manual retry starts a new round). */
   round_start: number;
@@ -181,9 +192,9 @@ export interface WebhookCursorTable {
 /** Exact session counts per organization, channel, status and type, kept by triggers (0004). */
 export interface SessionCountsTable {
   org_id: string;
-  channel: string;
-  status: string;
-  type: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
   n: number;
 }
 
@@ -209,9 +220,9 @@ export interface SessionMetadataTable {
   value: string;
   started_at: number;
   session_pk: number;
-  channel: string;
-  status: string;
-  type: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
   agent_id: string;
 }
 
@@ -220,9 +231,9 @@ export interface SessionSearchTable {
   org_id: string;
   session_pk: number;
   started_at: number;
-  channel: string;
-  status: string;
-  type: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
   search_text: string;
 }
 
@@ -231,9 +242,9 @@ export interface SessionMetadataCountsTable {
   org_id: string;
   key: string;
   value: string;
-  channel: string;
-  status: string;
-  type: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
   n: number;
 }
 

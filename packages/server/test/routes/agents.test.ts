@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { AgentList, type CreateSessionBody } from '@switchboard/contracts';
 import { IngestService } from '../../src/services/ingest.js';
 import { type OutboxEntry, writeOutbox } from '../../src/store/outbox.js';
-import { countStartedSessions } from '../../src/store/sessions.js';
+import { countStartedSessions } from '../../src/store/sessions/agents.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, session, setup } from '../helpers.js';
 
 for (const dialect of DIALECTS) {

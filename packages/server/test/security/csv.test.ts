@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { iso } from '../../src/lib/time.js';
 import { csvRecord, csvRow, exportIso } from '../../src/services/read.js';
-import { type SessionWithAgent, sessionRowToApi } from '../../src/store/sessions.js';
+import { sessionRowToApi, type SessionWithAgent } from '../../src/store/sessions/rows.js';
 import { DIALECTS, type TestContext, call, setup } from '../helpers.js';
 
 /** A strict RFC 4180 parser: CRLF records, quoted fields with doubled quotes; anything else throws. */

@@ -1,4 +1,4 @@
-/** DESIGN §3.1: a 2xx means committed and durable, by settings, not by luck. */
+/** A 2xx means committed and durable, by settings, not by luck (docs/SECURITY.md). */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';

@@ -1,0 +1,96 @@
+/**
+ * Agents: created on their first session, renamed by a later one, and their session counters,
+ * which are added at commit.
+ */
+import type { Session } from '@switchboard/contracts';
+import { type Kysely, sql } from 'kysely';
+import type { OutboxEntry } from '../outbox.js';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * Creates the agent if it is new and gives it its latest name, without touching its counters:
+ * those are added at commit by `countStartedSessions`, so on PostgreSQL a batch does not hold
+ * its agents' row locks (and stall every other batch of those agents) for its whole length.
+ */
+export async function ensureAgent(db: Db, orgId: string, id: string, name: string | undefined, now: number) {
+  const row = await db
+    .selectFrom('agents')
+    .select('name')
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  let current = row?.name;
+  if (!row) {
+    const shownName = name ?? id;
+    const inserted = await db
+      .insertInto('agents')
+      .values({
+        org_id: orgId,
+        id,
+        name: shownName,
+        search_name: shownName.toLowerCase(),
+        first_seen_at: now,
+        last_seen_at: now,
+        session_count: 0,
+      })
+      .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
+      .executeTakeFirst();
+    // A bigint from the driver.
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
+    // Another writer created it meanwhile: rename only if its name differs, since a rename locks
+    // the row until this transaction commits.
+    current = (
+      await db.selectFrom('agents').select('name').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+    )?.name;
+  }
+  if (name !== undefined && current !== name) await renameAgent(db, orgId, id, name);
+}
+
+/**
+ * Adds the sessions that these outbox entries started to their agents' counters, one UPDATE per
+ * agent in id order. Called right after `writeOutbox`, whose advisory lock serializes it on
+ * PostgreSQL: agent rows are then locked only while the transaction commits.
+ */
+export async function countStartedSessions(db: Db, orgId: string, entries: OutboxEntry[]) {
+  const tally = new Map<string, { n: number; last: number }>();
+  for (const e of entries) {
+    if (e.type !== 'session.started') continue;
+    const agentId = (e.data as Session).agent.id;
+    const t = tally.get(agentId);
+    if (t) {
+      t.n++;
+      t.last = Math.max(t.last, e.occurredAt);
+    } else tally.set(agentId, { n: 1, last: e.occurredAt });
+  }
+  for (const [id, { n, last }] of [...tally].sort(([a], [b]) => (a < b ? -1 : 1)))
+    await db
+      .updateTable('agents')
+      .set((eb) => ({
+        session_count: eb('session_count', '+', n),
+        last_seen_at: sql<number>`CASE WHEN last_seen_at < ${last} THEN ${last} ELSE last_seen_at END`,
+      }))
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .execute();
+}
+
+export async function renameAgent(db: Db, orgId: string, id: string, name: string) {
+  await db
+    .updateTable('agents')
+    .set({ name, search_name: name.toLowerCase() })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listAgents(db: Db, orgId: string) {
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,202 @@
+/**
+ * How many sessions match a filter: the total of a page, and the metrics document's counts by
+ * channel, status and type. Where counter tables or narrow indexes answer exactly, the wide
+ * session rows are never read (docs/PERFORMANCE.md has the budgets and the measurements).
+ */
+import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { DialectName } from '../db.js';
+import {
+  keysOnly,
+  keysPostgres,
+  keysSqlite,
+  metadataDriven,
+  metadataSideWhere,
+  noneBut,
+  type SessionFilter,
+  searchSessionsPostgres,
+  sessionFilterWhere,
+  transcriptCountPostgres,
+  transcriptOnly,
+} from '../filters.js';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database>;
+
+/**
+ * True when the filter narrows only by channel, status and type: the session_counts table then
+ * answers counts exactly without touching the sessions.
+ */
+function countsAnswer(f: SessionFilter): boolean {
+  return noneBut(f, 'channels', 'statuses', 'types');
+}
+
+async function countRows(db: Db, orgId: string, f: SessionFilter) {
+  let q = db.selectFrom('session_counts').select(['channel', 'status', 'type', 'n']).where('org_id', '=', orgId);
+  if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+  if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+  if (f.types?.length) q = q.where('type', 'in', f.types);
+  return q.execute();
+}
+
+/** True when session_metadata_counts answers counts exactly: one metadata condition, plus enums. */
+function metadataCountsAnswer(f: SessionFilter): boolean {
+  return countsAnswer({ ...f, metadata: undefined }) && f.metadata?.length === 1;
+}
+
+async function metadataCountRows(db: Db, orgId: string, f: SessionFilter) {
+  const [[key, value]] = f.metadata ?? [];
+  let q = db
+    .selectFrom('session_metadata_counts')
+    .select(['channel', 'status', 'type', 'n'])
+    .where('org_id', '=', orgId)
+    .where('key', '=', key)
+    .where('value', '=', value);
+  if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+  if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+  if (f.types?.length) q = q.where('type', 'in', f.types);
+  return q.execute();
+}
+
+const sumOf = (rows: Array<{ n: number }>) => rows.reduce((sum, r) => sum + r.n, 0);
+
+export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<number> {
+  if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
+  if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
+  if (metadataDriven(f)) {
+    // A range of session_metadata's covering index; the sessions are not read.
+    const m = await db
+      .selectFrom('session_metadata as m')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => metadataSideWhere(eb, orgId, f))
+      .executeTakeFirstOrThrow();
+    return m.n;
+  }
+  const counted = db
+    .selectFrom('sessions as s')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+  if (dialect === 'sqlite' && keysOnly(f)) {
+    // search / transcript alone, when no other organization has a session (the usual
+    // self-hosted case, read from session_counts in the same statement, so the same snapshot):
+    // the distinct keys of their indexes are the answer, with no lookup of each key's
+    // organization. That lookup was nearly all the cost: a word in 63,000 of a million
+    // sessions, 126 ms with it, 10 ms without (measured).
+    const { rows } = await sql<{ n: number }>`SELECT CASE
+      WHEN EXISTS (SELECT 1 FROM session_counts WHERE org_id <> ${orgId} AND n > 0) THEN (${counted})
+      ELSE (SELECT count(DISTINCT pk) FROM (${keysSqlite(orgId, f)})) END AS n`.execute(db);
+    return rows[0].n;
+  }
+  if (dialect === 'postgres' && transcriptOnly(f)) {
+    // From transcript_docs alone: 264 → 88 ms for a word in 63,000 of a million sessions
+    // (statement alone, measured), where the join read every session key of the organization.
+    const { rows } = await transcriptCountPostgres(orgId, f.transcriptWords ?? []).execute(db);
+    return rows[0].n;
+  }
+  if (dialect === 'postgres' && keysOnly(f)) {
+    // From session_search (0010) and transcript_docs alone, never the wide session rows.
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${keysPostgres(orgId, f)}) k`.execute(db);
+    return rows[0].n;
+  }
+  return (await counted.executeTakeFirstOrThrow()).n;
+}
+
+/** A `sum(…)` column: null over no rows. */
+type Counts = { [column: string]: number | null };
+
+export const countWhen = <A extends string>(column: string, value: string, alias: A) =>
+  sql<number | null>`sum(case when ${sql.ref(column)} = ${value} then 1 else 0 end)`.as(alias);
+
+/** `{web: 3, phone: 0, …}` from the `<prefix>_<value>` columns that `countWhen` selected. */
+export function countsOf<K extends string>(row: Counts, prefix: string, keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, row[`${prefix}_${k}`] ?? 0])) as Record<K, number>;
+}
+
+/** Every count of the metrics document in one scan of the matching sessions. */
+export async function sessionCounts(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  recentSince: number,
+) {
+  const byMetadata = metadataCountsAnswer(f);
+  if (countsAnswer(f) || byMetadata) {
+    // Totals from the counters; "recent" is a range of the started_at index (one day of rows),
+    // or of session_metadata's (org_id, key, value, started_at).
+    const [rows, recent] = await Promise.all([
+      byMetadata ? metadataCountRows(db, orgId, f) : countRows(db, orgId, f),
+      byMetadata
+        ? db
+            .selectFrom('session_metadata as m')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where((eb) => metadataSideWhere(eb, orgId, { ...f, from: recentSince }))
+            .executeTakeFirstOrThrow()
+        : db
+            .selectFrom('sessions as s')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where((eb) => sessionFilterWhere(eb, dialect, orgId, { ...f, from: recentSince }))
+            .executeTakeFirstOrThrow(),
+    ]);
+    const tally = <K extends string>(keys: readonly K[], pick: (r: (typeof rows)[number]) => K) => {
+      const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+      for (const r of rows) if (pick(r) in out) out[pick(r)] += r.n;
+      return out;
+    };
+    return {
+      total: sumOf(rows),
+      recent: recent.n,
+      byChannel: tally(CHANNELS, (r) => r.channel),
+      byStatus: tally(STATUSES, (r) => r.status),
+      byType: tally(SESSION_TYPES, (r) => r.type),
+    };
+  }
+  if (metadataDriven(f)) {
+    // From session_metadata's covering index alone (it carries channel, status and type).
+    const row = await db
+      .selectFrom('session_metadata as m')
+      .where((eb) => metadataSideWhere(eb, orgId, f))
+      .select(metricColumns('m', recentSince))
+      .executeTakeFirstOrThrow();
+    return metricsOf(row);
+  }
+  if (dialect === 'postgres' && keysOnly(f) && !f.transcriptWords?.length) {
+    const { rows } = await sql<Counts>`SELECT ${sql.join(metricColumns('k', recentSince))}
+      FROM (${searchSessionsPostgres(orgId, f.search ?? '')}) k`.execute(db);
+    return metricsOf(rows[0]);
+  }
+  if (dialect === 'postgres' && keysOnly(f)) {
+    // The matching keys, counted by channel, status and type from session_search's narrow rows
+    // (0010) rather than the sessions' wide ones.
+    const row = await db
+      .selectFrom('session_search as q')
+      .where('q.org_id', '=', orgId)
+      .where(sql<SqlBool>`(q.session_pk, q.started_at) IN (${keysPostgres(orgId, f)})`)
+      .select(metricColumns('q', recentSince))
+      .executeTakeFirstOrThrow();
+    return metricsOf(row);
+  }
+  const row = await db
+    .selectFrom('sessions as s')
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .select(metricColumns('s', recentSince))
+    .executeTakeFirstOrThrow();
+  return metricsOf(row);
+}
+
+/** One scan's total, recent and per channel/status/type counts, over `sessions` or a narrow copy of it. */
+const metricColumns = (t: 's' | 'm' | 'q' | 'k', recentSince: number) => [
+  sql<number>`count(*)`.as('total'),
+  sql<number | null>`sum(case when ${sql.ref(`${t}.started_at`)} >= ${recentSince} then 1 else 0 end)`.as('recent'),
+  ...CHANNELS.map((c) => countWhen(`${t}.channel`, c, `channel_${c}` as const)),
+  ...STATUSES.map((c) => countWhen(`${t}.status`, c, `status_${c}` as const)),
+  ...SESSION_TYPES.map((c) => countWhen(`${t}.type`, c, `type_${c}` as const)),
+];
+
+const metricsOf = (row: Counts) => ({
+  total: row.total ?? 0,
+  recent: row.recent ?? 0,
+  byChannel: countsOf(row, 'channel', CHANNELS),
+  byStatus: countsOf(row, 'status', STATUSES),
+  byType: countsOf(row, 'type', SESSION_TYPES),
+});

@@ -1,0 +1,80 @@
+/** A session's transcript: its messages and events, read and written by session key. */
+import type { Kysely } from 'kysely';
+import type { Database, EventRow, MessageRow } from '../schema.js';
+import type { SessionKey } from './write.js';
+
+type Db = Kysely<Database>;
+
+export async function existingMessageIds(db: Db, session: SessionKey, ids: string[]) {
+  if (ids.length === 0) return new Map<string, MessageRow>();
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function existingEventIds(db: Db, session: SessionKey, ids: string[]) {
+  if (ids.length === 0) return new Map<string, EventRow>();
+  const rows = await db
+    .selectFrom('session_events')
+    .selectAll()
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+type NewMessage = Omit<MessageRow, 'pk' | 'metadata'> & { metadata: string };
+type NewEvent = Omit<EventRow, 'pk' | 'data'> & { data: string };
+
+/** Multi-row inserts, in chunks that stay under SQLite's bound-parameter limit. */
+export async function insertMessages(db: Db, rows: NewMessage[]) {
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('messages')
+      .values(rows.slice(i, i + 1000))
+      .execute();
+}
+
+export async function insertEvents(db: Db, rows: NewEvent[]) {
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('session_events')
+      .values(rows.slice(i, i + 1000))
+      .execute();
+}
+
+export const sessionMessages = (db: Db, session: SessionKey) => messagesOfSessions(db, [session]);
+export const sessionEvents = (db: Db, session: SessionKey) => eventsOfSessions(db, [session]);
+
+export const messagesOfSessions = (db: Db, sessions: SessionKey[]) =>
+  transcriptRows(db, 'messages', sessions) as Promise<MessageRow[]>;
+export const eventsOfSessions = (db: Db, sessions: SessionKey[]) =>
+  transcriptRows(db, 'session_events', sessions) as Promise<EventRow[]>;
+
+/**
+ * Messages or events of these sessions, by session then seq. The span of the sessions' start
+ * times limits the read to their months on PostgreSQL (one month for one session).
+ */
+async function transcriptRows(db: Db, table: 'messages' | 'session_events', sessions: SessionKey[]) {
+  if (sessions.length === 0) return [];
+  const times = sessions.map((s) => s.started_at);
+  return db
+    .selectFrom(table)
+    .selectAll()
+    .where(
+      'session_pk',
+      'in',
+      sessions.map((s) => s.pk),
+    )
+    .where('session_started_at', '>=', Math.min(...times))
+    .where('session_started_at', '<=', Math.max(...times))
+    .orderBy('session_pk')
+    .orderBy('seq')
+    .execute();
+}
