@@ -1,7 +1,9 @@
-/** The OpenAPI document and its browsable reference (DESIGN §3). */
+/** The OpenAPI document and its browsable reference (src/plugins/openapi.ts). */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIALECTS, type TestContext, call, setup } from './helpers.js';
+
+type Schema = { properties?: Record<string, unknown>; required?: string[] };
 
 const ROUTES: Array<[string, string]> = [
   ['post', '/api/v1/sessions'],
@@ -64,6 +66,26 @@ for (const dialect of DIALECTS) {
       ])
         assert.ok(listParams.includes(name), `list parameter ${name}`);
       assert.ok(!('/api/openapi.json' in doc.paths), 'the document does not list itself');
+    });
+
+    test('every operation documents its problem responses, each with a requestId', async () => {
+      const doc = (await call(t.app, null, 'GET', '/api/openapi.json')).json();
+      const operations = Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>).flatMap(
+        ([path, ops]) => Object.entries(ops).map(([method, op]) => ({ label: `${method.toUpperCase()} ${path}`, op })),
+      );
+      assert.ok(operations.length >= ROUTES.length);
+      for (const { label, op } of operations) {
+        // /readyz answers its 503 with a status document, like its 200, for load balancers.
+        if (label === 'GET /readyz') continue;
+        const errors = Object.entries(op.responses as Record<string, { content?: Record<string, { schema: Schema }> }>)
+          .filter(([code]) => Number(code) >= 400)
+          .map(([code, response]) => ({ code, schema: response.content?.['application/json']?.schema }));
+        assert.ok(errors.length > 0, `${label} documents no problem response`);
+        for (const { code, schema } of errors) {
+          assert.ok(schema?.properties?.requestId, `${label} ${code} is not a problem document with a requestId`);
+          assert.deepEqual([...(schema.required ?? [])].sort(), ['status', 'title', 'type'], `${label} ${code}`);
+        }
+      }
     });
 
     test('/api/docs renders the reference', async () => {

@@ -39,7 +39,7 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'sb_session';
-export const CSRF_HEADER = 'x-switchboard-csrf';
+const CSRF_HEADER = 'x-switchboard-csrf';
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 /** lastUsedAt is written at most this often per key, so reads do not turn into writes. */
 const TOUCH_EVERY_MS = 60_000;

@@ -9,11 +9,11 @@ import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
 import { bucketsFor } from '../store/rate-limits.js';
 
-export type RateClass = 'read' | 'ingest' | 'export';
+type RateClass = 'read' | 'ingest' | 'export';
 
 /** Requests a minute per key; 0 turns a class's limit off. */
 export type RateQuotas = Record<RateClass, number>;
-export const DEFAULT_QUOTAS: RateQuotas = { read: 1200, ingest: 6000, export: 10 };
+const DEFAULT_QUOTAS: RateQuotas = { read: 1200, ingest: 6000, export: 10 };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -11,7 +11,7 @@ import { REQUEST_ID_HEADER } from '../lib/request-id.js';
  * A key or webhook secret pasted into a URL (`?key=swb_…`) would otherwise land in the request
  * log verbatim; anything shaped like one is masked, whatever parameter or path carries it.
  */
-export const redactUrl = (url: string) => url.replace(/(swb_|whsec_)[0-9A-Za-z+/=%_-]{8,}/g, '$1[redacted]');
+const redactUrl = (url: string) => url.replace(/(swb_|whsec_)[0-9A-Za-z+/=%_-]{8,}/g, '$1[redacted]');
 
 export const requestLogPlugin = fp(
   async (app: FastifyInstance) => {

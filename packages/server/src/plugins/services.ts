@@ -23,7 +23,7 @@ declare module 'fastify' {
   }
 }
 
-export interface ServicesPluginOptions {
+interface ServicesPluginOptions {
   stream?: StreamOptions;
   webhooks?: WebhookServiceOptions;
 }

@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export interface StorePluginOptions {
+interface StorePluginOptions {
   store: Store;
   /** A read replica (DATABASE_READ_URL); the primary `store` when absent. */
   readStore?: Store;

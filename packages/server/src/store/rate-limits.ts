@@ -16,7 +16,7 @@ export interface Take {
   retryAfterSeconds: number;
 }
 
-export interface BucketStore {
+interface BucketStore {
   take(key: string, capacity: number, perSecond: number, now: number): Promise<Take>;
 }
 

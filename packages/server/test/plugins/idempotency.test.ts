@@ -1,4 +1,4 @@
-/** `Idempotency-Key` on every POST (DESIGN §3.1), src/plugins/idempotency.ts. */
+/** `Idempotency-Key` on every POST: src/plugins/idempotency.ts. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Session } from '@switchboard/contracts';

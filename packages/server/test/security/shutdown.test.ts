@@ -1,10 +1,11 @@
 /**
- * Graceful shutdown exactly as DESIGN §3.6, with real work in flight: open live streams, a large
- * NDJSON export that a slow client is still reading, a batch being written, and a webhook attempt
- * waiting on a slow receiver. On SIGTERM: /readyz is 503 (or the port is closed), the batch is
- * acknowledged, streams get `retry:` and close, the export completes or is cut so the client
- * knows it is incomplete, the webhook attempt finishes or goes back to the queue (and is delivered
- * once after a restart), and the process exits 0 within 10 s. A second signal exits at once.
+ * Graceful shutdown (src/server.ts, plugins/lifecycle.ts, plugins/jobs.ts) with real work in
+ * flight: open live streams, a large NDJSON export that a slow client is still reading, a batch
+ * being written, and a webhook attempt waiting on a slow receiver. On SIGTERM: /readyz is 503
+ * (or the port is closed), the batch is acknowledged, streams get `retry:` and close, the export
+ * completes or is cut so the client knows it is incomplete, the webhook attempt finishes or goes
+ * back to the queue (and is delivered once after a restart), and the process exits 0 within
+ * 10 s. A second signal exits at once.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -132,10 +133,15 @@ describe('graceful shutdown with streams, an export and webhook attempts in flig
 
       // Readiness turns 503 (or nobody is listening any more); new requests are refused.
       const ready = await fetch(`${p.url}/readyz`).then(
-        (r) => r.status,
-        () => 'refused',
+        (r) => r,
+        () => 'refused' as const,
       );
-      assert.ok(ready === 503 || ready === 'refused', `readyz after SIGTERM: ${ready}`);
+      assert.ok(ready === 'refused' || ready.status === 503, `readyz after SIGTERM: ${JSON.stringify(ready)}`);
+      if (ready !== 'refused') {
+        // A problem document like every other refusal, with the request's id.
+        assert.match(String(ready.headers.get('content-type')), /^application\/problem\+json/);
+        assert.equal((await ready.json()).requestId, ready.headers.get('x-request-id'));
+      }
 
       const res = await inflight;
       assert.equal(res.status, 207, `the batch in flight finished: ${answered?.text}`);
