@@ -185,7 +185,7 @@ export async function generateDemoData(store: Store, opts: GenerateOptions): Pro
     });
     const p = place(rng, orgId, plan, startedAt, now, forceActive);
     pending.push(p);
-    summary.byStatus[p.row.status as Status]++;
+    summary.byStatus[p.row.status]++;
     summary.byChannel[plan.channel]++;
     summary.byType[plan.type]++;
     const t = agentTotals.get(agent.id);

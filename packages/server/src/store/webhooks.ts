@@ -374,7 +374,7 @@ export function deliveryRowToApi(row: WebhookDeliveryRow, attempts: WebhookAttem
     webhookId: row.webhook_id,
     eventId: row.event_id,
     eventType: row.event_type,
-    status: row.status as WebhookDeliveryStatus,
+    status: row.status,
     attempts: row.attempts,
     nextAttemptAt: row.status === 'pending' ? isoOrNull(row.next_attempt_at) : null,
     lastResponseStatus: row.last_response_status,
