@@ -1,4 +1,4 @@
-/** API keys (DESIGN §3.3, §4): src/routes/keys.ts. */
+/** API keys (docs/SECURITY.md): src/routes/keys.ts and src/services/keys.ts. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-/** The idle-timeout sweep (DESIGN §2): src/services/idle.ts, with several processes in mind. */
+/** The idle-timeout sweep: src/services/idle.ts, with several processes in mind. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The outbox (DESIGN §1, §3.4): every change others must hear about writes its row in the same
+ * The outbox (the live stream's and the webhooks' source): every change others must hear about writes its row in the same
  * transaction, in order; a refused request writes none. src/services/ingest.ts, src/store/outbox.ts.
  */
 import assert from 'node:assert/strict';
