@@ -1,7 +1,8 @@
 /**
  * The application, as a table of contents: infrastructure plugins, then the store, the services
- * on it and the jobs beside them, then per-request policy, the routes and the dashboard. Each
- * plugin is a named file in plugins/ that declares the plugins it depends on.
+ * on it and the jobs beside them, then per-request policy (auth, rate limits, idempotency,
+ * ETags), the routes and the dashboard. Each plugin is a named file in plugins/ that declares the
+ * plugins it depends on; each route group is a file in routes/.
  */
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,14 +25,8 @@ import { servicesPlugin } from './plugins/services.js';
 import { storePlugin } from './plugins/store.js';
 import { telemetryPlugin } from './plugins/telemetry.js';
 import { validationPlugin } from './plugins/validation.js';
-import { agentRoutes } from './routes/agents.js';
-import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
-import { ingestRoutes } from './routes/ingest.js';
-import { keyRoutes } from './routes/keys.js';
-import { sessionRoutes } from './routes/sessions.js';
-import { streamRoutes } from './routes/stream.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { apiRoutes } from './routes/index.js';
 import type { StreamOptions } from './services/stream.js';
 import type { Store } from './store/db.js';
 
@@ -99,21 +94,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(etagPlugin);
 
   await app.register(healthRoutes);
-  await app.register(
-    async (api) => {
-      for (const routes of [
-        authRoutes,
-        sessionRoutes,
-        streamRoutes,
-        ingestRoutes,
-        agentRoutes,
-        keyRoutes,
-        webhookRoutes,
-      ])
-        await api.register(routes);
-    },
-    { prefix: '/api/v1' },
-  );
+  await app.register(apiRoutes, { prefix: '/api/v1' });
   await app.register(dashboardPlugin, { webDir: opts.webDir });
   return app;
 }

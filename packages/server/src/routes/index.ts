@@ -1,0 +1,19 @@
+/** The API under `/api/v1`: one plugin per route group, each thin over its service. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { agentRoutes } from './agents.js';
+import { authRoutes } from './auth.js';
+import { ingestRoutes } from './ingest.js';
+import { keyRoutes } from './keys.js';
+import { sessionRoutes } from './sessions.js';
+import { streamRoutes } from './stream.js';
+import { webhookRoutes } from './webhooks.js';
+
+export const apiRoutes: FastifyPluginAsyncTypebox = async (api) => {
+  await api.register(authRoutes);
+  await api.register(sessionRoutes);
+  await api.register(streamRoutes);
+  await api.register(ingestRoutes);
+  await api.register(agentRoutes);
+  await api.register(keyRoutes);
+  await api.register(webhookRoutes);
+};
