@@ -1,6 +1,7 @@
 /**
- * The outbox (the live stream's and the webhooks' source): every change others must hear about writes its row in the same
- * transaction, in order; a refused request writes none. src/services/ingest.ts, src/store/outbox.ts.
+ * The outbox, which feeds the live stream and the webhooks: every change others must hear about
+ * writes its row in the same transaction, in order; a refused request writes none.
+ * src/services/ingest.ts, src/store/outbox.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
