@@ -19,7 +19,8 @@ import type { Db, Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { countStartedSessions } from '../store/sessions/agents.js';
 import { ensureMonths } from '../store/partitions.js';
-import { type IngestService, isRetryable, retryTransaction, startOf } from './ingest.js';
+import { type IngestService, startOf } from './ingest.js';
+import { isRetryable, retryTransaction } from './transactions.js';
 
 const validators = Object.fromEntries(
   Object.entries(BATCH_BODY_SCHEMAS).map(([type, schema]) => [type, bodyAjv.compile(schema)]),

@@ -25,7 +25,7 @@ import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
 import type { Db, Store, Trx } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
-import { createMonth, ensureMonths, missingPartitionTime, monthOf } from '../store/partitions.js';
+import { ensureMonths } from '../store/partitions.js';
 import { countStartedSessions, ensureAgent, renameAgent } from '../store/sessions/agents.js';
 import {
   eventRowToApi,
@@ -44,6 +44,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
+import { isUniqueViolation, retryTransaction } from './transactions.js';
 import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
 
 const isTerminal = (status: string | undefined) =>
@@ -54,47 +55,6 @@ export function searchText(agentId: string, metadata: Metadata): string {
   const parts = [agentId];
   for (const [k, v] of Object.entries(metadata)) parts.push(k, v === null ? 'null' : String(v));
   return parts.join('\n').toLowerCase();
-}
-
-/**
- * Runs a whole transaction, and runs it again after the two failures that leave nothing behind
- * and go away on their own:
- * - PostgreSQL broke a deadlock by aborting it. Agent counters are updated at commit, behind the
- *   outbox lock; a transaction that renamed an agent earlier holds that row while it waits for
- *   the lock, and the one holding the lock may need the row. Both are rare (a rename, or two
- *   batches introducing one agent).
- * - A row needed a month that has no partition yet (PostgreSQL, 0006): a client may send any
- *   startedAt. The month is created in its own short transaction, after this one rolled back,
- *   so partition DDL never waits behind (or holds) ingest's locks.
- */
-export async function retryTransaction<T>(store: Store, fn: () => Promise<T>, attempts = 4): Promise<T> {
-  let deadlocks = 0;
-  let months = 0;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      const missing = missingPartitionTime(err);
-      // Bounded: each round creates one month, and callers create a batch's months up front.
-      if (missing !== undefined && ++months <= 16) {
-        await createMonth(store, monthOf(missing));
-        continue;
-      }
-      if (!isRetryable(err) || ++deadlocks >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 5 * deadlocks + Math.random() * 20));
-    }
-  }
-}
-
-/** An error that aborts the whole transaction and is cured by running it again (above). */
-export function isRetryable(err: unknown): boolean {
-  return (err as { code?: string })?.code === '40P01' || missingPartitionTime(err) !== undefined;
-}
-
-/** A unique-constraint violation from either driver: another writer created the row first. */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** When a create body says its session started: its startedAt, or the time it arrived. */
