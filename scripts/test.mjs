@@ -8,9 +8,9 @@
  *   node scripts/test.mjs [--sqlite] [--quick] [file or folder …]
  *
  * Paths run only those tests (no typecheck, no lint). `--sqlite` runs SQLite only, without the
- * cluster. `--quick` leaves out the suites that run real server processes for long or build and
- * install the package (QUICK_SKIPS below), for a fast inner loop: `npm run test:server` is
- * `--sqlite --quick packages/server/test`.
+ * cluster. `--quick` leaves out the slowest suites (QUICK_SKIPS below: real server processes,
+ * generated input, the demo generator, the package install), for a fast inner loop:
+ * `npm run test:server` is `--sqlite --quick packages/server/test`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -31,22 +31,28 @@ function collect(dir) {
 }
 
 /**
- * What `--quick` leaves out, each slow for a reason of its own; `npm test` runs them all.
- * Measured on a loaded 2-core machine, SQLite only.
+ * What `--quick` leaves out, each slow for a reason of its own; `npm test` runs them all. The rest
+ * of the server suite is about 80 s of CPU on SQLite (some 40 s on an idle 2-core machine), where
+ * these would add about 50 s more.
  */
 const QUICK_SKIPS = [
   // Packs the server package and installs it into a temporary prefix (npm pack + npm install -g).
   'packages/server/test/pack.test.ts',
-  // Real server processes started and stopped a dozen times over (first start, signals, idle
-  // timeout, retention, npm start).
+  // Real server processes started and stopped over and over: first start, signals, idle timeout,
+  // retention, npm start; crashes mid-write; draining under load; every byte written at debug level.
   'packages/server/test/cli.test.ts',
+  'packages/server/test/security/crash.test.ts',
+  'packages/server/test/security/shutdown.test.ts',
+  'packages/server/test/security/secrets.test.ts',
   // Several server processes on one PostgreSQL, a read replica: PostgreSQL only anyway.
   'packages/server/test/scale/',
   // 100 concurrent clients on a real server process for 10 seconds.
   'packages/server/test/load/',
-  // Kills and restarts real server processes mid-write, and drains under load.
-  'packages/server/test/security/crash.test.ts',
-  'packages/server/test/security/shutdown.test.ts',
+  // Generated input (fast-check): hostile requests for every route, arbitrary sessions through CSV.
+  'packages/server/test/security/fuzz.test.ts',
+  'packages/server/test/security/csv.test.ts',
+  // The demo generator, with its rate measured on 20,000 sessions.
+  'packages/server/test/demo.test.ts',
 ];
 
 const args = process.argv.slice(2);
@@ -125,6 +131,9 @@ if (sqliteOnly) env.SWITCHBOARD_QUIET_SKIP = '1';
 const child = spawn(
   process.execPath,
   [
+    // The npm dependencies first, then the TypeScript loader (see scripts/test-preload.mjs).
+    '--import',
+    join(root, 'scripts/test-preload.mjs'),
     '--import',
     'tsx',
     '--test',
