@@ -281,6 +281,19 @@ for (const dialect of DIALECTS) {
   });
 }
 
+describe('the switchboard command in a checkout', () => {
+  test('npm install links it (node_modules/.bin/switchboard) and it runs the bundle', async () => {
+    const bin = join(ROOT, 'node_modules/.bin/switchboard');
+    const help = await run(bin, ['help'], { cwd: ROOT });
+    assert.match(help.stdout, /^Usage: switchboard/);
+    assert.doesNotMatch(help.stderr, /running the TypeScript sources/);
+    const key = (await run(bin, ['keys', 'generate'], { cwd: mkdtempSync(join(tmpdir(), 'sb-cwd-')) })).stdout.trim();
+    assert.match(key, /^swb_\w+$/);
+    // The bundle the command ran is the one built from the current sources.
+    assert.ok(statSync(SERVER_BUNDLE).mtimeMs >= statSync(CLI).mtimeMs);
+  });
+});
+
 describe('npm start', () => {
   test('builds what is missing, runs the bundled server on SQLite, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-start-'));
