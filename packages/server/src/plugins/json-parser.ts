@@ -26,5 +26,5 @@ export const jsonParserPlugin = fp(
       parseJson(req, text, done);
     });
   },
-  { name: 'json-parser' },
+  { name: 'json-parser', dependencies: ['errors'] },
 );

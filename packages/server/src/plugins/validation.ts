@@ -25,5 +25,5 @@ export const validationPlugin = fp(
         throw badRequest(paths.map((path) => ({ path, message: 'must not contain NUL (U+0000) characters' })));
     });
   },
-  { name: 'validation' },
+  { name: 'validation', dependencies: ['errors'] },
 );
