@@ -6,10 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCOPES } from '@switchboard/contracts';
-import { sql } from 'kysely';
 import { hashKey, isWellFormedKey } from './lib/keys.js';
 import type { Store } from './store/db.js';
-import { countApiKeys, createApiKey, findKeyByHash } from './store/keys.js';
+import { countApiKeys, createApiKey, findKeyByHash, restoreApiKey } from './store/keys.js';
+import { inBootstrapTransaction } from './store/locks.js';
 import { createOrg, findOrgByName } from './store/orgs.js';
 
 export const DEFAULT_ORG = 'default';
@@ -42,11 +42,7 @@ export async function bootstrap(store: Store, opts: { adminKey?: string; dataDir
   // Several processes starting at once on one PostgreSQL take turns here, so the organization
   // and the admin key are made once: without it two of them would each generate and print a
   // different "first" key, or both insert SWITCHBOARD_ADMIN_KEY and one crash on the duplicate.
-  // (Advisory lock ids: 7245012 outbox and counters, 7245013 partition DDL, 7245014 retention.)
-  return store.db.transaction().execute(async (trx) => {
-    if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7245015)`.execute(trx);
-    return bootstrapIn({ ...store, db: trx }, opts);
-  });
+  return inBootstrapTransaction(store, (trx) => bootstrapIn(trx, opts));
 }
 
 async function bootstrapIn(store: Store, opts: { adminKey?: string; dataDir: string }): Promise<BootstrapResult> {
@@ -56,11 +52,7 @@ async function bootstrapIn(store: Store, opts: { adminKey?: string; dataDir: str
     if (!existing) {
       await createApiKey(store.db, org.id, 'Admin (SWITCHBOARD_ADMIN_KEY)', SCOPES, opts.adminKey);
     } else if (existing.revoked_at !== null || existing.scopes !== [...SCOPES].sort().join(',')) {
-      await store.db
-        .updateTable('api_keys')
-        .set({ revoked_at: null, scopes: [...SCOPES].sort().join(',') })
-        .where('id', '=', existing.id)
-        .execute();
+      await restoreApiKey(store.db, existing.id, SCOPES);
     }
     return { orgId: org.id };
   }

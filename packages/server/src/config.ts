@@ -39,7 +39,7 @@ export interface Config {
   encryptionKey?: Buffer;
   /**
    * Months of sessions to keep past the current one (services/retention.ts); 0, the default,
-   * keeps everything, as the brief promises unlimited retention.
+   * keeps everything: retention is unlimited unless an operator limits it.
    */
   retentionMonths: number;
 }

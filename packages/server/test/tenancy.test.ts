@@ -1,5 +1,5 @@
 /**
- * Organizations never see each other (DESIGN §2, §3): the same session ids in two organizations,
+ * Organizations never see each other: the same session ids in two organizations,
  * every route with an id is 404 across them, and no aggregate counts the other's rows.
  */
 import assert from 'node:assert/strict';

@@ -16,16 +16,15 @@
  * Memory stays flat whatever the size: sessions are planned hour by hour, in time order, and
  * written in chunks; only per-agent totals are kept across chunks.
  */
-import type { Channel, Metadata, Sender, SessionType, Status } from '@switchboard/contracts';
+import type { Channel, Metadata, SessionType, Status } from '@switchboard/contracts';
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
-import { type Insertable, sql } from 'kysely';
 import { ensureDefaultOrg } from '../bootstrap.js';
 import { hashOf } from '../lib/hash.js';
 import { searchText } from '../services/ingest.js';
 import { retryTransaction } from '../services/transactions.js';
 import type { Store } from '../store/db.js';
 import { ensureMonths } from '../store/partitions.js';
-import type { EventsTable, MessagesTable, NewSessionRow } from '../store/schema.js';
+import { type DemoSessionRows, insertDemoSessions } from '../store/demo.js';
 import { type DemoAgent, demoAgents, planSession, recordingUrl, type SessionPlan } from './conversation.js';
 import { Rng } from './random.js';
 
@@ -86,18 +85,6 @@ const AFTER_HOURS = BUSINESS_HOURS.map((w) => Math.max(0.1, 1.45 - w));
 const WEEKDAY = [0.42, 1.0, 1.06, 1.04, 1.0, 0.9, 0.52];
 const AFTER_HOURS_WEEKDAY = [1.3, 0.9, 0.9, 0.9, 0.95, 1.1, 1.3];
 
-/** Bound parameters per statement (8 a message, 7 an event) stay under SQLite's 32,766 (and PostgreSQL's 65,535). */
-const SESSION_ROWS_PER_INSERT = 1_000;
-const MESSAGE_ROWS_PER_INSERT = 3_500;
-const EVENT_ROWS_PER_INSERT = 4_000;
-
-interface Pending {
-  row: NewSessionRow;
-  agentName: string;
-  messages: { id: string; sender: Sender; content: string; timestamp: number; metadata: string }[];
-  events: { id: string; type: string; timestamp: number; data: string }[];
-}
-
 export async function generateDemoData(store: Store, opts: GenerateOptions): Promise<DemoSummary> {
   const began = Date.now();
   const total = Math.max(0, Math.floor(opts.sessions));
@@ -153,7 +140,7 @@ export async function generateDemoData(store: Store, opts: GenerateOptions): Pro
   const incidentStart = firstHour + Math.floor(hours * (0.35 + traffic.next() * 0.3)) * HOUR;
   const incidentEnd = incidentStart + 3 * HOUR;
 
-  const pending: Pending[] = [];
+  const pending: DemoSessionRows[] = [];
   let carry = 0;
 
   const flushIfFull = async (force: boolean) => {
@@ -241,7 +228,7 @@ function place(
   startedAt: number,
   now: number,
   forceActive: boolean,
-): Pending {
+): DemoSessionRows {
   const id = rng.uuidv7(startedAt);
   const active = forceActive || startedAt + plan.durationMs > now;
   const elapsed = now - startedAt;
@@ -321,105 +308,11 @@ function place(
   };
 }
 
-async function writeChunk(store: Store, orgId: string, batch: Pending[]) {
-  const dialect = store.dialect;
+async function writeChunk(store: Store, orgId: string, batch: DemoSessionRows[]) {
   // The data set spans months (90 days for the benchmark): each needs its partitions first.
   await ensureMonths(
     store,
     batch.map((p) => p.row.started_at),
   );
-  await retryTransaction(store, () =>
-    store.db.transaction().execute(async (trx) => {
-      const pkOf = new Map<string, number>();
-      for (let i = 0; i < batch.length; i += SESSION_ROWS_PER_INSERT) {
-        const rows = await trx
-          .insertInto('sessions')
-          .values(batch.slice(i, i + SESSION_ROWS_PER_INSERT).map((p) => p.row))
-          .returning(['pk', 'id', 'started_at'])
-          .execute();
-        // Matched by id, not position: neither database promises RETURNING order.
-        for (const r of rows) pkOf.set(r.id, Number(r.pk));
-        await trx
-          .insertInto('session_ids')
-          .values(rows.map((r) => ({ org_id: orgId, id: r.id, pk: Number(r.pk), started_at: Number(r.started_at) })))
-          .execute();
-      }
-
-      let messages: Insertable<MessagesTable>[] = [];
-      let events: Insertable<EventsTable>[] = [];
-      const agents = new Map<string, { name: string; first: number; last: number; count: number }>();
-      for (const p of batch) {
-        const pk = pkOf.get(p.row.id) as number;
-        for (let i = 0; i < p.messages.length; i++) {
-          const m = p.messages[i];
-          messages.push({
-            session_pk: pk,
-            session_started_at: p.row.started_at,
-            id: m.id,
-            seq: i + 1,
-            sender: m.sender,
-            content: m.content,
-            timestamp: m.timestamp,
-            metadata: m.metadata,
-          });
-        }
-        for (let i = 0; i < p.events.length; i++) {
-          const e = p.events[i];
-          events.push({
-            session_pk: pk,
-            session_started_at: p.row.started_at,
-            id: e.id,
-            seq: i + 1,
-            type: e.type,
-            timestamp: e.timestamp,
-            data: e.data,
-          });
-        }
-        if (messages.length >= MESSAGE_ROWS_PER_INSERT) {
-          await trx.insertInto('messages').values(messages).execute();
-          messages = [];
-        }
-        if (events.length >= EVENT_ROWS_PER_INSERT) {
-          await trx.insertInto('session_events').values(events).execute();
-          events = [];
-        }
-        // countStartedSessions runs at create time, so first/last seen are session start times.
-        const started = p.row.started_at;
-        const a = agents.get(p.row.agent_id);
-        if (a) {
-          a.count++;
-          a.first = Math.min(a.first, started);
-          a.last = Math.max(a.last, started);
-        } else agents.set(p.row.agent_id, { name: p.agentName, first: started, last: started, count: 1 });
-      }
-      if (messages.length) await trx.insertInto('messages').values(messages).execute();
-      if (events.length) await trx.insertInto('session_events').values(events).execute();
-
-      const least = dialect === 'postgres' ? 'least' : 'min';
-      const greatest = dialect === 'postgres' ? 'greatest' : 'max';
-      await trx
-        .insertInto('agents')
-        .values(
-          [...agents].map(([id, a]) => ({
-            org_id: orgId,
-            id,
-            name: a.name,
-            search_name: a.name.toLowerCase(),
-            first_seen_at: a.first,
-            last_seen_at: a.last,
-            session_count: a.count,
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'id']).doUpdateSet((eb) => ({
-            session_count: eb('agents.session_count', '+', eb.ref('excluded.session_count')),
-            first_seen_at: sql<number>`${sql.raw(least)}(agents.first_seen_at, excluded.first_seen_at)`,
-            last_seen_at: sql<number>`${sql.raw(greatest)}(agents.last_seen_at, excluded.last_seen_at)`,
-            name: eb.ref('excluded.name'),
-            search_name: eb.ref('excluded.search_name'),
-          })),
-        )
-        .execute();
-    }),
-  );
+  await retryTransaction(store, () => insertDemoSessions(store, orgId, batch));
 }

@@ -18,6 +18,7 @@ import {
   UpdateSessionBody,
 } from '@switchboard/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Filled } from '../lib/ajv.js';
 import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
 import { filterErrors } from '../services/filters.js';
@@ -177,7 +178,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const format = req.query.format ?? 'csv';
+      const { format } = req.query as Filled<ExportQuery, 'format'>;
       const body = readService.export(authOf(req).orgId, req.query);
       const stamp = new Date()
         .toISOString()

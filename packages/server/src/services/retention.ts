@@ -1,7 +1,7 @@
 /**
  * SWITCHBOARD_RETENTION_MONTHS: with N > 0, every session whose whole calendar month (UTC) ended
  * more than N months ago is removed with its messages and events, at start and then hourly. The
- * default, 0, keeps everything (the brief promises unlimited retention); the job then only keeps
+ * default, 0, keeps everything (retention is unlimited unless an operator limits it); the job then only keeps
  * next month's partitions ready on PostgreSQL.
  *
  * Any number of processes may run it against one PostgreSQL: a month is dropped under an

@@ -75,6 +75,15 @@ export async function revokeApiKey(db: Db, orgId: string, id: string, now = Date
   return exists !== undefined;
 }
 
+/** Makes an existing key usable again with exactly these scopes (SWITCHBOARD_ADMIN_KEY on start). */
+export async function restoreApiKey(db: Db, id: string, scopes: readonly Scope[]) {
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: null, scopes: [...scopes].sort().join(',') })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function touchApiKey(db: Db, id: string, now: number) {
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
 }

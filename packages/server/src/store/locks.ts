@@ -8,6 +8,19 @@ import { sql } from 'kysely';
 import type { Store } from './db.js';
 
 export const IDLE_SWEEP_LOCK = 7245016;
+const BOOTSTRAP_LOCK = 7245015;
+
+/**
+ * Runs `fn` in one transaction that processes take in turns (on PostgreSQL, a transaction-scoped
+ * advisory lock; SQLite has one process): the first start's organization and admin key are made
+ * once however many processes start together.
+ */
+export function inBootstrapTransaction<T>(store: Store, fn: (trx: Store) => Promise<T>): Promise<T> {
+  return store.db.transaction().execute(async (trx) => {
+    if (store.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`.execute(trx);
+    return fn({ ...store, db: trx });
+  });
+}
 
 /**
  * Runs `fn` only if no other process holds `lock`, and returns its result; returns undefined

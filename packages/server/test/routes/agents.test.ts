@@ -1,4 +1,4 @@
-/** `GET /agents` (DESIGN §3.2): src/routes/agents.ts. */
+/** `GET /agents`: src/routes/agents.ts. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AgentList, type CreateSessionBody } from '@switchboard/contracts';

@@ -1,4 +1,4 @@
-/** `GET /sessions/export` (DESIGN §3.2): CSV, JSON and NDJSON, streamed, every match. */
+/** `GET /sessions/export`: CSV, JSON and NDJSON, streamed, every match. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SessionDetail } from '@switchboard/contracts';
@@ -48,7 +48,7 @@ function parseCsv(text: string): string[][] {
   }
 }
 
-// These suites export far more often than the default 10 a minute (DESIGN §3.5); that quota has
+// These suites export far more often than the default 10 a minute; that quota has
 // its own tests, so here it is lifted.
 const unlimited = { rateLimits: { read: 1_000_000, ingest: 1_000_000, export: 1_000_000 } } as Parameters<
   typeof setup
@@ -108,7 +108,7 @@ for (const dialect of DIALECTS) {
 
     const exp = (query: string) => call(t.app, t.adminKey, 'GET', `/api/v1/sessions/export?${query}`);
 
-    test('CSV: the header exactly as DESIGN, one RFC 4180 row per session, CRLF line ends', async () => {
+    test('CSV: the documented header, one RFC 4180 row per session, CRLF line ends', async () => {
       const res = await exp('format=csv&channel=web,phone,telegram,whatsapp,mobile_sdk');
       assert.equal(res.statusCode, 200, res.body);
       assert.match(String(res.headers['content-type']), /^text\/csv/);

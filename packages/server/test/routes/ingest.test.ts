@@ -1,4 +1,4 @@
-/** `POST /ingest` (DESIGN §3.1): each item applied or refused on its own, in order. */
+/** `POST /ingest`: each item applied or refused on its own, in order. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { IngestBatchResult, LIMITS, Problem } from '@switchboard/contracts';

@@ -1,4 +1,4 @@
-/** The ingest half of src/routes/sessions.ts (DESIGN §3.1): create, messages, events, PATCH. */
+/** The ingest half of src/routes/sessions.ts: create, messages, events, PATCH. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {

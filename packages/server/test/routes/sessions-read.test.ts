@@ -1,4 +1,4 @@
-/** The read half of src/routes/sessions.ts (DESIGN §3.2): list, metrics, timeseries, detail, ETags. */
+/** The read half of src/routes/sessions.ts: list, metrics, timeseries, detail, ETags. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {

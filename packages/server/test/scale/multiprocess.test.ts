@@ -1,5 +1,5 @@
 /**
- * Scale-out (DESIGN §1, §7): three `switchboard serve` processes on three ports against one
+ * Scale-out (docs/DEPLOY.md): three `switchboard serve` processes on three ports against one
  * PostgreSQL database, as a load balancer would spread them. Live events cross processes over
  * LISTEN/NOTIFY, Last-Event-ID replay works on whichever process a client reconnects to, webhook
  * attempts are claimed once (SKIP LOCKED), counters, metrics and exports stay exact under

@@ -1,5 +1,5 @@
 /**
- * Crash durability (DESIGN §3.1: a 2xx means committed). Several clients hammer a real server
+ * Crash durability (a 2xx means committed). Several clients hammer a real server
  * process with batches and single requests, recording every acknowledgement; the process is
  * killed with SIGKILL mid-load and restarted on the same database. Every acknowledged session,
  * message and event must be there exactly once with gap-free seq, the live stream must replay

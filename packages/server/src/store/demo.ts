@@ -1,0 +1,117 @@
+/**
+ * The demo generator's bulk writer: a chunk of generated sessions with their messages, events and
+ * agents in one transaction, as multi-row inserts (the ingest path writes one session at a time).
+ */
+import type { Sender } from '@switchboard/contracts';
+import { type Insertable, sql } from 'kysely';
+import type { Store } from './db.js';
+import type { EventsTable, MessagesTable, NewSessionRow } from './schema.js';
+
+/** Bound parameters per statement (8 a message, 7 an event) stay under SQLite's 32,766 (and PostgreSQL's 65,535). */
+const SESSION_ROWS_PER_INSERT = 1_000;
+const MESSAGE_ROWS_PER_INSERT = 3_500;
+const EVENT_ROWS_PER_INSERT = 4_000;
+
+/** One generated session, ready to insert. */
+export interface DemoSessionRows {
+  row: NewSessionRow;
+  agentName: string;
+  messages: { id: string; sender: Sender; content: string; timestamp: number; metadata: string }[];
+  events: { id: string; type: string; timestamp: number; data: string }[];
+}
+
+export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessionRows[]): Promise<void> {
+  const dialect = store.dialect;
+  return store.db.transaction().execute(async (trx) => {
+    const pkOf = new Map<string, number>();
+    for (let i = 0; i < batch.length; i += SESSION_ROWS_PER_INSERT) {
+      const rows = await trx
+        .insertInto('sessions')
+        .values(batch.slice(i, i + SESSION_ROWS_PER_INSERT).map((p) => p.row))
+        .returning(['pk', 'id', 'started_at'])
+        .execute();
+      // Matched by id, not position: neither database promises RETURNING order.
+      for (const r of rows) pkOf.set(r.id, Number(r.pk));
+      await trx
+        .insertInto('session_ids')
+        .values(rows.map((r) => ({ org_id: orgId, id: r.id, pk: Number(r.pk), started_at: Number(r.started_at) })))
+        .execute();
+    }
+
+    let messages: Insertable<MessagesTable>[] = [];
+    let events: Insertable<EventsTable>[] = [];
+    const agents = new Map<string, { name: string; first: number; last: number; count: number }>();
+    for (const p of batch) {
+      const pk = pkOf.get(p.row.id) as number;
+      for (let i = 0; i < p.messages.length; i++) {
+        const m = p.messages[i];
+        messages.push({
+          session_pk: pk,
+          session_started_at: p.row.started_at,
+          id: m.id,
+          seq: i + 1,
+          sender: m.sender,
+          content: m.content,
+          timestamp: m.timestamp,
+          metadata: m.metadata,
+        });
+      }
+      for (let i = 0; i < p.events.length; i++) {
+        const e = p.events[i];
+        events.push({
+          session_pk: pk,
+          session_started_at: p.row.started_at,
+          id: e.id,
+          seq: i + 1,
+          type: e.type,
+          timestamp: e.timestamp,
+          data: e.data,
+        });
+      }
+      if (messages.length >= MESSAGE_ROWS_PER_INSERT) {
+        await trx.insertInto('messages').values(messages).execute();
+        messages = [];
+      }
+      if (events.length >= EVENT_ROWS_PER_INSERT) {
+        await trx.insertInto('session_events').values(events).execute();
+        events = [];
+      }
+      // countStartedSessions runs at create time, so first/last seen are session start times.
+      const started = p.row.started_at;
+      const a = agents.get(p.row.agent_id);
+      if (a) {
+        a.count++;
+        a.first = Math.min(a.first, started);
+        a.last = Math.max(a.last, started);
+      } else agents.set(p.row.agent_id, { name: p.agentName, first: started, last: started, count: 1 });
+    }
+    if (messages.length) await trx.insertInto('messages').values(messages).execute();
+    if (events.length) await trx.insertInto('session_events').values(events).execute();
+
+    const least = dialect === 'postgres' ? 'least' : 'min';
+    const greatest = dialect === 'postgres' ? 'greatest' : 'max';
+    await trx
+      .insertInto('agents')
+      .values(
+        [...agents].map(([id, a]) => ({
+          org_id: orgId,
+          id,
+          name: a.name,
+          search_name: a.name.toLowerCase(),
+          first_seen_at: a.first,
+          last_seen_at: a.last,
+          session_count: a.count,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['org_id', 'id']).doUpdateSet((eb) => ({
+          session_count: eb('agents.session_count', '+', eb.ref('excluded.session_count')),
+          first_seen_at: sql<number>`${sql.raw(least)}(agents.first_seen_at, excluded.first_seen_at)`,
+          last_seen_at: sql<number>`${sql.raw(greatest)}(agents.last_seen_at, excluded.last_seen_at)`,
+          name: eb.ref('excluded.name'),
+          search_name: eb.ref('excluded.search_name'),
+        })),
+      )
+      .execute();
+  });
+}
