@@ -41,13 +41,13 @@ export interface DatasetParams {
   now: number;
 }
 
-export const BENCH_NOW = Date.parse('2026-01-01T00:00:00.000Z');
+const BENCH_NOW = Date.parse('2026-01-01T00:00:00.000Z');
 
 export function datasetParams(sessions: number): DatasetParams {
   return { sessions, messagesPerSession: 5, agents: 50, days: 90, seed: 'bench', now: BENCH_NOW };
 }
 
-export function datasetKey(p: DatasetParams): string {
+function datasetKey(p: DatasetParams): string {
   const generator = ['generate.ts', 'conversation.ts', 'catalog.ts', 'random.ts']
     .map((f) => readFileSync(join(ROOT, 'packages/server/src/demo', f)))
     .reduce((h, b) => h.update(b), createHash('sha256'))
@@ -268,7 +268,7 @@ export async function startPgCluster(): Promise<PgCluster | null> {
   };
 }
 
-export async function pgExec(url: string, text: string) {
+async function pgExec(url: string, text: string) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {

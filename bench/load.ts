@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import type { Server } from './http.js';
 
-export const SESSIONS_PER_BATCH = 20;
+const SESSIONS_PER_BATCH = 20;
 export const MESSAGES_PER_SESSION = 49; // 20 × (1 + 49) = 1,000 items, 980 of them messages
 const WORDS =
   'thanks order refund account password reset billing invoice plan upgrade delivery tracking address card payment error login app update cancel subscription renew support agent human transfer please help when where how'.split(
@@ -57,7 +57,7 @@ export function planBatch(run: string): BatchPlan {
   return plan;
 }
 
-export function batchBody(p: BatchPlan): string {
+function batchBody(p: BatchPlan): string {
   const batch: unknown[] = [];
   for (let i = 0; i < p.sessions.length; i++) {
     const s = p.sessions[i];

@@ -100,7 +100,7 @@ export interface RawFilter {
   transcript?: string[];
 }
 
-export function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string; params: unknown[] } {
+function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string; params: unknown[] } {
   const parts = ['s.org_id = ?'];
   const params: unknown[] = [orgId];
   const list = (col: string, values?: string[]) => {

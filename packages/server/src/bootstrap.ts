@@ -12,7 +12,7 @@ import { countApiKeys, createApiKey, findKeyByHash, restoreApiKey } from './stor
 import { inBootstrapTransaction } from './store/locks.js';
 import { createOrg, findOrgByName } from './store/orgs.js';
 
-export const DEFAULT_ORG = 'default';
+const DEFAULT_ORG = 'default';
 
 export async function ensureDefaultOrg(store: Store) {
   const found = await findOrgByName(store.db, DEFAULT_ORG);

@@ -25,7 +25,7 @@ function duration(seconds: number): string {
 }
 
 /** Rows padded to their widest cell; ids and names longer than 40 characters are cut. */
-export function table(sessions: Session[]): string {
+function table(sessions: Session[]): string {
   const cells = sessions.map((s) => COLUMNS.map(([, get]) => clip(get(s))));
   const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const render = (row: string[]) =>

@@ -10,7 +10,7 @@ const oneLine = (s: string, max = 100) => {
 };
 
 /** `12:04:05.120  message.created  <session id>  user: Where is my order?` */
-export function formatEvent(ev: StreamEvent): string {
+function formatEvent(ev: StreamEvent): string {
   const at = new Date(ev.occurredAt);
   const time = `${at.toTimeString().slice(0, 8)}.${String(at.getMilliseconds()).padStart(3, '0')}`;
   let session: string;

@@ -12,7 +12,7 @@ const RANDOM_LENGTH = 36;
 const CHECKSUM_LENGTH = 6;
 const KEY_SHAPE = /^swb_[0-9A-Za-z]{42}$/;
 
-export function base62(n: number, width: number): string {
+function base62(n: number, width: number): string {
   let s = '';
   let v = n;
   do {
@@ -22,7 +22,7 @@ export function base62(n: number, width: number): string {
   return s.padStart(width, '0');
 }
 
-export function checksum(random: string): string {
+function checksum(random: string): string {
   return base62(crc32(random) >>> 0, CHECKSUM_LENGTH);
 }
 

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class Telemetry {
+class Telemetry {
   private requests = new Map<string, number>();
   private histogram = new Array<number>(BUCKETS.length + 1).fill(0);
   private sum = 0;

@@ -4,7 +4,7 @@
  */
 import { LIMITS, type Metadata, type ProblemFieldError, RESERVED_IDS } from '@switchboard/contracts';
 
-export const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 export function checkId(id: string | undefined, path: string, errors: ProblemFieldError[]) {
   if (id !== undefined && (RESERVED_IDS as readonly string[]).includes(id))
@@ -18,7 +18,7 @@ export function checkMetadata(metadata: Metadata | undefined, path: string, erro
 }
 
 /** Depth of a JSON value, computed without recursion so hostile nesting cannot blow the stack. */
-export function jsonDepth(value: unknown): number {
+function jsonDepth(value: unknown): number {
   let max = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length) {

@@ -26,7 +26,7 @@ const RETENTION_LOCK = 7245014;
  * from the counters; returns null when another process is dropping months or already dropped
  * this one. Triggers do not fire on DROP, hence the explicit subtraction.
  */
-export async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
+async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
   const { rows: lock } = await sql<{
     ok: boolean;
   }>`SELECT pg_try_advisory_xact_lock(${sql.lit(RETENTION_LOCK)}) AS ok`.execute(trx);

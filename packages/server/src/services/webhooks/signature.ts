@@ -10,7 +10,7 @@ const PREFIX = 'whsec_';
 /** `whsec_` + base64 of 32 random bytes. */
 export const generateSecret = () => PREFIX + randomBytes(32).toString('base64');
 
-export function signature(secret: string, id: string, timestamp: number, body: string): string {
+function signature(secret: string, id: string, timestamp: number, body: string): string {
   const key = Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64');
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
