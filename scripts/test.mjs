@@ -32,8 +32,8 @@ function collect(dir) {
 
 /**
  * What `--quick` leaves out, each slow for a reason of its own; `npm test` runs them all. The rest
- * of the server suite is about 80 s of CPU on SQLite (some 40 s on an idle 2-core machine), where
- * these would add about 50 s more.
+ * of the server suite takes about 80 s of CPU on SQLite, most of it each file's start-up (loading
+ * the app through the TypeScript loader); these suites would add more than that again.
  */
 const QUICK_SKIPS = [
   // Packs the server package and installs it into a temporary prefix (npm pack + npm install -g).
