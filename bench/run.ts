@@ -324,7 +324,12 @@ async function dashboard(server: Server) {
   const chromium = '/usr/bin/chromium';
   if (!existsSync(chromium)) return null;
   const { chromium: pw } = await import('playwright-core');
-  const browser = await pw.launch({ executablePath: chromium, args: ['--no-sandbox'] });
+  // The flags the browser tests use. With only --no-sandbox, Debian's Chromium on this GPU-less
+  // machine never showed the table: all 11 visits timed out at 60 s (2026-12-03), on the old code too.
+  const browser = await pw.launch({
+    executablePath: chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
   try {
     const login = await browser.newContext();
     const res = await login.request.post(`${server.url}/api/v1/auth/login`, { data: { key: server.key } });
