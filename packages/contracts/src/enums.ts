@@ -10,6 +10,8 @@ export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 export const SENDERS = ['user', 'agent'] as const;
 
+/** Event types the server reads: `agent_handoff` and `error` are counted in a session's stats, `usage` adds to its usage. */
+
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
 
 export const WELL_KNOWN_EVENT_TYPES = [
@@ -18,6 +20,7 @@ export const WELL_KNOWN_EVENT_TYPES = [
   'error',
   'agent_handoff',
   'status_changed',
+  'usage',
 ] as const;
 
 /** Types of the envelopes on the live stream and in webhooks (docs/WEBHOOKS.md). */
@@ -30,7 +33,32 @@ export const OUTBOX_EVENT_TYPES = [
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 
-export const SORT_FIELDS = ['startedAt', 'endedAt', 'durationSeconds', 'messageCount'] as const;
+/**
+ * The session figures a range filter (`turns[gte]=3`) compares and `sort` orders by. Each is a
+ * number on the Session object: `durationSeconds` and `messageCount` at its top level, the others
+ * in its `stats`.
+ */
+export const RANGE_FIELDS = [
+  'durationSeconds',
+  'messageCount',
+  'turns',
+  'firstResponseMs',
+  'avgResponseMs',
+  'maxResponseMs',
+  'handoffs',
+  'errors',
+  'interruptions',
+  'costUsd',
+  'inputTokens',
+  'outputTokens',
+] as const;
+export type RangeField = (typeof RANGE_FIELDS)[number];
+export const RANGE_OPS = ['gt', 'gte', 'lt', 'lte'] as const;
+export type RangeOp = (typeof RANGE_OPS)[number];
+/** A range filter's query parameter: `<field>[<op>]`, e.g. `costUsd[gt]`. */
+export type RangeParam = `${RangeField}[${RangeOp}]`;
+
+export const SORT_FIELDS = ['startedAt', 'endedAt', ...RANGE_FIELDS] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 export const SORTS = [...SORT_FIELDS, ...SORT_FIELDS.map((f) => `-${f}` as const)] as const;
 
@@ -59,4 +87,9 @@ export const LIMITS = {
   listLimitDefault: 50,
   idempotencyKeyLength: 255,
   timeseriesBucketsMax: 5000,
+  /** A message's `latencyMs`: at most a day. */
+  latencyMsMax: 86_400_000,
+  usageModelLength: 128,
+  agentListLimitMax: 500,
+  agentListLimitDefault: 100,
 } as const;

@@ -11,6 +11,9 @@ import {
   ID_PATTERN,
   LIMITS,
   OUTBOX_EVENT_TYPES,
+  RANGE_FIELDS,
+  RANGE_OPS,
+  type RangeParam,
   SCOPES,
   SENDERS,
   SESSION_TYPES,
@@ -74,6 +77,41 @@ const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLen
 
 export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
 
+/** Tokens and cost, on a message or in a `usage` event's data; each part optional, none negative. */
+export const Usage = Type.Object(
+  {
+    inputTokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12 })),
+    outputTokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12 })),
+    costUsd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e6, description: 'US dollars, e.g. 0.0123.' })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.usageModelLength })),
+  },
+  { additionalProperties: false },
+);
+export type Usage = Static<typeof Usage>;
+
+const Count = Type.Integer({ minimum: 0 });
+const Ms = Nullable(Type.Integer({ minimum: 0 }));
+
+/**
+ * What happened in a session, kept exact as its messages and events arrive (docs/INSIGHTS.md): a
+ * turn is a user message answered by a later agent message, its latency that message's `latencyMs`.
+ */
+export const SessionStats = Type.Object({
+  turns: Count,
+  userMessages: Count,
+  agentMessages: Count,
+  firstResponseMs: Ms,
+  avgResponseMs: Ms,
+  maxResponseMs: Ms,
+  handoffs: Count,
+  errors: Count,
+  interruptions: Count,
+  inputTokens: Count,
+  outputTokens: Count,
+  costUsd: Type.Number({ minimum: 0 }),
+});
+export type SessionStats = Static<typeof SessionStats>;
+
 export const Session = Type.Object({
   id: Type.String(),
   agent: AgentRef,
@@ -87,6 +125,7 @@ export const Session = Type.Object({
   endedReason: Nullable(Type.String()),
   lastActivityAt: Type.String({ format: 'date-time' }),
   metadata: Metadata,
+  stats: SessionStats,
 });
 export type Session = Static<typeof Session>;
 
@@ -98,6 +137,13 @@ export const Message = Type.Object({
   content: Type.String(),
   timestamp: Type.String({ format: 'date-time' }),
   metadata: Metadata,
+  /**
+   * Agent messages: how long the agent took, as sent, or else the time since the latest earlier
+   * user message (null when there is none). Null on user messages.
+   */
+  latencyMs: Ms,
+  interrupted: Type.Boolean(),
+  usage: Nullable(Usage),
 });
 export type Message = Static<typeof Message>;
 
@@ -150,6 +196,16 @@ export const MessageInput = Type.Object(
     content: Type.String({ description: 'UTF-8 text, ≤ 32 KiB.' }),
     timestamp: Type.Optional(DateTime),
     metadata: Type.Optional(Metadata),
+    latencyMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: LIMITS.latencyMsMax,
+        description:
+          'Agent messages: how long the agent took to produce it, in ms. Without it the server uses the time since the latest earlier user message.',
+      }),
+    ),
+    interrupted: Type.Optional(Type.Boolean({ description: 'Agent messages: the user barged in over it.' })),
+    usage: Type.Optional(Usage),
   },
   { additionalProperties: false },
 );
@@ -311,18 +367,30 @@ export const FilterProperties = {
 };
 /** `metadata.<key>=value` query parameters: exact match, ANDed. */
 export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
+/**
+ * `<field>[<op>]=<number>` range parameters. The pattern admits any such name so that an unknown
+ * field or operator is refused by the filter parser with a message naming it.
+ */
+export const RangeFilterPattern = '^[A-Za-z_]{1,64}\\[[A-Za-z_]{1,16}\\]$';
+const RangeFilterDoc = `A range filter: one of ${RANGE_FIELDS.join(', ')}, then [${RANGE_OPS.join('|')}], e.g. \`turns[gte]=3\` or \`costUsd[gt]=0.5\`.`;
 
 const filterQuery = <P extends Record<string, TSchema>>(extra: P) =>
   Type.Object(
     { ...FilterProperties, ...extra },
     {
       additionalProperties: false,
-      patternProperties: { [MetadataFilterPattern]: Type.String({ maxLength: 1024 }) },
+      patternProperties: {
+        [MetadataFilterPattern]: Type.String({ maxLength: 1024 }),
+        [RangeFilterPattern]: Type.String({ maxLength: 64, description: RangeFilterDoc }),
+      },
     },
   );
 
+/** The range parameters, typed: `{'turns[gte]': 3}`. */
+export type RangeFilters = { [K in RangeParam]?: string | number };
+
 export const SessionFilters = filterQuery({});
-export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string };
+export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string } & RangeFilters;
 
 export const Sort = StringEnum(SORTS, { default: '-startedAt' });
 export type Sort = Static<typeof Sort>;
@@ -333,7 +401,9 @@ export const ListSessionsQuery = filterQuery({
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 })),
   cursor: Type.Optional(Type.String({ maxLength: 1024 })),
 });
-export type ListSessionsQuery = Static<typeof ListSessionsQuery> & { [key: `metadata.${string}`]: string };
+export type ListSessionsQuery = Static<typeof ListSessionsQuery> & {
+  [key: `metadata.${string}`]: string;
+} & RangeFilters;
 
 export const Pagination = Type.Object({
   total: Type.Integer(),
@@ -350,6 +420,11 @@ export type SessionList = Static<typeof SessionList>;
 const countsOf = (values: readonly string[]) =>
   Type.Object(Object.fromEntries(values.map((v) => [v, Type.Integer()])) as Record<string, TSchema>);
 
+/** Percentiles of first-response time over sessions with at least one turn; approximate within 2 %. */
+export const Percentiles = Type.Object({ p50: Ms, p95: Ms });
+export type Percentiles = Static<typeof Percentiles>;
+const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'A share from 0 to 1; null over no sessions.' }));
+
 export const Metrics = Type.Object({
   totalSessions: Type.Integer(),
   activeSessions: Type.Integer(),
@@ -358,6 +433,15 @@ export const Metrics = Type.Object({
   byChannel: countsOf(CHANNELS),
   byStatus: countsOf(STATUSES),
   byType: countsOf(SESSION_TYPES),
+  avgDurationSeconds: Nullable(Type.Number({ description: 'Mean duration of the ended sessions.' })),
+  firstResponseMs: Percentiles,
+  avgResponseMs: Nullable(Type.Integer({ description: 'Mean latency over every turn of the sessions.' })),
+  handoffRate: Rate,
+  errorRate: Rate,
+  failureRate: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Failed ÷ ended sessions.' })),
+  costUsd: Type.Number(),
+  inputTokens: Type.Integer(),
+  outputTokens: Type.Integer(),
   generatedAt: Type.String({ format: 'date-time' }),
 });
 export type Metrics = Omit<Static<typeof Metrics>, 'byChannel' | 'byStatus' | 'byType'> & {
@@ -381,17 +465,26 @@ export const Timeseries = Type.Object({
       total: Type.Integer(),
       byChannel: countsOf(CHANNELS),
       byStatus: countsOf(STATUSES),
+      failed: Type.Integer(),
+      handoffs: Type.Integer(),
+      errors: Type.Integer(),
+      costUsd: Type.Number(),
+      firstResponseMs: Percentiles,
     }),
   ),
 });
-export type Timeseries = Static<typeof Timeseries> & {
-  buckets: Array<{
-    start: string;
-    total: number;
-    byChannel: Record<(typeof CHANNELS)[number], number>;
-    byStatus: Record<(typeof STATUSES)[number], number>;
-  }>;
+export type TimeseriesBucket = {
+  start: string;
+  total: number;
+  byChannel: Record<(typeof CHANNELS)[number], number>;
+  byStatus: Record<(typeof STATUSES)[number], number>;
+  failed: number;
+  handoffs: number;
+  errors: number;
+  costUsd: number;
+  firstResponseMs: Percentiles;
 };
+export type Timeseries = Static<typeof Timeseries> & { buckets: TimeseriesBucket[] };
 
 export const ExportQuery = filterQuery({
   format: Type.Optional(StringEnum(EXPORT_FORMATS, { default: 'csv' })),
@@ -423,16 +516,63 @@ export const OutboxEnvelope = Type.Object({
 });
 export type OutboxEnvelope = Static<typeof OutboxEnvelope>;
 
+/**
+ * An agent and how it performs over the sessions the filters select (all of them without
+ * filters): `sessionCount` and the figures count only those.
+ */
 export const Agent = Type.Object({
   id: Type.String(),
   name: Type.String(),
   sessionCount: Type.Integer(),
   firstSeenAt: Type.String({ format: 'date-time' }),
   lastSeenAt: Type.String({ format: 'date-time' }),
+  byStatus: countsOf(STATUSES),
+  failureRate: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Failed ÷ ended sessions.' })),
+  avgDurationSeconds: Nullable(Type.Number()),
+  firstResponseMs: Percentiles,
+  avgResponseMs: Nullable(Type.Integer()),
+  handoffRate: Rate,
+  errorRate: Rate,
+  costUsd: Type.Number(),
 });
-export type Agent = Static<typeof Agent>;
+export type Agent = Omit<Static<typeof Agent>, 'byStatus'> & { byStatus: Record<(typeof STATUSES)[number], number> };
 export const AgentList = Type.Object({ data: Type.Array(Agent) });
-export type AgentList = Static<typeof AgentList>;
+export type AgentList = { data: Agent[] };
+
+export const AGENT_SORT_FIELDS = [
+  'name',
+  'sessionCount',
+  'lastSeenAt',
+  'failureRate',
+  'avgDurationSeconds',
+  'firstResponseMs',
+  'avgResponseMs',
+  'handoffRate',
+  'errorRate',
+  'costUsd',
+] as const;
+export type AgentSortField = (typeof AGENT_SORT_FIELDS)[number];
+export const AGENT_SORTS = [...AGENT_SORT_FIELDS, ...AGENT_SORT_FIELDS.map((f) => `-${f}` as const)] as const;
+export type AgentSort = (typeof AGENT_SORTS)[number];
+
+/** `GET /agents`: the shared filters, a sort (`firstResponseMs` orders by its p50) and a limit. */
+export const AgentListQuery = filterQuery({
+  sort: Type.Optional(StringEnum(AGENT_SORTS, { default: '-sessionCount' })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: LIMITS.agentListLimitMax, default: LIMITS.agentListLimitDefault }),
+  ),
+});
+export type AgentListQuery = Static<typeof AgentListQuery> & { [key: `metadata.${string}`]: string } & RangeFilters;
+
+/** `GET /agents/:id`: the shared filters and the interval of its time series. */
+export const AgentDetailQuery = filterQuery({
+  interval: Type.Optional(StringEnum(['hour', 'day'] as const, { default: 'day' })),
+});
+export type AgentDetailQuery = Static<typeof AgentDetailQuery> & { [key: `metadata.${string}`]: string } & RangeFilters;
+export const AgentIdParams = Type.Object({ id: Type.String({ maxLength: 256 }) });
+
+export const AgentDetail = Type.Intersect([Agent, Type.Object({ timeseries: Timeseries })]);
+export type AgentDetail = Agent & { timeseries: Timeseries };
 
 export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 256 }) });
 

@@ -4,7 +4,7 @@
  * as JSON arrays rather than the comma-separated query-string form.
  */
 import { type Static, type TSchema, Type } from 'typebox';
-import { CHANNELS, LIMITS, OUTBOX_EVENT_TYPES, SESSION_TYPES, STATUSES } from './enums.js';
+import { CHANNELS, LIMITS, OUTBOX_EVENT_TYPES, RANGE_FIELDS, RANGE_OPS, SESSION_TYPES, STATUSES } from './enums.js';
 import { Pagination, StringEnum } from './schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -23,6 +23,25 @@ export const WebhookEvents = Type.Array(StringEnum(WEBHOOK_EVENT_CHOICES), {
   uniqueItems: true,
   description: '`["*"]` for every event type, or a list of: ' + `${OUTBOX_EVENT_TYPES.join(', ')}.`,
 });
+
+/** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: the query string's `turns[gte]=3&costUsd[gt]=0.5`. */
+export const RangeFilterObject = Type.Object(
+  Object.fromEntries(
+    RANGE_FIELDS.map((f) => [
+      f,
+      Type.Optional(
+        Type.Object(Object.fromEntries(RANGE_OPS.map((op) => [op, Type.Optional(Type.Number())])), {
+          additionalProperties: false,
+          minProperties: 1,
+        }),
+      ),
+    ]),
+  ) as Record<(typeof RANGE_FIELDS)[number], TSchema>,
+  { additionalProperties: false, description: 'Range conditions on the session’s figures; all must hold.' },
+);
+export type RangeFilterObject = {
+  [F in (typeof RANGE_FIELDS)[number]]?: { [O in (typeof RANGE_OPS)[number]]?: number };
+};
 
 const enumArray = <const T extends readonly string[]>(values: T) =>
   Type.Array(StringEnum(values), { minItems: 1, maxItems: values.length, uniqueItems: true });
@@ -53,6 +72,7 @@ export const WebhookFilters = Type.Object(
         },
       ),
     ),
+    range: Type.Optional(RangeFilterObject),
   },
   {
     additionalProperties: false,
@@ -60,7 +80,7 @@ export const WebhookFilters = Type.Object(
       'Only events of sessions matching every given filter are delivered (message and event types are judged by their session).',
   },
 );
-export type WebhookFilters = Static<typeof WebhookFilters>;
+export type WebhookFilters = Omit<Static<typeof WebhookFilters>, 'range'> & { range?: RangeFilterObject };
 
 const Url = Type.String({
   minLength: 1,
