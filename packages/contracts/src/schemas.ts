@@ -423,7 +423,9 @@ const countsOf = (values: readonly string[]) =>
 /** Percentiles of first-response time over sessions with at least one turn; approximate within 2 %. */
 export const Percentiles = Type.Object({ p50: Ms, p95: Ms });
 export type Percentiles = Static<typeof Percentiles>;
-const Rate = Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'A share from 0 to 1; null over no sessions.' }));
+const Rate = Nullable(
+  Type.Number({ minimum: 0, maximum: 1, description: 'A share from 0 to 1; null over no sessions.' }),
+);
 
 export const Metrics = Type.Object({
   totalSessions: Type.Integer(),

@@ -25,23 +25,25 @@ export const WebhookEvents = Type.Array(StringEnum(WEBHOOK_EVENT_CHOICES), {
 });
 
 /** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: the query string's `turns[gte]=3&costUsd[gt]=0.5`. */
-export const RangeFilterObject = Type.Object(
-  Object.fromEntries(
-    RANGE_FIELDS.map((f) => [
-      f,
-      Type.Optional(
-        Type.Object(Object.fromEntries(RANGE_OPS.map((op) => [op, Type.Optional(Type.Number())])), {
-          additionalProperties: false,
-          minProperties: 1,
-        }),
-      ),
-    ]),
-  ) as Record<(typeof RANGE_FIELDS)[number], TSchema>,
-  { additionalProperties: false, description: 'Range conditions on the session’s figures; all must hold.' },
-);
 export type RangeFilterObject = {
   [F in (typeof RANGE_FIELDS)[number]]?: { [O in (typeof RANGE_OPS)[number]]?: number };
 };
+export const RangeFilterObject = Type.Unsafe<RangeFilterObject>(
+  Type.Object(
+    Object.fromEntries(
+      RANGE_FIELDS.map((f) => [
+        f,
+        Type.Optional(
+          Type.Object(Object.fromEntries(RANGE_OPS.map((op) => [op, Type.Optional(Type.Number())])), {
+            additionalProperties: false,
+            minProperties: 1,
+          }),
+        ),
+      ]),
+    ),
+    { additionalProperties: false, description: 'Range conditions on the session’s figures; all must hold.' },
+  ),
+);
 
 const enumArray = <const T extends readonly string[]>(values: T) =>
   Type.Array(StringEnum(values), { minItems: 1, maxItems: values.length, uniqueItems: true });
@@ -80,7 +82,7 @@ export const WebhookFilters = Type.Object(
       'Only events of sessions matching every given filter are delivered (message and event types are judged by their session).',
   },
 );
-export type WebhookFilters = Omit<Static<typeof WebhookFilters>, 'range'> & { range?: RangeFilterObject };
+export type WebhookFilters = Static<typeof WebhookFilters>;
 
 const Url = Type.String({
   minLength: 1,

@@ -3,10 +3,20 @@
  * from query parameters to a SessionFilter, with every bad parameter listed in one 400. Used by
  * the read service and by the live stream.
  */
-import { CHANNELS, type ProblemFieldError, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import {
+  CHANNELS,
+  type ProblemFieldError,
+  RANGE_FIELDS,
+  RANGE_OPS,
+  type RangeField,
+  type RangeFilterObject,
+  type RangeOp,
+  SESSION_TYPES,
+  STATUSES,
+} from '@switchboard/contracts';
 import { badRequest } from '../lib/errors.js';
 import { parseBound } from '../lib/time.js';
-import { type SessionFilter, transcriptWords } from '../store/filters.js';
+import { type RangeCondition, type SessionFilter, transcriptWords } from '../store/filters.js';
 
 export type FilterQuery = Record<string, unknown>;
 
@@ -63,6 +73,8 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   }
   if (metadata.length > 16) errors.push({ path: 'metadata', message: 'at most 16 metadata filters' });
   if (metadata.length) f.metadata = metadata;
+  const ranges = parseRanges(q, errors);
+  if (ranges.length) f.ranges = ranges;
   if (typeof q.transcript === 'string' && q.transcript.trim()) {
     const words = transcriptWords(q.transcript);
     if (words.length === 0) errors.push({ path: 'transcript', message: 'must contain at least one word' });
@@ -70,6 +82,49 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   }
   if (errors.length) throw badRequest(errors);
   return f;
+}
+
+const RANGE_PARAM = /^([A-Za-z_]+)\[([A-Za-z_]+)\]$/;
+const isRangeField = (v: string): v is RangeField => (RANGE_FIELDS as readonly string[]).includes(v);
+const isRangeOp = (v: string): v is RangeOp => (RANGE_OPS as readonly string[]).includes(v);
+
+/** `<field>[gt|gte|lt|lte]=<number>` parameters; a bad field, operator or number is named in `errors`. */
+function parseRanges(q: FilterQuery, errors: ProblemFieldError[]): RangeCondition[] {
+  const ranges: RangeCondition[] = [];
+  for (const [key, raw] of Object.entries(q)) {
+    const match = RANGE_PARAM.exec(key);
+    if (!match) continue;
+    const [, field, op] = match;
+    if (!isRangeField(field)) {
+      errors.push({
+        path: key,
+        message: `unknown field "${field}"; range filters take one of: ${RANGE_FIELDS.join(', ')}`,
+      });
+      continue;
+    }
+    if (!isRangeOp(op)) {
+      errors.push({ path: key, message: `unknown operator "${op}"; use one of: ${RANGE_OPS.join(', ')}` });
+      continue;
+    }
+    const text = typeof raw === 'number' ? String(raw) : raw;
+    const value = typeof text === 'string' && text.trim() !== '' ? Number(text) : Number.NaN;
+    if (typeof text !== 'string') errors.push({ path: key, message: 'must be given once' });
+    else if (!Number.isFinite(value)) errors.push({ path: key, message: `"${text}" is not a number` });
+    else ranges.push({ field, op, value });
+  }
+  return ranges;
+}
+
+/** A webhook subscription's `range` object as range conditions. */
+export function rangesOfObject(range: RangeFilterObject | undefined): RangeCondition[] | undefined {
+  if (!range) return undefined;
+  const out: RangeCondition[] = [];
+  for (const field of RANGE_FIELDS)
+    for (const op of RANGE_OPS) {
+      const value = range[field]?.[op];
+      if (value !== undefined) out.push({ field, op, value });
+    }
+  return out.length ? out : undefined;
 }
 
 /** The bad parameters parseFilters would report, without throwing. */

@@ -20,6 +20,18 @@ import {
   type UpdateSessionBody,
 } from '@switchboard/contracts';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
+import {
+  addEvents,
+  addMessages,
+  byConversationOrder,
+  foldOrdered,
+  foldsInOrder,
+  resetOrdered,
+  STATS_COLUMNS,
+  type StatsColumns,
+  type StatsMessage,
+  statsOf,
+} from '../lib/stats.js';
 import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
@@ -34,7 +46,13 @@ import {
   sessionRowToApi,
   type SessionWithAgent,
 } from '../store/sessions/rows.js';
-import { existingEventIds, existingMessageIds, insertEvents, insertMessages } from '../store/sessions/transcript.js';
+import {
+  conversationOf,
+  existingEventIds,
+  existingMessageIds,
+  insertEvents,
+  insertMessages,
+} from '../store/sessions/transcript.js';
 import {
   findSession,
   findSessionByPk,
@@ -45,7 +63,14 @@ import {
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { isUniqueViolation, retryTransaction } from './transactions.js';
-import { checkContent, checkEventData, checkId, checkMetadata } from './validate.js';
+import {
+  checkContent,
+  checkEventData,
+  checkId,
+  checkMessageFigures,
+  checkMetadata,
+  checkUsageEvent,
+} from './validate.js';
 
 const isTerminal = (status: string | undefined) =>
   status !== undefined && (TERMINAL_STATUSES as readonly string[]).includes(status);
@@ -69,8 +94,24 @@ interface AppendKind<Item, Api> {
   outboxType: 'message.created' | 'event.created';
   /** The session's stored items with these ids, as API objects. */
   existing(db: Db, session: SessionKey, sessionId: string, ids: string[]): Promise<Map<string, Api>>;
+  /**
+   * Adds new items to the session's figures (`stats`, as locked). Returns whether they changed,
+   * and for messages each one's effective latency.
+   */
+  figure(
+    db: Db,
+    session: SessionKey,
+    stats: StatsColumns,
+    fresh: Array<NewItem<Item>>,
+  ): Promise<{ changed: boolean; latencies?: Array<number | null> }>;
   /** Inserts new items; returns them as API objects, in order. */
-  insert(db: Db, session: SessionKey, sessionId: string, fresh: Array<NewItem<Item>>): Promise<Api[]>;
+  insert(
+    db: Db,
+    session: SessionKey,
+    sessionId: string,
+    fresh: Array<NewItem<Item>>,
+    latencies?: Array<number | null>,
+  ): Promise<Api[]>;
 }
 
 const MESSAGES: AppendKind<MessageInput, Message> = {
@@ -80,7 +121,30 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
     const rows = await existingMessageIds(db, session, ids);
     return new Map([...rows].map(([id, row]) => [id, messageRowToApi(row, sessionId)]));
   },
-  async insert(db, session, sessionId, fresh) {
+  async figure(db, session, stats, fresh) {
+    const messages: StatsMessage[] = fresh.map(({ item, seq, timestamp }) => ({
+      sender: item.sender,
+      timestamp,
+      seq,
+      latency_ms: item.latencyMs ?? null,
+      interrupted: item.interrupted,
+      usage: item.usage,
+    }));
+    addMessages(stats, messages);
+    const ordered = [...messages].sort(byConversationOrder);
+    let conversation = ordered;
+    if (!foldsInOrder(stats, ordered)) {
+      // A message that belongs before the latest stored one: the conversation is folded again,
+      // stored messages and new ones in their order, so the figures do not depend on arrival.
+      const stored = (await conversationOf(db, session)).map((m) => ({ ...m, latency_ms: m.latency_ms ?? null }));
+      conversation = [...stored, ...messages].sort(byConversationOrder);
+      resetOrdered(stats);
+    }
+    const folded = foldOrdered(stats, conversation);
+    const latencyOf = new Map(conversation.map((m, i) => [m, folded[i]]));
+    return { changed: true, latencies: messages.map((m) => latencyOf.get(m) ?? null) };
+  },
+  async insert(db, session, sessionId, fresh, latencies = []) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
       session_pk: session.pk,
       session_started_at: session.started_at,
@@ -90,11 +154,17 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
       content: item.content,
       timestamp,
       metadata: JSON.stringify(item.metadata ?? {}),
+      latency_ms: item.latencyMs ?? null,
+      interrupted: item.interrupted ? 1 : 0,
+      usage: item.usage ? JSON.stringify(item.usage) : null,
     }));
     await insertMessages(db, rows);
-    return rows.map((row) => messageRowToApi({ ...row, pk: 0 }, sessionId));
+    return rows.map((row, i) => messageRowToApi({ ...row, pk: 0 }, sessionId, latencies[i] ?? null));
   },
 };
+
+/** Event types that change a session's figures. */
+const COUNTED_EVENTS = new Set(['agent_handoff', 'error', 'usage']);
 
 const EVENTS: AppendKind<EventInput, SessionEvent> = {
   counter: 'event_count',
@@ -102,6 +172,11 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
   async existing(db, session, sessionId, ids) {
     const rows = await existingEventIds(db, session, ids);
     return new Map([...rows].map(([id, row]) => [id, eventRowToApi(row, sessionId)]));
+  },
+  async figure(_db, _session, stats, fresh) {
+    const counted = fresh.filter(({ item }) => COUNTED_EVENTS.has(item.type)).map(({ item }) => item);
+    addEvents(stats, counted);
+    return { changed: counted.length > 0 };
   },
   async insert(db, session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
@@ -230,6 +305,7 @@ export class IngestService {
       checkId(m.id, `${path}/id`, errors);
       checkContent(m.content, `${path}/content`, errors);
       checkMetadata(m.metadata, `${path}/metadata`, errors);
+      checkMessageFigures(m, path, errors);
     });
     if (errors.length) throw badRequest(errors);
   }
@@ -240,6 +316,7 @@ export class IngestService {
       const path = pathOf(i);
       checkId(e.id, `${path}/id`, errors);
       checkEventData(e.data, `${path}/data`, errors);
+      if (e.type === 'usage') checkUsageEvent(e.data, `${path}/data`, errors);
     });
     if (errors.length) throw badRequest(errors);
   }
@@ -309,9 +386,14 @@ export class IngestService {
       fresh.push({ item, id, seq: ++seq, timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now });
     }
     if (fresh.length) {
-      const stored = await kind.insert(db, session, sessionId, fresh);
+      const stats = statsOf(counters);
+      const { changed, latencies } = await kind.figure(db, session, stats, fresh);
+      const stored = await kind.insert(db, session, sessionId, fresh, latencies);
       for (const [i, api] of stored.entries()) known.set(fresh[i].id, api);
-      await updateSessionRow(db, session, { [kind.counter]: seq });
+      await updateSessionRow(db, session, {
+        [kind.counter]: seq,
+        ...(changed ? Object.fromEntries(STATS_COLUMNS.map((c) => [c, stats[c]])) : {}),
+      });
       await this.emit(
         db,
         orgId,

@@ -33,7 +33,7 @@ import {
   agentRowToApi,
   type CsvSessionRow,
   eventRowToApi,
-  messageRowToApi,
+  messagesToApi,
   sessionRowToApi,
 } from '../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions, sessionEvents, sessionMessages } from '../store/sessions/transcript.js';
@@ -140,7 +140,7 @@ export class ReadService {
     const [messages, events] = await Promise.all([sessionMessages(db, row), sessionEvents(db, row)]);
     return {
       ...sessionRowToApi(row),
-      messages: messages.map((m) => messageRowToApi(m, row.id)),
+      messages: messagesToApi(messages, row.id),
       events: events.map((e) => eventRowToApi(e, row.id)),
     };
   }
@@ -192,7 +192,7 @@ export class ReadService {
         for (const r of page) {
           const full: SessionDetail = {
             ...sessionRowToApi(r),
-            messages: (mBy.get(r.pk) ?? []).map((m) => messageRowToApi(m, r.id)),
+            messages: messagesToApi(mBy.get(r.pk) ?? [], r.id),
             events: (eBy.get(r.pk) ?? []).map((e) => eventRowToApi(e, r.id)),
           };
           const text = JSON.stringify(full);

@@ -4,7 +4,7 @@
  * full-text `transcript` filter has no per-event meaning and is refused by those routes.
  */
 import type { Session } from '@switchboard/contracts';
-import { noneBut, type SessionFilter } from '../store/filters.js';
+import { noneBut, type RangeCondition, type SessionFilter } from '../store/filters.js';
 
 const text = (v: unknown) => (v === null ? 'null' : String(v));
 
@@ -18,6 +18,7 @@ export function sessionMatches(f: SessionFilter, s: Session): boolean {
     if (f.from !== undefined && started < f.from) return false;
     if (f.to !== undefined && started >= f.to) return false;
   }
+  for (const r of f.ranges ?? []) if (!rangeHolds(r, s)) return false;
   for (const [key, value] of f.metadata ?? []) {
     if (!(key in s.metadata) || text(s.metadata[key]) !== value) return false;
   }
@@ -33,6 +34,28 @@ export function sessionMatches(f: SessionFilter, s: Session): boolean {
     if (!hit) return false;
   }
   return true;
+}
+
+/** The figure a range field names, as the Session object has it; null (never matching) when unknown yet. */
+function figureOf(field: RangeCondition['field'], s: Session): number | null {
+  if (field === 'durationSeconds') return s.durationSeconds;
+  if (field === 'messageCount') return s.messageCount;
+  return s.stats[field];
+}
+
+function rangeHolds(r: RangeCondition, s: Session): boolean {
+  const v = figureOf(r.field, s);
+  if (v === null) return false;
+  switch (r.op) {
+    case 'gt':
+      return v > r.value;
+    case 'gte':
+      return v >= r.value;
+    case 'lt':
+      return v < r.value;
+    case 'lte':
+      return v <= r.value;
+  }
 }
 
 export const isEmptyFilter = (f: SessionFilter) => noneBut(f, 'transcriptWords');

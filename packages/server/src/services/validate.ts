@@ -2,7 +2,15 @@
  * The checks JSON Schema cannot express (byte sizes, nesting depth, reserved ids), shared by the
  * single-item routes and `POST /ingest`.
  */
-import { LIMITS, type Metadata, type ProblemFieldError, RESERVED_IDS } from '@switchboard/contracts';
+import {
+  LIMITS,
+  type MessageInput,
+  type Metadata,
+  type ProblemFieldError,
+  RESERVED_IDS,
+  Usage,
+} from '@switchboard/contracts';
+import { bodyAjv, fieldErrors } from '../lib/ajv.js';
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
@@ -65,4 +73,22 @@ export function nulPaths(value: unknown, base = ''): string[] {
     }
   }
   return found;
+}
+
+/** `latencyMs` and `interrupted` describe how an agent answered; on a user message they are a mistake. */
+export function checkMessageFigures(m: MessageInput, path: string, errors: ProblemFieldError[]) {
+  if (m.sender !== 'user') return;
+  for (const field of ['latencyMs', 'interrupted'] as const)
+    if (m[field] !== undefined) errors.push({ path: `${path}/${field}`, message: 'is allowed only on agent messages' });
+}
+
+const validUsage = bodyAjv.compile(Usage);
+
+/** A `usage` event's data is a Usage object: it adds to the session's tokens and cost. */
+export function checkUsageEvent(data: unknown, path: string, errors: ProblemFieldError[]) {
+  if (data === undefined) {
+    errors.push({ path, message: 'a usage event needs data: {inputTokens?, outputTokens?, costUsd?, model?}' });
+    return;
+  }
+  if (!validUsage(data)) errors.push(...fieldErrors(validUsage.errors, 'data', path));
 }

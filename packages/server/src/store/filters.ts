@@ -4,7 +4,7 @@
  * export alike, plus the same filter over `session_metadata as m` for the metadata-driven paths. Where SQLite and PostgreSQL differ (session keys, the trigram and
  * id-prefix lookups of `search`, full-text search) they branch in the small helpers below.
  */
-import type { Channel, SessionType, Status } from '@switchboard/contracts';
+import type { Channel, RangeField, RangeOp, SessionType, Status } from '@switchboard/contracts';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
@@ -22,6 +22,42 @@ export interface SessionFilter {
   metadata?: Array<[key: string, value: string]>;
   /** Lower-cased words that must all occur somewhere in the session's messages. */
   transcriptWords?: string[];
+  /** `turns[gte]=3`: conditions on the session's figures, all of which must hold. */
+  ranges?: RangeCondition[];
+}
+
+export interface RangeCondition {
+  field: RangeField;
+  op: RangeOp;
+  /** In the API's unit (seconds for durationSeconds, dollars for costUsd). */
+  value: number;
+}
+
+/** The column of each range field and how many of its units make one of the API's. */
+export const RANGE_COLUMNS = {
+  durationSeconds: ['duration_ms', 1000],
+  messageCount: ['message_count', 1],
+  turns: ['turns', 1],
+  firstResponseMs: ['first_response_ms', 1],
+  avgResponseMs: ['avg_response_ms', 1],
+  maxResponseMs: ['max_response_ms', 1],
+  handoffs: ['handoffs', 1],
+  errors: ['errors', 1],
+  interruptions: ['interruptions', 1],
+  costUsd: ['cost_nanos', 1e9],
+  inputTokens: ['input_tokens', 1],
+  outputTokens: ['output_tokens', 1],
+} as const satisfies Record<RangeField, readonly [string, number]>;
+
+const SQL_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/**
+ * A range condition over an integer column, with an integer bound: n > 2.5 is n > 2, n ≥ 2.5 is
+ * n ≥ 3 (PostgreSQL will not compare a bigint with a fractional parameter).
+ */
+export function integerBound({ op, value }: RangeCondition, scale: number): number {
+  const x = value * scale;
+  return op === 'gt' || op === 'lte' ? Math.floor(x) : Math.ceil(x);
 }
 
 type Eb = ExpressionBuilder<Database & { s: Database['sessions'] }, 's'>;
@@ -40,6 +76,10 @@ export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, 
   if (f.search) and.push(searchMatches(dialect, orgId, f.search));
   for (const [key, value] of f.metadata ?? []) and.push(metadataEquals(dialect, orgId, key, value));
   for (const word of f.transcriptWords ?? []) and.push(transcriptContains(dialect, orgId, word));
+  for (const r of f.ranges ?? []) {
+    const [column, scale] = RANGE_COLUMNS[r.field];
+    and.push(eb(`s.${column}`, SQL_OPS[r.op], integerBound(r, scale)));
+  }
   return eb.and(and);
 }
 
@@ -62,7 +102,7 @@ function metadataEquals(dialect: DialectName, orgId: string, key: string, value:
  * filter columns are copied into session_metadata).
  */
 export function metadataDriven(f: SessionFilter): f is SessionFilter & { metadata: Array<[string, string]> } {
-  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length;
+  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length && !f.ranges?.length;
 }
 
 export type MetadataEb = ExpressionBuilder<Database & { m: Database['session_metadata'] }, 'm'>;

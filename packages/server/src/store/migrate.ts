@@ -7,14 +7,22 @@
  */
 import { Migrator } from 'kysely';
 import type { Store } from './db.js';
+import type { MigrationLog } from './migrations/columns.js';
 import { migrationsFor } from './migrations/index.js';
 import { addMonths, ensureMonths, monthOf, monthStart } from './partitions.js';
 
-/** Runs every pending migration, or those up to `upTo` (tests of an upgrade from an older schema). */
-export async function migrate(store: Store, upTo?: string): Promise<string[]> {
+/**
+ * Runs every pending migration, or those up to `upTo` (tests of an upgrade from an older schema).
+ * A migration that computes over stored data reports its progress to `log` (stderr by default).
+ */
+export async function migrate(
+  store: Store,
+  upTo?: string,
+  log: MigrationLog = (line) => process.stderr.write(`${line}\n`),
+): Promise<string[]> {
   const migrator = new Migrator({
     db: store.db,
-    provider: { getMigrations: async () => migrationsFor(store.dialect) },
+    provider: { getMigrations: async () => migrationsFor(store.dialect, log) },
     migrationTableName: 'switchboard_migrations',
     migrationLockTableName: 'switchboard_migrations_lock',
   });

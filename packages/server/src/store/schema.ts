@@ -70,6 +70,25 @@ export interface SessionsTable {
   search_text: string;
   /** Hash of the create body, so a repeated create with the same id is recognised as the same. */
   create_hash: string;
+  // The session's figures (0011), kept at ingest by IngestService with lib/stats.ts.
+  turns: Generated<number>;
+  user_messages: Generated<number>;
+  agent_messages: Generated<number>;
+  first_response_ms: Generated<number | null>;
+  response_ms_sum: Generated<number>;
+  avg_response_ms: Generated<number | null>;
+  max_response_ms: Generated<number | null>;
+  handoffs: Generated<number>;
+  errors: Generated<number>;
+  interruptions: Generated<number>;
+  input_tokens: Generated<number>;
+  output_tokens: Generated<number>;
+  /** Integer nanodollars: exact sums in any order. */
+  cost_nanos: Generated<number>;
+  /** Conversation-order state of the figures (lib/stats.ts). */
+  last_message_at: Generated<number | null>;
+  last_user_at: Generated<number | null>;
+  awaiting_reply: Generated<number>;
 }
 
 export interface MessagesTable {
@@ -83,6 +102,12 @@ export interface MessagesTable {
   content: string;
   timestamp: number;
   metadata: JsonColumn;
+  /** As the client sent it (0011); the API derives a missing one from the conversation. */
+  latency_ms: Generated<number | null>;
+  /** 1 or 0. */
+  interrupted: Generated<number>;
+  /** The message's usage as JSON, or null. */
+  usage: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface EventsTable {

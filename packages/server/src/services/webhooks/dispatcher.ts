@@ -29,6 +29,7 @@ import {
   sessionsByIds,
   setCursor,
 } from '../../store/webhooks.js';
+import { rangesOfObject } from '../filters.js';
 import { isEmptyFilter, sessionMatches } from '../session-match.js';
 
 /** The shared SessionFilter a subscription's filters stand for. */
@@ -40,6 +41,7 @@ function webhookFilter(f: WebhookFilters): SessionFilter {
     statuses: f.status,
     types: f.type,
     metadata: f.metadata ? Object.entries(f.metadata) : undefined,
+    ranges: rangesOfObject(f.range),
   };
 }
 

@@ -9,9 +9,15 @@ import type { DialectName } from '../db.js';
 // biome-ignore lint/suspicious/noExplicitAny: migrations describe tables that do not exist yet.
 export type MigrationDb = Kysely<any>;
 
-/** One migration: `up` gets the dialect, since identity columns, JSON and full-text search differ. */
+/** Where a long migration reports its progress (a line at a time). */
+export type MigrationLog = (line: string) => void;
+
+/**
+ * One migration: `up` gets the dialect, since identity columns, JSON and full-text search differ,
+ * and a log for the progress of one that computes over stored data.
+ */
 export interface DialectMigration {
-  up(db: MigrationDb, dialect: DialectName): Promise<void>;
+  up(db: MigrationDb, dialect: DialectName, log: MigrationLog): Promise<void>;
 }
 
 export function columnTypes(dialect: DialectName) {

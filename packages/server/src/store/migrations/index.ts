@@ -15,7 +15,8 @@ import * as m0007 from './0007_filter_indexes.js';
 import * as m0008 from './0008_session_keys.js';
 import * as m0009 from './0009_transcript_index.js';
 import * as m0010 from './0010_session_search.js';
-import type { DialectMigration } from './columns.js';
+import * as m0011 from './0011_session_stats.js';
+import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_initial': m0001,
@@ -28,11 +29,12 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0008_session_keys': m0008,
   '0009_transcript_index': m0009,
   '0010_session_search': m0010,
+  '0011_session_stats': m0011,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */
-export function migrationsFor(dialect: DialectName): Record<string, Migration> {
+export function migrationsFor(dialect: DialectName, log: MigrationLog): Record<string, Migration> {
   return Object.fromEntries(
-    Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) } satisfies Migration]),
+    Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db) => m.up(db, dialect, log) } satisfies Migration]),
   );
 }

@@ -8,6 +8,7 @@ import { type Kysely, type OrderByItemBuilder, type SqlBool, sql } from 'kysely'
 import type { DialectName } from '../db.js';
 import {
   docsOfSessionHave,
+  RANGE_COLUMNS,
   keysOnly,
   keysSqlite,
   metadataDriven,
@@ -47,12 +48,23 @@ export interface PageQuery {
 const SORT_COLUMNS = {
   startedAt: 's.started_at',
   endedAt: 's.ended_at',
-  durationSeconds: 's.duration_ms',
-  messageCount: 's.message_count',
+  ...(Object.fromEntries(Object.entries(RANGE_COLUMNS).map(([field, [column]]) => [field, `s.${column}`])) as {
+    [F in keyof typeof RANGE_COLUMNS]: `s.${(typeof RANGE_COLUMNS)[F][0]}`;
+  }),
 } as const satisfies Record<SortField, string>;
 
 /** Sort columns that are never null: their keyset needs no nulls-last branch. */
-const NOT_NULL_SORTS = new Set<SortField>(['startedAt', 'messageCount']);
+const NOT_NULL_SORTS = new Set<SortField>([
+  'startedAt',
+  'messageCount',
+  'turns',
+  'handoffs',
+  'errors',
+  'interruptions',
+  'costUsd',
+  'inputTokens',
+  'outputTokens',
+]);
 
 /** A page of sessions with every column. */
 export function listSessions(db: Db, dialect: DialectName, page: PageQuery): Promise<SessionWithAgent[]> {
@@ -65,17 +77,9 @@ export async function listCsvRows(db: Db, dialect: DialectName, page: PageQuery)
 }
 
 /** The keyset of a row: where the next page in `field` order starts. */
-export function keysetOf(
-  row: Pick<SessionRow, 'pk' | 'started_at' | 'ended_at' | 'duration_ms' | 'message_count'>,
-  field: SortField,
-): Keyset {
-  const value = {
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationSeconds: row.duration_ms,
-    messageCount: row.message_count,
-  }[field];
-  return { value, pk: row.pk };
+export function keysetOf(row: SessionRow, field: SortField): Keyset {
+  const column = SORT_COLUMNS[field].slice(2) as keyof SessionRow;
+  return { value: row[column] as number | null, pk: row.pk };
 }
 
 async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, columns: Columns) {

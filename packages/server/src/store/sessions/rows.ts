@@ -2,8 +2,9 @@
  * A session as every read returns it (its row with its agent's latest name), and rows to API
  * objects: one function per entity, the only place a row's columns become the API's fields.
  */
-import type { Agent, Message, Metadata, Session, SessionEvent } from '@switchboard/contracts';
+import type { Agent, Message, Metadata, Session, SessionEvent, Usage } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
+import { byConversationOrder, emptyStats, foldOrdered, statsOf, statsToApi } from '../../lib/stats.js';
 import { iso, isoOrNull } from '../../lib/time.js';
 import type { AgentRow, Database, EventRow, MessageRow, SessionRow } from '../schema.js';
 
@@ -84,10 +85,16 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     endedReason: row.ended_reason,
     lastActivityAt: iso(row.last_activity_at),
     metadata: parseJson<Metadata>(row.metadata),
+    stats: statsToApi(statsOf(row)),
   };
 }
 
-export function messageRowToApi(row: MessageRow, sessionId: string): Message {
+/**
+ * A message as the API shows it. `latencyMs` is the one the client sent, or else `derivedLatency`
+ * (the time since the latest earlier user message, which only the conversation can tell: see
+ * `foldOrdered` in lib/stats.ts); always null on a user message.
+ */
+export function messageRowToApi(row: MessageRow, sessionId: string, derivedLatency: number | null = null): Message {
   return {
     id: row.id,
     sessionId,
@@ -96,7 +103,18 @@ export function messageRowToApi(row: MessageRow, sessionId: string): Message {
     content: row.content,
     timestamp: iso(row.timestamp),
     metadata: parseJson<Metadata>(row.metadata),
+    latencyMs: row.sender === 'user' ? null : (row.latency_ms ?? derivedLatency),
+    interrupted: !!row.interrupted,
+    usage: row.usage === null || row.usage === undefined ? null : parseJson<Usage>(row.usage),
   };
+}
+
+/** A session's messages (in the order given) as the API shows them, latencies derived from the whole conversation. */
+export function messagesToApi(rows: MessageRow[], sessionId: string): Message[] {
+  const ordered = [...rows].sort(byConversationOrder);
+  const latencies = foldOrdered(emptyStats(), ordered);
+  const latencyOf = new Map(ordered.map((m, i) => [m, latencies[i]]));
+  return rows.map((m) => messageRowToApi(m, sessionId, latencyOf.get(m) ?? null));
 }
 
 export function eventRowToApi(row: EventRow, sessionId: string): SessionEvent {

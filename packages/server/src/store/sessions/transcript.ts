@@ -29,7 +29,17 @@ export async function existingEventIds(db: Db, session: SessionKey, ids: string[
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-type NewMessage = Omit<MessageRow, 'pk' | 'metadata'> & { metadata: string };
+/** What the figures need of every stored message of a session (a late message makes them fold it all again). */
+export async function conversationOf(db: Db, session: SessionKey) {
+  return db
+    .selectFrom('messages')
+    .select(['sender', 'timestamp', 'seq', 'latency_ms'])
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .execute();
+}
+
+type NewMessage = Omit<MessageRow, 'pk' | 'metadata' | 'usage'> & { metadata: string; usage: string | null };
 type NewEvent = Omit<EventRow, 'pk' | 'data'> & { data: string };
 
 /** Multi-row inserts, in chunks that stay under SQLite's bound-parameter limit. */

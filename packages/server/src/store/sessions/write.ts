@@ -3,6 +3,7 @@
  * idle sweep's search for sessions gone quiet.
  */
 import type { Kysely } from 'kysely';
+import { STATS_COLUMNS } from '../../lib/stats.js';
 import type { Database, NewSessionRow, SessionRow } from '../schema.js';
 import { type SessionWithAgent, sessionsWithAgent } from './rows.js';
 
@@ -49,14 +50,15 @@ export async function insertSession(db: Db, row: NewSessionRow): Promise<Session
 }
 
 /**
- * Marks activity on a session and returns its counters. On PostgreSQL the UPDATE also takes the
- * row lock, so concurrent appends to one session get gap-free sequence numbers.
+ * Marks activity on a session and returns its counters and figures. On PostgreSQL the UPDATE also
+ * takes the row lock, so concurrent appends to one session get gap-free sequence numbers and add
+ * to figures no other writer is changing.
  */
 export async function touchSession(db: Db, ref: SessionRef, now: number) {
   const k = keyOf(ref);
   let q = db.updateTable('sessions').set({ last_activity_at: now }).where('pk', '=', k.pk);
   if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
-  return q.returning(['message_count', 'event_count']).executeTakeFirstOrThrow();
+  return q.returning(['message_count', 'event_count', ...STATS_COLUMNS]).executeTakeFirstOrThrow();
 }
 
 /** Takes the row's write lock (PostgreSQL) without changing it, so what is read next is current. */
