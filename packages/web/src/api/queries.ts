@@ -3,7 +3,18 @@
  * parameter is part of the query key, so two views with the same filters share one cache entry
  * and a filter change is a new entry.
  */
-import type { CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
+import type { CreateWebhookBody, Scope, Sort as SdkSort, UpdateWebhookBody } from '@switchboard/client';
+import {
+  type AgentDetail,
+  type AgentList,
+  type AgentSort,
+  type Channel,
+  filtersToQuery,
+  type Metrics,
+  type SessionDetail,
+  type SessionList,
+  type Timeseries,
+} from '@switchboard/contracts';
 import {
   keepPreviousData,
   type QueryClient,
@@ -13,15 +24,21 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { type ListParams, parseListParams, type SessionFilterValues } from '../lib/filters';
-import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters } from './client';
+import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters, sdkGet } from './client';
+
+// The SDK's own types still describe the API before session insights (no `stats`, `latencyMs`,
+// the new sorts and figures); the server answers the contract's shapes, so the hooks below return
+// those. The casts go once the SDK's types catch up.
 
 export const queryKeys = {
   me: ['me'] as const,
   sessions: (p: ListParams) => ['sessions', 'list', p] as const,
-  metrics: (f: SessionFilterValues) => ['sessions', 'metrics', f] as const,
+  metrics: (f: SessionFilterValues, w: TimeWindow | null = null) => ['sessions', 'metrics', f, w] as const,
   timeseries: (f: SessionFilterValues, r: TimeRange) => ['sessions', 'timeseries', f, r] as const,
   session: (id: string) => ['sessions', 'detail', id] as const,
   agents: ['agents'] as const,
+  agentList: (f: AgentFilterValues, sort: AgentSort) => ['agents', 'list', f, sort] as const,
+  agent: (id: string, f: AgentFilterValues, interval: 'hour' | 'day') => ['agents', 'detail', id, f, interval] as const,
   keys: ['keys'] as const,
   webhooks: ['webhooks'] as const,
   deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
@@ -32,6 +49,21 @@ export interface TimeRange {
   from: string;
   to: string;
 }
+
+/** A window of time for figures: ISO date-times or YYYY-MM-DD days, `to` exclusive for date-times. */
+export interface TimeWindow {
+  from: string;
+  to: string;
+}
+
+/** What the agents page and an agent's page filter by: a period (days, inclusive) and channels. */
+export interface AgentFilterValues {
+  from: string;
+  to: string;
+  channel: Channel[];
+}
+
+const agentQuery = (f: AgentFilterValues) => filtersToQuery({ from: f.from, to: f.to, channel: f.channel });
 
 interface PollOptions {
   /** ms, or false for no polling. */
@@ -55,19 +87,21 @@ const sessionsQuery = (params: ListParams) =>
         sb.sessions.listPage(
           {
             ...sdkFilters(params.filters),
-            sort: params.sort,
+            sort: params.sort as SdkSort,
             limit: PAGE_SIZE,
             offset: (params.page - 1) * PAGE_SIZE,
           },
           { signal },
         ),
-      ),
+      ) as Promise<SessionList>,
   });
 
-const metricsQuery = (filters: SessionFilterValues) =>
+/** The filters' figures; with a window, only over sessions started in it (it wins over the filters' dates). */
+const metricsQuery = (filters: SessionFilterValues, window: TimeWindow | null = null) =>
   queryOptions({
-    queryKey: queryKeys.metrics(filters),
-    queryFn: ({ signal }) => call(() => sb.sessions.metrics(sdkFilters(filters), { signal })),
+    queryKey: queryKeys.metrics(filters, window),
+    queryFn: ({ signal }) =>
+      call(() => sb.sessions.metrics({ ...sdkFilters(filters), ...window }, { signal })) as Promise<Metrics>,
   });
 
 export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
@@ -78,8 +112,16 @@ export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
   });
 }
 
-export function useMetricsQuery(filters: SessionFilterValues, opts: PollOptions = {}) {
-  return useQuery({ ...metricsQuery(filters), refetchInterval: opts.refetchInterval ?? false });
+export function useMetricsQuery(
+  filters: SessionFilterValues,
+  opts: PollOptions & { window?: TimeWindow; enabled?: boolean } = {},
+) {
+  return useQuery({
+    ...metricsQuery(filters, opts.window ?? null),
+    refetchInterval: opts.refetchInterval ?? false,
+    enabled: opts.enabled ?? true,
+    placeholderData: opts.window ? keepPreviousData : undefined,
+  });
 }
 
 /**
@@ -104,7 +146,7 @@ export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRang
           { from: range.from, to: range.to, ...sdkFilters(filters), interval: range.interval },
           { signal },
         ),
-      ),
+      ) as Promise<Timeseries>,
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
@@ -114,7 +156,7 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
   const interval = opts.refetchInterval ?? false;
   return useQuery({
     queryKey: queryKeys.session(id),
-    queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })),
+    queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })) as Promise<SessionDetail>,
     // An ongoing conversation keeps arriving: poll it while it is active (the stream, when up,
     // patches it in between, and the caller passes a long interval then).
     refetchInterval: (q) => (q.state.data?.status === 'active' ? interval : false),
@@ -126,6 +168,46 @@ export function useAgentsQuery() {
     queryKey: queryKeys.agents,
     queryFn: ({ signal }) => call(() => sb.agents({ signal })),
     staleTime: 60_000,
+  });
+}
+
+/** `GET /agents`: every agent's figures over the period, in the API's order. */
+export function useAgentListQuery(filters: AgentFilterValues, sort: AgentSort, opts: PollOptions = {}) {
+  return useQuery({
+    queryKey: queryKeys.agentList(filters, sort),
+    queryFn: ({ signal }) => {
+      const q = agentQuery(filters);
+      q.set('sort', sort);
+      q.set('limit', '500');
+      return call(() => sdkGet<AgentList>('/agents', q, signal));
+    },
+    placeholderData: keepPreviousData,
+    refetchInterval: opts.refetchInterval ?? false,
+  });
+}
+
+/**
+ * `GET /agents/:id`: one agent's figures and its time series. The agents table asks for each
+ * row's sparkline with the same key the agent's page uses for the same period, so opening an
+ * agent from the list starts from the cache.
+ */
+export function useAgentQuery(
+  id: string,
+  filters: AgentFilterValues,
+  interval: 'hour' | 'day',
+  opts: PollOptions & { enabled?: boolean } = {},
+) {
+  return useQuery({
+    queryKey: queryKeys.agent(id, filters, interval),
+    queryFn: ({ signal }) => {
+      const q = agentQuery(filters);
+      q.set('interval', interval);
+      return call(() => sdkGet<AgentDetail>(`/agents/${encodeURIComponent(id)}`, q, signal));
+    },
+    enabled: opts.enabled ?? true,
+    placeholderData: keepPreviousData,
+    refetchInterval: opts.refetchInterval ?? false,
+    staleTime: 30_000,
   });
 }
 

@@ -1,7 +1,7 @@
 import { Download, Loader2, X } from 'lucide-react';
 import { useRef, useState } from 'react';
 import { ApiError, type ExportProgress, exportSessions } from '../api/client';
-import type { Sort } from '@switchboard/client';
+import type { Sort } from '@switchboard/contracts';
 import type { SessionFilterValues } from '../lib/filters';
 import { bytes, number } from '../lib/format';
 import { Button } from './ui';

@@ -1,4 +1,4 @@
-import type { Channel, Status } from '@switchboard/contracts';
+import type { Channel, RangeParam, Status } from '@switchboard/contracts';
 import { Search, X } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { useAgentsQuery } from '../api/queries';
@@ -7,6 +7,7 @@ import { useDebounced } from '../lib/useDebounced';
 import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../lib/vocab';
 import { DateRangePicker } from './DateRangePicker';
 import { MultiSelect } from './MultiSelect';
+import { RangeFilterPopover, rangeLabel } from './RangeFilters';
 import { Button, Input } from './ui';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -82,6 +83,15 @@ export function FilterBar() {
           : `Until: ${filters.to}`;
     badges.push({ key: 'date', label, remove: () => setFilters({ from: '', to: '' }) });
   }
+  for (const [param, value] of Object.entries(filters.ranges) as Array<[RangeParam, number]>)
+    badges.push({
+      key: param,
+      label: rangeLabel(param, value),
+      remove: () => {
+        const { [param]: _, ...rest } = filters.ranges;
+        setFilters({ ranges: rest });
+      },
+    });
 
   return (
     <section aria-label="Filters" className="mb-6">
@@ -123,6 +133,7 @@ export function FilterBar() {
           onChange={(agentId) => setFilters({ agentId })}
           emptyText={agents.isPending ? 'Loading agents…' : 'No agents yet'}
         />
+        <RangeFilterPopover ranges={filters.ranges} onChange={(ranges) => setFilters({ ranges })} />
         {active && (
           <Button variant="ghost" onClick={() => clearFilters()}>
             <X className="size-4" aria-hidden="true" />

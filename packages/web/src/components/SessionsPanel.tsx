@@ -6,11 +6,17 @@ import { PAGE_SIZE } from '../api/client';
 import { useSessionsQuery } from '../api/queries';
 import { useListParams } from '../lib/filters';
 import { Pagination } from './Pagination';
-import { SessionsTable } from './SessionsTable';
+import { type OptionalColumn, SessionsTable } from './SessionsTable';
 import { Card, EmptyState, QueryState } from './ui';
 
 /** Fetching, loading, empty and paging around `SessionsTable`. */
-export function SessionsPanel({ refetchInterval }: { refetchInterval: number | false }) {
+export function SessionsPanel({
+  refetchInterval,
+  columns,
+}: {
+  refetchInterval: number | false;
+  columns: OptionalColumn[];
+}) {
   const { filters, sort, page, setSort, setPage } = useListParams();
   const query = useSessionsQuery({ filters, sort, page }, { refetchInterval });
   const navigate = useNavigate();
@@ -59,6 +65,7 @@ export function SessionsPanel({ refetchInterval }: { refetchInterval: number | f
                 onOpen={open}
                 linkState={{ from: location.pathname + location.search }}
                 dimmed={query.isPlaceholderData}
+                columns={columns}
               />
             </div>
             <Pagination

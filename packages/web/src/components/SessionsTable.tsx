@@ -1,6 +1,9 @@
 import type { Session, Sort } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
+import { ms, number, usd } from '../lib/format';
+import { isSlow } from '../lib/insights';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
@@ -8,7 +11,44 @@ import { RelativeTime } from './RelativeTime';
 import { StatusBadge } from './StatusBadge';
 import { cx, TBody, Th, THead } from './ui';
 
-type SortField = 'startedAt' | 'durationSeconds';
+type SortField = 'startedAt' | 'durationSeconds' | 'firstResponseMs' | 'turns' | 'costUsd' | 'handoffs' | 'errors';
+
+/** A count where zero is the usual, unremarkable case: shown, but quietly. */
+function Count({ n, alarm }: { n: number; alarm?: boolean }) {
+  if (n === 0) return <span className="text-slate-400">0</span>;
+  return <span className={alarm ? 'font-medium text-red-700' : 'text-slate-700'}>{number.format(n)}</span>;
+}
+
+/**
+ * The columns a person can add to the table (the column picker), in display order. Tags and
+ * scores are not in the data model yet.
+ */
+export const OPTIONAL_COLUMNS = {
+  firstResponse: {
+    label: 'First response',
+    sort: 'firstResponseMs',
+    cell: (s: Session) => (
+      <span className={isSlow(s.stats.firstResponseMs) ? 'font-medium text-amber-700' : 'text-slate-700'}>
+        {ms(s.stats.firstResponseMs)}
+      </span>
+    ),
+  },
+  turns: { label: 'Turns', sort: 'turns', cell: (s: Session) => <Count n={s.stats.turns} /> },
+  cost: {
+    label: 'Cost',
+    sort: 'costUsd',
+    cell: (s: Session) => <span className="text-slate-700">{usd(s.stats.costUsd)}</span>,
+  },
+  handoffs: { label: 'Handoffs', sort: 'handoffs', cell: (s: Session) => <Count n={s.stats.handoffs} /> },
+  errors: { label: 'Errors', sort: 'errors', cell: (s: Session) => <Count n={s.stats.errors} alarm /> },
+} as const satisfies Record<string, { label: string; sort: SortField; cell: (s: Session) => ReactNode }>;
+export type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
+export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
+
+// Relative widths: the six default columns fill the table as before; each added column takes a
+// narrower share and the table scrolls sideways below its minimum width.
+const BASE_WIDTHS = [14, 24, 16, 14, 17, 15];
+const EXTRA_WIDTH = 10;
 
 /** Columns only: fetching, loading, empty and paging belong to `SessionsPanel`. */
 export function SessionsTable({
@@ -18,6 +58,7 @@ export function SessionsTable({
   onOpen,
   linkState,
   dimmed,
+  columns = [],
 }: {
   sessions: Session[];
   sort: Sort;
@@ -26,17 +67,26 @@ export function SessionsTable({
   /** Router state for the detail link (where "Back to sessions" returns). */
   linkState?: unknown;
   dimmed?: boolean;
+  /** Added columns, after the default six (shown in `OPTIONAL_COLUMNS` order). */
+  columns?: OptionalColumn[];
 }) {
+  const extras = OPTIONAL_COLUMN_IDS.filter((c) => columns.includes(c));
+  const total = BASE_WIDTHS.reduce((a, b) => a + b, 0) + extras.length * EXTRA_WIDTH;
+  const width = (w: number) => ({ width: `${((w / total) * 100).toFixed(2)}%` });
   return (
-    <table className={cx('w-full table-fixed border-collapse text-sm transition-opacity', dimmed && 'opacity-60')}>
+    <table
+      className={cx('w-full table-fixed border-collapse text-sm transition-opacity', dimmed && 'opacity-60')}
+      style={extras.length ? { minWidth: `${720 + extras.length * 104}px` } : undefined}
+    >
       <caption className="sr-only">Sessions. Select a row to open its details.</caption>
       <colgroup>
-        <col className="w-[14%]" />
-        <col className="w-[24%]" />
-        <col className="w-[16%]" />
-        <col className="w-[14%]" />
-        <col className="w-[17%]" />
-        <col className="w-[15%]" />
+        {BASE_WIDTHS.map((w, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list of columns
+          <col key={i} style={width(w)} />
+        ))}
+        {extras.map((c) => (
+          <col key={c} style={width(EXTRA_WIDTH)} />
+        ))}
       </colgroup>
       <THead>
         <Th compact>Session ID</Th>
@@ -45,6 +95,16 @@ export function SessionsTable({
         <Th compact>Status</Th>
         <SortHeader field="startedAt" label="Started" sort={sort} onSort={onSort} />
         <SortHeader field="durationSeconds" label="Duration" sort={sort} onSort={onSort} />
+        {extras.map((c) => (
+          <SortHeader
+            key={c}
+            field={OPTIONAL_COLUMNS[c].sort}
+            label={OPTIONAL_COLUMNS[c].label}
+            sort={sort}
+            onSort={onSort}
+            align="right"
+          />
+        ))}
       </THead>
       <TBody>
         {sessions.map((s) => (
@@ -92,6 +152,11 @@ export function SessionsTable({
             <td className="px-4 py-3 text-slate-600">
               <Duration seconds={s.durationSeconds} status={s.status} />
             </td>
+            {extras.map((c) => (
+              <td key={c} className="px-4 py-3 text-right tabular-nums" data-column={c}>
+                {OPTIONAL_COLUMNS[c].cell(s)}
+              </td>
+            ))}
           </tr>
         ))}
       </TBody>
@@ -99,34 +164,42 @@ export function SessionsTable({
   );
 }
 
-function SortHeader({
+export function SortHeader<F extends string, S extends string>({
   field,
   label,
   sort,
   onSort,
+  align = 'left',
+  title,
 }: {
-  field: SortField;
+  field: F;
   label: string;
-  sort: Sort;
-  onSort: (sort: Sort) => void;
+  sort: S;
+  onSort: (sort: F | `-${F}`) => void;
+  align?: 'left' | 'right';
+  /** Says more than the short label (what a figure means), on hover. */
+  title?: string;
 }) {
-  const active = sort === field || sort === `-${field}`;
-  const desc = sort === `-${field}`;
+  const current: string = sort;
+  const active = current === field || current === `-${field}`;
+  const desc = current === `-${field}`;
   const Icon = !active ? ArrowUpDown : desc ? ArrowDown : ArrowUp;
-  const next: Sort = active ? (desc ? field : `-${field}`) : `-${field}`;
+  const next: F | `-${F}` = active ? (desc ? field : `-${field}`) : `-${field}`;
   return (
-    <Th compact aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+    <Th compact align={align} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
       <button
         type="button"
         onClick={() => onSort(next)}
+        title={title}
         className={cx(
           '-mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-0.5 uppercase hover:bg-slate-200/60 hover:text-slate-800',
+          align === 'right' && 'flex-row-reverse text-right',
           active && 'text-slate-900',
         )}
         aria-label={`Sort by ${label.toLowerCase()}, ${next.startsWith('-') ? 'descending' : 'ascending'}`}
       >
         {label}
-        <Icon className={cx('size-3.5', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
+        <Icon className={cx('size-3.5 shrink-0', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
       </button>
     </Th>
   );

@@ -1,13 +1,17 @@
 /**
- * The shared session filters (search, channel, status, agent, date range; the same on the list,
- * metrics, timeseries and export endpoints) as the dashboard holds them, and their round trip through the
- * URL query: `?search=&channel=web,phone&status=&agentId=&from=&to=&sort=&page=`. The URL is the
- * only source of truth, so reload and "copy link" keep the view.
+ * The shared session filters (search, channel, status, agent, date range, range filters on the
+ * session figures; the same on the list, metrics, timeseries and export endpoints) as the
+ * dashboard holds them, and their round trip through the URL query:
+ * `?search=&channel=web,phone&status=&agentId=&from=&to=&costUsd[gt]=0.5&sort=&page=`. The URL is
+ * the only source of truth, so reload and "copy link" keep the view.
  */
-import { type Channel, filtersToQuery, type Sort, type Status } from '@switchboard/contracts';
+import { type Channel, filtersToQuery, type RangeParam, type Sort, type Status } from '@switchboard/contracts';
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { CHANNELS, STATUSES } from './vocab';
+import { CHANNELS, RANGE_FIELDS, RANGE_OPS, STATUSES } from './vocab';
+
+/** `{'costUsd[gt]': 0.5, 'errors[gte]': 1}`: the API's own parameter names, in the URL as they are. */
+export type RangeFilterValues = Partial<Record<RangeParam, number>>;
 
 export interface SessionFilterValues {
   search: string;
@@ -18,6 +22,7 @@ export interface SessionFilterValues {
   from: string;
   /** YYYY-MM-DD, inclusive (the server includes the whole day of a bare date). */
   to: string;
+  ranges: RangeFilterValues;
 }
 
 export interface ListParams {
@@ -33,11 +38,36 @@ const EMPTY_FILTERS: SessionFilterValues = {
   agentId: [],
   from: '',
   to: '',
+  ranges: {},
 };
 
 const DEFAULT_SORT: Sort = '-startedAt';
-const SORTABLE: readonly Sort[] = ['startedAt', '-startedAt', 'durationSeconds', '-durationSeconds'];
+/** The columns of the sessions table that sort (the optional ones included). */
+const SORT_FIELDS = [
+  'startedAt',
+  'durationSeconds',
+  'firstResponseMs',
+  'turns',
+  'costUsd',
+  'handoffs',
+  'errors',
+] as const;
+const SORTABLE: readonly Sort[] = SORT_FIELDS.flatMap((f) => [f, `-${f}` as const]);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const RANGE_RE = /^([A-Za-z]+)\[([a-z]+)\]$/;
+
+/** Every well-formed `<field>[<op>]=<number>` of the query; unknown fields and non-numbers are dropped. */
+function parseRanges(sp: URLSearchParams): RangeFilterValues {
+  const out: RangeFilterValues = {};
+  for (const [key, raw] of sp) {
+    const m = RANGE_RE.exec(key);
+    if (!m || !(RANGE_FIELDS as readonly string[]).includes(m[1]) || !(RANGE_OPS as readonly string[]).includes(m[2]))
+      continue;
+    const v = Number(raw);
+    if (raw.trim() !== '' && Number.isFinite(v)) out[key as RangeParam] = v;
+  }
+  return out;
+}
 
 function list(value: string | null): string[] {
   if (!value) return [];
@@ -65,6 +95,7 @@ function parseFilters(sp: URLSearchParams): SessionFilterValues {
     agentId: list(sp.get('agentId')),
     from: DATE_RE.test(from) ? from : '',
     to: DATE_RE.test(to) ? to : '',
+    ranges: parseRanges(sp),
   };
 }
 
@@ -80,11 +111,20 @@ export function parseListParams(sp: URLSearchParams): ListParams {
 
 /** API query parameters for the filters; empty filters are left out. */
 function filtersToParams(f: SessionFilterValues): URLSearchParams {
-  return filtersToQuery({ ...f, search: f.search.trim() });
+  const { ranges, ...rest } = f;
+  return filtersToQuery({ ...rest, search: f.search.trim(), ...ranges });
 }
 
 export function hasActiveFilters(f: SessionFilterValues): boolean {
-  return Boolean(f.search.trim() || f.channel.length || f.status.length || f.agentId.length || f.from || f.to);
+  return Boolean(
+    f.search.trim() ||
+      f.channel.length ||
+      f.status.length ||
+      f.agentId.length ||
+      f.from ||
+      f.to ||
+      Object.keys(f.ranges).length,
+  );
 }
 
 /** Only the filter part of a URL query (for links between pages that share filters). */

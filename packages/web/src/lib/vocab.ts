@@ -6,6 +6,8 @@
 import type {
   Channel,
   OutboxEventType,
+  RangeField,
+  RangeOp,
   Scope,
   SessionType,
   Status,
@@ -23,6 +25,23 @@ export const CHANNELS = [
 export const STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const satisfies readonly Status[];
 export const SESSION_TYPES = ['chat', 'voice', 'video'] as const satisfies readonly SessionType[];
 export const SCOPES = ['read', 'ingest', 'admin'] as const satisfies readonly Scope[];
+
+/** The session figures a range filter (`costUsd[gt]=0.5`) compares and `sort` orders by. */
+export const RANGE_FIELDS = [
+  'durationSeconds',
+  'messageCount',
+  'turns',
+  'firstResponseMs',
+  'avgResponseMs',
+  'maxResponseMs',
+  'handoffs',
+  'errors',
+  'interruptions',
+  'costUsd',
+  'inputTokens',
+  'outputTokens',
+] as const satisfies readonly RangeField[];
+export const RANGE_OPS = ['gt', 'gte', 'lt', 'lte'] as const satisfies readonly RangeOp[];
 
 export const CHANNEL_LABELS: Record<Channel, string> = {
   web: 'Web',

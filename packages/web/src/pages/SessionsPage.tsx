@@ -1,19 +1,24 @@
 import { useRefetchInterval } from '../api/live';
 import { useMetricsQuery } from '../api/queries';
+import { ColumnPicker } from '../components/ColumnPicker';
 import { ExportButtons } from '../components/ExportButtons';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
 import { SessionsPanel } from '../components/SessionsPanel';
+import { OPTIONAL_COLUMN_IDS } from '../components/SessionsTable';
 import { LiveControls } from '../components/RefreshControls';
 import { ErrorAlert, PageHeader } from '../components/ui';
 import { useListParams } from '../lib/filters';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useLocalStorageList } from '../lib/useLocalStorage';
 
 export default function SessionsPage() {
   useDocumentTitle('Sessions');
   const { filters, sort } = useListParams();
   const refetchInterval = useRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
+  // Which columns a person added is theirs, not the view's: kept in this browser, not the URL.
+  const [columns, setColumns] = useLocalStorageList('switchboard.sessions.columns', OPTIONAL_COLUMN_IDS, []);
 
   return (
     <>
@@ -30,9 +35,12 @@ export default function SessionsPage() {
       )}
       <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
         <h2 className="text-base font-semibold text-slate-900">Session history</h2>
-        <ExportButtons filters={filters} sort={sort} />
+        <div className="flex flex-wrap items-center gap-2">
+          <ColumnPicker selected={columns} onChange={setColumns} />
+          <ExportButtons filters={filters} sort={sort} />
+        </div>
       </div>
-      <SessionsPanel refetchInterval={refetchInterval} />
+      <SessionsPanel refetchInterval={refetchInterval} columns={columns} />
     </>
   );
 }
