@@ -13,8 +13,45 @@ import { bootstrap } from '../../src/bootstrap.js';
 import { generateKey } from '../../src/lib/keys.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { ensureMonths } from '../../src/store/partitions.js';
 import { deleteSessionsBefore } from '../../src/store/retention.js';
-import { DIALECTS, call, freshDatabaseUrl, seed, session } from '../helpers.js';
+import { DIALECTS, call, freshDatabaseUrl, session } from '../helpers.js';
+
+/** Two sessions of support-bot, three messages and two counted events, as the 0008 schema stored them. */
+async function writeAt0008(store: Store, orgId: string, start: number) {
+  const db = store.db;
+  await ensureMonths(store, [start]);
+  await sql`INSERT INTO agents (org_id, id, name, search_name, first_seen_at, last_seen_at, session_count)
+    VALUES (${orgId}, 'support-bot', 'Support Bot', 'support bot', ${start}, ${start}, 2)`.execute(db);
+  const rows: Array<[string, number, number, number]> = [
+    ['old-1', start, 2, 2],
+    ['old-2', start + 1000, 1, 0],
+  ];
+  const pks: number[] = [];
+  for (const [id, startedAt, messages, events] of rows) {
+    const { rows: inserted } = await sql<{ pk: number }>`INSERT INTO sessions (org_id, id, agent_id, channel, type,
+      status, started_at, ended_at, duration_ms, message_count, event_count, ended_reason, last_activity_at, metadata,
+      search_text, create_hash) VALUES (${orgId}, ${id}, 'support-bot', 'web', 'chat', 'active', ${startedAt}, NULL,
+      NULL, ${messages}, ${events}, NULL, ${startedAt}, '{}', 'support-bot', ${id}) RETURNING pk`.execute(db);
+    const pk = Number(inserted[0].pk);
+    pks.push(pk);
+    await sql`INSERT INTO session_ids (org_id, id, pk, started_at) VALUES (${orgId}, ${id}, ${pk}, ${startedAt})`.execute(
+      db,
+    );
+  }
+  const message = (pk: number, startedAt: number, seq: number, sender: string, content: string, at: number) =>
+    sql`INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata)
+      VALUES (${pk}, ${startedAt}, ${`m${pk}-${seq}`}, ${seq}, ${sender}, ${content}, ${at}, '{}')`.execute(db);
+  await message(pks[0], start, 1, 'user', 'Where is my refund?', start + 500);
+  await message(pks[0], start, 2, 'agent', 'The invoice is sent', start + 3000);
+  await message(pks[1], start + 1000, 1, 'user', 'Café au lait, refund', start + 1500);
+  for (const [seq, type] of [
+    [1, 'error'],
+    [2, 'agent_handoff'],
+  ] as const)
+    await sql`INSERT INTO session_events (session_pk, session_started_at, id, seq, type, timestamp, data)
+      VALUES (${pks[0]}, ${start}, ${`e${seq}`}, ${seq}, ${type}, ${start + 4000}, '{}')`.execute(db);
+}
 
 for (const dialect of DIALECTS) {
   describe(`transcript index, upgraded from 0008 (${dialect})`, () => {
@@ -40,18 +77,15 @@ for (const dialect of DIALECTS) {
       await migrate(store, '0008_session_keys');
       key = generateKey();
       ({ orgId } = await bootstrap(store, { adminKey: key, dataDir: tmpdir() }));
-      // Written by the code and schema before 0009 (messages reach the old index through its triggers).
-      const old = await buildApp({ store, webDir: '/nonexistent' });
-      await old.ready();
-      await seed(old, key, [
-        { type: 'session', body: session({ id: 'old-1', startedAt: new Date(start).toISOString() }) },
-        { type: 'session', body: session({ id: 'old-2', startedAt: new Date(start + 1000).toISOString() }) },
-        { type: 'message', body: { sessionId: 'old-1', sender: 'user', content: 'Where is my refund?' } },
-        { type: 'message', body: { sessionId: 'old-1', sender: 'agent', content: 'The invoice is sent' } },
-        { type: 'message', body: { sessionId: 'old-2', sender: 'user', content: 'Café au lait, refund' } },
-      ]);
-      await old.close();
-      assert.deepEqual(await migrate(store), ['0009_transcript_index', '0010_session_search']);
+      // Rows as the schema of 0008 held them, written in SQL (today's code writes columns that
+      // schema does not have); messages reach the old index through its triggers.
+      await writeAt0008(store, orgId, start);
+      const logged: string[] = [];
+      assert.deepEqual(
+        await migrate(store, undefined, (line) => logged.push(line)),
+        ['0009_transcript_index', '0010_session_search', '0011_session_stats'],
+      );
+      assert.match(logged.join('\n'), /0011_session_stats: 2 sessions done/);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();
     });
@@ -68,6 +102,23 @@ for (const dialect of DIALECTS) {
       assert.equal(m.json().totalSessions, 2);
       assert.equal(m.json().byChannel.web, 2);
       assert.equal(m.json().byStatus.active, 2);
+    });
+
+    test('sessions written before 0011 get their figures from their transcripts', async () => {
+      const res = await call(app, key, 'GET', '/api/v1/sessions/old-1');
+      assert.equal(res.statusCode, 200, res.body);
+      const s = res.json();
+      assert.deepEqual(
+        { turns: s.stats.turns, first: s.stats.firstResponseMs, errors: s.stats.errors, handoffs: s.stats.handoffs },
+        { turns: 1, first: 2500, errors: 1, handoffs: 1 },
+      );
+      assert.equal(s.stats.userMessages, 1);
+      assert.equal(s.messages[1].latencyMs, 2500, 'derived from the gap since the user message');
+      const listed = await call(app, key, 'GET', '/api/v1/sessions?turns[gte]=1');
+      assert.deepEqual(
+        listed.json().data.map((x: { id: string }) => x.id),
+        ['old-1'],
+      );
     });
 
     test('words written before the upgrade are found after it', async () => {
@@ -141,7 +192,7 @@ describe('an upgrade that fails half-way leaves the database as it was (sqlite)'
       assert.ok(!done.rows.some((r) => r.name === '0009_transcript_index'));
       // Once the obstacle is gone the upgrade goes through.
       await sql`DROP TABLE transcript_fts`.execute(store.db);
-      assert.deepEqual(await migrate(store), ['0009_transcript_index', '0010_session_search']);
+      assert.deepEqual((await migrate(store)).slice(0, 2), ['0009_transcript_index', '0010_session_search']);
     } finally {
       await store.close();
       await db.drop();

@@ -137,7 +137,9 @@ async function write(db: MigrationDb, pg: boolean, rows: Array<[number, number, 
   );
   const names = ['pk', 'started_at', ...STATS_COLUMNS];
   const set = STATS_COLUMNS.map((c) => sql`${sql.ref(c)} = ${cast(c)}`);
+  // VALUES columns are column1, column2, … in both databases (SQLite takes no column list after AS).
+  const columns = names.map((n, i) => sql`${sql.ref(`column${i + 1}`)} AS ${sql.ref(n)}`);
   await sql`UPDATE sessions SET ${sql.join(set)}
-    FROM (VALUES ${sql.join(values)}) AS v(${sql.join(names.map((n) => sql.ref(n)))})
+    FROM (SELECT ${sql.join(columns)} FROM (VALUES ${sql.join(values)}) AS x) AS v
     WHERE sessions.pk = ${cast('pk')} AND sessions.started_at = ${cast('started_at')}`.execute(db);
 }
