@@ -57,6 +57,9 @@ const SQL_OPS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
  */
 export function integerBound({ op, value }: RangeCondition, scale: number): number {
   const x = value * scale;
+  // 0.00103953 × 1e9 is 1039530.0000000001 in binary floating point: that is 1039530.
+  const nearest = Math.round(x);
+  if (Math.abs(x - nearest) < 1e-6) return nearest;
   return op === 'gt' || op === 'lte' ? Math.floor(x) : Math.ceil(x);
 }
 
