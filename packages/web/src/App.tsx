@@ -15,6 +15,8 @@ const LoginPage = lazy(() => import('./pages/LoginPage'));
 const SessionsPage = lazy(sessionsPage);
 const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
+const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
+const AgentDetailPage = lazy(() => import('./pages/agents/AgentDetailPage'));
 const KeysPage = lazy(() => import('./pages/KeysPage'));
 const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
@@ -56,6 +58,8 @@ export function App() {
             <Route path="sessions" element={<Navigate to="/" replace />} />
             <Route path="sessions/:id" element={<SessionDetailPage />} />
             <Route path="analytics" element={<AnalyticsPage />} />
+            <Route path="agents" element={<AgentsPage />} />
+            <Route path="agents/:id" element={<AgentDetailPage />} />
             <Route path="settings" element={<Navigate to="/settings/keys" replace />} />
             <Route path="settings/keys" element={<KeysPage />} />
             <Route path="settings/webhooks" element={<WebhooksPage />} />

@@ -68,9 +68,13 @@ export function useRefetchInterval(): number | false {
   return status === 'live' ? LIVE_POLL_MS : POLL_MS;
 }
 
-// The aggregate queries that any session change can move; the detail is patched instead.
+// The aggregate queries that any session change can move; the detail is patched instead. An
+// agent's own figures and series (`['agents', 'detail', …]`) are left to the once-a-minute poll:
+// the agents table holds one per visible row for its sparkline, and a refetch of each per burst
+// of events would multiply every change by the number of rows.
 const isAggregate = (q: Query) =>
-  (q.queryKey[0] === 'sessions' && q.queryKey[1] !== 'detail') || q.queryKey[0] === 'agents';
+  (q.queryKey[0] === 'sessions' && q.queryKey[1] !== 'detail') ||
+  (q.queryKey[0] === 'agents' && q.queryKey[1] !== 'detail');
 
 /** Collects what needs refetching and does it once per FLUSH_MS window. */
 function createBatcher(qc: QueryClient) {

@@ -1,5 +1,5 @@
 import type { Session } from '@switchboard/contracts';
-import { BarChart3, Bell, BellOff, Building2, KeyRound, LogOut, MessagesSquare, Webhook } from 'lucide-react';
+import { BarChart3, Bell, BellOff, Bot, Building2, KeyRound, LogOut, MessagesSquare, Webhook } from 'lucide-react';
 import { Suspense, useCallback } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LiveProvider } from '../api/live';
@@ -86,6 +86,7 @@ function Shell() {
       match: (p: string) => p === '/' || p.startsWith('/sessions'),
     },
     { to: `/analytics${carry}`, label: 'Analytics', icon: BarChart3, match: (p: string) => p.startsWith('/analytics') },
+    { to: '/agents', label: 'Agents', icon: Bot, match: (p: string) => p.startsWith('/agents') },
     { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings/keys') },
     {
       to: '/settings/webhooks',
@@ -112,11 +113,11 @@ function Shell() {
           <Logo />
           <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
             <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
-            {nav.slice(0, 2).map((item) => (
+            {nav.slice(0, 3).map((item) => (
               <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
             ))}
             <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Settings</p>
-            {nav.slice(2).map((item) => (
+            {nav.slice(3).map((item) => (
               <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
             ))}
           </nav>

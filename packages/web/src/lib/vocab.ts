@@ -4,6 +4,7 @@
  * so the schemas (and TypeBox) stay out of the browser bundle.
  */
 import type {
+  AgentSortField,
   Channel,
   OutboxEventType,
   RangeField,
@@ -41,6 +42,20 @@ export const RANGE_FIELDS = [
   'inputTokens',
   'outputTokens',
 ] as const satisfies readonly RangeField[];
+/** What the agents table sorts by (`firstResponseMs` is its p50). */
+export const AGENT_SORT_FIELDS = [
+  'name',
+  'sessionCount',
+  'lastSeenAt',
+  'failureRate',
+  'avgDurationSeconds',
+  'firstResponseMs',
+  'avgResponseMs',
+  'handoffRate',
+  'errorRate',
+  'costUsd',
+] as const satisfies readonly AgentSortField[];
+
 export const RANGE_OPS = ['gt', 'gte', 'lt', 'lte'] as const satisfies readonly RangeOp[];
 
 export const CHANNEL_LABELS: Record<Channel, string> = {

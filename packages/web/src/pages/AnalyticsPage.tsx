@@ -28,12 +28,24 @@ import {
   YAxis,
 } from 'recharts';
 import { useRefetchInterval } from '../api/live';
-import { type TimeRange, useMetricsQuery, useTimeseriesQuery } from '../api/queries';
+import { type TimeRange, type TimeWindow, useMetricsQuery, useTimeseriesQuery } from '../api/queries';
+import {
+  AmountChart,
+  animate,
+  axisTick,
+  bucketLabel,
+  ChartCard,
+  ChartSkeleton,
+  LatencyChart,
+  NoData,
+  RateChart,
+} from '../components/charts/TrendCharts';
+import { FigureCards, figuresOfMetrics } from '../components/FigureCards';
 import { FilterBar } from '../components/FilterBar';
-import { MetricCards } from '../components/MetricCards';
-import { Card, ErrorAlert, PageHeader, Skeleton, Spinner, cx } from '../components/ui';
+import { ErrorAlert, PageHeader, cx } from '../components/ui';
 import { useListParams } from '../lib/filters';
-import { number } from '../lib/format';
+import { number, usd } from '../lib/format';
+import { bucketFailureRate, bucketHandoffRate } from '../lib/insights';
 import { useNow } from '../lib/useNow';
 import {
   CHANNEL_COLORS,
@@ -71,9 +83,36 @@ function computeRange(rangeId: RangeId, from: string, to: string, now: number): 
   return { interval: 'day', from: subDays(end, rangeId === '7d' ? 7 : 30).toISOString(), to: end.toISOString() };
 }
 
-const axisTick = { fontSize: 12, fill: '#64748b' };
-// Charts honour the operating system's "reduce motion" setting.
-const animate = typeof window === 'undefined' || !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+const HOUR = 3_600_000;
+const PRESET_MS: Record<RangeId, number> = { '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
+const PRESET_PREVIOUS: Record<RangeId, string> = {
+  '24h': 'previous 24 h',
+  '7d': 'previous 7 days',
+  '30d': 'previous 30 days',
+};
+
+/**
+ * The windows the figure cards compare: the period shown and the one of the same length before
+ * it. A preset ends now (not at the end of the hour or day, as the charts' buckets do), so the
+ * two windows are equally long and neither holds a future that has not happened yet.
+ */
+function compareWindows(
+  rangeId: RangeId,
+  range: TimeRange,
+  fromFilters: boolean,
+  now: number,
+): { current: TimeWindow; previous: TimeWindow; label: string } {
+  const [end, len] = fromFilters
+    ? [Date.parse(range.to), Date.parse(range.to) - Date.parse(range.from)]
+    : [now, PRESET_MS[rangeId]];
+  const iso = (t: number) => new Date(t).toISOString();
+  const days = Math.round(len / (24 * HOUR));
+  return {
+    current: { from: iso(end - len), to: iso(end) },
+    previous: { from: iso(end - 2 * len), to: iso(end - len) },
+    label: fromFilters ? (days === 1 ? 'previous day' : `previous ${days} days`) : PRESET_PREVIOUS[rangeId],
+  };
+}
 
 export default function AnalyticsPage() {
   useDocumentTitle('Analytics');
@@ -88,7 +127,14 @@ export default function AnalyticsPage() {
     [rangeId, filters.from, filters.to, minute],
   );
   const refetchInterval = useRefetchInterval();
-  const metrics = useMetricsQuery(filters, { refetchInterval });
+  const dateRangeFromFilters = !!(filters.from || filters.to);
+  const windows = useMemo(
+    () => compareWindows(rangeId, range, dateRangeFromFilters, minute * 60_000),
+    [rangeId, range, dateRangeFromFilters, minute],
+  );
+  const metrics = useMetricsQuery(filters, { refetchInterval, window: windows.current });
+  // The window before changes only as time passes: no live refetch, the minute tick moves it.
+  const previous = useMetricsQuery(filters, { window: windows.previous });
   const series = useTimeseriesQuery(filters, range, { refetchInterval });
 
   const setRange = (id: RangeId) => {
@@ -97,24 +143,16 @@ export default function AnalyticsPage() {
     else next.set('range', id);
     setSp(next, { replace: true });
   };
-  const dateRangeFromFilters = !!(filters.from || filters.to);
 
   return (
     <>
-      <PageHeader
-        title="Analytics"
-        subtitle="Session volume, channel mix and outcomes over time."
-        actions={<LiveControls />}
-      />
+      <PageHeader title="Analytics" subtitle="Volume, speed, outcomes and cost over time." actions={<LiveControls />} />
       <FilterBar />
-      {metrics.isError ? (
-        <ErrorAlert className="mb-6" title="Could not load metrics" message={metrics.error.message} />
-      ) : (
-        <MetricCards metrics={metrics.data} loading={metrics.isPending} />
-      )}
 
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
-        <h2 className="text-base font-semibold text-slate-900">Trends</h2>
+        <h2 className="text-base font-semibold text-slate-900">
+          {dateRangeFromFilters ? 'The selected dates' : RANGES.find((r) => r.id === rangeId)?.label}
+        </h2>
         {dateRangeFromFilters ? (
           <p className="text-sm text-slate-500">Using the date range from the filters, by {range.interval}.</p>
         ) : (
@@ -138,6 +176,17 @@ export default function AnalyticsPage() {
         )}
       </div>
 
+      {metrics.isError ? (
+        <ErrorAlert className="mb-6" title="Could not load metrics" message={metrics.error.message} />
+      ) : (
+        <FigureCards
+          figures={metrics.data && figuresOfMetrics(metrics.data)}
+          previous={previous.data && figuresOfMetrics(previous.data)}
+          compareLabel={windows.label}
+          loading={metrics.isPending}
+        />
+      )}
+
       {series.isError && (
         <ErrorAlert className="mb-4" title="Could not load the time series" message={series.error.message} />
       )}
@@ -153,6 +202,49 @@ export default function AnalyticsPage() {
         <ChartCard title="Channel distribution" subtitle="Share of sessions by channel">
           {metrics.data ? <ChannelDonut byChannel={metrics.data.byChannel} /> : <ChartSkeleton />}
         </ChartCard>
+      </div>
+
+      <div className="my-6 grid grid-cols-1 gap-6 xl:grid-cols-2">
+        <ChartCard title="Response time" subtitle={`First response per ${range.interval}: median and p95`}>
+          {series.data ? <LatencyChart data={series.data} /> : <ChartSkeleton height="h-64" />}
+        </ChartCard>
+        <ChartCard title="Failure rate" subtitle={`Failed ÷ ended sessions, by the ${range.interval} they started`}>
+          {series.data ? (
+            <RateChart data={series.data} rate={bucketFailureRate} name="Failure rate" color="#ef4444" />
+          ) : (
+            <ChartSkeleton height="h-64" />
+          )}
+        </ChartCard>
+        <ChartCard title="Handoff rate" subtitle={`Handoffs ÷ sessions started per ${range.interval}`}>
+          {series.data ? (
+            <RateChart
+              data={series.data}
+              rate={bucketHandoffRate}
+              name="Handoff rate"
+              color="#8b5cf6"
+              empty="No sessions in this range."
+            />
+          ) : (
+            <ChartSkeleton height="h-64" />
+          )}
+        </ChartCard>
+        <ChartCard title="Cost" subtitle={`Usage cost per ${range.interval}`}>
+          {series.data ? (
+            <AmountChart
+              data={series.data}
+              value={(b) => b.costUsd}
+              name="Cost"
+              color="#0ea5e9"
+              formatValue={usd}
+              empty="No cost reported in this range."
+            />
+          ) : (
+            <ChartSkeleton height="h-64" />
+          )}
+        </ChartCard>
+      </div>
+
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
         <ChartCard
           title="Status trends"
           subtitle={`Sessions started per ${range.interval}, stacked by current status`}
@@ -170,39 +262,6 @@ export default function AnalyticsPage() {
       </div>
     </>
   );
-}
-
-function ChartCard({
-  title,
-  subtitle,
-  className,
-  children,
-}: {
-  title: string;
-  subtitle: string;
-  className?: string;
-  children: React.ReactNode;
-}) {
-  return (
-    <Card className={cx('p-5', className)}>
-      <h3 className="text-sm font-semibold text-slate-900">{title}</h3>
-      <p className="mb-4 text-xs text-slate-500">{subtitle}</p>
-      {children}
-    </Card>
-  );
-}
-
-function ChartSkeleton() {
-  return (
-    <div className="relative h-80">
-      <Skeleton className="absolute inset-0" />
-      <Spinner label="Loading chart…" className="absolute inset-0" />
-    </div>
-  );
-}
-
-function bucketLabel(iso: string, interval: 'hour' | 'day') {
-  return format(new Date(iso), interval === 'hour' ? 'HH:mm' : 'MMM d');
 }
 
 function VolumeChart({ data }: { data: Timeseries }) {
@@ -370,14 +429,6 @@ function Breakdown({
       <ul className="space-y-3 border-t border-slate-100 pt-5" aria-label="Sessions by type">
         {SESSION_TYPES.map((t) => bar(TYPE_LABELS[t], byType[t] ?? 0, typeTotal, '#6366f1'))}
       </ul>
-    </div>
-  );
-}
-
-function NoData() {
-  return (
-    <div className="flex h-80 items-center justify-center rounded-lg border border-dashed border-slate-200 text-sm text-slate-500">
-      No sessions in this range.
     </div>
   );
 }

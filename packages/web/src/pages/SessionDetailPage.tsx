@@ -5,6 +5,7 @@ import {
   ArrowRightLeft,
   Bot,
   CircleDot,
+  Hand,
   type LucideIcon,
   Mic,
   Plug,
@@ -22,7 +23,8 @@ import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls'
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
-import { clock, dateTime, durationLong, number, timeOfDay } from '../lib/format';
+import { clock, dateTime, durationLong, ms, number, timeOfDay, tokens, usd } from '../lib/format';
+import { isSlow } from '../lib/insights';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
@@ -145,6 +147,8 @@ function SessionView({ session: s }: { session: SessionDetail }) {
         </div>
       </header>
 
+      <StatsStrip stats={s.stats} />
+
       <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,1fr)_360px]">
         <div className="flex min-w-0 flex-col gap-6">
           {recording && isCall && (
@@ -185,6 +189,99 @@ function SessionView({ session: s }: { session: SessionDetail }) {
           <MetadataTable metadata={s.metadata} />
         </div>
       </div>
+    </>
+  );
+}
+
+/**
+ * The session's figures in one row: how long the agent made people wait, what went wrong, what it
+ * cost. Slow (≥ 3 s) and failing figures are coloured; the rest stay quiet.
+ */
+function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
+  const items: Array<{ label: string; value: ReactNode; hint?: string; tone?: 'warn' | 'bad' }> = [
+    { label: 'Turns', value: number.format(st.turns), hint: 'User messages answered by the agent' },
+    {
+      label: 'First response',
+      value: ms(st.firstResponseMs),
+      tone: isSlow(st.firstResponseMs) ? 'warn' : undefined,
+      hint: 'How long the first answer took',
+    },
+    {
+      label: 'Avg / max response',
+      value: (
+        <>
+          {ms(st.avgResponseMs)}
+          <span className="font-normal text-slate-400"> / </span>
+          <span className={isSlow(st.maxResponseMs) ? 'text-amber-700' : undefined}>{ms(st.maxResponseMs)}</span>
+        </>
+      ),
+      tone: isSlow(st.avgResponseMs) ? 'warn' : undefined,
+    },
+    { label: 'Handoffs', value: number.format(st.handoffs) },
+    { label: 'Errors', value: number.format(st.errors), tone: st.errors > 0 ? 'bad' : undefined },
+    { label: 'Interruptions', value: number.format(st.interruptions), hint: 'Agent messages the user talked over' },
+    {
+      label: 'Tokens in / out',
+      value: (
+        <>
+          {tokens(st.inputTokens).replace(/ tokens?$/, '')}
+          <span className="font-normal text-slate-400"> / </span>
+          {tokens(st.outputTokens).replace(/ tokens?$/, '')}
+        </>
+      ),
+    },
+    { label: 'Cost', value: usd(st.costUsd) },
+  ];
+  return (
+    <Card className="mb-6 overflow-hidden">
+      {/* The 1 px gaps over a tinted background draw the lines between cells at every width. */}
+      <dl aria-label="Session figures" className="grid grid-cols-2 gap-px bg-slate-100 sm:grid-cols-4 xl:grid-cols-8">
+        {items.map((it) => (
+          <div key={it.label} className="min-w-0 bg-white px-4 py-3" title={it.hint} data-stat={it.label}>
+            <dt className="truncate text-xs font-medium text-slate-500">{it.label}</dt>
+            <dd
+              className={cx(
+                'mt-0.5 text-lg font-semibold whitespace-nowrap tabular-nums',
+                it.tone === 'warn' ? 'text-amber-700' : it.tone === 'bad' ? 'text-red-700' : 'text-slate-900',
+              )}
+            >
+              {it.value}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
+  );
+}
+
+/** An agent message's response time ("1.2 s"), amber when slow, and whether the user cut it off. */
+function ResponseMarks({ message: m, className }: { message: Message; className?: string }) {
+  if (m.sender !== 'agent') return null;
+  return (
+    <>
+      {m.latencyMs !== null && (
+        <span
+          className={cx(
+            'tabular-nums',
+            isSlow(m.latencyMs) ? 'rounded bg-amber-50 px-1 font-medium text-amber-700' : 'text-slate-500',
+            className,
+          )}
+          title={`Response time${isSlow(m.latencyMs) ? ' (slow)' : ''}`}
+          data-testid="latency"
+        >
+          {ms(m.latencyMs)}
+        </span>
+      )}
+      {m.interrupted && (
+        <span
+          className="inline-flex items-center gap-1 rounded border border-orange-200 bg-orange-50 px-1 text-[11px] font-medium text-orange-700"
+          title="The user interrupted this message"
+          data-testid="interrupted"
+        >
+          <Hand className="size-3" aria-hidden="true" />
+          Interrupted
+        </span>
+      )}
     </>
   );
 }
@@ -374,6 +471,7 @@ function ChatBubble({ message: m }: { message: Message }) {
             {timeOfDay(m.timestamp)}
           </time>
           <span className="text-slate-400 tabular-nums">#{m.seq}</span>
+          <ResponseMarks message={m} />
         </p>
         <div
           className={cx(
@@ -408,7 +506,14 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
         {user ? <User className="size-3.5" aria-hidden="true" /> : <Bot className="size-3.5" aria-hidden="true" />}
         {user ? 'Caller' : 'Agent'}
       </span>
-      <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">{m.content}</p>
+      <div className="min-w-0">
+        <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">{m.content}</p>
+        {!user && (m.latencyMs !== null || m.interrupted) && (
+          <p className="mt-0.5 flex items-center gap-2 text-xs">
+            <ResponseMarks message={m} />
+          </p>
+        )}
+      </div>
     </li>
   );
 }
