@@ -1,6 +1,7 @@
 import type { SwitchboardError } from './errors.js';
 import { type FetchLike, type RequestOptions, type RetryInfo, Transport } from './http.js';
 import { Ingester } from './ingest.js';
+import { AgentsApi } from './resources/agents.js';
 import { AuthApi } from './resources/auth.js';
 import { KeysApi } from './resources/keys.js';
 import { SessionsApi } from './resources/sessions.js';
@@ -69,6 +70,11 @@ export class Switchboard {
   readonly webhooks: WebhooksApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
   readonly auth: AuthApi;
+  /**
+   * Agents and how they perform: `sb.agents.list(params)`, `sb.agents.get(id, params)`. Still
+   * callable as `sb.agents(options)`, the list without parameters, as before it took any.
+   */
+  readonly agents: AgentsApi & ((options?: RequestOptions) => Promise<Agent[]>);
   private readonly transport: Transport;
   private readonly ingester: Ingester;
 
@@ -98,6 +104,12 @@ export class Switchboard {
     this.keys = new KeysApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
     this.auth = new AuthApi(this.transport);
+    const agents = new AgentsApi(this.transport);
+    // A function carrying the bound methods, so existing `sb.agents()` calls keep working.
+    this.agents = Object.assign((options: RequestOptions = {}) => agents.list({}, options), {
+      list: agents.list.bind(agents),
+      get: agents.get.bind(agents),
+    }) as AgentsApi & ((options?: RequestOptions) => Promise<Agent[]>);
   }
 
   /**
@@ -139,16 +151,5 @@ export class Switchboard {
    */
   ingest(items: IngestItem[], options: RequestOptions = {}): Promise<IngestBatchResult> {
     return this.transport.request('POST', '/ingest', { body: { batch: items } }, options);
-  }
-
-  /**
-   * Every agent that has reported a session, with its latest name and session count.
-   *
-   * @example
-   * for (const a of await sb.agents()) console.log(a.name, a.sessionCount);
-   */
-  async agents(options: RequestOptions = {}): Promise<Agent[]> {
-    const { data } = await this.transport.request<{ data: Agent[] }>('GET', '/agents', { cache: true }, options);
-    return data;
   }
 }

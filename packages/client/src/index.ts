@@ -6,11 +6,12 @@
 export { Switchboard, type SwitchboardOptions } from './client.js';
 export type { FetchLike, RequestOptions, RetryInfo } from './http.js';
 // The API classes are exported for their types (and `instanceof`); the client constructs them.
-export { SessionHandle, type StartSessionInput, type ItemOptions } from './ingest.js';
+export { SessionHandle, type StartSessionInput, type ItemOptions, type MessageOptions } from './ingest.js';
 export { SessionsApi, type ListAllOptions, type ExportOptions } from './resources/sessions.js';
 export { KeysApi } from './resources/keys.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
+export { AgentsApi } from './resources/agents.js';
 export type { StreamOptions } from './sse.js';
 export {
   SwitchboardError,

@@ -17,6 +17,7 @@ import type {
   SessionType,
   Status,
   TerminalStatus,
+  Usage,
 } from './types.js';
 import { uuidv7 } from './util.js';
 
@@ -273,6 +274,20 @@ export interface ItemOptions {
   timestamp?: Date | string;
 }
 
+/** What a message may carry besides its text: the figures of an agent's answer. */
+export interface MessageOptions extends ItemOptions {
+  metadata?: Metadata;
+  /**
+   * Agent messages: how long the agent took to produce it, in ms (≤ a day). Without it the
+   * server counts the time since the latest earlier user message.
+   */
+  latencyMs?: number;
+  /** Agent messages: the user barged in over it (voice). */
+  interrupted?: boolean;
+  /** Tokens and cost of producing it; adds to the session's totals. */
+  usage?: Usage;
+}
+
 /**
  * One conversation being reported. Calls queue up and return at once; the SDK sends them in
  * batches. Each returns a promise that settles when the server has stored (or refused) the
@@ -288,11 +303,18 @@ export class SessionHandle {
   /**
    * Records a message.
    *
+   * An agent message may say how long it took (`latencyMs`), whether the user cut it off
+   * (`interrupted`) and what it cost (`usage`); the session's stats add them up. The server
+   * refuses `latencyMs` and `interrupted` on a user message.
+   *
    * @example
    * session.message('user', 'My order has not arrived');
-   * session.message('agent', 'Let me check that for you.', { metadata: { model: 'gpt-4o' } });
+   * session.message('agent', 'Let me check that for you.', {
+   *   latencyMs: 840,
+   *   usage: { inputTokens: 512, outputTokens: 38, costUsd: 0.0021, model: 'gpt-4o-mini' },
+   * });
    */
-  message(sender: Sender, content: string, opts: ItemOptions & { metadata?: Metadata } = {}): Promise<void> {
+  message(sender: Sender, content: string, opts: MessageOptions = {}): Promise<void> {
     return handled(
       this.ingester.enqueue({
         type: 'message',
@@ -303,9 +325,57 @@ export class SessionHandle {
           content,
           timestamp: timeOf(opts.timestamp),
           ...(opts.metadata ? { metadata: opts.metadata } : {}),
+          ...(opts.latencyMs !== undefined ? { latencyMs: opts.latencyMs } : {}),
+          ...(opts.interrupted !== undefined ? { interrupted: opts.interrupted } : {}),
+          ...(opts.usage ? { usage: opts.usage } : {}),
         },
       }),
     );
+  }
+
+  /**
+   * Adds tokens and cost to the session, apart from any message: a summarization pass, an
+   * embedding call, a tool's own model. Sent as a `usage` event whose id is fixed when you call
+   * (yours with `{id}`, else a new one), so however often the request is retried — or you call
+   * again with the same `id` — it is counted once.
+   *
+   * @example
+   * const result = await generateText({ model, prompt });
+   * session.reportUsage({
+   *   inputTokens: result.usage.inputTokens,
+   *   outputTokens: result.usage.outputTokens,
+   *   costUsd: 0.0042,
+   *   model: 'gpt-4o',
+   * });
+   */
+  reportUsage(usage: Usage, opts: ItemOptions = {}): Promise<void> {
+    // Only the parts given: `undefined` would fail the server's schema after JSON drops it anyway.
+    const data: Record<string, unknown> = {};
+    for (const key of ['inputTokens', 'outputTokens', 'costUsd', 'model'] as const)
+      if (usage[key] !== undefined && usage[key] !== null) data[key] = usage[key];
+    return this.event('usage', data, opts);
+  }
+
+  /**
+   * Records that the conversation moved to another agent or a person (an `agent_handoff`
+   * event); the session's `stats.handoffs` counts them.
+   *
+   * @example
+   * session.handoff({ from: 'support-bot', to: 'human:billing', reason: 'customer_requested' });
+   */
+  handoff(data?: Record<string, unknown>, opts: ItemOptions = {}): Promise<void> {
+    return this.event('agent_handoff', data, opts);
+  }
+
+  /**
+   * Records an error the agent ran into (an `error` event); the session's `stats.errors` counts
+   * them. It does not end the session: `end('failed')` does.
+   *
+   * @example
+   * session.error({ code: 'UPSTREAM_TIMEOUT', message: 'No response from the model within 30 s' });
+   */
+  error(data?: Record<string, unknown>, opts: ItemOptions = {}): Promise<void> {
+    return this.event('error', data, opts);
   }
 
   /**

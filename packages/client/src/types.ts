@@ -12,7 +12,29 @@ export type TerminalStatus = Exclude<Status, 'active'>;
 export type Sender = 'user' | 'agent';
 export type Scope = 'read' | 'ingest' | 'admin';
 export type ExportFormat = 'csv' | 'json' | 'ndjson';
-export type SortField = 'startedAt' | 'endedAt' | 'durationSeconds' | 'messageCount';
+/**
+ * The session figures a range filter (`'turns[gte]': 3`) compares and `sort` orders by:
+ * `durationSeconds` and `messageCount` on the Session, the others in its `stats`.
+ */
+export type RangeField =
+  | 'durationSeconds'
+  | 'messageCount'
+  | 'turns'
+  | 'firstResponseMs'
+  | 'avgResponseMs'
+  | 'maxResponseMs'
+  | 'handoffs'
+  | 'errors'
+  | 'interruptions'
+  | 'costUsd'
+  | 'inputTokens'
+  | 'outputTokens';
+export type RangeOp = 'gt' | 'gte' | 'lt' | 'lte';
+/** A range filter's parameter name: `<field>[<op>]`, e.g. `costUsd[gt]`. */
+export type RangeParam = `${RangeField}[${RangeOp}]`;
+/** `{'turns[gte]': 3, 'costUsd[gt]': 0.5}`: every condition must hold. */
+export type RangeFilters = { [K in RangeParam]?: string | number };
+export type SortField = 'startedAt' | 'endedAt' | RangeField;
 export type Sort = SortField | `-${SortField}`;
 export type StreamEventType =
   | 'session.started'
@@ -23,6 +45,40 @@ export type StreamEventType =
 
 /** Flat key–value pairs: ≤ 64 keys, values a string (≤ 1024 characters), number, boolean or null. */
 export type Metadata = { [key: string]: string | number | boolean | null };
+
+/** Tokens and cost, on a message or in a `usage` event; each part optional, none negative. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  /** US dollars, e.g. 0.0123. */
+  costUsd?: number;
+  /** ≤ 128 characters. */
+  model?: string;
+}
+
+/**
+ * What happened in a session, kept exact by the server as messages and events arrive. A turn is
+ * a user message answered by a later agent message; its latency is that message's `latencyMs`.
+ */
+export interface SessionStats {
+  turns: number;
+  userMessages: number;
+  agentMessages: number;
+  /** The first turn's latency; null before any turn. */
+  firstResponseMs: number | null;
+  avgResponseMs: number | null;
+  maxResponseMs: number | null;
+  /** `agent_handoff` events. */
+  handoffs: number;
+  /** `error` events. */
+  errors: number;
+  /** Agent messages sent with `interrupted: true`. */
+  interruptions: number;
+  /** Message usage plus `usage` events. */
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
 
 export interface Session {
   id: string;
@@ -37,6 +93,7 @@ export interface Session {
   endedReason: string | null;
   lastActivityAt: string;
   metadata: Metadata;
+  stats: SessionStats;
 }
 
 export interface Message {
@@ -47,6 +104,13 @@ export interface Message {
   content: string;
   timestamp: string;
   metadata: Metadata;
+  /**
+   * Agent messages: how long the agent took, as sent, or else the time since the latest earlier
+   * user message (null when there is none). Null on user messages.
+   */
+  latencyMs: number | null;
+  interrupted: boolean;
+  usage: Usage | null;
 }
 
 export interface SessionEvent {
@@ -81,28 +145,85 @@ export interface Metrics {
   byChannel: Record<Channel, number>;
   byStatus: Record<Status, number>;
   byType: Record<SessionType, number>;
+  /** Mean duration of the ended sessions. */
+  avgDurationSeconds: number | null;
+  /** Over sessions with at least one turn; approximate within 2 %. */
+  firstResponseMs: Percentiles;
+  /** Mean latency over every turn. */
+  avgResponseMs: number | null;
+  /** Shares from 0 to 1; null over no sessions. */
+  handoffRate: number | null;
+  errorRate: number | null;
+  /** Failed ÷ ended sessions. */
+  failureRate: number | null;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
   generatedAt: string;
+}
+
+/** Percentiles of first-response time, in ms; null over no sessions with a turn. */
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface TimeseriesBucket {
+  start: string;
+  total: number;
+  byChannel: Record<Channel, number>;
+  byStatus: Record<Status, number>;
+  failed: number;
+  handoffs: number;
+  errors: number;
+  costUsd: number;
+  firstResponseMs: Percentiles;
 }
 
 export interface Timeseries {
   interval: 'hour' | 'day';
   from: string;
   to: string;
-  buckets: Array<{
-    start: string;
-    total: number;
-    byChannel: Record<Channel, number>;
-    byStatus: Record<Status, number>;
-  }>;
+  buckets: TimeseriesBucket[];
 }
 
+/**
+ * An agent and how it performs over the sessions the filters select (all of them without
+ * filters): `sessionCount` and every figure count only those.
+ */
 export interface Agent {
   id: string;
   name: string;
   sessionCount: number;
   firstSeenAt: string;
   lastSeenAt: string;
+  byStatus: Record<Status, number>;
+  /** Failed ÷ ended sessions. */
+  failureRate: number | null;
+  avgDurationSeconds: number | null;
+  firstResponseMs: Percentiles;
+  avgResponseMs: number | null;
+  handoffRate: number | null;
+  errorRate: number | null;
+  costUsd: number;
 }
+
+/** `agents.get`: the agent's figures and its time series. */
+export type AgentDetail = Agent & { timeseries: Timeseries };
+
+export type AgentSortField =
+  | 'name'
+  | 'sessionCount'
+  | 'lastSeenAt'
+  | 'failureRate'
+  | 'avgDurationSeconds'
+  | 'firstResponseMs'
+  | 'avgResponseMs'
+  | 'handoffRate'
+  | 'errorRate'
+  | 'costUsd';
+/** `firstResponseMs` orders by its p50. */
+export type AgentSort = AgentSortField | `-${AgentSortField}`;
 
 export interface ApiKey {
   id: string;
@@ -178,6 +299,14 @@ export interface MessageInput {
   content: string;
   timestamp?: string;
   metadata?: Metadata;
+  /**
+   * Agent messages: how long the agent took to produce it, in ms (≤ a day). Without it the
+   * server uses the time since the latest earlier user message.
+   */
+  latencyMs?: number;
+  /** Agent messages: the user barged in over it. */
+  interrupted?: boolean;
+  usage?: Usage;
 }
 
 export interface EventInput {
@@ -207,9 +336,10 @@ export interface IngestBatchResult {
 
 /**
  * The shared filters of list, metrics, timeseries, export and stream. Lists may be given as
- * arrays or as the API's comma-separated text; dates as `Date`, ISO 8601 or `YYYY-MM-DD`.
+ * arrays or as the API's comma-separated text; dates as `Date`, ISO 8601 or `YYYY-MM-DD`. Range
+ * filters are flat keys: `{'turns[gte]': 3, 'costUsd[gt]': 0.5}`.
  */
-export interface SessionFilters {
+export interface SessionFilters extends RangeFilters {
   /** Session id prefix, agent id or name substring, metadata key or value substring (literal, any case). */
   search?: string;
   agentId?: string | string[];
@@ -232,6 +362,19 @@ export interface ListOptions extends SessionFilters {
   limit?: number;
   offset?: number;
   cursor?: string;
+}
+
+/** `agents.list`: the shared filters choose the sessions each agent's figures count. */
+export interface AgentListOptions extends SessionFilters {
+  /** Default `-sessionCount`. */
+  sort?: AgentSort;
+  /** 1–500 (100). */
+  limit?: number;
+}
+
+/** `agents.get`: the shared filters, and the interval of its time series (`day`). */
+export interface AgentDetailOptions extends SessionFilters {
+  interval?: 'hour' | 'day';
 }
 
 // ─── Live stream ─────────────────────────────────────────────────────────────────────────────
@@ -262,6 +405,8 @@ export interface WebhookFilters {
   status?: Status[];
   type?: SessionType[];
   metadata?: Record<string, string>;
+  /** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: every condition must hold. */
+  range?: { [F in RangeField]?: { [O in RangeOp]?: number } };
 }
 
 export interface Webhook {

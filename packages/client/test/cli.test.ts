@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { IngestItem, Session } from '../src/index.js';
 import { ConfigError } from '../../server/src/config.js';
-import { Args, clientFrom } from '../../server/src/commands/args.js';
+import { Args, clientFrom, rangeParam } from '../../server/src/commands/args.js';
 import { runExport } from '../../server/src/commands/export.js';
 import { type Served, client, serve, until } from './helpers.js';
 
@@ -149,6 +149,38 @@ for (const dialect of ['sqlite'] as const) {
       assert.throws(
         () => clientFrom(new Args(['--url', 'nope'], ['url', 'key']), { SWITCHBOARD_API_KEY: 'k' }),
         /--url/,
+      );
+    });
+
+    test('export passes range filters (--range, both spellings) and a sort by a figure through', async () => {
+      const out = join(dir, 'range.csv');
+      const flags = ['--range', 'durationSeconds>=61', '--range', 'messageCount[lt]=1', '--sort', '-durationSeconds'];
+      await runExport([...flags, '--channel', 'web', '--out', out, '--url', s.url, '--key', s.t.adminKey], {
+        stderr: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream,
+      });
+      const listed: Session[] = [];
+      for await (const x of client(s, s.t.adminKey).sessions.list({
+        channel: 'web',
+        'durationSeconds[gte]': 61,
+        'messageCount[lt]': 1,
+        sort: '-durationSeconds',
+      }))
+        listed.push(x);
+      assert.ok(listed.length > 10 && listed.every((x) => x.status === 'completed'));
+      assert.deepEqual(
+        readFileSync(out, 'utf8')
+          .trimEnd()
+          .split('\r\n')
+          .slice(1)
+          .map((l) => l.split(',')[0]),
+        listed.map((x) => x.id),
+      );
+      assert.deepEqual(rangeParam(' costUsd > 0.5 '), ['costUsd[gt]', '0.5']);
+      assert.deepEqual(rangeParam('turns<=3'), ['turns[lte]', '3']);
+      assert.throws(() => rangeParam('turns=3'), /--range takes FIELD>=N/);
+      await assert.rejects(
+        runExport(['--range', 'mood>3', '--out', join(dir, 'never.csv'), '--url', s.url, '--key', s.t.adminKey]),
+        (err: Error) => err instanceof ConfigError && /^400 .*mood/.test(err.message),
       );
     });
 

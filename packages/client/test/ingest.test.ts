@@ -137,5 +137,75 @@ for (const dialect of DIALECTS) {
       await sb.close().catch(() => {});
       await assert.rejects(async () => sb.sessions.attach('x').message('user', 'late'), /closed/);
     });
+
+    test("the insight helpers send the API's shapes, and the session's stats add them up", async () => {
+      const wire = tap();
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch });
+      const session = await sb.sessions.start({ agent: 'insight-bot', channel: 'phone', type: 'voice' });
+      const t0 = Date.now() - 60_000;
+      const at = (ms: number) => new Date(t0 + ms);
+      session.message('user', 'I need to move my appointment.', { timestamp: at(0) });
+      session.message('agent', 'Sure, to which day?', {
+        timestamp: at(1500),
+        latencyMs: 1200,
+        usage: { inputTokens: 400, outputTokens: 12, costUsd: 0.0021, model: 'gpt-4o-mini' },
+      });
+      session.message('user', 'Friday, and…', { timestamp: at(4000) });
+      session.message('agent', 'Friday at nine works—', { timestamp: at(6000), latencyMs: 1800, interrupted: true });
+      session.handoff({ from: 'insight-bot', to: 'human:front-desk' }, { timestamp: at(7000) });
+      session.error({ code: 'CALENDAR_TIMEOUT' }, { timestamp: at(7500) });
+      session.reportUsage(
+        { inputTokens: 1000, outputTokens: 50, costUsd: 0.01, model: 'gpt-4o' },
+        { timestamp: at(8000) },
+      );
+      await session.end('completed');
+
+      const sent = wire.calls.filter((c) => c.path === '/api/v1/ingest');
+      assert.ok(sent.length >= 1);
+      const got = await sb.sessions.get(session.id);
+      const [u1, a1, , a2] = got.messages;
+      assert.equal(u1.latencyMs, null);
+      assert.equal(a1.latencyMs, 1200);
+      assert.deepEqual(a1.usage, { inputTokens: 400, outputTokens: 12, costUsd: 0.0021, model: 'gpt-4o-mini' });
+      assert.equal(a1.interrupted, false);
+      assert.equal(a2.interrupted, true);
+      assert.equal(a2.usage, null);
+      assert.deepEqual(
+        got.events.filter((e) => e.type !== 'status_changed').map((e) => [e.type, e.data]),
+        [
+          ['agent_handoff', { from: 'insight-bot', to: 'human:front-desk' }],
+          ['error', { code: 'CALENDAR_TIMEOUT' }],
+          ['usage', { inputTokens: 1000, outputTokens: 50, costUsd: 0.01, model: 'gpt-4o' }],
+        ],
+      );
+      assert.deepEqual(got.stats, {
+        turns: 2,
+        userMessages: 2,
+        agentMessages: 2,
+        firstResponseMs: 1200,
+        avgResponseMs: 1500,
+        maxResponseMs: 1800,
+        handoffs: 1,
+        errors: 1,
+        interruptions: 1,
+        inputTokens: 1400,
+        outputTokens: 62,
+        costUsd: 0.0121,
+      });
+      await sb.close();
+    });
+
+    test('latencyMs on a user message is refused by the server, not dropped', async () => {
+      const sb = client(s, s.t.adminKey, { onError: () => {} });
+      const session = await sb.sessions.start({ agent: 'insight-bot', channel: 'web', type: 'chat' });
+      const refused = session.message('user', 'hello', { latencyMs: 5 });
+      await assert.rejects(session.end('completed'), (err: SwitchboardIngestError) => {
+        assert.equal(err.failures[0].status, 400);
+        assert.match(JSON.stringify(err.failures[0].errors), /latencyMs/);
+        return true;
+      });
+      await assert.rejects(refused);
+      await sb.close();
+    });
   });
 }

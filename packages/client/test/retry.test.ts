@@ -91,6 +91,36 @@ for (const dialect of DIALECTS) {
       await sb.close();
     });
 
+    test('reportUsage whose response was lost is retried and counted once; a repeated call with the same id too', async () => {
+      let ingestCalls = 0;
+      const wire = tap((_n, method, path) => {
+        if (method !== 'POST' || path !== INGEST) return undefined;
+        ingestCalls++;
+        return ingestCalls === 2 ? 'drop' : undefined;
+      });
+      const sb = client(s, s.t.adminKey, { fetch: wire.fetch });
+      const session = await sb.sessions.start({ agent: 'metered-bot', channel: 'web', type: 'chat' }, { wait: true });
+      // The server stores this one, then the client hears nothing and sends it again.
+      await session.reportUsage({ inputTokens: 1200, outputTokens: 300, costUsd: 0.05, model: 'gpt-4o' });
+      const posts = wire.calls.filter((c) => c.path === INGEST);
+      assert.deepEqual(
+        posts.slice(1).map((c) => c.replayed),
+        [false, true],
+        'the usage batch was stored, its response lost, and the retry replayed',
+      );
+      // A new request (new Idempotency-Key) carrying the same usage id: only the event id protects it.
+      await session.reportUsage({ inputTokens: 1200, outputTokens: 300, costUsd: 0.05 }, { id: 'usage-summary-1' });
+      await session.reportUsage({ inputTokens: 1200, outputTokens: 300, costUsd: 0.05 }, { id: 'usage-summary-1' });
+      await session.end('completed');
+
+      const got = await sb.sessions.get(session.id);
+      assert.equal(got.events.filter((e) => e.type === 'usage').length, 2);
+      assert.equal(got.stats.inputTokens, 2400);
+      assert.equal(got.stats.outputTokens, 600);
+      assert.equal(got.stats.costUsd, 0.1);
+      await sb.close();
+    });
+
     test('ids, not only the key, keep a resent message single: a new request with the same items stores nothing new', async () => {
       const sb = client(s, s.t.adminKey);
       const session = await sb.sessions.start({ agent: 'dup-bot', channel: 'web', type: 'chat' }, { wait: true });

@@ -46,7 +46,10 @@ Against a running server (--url, default http://127.0.0.1:8080, or SWITCHBOARD_U
   Filters: --search TEXT  --channel web,phone  --status failed  --agent-id ID  --type voice
            --from 2026-11-01  --to 2026-11-30  --metadata key=value (repeatable)
            --transcript WORDS (export and sessions list)
-  Sort: startedAt, endedAt, durationSeconds, messageCount; prefix - for descending
+           --range 'turns>=3' (repeatable; >, >=, <, <= on durationSeconds, messageCount,
+             turns, firstResponseMs, avgResponseMs, maxResponseMs, handoffs, errors,
+             interruptions, costUsd, inputTokens, outputTokens)
+  Sort: startedAt, endedAt or any --range field; prefix - for descending
 
 Flags (each also an environment variable):
   --port (PORT, 8080)  --host (HOST, 127.0.0.1)  --database-url (DATABASE_URL)

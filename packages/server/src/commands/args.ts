@@ -3,7 +3,7 @@
  * serve flags, a flag may repeat (`--metadata plan=pro --metadata region=eu`), and an unknown
  * flag is an error: a misspelt `--chanel phone` would otherwise export everything.
  */
-import { Switchboard, type SessionFilters } from '@switchboard/client';
+import { type RangeParam, Switchboard, type SessionFilters } from '@switchboard/client';
 import { ConfigError } from '../config.js';
 
 export class Args {
@@ -48,7 +48,17 @@ export class Args {
 }
 
 export const CONNECTION_FLAGS = ['url', 'key', 'help'] as const;
-export const FILTER_FLAGS = ['search', 'channel', 'status', 'agent-id', 'type', 'from', 'to', 'metadata'] as const;
+export const FILTER_FLAGS = [
+  'search',
+  'channel',
+  'status',
+  'agent-id',
+  'type',
+  'from',
+  'to',
+  'metadata',
+  'range',
+] as const;
 
 /** `--url`/`--key`, or SWITCHBOARD_URL / SWITCHBOARD_API_KEY. */
 export function clientFrom(args: Args, env: NodeJS.ProcessEnv = process.env): Switchboard {
@@ -82,7 +92,25 @@ export function filtersFrom(args: Args, opts: { transcript?: boolean } = {}): Se
     metadata[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   if (Object.keys(metadata).length) filters.metadata = metadata;
+  for (const condition of args.all('range')) {
+    const [param, value] = rangeParam(condition);
+    filters[param] = value;
+  }
   return filters;
+}
+
+const RANGE_OPS = { '>=': 'gte', '<=': 'lte', '>': 'gt', '<': 'lt' } as const;
+
+/**
+ * `--range 'turns>=3'` (or the API's own `costUsd[gt]=0.5`) as a query parameter and its value.
+ * The field is passed on as written: the server refuses an unknown one with a message naming it.
+ */
+export function rangeParam(condition: string): [RangeParam, string] {
+  const api = /^\s*([A-Za-z_]+)\[(gt|gte|lt|lte)\]\s*=\s*(\S+)\s*$/.exec(condition);
+  if (api) return [`${api[1]}[${api[2]}]` as RangeParam, api[3]];
+  const short = /^\s*([A-Za-z_]+)\s*(>=|<=|>|<)\s*(\S+)\s*$/.exec(condition);
+  if (short) return [`${short[1]}[${RANGE_OPS[short[2] as keyof typeof RANGE_OPS]}]` as RangeParam, short[3]];
+  throw new ConfigError(`--range takes FIELD>=N (or >, <, <=), e.g. 'turns>=3' or 'costUsd>0.5'; got "${condition}"`);
 }
 
 const units = ['B', 'KB', 'MB', 'GB', 'TB'];
