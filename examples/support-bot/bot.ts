@@ -2,7 +2,8 @@
  * A scripted support bot that holds a few conversations at once and reports each of them to
  * Switchboard through the SDK, the way a real agent would: start the session, record every
  * message as it is said (with human-like pauses), note system events, tag what it learns as
- * metadata, and end the session with a reason.
+ * metadata, and end the session with a reason. Each answer carries how long the bot took and
+ * what its model used (tokens and cost), so the session's stats and the Agents page fill in.
  *
  *   npm run example -- --url http://127.0.0.1:8080 --key swb_…
  *
@@ -38,6 +39,21 @@ const sb = new Switchboard({
 /** Waits as a person would: time to read and type, shortened by --speed. */
 const pause = (ms: number) => (speed > 0 ? new Promise((r) => setTimeout(r, ms / speed)) : Promise.resolve());
 const typing = (text: string) => 600 + text.length * 35;
+/** How long the bot "thinks" before answering, as a model call would take. */
+const thinking = (text: string) => 700 + text.length * 18;
+
+/**
+ * What a model call would have used: about four characters a token, priced as gpt-4o-mini
+ * ($0.15 per million input tokens, $0.60 per million output). A real agent reports the usage
+ * its model API returns instead.
+ */
+const MODEL = 'gpt-4o-mini';
+function usageOf(prompt: string, answer: string) {
+  const inputTokens = 350 + Math.ceil(prompt.length / 4); // the system prompt, then the conversation
+  const outputTokens = Math.ceil(answer.length / 4);
+  const costUsd = Math.round(inputTokens * 150 + outputTokens * 600) / 1e9;
+  return { inputTokens, outputTokens, costUsd, model: MODEL };
+}
 
 async function converse(script: Script, round: number): Promise<void> {
   // Conversations start a little apart, like real traffic.
@@ -52,11 +68,20 @@ async function converse(script: Script, round: number): Promise<void> {
   console.log(`${tag} started ${session.id}: ${script.title}`);
   session.event('connection_established', { client: script.client });
 
+  let transcript = '';
   for (const step of script.steps) {
-    if ('say' in step) {
+    if ('say' in step && step.from === 'agent') {
+      // The time the answer took, in real-time terms whatever --speed is, and its model usage.
+      const latencyMs = thinking(step.say);
+      await pause(latencyMs);
+      session.message('agent', step.say, { latencyMs, usage: usageOf(transcript, step.say) });
+      transcript += `${step.say}\n`;
+      console.log(`${tag} agent: ${step.say}  (${latencyMs} ms)`);
+    } else if ('say' in step) {
       await pause(typing(step.say));
       session.message(step.from, step.say);
-      console.log(`${tag} ${step.from === 'user' ? 'user ' : 'agent'}: ${step.say}`);
+      transcript += `${step.say}\n`;
+      console.log(`${tag} user : ${step.say}`);
     } else if ('event' in step) {
       session.event(step.event, step.data);
       console.log(`${tag} (${step.event})`);
@@ -64,6 +89,9 @@ async function converse(script: Script, round: number): Promise<void> {
       session.update({ metadata: step.learn });
     }
   }
+  // After the conversation the bot writes a summary for the ticket: model usage that belongs to
+  // no message, reported on its own (counted once however often the SDK has to retry it).
+  session.reportUsage(usageOf(transcript, 'x'.repeat(240)));
   await pause(400);
   session.event('disconnected', { by: script.end.reason === 'user_hangup' ? 'user' : 'agent' });
   try {
