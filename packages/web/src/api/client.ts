@@ -6,12 +6,12 @@
  * set the header). Every call goes through `call`, which turns the SDK's `SwitchboardError` into
  * the `ApiError` the pages read and reports a 401 to the app.
  */
-import type { Problem, RangeFilters, Sort } from '@switchboard/contracts';
+import type { Problem } from '@switchboard/contracts';
 import {
   type ExportFormat,
   ExportRowCounter,
   type SessionFilters,
-  type Sort as SdkSort,
+  type Sort,
   Switchboard,
   SwitchboardError,
   type WebhookDelivery,
@@ -94,7 +94,7 @@ export async function call<T>(run: () => Promise<T>, opts: { signIn?: boolean } 
  * range filters (`costUsd[gt]`) ride along under their API names: the SDK turns every key of a
  * filter object into a query parameter.
  */
-export function sdkFilters(f: SessionFilterValues): SessionFilters & RangeFilters {
+export function sdkFilters(f: SessionFilterValues): SessionFilters {
   const search = f.search.trim();
   return {
     ...(search ? { search } : {}),
@@ -105,26 +105,6 @@ export function sdkFilters(f: SessionFilterValues): SessionFilters & RangeFilter
     ...(f.to ? { to: f.to } : {}),
     ...f.ranges,
   };
-}
-
-interface TransportLike {
-  request<T>(
-    method: string,
-    path: string,
-    call: { query?: URLSearchParams; cache?: boolean },
-    options: { signal?: AbortSignal },
-  ): Promise<T>;
-}
-
-/**
- * A GET of an endpoint the SDK has no method for yet: `GET /agents` with filters, sort and limit,
- * and `GET /agents/:id` (the SDK's `agents()` takes no query). It goes through the SDK's own
- * transport — the same cookie, retries, ETag revalidation and problem documents as every other
- * call — rather than a second fetch wrapper here. Replace with the SDK methods once they exist.
- */
-export function sdkGet<T>(path: string, query: URLSearchParams, signal?: AbortSignal): Promise<T> {
-  const transport = (sb as unknown as { transport: TransportLike }).transport;
-  return transport.request<T>('GET', path, { query, cache: true }, { signal });
 }
 
 export const PAGE_SIZE = 50;
@@ -170,9 +150,7 @@ export async function exportSessions(
   onProgress: (p: ExportProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ blob: Blob; filename: string; rows: number }> {
-  const body = await call(() =>
-    sb.sessions.export({ ...sdkFilters(filters), sort: sort as SdkSort, format }, { signal }),
-  );
+  const body = await call(() => sb.sessions.export({ ...sdkFilters(filters), sort, format }, { signal }));
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   const counter = new ExportRowCounter(format);
   let bytes = 0;

@@ -3,18 +3,8 @@
  * parameter is part of the query key, so two views with the same filters share one cache entry
  * and a filter change is a new entry.
  */
-import type { CreateWebhookBody, Scope, Sort as SdkSort, UpdateWebhookBody } from '@switchboard/client';
-import {
-  type AgentDetail,
-  type AgentList,
-  type AgentSort,
-  type Channel,
-  filtersToQuery,
-  type Metrics,
-  type SessionDetail,
-  type SessionList,
-  type Timeseries,
-} from '@switchboard/contracts';
+import type { CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
+import type { AgentSort, Channel } from '@switchboard/contracts';
 import {
   keepPreviousData,
   type QueryClient,
@@ -24,11 +14,7 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { type ListParams, parseListParams, type SessionFilterValues } from '../lib/filters';
-import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters, sdkGet } from './client';
-
-// The SDK's own types still describe the API before session insights (no `stats`, `latencyMs`,
-// the new sorts and figures); the server answers the contract's shapes, so the hooks below return
-// those. The casts go once the SDK's types catch up.
+import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters } from './client';
 
 export const queryKeys = {
   me: ['me'] as const,
@@ -63,7 +49,11 @@ export interface AgentFilterValues {
   channel: Channel[];
 }
 
-const agentQuery = (f: AgentFilterValues) => filtersToQuery({ from: f.from, to: f.to, channel: f.channel });
+const agentParams = (f: AgentFilterValues) => ({
+  from: f.from,
+  to: f.to,
+  ...(f.channel.length ? { channel: f.channel } : {}),
+});
 
 interface PollOptions {
   /** ms, or false for no polling. */
@@ -87,21 +77,20 @@ const sessionsQuery = (params: ListParams) =>
         sb.sessions.listPage(
           {
             ...sdkFilters(params.filters),
-            sort: params.sort as SdkSort,
+            sort: params.sort,
             limit: PAGE_SIZE,
             offset: (params.page - 1) * PAGE_SIZE,
           },
           { signal },
         ),
-      ) as Promise<SessionList>,
+      ),
   });
 
 /** The filters' figures; with a window, only over sessions started in it (it wins over the filters' dates). */
 const metricsQuery = (filters: SessionFilterValues, window: TimeWindow | null = null) =>
   queryOptions({
     queryKey: queryKeys.metrics(filters, window),
-    queryFn: ({ signal }) =>
-      call(() => sb.sessions.metrics({ ...sdkFilters(filters), ...window }, { signal })) as Promise<Metrics>,
+    queryFn: ({ signal }) => call(() => sb.sessions.metrics({ ...sdkFilters(filters), ...window }, { signal })),
   });
 
 export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
@@ -146,7 +135,7 @@ export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRang
           { from: range.from, to: range.to, ...sdkFilters(filters), interval: range.interval },
           { signal },
         ),
-      ) as Promise<Timeseries>,
+      ),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
@@ -156,7 +145,7 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
   const interval = opts.refetchInterval ?? false;
   return useQuery({
     queryKey: queryKeys.session(id),
-    queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })) as Promise<SessionDetail>,
+    queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })),
     // An ongoing conversation keeps arriving: poll it while it is active (the stream, when up,
     // patches it in between, and the caller passes a long interval then).
     refetchInterval: (q) => (q.state.data?.status === 'active' ? interval : false),
@@ -166,7 +155,7 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
 export function useAgentsQuery() {
   return useQuery({
     queryKey: queryKeys.agents,
-    queryFn: ({ signal }) => call(() => sb.agents({ signal })),
+    queryFn: ({ signal }) => call(() => sb.agents.list({}, { signal })),
     staleTime: 60_000,
   });
 }
@@ -175,12 +164,7 @@ export function useAgentsQuery() {
 export function useAgentListQuery(filters: AgentFilterValues, sort: AgentSort, opts: PollOptions = {}) {
   return useQuery({
     queryKey: queryKeys.agentList(filters, sort),
-    queryFn: ({ signal }) => {
-      const q = agentQuery(filters);
-      q.set('sort', sort);
-      q.set('limit', '500');
-      return call(() => sdkGet<AgentList>('/agents', q, signal));
-    },
+    queryFn: ({ signal }) => call(() => sb.agents.list({ ...agentParams(filters), sort, limit: 500 }, { signal })),
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,
   });
@@ -199,11 +183,7 @@ export function useAgentQuery(
 ) {
   return useQuery({
     queryKey: queryKeys.agent(id, filters, interval),
-    queryFn: ({ signal }) => {
-      const q = agentQuery(filters);
-      q.set('interval', interval);
-      return call(() => sdkGet<AgentDetail>(`/agents/${encodeURIComponent(id)}`, q, signal));
-    },
+    queryFn: ({ signal }) => call(() => sb.agents.get(id, { ...agentParams(filters), interval }, { signal })),
     enabled: opts.enabled ?? true,
     placeholderData: keepPreviousData,
     refetchInterval: opts.refetchInterval ?? false,

@@ -20,7 +20,7 @@ export default function AgentsPage() {
   const query = useAgentListQuery(filters, sort, { refetchInterval });
   const navigate = useNavigate();
   const hrefOf = (a: Agent) => `/agents/${encodeURIComponent(a.id)}${agentFilterQuery(filters, isDefaultPeriod)}`;
-  const sessions = query.data?.data.reduce((n, a) => n + a.sessionCount, 0) ?? 0;
+  const sessions = query.data?.reduce((n, a) => n + a.sessionCount, 0) ?? 0;
 
   return (
     <>
@@ -39,7 +39,7 @@ export default function AgentsPage() {
         />
         <p className="ml-auto text-sm text-slate-500" data-testid="agents-summary">
           {query.data
-            ? `${number.format(query.data.data.length)} ${query.data.data.length === 1 ? 'agent' : 'agents'} · ${number.format(sessions)} sessions in ${periodLabel(filters, isDefaultPeriod)}`
+            ? `${number.format(query.data.length)} ${query.data.length === 1 ? 'agent' : 'agents'} · ${number.format(sessions)} sessions in ${periodLabel(filters, isDefaultPeriod)}`
             : '\u00a0'}
         </p>
       </section>
@@ -50,7 +50,7 @@ export default function AgentsPage() {
           errorTitle="Could not load agents"
           className="min-h-96"
           errorClassName="p-6"
-          isEmpty={(data) => data.data.length === 0}
+          isEmpty={(data) => data.length === 0}
           empty={
             <EmptyState
               icon={Bot}
@@ -65,7 +65,7 @@ export default function AgentsPage() {
           {(data) => (
             <div className="overflow-x-auto">
               <AgentsTable
-                agents={data.data}
+                agents={data}
                 filters={filters}
                 sort={sort}
                 onSort={setSort}
