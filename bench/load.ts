@@ -20,6 +20,13 @@ const CHANNEL_TYPES = [
   ['sip', 'voice'],
 ] as const;
 
+/**
+ * How a batch's items are ordered. `consecutive`: each session then its 49 messages, as an
+ * importer sends a finished conversation. `interleaved`: the 20 sessions, then their messages
+ * round-robin, one message of each in turn, as an SDK's buffer holds many open conversations.
+ */
+export type BatchShape = 'consecutive' | 'interleaved';
+
 export interface BatchPlan {
   sessions: {
     id: string;
@@ -29,7 +36,13 @@ export interface BatchPlan {
     type: string;
     metadata: Record<string, string>;
   }[];
-  messages: { sessionIndex: number; sender: string; content: string }[];
+  messages: {
+    sessionIndex: number;
+    sender: string;
+    content: string;
+    latencyMs?: number;
+    usage?: { inputTokens: number; outputTokens: number; costUsd: number };
+  }[];
 }
 
 let batchCounter = 0;
@@ -51,29 +64,49 @@ export function planBatch(run: string): BatchPlan {
       let content = '';
       for (let w = 0; w < 12 + ((b + m) % 20); w++)
         content += `${WORDS[(b * 31 + i * 7 + m * 3 + w * 5) % WORDS.length]} `;
-      plan.messages.push({ sessionIndex: i, sender: m % 2 ? 'agent' : 'user', content: content.trim() });
+      // Agent messages carry what agents report: a latency and the model's usage.
+      const agent = m % 2 === 1;
+      plan.messages.push({
+        sessionIndex: i,
+        sender: agent ? 'agent' : 'user',
+        content: content.trim(),
+        ...(agent
+          ? {
+              latencyMs: 400 + ((b * 13 + i * 7 + m * 31) % 3000),
+              usage: { inputTokens: 200 + m * 40, outputTokens: 20 + (m % 7) * 9, costUsd: 0.0001 * (1 + (m % 5)) },
+            }
+          : {}),
+      });
     }
   }
   return plan;
 }
 
-function batchBody(p: BatchPlan): string {
+export function batchBody(p: BatchPlan, shape: BatchShape = 'consecutive'): string {
+  const sessionItem = (s: BatchPlan['sessions'][number]) => ({
+    type: 'session',
+    body: {
+      id: s.id,
+      agent: { id: s.agentId, name: s.agentName },
+      channel: s.channel,
+      type: s.type,
+      metadata: s.metadata,
+    },
+  });
+  const messageItem = (m: BatchPlan['messages'][number]) => {
+    const { sessionIndex, ...body } = m;
+    return { type: 'message', body: { sessionId: p.sessions[sessionIndex].id, ...body } };
+  };
   const batch: unknown[] = [];
-  for (let i = 0; i < p.sessions.length; i++) {
-    const s = p.sessions[i];
-    batch.push({
-      type: 'session',
-      body: {
-        id: s.id,
-        agent: { id: s.agentId, name: s.agentName },
-        channel: s.channel,
-        type: s.type,
-        metadata: s.metadata,
-      },
-    });
-    for (const m of p.messages)
-      if (m.sessionIndex === i)
-        batch.push({ type: 'message', body: { sessionId: s.id, sender: m.sender, content: m.content } });
+  if (shape === 'consecutive')
+    for (let i = 0; i < p.sessions.length; i++) {
+      batch.push(sessionItem(p.sessions[i]));
+      for (const m of p.messages) if (m.sessionIndex === i) batch.push(messageItem(m));
+    }
+  else {
+    batch.push(...p.sessions.map(sessionItem));
+    for (let k = 0; k < MESSAGES_PER_SESSION; k++)
+      for (let i = 0; i < p.sessions.length; i++) batch.push(messageItem(p.messages[i * MESSAGES_PER_SESSION + k]));
   }
   return JSON.stringify({ batch });
 }
@@ -95,7 +128,7 @@ export interface IngestResult {
 export async function ingestLoad(
   servers: Server[],
   run: string,
-  opts: { seconds?: number; amount?: number; connections: number },
+  opts: { seconds?: number; amount?: number; connections: number; shape?: BatchShape },
 ): Promise<IngestResult> {
   let ok = 0;
   let bad = 0;
@@ -114,7 +147,7 @@ export async function ingestLoad(
           {
             method: 'POST',
             path: '/api/v1/ingest',
-            setupRequest: (req) => ({ ...req, body: batchBody(planBatch(`${run}-${i}`)) }),
+            setupRequest: (req) => ({ ...req, body: batchBody(planBatch(`${run}-${i}`), opts.shape) }),
             onResponse: (status, body) => {
               const items =
                 status === 207 ? (JSON.parse(body).results as Array<{ status: number; error?: unknown }>) : [];

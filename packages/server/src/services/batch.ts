@@ -30,11 +30,15 @@ type Result = IngestBatchResult['results'][number];
 type Outcome = Omit<Result, 'index'>;
 
 /**
- * One unit of work inside the batch transaction. Consecutive `message` (or `event`) items for
- * the same session become one unit, applied with one multi-row append: an agent that reports a
- * conversation as 1,000 message items pays for one session lookup, not 1,000. Such a unit can
- * only fail as a whole (its items were validated one by one beforehand; what is left to fail is
- * the session lookup), so every item of it gets the same result.
+ * One unit of work inside the batch transaction. The `message` (or `event`) items of one session
+ * become one unit, applied with one multi-row append: an agent that reports a conversation as
+ * 1,000 message items pays for one session lookup, not 1,000. That holds whether the items come
+ * session by session or interleaved, as an SDK's buffer sends them (many open sessions, one
+ * message at a time): items of different sessions touch different rows and commute, so a unit
+ * gathers its session's items until an item that creates or updates that session, which must
+ * see them applied before it (and starts a new unit after it). A unit runs at the place of its
+ * first item. It can only fail as a whole (its items were validated one by one beforehand; what
+ * is left to fail is the session lookup), so every item of it gets the same result.
  */
 type Unit =
   | {
@@ -43,6 +47,8 @@ type Unit =
       apply: (db: Db, sink: OutboxEntry[]) => Promise<Outcome>;
       /** A session create's start time: its month's partition is made before the transaction. */
       startedAt?: number;
+      /** The session it creates (when the id is given) or updates. */
+      sessionId?: string;
     }
   | { kind: 'messages'; indexes: number[]; sessionId: string; items: MessageInput[] }
   | { kind: 'events'; indexes: number[]; sessionId: string; items: EventInput[] };
@@ -67,6 +73,7 @@ export class BatchService {
         return {
           kind: 'one',
           index,
+          sessionId: b.id,
           startedAt: startOf(b, now),
           apply: async (db, sink) => {
             const r = await ingest.createSessionIn(db, orgId, b, now, sink);
@@ -90,6 +97,7 @@ export class BatchService {
         return {
           kind: 'one',
           index,
+          sessionId: id,
           apply: async (db, sink) => {
             const s = await ingest.updateSessionIn(db, orgId, id, u, now, sink);
             return { status: 200, id: s.id };
@@ -112,6 +120,8 @@ export class BatchService {
   async run(orgId: string, batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now = Date.now()) {
     const results: Result[] = [];
     const units: Unit[] = [];
+    /** The unit still gathering each session's messages or events, by kind and session id. */
+    const open = new Map<string, Extract<Unit, { kind: 'messages' | 'events' }>>();
     for (const [index, item] of batch.entries()) {
       let unit: Unit;
       try {
@@ -120,18 +130,24 @@ export class BatchService {
         results.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
         continue;
       }
-      const last = units.at(-1);
-      if (
-        last &&
-        last.kind === unit.kind &&
-        unit.kind !== 'one' &&
-        last.kind !== 'one' &&
-        last.sessionId === unit.sessionId &&
-        last.indexes.at(-1) === index - 1
-      ) {
-        last.indexes.push(index);
-        (last.items as unknown[]).push(unit.items[0]);
-      } else units.push(unit);
+      if (unit.kind === 'one') {
+        // A create or update of a session closes its open units: later items start new ones.
+        if (unit.sessionId !== undefined) {
+          open.delete(`messages\u0000${unit.sessionId}`);
+          open.delete(`events\u0000${unit.sessionId}`);
+        }
+        units.push(unit);
+        continue;
+      }
+      const key = `${unit.kind}\u0000${unit.sessionId}`;
+      const gathering = open.get(key);
+      if (gathering) {
+        gathering.indexes.push(index);
+        (gathering.items as unknown[]).push(unit.items[0]);
+      } else {
+        open.set(key, unit);
+        units.push(unit);
+      }
     }
 
     // Every month the batch starts sessions in, before its transaction: one round of DDL for a
