@@ -4,13 +4,18 @@
  */
 import { Readable } from 'node:stream';
 import {
+  type Agent,
+  type AgentDetail,
+  type AgentDetailQuery,
+  type AgentList,
+  type AgentListQuery,
+  type AgentSortField,
   CHANNELS,
   type ExportFormat,
   type ExportQuery,
   LIMITS,
   type ListSessionsQuery,
   type Metrics,
-  STATUSES,
   type Session,
   type SessionDetail,
   type SessionFilters,
@@ -23,21 +28,25 @@ import {
 import type { Filled } from '../lib/ajv.js';
 import { badRequest, notFound } from '../lib/errors.js';
 import { type CursorFields, pageOf, pageStart } from '../lib/page.js';
+import { NANOS_PER_USD } from '../lib/stats.js';
 import { DAY_MS, HOUR_MS, iso } from '../lib/time.js';
 import type { Store } from '../store/db.js';
-import { listAgents } from '../store/sessions/agents.js';
-import { sessionBuckets } from '../store/sessions/buckets.js';
-import { countSessions, sessionCounts } from '../store/sessions/counts.js';
+import { findAgent, listAgents } from '../store/sessions/agents.js';
+import { countSessions } from '../store/sessions/counts.js';
+import { emptyFigures, figuresByAgent, figuresByTime, sessionFigures } from '../store/sessions/figures.js';
 import { type Keyset, keysetOf, listCsvRows, listSessions, type SortSpec } from '../store/sessions/page.js';
 import {
   agentRowToApi,
   type CsvSessionRow,
   eventRowToApi,
+  figuresToApi,
+  firstResponsePercentiles,
   messagesToApi,
   sessionRowToApi,
 } from '../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions, sessionEvents, sessionMessages } from '../store/sessions/transcript.js';
 import { findSession } from '../store/sessions/write.js';
+import { noneBut, type SessionFilter } from '../store/filters.js';
 import { parseFilters } from './filters.js';
 
 function parseSort(sort: Sort): SortSpec {
@@ -61,8 +70,21 @@ const sessionCursorKeyset =
       ? { value: c.v as number | null, pk: c.k as number }
       : undefined;
 
-const emptyCounts = <K extends string>(keys: readonly K[]) =>
-  Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+const idOrder = (a: Agent, b: Agent) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** What each agent sort compares (`firstResponseMs` is its p50); null sorts last either way. */
+const AGENT_SORT_KEYS: Record<AgentSortField, (a: Agent) => number | string | null> = {
+  name: (a) => a.name,
+  sessionCount: (a) => a.sessionCount,
+  lastSeenAt: (a) => a.lastSeenAt,
+  failureRate: (a) => a.failureRate,
+  avgDurationSeconds: (a) => a.avgDurationSeconds,
+  firstResponseMs: (a) => a.firstResponseMs.p50,
+  avgResponseMs: (a) => a.avgResponseMs,
+  handoffRate: (a) => a.handoffRate,
+  errorRate: (a) => a.errorRate,
+  costUsd: (a) => a.costUsd,
+};
 
 export class ReadService {
   constructor(private readonly store: Store) {}
@@ -84,27 +106,46 @@ export class ReadService {
 
   async metrics(orgId: string, q: SessionFilters, now = Date.now()): Promise<Metrics> {
     const filter = parseFilters(q);
-    const c = await sessionCounts(this.store.db, this.store.dialect, orgId, filter, now - DAY_MS);
+    const { db, dialect } = this.store;
+    const recentSince = now - DAY_MS;
+    // The figures (and every count) from the counters or one scan; "recent" is a range of the
+    // started_at index (one day of rows) within the same filter.
+    const [f, recent] = await Promise.all([
+      sessionFigures(db, dialect, orgId, filter),
+      filter.from !== undefined && filter.from >= recentSince
+        ? undefined
+        : countSessions(db, dialect, orgId, { ...filter, from: recentSince }),
+    ]);
     let top: Metrics['topChannel'] = null;
     for (const ch of CHANNELS)
-      if (c.byChannel[ch] > 0 && (top === null || c.byChannel[ch] > top.count))
-        top = { channel: ch, count: c.byChannel[ch] };
+      if (f.byChannel[ch] > 0 && (top === null || f.byChannel[ch] > top.count))
+        top = { channel: ch, count: f.byChannel[ch] };
     return {
-      totalSessions: c.total,
-      activeSessions: c.byStatus.active,
-      recentSessions: c.recent,
+      totalSessions: f.sums.n,
+      activeSessions: f.byStatus.active,
+      recentSessions: recent ?? f.sums.n,
       topChannel: top,
-      byChannel: c.byChannel,
-      byStatus: c.byStatus,
-      byType: c.byType,
+      byChannel: f.byChannel,
+      byStatus: f.byStatus,
+      byType: f.byType,
+      ...figuresToApi(f),
       generatedAt: iso(now),
     };
   }
 
   async timeseries(orgId: string, q: TimeseriesQuery, now = Date.now()): Promise<Timeseries> {
     const { interval } = q as Filled<TimeseriesQuery, 'interval'>;
+    return this.series(orgId, parseFilters(q), interval, now);
+  }
+
+  /** Buckets over [from, to) of the filtered sessions; empty buckets included. */
+  private async series(
+    orgId: string,
+    filter: SessionFilter,
+    interval: 'hour' | 'day',
+    now: number,
+  ): Promise<Timeseries> {
     const size = interval === 'hour' ? HOUR_MS : DAY_MS;
-    const filter = parseFilters(q);
     // Default range: the last 24 hours by hour, the last 30 days by day, ending with the current bucket.
     const to = filter.to ?? (Math.floor(now / size) + 1) * size;
     const from = filter.from ?? to - (interval === 'hour' ? 24 * HOUR_MS : 30 * DAY_MS);
@@ -117,17 +158,21 @@ export class ReadService {
           message: `the range holds ${count} ${interval}s; at most ${LIMITS.timeseriesBucketsMax} buckets (use interval=day or a shorter range)`,
         },
       ]);
-    const rows = await sessionBuckets(this.store.db, this.store.dialect, orgId, { ...filter, from, to }, size);
-    const byStart = new Map(rows.map((r) => [r.bucket, r]));
+    const byStart = await figuresByTime(this.store.db, this.store.dialect, orgId, { ...filter, from, to }, size);
     const buckets: Timeseries['buckets'] = [];
     for (let i = 0; i < count; i++) {
       const start = first + i * size;
-      const r = byStart.get(start);
+      const f = byStart.get(start) ?? emptyFigures();
       buckets.push({
         start: iso(start),
-        total: r?.total ?? 0,
-        byChannel: r?.byChannel ?? emptyCounts(CHANNELS),
-        byStatus: r?.byStatus ?? emptyCounts(STATUSES),
+        total: f.sums.n,
+        byChannel: f.byChannel,
+        byStatus: f.byStatus,
+        failed: f.byStatus.failed,
+        handoffs: f.sums.handoffs,
+        errors: f.sums.errors,
+        costUsd: f.sums.cost_nanos / NANOS_PER_USD,
+        firstResponseMs: firstResponsePercentiles(f),
       });
     }
     return { interval, from: iso(from), to: iso(to), buckets };
@@ -145,8 +190,45 @@ export class ReadService {
     };
   }
 
-  async agents(orgId: string) {
-    return { data: (await listAgents(this.store.db, orgId)).map(agentRowToApi) };
+  /**
+   * The agent table: every agent without filters (those without sessions with zero figures),
+   * else the agents with at least one matching session; sorted, nulls last, ties by id.
+   */
+  async agents(orgId: string, query: AgentListQuery): Promise<AgentList> {
+    const q = query as Filled<AgentListQuery, 'sort' | 'limit'>;
+    const filter = parseFilters(q);
+    const { db, dialect } = this.store;
+    const [rows, figures] = await Promise.all([listAgents(db, orgId), figuresByAgent(db, dialect, orgId, filter)]);
+    const all = noneBut(filter);
+    const agents = rows
+      .map((row) => ({ row, f: figures.get(row.id) }))
+      .filter(({ f }) => all || (f !== undefined && f.sums.n > 0))
+      .map(({ row, f }) => agentRowToApi(row, f ?? emptyFigures()));
+    const desc = q.sort.startsWith('-');
+    const field = (desc ? q.sort.slice(1) : q.sort) as AgentSortField;
+    const key = AGENT_SORT_KEYS[field];
+    agents.sort((a, b) => {
+      const x = key(a);
+      const y = key(b);
+      if (x === null || y === null) return x === y ? idOrder(a, b) : x === null ? 1 : -1;
+      const c = x < y ? -1 : x > y ? 1 : 0;
+      return (desc ? -c : c) || idOrder(a, b);
+    });
+    return { data: agents.slice(0, q.limit) };
+  }
+
+  /** One agent's row over the filters, with the time series of its matching sessions. */
+  async agent(orgId: string, id: string, query: AgentDetailQuery, now = Date.now()): Promise<AgentDetail> {
+    const { interval } = query as Filled<AgentDetailQuery, 'interval'>;
+    const { db, dialect } = this.store;
+    const filter = { ...parseFilters(query), agentIds: [id] };
+    const row = await findAgent(db, orgId, id);
+    if (!row) throw notFound();
+    const [f, timeseries] = await Promise.all([
+      sessionFigures(db, dialect, orgId, filter),
+      this.series(orgId, filter, interval, now),
+    ]);
+    return { ...agentRowToApi(row, f), timeseries };
   }
 
   /**

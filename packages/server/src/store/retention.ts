@@ -2,12 +2,13 @@
  * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
  * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
  * are deleted in batches. Either way everything derived from the sessions stays exact:
- * session_counts, agents' session_count, session_ids, session_metadata and its counts (a partition on
+ * session_counts, session_figures and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
  * PostgreSQL, its triggers on SQLite), and SQLite's full-text indexes.
  */
 import { type Kysely, sql } from 'kysely';
 import { addMonths, type Month, monthStart, monthSuffix, PARTITIONED } from './partitions.js';
 import type { Database } from './schema.js';
+import { FIGURE_SUMS, figureSumColumns, firstResponseBucket } from './sessions/figures.js';
 
 type Db = Kysely<Database>;
 
@@ -48,6 +49,23 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
   await sql`UPDATE session_counts c SET n = c.n - g.n
     FROM (SELECT org_id, channel, status, type, count(*) AS n FROM ${sessions} GROUP BY 1, 2, 3, 4) g
     WHERE c.org_id = g.org_id AND c.channel = g.channel AND c.status = g.status AND c.type = g.type`.execute(trx);
+  await sql`UPDATE session_figures c SET ${sql.join(
+    FIGURE_SUMS.map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),
+  )}
+    FROM (SELECT org_id, agent_id, channel, status, type, ${sql.join(figureSumColumns('s'))}
+      FROM ${sessions} s GROUP BY 1, 2, 3, 4, 5) g
+    WHERE c.org_id = g.org_id AND c.agent_id = g.agent_id AND c.channel = g.channel AND c.status = g.status
+      AND c.type = g.type`.execute(trx);
+  const bucket = firstResponseBucket('postgres', sql.ref('first_response_ms'));
+  await sql`UPDATE session_first_responses c SET n = c.n - g.n
+    FROM (SELECT org_id, channel, status, type, ${bucket} AS bucket, count(*) AS n FROM ${sessions}
+      WHERE first_response_ms IS NOT NULL GROUP BY 1, 2, 3, 4, 5) g
+    WHERE c.org_id = g.org_id AND c.channel = g.channel AND c.status = g.status AND c.type = g.type
+      AND c.bucket = g.bucket`.execute(trx);
+  await sql`UPDATE agent_first_responses c SET n = c.n - g.n
+    FROM (SELECT org_id, agent_id, ${bucket} AS bucket, count(*) AS n FROM ${sessions}
+      WHERE first_response_ms IS NOT NULL GROUP BY 1, 2, 3) g
+    WHERE c.org_id = g.org_id AND c.agent_id = g.agent_id AND c.bucket = g.bucket`.execute(trx);
   await sql`UPDATE agents a SET session_count = a.session_count - g.n
     FROM (SELECT org_id, agent_id, count(*) AS n FROM ${sessions} GROUP BY 1, 2) g
     WHERE a.org_id = g.org_id AND a.id = g.agent_id`.execute(trx);

@@ -224,6 +224,52 @@ export interface SessionCountsTable {
 }
 
 /**
+ * Sums of the sessions' figures per organization, agent, channel, status and type (0012), kept by
+ * triggers like session_counts: unfiltered metrics read these instead of the sessions.
+ */
+export interface SessionFiguresTable {
+  org_id: string;
+  agent_id: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
+  /** Sessions. */
+  n: number;
+  /** Sessions with a duration (ended ones), and the sum of their durations. */
+  ended: number;
+  duration_ms: number;
+  turns: number;
+  /** Sum of the sessions' response_ms_sum: with turns, the mean latency of every turn. */
+  response_ms: number;
+  /** Sessions with at least one handoff / error, and the sums of the counts. */
+  with_handoffs: number;
+  handoffs: number;
+  with_errors: number;
+  errors: number;
+  cost_nanos: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** Sessions per first-response bucket (lib/stats.ts `responseBucket`) and channel, status, type (0012). */
+export interface SessionFirstResponsesTable {
+  org_id: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
+  bucket: number;
+  n: number;
+}
+
+/** Sessions per first-response bucket and agent (0012): the agent table's percentiles without filters. */
+export interface AgentFirstResponsesTable {
+  org_id: string;
+  agent_id: string;
+  bucket: number;
+  n: number;
+}
+
+/**
  * Every session's id, unique per organization (0006): PostgreSQL cannot enforce that across the
  * sessions table's monthly partitions, this unpartitioned table can. Lookups by id go through it.
  */
@@ -288,6 +334,9 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   webhook_cursor: WebhookCursorTable;
   session_counts: SessionCountsTable;
+  session_figures: SessionFiguresTable;
+  session_first_responses: SessionFirstResponsesTable;
+  agent_first_responses: AgentFirstResponsesTable;
   session_ids: SessionIdsTable;
   session_metadata: SessionMetadataTable;
   session_metadata_counts: SessionMetadataCountsTable;

@@ -292,6 +292,10 @@ for (const dialect of DIALECTS) {
     });
 
     describe('GET /sessions/metrics', () => {
+      const countsOf = (m: Metrics) => {
+        const { totalSessions, activeSessions, recentSessions, topChannel, byChannel, byStatus, byType } = m;
+        return { totalSessions, activeSessions, recentSessions, topChannel, byChannel, byStatus, byType };
+      };
       const expected = (rows: FixtureSession[]) => {
         const count = (vals: readonly string[], f: (s: FixtureSession) => string) =>
           Object.fromEntries(vals.map((v) => [v, rows.filter((s) => f(s) === v).length]));
@@ -300,6 +304,7 @@ for (const dialect of DIALECTS) {
         for (const c of CHANNELS)
           if (byChannel[c] > 0 && (!top || byChannel[c] > top.count)) top = { channel: c, count: byChannel[c] };
         return {
+          // The counts; the figures (durations, rates, percentiles, cost) are test/routes/insights.test.ts's.
           totalSessions: rows.length,
           activeSessions: rows.filter((s) => s.status === 'active').length,
           recentSessions: rows.filter((s) => Date.parse(s.startedAt) >= Date.now() - 24 * HOUR).length,
@@ -315,9 +320,9 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 200);
         const m = res.json();
         assertShape(Metrics, m);
-        const { generatedAt, ...rest } = m;
+        const { generatedAt } = m;
         assert.ok(Math.abs(Date.parse(generatedAt) - Date.now()) < 10_000);
-        assert.deepEqual(rest, expected(fixture));
+        assert.deepEqual(countsOf(m), expected(fixture));
         assert.equal(m.recentSessions, 2);
         assert.equal(m.topChannel.channel, 'web');
       });
@@ -344,8 +349,7 @@ for (const dialect of DIALECTS) {
                       ? s.type === v
                       : String(s.metadata[k.slice('metadata.'.length)]) === v,
             );
-          const { generatedAt: _g, ...rest } = m;
-          assert.deepEqual(rest, expected(fixture.filter(pred)), JSON.stringify(params));
+          assert.deepEqual(countsOf(m), expected(fixture.filter(pred)), JSON.stringify(params));
         }
         const empty = (await get('/sessions/metrics?search=zzz-nothing')).json();
         assertShape(Metrics, empty);

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { generateDemoData } from '../../src/demo/generate.js';
 import { RetentionJob } from '../../src/services/retention.js';
+import { assertCountersExact } from '../figures.js';
 import { openStore } from '../../src/store/db.js';
 import { addMonths, listMonths, monthOf, monthStart, monthSuffix } from '../../src/store/partitions.js';
 import { DIALECTS, type TestContext, assertShape, call, session, setup } from '../helpers.js';
@@ -97,6 +98,7 @@ for (const dialect of DIALECTS) {
     const assertExact = async () => {
       const f = await fresh();
       assert.deepEqual(f.counters, f.byStatus, 'session_counts = a GROUP BY of sessions');
+      await assertCountersExact(t, 'session figures');
       const list = (await get('/sessions?limit=1')).json();
       assert.equal(list.pagination.total, f.total);
       const metrics = (await get('/sessions/metrics')).json();

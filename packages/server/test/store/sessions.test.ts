@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { SORT_FIELDS } from '@switchboard/contracts';
 import type { SessionFilter } from '../../src/store/filters.js';
 import { listAgents } from '../../src/store/sessions/agents.js';
-import { sessionBuckets } from '../../src/store/sessions/buckets.js';
-import { countSessions, sessionCounts } from '../../src/store/sessions/counts.js';
+import { countSessions } from '../../src/store/sessions/counts.js';
+import { emptyFigures, figuresByAgent, figuresByTime, sessionFigures } from '../../src/store/sessions/figures.js';
 import { type Keyset, keysetOf, listCsvRows, listSessions, type PageQuery } from '../../src/store/sessions/page.js';
 import { agentRowToApi, messageRowToApi, sessionRowToApi } from '../../src/store/sessions/rows.js';
 import { sessionMessages } from '../../src/store/sessions/transcript.js';
@@ -98,10 +98,11 @@ for (const dialect of DIALECTS) {
         assert.equal(n, rows.length, label);
         assert.ok(n > 0, `${label}: the fixture matches something`);
 
-        const c = await sessionCounts(db, dialect, t.orgId, filter, start + 30 * 60_000);
-        const recent = rows.filter((r) => r.started_at >= start + 30 * 60_000).length;
+        const c = await sessionFigures(db, dialect, t.orgId, filter);
+        const recentSince = start + 30 * 60_000;
+        const recent = rows.filter((r) => r.started_at >= recentSince).length;
         assert.deepEqual(
-          { total: c.total, recent: c.recent },
+          { total: c.sums.n, recent: await countSessions(db, dialect, t.orgId, { ...filter, from: recentSince }) },
           { total: n, recent },
           `${label}: metrics total and recent`,
         );
@@ -115,7 +116,11 @@ for (const dialect of DIALECTS) {
         }
         assert.equal(c.byChannel.web, rows.filter((r) => r.channel === 'web').length, label);
 
-        const buckets = await sessionBuckets(db, dialect, t.orgId, filter, 20 * 60_000);
+        const buckets = [...(await figuresByTime(db, dialect, t.orgId, filter, 20 * 60_000))].map(([bucket, b]) => ({
+          bucket,
+          total: b.sums.n,
+          ...b,
+        }));
         for (const b of buckets) {
           assert.equal(typeof b.bucket, 'number', label);
           assert.equal(b.bucket % (20 * 60_000), 0, label);
@@ -188,7 +193,10 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(sessionRowToApi(row).durationSeconds, 30 * 60);
 
-      const agents = (await listAgents(db, t.orgId)).map(agentRowToApi);
+      const figures = await figuresByAgent(db, t.store.dialect, t.orgId, {});
+      const agents = (await listAgents(db, t.orgId))
+        .map((r) => agentRowToApi(r, figures.get(r.id) ?? emptyFigures()))
+        .sort((a, b) => b.sessionCount - a.sessionCount || (a.id < b.id ? -1 : 1));
       const listed = (await call(t.app, t.adminKey, 'GET', '/api/v1/agents')).json().data;
       assert.deepEqual(agents, listed);
       assert.deepEqual(agents.map((a) => [a.id, a.sessionCount]).sort(), [

@@ -16,6 +16,7 @@ import * as m0008 from './0008_session_keys.js';
 import * as m0009 from './0009_transcript_index.js';
 import * as m0010 from './0010_session_search.js';
 import * as m0011 from './0011_session_stats.js';
+import * as m0012 from './0012_session_figures.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0009_transcript_index': m0009,
   '0010_session_search': m0010,
   '0011_session_stats': m0011,
+  '0012_session_figures': m0012,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

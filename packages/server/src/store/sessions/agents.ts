@@ -94,3 +94,7 @@ export async function listAgents(db: Db, orgId: string) {
     .orderBy('id')
     .execute();
 }
+
+export async function findAgent(db: Db, orgId: string, id: string) {
+  return db.selectFrom('agents').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}

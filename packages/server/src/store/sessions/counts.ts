@@ -27,7 +27,7 @@ type Db = Kysely<Database>;
  * True when the filter narrows only by channel, status and type: the session_counts table then
  * answers counts exactly without touching the sessions.
  */
-function countsAnswer(f: SessionFilter): boolean {
+export function countsAnswer(f: SessionFilter): boolean {
   return noneBut(f, 'channels', 'statuses', 'types');
 }
 

@@ -2,11 +2,20 @@
  * A session as every read returns it (its row with its agent's latest name), and rows to API
  * objects: one function per entity, the only place a row's columns become the API's fields.
  */
-import type { Agent, Message, Metadata, Session, SessionEvent, Usage } from '@switchboard/contracts';
+import type { Agent, Message, Metadata, Percentiles, Session, SessionEvent, Usage } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
-import { byConversationOrder, emptyStats, foldOrdered, statsOf, statsToApi } from '../../lib/stats.js';
+import {
+  byConversationOrder,
+  emptyStats,
+  foldOrdered,
+  NANOS_PER_USD,
+  percentiles,
+  statsOf,
+  statsToApi,
+} from '../../lib/stats.js';
 import { iso, isoOrNull } from '../../lib/time.js';
 import type { AgentRow, Database, EventRow, MessageRow, SessionRow } from '../schema.js';
+import type { Figures } from './figures.js';
 
 type Db = Kysely<Database>;
 
@@ -128,12 +137,43 @@ export function eventRowToApi(row: EventRow, sessionId: string): SessionEvent {
   };
 }
 
-export function agentRowToApi(row: AgentRow): Agent {
+/** p50 and p95 of a first-response histogram (nearest rank, within 2 %: lib/stats.ts). */
+export function firstResponsePercentiles(f: Figures): Percentiles {
+  const [p50, p95] = percentiles(f.firstResponses, [0.5, 0.95]);
+  return { p50, p95 };
+}
+
+/**
+ * The figures metrics and the agent table share, from summed figures. A rate is null over no
+ * sessions; failures are counted among ended sessions (any status but active), durations among
+ * sessions that have one, response times over every turn.
+ */
+export function figuresToApi(f: Figures) {
+  const s = f.sums;
+  const ended = s.n - f.byStatus.active;
+  return {
+    failureRate: ended > 0 ? f.byStatus.failed / ended : null,
+    avgDurationSeconds: s.ended > 0 ? s.duration_ms / s.ended / 1000 : null,
+    firstResponseMs: firstResponsePercentiles(f),
+    avgResponseMs: s.turns > 0 ? Math.round(s.response_ms / s.turns) : null,
+    handoffRate: s.n > 0 ? s.with_handoffs / s.n : null,
+    errorRate: s.n > 0 ? s.with_errors / s.n : null,
+    costUsd: s.cost_nanos / NANOS_PER_USD,
+    inputTokens: s.input_tokens,
+    outputTokens: s.output_tokens,
+  };
+}
+
+/** An agent with the figures of its matching sessions (`sessionCount` counts only those). */
+export function agentRowToApi(row: AgentRow, f: Figures): Agent {
+  const { inputTokens: _i, outputTokens: _o, ...figures } = figuresToApi(f);
   return {
     id: row.id,
     name: row.name,
-    sessionCount: row.session_count,
+    sessionCount: f.sums.n,
     firstSeenAt: iso(row.first_seen_at),
     lastSeenAt: iso(row.last_seen_at),
+    byStatus: f.byStatus,
+    ...figures,
   };
 }

@@ -1,0 +1,246 @@
+/**
+ * The sessions' figures summed over a filter (docs/INSIGHTS.md): for metrics, the time series and
+ * the agent table. Sums are exact; first-response percentiles come from a histogram of lib/stats.ts
+ * buckets (within 2 %). Unfiltered (or channel/status/type-only) metrics and the unfiltered agent
+ * table read the counter tables of 0012; everything else is one scan of the matching sessions,
+ * grouped by response bucket so the histogram comes out of the same pass.
+ */
+import { CHANNELS, SESSION_TYPES, STATUSES, type Status } from '@switchboard/contracts';
+import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DialectName } from '../db.js';
+import { noneBut, type SessionFilter, sessionFilterWhere } from '../filters.js';
+import type { Database } from '../schema.js';
+import { countsAnswer, countsOf, countWhen } from './counts.js';
+
+type Db = Kysely<Database>;
+
+/** The summed figures, as session_figures' columns (0012) name them. */
+export const FIGURE_SUMS = [
+  'n',
+  'ended',
+  'duration_ms',
+  'turns',
+  'response_ms',
+  'with_handoffs',
+  'handoffs',
+  'with_errors',
+  'errors',
+  'cost_nanos',
+  'input_tokens',
+  'output_tokens',
+] as const;
+export type FigureSums = Record<(typeof FIGURE_SUMS)[number], number>;
+
+/** What every figure of a set of sessions is computed from. */
+export interface Figures {
+  sums: FigureSums;
+  byChannel: Record<(typeof CHANNELS)[number], number>;
+  byStatus: Record<Status, number>;
+  byType: Record<(typeof SESSION_TYPES)[number], number>;
+  /** First-response bucket → sessions. */
+  firstResponses: Map<number, number>;
+}
+
+const zeros = <K extends string>(keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export const emptyFigures = (): Figures => ({
+  sums: zeros(FIGURE_SUMS),
+  byChannel: zeros(CHANNELS),
+  byStatus: zeros(STATUSES),
+  byType: zeros(SESSION_TYPES),
+  firstResponses: new Map(),
+});
+
+/**
+ * lib/stats.ts `responseBucket` in SQL (0012's triggers have the same expression, frozen; a test
+ * holds both equal to the JavaScript one). ln(1.02) is written as JavaScript's Math.log(1.02).
+ * Null stays null: PostgreSQL's greatest() skips nulls, so without the first branch a session
+ * without a response fell into bucket 64 (found by the insights test).
+ */
+export function firstResponseBucket(dialect: DialectName, x: Expression<unknown>): RawBuilder<number> {
+  return dialect === 'postgres'
+    ? sql<number>`(CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} < 64 THEN ${x} ELSE 64 + greatest(0, ceil(ln(${x}::float8 / 64.0) / 0.01980262729617973 - 1e-9))::bigint END)`
+    : sql<number>`(CASE WHEN ${x} < 64 THEN ${x} ELSE 64 + CAST(max(0, ceil(ln(${x} / 64.0) / 0.01980262729617973 - 1e-9)) AS INTEGER) END)`;
+}
+
+/** The sums of FIGURE_SUMS over sessions aliased `t`, each named as its column. */
+export function figureSumColumns(t: string) {
+  const c = (name: string) => sql.ref(`${t}.${name}`);
+  return [
+    sql<number>`count(*)`.as('n'),
+    sql<number>`sum(CASE WHEN ${c('duration_ms')} IS NULL THEN 0 ELSE 1 END)`.as('ended'),
+    sql<number>`COALESCE(sum(${c('duration_ms')}), 0)`.as('duration_ms'),
+    sql<number>`sum(${c('turns')})`.as('turns'),
+    sql<number>`sum(${c('response_ms_sum')})`.as('response_ms'),
+    sql<number>`sum(CASE WHEN ${c('handoffs')} > 0 THEN 1 ELSE 0 END)`.as('with_handoffs'),
+    sql<number>`sum(${c('handoffs')})`.as('handoffs'),
+    sql<number>`sum(CASE WHEN ${c('errors')} > 0 THEN 1 ELSE 0 END)`.as('with_errors'),
+    sql<number>`sum(${c('errors')})`.as('errors'),
+    sql<number>`sum(${c('cost_nanos')})`.as('cost_nanos'),
+    sql<number>`sum(${c('input_tokens')})`.as('input_tokens'),
+    sql<number>`sum(${c('output_tokens')})`.as('output_tokens'),
+  ];
+}
+
+type Row = Record<string, number | string | null>;
+
+/** Adds one grouped row (sums, counts by enum, and its response bucket's sessions) to `into`. */
+function addRow(into: Figures, r: Row) {
+  for (const k of FIGURE_SUMS) into.sums[k] += Number(r[k] ?? 0);
+  for (const [part, prefix, keys] of [
+    [into.byChannel, 'channel', CHANNELS],
+    [into.byStatus, 'status', STATUSES],
+    [into.byType, 'type', SESSION_TYPES],
+  ] as const) {
+    const counts = countsOf(r as Record<string, number | null>, prefix, keys);
+    for (const k of keys) (part as Record<string, number>)[k] += counts[k as keyof typeof counts];
+  }
+  if (r.fr !== null && r.fr !== undefined) {
+    const b = Number(r.fr);
+    into.firstResponses.set(b, (into.firstResponses.get(b) ?? 0) + Number(r.n));
+  }
+}
+
+const enumCounts = () => [
+  ...CHANNELS.map((c) => countWhen('s.channel', c, `channel_${c}` as const)),
+  ...STATUSES.map((c) => countWhen('s.status', c, `status_${c}` as const)),
+  ...SESSION_TYPES.map((c) => countWhen('s.type', c, `type_${c}` as const)),
+];
+
+/**
+ * The figures of the matching sessions, per group (`group` is a SQL expression over `sessions as
+ * s`, or null for one group keyed ''): one scan grouped by group and first-response bucket.
+ */
+async function scanFigures(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  group: RawBuilder<number | string> | null,
+): Promise<Map<number | string, Figures>> {
+  const fr = firstResponseBucket(dialect, sql.ref('s.first_response_ms'));
+  const g = group ?? sql<string>`''`;
+  const rows = (await db
+    .selectFrom('sessions as s')
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .select([g.as('g'), fr.as('fr'), ...figureSumColumns('s'), ...enumCounts()])
+    .groupBy(group ? [group, fr] : [fr])
+    .execute()) as unknown as Row[];
+  const out = new Map<number | string, Figures>();
+  for (const r of rows) {
+    const key = typeof r.g === 'string' ? r.g : Number(r.g);
+    const into = out.get(key) ?? emptyFigures();
+    out.set(key, into);
+    addRow(into, r);
+  }
+  return out;
+}
+
+/** The figures of every session the filter matches. */
+export async function sessionFigures(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<Figures> {
+  const byAgentOnly = noneBut(f, 'agentIds') && !!f.agentIds?.length;
+  if (countsAnswer(f) || byAgentOnly) {
+    // From the counters (0012): a sum over their rows, never the sessions.
+    let sums = db
+      .selectFrom('session_figures as s')
+      .where('s.org_id', '=', orgId)
+      .select([
+        's.channel',
+        's.status',
+        's.type',
+        ...FIGURE_SUMS.map((c) => sql<number>`sum(${sql.ref(`s.${c}`)})`.as(c)),
+      ])
+      .groupBy(['s.channel', 's.status', 's.type']);
+    if (f.agentIds?.length) sums = sums.where('s.agent_id', 'in', f.agentIds);
+    if (f.channels?.length) sums = sums.where('s.channel', 'in', f.channels);
+    if (f.statuses?.length) sums = sums.where('s.status', 'in', f.statuses);
+    if (f.types?.length) sums = sums.where('s.type', 'in', f.types);
+    const hist = byAgentOnly
+      ? db
+          .selectFrom('agent_first_responses')
+          .select(['bucket', sql<number>`sum(n)`.as('n')])
+          .where('org_id', '=', orgId)
+          .where('agent_id', 'in', f.agentIds ?? [])
+          .groupBy('bucket')
+      : (() => {
+          let q = db
+            .selectFrom('session_first_responses')
+            .select(['bucket', sql<number>`sum(n)`.as('n')])
+            .where('org_id', '=', orgId)
+            .groupBy('bucket');
+          if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+          if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+          if (f.types?.length) q = q.where('type', 'in', f.types);
+          return q;
+        })();
+    const [sumRows, histRows] = await Promise.all([sums.execute(), hist.execute()]);
+    const out = emptyFigures();
+    for (const r of sumRows) {
+      for (const k of FIGURE_SUMS) out.sums[k] += Number(r[k] ?? 0);
+      out.byChannel[r.channel] += Number(r.n);
+      out.byStatus[r.status] += Number(r.n);
+      out.byType[r.type] += Number(r.n);
+    }
+    for (const r of histRows) if (Number(r.n) > 0) out.firstResponses.set(Number(r.bucket), Number(r.n));
+    return out;
+  }
+  return (await scanFigures(db, dialect, orgId, f, null)).get('') ?? emptyFigures();
+}
+
+/** The figures per time bucket of `bucketMs` (keyed by the bucket's start, epoch ms). */
+export async function figuresByTime(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  bucketMs: number,
+): Promise<Map<number, Figures>> {
+  // The size is inlined, not bound: a bound parameter is a REAL to better-sqlite3 (so `/` stops
+  // being integer division), and PostgreSQL cannot match a parameterised GROUP BY to the SELECT.
+  const size = sql.lit(Math.trunc(bucketMs));
+  return (await scanFigures(db, dialect, orgId, f, sql<number>`(s.started_at / ${size}) * ${size}`)) as Map<
+    number,
+    Figures
+  >;
+}
+
+/** The figures per agent of the matching sessions; without filters from the counters (0012). */
+export async function figuresByAgent(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+): Promise<Map<string, Figures>> {
+  if (!noneBut(f, 'agentIds'))
+    return (await scanFigures(db, dialect, orgId, f, sql<string>`s.agent_id`)) as Map<string, Figures>;
+  let sums = db
+    .selectFrom('session_figures as s')
+    .where('s.org_id', '=', orgId)
+    .select(['s.agent_id', 's.channel', 's.status', 's.type', ...FIGURE_SUMS.map((c) => sql.ref(`s.${c}`).as(c))]);
+  let hist = db
+    .selectFrom('agent_first_responses')
+    .select(['agent_id', 'bucket', 'n'])
+    .where('org_id', '=', orgId)
+    .where('n', '>', 0);
+  if (f.agentIds?.length) {
+    sums = sums.where('s.agent_id', 'in', f.agentIds);
+    hist = hist.where('agent_id', 'in', f.agentIds);
+  }
+  const [sumRows, histRows] = await Promise.all([sums.execute(), hist.execute()]);
+  const out = new Map<string, Figures>();
+  const of = (agent: string) => {
+    const into = out.get(agent) ?? emptyFigures();
+    out.set(agent, into);
+    return into;
+  };
+  for (const r of sumRows) {
+    const into = of(r.agent_id);
+    for (const k of FIGURE_SUMS) into.sums[k] += Number(r[k] ?? 0);
+    into.byChannel[r.channel] += Number(r.n);
+    into.byStatus[r.status] += Number(r.n);
+    into.byType[r.type] += Number(r.n);
+  }
+  for (const r of histRows) of(r.agent_id).firstResponses.set(Number(r.bucket), Number(r.n));
+  return out;
+}
