@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RANGE_FIELDS, RANGE_OPS, type Session, SessionStats } from '@switchboard/contracts';
 import { assertProblem, assertShape, call, DIALECTS, setup, seed, session, type TestContext } from '../helpers.js';
+import { connectSse } from '../sse.js';
 
 /** A small deterministic PRNG, so a failing case can be replayed from its seed. */
 function rng(seed: number) {
@@ -371,6 +372,49 @@ for (const dialect of DIALECTS) {
             .map((line) => JSON.parse(line).id)
             .sort(),
           want.map((s) => s.id).sort(),
+        );
+      });
+
+      test('the live stream judges each event by its session’s figures', async () => {
+        await t.app.listen({ port: 0, host: '127.0.0.1' });
+        const { port } = t.app.server.address() as { port: number };
+        const sse = await connectSse(`http://127.0.0.1:${port}/api/v1/stream?errors[gte]=1`, {
+          authorization: `Bearer ${t.adminKey}`,
+        });
+        try {
+          assert.equal(sse.status, 200);
+          await seed(t.app, t.adminKey, [
+            { type: 'session', body: session({ id: 'live-ok' }) },
+            { type: 'session', body: session({ id: 'live-err' }) },
+            { type: 'event', body: { sessionId: 'live-err', type: 'error', data: { code: 'asr' } } },
+            { type: 'session.update', body: { id: 'live-ok', status: 'completed' } },
+            { type: 'session.update', body: { id: 'live-err', status: 'failed' } },
+          ]);
+          // Had the filter let anything else through, live-ok's end (sent first) would come first.
+          const [first] = await sse.waitFor(1);
+          assert.equal(first.event, 'session.ended');
+          assert.equal(JSON.parse(first.data).data.id, 'live-err');
+          assert.equal(JSON.parse(first.data).data.stats.errors, 1);
+        } finally {
+          sse.close();
+        }
+      });
+
+      test('webhook subscriptions take range conditions as JSON, checked like the query form', async () => {
+        const created = await post('/webhooks', {
+          url: 'https://93.184.215.14/hooks/costly',
+          events: ['session.ended'],
+          filters: { range: { costUsd: { gt: 0.5 }, turns: { gte: 2, lt: 10 } } },
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        assert.deepEqual(created.json().filters.range, { costUsd: { gt: 0.5 }, turns: { gte: 2, lt: 10 } });
+        assertProblem(
+          await post('/webhooks', {
+            url: 'https://93.184.215.14/hooks/bad',
+            events: ['*'],
+            filters: { range: { latency: { gt: 1 }, turns: { eq: 2 }, errors: {} } },
+          }),
+          400,
         );
       });
 
