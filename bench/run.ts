@@ -648,6 +648,8 @@ async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {
     { label: 'agentId', query: { agentId: p.agentId }, raw: { agentIds: [p.agentId] } },
     { label: `metadata.plan=${p.plan}`, query: { 'metadata.plan': p.plan }, raw: { metadata: [['plan', p.plan]] } },
     { label: `search=${p.agentWord}`, query: { search: p.agentWord }, raw: { search: p.agentWord } },
+    // Counted by the raw driver without its range condition: the server scans the sessions for it.
+    { label: 'costUsd[gt]=0.5', query: { 'costUsd[gt]': '0.5' }, raw: {} },
   ];
   for (const c of metricCases) {
     const path = `/api/v1/sessions/metrics?${qs(c.query)}`;
@@ -668,9 +670,75 @@ async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {
     });
   }
 
-  const tpath = `/api/v1/sessions/timeseries?interval=day&from=${new Date(p.newest - 30 * day).toISOString()}&to=${new Date(p.newest + 1).toISOString()}`;
+  const month = { from: new Date(p.newest - 30 * day).toISOString(), to: new Date(p.newest + 1).toISOString() };
+  const tpath = `/api/v1/sessions/timeseries?interval=day&${qs(month)}`;
   const ts = await loop(LOOP, () => get(server, tpath));
-  record({ dialect: d, section: sec, what: 'GET /sessions/timeseries 30 days by day', unit: 'ms p95', figure: ts.p95 });
+  // The raw driver: the same figures per day and first-response bucket in one grouped scan.
+  const rawFigures = (group: string, where: string, params: unknown[]) => {
+    const bucket = `CASE WHEN first_response_ms IS NULL THEN NULL WHEN first_response_ms < 64 THEN first_response_ms
+      ELSE 64 + ${d === 'postgres' ? 'greatest(0, ceil(ln(first_response_ms::float8 / 64.0) / 0.0198 - 1e-9))::bigint' : 'CAST(max(0, ceil(ln(first_response_ms / 64.0) / 0.0198 - 1e-9)) AS INTEGER)'} END`;
+    return raw.all(
+      `SELECT ${group} AS g, ${bucket} AS fr, count(*) AS n, sum(duration_ms) AS d, sum(turns) AS t,
+        sum(response_ms_sum) AS r, sum(CASE WHEN handoffs > 0 THEN 1 ELSE 0 END) AS h, sum(handoffs) AS hs,
+        sum(CASE WHEN errors > 0 THEN 1 ELSE 0 END) AS e, sum(errors) AS es, sum(cost_nanos) AS c,
+        sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS f, sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS a
+        FROM sessions WHERE org_id = ? ${where} GROUP BY 1, 2`,
+      [p.orgId, ...params],
+    );
+  };
+  const monthWhere = ['AND started_at >= ? AND started_at < ?', [p.newest - 30 * day, p.newest + 1]] as const;
+  const tr = await loop(LOOP, () => rawFigures(`(started_at / ${day}) * ${day}`, monthWhere[0], [...monthWhere[1]]));
+  record({
+    dialect: d,
+    section: sec,
+    what: 'GET /sessions/timeseries 30 days by day',
+    unit: 'ms p95',
+    figure: ts.p95,
+    raw: tr.p95,
+    budget: budgetFor(d, 100),
+    detail: { server: ts, raw: tr },
+  });
+
+  // The agent performance table: over the last 30 days (a scan), and unfiltered (counters, 0012).
+  for (const [label, query, where] of [
+    ['30 days', month, monthWhere],
+    ['unfiltered', {}, ['', []]],
+  ] as const) {
+    const apath = `/api/v1/agents?${qs(query)}`;
+    const as = await loop(LOOP, () => get(server, apath));
+    const ar = await loop(LOOP, () => rawFigures('agent_id', where[0], [...where[1]]));
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /agents ${label}`,
+      unit: 'ms p95',
+      figure: as.p95,
+      raw: ar.p95,
+      budget: label === '30 days' ? budgetFor(d, 150) : undefined,
+      detail: { server: as, raw: ar },
+    });
+  }
+
+  // First pages with a figure's range filter or sort, as the dashboard's insight columns ask.
+  for (const [label, query, limit] of [
+    ['errors[gte]=1', { 'errors[gte]': '1' }, 25],
+    ['costUsd[gt]=0.5', { 'costUsd[gt]': '0.5' }, 25],
+    ['sort=-costUsd', { sort: '-costUsd' }, 25],
+    ['sort=-firstResponseMs', { sort: '-firstResponseMs' }, 25],
+    ['handoffs[gte]=1 channel=phone 30 days', { 'handoffs[gte]': '1', channel: 'phone', from: month.from }, 50],
+  ] as const) {
+    const path = `/api/v1/sessions?${qs({ ...query, limit: '50' })}`;
+    const s = await loop(LOOP, () => get(server, path));
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /sessions first page+total: ${label}`,
+      unit: 'ms p95',
+      figure: s.p95,
+      budget: budgetFor(d, limit),
+      detail: { server: s },
+    });
+  }
 }
 
 async function exportCsv(d: Dialect, server: Server, raw: Raw, p: Probe) {
