@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { sql } from 'kysely';
 import { type DemoSummary, generateDemoData } from '../src/demo/generate.js';
+import { statsOfConversation, statsToApi } from '../src/lib/stats.js';
 import { startLiveTraffic } from '../src/demo/live.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
@@ -128,6 +129,95 @@ for (const dialect of DIALECTS) {
         .data;
       assert.ok(cancelled.some((s: { endedReason: string }) => s.endedReason === 'user_hangup'));
       assert.deepEqual(await seqProblems(t.store, t.orgId), []);
+    });
+
+    test("a session's stats are exactly what its messages and events give (statsOfConversation)", async () => {
+      const pick = async (query: string) =>
+        (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions?${query}`)).json().data as { id: string }[];
+      const sessions = [
+        ...(await pick('status=completed&sort=-messageCount&limit=5')),
+        ...(await pick('status=failed&limit=3')),
+        ...(await pick('status=active&limit=3')),
+        ...(await pick('handoffs[gte]=1&limit=3')),
+        ...(await pick('interruptions[gte]=1&limit=3')),
+        ...(await pick('sort=-costUsd&limit=3')),
+      ];
+      assert.ok(sessions.length >= 15, `${sessions.length} sessions picked`);
+      type ApiMessage = {
+        sender: 'user' | 'agent';
+        timestamp: string;
+        seq: number;
+        latencyMs: number | null;
+        interrupted: boolean;
+        usage: unknown;
+      };
+      for (const { id } of sessions) {
+        const d = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${id}`)).json();
+        const recomputed = statsOfConversation(
+          d.messages.map((m: ApiMessage) => ({
+            sender: m.sender,
+            timestamp: Date.parse(m.timestamp),
+            seq: m.seq,
+            latency_ms: m.latencyMs,
+            interrupted: m.interrupted,
+            usage: m.usage,
+          })),
+          d.events,
+        );
+        assert.deepEqual(d.stats, statsToApi(recomputed), id);
+        for (const m of d.messages as ApiMessage[]) {
+          if (m.sender === 'user') assert.equal(m.usage, null);
+          else assert.ok(m.usage, 'every agent answer carries its usage');
+          if (m.interrupted) assert.equal(d.type, 'voice', 'only callers barge in');
+        }
+      }
+    });
+
+    test('the story holds: one slow agent, one costly agent, phone hands over most', async () => {
+      type AgentFigures = { id: string; sessionCount: number; costUsd: number; firstResponseMs: { p95: number } };
+      const agents: AgentFigures[] = (await call(t.app, t.adminKey, 'GET', '/api/v1/agents')).json().data;
+      const top = (f: (a: AgentFigures) => number) => [...agents].sort((a, b) => f(b) - f(a))[0].id;
+      assert.equal(
+        top((a) => a.firstResponseMs.p95),
+        'claims-intake',
+        'the slow agent has the highest p95 first response',
+      );
+      const slow = agents.find((a) => a.id === 'claims-intake') as AgentFigures;
+      assert.ok(slow.firstResponseMs.p95 > 5000, `p95 ${slow.firstResponseMs.p95} ms`);
+      assert.equal(
+        top((a) => a.costUsd / a.sessionCount),
+        'sales-concierge',
+        'the costly agent has the highest cost per session',
+      );
+      const share: Record<string, number> = {};
+      for (const c of CHANNELS) {
+        const res = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions?channel=${c}&handoffs[gte]=1&limit=1`);
+        share[c] = res.json().pagination.total / summary.byChannel[c];
+      }
+      assert.equal(
+        Object.entries(share).sort((a, b) => b[1] - a[1])[0][0],
+        'phone',
+        `phone has the highest handoff share: ${JSON.stringify(share)}`,
+      );
+      const errored = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?status=failed&errors[gte]=1&limit=1');
+      assert.equal(errored.json().pagination.total, summary.byStatus.failed, 'every failed session has its error');
+
+      // Response times as the agents keep them: voice 0.8–2.5 s, chat 0.6–4 s, except the slow one.
+      const rows = await t.store.db
+        .selectFrom('messages as m')
+        .innerJoin('sessions as s', 's.pk', 'm.session_pk')
+        .select(['s.type', 's.agent_id', 'm.latency_ms'])
+        .where('s.org_id', '=', t.orgId)
+        .where('m.sender', '=', 'agent')
+        .where('m.latency_ms', 'is not', null)
+        .execute();
+      assert.ok(rows.length > 500);
+      for (const r of rows) {
+        if (r.agent_id === 'claims-intake') continue;
+        const ms = Number(r.latency_ms);
+        if (r.type === 'voice') assert.ok(ms >= 800 && ms <= 2500, `voice ${ms} ms`);
+        else assert.ok(ms >= 600 && ms <= 4000, `${r.type} ${ms} ms`);
+      }
     });
 
     test('voice sessions carry https recordings; metadata and transcripts are searchable', async () => {

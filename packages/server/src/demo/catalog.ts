@@ -35,11 +35,32 @@ export interface AgentProfile {
   afterHours?: boolean;
   /** Extra metadata keys this kind of agent records. */
   extra?: (fill: (s: string) => string) => Record<string, string>;
+  /** The model behind it (a key of MODELS): what its answers cost. */
+  model: keyof typeof MODELS;
+  /** Tokens of system prompt and tools sent with every call. */
+  promptTokens: number;
+  /** Median response time when it is not the usual (ms): the slow one of the cast. */
+  medianLatencyMs?: number;
 }
+
+/**
+ * List prices in US dollars per million tokens (input, output), as providers published them
+ * in 2025. One agent runs on a large model, so its cost per session stands out.
+ */
+export const MODELS = {
+  'gpt-4o-mini': [0.15, 0.6],
+  'gpt-4.1-mini': [0.4, 1.6],
+  'gpt-4.1': [2, 8],
+  'claude-3-5-haiku': [0.8, 4],
+  'claude-opus-4': [15, 75],
+  'gemini-2.0-flash': [0.1, 0.4],
+} as const satisfies Record<string, readonly [number, number]>;
 
 export const AGENTS: readonly AgentProfile[] = [
   {
     id: 'support-bot',
+    model: 'gpt-4o-mini',
+    promptTokens: 900,
     name: 'Support Bot',
     weight: 22,
     routes: [
@@ -120,6 +141,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'billing-assistant',
+    model: 'gpt-4.1-mini',
+    promptTokens: 1400,
     name: 'Billing Assistant',
     weight: 12,
     routes: [
@@ -185,6 +208,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'appointment-scheduler',
+    model: 'gemini-2.0-flash',
+    promptTokens: 700,
     name: 'Appointment Scheduler',
     weight: 11,
     routes: [
@@ -241,6 +266,9 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'sales-concierge',
+    // The costly one: a large model for high-value leads, by far the highest cost per session.
+    model: 'claude-opus-4',
+    promptTokens: 2600,
     name: 'Sales Concierge',
     weight: 9,
     routes: [
@@ -301,6 +329,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'front-desk-receptionist',
+    model: 'gemini-2.0-flash',
+    promptTokens: 600,
     name: 'Front Desk Receptionist',
     weight: 9,
     routes: [
@@ -349,6 +379,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'after-hours-line',
+    model: 'gpt-4o-mini',
+    promptTokens: 650,
     name: 'After-Hours Line',
     weight: 5,
     afterHours: true,
@@ -389,6 +421,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'order-tracker',
+    model: 'gpt-4o-mini',
+    promptTokens: 800,
     name: 'Order Tracker',
     weight: 10,
     routes: [
@@ -437,6 +471,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'it-helpdesk',
+    model: 'claude-3-5-haiku',
+    promptTokens: 1800,
     name: 'IT Helpdesk',
     weight: 7,
     routes: [
@@ -485,6 +521,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'onboarding-guide',
+    model: 'gpt-4.1-mini',
+    promptTokens: 1100,
     name: 'Onboarding Guide',
     weight: 6,
     routes: [
@@ -528,6 +566,10 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'claims-intake',
+    model: 'gpt-4.1',
+    promptTokens: 3200,
+    // Slow on purpose: each answer waits on a claims-system lookup (its p95 first response > 5 s).
+    medianLatencyMs: 3600,
     name: 'Claims Intake',
     weight: 4,
     routes: [
@@ -569,6 +611,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'table-booking',
+    model: 'gemini-2.0-flash',
+    promptTokens: 500,
     name: 'Table Booking',
     weight: 3,
     routes: [
@@ -604,6 +648,8 @@ export const AGENTS: readonly AgentProfile[] = [
   },
   {
     id: 'nurse-triage',
+    model: 'claude-3-5-haiku',
+    promptTokens: 2200,
     name: 'Nurse Triage Line',
     weight: 4,
     routes: [

@@ -4,7 +4,7 @@
  * straight into tables; the live simulator plays the same kind of plan through IngestService in
  * real time. Times are offsets from the session start, so either can place it anywhere.
  */
-import type { Channel, Metadata, SessionType } from '@switchboard/contracts';
+import type { Channel, Metadata, SessionType, Usage } from '@switchboard/contracts';
 import {
   AGENTS,
   type AgentProfile,
@@ -13,6 +13,7 @@ import {
   FILL,
   FOLLOW_UPS,
   LOCALES,
+  MODELS,
   PLANS,
   PRIORITIES,
   type Turn,
@@ -67,6 +68,12 @@ export interface PlannedMessage {
   /** Milliseconds after the session started. */
   at: number;
   metadata: Metadata;
+  /** Agent answers: how long the agent took (the greeting, which answers nobody, has none). */
+  latencyMs?: number;
+  /** Voice agent answers the caller talked over. */
+  interrupted?: boolean;
+  /** Agent answers: the model call's tokens and cost. */
+  usage?: Usage;
 }
 
 export interface PlannedEvent {
@@ -181,10 +188,11 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
           FAILURES.map((f) => f.weight),
         )
       : undefined;
+  // Phone lines hand over to people most: callers ask for one, and transfers are cheap there.
   const handoff =
     status !== 'failed' &&
     (scenario.topic === 'transfer_call' ||
-      rng.chance(p.id === 'support-bot' || p.id === 'billing-assistant' ? 0.1 : 0.04));
+      rng.chance(channel === 'phone' ? 0.24 : p.id === 'support-bot' || p.id === 'billing-assistant' ? 0.1 : 0.04));
 
   // ── what was said ─────────────────────────────────────────────────────────────────────────
   const n = messageCount(rng, opts.messagesPerSession);
@@ -221,9 +229,14 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   const messages: PlannedMessage[] = [];
   let t = events[0].at + (spoken ? rng.int(300, 1500) : rng.int(800, 6000));
   const handoffAfter = handoff ? Math.max(1, Math.floor(lines.length * 0.6)) : -1;
+  const [inPrice, outPrice] = MODELS[p.model];
+  // Every call sends the system prompt and the conversation so far.
+  let contextTokens = p.promptTokens;
   for (let i = 0; i < lines.length; i++) {
     const { sender } = lines[i];
     const content = fill(lines[i].text);
+    const tokens = Math.ceil(content.length / 4);
+    let latencyMs: number | undefined;
     if (i > 0) {
       if (sender === 'user') {
         // Reading the answer, then typing (or speaking) the next question; now and then the user
@@ -233,18 +246,39 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
           : rng.logNormal(5000, 0.5) + content.length * 260 * rng.logNormal(1, 0.4);
         if (!spoken && rng.chance(0.04)) t += rng.int(60_000, 480_000);
       } else {
-        t += spoken ? rng.logNormal(900, 0.3) + content.length * 65 : rng.logNormal(1600, 0.45) + content.length * 5;
+        latencyMs = responseTime(rng, p.medianLatencyMs, spoken);
+        // The answer is stamped once it has been said (or shown), after the agent's latency.
+        t += latencyMs + (spoken ? content.length * 30 : rng.int(40, 400));
       }
     }
     t = Math.round(t);
     const at = t;
-    const metadata: Metadata =
-      sender === 'agent'
-        ? { latencyMs: Math.round(rng.logNormal(spoken ? 720 : 1100, 0.35)) }
-        : spoken
-          ? { asrConfidence: Math.round((0.8 + rng.next() * 0.19) * 100) / 100 }
-          : {};
-    messages.push({ sender, content, at, metadata });
+    if (sender === 'user') {
+      const metadata: Metadata = spoken ? { asrConfidence: Math.round((0.8 + rng.next() * 0.19) * 100) / 100 } : {};
+      messages.push({ sender, content, at, metadata });
+      contextTokens += tokens;
+    } else {
+      const inputTokens = contextTokens + rng.int(0, 400); // plus tool results
+      const outputTokens = Math.max(1, Math.round(tokens * rng.logNormal(1.15, 0.15)));
+      const usage: Usage = {
+        inputTokens,
+        outputTokens,
+        // Whole nanodollars, as the server keeps them.
+        costUsd: Math.round(inputTokens * inPrice * 1000 + outputTokens * outPrice * 1000) / 1e9,
+        model: p.model,
+      };
+      contextTokens += tokens;
+      messages.push({
+        sender,
+        content,
+        at,
+        metadata: {},
+        ...(latencyMs === undefined ? {} : { latencyMs }),
+        // Callers barge in on a long voice answer now and then.
+        ...(type === 'voice' && latencyMs !== undefined && rng.chance(0.07) ? { interrupted: true } : {}),
+        usage,
+      });
+    }
     if (i === handoffAfter - 1)
       events.push({
         type: 'agent_handoff',
@@ -259,7 +293,16 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
         },
       });
   }
-  const lastAt = Math.max(t, events[events.length - 1].at);
+  // Now and then a tool call fails and the agent recovers: an error in a session that goes on.
+  if (status !== 'failed' && messages.length >= 4 && rng.chance(0.03)) {
+    const m = messages[Math.floor(messages.length / 2)];
+    events.push({
+      type: 'error',
+      at: m.at + rng.int(50, 400),
+      data: { code: 'TOOL_CALL_FAILED', message: 'A tool call failed and was retried', retryable: true },
+    });
+  }
+  const lastAt = Math.max(t, ...events.map((e) => e.at));
 
   let end: number;
   let endedReason: string | null;
@@ -332,6 +375,16 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
     events,
     durationMs: end,
   };
+}
+
+/**
+ * How long an agent takes to answer: voice agents 0.8–2.5 s (a caller will not wait longer),
+ * chat agents 0.6–4 s, and an agent with its own median (the slow one) a long tail of its own.
+ */
+function responseTime(rng: Rng, median: number | undefined, spoken: boolean): number {
+  if (median) return Math.round(Math.max(800, rng.logNormal(median, 0.3)));
+  const ms = spoken ? rng.logNormal(1350, 0.3) : rng.logNormal(1500, 0.45);
+  return Math.round(Math.min(spoken ? 2500 : 4000, Math.max(spoken ? 800 : 600, ms)));
 }
 
 function channelClient(rng: Rng, channel: Channel): string {

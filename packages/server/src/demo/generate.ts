@@ -20,6 +20,7 @@ import type { Channel, Metadata, SessionType, Status } from '@switchboard/contra
 import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { ensureDefaultOrg } from '../bootstrap.js';
 import { hashOf } from '../lib/hash.js';
+import { statsOfConversation } from '../lib/stats.js';
 import { searchText } from '../services/ingest.js';
 import { retryTransaction } from '../services/transactions.js';
 import type { Store } from '../store/db.js';
@@ -247,12 +248,16 @@ function place(
   }
   const endedAt = active ? null : startedAt + plan.durationMs;
 
-  const messages = msgs.map((m) => ({
+  const messages = msgs.map((m, i) => ({
     id: rng.uuidv7(startedAt + m.at),
+    seq: i + 1,
     sender: m.sender,
     content: m.content,
     timestamp: startedAt + m.at,
     metadata: JSON.stringify(m.metadata),
+    latency_ms: m.latencyMs ?? null,
+    interrupted: m.interrupted ? 1 : 0,
+    usage: m.usage ?? null,
   }));
   const events = evs.map((e) => ({
     id: rng.uuidv7(startedAt + e.at),
@@ -273,6 +278,10 @@ function place(
     for (const m of messages) lastActivity = Math.max(lastActivity, m.timestamp);
     for (const e of events) lastActivity = Math.max(lastActivity, e.timestamp);
   }
+
+  // The figures IngestService would have kept as these messages and events arrived.
+  // (`evs`, whose data is still an object: a usage event's data counts.)
+  const stats = statsOfConversation(messages, evs);
 
   // The body the agent would have sent to POST /sessions; IngestService hashes it without id.
   const createBody = {
@@ -302,6 +311,7 @@ function place(
       metadata: JSON.stringify(metadata),
       search_text: searchText(agent.id, metadata),
       create_hash: hashOf(createBody),
+      ...stats,
     },
     messages,
     events,

@@ -135,7 +135,16 @@ export function startLiveTraffic(ingest: IngestService, orgId: string, opts: Liv
     switch (step.kind) {
       case 'message': {
         const m = plan.messages[step.index];
-        await ingest.appendMessages(orgId, r.id, [{ sender: m.sender, content: m.content, metadata: m.metadata }]);
+        await ingest.appendMessages(orgId, r.id, [
+          {
+            sender: m.sender,
+            content: m.content,
+            metadata: m.metadata,
+            ...(m.latencyMs === undefined ? {} : { latencyMs: m.latencyMs }),
+            ...(m.interrupted ? { interrupted: true } : {}),
+            ...(m.usage ? { usage: m.usage } : {}),
+          },
+        ]);
         stats.messages++;
         return;
       }

@@ -2,21 +2,35 @@
  * The demo generator's bulk writer: a chunk of generated sessions with their messages, events and
  * agents in one transaction, as multi-row inserts (the ingest path writes one session at a time).
  */
-import type { Sender } from '@switchboard/contracts';
+import type { Sender, Usage } from '@switchboard/contracts';
 import { type Insertable, sql } from 'kysely';
 import type { Store } from './db.js';
 import type { EventsTable, MessagesTable, NewSessionRow } from './schema.js';
 
-/** Bound parameters per statement (8 a message, 7 an event) stay under SQLite's 32,766 (and PostgreSQL's 65,535). */
+/**
+ * Bound parameters per statement (32 a session, 11 a message, 7 an event) stay under SQLite's
+ * 32,766 (and PostgreSQL's 65,535).
+ */
 const SESSION_ROWS_PER_INSERT = 1_000;
-const MESSAGE_ROWS_PER_INSERT = 3_500;
+const MESSAGE_ROWS_PER_INSERT = 2_900;
 const EVENT_ROWS_PER_INSERT = 4_000;
 
 /** One generated session, ready to insert. */
 export interface DemoSessionRows {
   row: NewSessionRow;
   agentName: string;
-  messages: { id: string; sender: Sender; content: string; timestamp: number; metadata: string }[];
+  messages: {
+    id: string;
+    /** 1, 2, …: gap-free, as IngestService numbers them. */
+    seq: number;
+    sender: Sender;
+    content: string;
+    timestamp: number;
+    metadata: string;
+    latency_ms: number | null;
+    interrupted: number;
+    usage: Usage | null;
+  }[];
   events: { id: string; type: string; timestamp: number; data: string }[];
 }
 
@@ -49,11 +63,14 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
           session_pk: pk,
           session_started_at: p.row.started_at,
           id: m.id,
-          seq: i + 1,
+          seq: m.seq,
           sender: m.sender,
           content: m.content,
           timestamp: m.timestamp,
           metadata: m.metadata,
+          latency_ms: m.latency_ms,
+          interrupted: m.interrupted,
+          usage: m.usage === null ? null : JSON.stringify(m.usage),
         });
       }
       for (let i = 0; i < p.events.length; i++) {
