@@ -313,6 +313,17 @@ const CSV_HEADER = [
   'duration_seconds',
   'message_count',
   'metadata',
+  // The session's figures (0011), after the first eleven so positional readers keep working.
+  'turns',
+  'first_response_ms',
+  'avg_response_ms',
+  'max_response_ms',
+  'handoffs',
+  'errors',
+  'interruptions',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
 ] as const;
 
 /**
@@ -361,9 +372,14 @@ let isoDate = '';
 export function csvRecord(r: CsvSessionRow): string {
   const ended = r.ended_at === null ? '' : csvCell(exportIso(r.ended_at));
   const duration = r.duration_ms === null ? '' : csvCell(r.duration_ms / 1000);
+  // The figures are numbers (or null), never negative: no formula guard or quotes needed.
   return `${csvCell(r.id)},${csvCell(r.agent_id)},${csvCell(r.agent_name)},${r.channel},${r.type},${r.status},${csvCell(
     exportIso(r.started_at),
-  )},${ended},${duration},${r.message_count},${csvCell(r.metadata)}\r\n`;
+  )},${ended},${duration},${r.message_count},${csvCell(r.metadata)},${r.turns},${r.first_response_ms ?? ''},${
+    r.avg_response_ms ?? ''
+  },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${
+    r.cost_nanos / NANOS_PER_USD
+  }\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -379,6 +395,16 @@ export function csvRow(s: Session): string {
     s.durationSeconds,
     s.messageCount,
     JSON.stringify(s.metadata),
+    s.stats.turns,
+    s.stats.firstResponseMs,
+    s.stats.avgResponseMs,
+    s.stats.maxResponseMs,
+    s.stats.handoffs,
+    s.stats.errors,
+    s.stats.interruptions,
+    s.stats.inputTokens,
+    s.stats.outputTokens,
+    s.stats.costUsd,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

@@ -5,7 +5,9 @@ import { SessionDetail } from '@switchboard/contracts';
 import { fixtureBatch, fixtureSessions, sortModel } from '../fixtures.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, setup } from '../helpers.js';
 
-const HEADER = 'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata';
+const HEADER =
+  'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
+  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd';
 
 /** A strict RFC 4180 parser: fails on anything a conforming writer would not produce. */
 function parseCsv(text: string): string[][] {
@@ -126,12 +128,8 @@ for (const dialect of DIALECTS) {
       );
       const r5 = rows.find((r) => r[0] === 'r-003') as string[];
       const f5 = fixture[3];
-      assert.deepEqual(
-        JSON.parse(r5.pop() as string),
-        f5.metadata,
-        'metadata, as JSON (jsonb does not keep key order)',
-      );
-      assert.deepEqual(r5, [
+      assert.deepEqual(JSON.parse(r5[10]), f5.metadata, 'metadata, as JSON (jsonb does not keep key order)');
+      assert.deepEqual(r5.slice(0, 10), [
         'r-003',
         f5.agent.id,
         f5.agent.name,
@@ -143,6 +141,7 @@ for (const dialect of DIALECTS) {
         String((Date.parse(f5.endedAt as string) - Date.parse(f5.startedAt)) / 1000),
         String(f5.messages.length),
       ]);
+      assert.equal(r5.length, 21, 'the eleven columns, then the ten figures');
       const active = rows.find((r) => r[0] === 'r-004') as string[];
       assert.equal(active[7], '', 'null endedAt is an empty cell');
       assert.equal(active[8], '');
@@ -259,6 +258,111 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`GET /sessions/export: the session figures (${dialect})`, () => {
+    let t: TestContext;
+    const at = (s: number) => new Date(Date.parse('2025-03-01T10:00:00Z') + s * 1000).toISOString();
+    before(async () => {
+      t = await setup(dialect, unlimited);
+      const session = (id: string, start: number) => ({
+        type: 'session' as const,
+        body: { id, agent: { id: 'fig-bot' }, channel: 'phone' as const, type: 'voice' as const, startedAt: at(start) },
+      });
+      const msg = (sessionId: string, s: number, sender: 'user' | 'agent', extra: object = {}) => ({
+        type: 'message' as const,
+        body: { sessionId, sender, content: `${sender} at ${s}`, timestamp: at(s), ...extra },
+      });
+      await seed(t.app, t.adminKey, [
+        session('fig-1', 0),
+        msg('fig-1', 1, 'user'),
+        msg('fig-1', 3, 'agent', { latencyMs: 1200, usage: { inputTokens: 500, outputTokens: 40, costUsd: 0.0125 } }),
+        msg('fig-1', 6, 'user'),
+        msg('fig-1', 9, 'agent', { latencyMs: 2400, interrupted: true }),
+        { type: 'event', body: { sessionId: 'fig-1', type: 'agent_handoff', timestamp: at(10) } },
+        { type: 'event', body: { sessionId: 'fig-1', type: 'error', timestamp: at(11), data: { code: 'X' } } },
+        {
+          type: 'event',
+          body: { sessionId: 'fig-1', type: 'usage', timestamp: at(12), data: { inputTokens: 100, costUsd: 0.0005 } },
+        },
+        session('fig-2', 100),
+        session('fig-3', 200),
+        msg('fig-3', 201, 'user'),
+        msg('fig-3', 205, 'agent', { usage: { inputTokens: 90_000, outputTokens: 2_000, costUsd: 1.5, model: 'big' } }),
+      ]);
+    });
+    after(() => t.close());
+
+    const exp = (query: string) => call(t.app, t.adminKey, 'GET', `/api/v1/sessions/export?${query}`);
+
+    test('CSV: the ten figures follow metadata, exactly as the session has them', async () => {
+      const res = await exp('sort=startedAt');
+      assert.equal(res.statusCode, 200);
+      const [header, ...rows] = parseCsv(res.body);
+      assert.deepEqual(header, HEADER.split(','));
+      assert.deepEqual(
+        rows.map((r) => r.slice(11)),
+        [
+          // fig-1: two turns (1.2 s, 2.4 s), a handoff, an error, an interruption, message + event usage.
+          ['2', '1200', '1800', '2400', '1', '1', '1', '600', '40', '0.013'],
+          // fig-2: nothing yet: zeros, and empty cells for the response times.
+          ['0', '', '', '', '0', '0', '0', '0', '0', '0'],
+          // fig-3: no latency sent, so the time since the user's message (4 s).
+          ['1', '4000', '4000', '4000', '0', '0', '0', '90000', '2000', '1.5'],
+        ],
+      );
+      const list = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?sort=startedAt')).json().data;
+      assert.deepEqual(
+        rows.map((r) => r.slice(11).map((c) => (c === '' ? null : Number(c)))),
+        list.map((x: { stats: Record<string, number | null> }) => [
+          x.stats.turns,
+          x.stats.firstResponseMs,
+          x.stats.avgResponseMs,
+          x.stats.maxResponseMs,
+          x.stats.handoffs,
+          x.stats.errors,
+          x.stats.interruptions,
+          x.stats.inputTokens,
+          x.stats.outputTokens,
+          x.stats.costUsd,
+        ]),
+        'the same figures as the API',
+      );
+    });
+
+    test('JSON and NDJSON carry `stats` as the API does', async () => {
+      const detail = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/fig-1')).json();
+      const json = (await exp('format=json&sort=startedAt')).json();
+      assert.deepEqual(json[0], detail);
+      assert.equal(json[0].stats.turns, 2);
+      const ndjson = (await exp('format=ndjson&sort=startedAt')).body
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        ndjson.map((x: { stats: unknown }) => x.stats),
+        json.map((x: { stats: unknown }) => x.stats),
+      );
+      for (const x of ndjson) assertShape(SessionDetail, x, x.id);
+    });
+
+    test('range filters narrow the export, and a figure sorts it', async () => {
+      const ids = async (q: string) =>
+        parseCsv((await exp(q)).body)
+          .slice(1)
+          .map((r) => r[0]);
+      assert.deepEqual(await ids('costUsd[gt]=0.5'), ['fig-3']);
+      assert.deepEqual(await ids('turns[gte]=1&sort=-maxResponseMs'), ['fig-3', 'fig-1']);
+      assert.deepEqual(await ids('interruptions[gte]=1&handoffs[gte]=1'), ['fig-1']);
+      assert.deepEqual(await ids('firstResponseMs[lt]=3000'), ['fig-1']);
+      assert.deepEqual(await ids('inputTokens[lte]=600&sort=costUsd'), ['fig-2', 'fig-1']);
+      const ndjson = (await exp('format=ndjson&costUsd[gt]=0.5')).body.trimEnd().split('\n');
+      assert.deepEqual(
+        ndjson.map((l) => JSON.parse(l).id),
+        ['fig-3'],
+      );
+      assertProblem(await exp('turns[between]=1'), 400, ['turns[between]']);
+    });
+  });
+
   describe(`GET /sessions/export of a few thousand rows (${dialect})`, () => {
     let t: TestContext;
     // More than two CSV chunks (1,000) and ten JSON chunks (200) of the export's keyset reads.
@@ -293,6 +397,9 @@ for (const dialect of DIALECTS) {
     for (const [format, sort] of [
       ['csv', '-startedAt'],
       ['csv', 'endedAt'],
+      // Figures the CSV rows must carry for the keyset: all equal (0) or all null here.
+      ['csv', '-costUsd'],
+      ['csv', 'firstResponseMs'],
       ['ndjson', '-durationSeconds'],
       ['json', 'messageCount'],
     ] as const) {

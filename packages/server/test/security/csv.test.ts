@@ -138,12 +138,13 @@ for (const dialect of DIALECTS) {
           const rows = parseCsv(csv.body);
           assert.equal(
             rows[0].join(','),
-            'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata',
+            'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
+              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd',
           );
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
           for (const row of body) {
-            assert.equal(row.length, 11, JSON.stringify(row));
+            assert.equal(row.length, 21, JSON.stringify(row));
             for (const cell of row)
               assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
             const s = stored.get(row[0]);
@@ -178,12 +179,32 @@ describe('the export writes rows straight from the database as the API would pri
     duration_ms: fc.option(fc.integer({ min: -1_000_000, max: 10_000_000_000 })),
     message_count: fc.nat(),
     metadata: sessionArb.map((s) => JSON.stringify(s.metadata)),
+    turns: fc.nat(),
+    first_response_ms: fc.option(fc.nat()),
+    avg_response_ms: fc.option(fc.nat()),
+    max_response_ms: fc.option(fc.nat()),
+    handoffs: fc.nat(),
+    errors: fc.nat(),
+    interruptions: fc.nat(),
+    input_tokens: fc.nat(),
+    output_tokens: fc.nat(),
+    cost_nanos: fc.oneof(fc.nat(), fc.integer({ min: 0, max: 1e15 })),
   });
 
   test('csvRecord(row) = csvRow(the API session of row)', () => {
     fc.assert(
       fc.property(rowArb, (row) => {
-        const full = { ...row, ended_reason: null, last_activity_at: row.started_at } as unknown as SessionWithAgent;
+        const full = {
+          ...row,
+          ended_reason: null,
+          last_activity_at: row.started_at,
+          user_messages: 0,
+          agent_messages: 0,
+          response_ms_sum: 0,
+          last_message_at: null,
+          last_user_at: null,
+          awaiting_reply: 0,
+        } as unknown as SessionWithAgent;
         assert.equal(csvRecord(row), csvRow(sessionRowToApi(full)));
       }),
       { numRuns: 2000 },

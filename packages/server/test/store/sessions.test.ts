@@ -175,7 +175,10 @@ for (const dialect of DIALECTS) {
       for (const r of csv) {
         assert.equal(typeof r.metadata, 'string');
         for (const v of [r.pk, r.started_at, r.message_count]) assert.equal(typeof v, 'number');
-        for (const v of [r.ended_at, r.duration_ms]) assert.ok(v === null || typeof v === 'number');
+        for (const v of [r.ended_at, r.duration_ms, r.first_response_ms, r.avg_response_ms, r.max_response_ms])
+          assert.ok(v === null || typeof v === 'number');
+        for (const v of [r.turns, r.handoffs, r.errors, r.interruptions, r.input_tokens, r.output_tokens, r.cost_nanos])
+          assert.equal(typeof v, 'number', 'bigint columns as numbers (PostgreSQL)');
         assert.ok(!('search_text' in r));
       }
     });

@@ -76,10 +76,16 @@ export async function listCsvRows(db: Db, dialect: DialectName, page: PageQuery)
   return (await sessionPage(db, dialect, page, 'csv')) as unknown as CsvSessionRow[];
 }
 
-/** The keyset of a row: where the next page in `field` order starts. */
-export function keysetOf(row: SessionRow, field: SortField): Keyset {
-  const column = SORT_COLUMNS[field].slice(2) as keyof SessionRow;
-  return { value: row[column] as number | null, pk: row.pk };
+/** The session columns a sort orders by. */
+type SortColumn = (typeof SORT_COLUMNS)[SortField] extends `s.${infer C extends keyof SessionRow}` ? C : never;
+
+/**
+ * The keyset of a row: where the next page in `field` order starts. Any row with the sort
+ * columns will do (a CSV export's rows carry only what it writes, which includes them all).
+ */
+export function keysetOf(row: Pick<SessionRow, 'pk' | SortColumn>, field: SortField): Keyset {
+  const column = SORT_COLUMNS[field].slice(2) as SortColumn;
+  return { value: row[column], pk: row.pk };
 }
 
 async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, columns: Columns) {

@@ -29,6 +29,23 @@ export type SessionWithAgent = SessionRow & { agent_name: string };
  */
 export type Columns = 'all' | 'csv';
 
+/**
+ * The figures a CSV export writes after `metadata`, in its column order (docs/API.md). They are
+ * also every sort column but the times, so the export's keyset can continue in any sort.
+ */
+export const CSV_STATS_COLUMNS = [
+  'turns',
+  'first_response_ms',
+  'avg_response_ms',
+  'max_response_ms',
+  'handoffs',
+  'errors',
+  'interruptions',
+  'input_tokens',
+  'output_tokens',
+  'cost_nanos',
+] as const;
+
 /** A session as a CSV export writes it; `metadata` is the stored JSON text. */
 export type CsvSessionRow = Pick<
   SessionWithAgent,
@@ -43,6 +60,7 @@ export type CsvSessionRow = Pick<
   | 'ended_at'
   | 'duration_ms'
   | 'message_count'
+  | (typeof CSV_STATS_COLUMNS)[number]
 > & { metadata: string };
 
 /**
@@ -72,6 +90,7 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.ended_at',
       's.duration_ms',
       's.message_count',
+      ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
     ])
     .select(sql<string>`CAST(s.metadata AS TEXT)`.as('metadata'))
     .select(agentName) as unknown as typeof all;
