@@ -1,7 +1,7 @@
 /** The dashboard's number formatters (src/lib/format.ts): what people read on every page. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { change, compact, ms, percent, seconds, tokens, usd } from '../src/lib/format.ts';
+import { change, compact, ms, percent, percentAxis, seconds, tokens, usd, usdFine } from '../src/lib/format.ts';
 
 describe('format', () => {
   test('latency', () => {
@@ -37,15 +37,24 @@ describe('format', () => {
     assert.equal(usd(999.999), '$1k');
     assert.equal(usd(12_100), '$12.1k');
     assert.equal(usd(null), '—');
+    assert.equal(usdFine(0), '$0');
+    assert.equal(usdFine(0.5), '$0.50');
+    assert.equal(usdFine(0.015), '$0.015');
+    assert.equal(usdFine(0.000642), '$0.00064');
+    assert.equal(usdFine(0.00001), '< $0.0001');
+    assert.equal(usdFine(12_100), '$12.1k');
   });
 
   test('percentages', () => {
     assert.equal(percent(0), '0 %');
     assert.equal(percent(0.034), '3.4 %');
-    assert.equal(percent(0.05), '5 %');
+    assert.equal(percent(0.05), '5.0 %');
+    assert.equal(percent(0.0999), '10 %');
     assert.equal(percent(0.12), '12 %');
     assert.equal(percent(1), '100 %');
     assert.equal(percent(null), '—');
+    assert.equal(percentAxis(0.0125), '1.25 %');
+    assert.equal(percentAxis(0.2), '20 %');
   });
 
   test('tokens and seconds', () => {
@@ -57,14 +66,16 @@ describe('format', () => {
   });
 
   test('change against the previous period', () => {
-    assert.deepEqual(change(112, 100), { direction: 1, text: '12 %' });
-    assert.deepEqual(change(50, 100), { direction: -1, text: '50 %' });
-    assert.deepEqual(change(100, 100), { direction: 0, text: '0 %' });
+    assert.deepEqual(change(112, 100), { direction: 1, text: '12 %', size: 0.12 });
+    assert.deepEqual(change(50, 100), { direction: -1, text: '50 %', size: 0.5 });
+    assert.deepEqual(change(100, 100), { direction: 0, text: '0 %', size: 0 });
     assert.equal(change(5, 0), null, 'growth from zero has no percentage');
     assert.equal(change(null, 3), null);
     // Rates move in percentage points.
-    assert.deepEqual(change(0.03, 0.02, 'points'), { direction: 1, text: '1 pp' });
-    assert.deepEqual(change(0.2, 0.35, 'points'), { direction: -1, text: '15 pp' });
-    assert.deepEqual(change(0.1, 0.1, 'points'), { direction: 0, text: '0 pp' });
+    assert.equal(change(0.03, 0.02, 'points')?.text, '1 pp');
+    assert.equal(change(0.03, 0.02, 'points')?.direction, 1);
+    assert.equal(change(0.2, 0.35, 'points')?.text, '15 pp');
+    assert.equal(change(0.2, 0.35, 'points')?.direction, -1);
+    assert.deepEqual(change(0.1, 0.1, 'points'), { direction: 0, text: '0 pp', size: 0 });
   });
 });

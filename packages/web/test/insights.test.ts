@@ -201,7 +201,7 @@ describe('session insights', { skip: !HAVE_CHROMIUM }, () => {
     assert.match(await cell('gamma-bot', 'firstResponseMs'), /^4\.[12] s/);
     assert.equal(await cell('beta-bot', 'costUsd'), '$1.50');
     assert.equal(await cell('alpha-bot', 'costUsd'), '$0.80');
-    assert.equal(await cell('gamma-bot', 'costUsd'), '$0.01');
+    assert.equal(await cell('gamma-bot', 'costUsd'), '$0.012');
     assert.equal(await cell('gamma-bot', 'errorRate'), '100 %');
     // Each visible row draws its sessions per day.
     await page.locator('tr[data-agent-id="alpha-bot"] [data-testid="sparkline"] svg').waitFor();
@@ -366,7 +366,7 @@ describe('session insights', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await stat('Errors'), '1');
     assert.equal(await stat('Interruptions'), '1');
     assert.equal((await stat('Tokens in / out')).replace(/\s+/g, ' '), '1.2k / 340');
-    assert.equal(await stat('Cost'), '$0.01');
+    assert.equal(await stat('Cost'), '$0.012');
 
     const agent = page.locator('li[data-sender="agent"]');
     assert.equal(await agent.getByTestId('latency').innerText(), '4.2 s');

@@ -17,7 +17,7 @@ import {
   XCircle,
 } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { change, ms, number, percent, seconds, usd } from '../lib/format';
+import { change, ms, number, percent, seconds, usd, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { cx, Skeleton } from './ui';
 
@@ -51,7 +51,7 @@ interface CardSpec {
   warn?: (f: Figures) => boolean;
 }
 
-const perSession = (f: Figures) => (f.sessions ? `${usd(f.costUsd / f.sessions)} per session` : 'No sessions');
+const perSession = (f: Figures) => (f.sessions ? `${usdFine(f.costUsd / f.sessions)} per session` : 'No sessions');
 
 const CARDS: CardSpec[] = [
   {
@@ -133,9 +133,12 @@ export function FigureCards({
   figures,
   previous,
   compareLabel,
+  sessionsCaption,
   loading,
 }: {
   figures: Figures | undefined;
+  /** The line under the session count ("2 failed · 1 completed"). */
+  sessionsCaption?: ReactNode;
   /** The window before, for the change line; leave out for no comparison. */
   previous?: Figures;
   /** "previous 24 h": what the change is against. */
@@ -174,7 +177,16 @@ export function FigureCards({
                 >
                   {card.value(figures)}
                 </p>
-                {card.caption && <p className="mt-0.5 truncate text-xs text-slate-500">{card.caption(figures)}</p>}
+                {(card.caption || (card.title === 'Sessions' && sessionsCaption)) && (
+                  <p
+                    className="mt-0.5 truncate text-xs text-slate-500"
+                    title={
+                      card.title === 'Sessions' && typeof sessionsCaption === 'string' ? sessionsCaption : undefined
+                    }
+                  >
+                    {card.title === 'Sessions' ? sessionsCaption : card.caption?.(figures)}
+                  </p>
+                )}
                 {compareLabel && (
                   <ChangeLine
                     current={card.compare(figures)}
@@ -217,7 +229,10 @@ function ChangeLine({
         No figure for the {label}
       </p>
     );
-  const good = better === null || c.direction === 0 ? null : (c.direction === 1) === (better === 'up');
+  // A change too small to act on (under 2 %, or half a percentage point) stays grey: a red
+  // "▲ 0.1 %" would be noise, and colour is for what needs a look.
+  const notable = c.size >= (kind === 'points' ? 0.5 : 0.02);
+  const good = better === null || c.direction === 0 || !notable ? null : (c.direction === 1) === (better === 'up');
   const arrow = c.direction === 1 ? '▲' : c.direction === -1 ? '▼' : '';
   return (
     <p

@@ -2,7 +2,7 @@ import type { Session, Sort } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import { ms, number, usd } from '../lib/format';
+import { ms, number, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
@@ -37,7 +37,7 @@ export const OPTIONAL_COLUMNS = {
   cost: {
     label: 'Cost',
     sort: 'costUsd',
-    cell: (s: Session) => <span className="text-slate-700">{usd(s.stats.costUsd)}</span>,
+    cell: (s: Session) => <span className="text-slate-700">{usdFine(s.stats.costUsd)}</span>,
   },
   handoffs: { label: 'Handoffs', sort: 'handoffs', cell: (s: Session) => <Count n={s.stats.handoffs} /> },
   errors: { label: 'Errors', sort: 'errors', cell: (s: Session) => <Count n={s.stats.errors} alarm /> },
@@ -45,10 +45,13 @@ export const OPTIONAL_COLUMNS = {
 export type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
 export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
 
-// Relative widths: the six default columns fill the table as before; each added column takes a
-// narrower share and the table scrolls sideways below its minimum width.
-const BASE_WIDTHS = [14, 24, 16, 14, 17, 15];
-const EXTRA_WIDTH = 10;
+// The six default columns share the table's width as they always have. Added columns take fixed
+// widths, as do the default ones then, except the agent's, which gets what is left; below the sum
+// the table scrolls sideways.
+const BASE_SHARES = ['14%', '24%', '16%', '14%', '17%', '15%'];
+const BASE_PX = [112, undefined, 132, 124, 136, 104];
+const EXTRA_PX: Record<OptionalColumn, number> = { firstResponse: 120, turns: 88, cost: 92, handoffs: 104, errors: 88 };
+const AGENT_MIN_PX = 160;
 
 /** Columns only: fetching, loading, empty and paging belong to `SessionsPanel`. */
 export function SessionsTable({
@@ -71,21 +74,24 @@ export function SessionsTable({
   columns?: OptionalColumn[];
 }) {
   const extras = OPTIONAL_COLUMN_IDS.filter((c) => columns.includes(c));
-  const total = BASE_WIDTHS.reduce((a, b) => a + b, 0) + extras.length * EXTRA_WIDTH;
-  const width = (w: number) => ({ width: `${((w / total) * 100).toFixed(2)}%` });
+  const fixed = extras.length > 0;
+  const minWidth = fixed
+    ? BASE_PX.reduce<number>((n, w) => n + (w ?? AGENT_MIN_PX), 0) + extras.reduce((n, c) => n + EXTRA_PX[c], 0)
+    : undefined;
   return (
     <table
       className={cx('w-full table-fixed border-collapse text-sm transition-opacity', dimmed && 'opacity-60')}
-      style={extras.length ? { minWidth: `${720 + extras.length * 104}px` } : undefined}
+      style={minWidth ? { minWidth: `${minWidth}px` } : undefined}
     >
       <caption className="sr-only">Sessions. Select a row to open its details.</caption>
       <colgroup>
-        {BASE_WIDTHS.map((w, i) => (
+        {BASE_SHARES.map((share, i) => {
+          const px = BASE_PX[i];
           // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list of columns
-          <col key={i} style={width(w)} />
-        ))}
+          return <col key={i} style={fixed ? (px ? { width: `${px}px` } : undefined) : { width: share }} />;
+        })}
         {extras.map((c) => (
-          <col key={c} style={width(EXTRA_WIDTH)} />
+          <col key={c} style={{ width: `${EXTRA_PX[c]}px` }} />
         ))}
       </colgroup>
       <THead>
@@ -153,7 +159,7 @@ export function SessionsTable({
               <Duration seconds={s.durationSeconds} status={s.status} />
             </td>
             {extras.map((c) => (
-              <td key={c} className="px-4 py-3 text-right tabular-nums" data-column={c}>
+              <td key={c} className="px-4 py-3 text-right whitespace-nowrap tabular-nums" data-column={c}>
                 {OPTIONAL_COLUMNS[c].cell(s)}
               </td>
             ))}
@@ -171,6 +177,7 @@ export function SortHeader<F extends string, S extends string>({
   onSort,
   align = 'left',
   title,
+  dense,
 }: {
   field: F;
   label: string;
@@ -179,27 +186,43 @@ export function SortHeader<F extends string, S extends string>({
   align?: 'left' | 'right';
   /** Says more than the short label (what a figure means), on hover. */
   title?: string;
+  dense?: boolean;
 }) {
   const current: string = sort;
   const active = current === field || current === `-${field}`;
   const desc = current === `-${field}`;
   const Icon = !active ? ArrowUpDown : desc ? ArrowDown : ArrowUp;
   const next: F | `-${F}` = active ? (desc ? field : `-${field}`) : `-${field}`;
+  const cut = label.lastIndexOf(' ');
+  const [head, last] = cut < 0 ? ['', label] : [label.slice(0, cut), label.slice(cut + 1)];
   return (
-    <Th compact align={align} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+    <Th compact dense={dense} align={align} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+      {/* Inline, not flex: a long label wraps onto a second line with the arrow after its last word. */}
       <button
         type="button"
         onClick={() => onSort(next)}
         title={title}
         className={cx(
-          '-mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-0.5 uppercase hover:bg-slate-200/60 hover:text-slate-800',
-          align === 'right' && 'flex-row-reverse text-right',
+          '-mx-1.5 rounded px-1.5 py-0.5 hover:bg-slate-200/60 hover:text-slate-800',
+          !dense && 'uppercase',
+          align === 'right' ? 'text-right' : 'text-left',
           active && 'text-slate-900',
         )}
         aria-label={`Sort by ${label.toLowerCase()}, ${next.startsWith('-') ? 'descending' : 'ascending'}`}
       >
-        {label}
-        <Icon className={cx('size-3.5 shrink-0', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
+        {head && `${head} `}
+        {/* The arrow stays with the last word. */}
+        <span className="whitespace-nowrap">
+          {last}
+          <Icon
+            className={cx(
+              'inline',
+              dense ? 'ml-0.5 size-3 align-[-2px]' : 'ml-1 size-3.5 align-[-3px]',
+              active ? 'text-indigo-600' : 'text-slate-400',
+            )}
+            aria-hidden="true"
+          />
+        </span>
       </button>
     </Th>
   );

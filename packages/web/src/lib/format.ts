@@ -90,12 +90,33 @@ export function usd(v: number | null | undefined): string {
   return `$${compact(v)}`;
 }
 
-/** A share from 0 to 1: "12 %", "3.4 %", "0 %"; one decimal below 10 %. */
+/**
+ * Dollars down to fractions of a cent, for chart axes and per-session costs where "< $0.01"
+ * would hide the figure: "$0.53", "$0.015", "$0.00064", and as `usd` from $1 up.
+ */
+export function usdFine(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return DASH;
+  if (v === 0) return '$0';
+  if (v >= 1) return usd(v);
+  if (v >= 0.1) return `$${v.toFixed(2)}`;
+  if (v < 0.0001) return '< $0.0001';
+  return `$${Number(v.toPrecision(2))}`;
+}
+
+/** A share on a chart axis: "0 %", "1.25 %", "20 %" (the ticks are even steps, not rounded figures). */
+export function percentAxis(rate: number): string {
+  return `${Number((rate * 100).toFixed(2))} %`;
+}
+
+/**
+ * A share from 0 to 1: "12 %", "3.4 %", "7.0 %", "0 %"; one decimal below 10 % (kept when it is
+ * a zero, so a column of rates lines up).
+ */
 export function percent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return DASH;
   const p = rate * 100;
   if (p === 0) return '0 %';
-  if (Math.abs(p) < 10) return `${p.toFixed(1).replace(/\.0$/, '')} %`;
+  if (Math.abs(p) < 9.95) return `${p.toFixed(1)} %`;
   return `${Math.round(p)} %`;
 }
 
@@ -118,6 +139,8 @@ export interface Change {
   direction: -1 | 0 | 1;
   /** The size of the change, without its sign: "12 %", "1.5 pp". */
   text: string;
+  /** The same as a number: a fraction (0.12) for relative changes, points (1.5) for rates. */
+  size: number;
 }
 
 /**
@@ -135,12 +158,12 @@ export function change(
   if (kind === 'points') {
     const pp = (current - previous) * 100;
     const rounded = Math.abs(pp) < 10 ? Math.round(Math.abs(pp) * 10) / 10 : Math.round(Math.abs(pp));
-    if (rounded === 0) return { direction: 0, text: '0 pp' };
-    return { direction: pp > 0 ? 1 : -1, text: `${rounded} pp` };
+    if (rounded === 0) return { direction: 0, text: '0 pp', size: 0 };
+    return { direction: pp > 0 ? 1 : -1, text: `${rounded} pp`, size: Math.abs(pp) };
   }
-  if (previous === 0) return current === 0 ? { direction: 0, text: '0 %' } : null;
+  if (previous === 0) return current === 0 ? { direction: 0, text: '0 %', size: 0 } : null;
   const rel = (current - previous) / Math.abs(previous);
   const text = percent(Math.abs(rel));
-  if (text === '0 %') return { direction: 0, text };
-  return { direction: rel > 0 ? 1 : -1, text };
+  if (text === '0 %') return { direction: 0, text, size: 0 };
+  return { direction: rel > 0 ? 1 : -1, text, size: Math.abs(rel) };
 }

@@ -44,7 +44,7 @@ import { FigureCards, figuresOfMetrics } from '../components/FigureCards';
 import { FilterBar } from '../components/FilterBar';
 import { ErrorAlert, PageHeader, cx } from '../components/ui';
 import { useListParams } from '../lib/filters';
-import { number, usd } from '../lib/format';
+import { number, usdFine } from '../lib/format';
 import { bucketFailureRate, bucketHandoffRate } from '../lib/insights';
 import { useNow } from '../lib/useNow';
 import {
@@ -235,7 +235,7 @@ export default function AnalyticsPage() {
               value={(b) => b.costUsd}
               name="Cost"
               color="#0ea5e9"
-              formatValue={usd}
+              formatValue={usdFine}
               empty="No cost reported in this range."
             />
           ) : (

@@ -23,7 +23,7 @@ import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls'
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
-import { clock, dateTime, durationLong, ms, number, timeOfDay, tokens, usd } from '../lib/format';
+import { clock, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -230,12 +230,12 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
         </>
       ),
     },
-    { label: 'Cost', value: usd(st.costUsd) },
+    { label: 'Cost', value: usdFine(st.costUsd) },
   ];
   return (
     <Card className="mb-6 overflow-hidden">
       {/* The 1 px gaps over a tinted background draw the lines between cells at every width. */}
-      <dl aria-label="Session figures" className="grid grid-cols-2 gap-px bg-slate-100 sm:grid-cols-4 xl:grid-cols-8">
+      <dl aria-label="Session figures" className="grid grid-cols-2 gap-px bg-slate-100 sm:grid-cols-4 2xl:grid-cols-8">
         {items.map((it) => (
           <div key={it.label} className="min-w-0 bg-white px-4 py-3" title={it.hint} data-stat={it.label}>
             <dt className="truncate text-xs font-medium text-slate-500">{it.label}</dt>

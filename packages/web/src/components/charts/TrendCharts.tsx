@@ -18,7 +18,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { ms, percent } from '../../lib/format';
+import { ms, percent, percentAxis } from '../../lib/format';
 import { Card, cx, Skeleton, Spinner } from '../ui';
 
 export const axisTick = { fontSize: 12, fill: '#64748b' };
@@ -83,6 +83,15 @@ export function NoData({
   );
 }
 
+/** The top of a rate axis: the next of 5, 10, 20, 50 or 100 % above the highest value. */
+function niceRateMax(max: number): number {
+  return [0.05, 0.1, 0.2, 0.5, 1].find((m) => max <= m) ?? 1;
+}
+function rateTicks(rows: Array<{ value: number | null }>): number[] {
+  const top = niceRateMax(Math.max(0, ...rows.map((r) => r.value ?? 0)));
+  return [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
+}
+
 const GRID = <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />;
 const MARGIN = { top: 4, right: 8, bottom: 0, left: -8 };
 
@@ -100,6 +109,8 @@ function XAxisOf() {
 export function LatencyChart({ data, height = 'h-64' }: { data: Timeseries; height?: string }) {
   const rows = rowsOf(data, (b) => ({ p50: b.firstResponseMs.p50, p95: b.firstResponseMs.p95 }));
   if (rows.every((r) => r.p50 === null)) return <NoData height={height}>No answered turns in this range.</NoData>;
+  // A line needs two points: with only a few buckets holding figures, mark each one.
+  const sparse = rows.filter((r) => r.p50 !== null).length <= 3;
   return (
     <div className={height} role="img" aria-label="First response time chart, p50 and p95">
       <ResponsiveContainer width="100%" height="100%">
@@ -119,7 +130,7 @@ export function LatencyChart({ data, height = 'h-64' }: { data: Timeseries; heig
             name="p50 (median)"
             stroke="#6366f1"
             strokeWidth={2}
-            dot={false}
+            dot={sparse ? { r: 2 } : false}
             connectNulls
             isAnimationActive={animate}
           />
@@ -130,7 +141,7 @@ export function LatencyChart({ data, height = 'h-64' }: { data: Timeseries; heig
             stroke="#f59e0b"
             strokeWidth={2}
             strokeDasharray="4 3"
-            dot={false}
+            dot={sparse ? { r: 2 } : false}
             connectNulls
             isAnimationActive={animate}
           />
@@ -168,9 +179,10 @@ export function RateChart({
             tick={axisTick}
             tickLine={false}
             axisLine={false}
-            tickFormatter={(v: number) => percent(v)}
+            tickFormatter={percentAxis}
             width={56}
-            domain={[0, (max: number) => Math.max(0.05, Math.min(1, max * 1.15))]}
+            domain={[0, niceRateMax]}
+            ticks={rateTicks(rows)}
           />
           <Tooltip
             contentStyle={tooltipStyle}
@@ -200,6 +212,7 @@ export function AmountChart({
   name,
   color,
   formatValue,
+  integer = false,
   height = 'h-64',
   empty = 'No sessions in this range.',
 }: {
@@ -208,6 +221,8 @@ export function AmountChart({
   name: string;
   color: string;
   formatValue: (v: number) => string;
+  /** Counts: whole-number ticks only. */
+  integer?: boolean;
   height?: string;
   empty?: string;
 }) {
@@ -219,7 +234,14 @@ export function AmountChart({
         <BarChart data={rows} margin={MARGIN}>
           {GRID}
           {XAxisOf()}
-          <YAxis tick={axisTick} tickLine={false} axisLine={false} tickFormatter={formatValue} width={56} />
+          <YAxis
+            tick={axisTick}
+            tickLine={false}
+            axisLine={false}
+            tickFormatter={formatValue}
+            width={56}
+            allowDecimals={!integer}
+          />
           <Tooltip
             cursor={{ fill: '#f1f5f9' }}
             contentStyle={tooltipStyle}

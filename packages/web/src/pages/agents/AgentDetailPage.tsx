@@ -11,11 +11,14 @@ import { MultiSelect } from '../../components/MultiSelect';
 import { RelativeTime } from '../../components/RelativeTime';
 import { LiveControls } from '../../components/RefreshControls';
 import { Card, cx, QueryState } from '../../components/ui';
-import { compact, dateTime, number, usd } from '../../lib/format';
+import { compact, dateTime, number, usdFine } from '../../lib/format';
 import { bucketFailureRate } from '../../lib/insights';
 import { useDocumentTitle } from '../../lib/useDocumentTitle';
-import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../../lib/vocab';
+import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS } from '../../lib/vocab';
 import { agentFilterQuery, periodInterval, periodLabel, useAgentParams } from './agentParams';
+
+// What went wrong first: the sessions card's line reads "52 failed · 67 cancelled · 4 active · …".
+const STATUS_ORDER = ['failed', 'cancelled', 'active', 'completed'] as const;
 
 export default function AgentDetailPage() {
   const { id = '' } = useParams();
@@ -56,6 +59,8 @@ export default function AgentDetailPage() {
                 <span>
                   Last seen <RelativeTime iso={query.data.lastSeenAt} />
                 </span>
+                <span aria-hidden="true">·</span>
+                <span>First seen {dateTime(query.data.firstSeenAt)}</span>
               </>
             )}
           </p>
@@ -107,25 +112,19 @@ export default function AgentDetailPage() {
 function AgentView({ agent: a, dimmed }: { agent: AgentDetail; dimmed: boolean }) {
   const ts = a.timeseries;
   const per = ts.interval;
-  const ended = a.byStatus.completed + a.byStatus.failed + a.byStatus.cancelled;
   return (
     <div className={cx('transition-opacity', dimmed && 'opacity-60')}>
-      <FigureCards figures={figuresOfAgent(a)} loading={false} />
-      <p className="-mt-3 mb-6 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-500" data-testid="agent-status-line">
-        {STATUSES.map((s) => (
-          <span key={s}>
-            {STATUS_LABELS[s]}{' '}
-            <span className="font-medium text-slate-700 tabular-nums">{number.format(a.byStatus[s])}</span>
-          </span>
-        ))}
-        <span>
-          {number.format(ended)} ended · first seen {dateTime(a.firstSeenAt)}
-        </span>
-      </p>
+      <FigureCards
+        figures={figuresOfAgent(a)}
+        loading={false}
+        sessionsCaption={STATUS_ORDER.filter((st) => a.byStatus[st] > 0)
+          .map((st) => `${number.format(a.byStatus[st])} ${STATUS_LABELS[st].toLowerCase()}`)
+          .join(' · ')}
+      />
       <h2 className="mb-4 text-base font-semibold text-slate-900">Trends</h2>
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
         <ChartCard title="Sessions" subtitle={`Sessions started per ${per}`}>
-          <AmountChart data={ts} value={(b) => b.total} name="Sessions" color="#6366f1" formatValue={compact} />
+          <AmountChart data={ts} value={(b) => b.total} name="Sessions" color="#6366f1" formatValue={compact} integer />
         </ChartCard>
         <ChartCard title="First response" subtitle={`Time to the first answer per ${per}: median and p95`}>
           <LatencyChart data={ts} />
@@ -140,6 +139,7 @@ function AgentView({ agent: a, dimmed }: { agent: AgentDetail; dimmed: boolean }
             name="Handoffs"
             color="#8b5cf6"
             formatValue={compact}
+            integer
             empty="No handoffs in this range."
           />
         </ChartCard>
@@ -149,7 +149,7 @@ function AgentView({ agent: a, dimmed }: { agent: AgentDetail; dimmed: boolean }
             value={(b) => b.costUsd}
             name="Cost"
             color="#0ea5e9"
-            formatValue={usd}
+            formatValue={usdFine}
             empty="No cost reported in this range."
           />
         </ChartCard>

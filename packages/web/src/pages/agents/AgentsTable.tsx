@@ -6,28 +6,24 @@ import { RelativeTime } from '../../components/RelativeTime';
 import { SortHeader } from '../../components/SessionsTable';
 import { Sparkline } from '../../components/Sparkline';
 import { cx, Skeleton, TBody, Th, THead } from '../../components/ui';
-import { ms, number, percent, seconds, usd } from '../../lib/format';
+import { ms, number, percent, seconds, usdFine } from '../../lib/format';
 import { isSlow } from '../../lib/insights';
 import { useInView } from '../../lib/useInView';
 
-const COLUMNS: Array<{ field: AgentSortField; label: string; title?: string; width: string }> = [
-  { field: 'sessionCount', label: 'Sessions', width: 'w-[9%]' },
-  { field: 'failureRate', label: 'Failed', title: 'Failure rate: failed ÷ ended sessions', width: 'w-[8%]' },
-  {
-    field: 'avgDurationSeconds',
-    label: 'Avg duration',
-    title: 'Mean duration of the ended sessions',
-    width: 'w-[10%]',
-  },
+// Fixed widths for the figures; the agent's name takes what is left. Long labels wrap onto two
+// lines rather than squeezing the numbers.
+const COLUMNS: Array<{ field: AgentSortField; label: string; title?: string; px: number }> = [
+  { field: 'failureRate', label: 'Failed', title: 'Failure rate: failed ÷ ended sessions', px: 80 },
+  { field: 'avgDurationSeconds', label: 'Avg duration', title: 'Mean duration of the ended sessions', px: 96 },
   {
     field: 'firstResponseMs',
     label: 'First response',
     title: 'Time to the first answer: median (p50), and p95 below. Sorts by the median.',
-    width: 'w-[11%]',
+    px: 100,
   },
-  { field: 'handoffRate', label: 'Handoffs', title: 'Share of sessions with a handoff', width: 'w-[9%]' },
-  { field: 'errorRate', label: 'Errors', title: 'Share of sessions with an error', width: 'w-[8%]' },
-  { field: 'costUsd', label: 'Cost', width: 'w-[8%]' },
+  { field: 'handoffRate', label: 'Handoffs', title: 'Share of sessions with a handoff', px: 88 },
+  { field: 'errorRate', label: 'Errors', title: 'Share of sessions with an error', px: 80 },
+  { field: 'costUsd', label: 'Cost', px: 76 },
 ];
 
 /** Columns only: the page does the fetching, loading and empty states. */
@@ -58,22 +54,23 @@ export function AgentsTable({
     >
       <caption className="sr-only">Agents and how they perform. Select a row to open the agent.</caption>
       <colgroup>
-        <col className="w-[17%]" />
-        <col className="w-[9%]" />
-        <col className="w-[11%]" />
-        {COLUMNS.slice(1).map((c) => (
-          <col key={c.field} className={c.width} />
+        <col />
+        <col style={{ width: '88px' }} />
+        <col style={{ width: '104px' }} />
+        {COLUMNS.map((c) => (
+          <col key={c.field} style={{ width: `${c.px}px` }} />
         ))}
-        <col className="w-[10%]" />
+        <col style={{ width: '120px' }} />
       </colgroup>
       <THead>
-        <SortHeader field="name" label="Agent" sort={sort} onSort={onSort} />
-        <SortHeader field="sessionCount" label="Sessions" sort={sort} onSort={onSort} align="right" />
-        <Th compact>
+        <SortHeader dense field="name" label="Agent" sort={sort} onSort={onSort} />
+        <SortHeader dense field="sessionCount" label="Sessions" sort={sort} onSort={onSort} align="right" />
+        <Th dense>
           <span title="Sessions per day over the period">Trend</span>
         </Th>
-        {COLUMNS.slice(1).map((c) => (
+        {COLUMNS.map((c) => (
           <SortHeader
+            dense
             key={c.field}
             field={c.field}
             label={c.label}
@@ -83,67 +80,88 @@ export function AgentsTable({
             align="right"
           />
         ))}
-        <SortHeader field="lastSeenAt" label="Last seen" sort={sort} onSort={onSort} align="right" />
+        <SortHeader dense field="lastSeenAt" label="Last seen" sort={sort} onSort={onSort} align="right" />
       </THead>
       <TBody>
         {agents.map((a) => (
-          <tr
-            key={a.id}
-            tabIndex={0}
-            data-agent-id={a.id}
-            onClick={() => onOpen(a)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onOpen(a);
-              }
-            }}
-            className="cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
-          >
-            <td className="px-4 py-3">
-              <Link
-                to={hrefOf(a)}
-                tabIndex={-1}
-                onClick={(e) => e.stopPropagation()}
-                className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline"
-                title={a.name || a.id}
-              >
-                {a.name || a.id}
-              </Link>
-              <div className="truncate font-mono text-xs text-slate-500" title={a.id}>
-                {a.id}
-              </div>
-            </td>
-            <td className="px-4 py-3 text-right font-medium text-slate-900 tabular-nums" data-column="sessionCount">
-              {number.format(a.sessionCount)}
-            </td>
-            <td className="px-4 py-2">
-              <AgentSparkline agentId={a.id} filters={filters} />
-            </td>
-            <Num column="failureRate">{percent(a.failureRate)}</Num>
-            <Num column="avgDurationSeconds">{seconds(a.avgDurationSeconds)}</Num>
-            <td className="px-4 py-3 text-right tabular-nums" data-column="firstResponseMs">
-              <span className={isSlow(a.firstResponseMs.p50) ? 'font-medium text-amber-700' : 'text-slate-700'}>
-                {ms(a.firstResponseMs.p50)}
-              </span>
-              <div className="text-xs text-slate-500">p95 {ms(a.firstResponseMs.p95)}</div>
-            </td>
-            <Num column="handoffRate">{percent(a.handoffRate)}</Num>
-            <Num column="errorRate">{percent(a.errorRate)}</Num>
-            <Num column="costUsd">{usd(a.costUsd)}</Num>
-            <td className="px-4 py-3 text-right text-slate-600" data-column="lastSeenAt">
-              <RelativeTime iso={a.lastSeenAt} />
-            </td>
-          </tr>
+          <AgentRow key={a.id} agent={a} filters={filters} onOpen={onOpen} href={hrefOf(a)} />
         ))}
       </TBody>
     </table>
   );
 }
 
+/**
+ * One agent. The row, not the sparkline's cell, is what is watched for coming into view: in a
+ * table scrolled sideways the cell may be clipped out of sight while its row is on screen.
+ */
+function AgentRow({
+  agent: a,
+  filters,
+  onOpen,
+  href,
+}: {
+  agent: Agent;
+  filters: AgentFilterValues;
+  onOpen: (agent: Agent) => void;
+  href: string;
+}) {
+  const { ref, seen } = useInView<HTMLTableRowElement>();
+  return (
+    <tr
+      ref={ref}
+      tabIndex={0}
+      data-agent-id={a.id}
+      onClick={() => onOpen(a)}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onOpen(a);
+        }
+      }}
+      className="cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
+    >
+      <td className="px-2.5 py-3">
+        <Link
+          to={href}
+          tabIndex={-1}
+          onClick={(e) => e.stopPropagation()}
+          className="block truncate font-medium text-slate-900 hover:text-indigo-700 hover:underline"
+          title={a.name || a.id}
+        >
+          {a.name || a.id}
+        </Link>
+        <div className="truncate font-mono text-xs text-slate-500" title={a.id}>
+          {a.id}
+        </div>
+      </td>
+      <td className="px-2.5 py-3 text-right font-medium text-slate-900 tabular-nums" data-column="sessionCount">
+        {number.format(a.sessionCount)}
+      </td>
+      <td className="px-2.5 py-2">
+        <AgentSparkline agentId={a.id} filters={filters} enabled={seen} />
+      </td>
+      <Num column="failureRate">{percent(a.failureRate)}</Num>
+      <Num column="avgDurationSeconds">{seconds(a.avgDurationSeconds)}</Num>
+      <td className="px-2.5 py-3 text-right tabular-nums" data-column="firstResponseMs">
+        <span className={isSlow(a.firstResponseMs.p50) ? 'font-medium text-amber-700' : 'text-slate-700'}>
+          {ms(a.firstResponseMs.p50)}
+        </span>
+        <div className="text-xs text-slate-500">p95 {ms(a.firstResponseMs.p95)}</div>
+      </td>
+      <Num column="handoffRate">{percent(a.handoffRate)}</Num>
+      <Num column="errorRate">{percent(a.errorRate)}</Num>
+      <Num column="costUsd">{usdFine(a.costUsd)}</Num>
+      <td className="px-2.5 py-3 text-right text-slate-600" data-column="lastSeenAt">
+        <RelativeTime iso={a.lastSeenAt} />
+      </td>
+    </tr>
+  );
+}
+
 function Num({ column, children }: { column: AgentSortField; children: string }) {
   return (
-    <td className="px-4 py-3 text-right text-slate-700 tabular-nums" data-column={column}>
+    <td className="px-2.5 py-3 text-right whitespace-nowrap text-slate-700 tabular-nums" data-column={column}>
       {children}
     </td>
   );
@@ -153,21 +171,29 @@ function Num({ column, children }: { column: AgentSortField; children: string })
  * Sessions per day over the period, fetched when the row comes near the screen: one request per
  * visible agent rather than one per agent, and the same cache entry the agent's page reads.
  */
-function AgentSparkline({ agentId, filters }: { agentId: string; filters: AgentFilterValues }) {
-  const { ref, seen } = useInView<HTMLDivElement>();
-  const query = useAgentQuery(agentId, filters, 'day', { enabled: seen });
+function AgentSparkline({
+  agentId,
+  filters,
+  enabled,
+}: {
+  agentId: string;
+  filters: AgentFilterValues;
+  enabled: boolean;
+}) {
+  const query = useAgentQuery(agentId, filters, 'day', { enabled });
   const buckets = query.data?.timeseries.buckets;
   return (
-    <div ref={ref} className="h-6 w-24" data-testid="sparkline">
+    <div className="h-6 w-22" data-testid="sparkline">
       {buckets ? (
         <Sparkline
+          width={88}
           values={buckets.map((b) => b.total)}
           label={`Sessions per day: ${number.format(buckets.reduce((n, b) => n + b.total, 0))} over ${buckets.length} days, most ${number.format(Math.max(0, ...buckets.map((b) => b.total)))} in a day`}
         />
       ) : query.isError ? (
         <span className="text-xs text-slate-400">—</span>
       ) : (
-        <Skeleton className="h-6 w-24" />
+        <Skeleton className="h-6 w-22" />
       )}
     </div>
   );
