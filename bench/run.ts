@@ -233,8 +233,8 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
                 sender: m.sender as 'user' | 'agent',
                 timestamp: now,
                 seq: k + 1,
-                ...m,
                 latency_ms: m.latencyMs ?? null,
+                usage: m.usage,
               })),
           );
           await r.all(

@@ -131,16 +131,36 @@ export function transcriptMatches(s: FixtureSession, text: string) {
     .every((w) => tokens.has(w));
 }
 
-const sortValue = (s: FixtureSession, field: string): number | null =>
-  field === 'startedAt'
-    ? Date.parse(s.startedAt)
-    : field === 'endedAt'
-      ? s.endedAt
-        ? Date.parse(s.endedAt)
-        : null
-      : field === 'durationSeconds'
-        ? durationOf(s)
-        : s.messages.length;
+/**
+ * The figures of a fixture session: messages alternate user, agent a second apart without a
+ * latency, so every agent message answers the user message before it, 1 s later.
+ */
+export function figuresOf(s: FixtureSession): Record<string, number | null> {
+  const turns = Math.floor(s.messages.length / 2);
+  const response = turns ? 1000 : null;
+  return {
+    turns,
+    firstResponseMs: response,
+    avgResponseMs: response,
+    maxResponseMs: response,
+    handoffs: 0,
+    errors: 0,
+    interruptions: 0,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+  };
+}
+
+const sortValue = (s: FixtureSession, field: string): number | null => {
+  if (field === 'startedAt') return Date.parse(s.startedAt);
+  if (field === 'endedAt') return s.endedAt ? Date.parse(s.endedAt) : null;
+  if (field === 'durationSeconds') return durationOf(s);
+  if (field === 'messageCount') return s.messages.length;
+  const figure = figuresOf(s)[field];
+  if (figure === undefined) throw new Error(`no model for sort field ${field}`);
+  return figure;
+};
 
 /** Sorted like the server: nulls last in both directions, ties by insertion order in the same direction. */
 export function sortModel(sessions: FixtureSession[], sort: string): FixtureSession[] {

@@ -217,10 +217,7 @@ for (const dialect of DIALECTS) {
         { type: 'event', body: { sessionId: 'usage', type: 'usage', data: { outputTokens: 5 } } },
       ]);
       const s = await stats('usage');
-      assert.deepEqual(
-        [s.inputTokens, s.outputTokens, s.costUsd, s.handoffs, s.errors],
-        [1200, 35, 0.2501, 1, 2],
-      );
+      assert.deepEqual([s.inputTokens, s.outputTokens, s.costUsd, s.handoffs, s.errors], [1200, 35, 0.2501, 1, 2]);
     });
 
     test('bad figures are refused with the field named', async () => {
@@ -341,7 +338,11 @@ for (const dialect of DIALECTS) {
             assert.equal(seen.length, 40, sort);
             const values = seen.map((s) => figure(s, field));
             const firstNull = values.indexOf(null);
-            if (firstNull >= 0) assert.ok(values.slice(firstNull).every((v) => v === null), `${sort}: nulls last`);
+            if (firstNull >= 0)
+              assert.ok(
+                values.slice(firstNull).every((v) => v === null),
+                `${sort}: nulls last`,
+              );
             const present = values.filter((v): v is number => v !== null);
             assert.deepEqual(
               present,

@@ -86,7 +86,10 @@ async function backfill(db: MigrationDb, pg: boolean, log: MigrationLog) {
     const bySession = new Map<number, { messages: StatsMessage[]; events: Array<{ type: string; data: unknown }> }>();
     const entry = (pk: number) => {
       let e = bySession.get(pk);
-      if (!e) bySession.set(pk, (e = { messages: [], events: [] }));
+      if (!e) {
+        e = { messages: [], events: [] };
+        bySession.set(pk, e);
+      }
       return e;
     };
     for (const m of messages)
