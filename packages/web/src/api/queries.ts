@@ -155,7 +155,7 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
 export function useAgentsQuery() {
   return useQuery({
     queryKey: queryKeys.agents,
-    queryFn: ({ signal }) => call(() => sb.agents.list({}, { signal })),
+    queryFn: ({ signal }) => call(() => sb.agents.list({ limit: 500 }, { signal })),
     staleTime: 60_000,
   });
 }

@@ -233,9 +233,14 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
     { label: 'Cost', value: usdFine(st.costUsd) },
   ];
   return (
-    <Card className="mb-6 overflow-hidden">
-      {/* The 1 px gaps over a tinted background draw the lines between cells at every width. */}
-      <dl aria-label="Session figures" className="grid grid-cols-2 gap-px bg-slate-100 sm:grid-cols-4 2xl:grid-cols-8">
+    <Card className="@container mb-6 overflow-hidden">
+      {/* Columns follow the card's own width (a container query), not the window's: one row of
+          eight only where each figure fits whole. The 1 px gaps over a tinted background draw
+          the lines between cells. */}
+      <dl
+        aria-label="Session figures"
+        className="grid grid-cols-1 gap-px bg-slate-100 @xs:grid-cols-2 @xl:grid-cols-4 @5xl:grid-cols-8"
+      >
         {items.map((it) => (
           <div key={it.label} className="min-w-0 bg-white px-4 py-3" title={it.hint} data-stat={it.label}>
             <dt className="truncate text-xs font-medium text-slate-500">{it.label}</dt>
