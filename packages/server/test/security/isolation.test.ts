@@ -144,6 +144,17 @@ const CASES: Record<string, Case> = {
     assert.equal((await call(w.t.app, w.a, 'GET', '/api/v1/sessions/iso-a-only')).json().status, 'active');
   },
   'GET /api/v1/agents': (w) => noRowsOfA(w, '/api/v1/agents'),
+  'GET /api/v1/agents/:id': async (w) => {
+    // A's agent, by its id, is as unknown to B as an agent that exists nowhere.
+    const res = await call(w.t.app, w.b, 'GET', `/api/v1/agents/agent-${MARK}`);
+    assert.equal(res.statusCode, 404, res.body);
+    const nowhere = await call(w.t.app, w.b, 'GET', '/api/v1/agents/agent-nowhere-0');
+    assert.equal(nowhere.statusCode, 404);
+    // The same problem, apart from the request's own id and path.
+    const strip = (r: typeof res) => ({ ...r.json(), instance: undefined, requestId: undefined });
+    assert.deepEqual(strip(res), strip(nowhere));
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/agents/agent-${MARK}`)).statusCode, 200);
+  },
   'GET /api/v1/stream': async (w) => {
     // A replay from the very first event: everything B may see, and nothing of A's.
     const sse = await connectSse(`${w.base}/api/v1/stream`, { authorization: `Bearer ${w.b}`, 'last-event-id': '0' });
@@ -242,7 +253,14 @@ async function headLikeGet(w: World, route: string) {
   if (!path.includes(':')) return;
   const url = path
     .replace(':deliveryId', w.ids.delivery)
-    .replace(':id', path.startsWith('/api/v1/webhooks') ? w.ids.webhook : w.ids.session);
+    .replace(
+      ':id',
+      path.startsWith('/api/v1/webhooks')
+        ? w.ids.webhook
+        : path.startsWith('/api/v1/agents')
+          ? `agent-${MARK}`
+          : w.ids.session,
+    );
   const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
   assert.equal(res.statusCode, 404, `HEAD ${url} as B`);
 }

@@ -81,11 +81,8 @@ for (const dialect of DIALECTS) {
       // schema does not have); messages reach the old index through its triggers.
       await writeAt0008(store, orgId, start);
       const logged: string[] = [];
-      assert.deepEqual(await migrate(store, undefined, (line) => logged.push(line)), [
-        '0009_transcript_index',
-        '0010_session_search',
-        '0011_session_stats',
-      ]);
+      const ran = await migrate(store, undefined, (line) => logged.push(line));
+      assert.deepEqual(ran.slice(0, 3), ['0009_transcript_index', '0010_session_search', '0011_session_stats']);
       assert.match(logged.join('\n'), /0011_session_stats: 2 sessions done/);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();
