@@ -369,6 +369,11 @@ let isoDate = '';
  * from fixed vocabularies that need no quoting. An export spent a third of its time on the API
  * objects (profiled).
  */
+/** Dollars as plain decimal text: 0.0000002, never 2e-7 (which some readers keep as text). */
+function usdText(nanos: number): string {
+  return (nanos / NANOS_PER_USD).toFixed(9).replace(/0+$/, '').replace(/\.$/, '');
+}
+
 export function csvRecord(r: CsvSessionRow): string {
   const ended = r.ended_at === null ? '' : csvCell(exportIso(r.ended_at));
   const duration = r.duration_ms === null ? '' : csvCell(r.duration_ms / 1000);
@@ -377,9 +382,9 @@ export function csvRecord(r: CsvSessionRow): string {
     exportIso(r.started_at),
   )},${ended},${duration},${r.message_count},${csvCell(r.metadata)},${r.turns},${r.first_response_ms ?? ''},${
     r.avg_response_ms ?? ''
-  },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${
-    r.cost_nanos / NANOS_PER_USD
-  }\r\n`;
+  },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
+    r.cost_nanos,
+  )}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -404,7 +409,7 @@ export function csvRow(s: Session): string {
     s.stats.interruptions,
     s.stats.inputTokens,
     s.stats.outputTokens,
-    s.stats.costUsd,
+    usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
   ]
     .map(csvCell)
     .join(',')}\r\n`;

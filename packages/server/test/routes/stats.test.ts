@@ -220,6 +220,16 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([s.inputTokens, s.outputTokens, s.costUsd, s.handoffs, s.errors], [1200, 35, 0.2501, 1, 2]);
     });
 
+    test('a cost of a fraction of a cent exports as plain decimal text', async () => {
+      await seed(t.app, t.adminKey, [
+        { type: 'session', body: session({ id: 'tiny-cost' }) },
+        { type: 'event', body: { sessionId: 'tiny-cost', type: 'usage', data: { costUsd: 0.0000002 } } },
+      ]);
+      const csv = await get('/sessions/export?format=csv&search=tiny-cost');
+      assert.equal(csv.statusCode, 200, csv.body);
+      assert.match(csv.body.split('\r\n')[1], /,0\.0000002$/);
+    });
+
     test('bad figures are refused with the field named', async () => {
       await seed(t.app, t.adminKey, [{ type: 'session', body: session({ id: 'bad' }) }]);
       assertProblem(
