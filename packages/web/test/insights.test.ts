@@ -374,6 +374,13 @@ describe('session insights', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await agent.getByTestId('interrupted').innerText(), 'Interrupted');
     assert.equal(await page.locator('li[data-sender="user"] [data-testid="latency"]').count(), 0);
     await screenshot(page, 'session-insights');
+
+    // A `usage` event reads as tokens, cost and model rather than raw JSON.
+    await page.goto('/sessions/beta-0');
+    assert.match(
+      (await page.locator('li[data-event-type="usage"]').innerText()).replace(/\s+/g, ' '),
+      /Usage · 400 in · 120 out · \$0\.50 · gpt-test/,
+    );
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'session-insights-phone');
     await page.setViewportSize({ width: 1280, height: 800 });

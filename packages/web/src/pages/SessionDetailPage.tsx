@@ -5,6 +5,7 @@ import {
   ArrowRightLeft,
   Bot,
   CircleDot,
+  Coins,
   Hand,
   type LucideIcon,
   Mic,
@@ -23,7 +24,7 @@ import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls'
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
-import { clock, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
+import { clock, compact, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -537,6 +538,7 @@ const EVENT_STYLE: Record<string, { icon: LucideIcon; className: string; label: 
     label: 'Agent handoff',
   },
   status_changed: { icon: CircleDot, className: 'text-blue-700 bg-blue-50 border-blue-200', label: 'Status changed' },
+  usage: { icon: Coins, className: 'text-slate-600 bg-slate-50 border-slate-200', label: 'Usage' },
 };
 
 function statusLabel(v: unknown): string {
@@ -549,6 +551,16 @@ function eventSummary(e: SessionEvent): string {
   if (e.type === 'agent_handoff' && ('from' in d || 'to' in d))
     return [d.from ? `from ${String(d.from)}` : '', d.to ? `to ${String(d.to)}` : ''].filter(Boolean).join(' ');
   if (e.type === 'error' && typeof d.message === 'string') return d.message;
+  if (e.type === 'usage') {
+    const n = (v: unknown) => (typeof v === 'number' ? v : null);
+    const parts = [
+      n(d.inputTokens) !== null ? `${compact(n(d.inputTokens))} in` : '',
+      n(d.outputTokens) !== null ? `${compact(n(d.outputTokens))} out` : '',
+      n(d.costUsd) !== null ? usdFine(n(d.costUsd)) : '',
+      typeof d.model === 'string' ? d.model : '',
+    ].filter(Boolean);
+    if (parts.length) return parts.join(' · ');
+  }
   const keys = Object.keys(d);
   if (!keys.length) return '';
   const json = JSON.stringify(d);
