@@ -1,6 +1,6 @@
 /**
- * Holds the counter tables of 0012 (session_figures and the two first-response histograms) equal
- * to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
+ * Holds the counter tables of 0012 (session_figures and the two first-response histograms) and the
+ * day rollups of 0013 (session_days and its two histograms) equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
  * JavaScript: so the triggers and the SQL bucket expression are checked together.
  */
 import assert from 'node:assert/strict';
@@ -24,9 +24,23 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     `${label}: session_figures = a GROUP BY of sessions`,
   );
 
+  const DAY = 86_400_000;
+  const dayKey = (r: Record<string, unknown>) => `${Number(r.day)}/${key(r)}`;
+  const { rows: freshDays } = await sql<
+    Record<string, unknown>
+  >`SELECT (started_at / ${sql.lit(DAY)}) * ${sql.lit(DAY)} AS day,
+    agent_id, channel, status, type, ${sql.join(figureSumColumns('s'))} FROM sessions s WHERE s.org_id = ${t.orgId}
+    GROUP BY 1, agent_id, channel, status, type`.execute(db);
+  const keptDays = await db.selectFrom('session_days').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(keptDays.filter(nonzero).map((r) => [dayKey(r), sums(r)])),
+    Object.fromEntries(freshDays.map((r) => [dayKey(r), sums(r)])),
+    `${label}: session_days = a GROUP BY of sessions by day`,
+  );
+
   const firsts = await db
     .selectFrom('sessions')
-    .select(['agent_id', 'channel', 'status', 'type', 'first_response_ms'])
+    .select(['agent_id', 'channel', 'status', 'type', 'first_response_ms', 'started_at'])
     .where('org_id', '=', t.orgId)
     .where('first_response_ms', 'is not', null)
     .execute();
@@ -53,5 +67,26 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     Object.fromEntries(byAgent.filter((r) => Number(r.n) !== 0).map((r) => [`${r.agent_id}/${r.bucket}`, Number(r.n)])),
     tally((r) => r.agent_id),
     `${label}: agent_first_responses = the sessions' buckets`,
+  );
+  const dayOf = (r: { started_at: number }) => Math.floor(Number(r.started_at) / DAY) * DAY;
+  const days = await db.selectFrom('day_first_responses').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(days.filter((r) => Number(r.n) !== 0).map((r) => [`${Number(r.day)}/${r.bucket}`, Number(r.n)])),
+    tally((r) => `${dayOf(r)}`),
+    `${label}: day_first_responses = the sessions' buckets by day`,
+  );
+  const agentDays = await db
+    .selectFrom('agent_day_first_responses')
+    .selectAll()
+    .where('org_id', '=', t.orgId)
+    .execute();
+  assert.deepEqual(
+    Object.fromEntries(
+      agentDays
+        .filter((r) => Number(r.n) !== 0)
+        .map((r) => [`${Number(r.day)}/${r.agent_id}/${r.bucket}`, Number(r.n)]),
+    ),
+    tally((r) => `${dayOf(r)}/${r.agent_id}`),
+    `${label}: agent_day_first_responses = the sessions' buckets by day and agent`,
   );
 }

@@ -2,7 +2,7 @@
  * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
  * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
  * are deleted in batches. Either way everything derived from the sessions stays exact:
- * session_counts, session_figures and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
+ * session_counts, session_figures, the day rollups and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
  * PostgreSQL, its triggers on SQLite), and SQLite's full-text indexes.
  */
 import { type Kysely, sql } from 'kysely';
@@ -66,6 +66,14 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
     FROM (SELECT org_id, agent_id, ${bucket} AS bucket, count(*) AS n FROM ${sessions}
       WHERE first_response_ms IS NOT NULL GROUP BY 1, 2, 3) g
     WHERE c.org_id = g.org_id AND c.agent_id = g.agent_id AND c.bucket = g.bucket`.execute(trx);
+  // The day rollups (0013) need no subtraction: a day lies inside one month, so the dropped
+  // month's days hold its sessions and nothing else.
+  for (const table of ['session_days', 'day_first_responses', 'agent_day_first_responses'] as const)
+    await trx
+      .deleteFrom(table)
+      .where('day', '>=', monthStart(m))
+      .where('day', '<', monthStart(addMonths(m, 1)))
+      .execute();
   await sql`UPDATE agents a SET session_count = a.session_count - g.n
     FROM (SELECT org_id, agent_id, count(*) AS n FROM ${sessions} GROUP BY 1, 2) g
     WHERE a.org_id = g.org_id AND a.id = g.agent_id`.execute(trx);

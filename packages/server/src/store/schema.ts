@@ -269,6 +269,24 @@ export interface AgentFirstResponsesTable {
   n: number;
 }
 
+/** session_figures' sums per UTC day of started_at as well (0013; `day` is the day's start, epoch ms). */
+export interface SessionDaysTable extends SessionFiguresTable {
+  day: number;
+}
+
+/** Sessions per first-response bucket and day (0013): the time series' percentiles. */
+export interface DayFirstResponsesTable {
+  org_id: string;
+  day: number;
+  bucket: number;
+  n: number;
+}
+
+/** Sessions per first-response bucket, day and agent (0013): the agent table's percentiles over a time range. */
+export interface AgentDayFirstResponsesTable extends DayFirstResponsesTable {
+  agent_id: string;
+}
+
 /**
  * Every session's id, unique per organization (0006): PostgreSQL cannot enforce that across the
  * sessions table's monthly partitions, this unpartitioned table can. Lookups by id go through it.
@@ -337,6 +355,9 @@ export interface Database {
   session_figures: SessionFiguresTable;
   session_first_responses: SessionFirstResponsesTable;
   agent_first_responses: AgentFirstResponsesTable;
+  session_days: SessionDaysTable;
+  day_first_responses: DayFirstResponsesTable;
+  agent_day_first_responses: AgentDayFirstResponsesTable;
   session_ids: SessionIdsTable;
   session_metadata: SessionMetadataTable;
   session_metadata_counts: SessionMetadataCountsTable;

@@ -12,6 +12,7 @@ import { assertCountersExact } from '../figures.js';
 import { assertProblem, assertShape, call, DIALECTS, seed, setup, type TestContext } from '../helpers.js';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const base = Date.parse('2026-10-05T00:00:00Z');
 const AGENTS = ['a0', 'a1', 'a2', 'a3'];
 const CHANNELS = ['web', 'phone', 'sip'] as const;
@@ -184,6 +185,17 @@ const FILTERS: Array<[label: string, query: Record<string, string>, pred: (s: Fx
     'second day, web',
     { from: new Date(base + DAY).toISOString(), to: new Date(base + 2 * DAY).toISOString(), channel: 'web' },
     (s) => s.startedAt >= base + DAY && s.startedAt < base + 2 * DAY && s.channel === 'web',
+  ],
+  // Day rollups (0013) for the whole days, scans for the partial ones at either end.
+  [
+    'from 06:00 on the first day to 18:00 on the second',
+    { from: new Date(base + 6 * HOUR).toISOString(), to: new Date(base + DAY + 18 * HOUR).toISOString() },
+    (s) => s.startedAt >= base + 6 * HOUR && s.startedAt < base + DAY + 18 * HOUR,
+  ],
+  [
+    'agentId=a1, from the second day on',
+    { agentId: 'a1', from: new Date(base + DAY).toISOString() },
+    (s) => s.agent === 'a1' && s.startedAt >= base + DAY,
   ],
 ];
 
@@ -390,6 +402,19 @@ for (const dialect of DIALECTS) {
         agentsScanned,
         'the agent table from counters and from a scan agree',
       );
+      // Over a time range the day rollups answer (with scans of the partial days): the same
+      // figures as a scan of every session of the range.
+      await assertCountersExact(t, 'after the comparisons');
+      const range = `from=${new Date(base + 5 * HOUR).toISOString()}&to=${new Date(base + 2 * DAY + 7 * HOUR).toISOString()}`;
+      for (const url of [
+        `/sessions/metrics?${range}`,
+        `/agents?${range}`,
+        `/sessions/timeseries?interval=day&${range}`,
+      ]) {
+        const { generatedAt: _g, ...rolled } = (await get(url)).json();
+        const { generatedAt: _h, ...scannedToo } = (await get(`${url}&turns[gte]=0`)).json();
+        assert.deepEqual(rolled, scannedToo, `${url}: day rollups and scan agree`);
+      }
     });
   });
 }

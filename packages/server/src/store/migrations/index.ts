@@ -17,6 +17,7 @@ import * as m0009 from './0009_transcript_index.js';
 import * as m0010 from './0010_session_search.js';
 import * as m0011 from './0011_session_stats.js';
 import * as m0012 from './0012_session_figures.js';
+import * as m0013 from './0013_session_days.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0010_session_search': m0010,
   '0011_session_stats': m0011,
   '0012_session_figures': m0012,
+  '0013_session_days': m0013,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

@@ -2,8 +2,10 @@
  * The sessions' figures summed over a filter (docs/INSIGHTS.md): for metrics, the time series and
  * the agent table. Sums are exact; first-response percentiles come from a histogram of lib/stats.ts
  * buckets (within 2 %). Unfiltered (or channel/status/type-only) metrics and the unfiltered agent
- * table read the counter tables of 0012; everything else is one scan of the matching sessions,
- * grouped by response bucket so the histogram comes out of the same pass.
+ * table read the counter tables of 0012; a time range (with agents, or nothing else) reads the day
+ * rollups of 0013 for its whole days and scans only the partial days at its ends; everything else
+ * is one scan of the matching sessions, grouped by response bucket so the histogram comes out of
+ * the same pass.
  */
 import { CHANNELS, SESSION_TYPES, STATUSES, type Status } from '@switchboard/contracts';
 import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
@@ -137,6 +139,132 @@ async function scanFigures(
   return out;
 }
 
+const DAY_MS = 86_400_000;
+
+/** Adds `from`'s figures into `into`. */
+function mergeFigures(into: Figures, from: Figures) {
+  for (const k of FIGURE_SUMS) into.sums[k] += from.sums[k];
+  for (const [a, b] of [
+    [into.byChannel, from.byChannel],
+    [into.byStatus, from.byStatus],
+    [into.byType, from.byType],
+  ] as const)
+    for (const k of Object.keys(b)) (a as Record<string, number>)[k] += (b as Record<string, number>)[k];
+  for (const [bucket, n] of from.firstResponses)
+    into.firstResponses.set(bucket, (into.firstResponses.get(bucket) ?? 0) + n);
+}
+
+/**
+ * A filter the day rollups (0013) answer, cut into the whole UTC days they hold ([from, to) of
+ * day starts, either end open) and the partial days at its ends, which are scanned (at most two
+ * days of sessions; none when the range starts and ends at midnight, as the dashboard's do).
+ * Undefined when the rollups cannot answer: any filter but agents and the range, or a range
+ * within one day.
+ */
+function daySplit(f: SessionFilter): { from?: number; to?: number; edges: SessionFilter[] } | undefined {
+  if (!noneBut(f, 'agentIds', 'from', 'to') || (f.from === undefined && f.to === undefined)) return undefined;
+  const from = f.from === undefined ? undefined : Math.ceil(f.from / DAY_MS) * DAY_MS;
+  const to = f.to === undefined ? undefined : Math.floor(f.to / DAY_MS) * DAY_MS;
+  if (from !== undefined && to !== undefined && from >= to) return undefined;
+  const edges: SessionFilter[] = [];
+  if (f.from !== undefined && from !== undefined && f.from < from) edges.push({ ...f, to: from });
+  if (f.to !== undefined && to !== undefined && to < f.to) edges.push({ ...f, from: to });
+  return { from, to, edges };
+}
+
+/**
+ * The figures of a filter `daySplit` cut: the whole days from the rollups (sums by day, agent,
+ * channel, status and type; the histogram by day, and by agent when agents matter), grouped by
+ * day, by agent or not at all, plus a scan of each partial day.
+ */
+async function dayFigures(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  split: NonNullable<ReturnType<typeof daySplit>>,
+  by: 'day' | 'agent' | null,
+): Promise<Map<number | string, Figures>> {
+  const byAgent = by === 'agent' || !!f.agentIds?.length;
+  let sums = db
+    .selectFrom('session_days as s')
+    .where('s.org_id', '=', orgId)
+    .select([
+      sql<number | string>`${by === 'day' ? sql`s.day` : by === 'agent' ? sql`s.agent_id` : sql`''`}`.as('g'),
+      's.channel',
+      's.status',
+      's.type',
+      ...FIGURE_SUMS.map((c) => sql<number>`sum(${sql.ref(`s.${c}`)})`.as(c)),
+    ])
+    .groupBy([
+      ...(by === 'day' ? ['s.day' as const] : by === 'agent' ? ['s.agent_id' as const] : []),
+      's.channel',
+      's.status',
+      's.type',
+    ]);
+  let hist = db
+    // Typed as the agent histogram; agent_id is referenced only when it is the one read.
+    .selectFrom(
+      (byAgent ? 'agent_day_first_responses as h' : 'day_first_responses as h') as 'agent_day_first_responses as h',
+    )
+    .where('h.org_id', '=', orgId)
+    .select([
+      sql<number | string>`${by === 'day' ? sql`h.day` : by === 'agent' ? sql`h.agent_id` : sql`''`}`.as('g'),
+      'h.bucket',
+      sql<number>`sum(h.n)`.as('n'),
+    ])
+    .groupBy([
+      ...(by === 'day' ? ['h.day' as const] : by === 'agent' ? ['h.agent_id' as const] : []),
+      'h.bucket' as const,
+    ]);
+  if (split.from !== undefined) {
+    sums = sums.where('s.day', '>=', split.from);
+    hist = hist.where('h.day', '>=', split.from);
+  }
+  if (split.to !== undefined) {
+    sums = sums.where('s.day', '<', split.to);
+    hist = hist.where('h.day', '<', split.to);
+  }
+  if (f.agentIds?.length) {
+    sums = sums.where('s.agent_id', 'in', f.agentIds);
+    hist = hist.where('h.agent_id', 'in', f.agentIds);
+  }
+  const group =
+    by === 'day'
+      ? sql<number>`(s.started_at / ${sql.lit(DAY_MS)}) * ${sql.lit(DAY_MS)}`
+      : by === 'agent'
+        ? sql<string>`s.agent_id`
+        : null;
+  const [sumRows, histRows, ...edges] = await Promise.all([
+    sums.execute(),
+    hist.execute(),
+    ...split.edges.map((e) => scanFigures(db, dialect, orgId, e, group)),
+  ]);
+  const out = new Map<number | string, Figures>();
+  const of = (g: number | string) => {
+    const key = typeof g === 'string' ? g : Number(g);
+    const into = out.get(key) ?? emptyFigures();
+    out.set(key, into);
+    return into;
+  };
+  for (const r of sumRows) {
+    const into = of(r.g);
+    for (const k of FIGURE_SUMS) into.sums[k] += Number(r[k] ?? 0);
+    into.byChannel[r.channel] += Number(r.n);
+    into.byStatus[r.status] += Number(r.n);
+    into.byType[r.type] += Number(r.n);
+  }
+  for (const r of histRows) {
+    const n = Number(r.n);
+    if (n === 0) continue;
+    const into = of(r.g);
+    const b = Number(r.bucket);
+    into.firstResponses.set(b, (into.firstResponses.get(b) ?? 0) + n);
+  }
+  for (const edge of edges) for (const [g, figures] of edge) mergeFigures(of(g), figures);
+  return out;
+}
+
 /** The figures of every session the filter matches. */
 export async function sessionFigures(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<Figures> {
   const byAgentOnly = noneBut(f, 'agentIds') && !!f.agentIds?.length;
@@ -185,7 +313,11 @@ export async function sessionFigures(db: Db, dialect: DialectName, orgId: string
     for (const r of histRows) if (Number(r.n) > 0) out.firstResponses.set(Number(r.bucket), Number(r.n));
     return out;
   }
-  return (await scanFigures(db, dialect, orgId, f, null)).get('') ?? emptyFigures();
+  const split = daySplit(f);
+  const groups = split
+    ? await dayFigures(db, dialect, orgId, f, split, null)
+    : await scanFigures(db, dialect, orgId, f, null);
+  return groups.get('') ?? emptyFigures();
 }
 
 /** The figures per time bucket of `bucketMs` (keyed by the bucket's start, epoch ms). */
@@ -198,6 +330,8 @@ export async function figuresByTime(
 ): Promise<Map<number, Figures>> {
   // The size is inlined, not bound: a bound parameter is a REAL to better-sqlite3 (so `/` stops
   // being integer division), and PostgreSQL cannot match a parameterised GROUP BY to the SELECT.
+  const split = bucketMs === DAY_MS ? daySplit(f) : undefined;
+  if (split) return (await dayFigures(db, dialect, orgId, f, split, 'day')) as Map<number, Figures>;
   const size = sql.lit(Math.trunc(bucketMs));
   return (await scanFigures(db, dialect, orgId, f, sql<number>`(s.started_at / ${size}) * ${size}`)) as Map<
     number,
@@ -205,15 +339,21 @@ export async function figuresByTime(
   >;
 }
 
-/** The figures per agent of the matching sessions; without filters from the counters (0012). */
+/** The figures per agent of the matching sessions; without filters from the counters (0012), over a time range from the day rollups (0013). */
 export async function figuresByAgent(
   db: Db,
   dialect: DialectName,
   orgId: string,
   f: SessionFilter,
 ): Promise<Map<string, Figures>> {
-  if (!noneBut(f, 'agentIds'))
-    return (await scanFigures(db, dialect, orgId, f, sql<string>`s.agent_id`)) as Map<string, Figures>;
+  if (!noneBut(f, 'agentIds')) {
+    const split = daySplit(f);
+    return (
+      split
+        ? await dayFigures(db, dialect, orgId, f, split, 'agent')
+        : await scanFigures(db, dialect, orgId, f, sql<string>`s.agent_id`)
+    ) as Map<string, Figures>;
+  }
   let sums = db
     .selectFrom('session_figures as s')
     .where('s.org_id', '=', orgId)
