@@ -36,6 +36,7 @@ import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
 import type { Db, Store, Trx } from '../store/db.js';
+import type { EventRow, MessageRow } from '../store/schema.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { ensureMonths } from '../store/partitions.js';
 import { countStartedSessions, ensureAgent, renameAgent } from '../store/sessions/agents.js';
@@ -46,20 +47,17 @@ import {
   sessionRowToApi,
   type SessionWithAgent,
 } from '../store/sessions/rows.js';
-import {
-  conversationOf,
-  existingEventIds,
-  existingMessageIds,
-  insertEvents,
-  insertMessages,
-} from '../store/sessions/transcript.js';
+import { conversationOf, existingIdsOfSessions, insertEvents, insertMessages } from '../store/sessions/transcript.js';
 import {
   findSession,
   findSessionByPk,
+  findSessions,
   insertSession,
   lockSessionRow,
   type SessionKey,
   touchSession,
+  touchSessions,
+  updateSessionColumns,
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { isUniqueViolation, retryTransaction } from './transactions.js';
@@ -92,35 +90,34 @@ type NewItem<Item> = { item: Item; id: string; seq: number; timestamp: number };
 interface AppendKind<Item, Api> {
   counter: 'message_count' | 'event_count';
   outboxType: 'message.created' | 'event.created';
-  /** The session's stored items with these ids, as API objects. */
-  existing(db: Db, session: SessionKey, sessionId: string, ids: string[]): Promise<Map<string, Api>>;
+  table: 'messages' | 'session_events';
+  /** A stored item as the API shows it (a duplicate is answered with the stored version). */
+  toApi(row: MessageRow | EventRow, sessionId: string): Api;
   /**
-   * Adds new items to the session's figures (`stats`, as locked). Returns whether they changed,
-   * and for messages each one's effective latency.
+   * Adds new items to the session's figures (`stats`, as locked). For messages, returns each
+   * one's effective latency.
    */
   figure(
     db: Db,
     session: SessionKey,
     stats: StatsColumns,
     fresh: Array<NewItem<Item>>,
-  ): Promise<{ changed: boolean; latencies?: Array<number | null> }>;
-  /** Inserts new items; returns them as API objects, in order. */
-  insert(
-    db: Db,
+  ): Promise<{ latencies?: Array<number | null> }>;
+  /** The rows to insert for new items, and the items as API objects, in order. */
+  rowsOf(
     session: SessionKey,
     sessionId: string,
     fresh: Array<NewItem<Item>>,
     latencies?: Array<number | null>,
-  ): Promise<Api[]>;
+  ): { rows: unknown[]; api: Api[] };
+  insertAll(db: Db, rows: unknown[]): Promise<void>;
 }
 
 const MESSAGES: AppendKind<MessageInput, Message> = {
   counter: 'message_count',
   outboxType: 'message.created',
-  async existing(db, session, sessionId, ids) {
-    const rows = await existingMessageIds(db, session, ids);
-    return new Map([...rows].map(([id, row]) => [id, messageRowToApi(row, sessionId)]));
-  },
+  table: 'messages',
+  toApi: (row, sessionId) => messageRowToApi(row as MessageRow, sessionId),
   async figure(db, session, stats, fresh) {
     const messages: StatsMessage[] = fresh.map(({ item, seq, timestamp }) => ({
       sender: item.sender,
@@ -142,9 +139,9 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
     }
     const folded = foldOrdered(stats, conversation);
     const latencyOf = new Map(conversation.map((m, i) => [m, folded[i]]));
-    return { changed: true, latencies: messages.map((m) => latencyOf.get(m) ?? null) };
+    return { latencies: messages.map((m) => latencyOf.get(m) ?? null) };
   },
-  async insert(db, session, sessionId, fresh, latencies = []) {
+  rowsOf(session, sessionId, fresh, latencies = []) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
       session_pk: session.pk,
       session_started_at: session.started_at,
@@ -158,9 +155,9 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
       interrupted: item.interrupted ? 1 : 0,
       usage: item.usage ? JSON.stringify(item.usage) : null,
     }));
-    await insertMessages(db, rows);
-    return rows.map((row, i) => messageRowToApi({ ...row, pk: 0 }, sessionId, latencies[i] ?? null));
+    return { rows, api: rows.map((row, i) => messageRowToApi({ ...row, pk: 0 }, sessionId, latencies[i] ?? null)) };
   },
+  insertAll: (db, rows) => insertMessages(db, rows as Parameters<typeof insertMessages>[1]),
 };
 
 /** Event types that change a session's figures. */
@@ -169,16 +166,14 @@ const COUNTED_EVENTS = new Set(['agent_handoff', 'error', 'usage']);
 const EVENTS: AppendKind<EventInput, SessionEvent> = {
   counter: 'event_count',
   outboxType: 'event.created',
-  async existing(db, session, sessionId, ids) {
-    const rows = await existingEventIds(db, session, ids);
-    return new Map([...rows].map(([id, row]) => [id, eventRowToApi(row, sessionId)]));
-  },
+  table: 'session_events',
+  toApi: (row, sessionId) => eventRowToApi(row as EventRow, sessionId),
   async figure(_db, _session, stats, fresh) {
     const counted = fresh.filter(({ item }) => COUNTED_EVENTS.has(item.type)).map(({ item }) => item);
     addEvents(stats, counted);
-    return { changed: counted.length > 0 };
+    return {};
   },
-  async insert(db, session, sessionId, fresh) {
+  rowsOf(session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
       session_pk: session.pk,
       session_started_at: session.started_at,
@@ -188,10 +183,19 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
       timestamp,
       data: JSON.stringify(item.data ?? {}),
     }));
-    await insertEvents(db, rows);
-    return rows.map((row) => eventRowToApi({ ...row, pk: 0 }, sessionId));
+    return { rows, api: rows.map((row) => eventRowToApi({ ...row, pk: 0 }, sessionId)) };
   },
+  insertAll: (db, rows) => insertEvents(db, rows as Parameters<typeof insertEvents>[1]),
 };
+
+/** One session's items of an append, and what became of them. */
+export interface AppendGroup<Item> {
+  sessionId: string;
+  items: Item[];
+}
+export type AppendOutcome<Api> =
+  | { error: ApiError }
+  | { accepted: number; duplicates: number; items: Api[]; outbox: OutboxEntry[] };
 
 export class IngestService {
   constructor(private readonly store: Store) {}
@@ -355,11 +359,7 @@ export class IngestService {
     return { ...counts, events: items };
   }
 
-  /**
-   * Appends messages or events: gap-free `seq` from the session's counter (its row is locked by
-   * the touch), an item whose id is already stored (or came earlier in this request) counted as a
-   * duplicate and answered with the stored version, one outbox entry per new item.
-   */
+  /** Appends to one session; see `appendManyIn`. */
   private async appendIn<Item extends { id?: string; timestamp?: string }, Api>(
     db: Db,
     orgId: string,
@@ -369,43 +369,106 @@ export class IngestService {
     kind: AppendKind<Item, Api>,
     sink?: OutboxEntry[],
   ) {
-    const session = await findSession(db, orgId, sessionId);
-    if (!session) throw notFound();
-    const counters = await touchSession(db, session, now);
-    const given = items.map((m) => m.id).filter((id): id is string => id !== undefined);
-    const known = await kind.existing(db, session, sessionId, given);
-    let seq = counters[kind.counter];
-    const ids: string[] = [];
-    const fresh: Array<NewItem<Item>> = [];
-    const taken = new Set<string>();
-    for (const item of items) {
-      const id = item.id ?? uuidv7(now);
-      ids.push(id);
-      if (known.has(id) || taken.has(id)) continue;
-      taken.add(id);
-      fresh.push({ item, id, seq: ++seq, timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now });
-    }
-    if (fresh.length) {
-      const stats = statsOf(counters);
-      const { changed, latencies } = await kind.figure(db, session, stats, fresh);
-      const stored = await kind.insert(db, session, sessionId, fresh, latencies);
-      for (const [i, api] of stored.entries()) known.set(fresh[i].id, api);
-      await updateSessionRow(db, session, {
-        [kind.counter]: seq,
-        ...(changed ? Object.fromEntries(STATS_COLUMNS.map((c) => [c, stats[c]])) : {}),
+    const [outcome] = await this.appendManyIn(db, orgId, [{ sessionId, items }], now, kind);
+    if ('error' in outcome) throw outcome.error;
+    await this.emit(db, orgId, outcome.outbox, sink);
+    return { accepted: outcome.accepted, duplicates: outcome.duplicates, items: outcome.items };
+  }
+
+  appendManyMessagesIn(db: Db, orgId: string, groups: Array<AppendGroup<MessageInput>>, now: number) {
+    return this.appendManyIn(db, orgId, groups, now, MESSAGES);
+  }
+
+  appendManyEventsIn(db: Db, orgId: string, groups: Array<AppendGroup<EventInput>>, now: number) {
+    return this.appendManyIn(db, orgId, groups, now, EVENTS);
+  }
+
+  /**
+   * Appends messages or events to any number of sessions with a fixed number of statements: the
+   * sessions found by id in one, touched (locked on PostgreSQL, their counters and figures read)
+   * in one, the given ids looked up in one, every new item inserted in one multi-row insert, the
+   * counters and figures written in one. Gap-free `seq` per session from its counter; an item whose
+   * id is already stored (or came earlier in this call) is a duplicate, answered with the stored
+   * version. A group of an unknown session gets a 404 outcome and changes nothing. Outbox entries
+   * are returned per group, for the caller to write in its order.
+   */
+  async appendManyIn<Item extends { id?: string; timestamp?: string }, Api>(
+    db: Db,
+    orgId: string,
+    groups: Array<AppendGroup<Item>>,
+    now: number,
+    kind: AppendKind<Item, Api>,
+  ): Promise<Array<AppendOutcome<Api>>> {
+    const { dialect } = this.store;
+    const found = await findSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))]);
+    const sessions = [...found.values()];
+    const locked = await touchSessions(db, dialect, sessions, now);
+    const given = groups.flatMap((g) => g.items.map((m) => m.id).filter((id): id is string => id !== undefined));
+    const existing = await existingIdsOfSessions(db, kind.table, sessions, [...new Set(given)]);
+
+    /** Each session's running state across its groups (a session may have more than one). */
+    const state = new Map<number, { seq: number; stats: StatsColumns; known: Map<string, Api>; appended: boolean }>();
+    const rows: unknown[] = [];
+    const outcomes: Array<AppendOutcome<Api>> = [];
+    for (const g of groups) {
+      const session = found.get(g.sessionId);
+      const counters = session && locked.get(session.pk);
+      if (!session || !counters) {
+        outcomes.push({ error: notFound() });
+        continue;
+      }
+      let st = state.get(session.pk);
+      if (!st) {
+        const known = new Map<string, Api>();
+        for (const r of existing.get(session.pk) ?? []) known.set(r.id, kind.toApi(r, g.sessionId));
+        st = { seq: Number(counters[kind.counter]), stats: statsOf(counters), known, appended: false };
+        state.set(session.pk, st);
+      }
+      const ids: string[] = [];
+      const fresh: Array<NewItem<Item>> = [];
+      for (const item of g.items) {
+        const id = item.id ?? uuidv7(now);
+        ids.push(id);
+        if (st.known.has(id) || fresh.some((f) => f.id === id)) continue;
+        fresh.push({
+          item,
+          id,
+          seq: ++st.seq,
+          timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now,
+        });
+      }
+      const outbox: OutboxEntry[] = [];
+      if (fresh.length) {
+        const { latencies } = await kind.figure(db, session, st.stats, fresh);
+        st.appended = true;
+        const built = kind.rowsOf(session, g.sessionId, fresh, latencies);
+        for (const r of built.rows) rows.push(r);
+        for (const [i, api] of built.api.entries()) {
+          st.known.set(fresh[i].id, api);
+          outbox.push({ type: kind.outboxType, sessionId: g.sessionId, occurredAt: now, data: api });
+        }
+      }
+      outcomes.push({
+        accepted: fresh.length,
+        duplicates: g.items.length - fresh.length,
+        items: ids.map((id) => st.known.get(id) as Api),
+        outbox,
       });
-      await this.emit(
+    }
+    if (rows.length) {
+      await kind.insertAll(db, rows);
+      const columns = [kind.counter, ...STATS_COLUMNS] as const;
+      await updateSessionColumns(
         db,
-        orgId,
-        stored.map((data) => ({ type: kind.outboxType, sessionId, occurredAt: now, data })),
-        sink,
+        dialect,
+        columns,
+        sessions.flatMap((session) => {
+          const st = state.get(session.pk);
+          return st?.appended ? [{ key: session, values: [st.seq, ...STATS_COLUMNS.map((c) => st.stats[c])] }] : [];
+        }),
       );
     }
-    return {
-      accepted: fresh.length,
-      duplicates: items.length - fresh.length,
-      items: ids.map((id) => known.get(id) as Api),
-    };
+    return outcomes;
   }
 
   // ─── update and end ─────────────────────────────────────────────────────────────────────

@@ -29,6 +29,38 @@ export async function existingEventIds(db: Db, session: SessionKey, ids: string[
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/**
+ * The stored messages or events of many sessions whose ids are among `ids`: one statement per
+ * 500 ids, grouped by session pk (a session's own ids are then picked from its group).
+ */
+export async function existingIdsOfSessions(
+  db: Db,
+  table: 'messages' | 'session_events',
+  sessions: SessionKey[],
+  ids: string[],
+): Promise<Map<number, Array<MessageRow | EventRow>>> {
+  const out = new Map<number, Array<MessageRow | EventRow>>();
+  if (sessions.length === 0 || ids.length === 0) return out;
+  const times = sessions.map((s) => s.started_at);
+  const pks = sessions.map((s) => s.pk);
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = (await db
+      .selectFrom(table)
+      .selectAll()
+      .where('session_pk', 'in', pks)
+      .where('session_started_at', '>=', Math.min(...times))
+      .where('session_started_at', '<=', Math.max(...times))
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute()) as Array<MessageRow | EventRow>;
+    for (const r of rows) {
+      const list = out.get(r.session_pk);
+      if (list) list.push(r);
+      else out.set(r.session_pk, [r]);
+    }
+  }
+  return out;
+}
+
 /** What the figures need of every stored message of a session (a late message makes them fold it all again). */
 export async function conversationOf(db: Db, session: SessionKey) {
   return db

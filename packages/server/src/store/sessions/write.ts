@@ -2,8 +2,9 @@
  * One session by its key: find, insert, update and lock it (the write path's queries), and the
  * idle sweep's search for sessions gone quiet.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { STATS_COLUMNS } from '../../lib/stats.js';
+import type { DialectName } from '../db.js';
 import type { Database, NewSessionRow, SessionRow } from '../schema.js';
 import { type SessionWithAgent, sessionsWithAgent } from './rows.js';
 
@@ -27,6 +28,49 @@ export async function findSession(db: Db, orgId: string, id: string): Promise<Se
     .where('i.org_id', '=', orgId)
     .where('i.id', '=', id)
     .executeTakeFirst();
+}
+
+/** Many sessions by id, in one statement: a map from id to row (unknown ids are absent). */
+export async function findSessions(db: Db, orgId: string, ids: string[]): Promise<Map<string, SessionWithAgent>> {
+  const found = new Map<string, SessionWithAgent>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await sessionsWithAgent(db)
+      .innerJoin('session_ids as i', (j) => j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at'))
+      .where('i.org_id', '=', orgId)
+      .where('i.id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) found.set(r.id, r);
+  }
+  return found;
+}
+
+/** Sessions by key, in one statement per 500 (with their agents' names). */
+export async function findSessionsByKey(db: Db, dialect: DialectName, keys: SessionKey[]) {
+  const rows: SessionWithAgent[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    rows.push(
+      ...(await sessionsWithAgent(db)
+        .where((eb) => keyIn(eb, dialect, chunk, 's.'))
+        .execute()),
+    );
+  }
+  return rows;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: an expression builder over `sessions` under any alias.
+function keyIn(eb: any, dialect: DialectName, keys: SessionKey[], prefix = '') {
+  return dialect === 'postgres'
+    ? eb(
+        eb.refTuple(`${prefix}pk`, `${prefix}started_at`),
+        'in',
+        keys.map((k) => eb.tuple(k.pk, k.started_at)),
+      )
+    : eb(
+        `${prefix}pk`,
+        'in',
+        keys.map((k) => k.pk),
+      );
 }
 
 export async function findSessionByPk(db: Db, ref: SessionRef): Promise<SessionWithAgent | undefined> {
@@ -59,6 +103,55 @@ export async function touchSession(db: Db, ref: SessionRef, now: number) {
   let q = db.updateTable('sessions').set({ last_activity_at: now }).where('pk', '=', k.pk);
   if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
   return q.returning(['message_count', 'event_count', ...STATS_COLUMNS]).executeTakeFirstOrThrow();
+}
+
+/**
+ * `touchSession` for many sessions at once: one UPDATE … RETURNING per 500. A map from pk to the
+ * counters and figures, read under the row locks the UPDATE takes.
+ */
+export async function touchSessions(db: Db, dialect: DialectName, keys: SessionKey[], now: number) {
+  const out = new Map<number, Awaited<ReturnType<typeof touchSession>> & { pk: number }>();
+  // In pk order, so concurrent batches on PostgreSQL lock shared sessions in the same order.
+  const sorted = [...keys].sort((a, b) => a.pk - b.pk);
+  for (let i = 0; i < sorted.length; i += 500) {
+    const rows = await db
+      .updateTable('sessions')
+      .set({ last_activity_at: now })
+      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500)))
+      .returning(['pk', 'message_count', 'event_count', ...STATS_COLUMNS])
+      .execute();
+    for (const r of rows) out.set(Number(r.pk), r);
+  }
+  return out;
+}
+
+/**
+ * Sets the same columns, each to its own value, on many sessions: one UPDATE … FROM (VALUES …)
+ * per 500 rows instead of a statement each (the batch route's counters and figures).
+ */
+export async function updateSessionColumns(
+  db: Db,
+  dialect: DialectName,
+  columns: readonly string[],
+  rows: Array<{ key: SessionKey; values: Array<number | null> }>,
+) {
+  if (rows.length === 1) {
+    const [{ key, values }] = rows;
+    await updateSessionRow(db, key, Object.fromEntries(columns.map((c, i) => [c, values[i]])));
+    return;
+  }
+  const pg = dialect === 'postgres';
+  // VALUES columns are column1, column2, … in both databases; PostgreSQL types bound parameters
+  // in a VALUES list as text, so each is cast back (every column here is an integer).
+  const names = ['pk', 'started_at', ...columns];
+  const selected = names.map((n, i) => sql`${sql.ref(`column${i + 1}`)} AS ${sql.ref(n)}`);
+  const value = (n: string) => sql.raw(pg ? `v.${n}::bigint` : `v.${n}`);
+  for (let i = 0; i < rows.length; i += 500) {
+    const values = rows.slice(i, i + 500).map((r) => sql`(${sql.join([r.key.pk, r.key.started_at, ...r.values])})`);
+    await sql`UPDATE sessions SET ${sql.join(columns.map((c) => sql`${sql.ref(c)} = ${value(c)}`))}
+      FROM (SELECT ${sql.join(selected)} FROM (VALUES ${sql.join(values)}) AS x) AS v
+      WHERE sessions.pk = ${value('pk')} AND sessions.started_at = ${value('started_at')}`.execute(db);
+  }
 }
 
 /** Takes the row's write lock (PostgreSQL) without changing it, so what is read next is current. */
