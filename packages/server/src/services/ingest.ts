@@ -36,10 +36,10 @@ import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
 import type { Db, Store, Trx } from '../store/db.js';
-import type { EventRow, MessageRow } from '../store/schema.js';
+import type { EventRow, MessageRow, NewSessionRow } from '../store/schema.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { ensureMonths } from '../store/partitions.js';
-import { countStartedSessions, ensureAgent, renameAgent } from '../store/sessions/agents.js';
+import { countStartedSessions, ensureAgents, renameAgent } from '../store/sessions/agents.js';
 import {
   eventRowToApi,
   messageRowToApi,
@@ -52,7 +52,8 @@ import {
   findSession,
   findSessionByPk,
   findSessions,
-  insertSession,
+  findSessionsByKey,
+  insertSessions,
   lockSessionRow,
   type SessionKey,
   touchSession,
@@ -188,6 +189,8 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
   insertAll: (db, rows) => insertEvents(db, rows as Parameters<typeof insertEvents>[1]),
 };
 
+export type CreateOutcome = { error: ApiError } | { status: 200 | 201; session: Session; outbox: OutboxEntry[] };
+
 /** One session's items of an append, and what became of them. */
 export interface AppendGroup<Item> {
   sessionId: string;
@@ -255,49 +258,108 @@ export class IngestService {
   }
 
   async createSessionIn(db: Db, orgId: string, body: CreateSessionBody, now: number, sink?: OutboxEntry[]) {
-    const createHash = hashOf({ ...body, id: undefined });
-    if (body.id !== undefined) {
-      const existing = await findSession(db, orgId, body.id);
-      if (existing) {
-        if (existing.create_hash !== createHash)
-          throw new ApiError(
+    const [outcome] = await this.createSessionsIn(db, orgId, [body], now);
+    if ('error' in outcome) throw outcome.error;
+    await this.emit(db, orgId, outcome.outbox, sink);
+    return { status: outcome.status, session: outcome.session };
+  }
+
+  /**
+   * Creates sessions with a fixed number of statements however many there are: the given ids
+   * looked up in one, the agents ensured together (`ensureAgents`), the rows inserted in one
+   * multi-row insert per table, read back with their agents' names in one. A repeated create of
+   * an id answers 200 with the stored session when its body is the same and 409 when not, as
+   * does a second create of an id earlier in the same call. Outbox entries are returned per
+   * body, for the caller to write in its order.
+   */
+  async createSessionsIn(db: Db, orgId: string, bodies: CreateSessionBody[], now: number): Promise<CreateOutcome[]> {
+    const hashes = bodies.map((b) => hashOf({ ...b, id: undefined }));
+    const given = bodies.flatMap((b) => (b.id === undefined ? [] : [b.id]));
+    const existing = given.length ? await findSessions(db, orgId, [...new Set(given)]) : new Map();
+    /** Where each id is answered from: a stored session, or the body earlier in this call that creates it. */
+    const creates = new Map<string, number>();
+    const plans: Array<
+      | { row: NewSessionRow; terminal: boolean }
+      | { id: string; same: boolean; stored?: SessionWithAgent; earlier?: number }
+    > = [];
+    for (const [i, body] of bodies.entries()) {
+      const stored = body.id !== undefined ? existing.get(body.id) : undefined;
+      const earlier = body.id !== undefined ? creates.get(body.id) : undefined;
+      if (body.id !== undefined && (stored || earlier !== undefined)) {
+        const hash = stored ? stored.create_hash : hashes[earlier as number];
+        plans.push({ id: body.id, same: hash === hashes[i], stored, earlier });
+        continue;
+      }
+      const id = body.id ?? uuidv7(now);
+      creates.set(id, i);
+      const status = body.status ?? 'active';
+      const startedAt = startOf(body, now);
+      const terminal = isTerminal(status);
+      const endedAt = terminal
+        ? body.endedAt !== undefined
+          ? parseTime(body.endedAt)
+          : Math.max(now, startedAt)
+        : null;
+      const metadata = body.metadata ?? {};
+      plans.push({
+        terminal,
+        row: {
+          org_id: orgId,
+          id,
+          agent_id: body.agent.id,
+          channel: body.channel,
+          type: body.type,
+          status,
+          started_at: startedAt,
+          ended_at: endedAt,
+          duration_ms: endedAt === null ? null : endedAt - startedAt,
+          message_count: 0,
+          event_count: 0,
+          ended_reason: terminal ? (body.endedReason ?? null) : null,
+          last_activity_at: now,
+          metadata: JSON.stringify(metadata),
+          search_text: searchText(body.agent.id, metadata),
+          create_hash: hashes[i],
+        },
+      });
+    }
+    const rows = plans.flatMap((p) => ('row' in p ? [p.row] : []));
+    const created = new Map<string, Session>();
+    if (rows.length) {
+      // The name the last create of each agent gave, as creating them in order would leave it.
+      const agents = new Map<string, string | undefined>();
+      for (const [i, p] of plans.entries())
+        if ('row' in p) agents.set(p.row.agent_id, bodies[i].agent.name ?? agents.get(p.row.agent_id));
+      await ensureAgents(
+        db,
+        orgId,
+        [...agents].map(([id, name]) => ({ id, name })),
+        now,
+      );
+      const keys = await insertSessions(db, rows);
+      for (const r of await findSessionsByKey(db, this.store.dialect, [...keys.values()]))
+        created.set(r.id, sessionRowToApi(r));
+    }
+    return plans.map((p): CreateOutcome => {
+      if ('row' in p) {
+        const session = created.get(p.row.id) as Session;
+        const outbox: OutboxEntry[] = [
+          { type: 'session.started', sessionId: session.id, occurredAt: now, data: session },
+        ];
+        if (p.terminal) outbox.push({ type: 'session.ended', sessionId: session.id, occurredAt: now, data: session });
+        return { status: 201, session, outbox };
+      }
+      if (!p.same)
+        return {
+          error: new ApiError(
             409,
             'conflict',
-            `A session with id "${body.id}" already exists with other fields; a repeated create must send the same body.`,
-          );
-        return { status: 200 as const, session: sessionRowToApi(existing) };
-      }
-    }
-    const id = body.id ?? uuidv7(now);
-    const status = body.status ?? 'active';
-    const startedAt = startOf(body, now);
-    const terminal = isTerminal(status);
-    const endedAt = terminal ? (body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, startedAt)) : null;
-    const metadata = body.metadata ?? {};
-    await ensureAgent(db, orgId, body.agent.id, body.agent.name, now);
-    const key = await insertSession(db, {
-      org_id: orgId,
-      id,
-      agent_id: body.agent.id,
-      channel: body.channel,
-      type: body.type,
-      status,
-      started_at: startedAt,
-      ended_at: endedAt,
-      duration_ms: endedAt === null ? null : endedAt - startedAt,
-      message_count: 0,
-      event_count: 0,
-      ended_reason: terminal ? (body.endedReason ?? null) : null,
-      last_activity_at: now,
-      metadata: JSON.stringify(metadata),
-      search_text: searchText(body.agent.id, metadata),
-      create_hash: createHash,
+            `A session with id "${p.id}" already exists with other fields; a repeated create must send the same body.`,
+          ),
+        };
+      const session = p.stored ? sessionRowToApi(p.stored) : (created.get(p.id) as Session);
+      return { status: 200, session, outbox: [] };
     });
-    const session = sessionRowToApi((await findSessionByPk(db, key)) as SessionWithAgent);
-    const outbox: OutboxEntry[] = [{ type: 'session.started', sessionId: id, occurredAt: now, data: session }];
-    if (terminal) outbox.push({ type: 'session.ended', sessionId: id, occurredAt: now, data: session });
-    await this.emit(db, orgId, outbox, sink);
-    return { status: 201 as const, session };
   }
 
   // ─── messages and events ────────────────────────────────────────────────────────────────

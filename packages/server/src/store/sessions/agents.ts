@@ -49,6 +49,60 @@ export async function ensureAgent(db: Db, orgId: string, id: string, name: strin
 }
 
 /**
+ * `ensureAgent` for many agents at once (the batch route's creates): their names read in one
+ * statement, the new ones inserted in one, then only the renames one by one. `name` is the name
+ * the last create gave (undefined when none did), which is what applying them in order leaves.
+ */
+export async function ensureAgents(
+  db: Db,
+  orgId: string,
+  agents: Array<{ id: string; name: string | undefined }>,
+  now: number,
+) {
+  if (agents.length === 1) return ensureAgent(db, orgId, agents[0].id, agents[0].name, now);
+  const ids = agents.map((a) => a.id);
+  const current = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500)
+    for (const r of await db
+      .selectFrom('agents')
+      .select(['id', 'name'])
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute())
+      current.set(r.id, r.name);
+  const missing = agents.filter((a) => !current.has(a.id));
+  if (missing.length) {
+    const rows = missing.map((a) => {
+      const shownName = a.name ?? a.id;
+      return {
+        org_id: orgId,
+        id: a.id,
+        name: shownName,
+        search_name: shownName.toLowerCase(),
+        first_seen_at: now,
+        last_seen_at: now,
+        session_count: 0,
+      };
+    });
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += 500) {
+      const r = await db
+        .insertInto('agents')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
+    }
+    // Another writer created some of them meanwhile: those take the one-by-one path.
+    if (inserted < rows.length) for (const a of missing) await ensureAgent(db, orgId, a.id, a.name, now);
+  }
+  for (const a of agents) {
+    const name = current.get(a.id);
+    if (name !== undefined && a.name !== undefined && name !== a.name) await renameAgent(db, orgId, a.id, a.name);
+  }
+}
+
+/**
  * Adds the sessions that these outbox entries started to their agents' counters, one UPDATE per
  * agent in id order. Called right after `writeOutbox`, whose advisory lock serializes it on
  * PostgreSQL: agent rows are then locked only while the transaction commits.

@@ -93,6 +93,27 @@ export async function insertSession(db: Db, row: NewSessionRow): Promise<Session
   return { pk, started_at: row.started_at };
 }
 
+/** `insertSession` for many rows: one multi-row insert into each table per 500 sessions. */
+export async function insertSessions(db: Db, rows: NewSessionRow[]): Promise<Map<string, SessionKey>> {
+  const keys = new Map<string, SessionKey>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const inserted = await db.insertInto('sessions').values(chunk).returning(['pk', 'id', 'started_at']).execute();
+    // Matched by id, not position: neither database promises RETURNING order.
+    for (const r of inserted) keys.set(r.id, { pk: Number(r.pk), started_at: Number(r.started_at) });
+    await db
+      .insertInto('session_ids')
+      .values(
+        chunk.map((row) => {
+          const k = keys.get(row.id) as SessionKey;
+          return { org_id: row.org_id, id: row.id, pk: k.pk, started_at: k.started_at };
+        }),
+      )
+      .execute();
+  }
+  return keys;
+}
+
 /**
  * Marks activity on a session and returns its counters and figures. On PostgreSQL the UPDATE also
  * takes the row lock, so concurrent appends to one session get gap-free sequence numbers and add
