@@ -98,6 +98,8 @@ export interface RawFilter {
   search?: string;
   metadata?: [string, string][];
   transcript?: string[];
+  /** Conditions on a session's figures (`errors[gte]=1` is `['errors', '>=', 1]`), in stored units. */
+  ranges?: [column: string, op: '>' | '>=' | '<' | '<=', value: number][];
 }
 
 function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string; params: unknown[] } {
@@ -114,6 +116,7 @@ function whereOf(d: Dialect, orgId: string, f: RawFilter): { sql: string; params
   list('s.type', f.types);
   if (f.from !== undefined) parts.push('s.started_at >= ?') && params.push(f.from);
   if (f.to !== undefined) parts.push('s.started_at < ?') && params.push(f.to);
+  for (const [col, op, v] of f.ranges ?? []) parts.push(`s.${col} ${op} ?`) && params.push(v);
   if (f.search) {
     // Migrations 0007 / 0010: the union of the three indexed branches' keys (see store/filters.ts).
     const k = d === 'postgres' ? searchKeysPostgres(orgId, f.search) : searchKeysSqlite(orgId, f.search);
@@ -150,6 +153,7 @@ const metadataOnly = (f: RawFilter) =>
   !f.search &&
   !f.transcript?.length &&
   !f.agentIds?.length &&
+  !f.ranges?.length &&
   f.from === undefined &&
   f.to === undefined;
 
@@ -275,7 +279,8 @@ function keysPostgres(orgId: string, f: RawFilter) {
 }
 
 /** Only `search` and/or `transcript`: their own indexes' keys answer alone (store/filters.ts). */
-export const keysOnly = ({ transcript, ...f }: RawFilter) => serverKeysOnly({ ...f, transcriptWords: transcript });
+export const keysOnly = ({ transcript, ranges, ...f }: RawFilter) =>
+  !ranges?.length && serverKeysOnly({ ...f, transcriptWords: transcript });
 
 /** SQLite: the distinct-able keys of a `keysOnly` filter, one set per condition, intersected. */
 function keysSqlite(orgId: string, f: RawFilter) {

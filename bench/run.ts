@@ -514,6 +514,8 @@ const SORTS: Record<string, { col: string; desc: boolean; nullable: boolean }> =
   '-startedAt': { col: 'started_at', desc: true, nullable: false },
   '-messageCount': { col: 'message_count', desc: true, nullable: false },
   durationSeconds: { col: 'duration_ms', desc: false, nullable: true },
+  '-costUsd': { col: 'cost_nanos', desc: true, nullable: false },
+  '-firstResponseMs': { col: 'first_response_ms', desc: true, nullable: true },
 };
 
 const qs = (q: Record<string, string>) => new URLSearchParams(q).toString();
@@ -720,23 +722,36 @@ async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {
   }
 
   // First pages with a figure's range filter or sort, as the dashboard's insight columns ask.
-  for (const [label, query, limit] of [
-    ['errors[gte]=1', { 'errors[gte]': '1' }, 25],
-    ['costUsd[gt]=0.5', { 'costUsd[gt]': '0.5' }, 25],
-    ['sort=-costUsd', { sort: '-costUsd' }, 25],
-    ['sort=-firstResponseMs', { sort: '-firstResponseMs' }, 25],
-    ['handoffs[gte]=1 channel=phone 30 days', { 'handoffs[gte]': '1', channel: 'phone', from: month.from }, 50],
-  ] as const) {
+  // The raw driver: the same count and page with the condition written out, in stored units.
+  const rangeCases: [string, Record<string, string>, number, RawFilter, string?][] = [
+    ['errors[gte]=1', { 'errors[gte]': '1' }, 25, { ranges: [['errors', '>=', 1]] }],
+    ['costUsd[gt]=0.5', { 'costUsd[gt]': '0.5' }, 25, { ranges: [['cost_nanos', '>', 500_000_000]] }],
+    ['sort=-costUsd', { sort: '-costUsd' }, 25, {}, '-costUsd'],
+    ['sort=-firstResponseMs', { sort: '-firstResponseMs' }, 25, {}, '-firstResponseMs'],
+    [
+      'handoffs[gte]=1 channel=phone 30 days',
+      { 'handoffs[gte]': '1', channel: 'phone', from: month.from },
+      50,
+      { ranges: [['handoffs', '>=', 1]], channels: ['phone'], from: Date.parse(month.from) },
+    ],
+  ];
+  for (const [label, query, limit, rawFilter, sort] of rangeCases) {
     const path = `/api/v1/sessions?${qs({ ...query, limit: '50' })}`;
+    const body = JSON.parse(await get(server, path));
+    const count = rawCount(d, p.orgId, rawFilter);
+    const expected = Number((await raw.all(count.sql, count.params))[0].n);
+    if (body.pagination.total !== expected) throw new Error(`${label}: total ${body.pagination.total} ≠ ${expected}`);
     const s = await loop(LOOP, () => get(server, path));
+    const r = await loop(LOOP, () => rawList(raw, p.orgId, rawFilter, sort));
     record({
       dialect: d,
       section: sec,
       what: `GET /sessions first page+total: ${label}`,
       unit: 'ms p95',
       figure: s.p95,
+      raw: r.p95,
       budget: budgetFor(d, limit),
-      detail: { server: s },
+      detail: { server: s, raw: r },
     });
   }
 }

@@ -193,6 +193,11 @@ const FILTERS: Array<[label: string, query: Record<string, string>, pred: (s: Fx
     (s) => s.startedAt >= base + 6 * HOUR && s.startedAt < base + DAY + 18 * HOUR,
   ],
   [
+    'from 20:00 on the first day to 04:00 on the third',
+    { from: new Date(base + 20 * HOUR).toISOString(), to: new Date(base + 2 * DAY + 4 * HOUR).toISOString() },
+    (s) => s.startedAt >= base + 20 * HOUR && s.startedAt < base + 2 * DAY + 4 * HOUR,
+  ],
+  [
     'agentId=a1, from the second day on',
     { agentId: 'a1', from: new Date(base + DAY).toISOString() },
     (s) => s.agent === 'a1' && s.startedAt >= base + DAY,

@@ -18,6 +18,7 @@ import * as m0010 from './0010_session_search.js';
 import * as m0011 from './0011_session_stats.js';
 import * as m0012 from './0012_session_figures.js';
 import * as m0013 from './0013_session_days.js';
+import * as m0014 from './0014_figure_indexes.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0011_session_stats': m0011,
   '0012_session_figures': m0012,
   '0013_session_days': m0013,
+  '0014_figure_indexes': m0014,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

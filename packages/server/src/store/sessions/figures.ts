@@ -3,7 +3,7 @@
  * the agent table. Sums are exact; first-response percentiles come from a histogram of lib/stats.ts
  * buckets (within 2 %). Unfiltered (or channel/status/type-only) metrics and the unfiltered agent
  * table read the counter tables of 0012; a time range (with agents, or nothing else) reads the day
- * rollups of 0013 for its whole days and scans only the partial days at its ends; everything else
+ * rollups of 0013 and scans at most half a day at either end; everything else
  * is one scan of the matching sessions, grouped by response bucket so the histogram comes out of
  * the same pass.
  */
@@ -141,48 +141,80 @@ async function scanFigures(
 
 const DAY_MS = 86_400_000;
 
-/** Adds `from`'s figures into `into`. */
-function mergeFigures(into: Figures, from: Figures) {
-  for (const k of FIGURE_SUMS) into.sums[k] += from.sums[k];
+/** Adds `from`'s figures into `into`, or takes them away (`sign` -1: a part of a day the range leaves out). */
+function mergeFigures(into: Figures, from: Figures, sign: 1 | -1 = 1) {
+  for (const k of FIGURE_SUMS) into.sums[k] += sign * from.sums[k];
   for (const [a, b] of [
     [into.byChannel, from.byChannel],
     [into.byStatus, from.byStatus],
     [into.byType, from.byType],
   ] as const)
-    for (const k of Object.keys(b)) (a as Record<string, number>)[k] += (b as Record<string, number>)[k];
-  for (const [bucket, n] of from.firstResponses)
-    into.firstResponses.set(bucket, (into.firstResponses.get(bucket) ?? 0) + n);
+    for (const k of Object.keys(b)) (a as Record<string, number>)[k] += sign * (b as Record<string, number>)[k];
+  for (const [bucket, n] of from.firstResponses) {
+    const left = (into.firstResponses.get(bucket) ?? 0) + sign * n;
+    if (left > 0) into.firstResponses.set(bucket, left);
+    else into.firstResponses.delete(bucket);
+  }
+}
+
+interface DaySplit {
+  /** The whole days read from the rollups: [from, to) of day starts, either end open. */
+  from?: number;
+  to?: number;
+  /** Partial days scanned and added. */
+  plus: SessionFilter[];
+  /** Parts of the rollups' end days outside the range, scanned and taken away. */
+  minus: SessionFilter[];
 }
 
 /**
- * A filter the day rollups (0013) answer, cut into the whole UTC days they hold ([from, to) of
- * day starts, either end open) and the partial days at its ends, which are scanned (at most two
- * days of sessions; none when the range starts and ends at midnight, as the dashboard's do).
- * Undefined when the rollups cannot answer: any filter but agents and the range, or a range
- * within one day.
+ * A filter the day rollups (0013) answer, cut into whole UTC days and the partial days at its
+ * ends. A partial day is scanned, or, when it is more than half its day, the whole day comes from
+ * the rollups and the rest of it is scanned and taken away: an end scans at most half a day of
+ * sessions (a range ending "now", as the dashboard's do, takes away the seconds to midnight).
+ * Undefined when the rollups do not answer: any filter but agents and the range, no range, or a
+ * range of a day or less (a scan of it is as short).
  */
-function daySplit(f: SessionFilter): { from?: number; to?: number; edges: SessionFilter[] } | undefined {
+function daySplit(f: SessionFilter): DaySplit | undefined {
   if (!noneBut(f, 'agentIds', 'from', 'to') || (f.from === undefined && f.to === undefined)) return undefined;
-  const from = f.from === undefined ? undefined : Math.ceil(f.from / DAY_MS) * DAY_MS;
-  const to = f.to === undefined ? undefined : Math.floor(f.to / DAY_MS) * DAY_MS;
-  if (from !== undefined && to !== undefined && from >= to) return undefined;
-  const edges: SessionFilter[] = [];
-  if (f.from !== undefined && from !== undefined && f.from < from) edges.push({ ...f, to: from });
-  if (f.to !== undefined && to !== undefined && to < f.to) edges.push({ ...f, from: to });
-  return { from, to, edges };
+  if (f.from !== undefined && f.to !== undefined && f.to - f.from <= DAY_MS) return undefined;
+  const out: DaySplit = { plus: [], minus: [] };
+  if (f.from !== undefined) {
+    const start = Math.floor(f.from / DAY_MS) * DAY_MS;
+    if (f.from === start) out.from = start;
+    else if (start + DAY_MS - f.from > DAY_MS / 2) {
+      out.from = start;
+      out.minus.push({ ...f, from: start, to: f.from });
+    } else {
+      out.from = start + DAY_MS;
+      out.plus.push({ ...f, to: start + DAY_MS });
+    }
+  }
+  if (f.to !== undefined) {
+    const start = Math.floor(f.to / DAY_MS) * DAY_MS;
+    if (f.to === start) out.to = start;
+    else if (f.to - start > DAY_MS / 2) {
+      out.to = start + DAY_MS;
+      out.minus.push({ ...f, from: f.to, to: start + DAY_MS });
+    } else {
+      out.to = start;
+      out.plus.push({ ...f, from: start });
+    }
+  }
+  return out;
 }
 
 /**
  * The figures of a filter `daySplit` cut: the whole days from the rollups (sums by day, agent,
  * channel, status and type; the histogram by day, and by agent when agents matter), grouped by
- * day, by agent or not at all, plus a scan of each partial day.
+ * day, by agent or not at all, with the scanned parts of the end days added or taken away.
  */
 async function dayFigures(
   db: Db,
   dialect: DialectName,
   orgId: string,
   f: SessionFilter,
-  split: NonNullable<ReturnType<typeof daySplit>>,
+  split: DaySplit,
   by: 'day' | 'agent' | null,
 ): Promise<Map<number | string, Figures>> {
   const byAgent = by === 'agent' || !!f.agentIds?.length;
@@ -238,7 +270,7 @@ async function dayFigures(
   const [sumRows, histRows, ...edges] = await Promise.all([
     sums.execute(),
     hist.execute(),
-    ...split.edges.map((e) => scanFigures(db, dialect, orgId, e, group)),
+    ...[...split.plus, ...split.minus].map((e) => scanFigures(db, dialect, orgId, e, group)),
   ]);
   const out = new Map<number | string, Figures>();
   const of = (g: number | string) => {
@@ -261,7 +293,9 @@ async function dayFigures(
     const b = Number(r.bucket);
     into.firstResponses.set(b, (into.firstResponses.get(b) ?? 0) + n);
   }
-  for (const edge of edges) for (const [g, figures] of edge) mergeFigures(of(g), figures);
+  edges.forEach((edge, i) => {
+    for (const [g, figures] of edge) mergeFigures(of(g), figures, i < split.plus.length ? 1 : -1);
+  });
   return out;
 }
 
