@@ -1,7 +1,25 @@
 /**
  * `POST /ingest` (docs/API.md): up to 1,000 items, each applied or refused on its own, in order.
- * The whole batch is one transaction (one durable commit, which is what makes batching fast) and
- * each item runs inside a savepoint, so a refused item leaves nothing half-written behind.
+ * The whole batch is one transaction (one durable commit, which is what makes batching fast).
+ *
+ * Its cost follows the data, not the order of the items in the batch:
+ * - Every item is validated first; a refused item gets its 400 and takes no further part.
+ * - The `message` (or `event`) items of one session form one unit, however the batch interleaves
+ *   sessions (an SDK's buffer holds many open conversations and sends them a message at a time).
+ *   A unit gathers its session's items until an item that creates or updates that session, which
+ *   must see them applied before it and starts a new unit after it.
+ * - Units of different sessions touch different rows and commute; a session's own units keep
+ *   their order. So the units run in layers (the first unit of every session, then the second…),
+ *   and within a layer all creates are written together, all message appends together and all
+ *   event appends together, each in a fixed number of statements however many sessions they
+ *   cover (IngestService's `createSessionsIn` and `appendMany…In`). What a group expects to fail
+ *   (an unknown session, a conflicting create) fails for its own items only, without undoing the
+ *   others. Updates (status changes, metadata) run one by one.
+ * - Each group runs in a savepoint. Should one fail unexpectedly, it is rolled back and its units
+ *   run again one at a time, each in its own savepoint, so one bad unit cannot take the others
+ *   with it — every item is still applied or refused on its own.
+ * - The outbox entries of the whole batch are written at the end, in the order of the items that
+ *   caused them (each session's own entries keep their order).
  */
 import {
   BATCH_BODY_SCHEMAS,
@@ -17,9 +35,10 @@ import { ApiError, badRequest } from '../lib/errors.js';
 import { problemOf } from '../lib/problem.js';
 import type { Db, Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
-import { countStartedSessions } from '../store/sessions/agents.js';
 import { ensureMonths } from '../store/partitions.js';
-import { type IngestService, startOf } from './ingest.js';
+import { countStartedSessions } from '../store/sessions/agents.js';
+import type { AppendOutcome, CreateOutcome, IngestService } from './ingest.js';
+import { startOf } from './ingest.js';
 import { isRetryable, retryTransaction } from './transactions.js';
 
 const validators = Object.fromEntries(
@@ -27,31 +46,31 @@ const validators = Object.fromEntries(
 ) as Record<BatchItemType, ReturnType<typeof bodyAjv.compile>>;
 
 type Result = IngestBatchResult['results'][number];
-type Outcome = Omit<Result, 'index'>;
+/** The batch's transaction, in which groups and units take savepoints. */
+type Tx = Awaited<ReturnType<ReturnType<Store['db']['startTransaction']>['execute']>>;
 
-/**
- * One unit of work inside the batch transaction. The `message` (or `event`) items of one session
- * become one unit, applied with one multi-row append: an agent that reports a conversation as
- * 1,000 message items pays for one session lookup, not 1,000. That holds whether the items come
- * session by session or interleaved, as an SDK's buffer sends them (many open sessions, one
- * message at a time): items of different sessions touch different rows and commute, so a unit
- * gathers its session's items until an item that creates or updates that session, which must
- * see them applied before it (and starts a new unit after it). A unit runs at the place of its
- * first item. It can only fail as a whole (its items were validated one by one beforehand; what
- * is left to fail is the session lookup), so every item of it gets the same result.
- */
+/** One unit of work: an item that creates or updates a session, or one session's gathered items. */
 type Unit =
   | {
-      kind: 'one';
+      kind: 'create';
       index: number;
-      apply: (db: Db, sink: OutboxEntry[]) => Promise<Outcome>;
-      /** A session create's start time: its month's partition is made before the transaction. */
-      startedAt?: number;
-      /** The session it creates (when the id is given) or updates. */
-      sessionId?: string;
+      body: CreateSessionBody;
+      /** Its start time: the month's partition is made before the transaction. */
+      startedAt: number;
     }
+  | { kind: 'update'; index: number; sessionId: string; body: UpdateSessionBody }
   | { kind: 'messages'; indexes: number[]; sessionId: string; items: MessageInput[] }
   | { kind: 'events'; indexes: number[]; sessionId: string; items: EventInput[] };
+
+const indexesOf = (u: Unit) => (u.kind === 'create' || u.kind === 'update' ? [u.index] : u.indexes);
+/** The session a unit belongs to; a create without an id makes a session nothing else in the batch names. */
+const sessionOf = (u: Unit) => (u.kind === 'create' ? u.body.id : u.sessionId);
+
+/** What one unit did: its items' results and the outbox entries it caused. */
+interface Done {
+  results: Result[];
+  outbox: OutboxEntry[];
+}
 
 export class BatchService {
   constructor(
@@ -61,7 +80,7 @@ export class BatchService {
   ) {}
 
   /** Checks one item as its single-item route would; returns the unit that applies it. */
-  private prepare(orgId: string, type: BatchItemType, body: Record<string, unknown>, index: number, now: number): Unit {
+  private prepare(type: BatchItemType, body: Record<string, unknown>, index: number, now: number): Unit {
     const base = `/batch/${index}/body`;
     const validate = validators[type];
     if (!validate(body)) throw badRequest(fieldErrors(validate.errors, 'body', base));
@@ -70,16 +89,7 @@ export class BatchService {
       case 'session': {
         const b = body as CreateSessionBody;
         ingest.validateCreate(b, base);
-        return {
-          kind: 'one',
-          index,
-          sessionId: b.id,
-          startedAt: startOf(b, now),
-          apply: async (db, sink) => {
-            const r = await ingest.createSessionIn(db, orgId, b, now, sink);
-            return { status: r.status, id: r.session.id };
-          },
-        };
+        return { kind: 'create', index, body: b, startedAt: startOf(b, now) };
       }
       case 'message': {
         const { sessionId, ...m } = body as MessageInput & { sessionId: string };
@@ -94,47 +104,31 @@ export class BatchService {
       case 'session.update': {
         const { id, ...u } = body as UpdateSessionBody & { id: string };
         ingest.validateUpdate(u, base);
-        return {
-          kind: 'one',
-          index,
-          sessionId: id,
-          apply: async (db, sink) => {
-            const s = await ingest.updateSessionIn(db, orgId, id, u, now, sink);
-            return { status: 200, id: s.id };
-          },
-        };
+        return { kind: 'update', index, sessionId: id, body: u };
       }
     }
   }
 
-  private async apply(db: Db, orgId: string, unit: Unit, now: number, sink: OutboxEntry[]): Promise<Result[]> {
-    if (unit.kind === 'one') return [{ index: unit.index, ...(await unit.apply(db, sink)) }];
-    if (unit.kind === 'messages') {
-      const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now, sink);
-      return unit.indexes.map((index, i) => ({ index, status: 201, id: r.messages[i].id }));
-    }
-    const r = await this.ingest.appendEventsIn(db, orgId, unit.sessionId, unit.items, now, sink);
-    return unit.indexes.map((index, i) => ({ index, status: 201, id: r.events[i].id }));
-  }
-
-  async run(orgId: string, batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now = Date.now()) {
-    const results: Result[] = [];
+  /** Validates every item and gathers the valid ones into units; the refused get their results. */
+  private plan(batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now: number) {
+    const refused: Result[] = [];
     const units: Unit[] = [];
     /** The unit still gathering each session's messages or events, by kind and session id. */
     const open = new Map<string, Extract<Unit, { kind: 'messages' | 'events' }>>();
     for (const [index, item] of batch.entries()) {
       let unit: Unit;
       try {
-        unit = this.prepare(orgId, item.type, item.body, index, now);
+        unit = this.prepare(item.type, item.body, index, now);
       } catch (err) {
-        results.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
+        refused.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
         continue;
       }
-      if (unit.kind === 'one') {
+      if (unit.kind === 'create' || unit.kind === 'update') {
         // A create or update of a session closes its open units: later items start new ones.
-        if (unit.sessionId !== undefined) {
-          open.delete(`messages\u0000${unit.sessionId}`);
-          open.delete(`events\u0000${unit.sessionId}`);
+        const id = sessionOf(unit);
+        if (id !== undefined) {
+          open.delete(`messages\u0000${id}`);
+          open.delete(`events\u0000${id}`);
         }
         units.push(unit);
         continue;
@@ -149,41 +143,58 @@ export class BatchService {
         units.push(unit);
       }
     }
+    // Layer n holds every session's n-th unit: a session's units run in order, layer after layer.
+    const layers: Unit[][] = [];
+    const depth = new Map<string, number>();
+    for (const unit of units) {
+      const id = sessionOf(unit);
+      const d = id === undefined ? 0 : (depth.get(id) ?? 0);
+      if (id !== undefined) depth.set(id, d + 1);
+      if (layers[d]) layers[d].push(unit);
+      else layers[d] = [unit];
+    }
+    return { refused, layers };
+  }
 
+  async run(orgId: string, batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now = Date.now()) {
+    const { refused, layers } = this.plan(batch, now);
     // Every month the batch starts sessions in, before its transaction: one round of DDL for a
     // batch of historical sessions instead of one aborted run per month.
     await ensureMonths(
       this.store,
-      units.flatMap((u) => (u.kind === 'one' && u.startedAt !== undefined ? [u.startedAt] : [])),
+      layers.flat().flatMap((u) => (u.kind === 'create' ? [u.startedAt] : [])),
     );
-    const refused = results.length;
+    let results: Result[] = [];
     await retryTransaction(this.store, async () => {
       // A retried attempt starts again from the items refused before the transaction began.
-      results.length = refused;
+      results = [...refused];
       const trx = await this.store.db.startTransaction().execute();
-      // Every applied item's outbox entries, in item order, written with one statement at the end.
-      const outbox: OutboxEntry[] = [];
+      // Every applied unit's outbox entries with the index of its first item.
+      const outbox: Array<{ at: number; entries: OutboxEntry[] }> = [];
+      const record = (unit: Unit, done: Done) => {
+        results.push(...done.results);
+        outbox.push({ at: indexesOf(unit)[0], entries: done.outbox });
+      };
       try {
-        for (const unit of units) {
-          const sp = await trx.savepoint('item').execute();
-          const sink: OutboxEntry[] = [];
-          try {
-            results.push(...(await this.apply(sp, orgId, unit, now, sink)));
-            await sp.releaseSavepoint('item').execute();
-            for (const e of sink) outbox.push(e);
-          } catch (err) {
-            // A deadlock (or a month without its partition) aborts the whole transaction, which
-            // is then run again from the start.
-            if (isRetryable(err)) throw err;
-            await sp.rollbackToSavepoint('item').execute();
-            if (!(err instanceof ApiError)) this.onUnexpected(err);
-            const problem = problemOf(err);
-            const indexes = unit.kind === 'one' ? [unit.index] : unit.indexes;
-            for (const index of indexes) results.push({ index, status: problem.status, error: problem });
-          }
+        for (const layer of layers) {
+          const creates = layer.filter((u) => u.kind === 'create');
+          const messages = layer.filter((u) => u.kind === 'messages');
+          const events = layer.filter((u) => u.kind === 'events');
+          if (creates.length)
+            await this.group(trx, orgId, creates, now, record, (db) => this.createAll(db, orgId, creates, now));
+          if (messages.length)
+            await this.group(trx, orgId, messages, now, record, async (db) =>
+              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now)),
+            );
+          if (events.length)
+            await this.group(trx, orgId, events, now, record, async (db) =>
+              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now)),
+            );
+          for (const unit of layer) if (unit.kind === 'update') record(unit, await this.alone(trx, orgId, unit, now));
         }
-        await writeOutbox(trx, this.store.dialect, orgId, outbox);
-        await countStartedSessions(trx, orgId, outbox);
+        const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
+        await writeOutbox(trx, this.store.dialect, orgId, entries);
+        await countStartedSessions(trx, orgId, entries);
         await trx.commit().execute();
         this.store.outbox.emit('committed');
       } catch (err) {
@@ -194,4 +205,102 @@ export class BatchService {
     results.sort((a, b) => a.index - b.index);
     return { results };
   }
+
+  /**
+   * Runs units together in a savepoint. On an unexpected failure the savepoint is rolled back and
+   * each unit runs alone, so the failure stays with the unit that causes it.
+   */
+  private async group(
+    trx: Tx,
+    orgId: string,
+    units: Unit[],
+    now: number,
+    record: (unit: Unit, done: Done) => void,
+    together: (db: Db) => Promise<Done[]>,
+  ) {
+    const sp = await trx.savepoint('group').execute();
+    let done: Done[];
+    try {
+      done = await together(sp);
+      await sp.releaseSavepoint('group').execute();
+    } catch (err) {
+      // A deadlock (or a month without its partition) aborts the whole transaction, which is
+      // then run again from the start.
+      if (isRetryable(err)) throw err;
+      await sp.rollbackToSavepoint('group').execute();
+      for (const unit of units) record(unit, await this.alone(trx, orgId, unit, now));
+      return;
+    }
+    for (const [i, unit] of units.entries()) record(unit, done[i]);
+  }
+
+  /** One unit in its own savepoint: applied, or refused with nothing of it left behind. */
+  private async alone(trx: Tx, orgId: string, unit: Unit, now: number): Promise<Done> {
+    const sp = await trx.savepoint('item').execute();
+    const sink: OutboxEntry[] = [];
+    try {
+      const results = await this.apply(sp, orgId, unit, now, sink);
+      await sp.releaseSavepoint('item').execute();
+      return { results, outbox: sink };
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      await sp.rollbackToSavepoint('item').execute();
+      if (!(err instanceof ApiError)) this.onUnexpected(err);
+      const problem = problemOf(err);
+      return {
+        results: indexesOf(unit).map((index) => ({ index, status: problem.status, error: problem })),
+        outbox: [],
+      };
+    }
+  }
+
+  private async apply(db: Db, orgId: string, unit: Unit, now: number, sink: OutboxEntry[]): Promise<Result[]> {
+    switch (unit.kind) {
+      case 'create': {
+        const r = await this.ingest.createSessionIn(db, orgId, unit.body, now, sink);
+        return [{ index: unit.index, status: r.status, id: r.session.id }];
+      }
+      case 'update': {
+        const s = await this.ingest.updateSessionIn(db, orgId, unit.sessionId, unit.body, now, sink);
+        return [{ index: unit.index, status: 200, id: s.id }];
+      }
+      case 'messages': {
+        const r = await this.ingest.appendMessagesIn(db, orgId, unit.sessionId, unit.items, now, sink);
+        return unit.indexes.map((index, i) => ({ index, status: 201, id: r.messages[i].id }));
+      }
+      case 'events': {
+        const r = await this.ingest.appendEventsIn(db, orgId, unit.sessionId, unit.items, now, sink);
+        return unit.indexes.map((index, i) => ({ index, status: 201, id: r.events[i].id }));
+      }
+    }
+  }
+
+  private async createAll(db: Db, orgId: string, units: Array<Extract<Unit, { kind: 'create' }>>, now: number) {
+    const outcomes: CreateOutcome[] = await this.ingest.createSessionsIn(
+      db,
+      orgId,
+      units.map((u) => u.body),
+      now,
+    );
+    return outcomes.map((o, i): Done => {
+      const index = units[i].index;
+      if ('error' in o) return { results: [{ index, status: o.error.status, error: problemOf(o.error) }], outbox: [] };
+      return { results: [{ index, status: o.status, id: o.session.id }], outbox: o.outbox };
+    });
+  }
+}
+
+/** The results and outbox entries of appended units, from `appendMany…In`'s outcomes. */
+function doneOfAppends<Api extends { id: string }>(
+  units: Array<{ indexes: number[] }>,
+  outcomes: Array<AppendOutcome<Api>>,
+): Done[] {
+  return outcomes.map((o, u) => {
+    const { indexes } = units[u];
+    if ('error' in o) {
+      const problem = problemOf(o.error);
+      return { results: indexes.map((index) => ({ index, status: problem.status, error: problem })), outbox: [] };
+    }
+    return { results: indexes.map((index, i) => ({ index, status: 201, id: o.items[i].id })), outbox: o.outbox };
+  });
 }

@@ -81,19 +81,10 @@ export async function findSessionByPk(db: Db, ref: SessionRef): Promise<SessionW
 }
 
 /**
- * Inserts a session and its id. A taken id fails on session_ids' primary key (a unique
- * violation, as before 0006), which rolls the session row back with the transaction.
+ * Inserts sessions and their ids: one multi-row insert into each table per 500 sessions. A taken
+ * id fails on session_ids' primary key (a unique violation), which rolls the session rows back
+ * with the transaction.
  */
-export async function insertSession(db: Db, row: NewSessionRow): Promise<SessionKey> {
-  const { pk } = await db.insertInto('sessions').values(row).returning('pk').executeTakeFirstOrThrow();
-  await db
-    .insertInto('session_ids')
-    .values({ org_id: row.org_id, id: row.id, pk, started_at: row.started_at })
-    .execute();
-  return { pk, started_at: row.started_at };
-}
-
-/** `insertSession` for many rows: one multi-row insert into each table per 500 sessions. */
 export async function insertSessions(db: Db, rows: NewSessionRow[]): Promise<Map<string, SessionKey>> {
   const keys = new Map<string, SessionKey>();
   for (let i = 0; i < rows.length; i += 500) {

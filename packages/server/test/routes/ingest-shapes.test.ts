@@ -1,0 +1,164 @@
+/**
+ * `POST /ingest` applies items in groups across sessions (services/batch.ts); the contract is
+ * still that of applying them one by one, in order. Property: for random batches mixing creates,
+ * repeated and conflicting creates, messages and events (with duplicate ids), unknown sessions,
+ * invalid items and updates that end sessions, any interleaving that keeps each session's own
+ * order gives the same per-item statuses and the same stored sessions, transcripts, figures and
+ * outbox entries as sending every item alone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, DIALECTS, type Res, setup, type TestContext } from '../helpers.js';
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Item = { type: string; body: Record<string, unknown> };
+
+/** Per session, the items that concern it, in their order; `prefix` keeps runs apart. */
+function scenario(rand: () => number, prefix: string, existing: string[]): Item[][] {
+  const base = Date.parse('2026-11-20T10:00:00Z');
+  const at = (s: number) => new Date(base + s * 1000).toISOString();
+  const sessions: Item[][] = [];
+  const count = 6 + Math.floor(rand() * 10);
+  for (let n = 0; n < count; n++) {
+    const kind = rand();
+    const id = kind < 0.15 && existing.length ? existing[Math.floor(rand() * existing.length)] : `${prefix}-${n}`;
+    const items: Item[] = [];
+    const agent = { id: `agent-${Math.floor(rand() * 3)}`, name: rand() < 0.5 ? `Agent ${n % 3}` : undefined };
+    const create = { id, agent, channel: rand() < 0.5 ? 'web' : 'phone', type: 'chat', startedAt: at(n) };
+    // Most sessions are created here; some are existing ones, some never exist (404s).
+    if (kind >= 0.15 && kind < 0.9) items.push({ type: 'session', body: create });
+    if (kind >= 0.15 && kind < 0.9 && rand() < 0.15)
+      // A repeated create: the same body (200) or another (409).
+      items.push({ type: 'session', body: rand() < 0.5 ? create : { ...create, channel: 'sip' } });
+    const messages = Math.floor(rand() * 6);
+    for (let m = 0; m < messages; m++) {
+      const dup = m > 0 && rand() < 0.15;
+      items.push({
+        type: 'message',
+        body: {
+          sessionId: id,
+          id: dup ? `${id}-m${m - 1}` : `${id}-m${m}`,
+          sender: m % 2 ? 'agent' : 'user',
+          content: `message ${m} of ${id}`,
+          timestamp: at(n + m * 2 + (rand() < 0.2 ? -3 : 0)),
+          ...(m % 2 && rand() < 0.5 ? { latencyMs: Math.floor(rand() * 4000) } : {}),
+        },
+      });
+      if (rand() < 0.1) items.push({ type: 'message', body: { sessionId: id, sender: 'bot', content: 'invalid' } });
+    }
+    if (rand() < 0.4)
+      items.push({
+        type: 'event',
+        body: {
+          sessionId: id,
+          id: `${id}-e`,
+          type: rand() < 0.5 ? 'error' : 'usage',
+          timestamp: at(n + 30),
+          data: { costUsd: 0.01 },
+        },
+      });
+    if (rand() < 0.4) {
+      items.push({ type: 'session.update', body: { id, status: 'completed', endedAt: at(n + 60) } });
+      if (rand() < 0.5)
+        items.push({
+          type: 'message',
+          body: { sessionId: id, id: `${id}-late`, sender: 'user', content: 'thanks', timestamp: at(n + 61) },
+        });
+    }
+    if (rand() < 0.1) items.push({ type: 'session.update', body: { id, metadata: { note: 'x' } } });
+    sessions.push(items);
+  }
+  return sessions;
+}
+
+/** Interleaves the sessions' lists at random, each list's order kept. */
+function interleave(rand: () => number, lists: Item[][]): Item[] {
+  const queues = lists.map((l) => [...l]).filter((l) => l.length);
+  const out: Item[] = [];
+  while (queues.length) {
+    const i = Math.floor(rand() * queues.length);
+    out.push(queues[i].shift() as Item);
+    if (queues[i].length === 0) queues.splice(i, 1);
+  }
+  return out;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`POST /ingest in any shape equals items one by one (${dialect})`, () => {
+    let one: TestContext;
+    let many: TestContext;
+    before(async () => {
+      [one, many] = await Promise.all([setup(dialect), setup(dialect)]);
+    });
+    after(async () => {
+      await one?.close();
+      await many?.close();
+    });
+    const ingest = (t: TestContext, batch: Item[]) => call(t.app, t.adminKey, 'POST', '/api/v1/ingest', { batch });
+    const statuses = (res: Res) => {
+      assert.equal(res.statusCode, 207, res.body);
+      return res.json().results.map((r: { status: number }) => r.status);
+    };
+    /** What is stored of a session, without what the server stamps with its clock. */
+    const stored = async (t: TestContext, id: string) => {
+      const res = await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${encodeURIComponent(id)}`);
+      if (res.statusCode === 404) return null;
+      const { lastActivityAt: _l, endedAt: _e, ...s } = res.json();
+      s.events = s.events.map((e: { id: string; type: string }) =>
+        e.type === 'status_changed' ? { ...e, id: undefined } : e,
+      );
+      return s;
+    };
+    const outbox = async (t: TestContext) => {
+      const rows = await t.store.db
+        .selectFrom('outbox')
+        .select(['type', 'session_id', 'payload'])
+        .where('org_id', '=', t.orgId)
+        .orderBy('seq')
+        .execute();
+      return rows.map((r) => {
+        const d = JSON.parse(r.payload);
+        return `${r.type} ${r.session_id} ${d.type === 'status_changed' ? 'status' : (d.seq ?? d.status)}`;
+      });
+    };
+
+    test('random batches, random interleavings', async () => {
+      const rand = rng(dialect === 'sqlite' ? 22 : 2022);
+      const known: string[] = [];
+      for (let round = 0; round < 8; round++) {
+        const lists = scenario(rand, `r${round}`, known);
+        const ordered = lists.flat();
+        const shuffled = interleave(rand, lists);
+        // One by one, in the interleaved order (the order the batch states), against the batch.
+        const alone: number[] = [];
+        for (const item of shuffled) alone.push(...statuses(await ingest(one, [item])));
+        assert.deepEqual(statuses(await ingest(many, shuffled)), alone, `round ${round}: per-item statuses`);
+        const ids = [...new Set(ordered.map((i) => String(i.body.id ?? i.body.sessionId)))];
+        for (const id of ids) assert.deepEqual(await stored(many, id), await stored(one, id), `round ${round}: ${id}`);
+        for (const id of ids) if (!known.includes(id) && (await stored(one, id))) known.push(id);
+      }
+      // The same entries for the same sessions; within a session, in the same order.
+      const [a, b] = [await outbox(one), await outbox(many)];
+      assert.deepEqual([...b].sort(), [...a].sort());
+      const bySession = (entries: string[]) => {
+        const m = new Map<string, string[]>();
+        for (const e of entries) {
+          const s = e.split(' ')[1];
+          m.set(s, [...(m.get(s) ?? []), e]);
+        }
+        return m;
+      };
+      assert.deepEqual(bySession(b), bySession(a));
+    });
+  });
+}
