@@ -1,6 +1,7 @@
 /**
  * Holds the counter tables of 0012 (session_figures and the two first-response histograms) and the
- * day rollups of 0013 (session_days and its two histograms) equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
+ * day rollups of 0013 (session_days and its two histograms) and 0015's sums and histogram per
+ * metadata value equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
  * JavaScript: so the triggers and the SQL bucket expression are checked together.
  */
 import assert from 'node:assert/strict';
@@ -88,5 +89,39 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     ),
     tally((r) => `${dayOf(r)}/${r.agent_id}`),
     `${label}: agent_day_first_responses = the sessions' buckets by day and agent`,
+  );
+
+  // 0015, against session_metadata (0007, which has its own tests) joined to the sessions.
+  const { rows: freshMeta } = await sql<
+    Record<string, unknown>
+  >`SELECT m.key, m.value, ${sql.join(figureSumColumns('s'))}
+    FROM session_metadata m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.started_at
+    WHERE m.org_id = ${t.orgId} GROUP BY m.key, m.value`.execute(db);
+  const keptMeta = await db.selectFrom('session_metadata_figures').selectAll().where('org_id', '=', t.orgId).execute();
+  const metaKey = (r: Record<string, unknown>) => `${r.key}=${r.value}`;
+  assert.deepEqual(
+    Object.fromEntries(keptMeta.filter(nonzero).map((r) => [metaKey(r), sums(r)])),
+    Object.fromEntries(freshMeta.map((r) => [metaKey(r), sums(r)])),
+    `${label}: session_metadata_figures = a GROUP BY of the sessions per metadata value`,
+  );
+  const metaFirsts = await db
+    .selectFrom('session_metadata as m')
+    .innerJoin('sessions as s', (j) => j.onRef('s.pk', '=', 'm.session_pk').onRef('s.started_at', '=', 'm.started_at'))
+    .select(['m.key', 'm.value', 's.first_response_ms'])
+    .where('m.org_id', '=', t.orgId)
+    .where('s.first_response_ms', 'is not', null)
+    .execute();
+  const metaTally: Record<string, number> = {};
+  for (const r of metaFirsts) {
+    const at = `${r.key}=${r.value}/${responseBucket(Number(r.first_response_ms))}`;
+    metaTally[at] = (metaTally[at] ?? 0) + 1;
+  }
+  const metaHist = await db.selectFrom('metadata_first_responses').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(
+      metaHist.filter((r) => Number(r.n) !== 0).map((r) => [`${r.key}=${r.value}/${r.bucket}`, Number(r.n)]),
+    ),
+    metaTally,
+    `${label}: metadata_first_responses = the sessions' buckets per metadata value`,
   );
 }

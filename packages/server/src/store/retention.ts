@@ -2,7 +2,7 @@
  * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
  * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
  * are deleted in batches. Either way everything derived from the sessions stays exact:
- * session_counts, session_figures, the day rollups and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
+ * session_counts, session_figures, the day rollups, the metadata figures and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
  * PostgreSQL, its triggers on SQLite), and SQLite's full-text indexes.
  */
 import { type Kysely, sql } from 'kysely';
@@ -66,6 +66,19 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
     FROM (SELECT org_id, agent_id, ${bucket} AS bucket, count(*) AS n FROM ${sessions}
       WHERE first_response_ms IS NOT NULL GROUP BY 1, 2, 3) g
     WHERE c.org_id = g.org_id AND c.agent_id = g.agent_id AND c.bucket = g.bucket`.execute(trx);
+  // 0015's sums and histogram per metadata value, from the month's metadata rows and their sessions.
+  const metadataOfMonth = sql`${sql.id(`session_metadata_${suffix}`)} m JOIN ${sessions} s
+    ON s.pk = m.session_pk AND s.started_at = m.started_at`;
+  await sql`UPDATE session_metadata_figures c SET ${sql.join(
+    FIGURE_SUMS.map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),
+  )}
+    FROM (SELECT m.org_id, m.key, m.value, ${sql.join(figureSumColumns('s'))} FROM ${metadataOfMonth} GROUP BY 1, 2, 3) g
+    WHERE c.org_id = g.org_id AND c.key = g.key AND c.value = g.value`.execute(trx);
+  const sBucket = firstResponseBucket('postgres', sql.ref('s.first_response_ms'));
+  await sql`UPDATE metadata_first_responses c SET n = c.n - g.n
+    FROM (SELECT m.org_id, m.key, m.value, ${sBucket} AS bucket, count(*) AS n FROM ${metadataOfMonth}
+      WHERE s.first_response_ms IS NOT NULL GROUP BY 1, 2, 3, 4) g
+    WHERE c.org_id = g.org_id AND c.key = g.key AND c.value = g.value AND c.bucket = g.bucket`.execute(trx);
   // The day rollups (0013) need no subtraction: a day lies inside one month, so the dropped
   // month's days hold its sessions and nothing else.
   for (const table of ['session_days', 'day_first_responses', 'agent_day_first_responses'] as const)

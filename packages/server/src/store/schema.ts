@@ -287,6 +287,22 @@ export interface AgentDayFirstResponsesTable extends DayFirstResponsesTable {
   agent_id: string;
 }
 
+/** session_figures' sums per metadata key and value (0015): metrics of one metadata value without a scan. */
+export interface SessionMetadataFiguresTable
+  extends Omit<SessionFiguresTable, 'agent_id' | 'channel' | 'status' | 'type'> {
+  key: string;
+  value: string;
+}
+
+/** Sessions per first-response bucket and metadata key and value (0015). */
+export interface MetadataFirstResponsesTable {
+  org_id: string;
+  key: string;
+  value: string;
+  bucket: number;
+  n: number;
+}
+
 /**
  * Every session's id, unique per organization (0006): PostgreSQL cannot enforce that across the
  * sessions table's monthly partitions, this unpartitioned table can. Lookups by id go through it.
@@ -358,6 +374,8 @@ export interface Database {
   session_days: SessionDaysTable;
   day_first_responses: DayFirstResponsesTable;
   agent_day_first_responses: AgentDayFirstResponsesTable;
+  session_metadata_figures: SessionMetadataFiguresTable;
+  metadata_first_responses: MetadataFirstResponsesTable;
   session_ids: SessionIdsTable;
   session_metadata: SessionMetadataTable;
   session_metadata_counts: SessionMetadataCountsTable;

@@ -391,6 +391,21 @@ for (const dialect of DIALECTS) {
         { type: 'session.update', body: { id: s.id, status: 'failed' } },
       ]);
       await assertCountersExact(t, 'after a status change');
+      // Its metadata changes: 0015's sums and histogram move from one value to the other.
+      const proBefore = (await get('/sessions/metrics?metadata.plan=pro')).json();
+      await seed(t.app, t.adminKey, [
+        { type: 'session.update', body: { id: s.id, metadata: { plan: s.plan === 'pro' ? 'free' : 'pro', seats: 3 } } },
+      ]);
+      await assertCountersExact(t, 'after a metadata change');
+      const proAfter = (await get('/sessions/metrics?metadata.plan=pro')).json();
+      assert.equal(proAfter.totalSessions, proBefore.totalSessions + (s.plan === 'pro' ? -1 : 1));
+      const { generatedAt: _m, recentSessions: _n, ...fromMetadataSums } = proAfter;
+      const {
+        generatedAt: _o,
+        recentSessions: _p,
+        ...fromMetadataScan
+      } = (await get('/sessions/metrics?metadata.plan=pro&turns[gte]=0')).json();
+      assert.deepEqual(fromMetadataSums, fromMetadataScan, 'metadata sums and scan agree');
       const m = (await get('/sessions/metrics')).json();
       close(m.costUsd, before.costUsd + 1.25, 'cost added');
       assert.equal(m.byStatus.failed, before.byStatus.failed + 1);

@@ -3,7 +3,8 @@
  * the agent table. Sums are exact; first-response percentiles come from a histogram of lib/stats.ts
  * buckets (within 2 %). Unfiltered (or channel/status/type-only) metrics and the unfiltered agent
  * table read the counter tables of 0012; a time range (with agents, or nothing else) reads the day
- * rollups of 0013 and scans at most half a day at either end; everything else
+ * rollups of 0013 and scans at most half a day at either end; one metadata value reads 0015's
+ * sums per value; everything else
  * is one scan of the matching sessions, grouped by response bucket so the histogram comes out of
  * the same pass.
  */
@@ -299,6 +300,46 @@ async function dayFigures(
   return out;
 }
 
+/**
+ * The figures of one metadata value (0015): sums and the histogram per key and value, the counts
+ * by channel, status and type from session_metadata_counts (0007). A few hundred rows at most.
+ */
+async function metadataFigures(db: Db, orgId: string, [key, value]: [string, string]): Promise<Figures> {
+  const [sums, counts, hist] = await Promise.all([
+    db
+      .selectFrom('session_metadata_figures')
+      .select(FIGURE_SUMS)
+      .where('org_id', '=', orgId)
+      .where('key', '=', key)
+      .where('value', '=', value)
+      .executeTakeFirst(),
+    db
+      .selectFrom('session_metadata_counts')
+      .select(['channel', 'status', 'type', 'n'])
+      .where('org_id', '=', orgId)
+      .where('key', '=', key)
+      .where('value', '=', value)
+      .execute(),
+    db
+      .selectFrom('metadata_first_responses')
+      .select(['bucket', 'n'])
+      .where('org_id', '=', orgId)
+      .where('key', '=', key)
+      .where('value', '=', value)
+      .where('n', '>', 0)
+      .execute(),
+  ]);
+  const out = emptyFigures();
+  for (const k of FIGURE_SUMS) out.sums[k] = Number(sums?.[k] ?? 0);
+  for (const r of counts) {
+    out.byChannel[r.channel] += Number(r.n);
+    out.byStatus[r.status] += Number(r.n);
+    out.byType[r.type] += Number(r.n);
+  }
+  for (const r of hist) out.firstResponses.set(Number(r.bucket), Number(r.n));
+  return out;
+}
+
 /** The figures of every session the filter matches. */
 export async function sessionFigures(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<Figures> {
   const byAgentOnly = noneBut(f, 'agentIds') && !!f.agentIds?.length;
@@ -347,6 +388,7 @@ export async function sessionFigures(db: Db, dialect: DialectName, orgId: string
     for (const r of histRows) if (Number(r.n) > 0) out.firstResponses.set(Number(r.bucket), Number(r.n));
     return out;
   }
+  if (noneBut(f, 'metadata') && f.metadata?.length === 1) return metadataFigures(db, orgId, f.metadata[0]);
   const split = daySplit(f);
   const groups = split
     ? await dayFigures(db, dialect, orgId, f, split, null)
