@@ -25,7 +25,26 @@ const CHANNEL_TYPES = [
  * importer sends a finished conversation. `interleaved`: the 20 sessions, then their messages
  * round-robin, one message of each in turn, as an SDK's buffer holds many open conversations.
  */
-export type BatchShape = 'consecutive' | 'interleaved';
+export type BatchShape = 'consecutive' | 'interleaved' | 'short';
+
+/**
+ * `short`: 250 whole short sessions a batch, each created, a user message, an agent answer and
+ * ended (1,000 items, 500 of them messages), as a platform reports finished calls.
+ */
+const SHORT_SESSIONS = 250;
+
+/** Items and messages a batch of each shape carries. */
+export const BATCH_ITEMS: Record<BatchShape, { items: number; messages: number }> = {
+  consecutive: {
+    items: SESSIONS_PER_BATCH * (1 + MESSAGES_PER_SESSION),
+    messages: SESSIONS_PER_BATCH * MESSAGES_PER_SESSION,
+  },
+  interleaved: {
+    items: SESSIONS_PER_BATCH * (1 + MESSAGES_PER_SESSION),
+    messages: SESSIONS_PER_BATCH * MESSAGES_PER_SESSION,
+  },
+  short: { items: SHORT_SESSIONS * 4, messages: SHORT_SESSIONS * 2 },
+};
 
 export interface BatchPlan {
   sessions: {
@@ -82,6 +101,36 @@ export function planBatch(run: string): BatchPlan {
   return plan;
 }
 
+/** A `short` batch: whole sessions of two messages, each ended in the same batch. */
+export function shortBatchBody(run: string): string {
+  const b = batchCounter++;
+  const batch: unknown[] = [];
+  for (let i = 0; i < SHORT_SESSIONS; i++) {
+    const [channel, type] = CHANNEL_TYPES[(b + i) % CHANNEL_TYPES.length];
+    const agent = (b * 7 + i) % 50;
+    const id = `${run}-short-${b}-${i}`;
+    batch.push(
+      {
+        type: 'session',
+        body: { id, agent: { id: `bench-agent-${agent}`, name: `Bench Agent ${agent}` }, channel, type },
+      },
+      { type: 'message', body: { sessionId: id, sender: 'user', content: `${WORDS[(b + i) % WORDS.length]} please` } },
+      {
+        type: 'message',
+        body: {
+          sessionId: id,
+          sender: 'agent',
+          content: `${WORDS[(b * 3 + i) % WORDS.length]} done, anything else?`,
+          latencyMs: 400 + ((b * 13 + i * 7) % 3000),
+          usage: { inputTokens: 240, outputTokens: 30, costUsd: 0.0002 },
+        },
+      },
+      { type: 'session.update', body: { id, status: 'completed' } },
+    );
+  }
+  return JSON.stringify({ batch });
+}
+
 export function batchBody(p: BatchPlan, shape: BatchShape = 'consecutive'): string {
   const sessionItem = (s: BatchPlan['sessions'][number]) => ({
     type: 'session',
@@ -117,6 +166,7 @@ export interface IngestResult {
   why?: string;
   badItems: number;
   messagesPerSecond: number;
+  itemsPerSecond: number;
   latency: { p50: number; p97_5: number; p99: number };
 }
 
@@ -147,7 +197,13 @@ export async function ingestLoad(
           {
             method: 'POST',
             path: '/api/v1/ingest',
-            setupRequest: (req) => ({ ...req, body: batchBody(planBatch(`${run}-${i}`), opts.shape) }),
+            setupRequest: (req) => ({
+              ...req,
+              body:
+                opts.shape === 'short'
+                  ? shortBatchBody(`${run}-${i}`)
+                  : batchBody(planBatch(`${run}-${i}`), opts.shape),
+            }),
             onResponse: (status, body) => {
               const items =
                 status === 207 ? (JSON.parse(body).results as Array<{ status: number; error?: unknown }>) : [];
@@ -173,7 +229,8 @@ export async function ingestLoad(
     failed: bad + errors,
     why: firstProblem ?? (errors ? `${errors} connection errors or timeouts` : undefined),
     badItems,
-    messagesPerSecond: Math.round((ok * SESSIONS_PER_BATCH * MESSAGES_PER_SESSION) / seconds),
+    messagesPerSecond: Math.round((ok * BATCH_ITEMS[opts.shape ?? 'consecutive'].messages) / seconds),
+    itemsPerSecond: Math.round((ok * BATCH_ITEMS[opts.shape ?? 'consecutive'].items) / seconds),
     latency: {
       p50: worst((r) => r.latency.p50),
       p97_5: worst((r) => r.latency.p97_5),

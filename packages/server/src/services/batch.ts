@@ -14,7 +14,7 @@
  *   event appends together, each in a fixed number of statements however many sessions they
  *   cover (IngestService's `createSessionsIn` and `appendMany…In`). What a group expects to fail
  *   (an unknown session, a conflicting create) fails for its own items only, without undoing the
- *   others. Updates (status changes, metadata) run one by one.
+ *   others. Updates (status changes, metadata) are written together the same way.
  * - Each group runs in a savepoint. Should one fail unexpectedly, it is rolled back and its units
  *   run again one at a time, each in its own savepoint, so one bad unit cannot take the others
  *   with it — every item is still applied or refused on its own.
@@ -190,7 +190,16 @@ export class BatchService {
             await this.group(trx, orgId, events, now, record, async (db) =>
               doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now)),
             );
-          for (const unit of layer) if (unit.kind === 'update') record(unit, await this.alone(trx, orgId, unit, now));
+          const updates = layer.filter((u) => u.kind === 'update');
+          if (updates.length)
+            await this.group(trx, orgId, updates, now, record, async (db) =>
+              (await this.ingest.updateSessionsIn(db, orgId, updates, now)).map((o, i): Done => {
+                const index = updates[i].index;
+                if ('error' in o)
+                  return { results: [{ index, status: o.error.status, error: problemOf(o.error) }], outbox: [] };
+                return { results: [{ index, status: 200, id: o.session.id }], outbox: o.outbox };
+              }),
+            );
         }
         const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
         await writeOutbox(trx, this.store.dialect, orgId, entries);

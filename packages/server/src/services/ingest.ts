@@ -55,10 +55,11 @@ import {
   findSessionsByKey,
   insertSessions,
   lockSessionRow,
+  lockSessionRows,
+  updateSessionSets,
   type SessionKey,
   touchSession,
   touchSessions,
-  updateSessionColumns,
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { isUniqueViolation, retryTransaction } from './transactions.js';
@@ -188,6 +189,78 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
   },
   insertAll: (db, rows) => insertEvents(db, rows as Parameters<typeof insertEvents>[1]),
 };
+
+type SessionSet = Parameters<typeof updateSessionRow>[2];
+export type UpdateOutcome = { error: ApiError } | { session: Session; outbox: OutboxEntry[] };
+
+/** What an update does to a session's row, judged against the row as it is (under its lock). */
+interface UpdatePlan {
+  set: SessionSet;
+  ended: boolean;
+  /** Something the API shows changed (metadata, the agent's name): a session.updated entry. */
+  changed: boolean;
+  /** The agent's new name. */
+  rename?: string;
+}
+
+/** The rules of `PATCH /sessions/:id` (docs/API.md) for one row; throws the 422s. */
+function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: number): UpdatePlan {
+  const set: SessionSet = { last_activity_at: now };
+  let changed = false;
+  let ended = false;
+  const wasTerminal = isTerminal(session.status);
+  const target = body.status;
+  if (target !== undefined && target !== session.status) {
+    if (wasTerminal)
+      throw new ApiError(
+        422,
+        'invalid-transition',
+        `The session is ${session.status}; a terminal status is final and cannot change to ${target}.`,
+      );
+    // active → terminal
+    const endedAt = body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, session.started_at);
+    if (endedAt < session.started_at)
+      throw new ApiError(422, 'invalid-time', 'endedAt must not be before the session started.', [
+        { path: '/endedAt', message: 'must not be before startedAt' },
+      ]);
+    set.status = target;
+    set.ended_at = endedAt;
+    set.duration_ms = endedAt - session.started_at;
+    set.ended_reason = body.endedReason ?? null;
+    ended = true;
+  } else if (!wasTerminal && (body.endedAt !== undefined || body.endedReason !== undefined)) {
+    throw new ApiError(
+      422,
+      'invalid-transition',
+      'endedAt and endedReason can only be set when the session ends (send a terminal status).',
+    );
+  }
+  if (body.metadata !== undefined) {
+    const metadata = parseJson<Metadata>(session.metadata);
+    const merged: Metadata = { ...metadata };
+    for (const [k, v] of Object.entries(body.metadata)) {
+      if (v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    const errors: ProblemFieldError[] = [];
+    if (Object.keys(merged).length > LIMITS.metadataKeys)
+      errors.push({
+        path: '/metadata',
+        message: `the merged metadata would have more than ${LIMITS.metadataKeys} keys`,
+      });
+    checkMetadata(merged, '/metadata', errors);
+    if (errors.length)
+      throw new ApiError(422, 'metadata-too-large', 'The merged metadata would exceed its limits.', errors);
+    if (canonical(merged) !== canonical(metadata)) {
+      set.metadata = JSON.stringify(merged);
+      set.search_text = searchText(session.agent_id, merged);
+      changed = true;
+    }
+  }
+  const rename = body.agent?.name !== undefined && body.agent.name !== session.agent_name ? body.agent.name : undefined;
+  if (rename !== undefined) changed = true;
+  return { set, ended, changed, rename };
+}
 
 export type CreateOutcome = { error: ApiError } | { status: 200 | 201; session: Session; outbox: OutboxEntry[] };
 
@@ -519,14 +592,17 @@ export class IngestService {
     }
     if (rows.length) {
       await kind.insertAll(db, rows);
-      const columns = [kind.counter, ...STATS_COLUMNS] as const;
-      await updateSessionColumns(
+      await updateSessionSets(
         db,
         dialect,
-        columns,
         sessions.flatMap((session) => {
           const st = state.get(session.pk);
-          return st?.appended ? [{ key: session, values: [st.seq, ...STATS_COLUMNS.map((c) => st.stats[c])] }] : [];
+          if (!st?.appended) return [];
+          const set = {
+            [kind.counter]: st.seq,
+            ...Object.fromEntries(STATS_COLUMNS.map((c) => [c, st.stats[c]])),
+          } as SessionSet;
+          return [{ key: session, set }];
         }),
       );
     }
@@ -578,82 +654,39 @@ export class IngestService {
     // sweep): judge by the row as it is now, not as first read, or two writers ending one session
     // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
     const session = (await findSessionByPk(db, first)) as SessionWithAgent;
-    const outbox: OutboxEntry[] = [];
-    const set: Parameters<typeof updateSessionRow>[2] = { last_activity_at: now };
-    let changed = false;
-    let ended = false;
-
-    const wasTerminal = isTerminal(session.status);
-    const target = body.status;
-    if (target !== undefined && target !== session.status) {
-      if (wasTerminal)
-        throw new ApiError(
-          422,
-          'invalid-transition',
-          `The session is ${session.status}; a terminal status is final and cannot change to ${target}.`,
-        );
-      // active → terminal
-      const endedAt = body.endedAt !== undefined ? parseTime(body.endedAt) : Math.max(now, session.started_at);
-      if (endedAt < session.started_at)
-        throw new ApiError(422, 'invalid-time', 'endedAt must not be before the session started.', [
-          { path: '/endedAt', message: 'must not be before startedAt' },
-        ]);
-      set.status = target;
-      set.ended_at = endedAt;
-      set.duration_ms = endedAt - session.started_at;
-      set.ended_reason = body.endedReason ?? null;
-      ended = true;
-    } else if (!wasTerminal && (body.endedAt !== undefined || body.endedReason !== undefined)) {
-      throw new ApiError(
-        422,
-        'invalid-transition',
-        'endedAt and endedReason can only be set when the session ends (send a terminal status).',
-      );
-    }
-
-    let metadata = parseJson<Metadata>(session.metadata);
-    if (body.metadata !== undefined) {
-      const merged: Metadata = { ...metadata };
-      for (const [k, v] of Object.entries(body.metadata)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
-      }
-      const errors: ProblemFieldError[] = [];
-      if (Object.keys(merged).length > LIMITS.metadataKeys)
-        errors.push({
-          path: '/metadata',
-          message: `the merged metadata would have more than ${LIMITS.metadataKeys} keys`,
-        });
-      checkMetadata(merged, '/metadata', errors);
-      if (errors.length)
-        throw new ApiError(422, 'metadata-too-large', 'The merged metadata would exceed its limits.', errors);
-      if (canonical(merged) !== canonical(metadata)) {
-        metadata = merged;
-        set.metadata = JSON.stringify(merged);
-        set.search_text = searchText(session.agent_id, merged);
-        changed = true;
-      }
-    }
-    if (body.agent?.name !== undefined && body.agent.name !== session.agent_name) {
-      await renameAgent(db, orgId, session.agent_id, body.agent.name);
-      changed = true;
-    }
+    const plan = planUpdate(session, body, now);
+    if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
+    const { set, events, outbox, after } = this.updateEffects(session, plan, counters.event_count, sessionId, now);
     await updateSessionRow(db, session, set);
+    if (events.length) await insertEvents(db, events);
+    await this.emit(db, orgId, outbox, sink);
+    return after;
+  }
 
-    if (ended) {
-      const seq = counters.event_count + 1;
+  /** The row changes, status_changed event and outbox entries of a planned update. */
+  private updateEffects(
+    session: SessionWithAgent,
+    plan: UpdatePlan,
+    eventCount: number,
+    sessionId: string,
+    now: number,
+  ) {
+    const set: SessionSet = { ...plan.set };
+    const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
+    const outbox: OutboxEntry[] = [];
+    if (plan.ended) {
       const row = {
         session_pk: session.pk,
         session_started_at: session.started_at,
         id: uuidv7(now),
-        seq,
+        seq: eventCount + 1,
         type: 'status_changed',
         // When the session ended (which the agent may give as endedAt), so the timeline reads right.
         timestamp: set.ended_at ?? now,
-        data: JSON.stringify({ from: session.status, to: target }),
+        data: JSON.stringify({ from: session.status, to: set.status }),
       };
-      await insertEvents(db, [row]);
-      await updateSessionRow(db, session, { event_count: seq });
+      events.push(row);
+      set.event_count = row.seq;
       outbox.push({
         type: 'event.created',
         sessionId,
@@ -661,11 +694,67 @@ export class IngestService {
         data: eventRowToApi({ ...row, pk: 0 }, sessionId),
       });
     }
-    const after = sessionRowToApi((await findSessionByPk(db, session)) as SessionWithAgent);
-    if (changed) outbox.push({ type: 'session.updated', sessionId, occurredAt: now, data: after });
-    if (ended) outbox.push({ type: 'session.ended', sessionId, occurredAt: now, data: after });
-    await this.emit(db, orgId, outbox, sink);
-    return after;
+    const after = sessionRowToApi({
+      ...session,
+      ...set,
+      agent_name: plan.rename ?? session.agent_name,
+    } as SessionWithAgent);
+    if (plan.changed) outbox.push({ type: 'session.updated', sessionId, occurredAt: now, data: after });
+    if (plan.ended) outbox.push({ type: 'session.ended', sessionId, occurredAt: now, data: after });
+    return { set, events, outbox, after };
+  }
+
+  /**
+   * Updates many sessions with a fixed number of statements: found by id in one, locked
+   * (PostgreSQL) in one, read back under the lock in one, their rows written with one UPDATE …
+   * FROM (VALUES …) per set of changed columns, their status_changed events inserted in one.
+   * Each update is judged as `updateSession` judges it; one refused (404, 422) changes nothing.
+   */
+  async updateSessionsIn(
+    db: Db,
+    orgId: string,
+    units: Array<{ sessionId: string; body: UpdateSessionBody }>,
+    now: number,
+  ): Promise<UpdateOutcome[]> {
+    const { dialect } = this.store;
+    const found = await findSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))]);
+    const keys = [...found.values()];
+    await lockSessionRows(db, dialect, keys);
+    const current = new Map((await findSessionsByKey(db, dialect, keys)).map((r) => [r.pk, r]));
+    const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
+    const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
+    const outcomes: UpdateOutcome[] = [];
+    for (const { sessionId, body } of units) {
+      const pk = found.get(sessionId)?.pk;
+      const session = pk === undefined ? undefined : current.get(pk);
+      if (!session) {
+        outcomes.push({ error: notFound() });
+        continue;
+      }
+      let plan: UpdatePlan;
+      try {
+        plan = planUpdate(session, body, now);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        outcomes.push({ error: err });
+        continue;
+      }
+      if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
+      const effects = this.updateEffects(session, plan, session.event_count, sessionId, now);
+      events.push(...effects.events);
+      const write = writes.get(session.pk);
+      writes.set(session.pk, { key: session, set: { ...write?.set, ...effects.set } });
+      // A later update of the same session in this call sees this one applied.
+      current.set(session.pk, {
+        ...session,
+        ...effects.set,
+        agent_name: plan.rename ?? session.agent_name,
+      } as SessionWithAgent);
+      outcomes.push({ session: effects.after, outbox: effects.outbox });
+    }
+    await updateSessionSets(db, dialect, [...writes.values()]);
+    if (events.length) await insertEvents(db, events);
+    return outcomes;
   }
 
   /** Ends a session the agent forgot (the idle timeout); no-op if it ended meanwhile. */

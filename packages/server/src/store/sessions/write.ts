@@ -137,32 +137,65 @@ export async function touchSessions(db: Db, dialect: DialectName, keys: SessionK
   return out;
 }
 
+/** `lockSessionRow` for many sessions: one UPDATE per 500, in pk order. */
+export async function lockSessionRows(db: Db, dialect: DialectName, keys: SessionKey[]) {
+  const sorted = [...keys].sort((a, b) => a.pk - b.pk);
+  for (let i = 0; i < sorted.length; i += 500)
+    await db
+      .updateTable('sessions')
+      .set((eb) => ({ last_activity_at: eb.ref('last_activity_at') }))
+      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500)))
+      .execute();
+}
+
+type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string };
+
+/** Columns that are not integers: how PostgreSQL reads them back from VALUES text. */
+const COLUMN_CASTS: Record<string, string> = {
+  status: 'text',
+  ended_reason: 'text',
+  search_text: 'text',
+  metadata: 'json',
+};
+
 /**
- * Sets the same columns, each to its own value, on many sessions: one UPDATE … FROM (VALUES …)
- * per 500 rows instead of a statement each (the batch route's counters and figures).
+ * Writes many sessions' changes: rows that change the same columns share one UPDATE … FROM
+ * (VALUES …) per 500 (the batch route's updates, where a statement each was most of the cost).
  */
-export async function updateSessionColumns(
+export async function updateSessionSets(
   db: Db,
   dialect: DialectName,
-  columns: readonly string[],
-  rows: Array<{ key: SessionKey; values: Array<number | null> }>,
+  rows: Array<{ key: SessionKey; set: SessionSet }>,
 ) {
-  if (rows.length === 1) {
-    const [{ key, values }] = rows;
-    await updateSessionRow(db, key, Object.fromEntries(columns.map((c, i) => [c, values[i]])));
-    return;
+  const groups = new Map<string, Array<{ key: SessionKey; set: SessionSet }>>();
+  for (const r of rows) {
+    const columns = Object.keys(r.set).sort().join(',');
+    const group = groups.get(columns);
+    if (group) group.push(r);
+    else groups.set(columns, [r]);
   }
-  const pg = dialect === 'postgres';
-  // VALUES columns are column1, column2, … in both databases; PostgreSQL types bound parameters
-  // in a VALUES list as text, so each is cast back (every column here is an integer).
-  const names = ['pk', 'started_at', ...columns];
-  const selected = names.map((n, i) => sql`${sql.ref(`column${i + 1}`)} AS ${sql.ref(n)}`);
-  const value = (n: string) => sql.raw(pg ? `v.${n}::bigint` : `v.${n}`);
-  for (let i = 0; i < rows.length; i += 500) {
-    const values = rows.slice(i, i + 500).map((r) => sql`(${sql.join([r.key.pk, r.key.started_at, ...r.values])})`);
-    await sql`UPDATE sessions SET ${sql.join(columns.map((c) => sql`${sql.ref(c)} = ${value(c)}`))}
-      FROM (SELECT ${sql.join(selected)} FROM (VALUES ${sql.join(values)}) AS x) AS v
-      WHERE sessions.pk = ${value('pk')} AND sessions.started_at = ${value('started_at')}`.execute(db);
+  for (const [list, group] of groups) {
+    if (!list) continue;
+    const columns = list.split(',');
+    if (group.length === 1) {
+      await updateSessionRow(db, group[0].key, group[0].set);
+      continue;
+    }
+    const pg = dialect === 'postgres';
+    const names = ['pk', 'started_at', ...columns];
+    const selected = names.map((n, i) => sql`${sql.ref(`column${i + 1}`)} AS ${sql.ref(n)}`);
+    const value = (n: string) => sql.raw(pg ? `v.${n}::${COLUMN_CASTS[n] ?? 'bigint'}` : `v.${n}`);
+    for (let i = 0; i < group.length; i += 500) {
+      const values = group
+        .slice(i, i + 500)
+        .map(
+          (r) =>
+            sql`(${sql.join([r.key.pk, r.key.started_at, ...columns.map((c) => (r.set as Record<string, unknown>)[c] ?? null)])})`,
+        );
+      await sql`UPDATE sessions SET ${sql.join(columns.map((c) => sql`${sql.ref(c)} = ${value(c)}`))}
+        FROM (SELECT ${sql.join(selected)} FROM (VALUES ${sql.join(values)}) AS x) AS v
+        WHERE sessions.pk = ${value('pk')} AND sessions.started_at = ${value('started_at')}`.execute(db);
+    }
   }
 }
 
