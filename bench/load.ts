@@ -238,3 +238,69 @@ export async function ingestLoad(
     },
   };
 }
+
+/**
+ * Many agents each sending one message at a time: `connections` sessions (created first, in one
+ * batch), each connection posting single messages to its own session through
+ * `POST /sessions/:id/messages` for `seconds`. Every response is checked.
+ */
+export async function singleItemLoad(
+  server: Server,
+  run: string,
+  opts: { seconds?: number; amount?: number; connections: number },
+): Promise<{ requestsPerSecond: number; failed: number; why?: string; latency: { p50: number; p99: number } }> {
+  const ids = Array.from({ length: opts.connections }, (_, i) => `${run}-single-${i}`);
+  const res = await fetch(`${server.url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      batch: ids.map((id, i) => ({
+        type: 'session',
+        body: { id, agent: { id: `bench-agent-${i % 50}` }, channel: 'web', type: 'chat' },
+      })),
+    }),
+  });
+  if (res.status !== 207) throw new Error(`creating the sessions: HTTP ${res.status} ${await res.text()}`);
+  let ok = 0;
+  let bad = 0;
+  let firstProblem: string | undefined;
+  let n = 0;
+  const result = await autocannon({
+    url: server.url,
+    connections: opts.connections,
+    pipelining: 1,
+    ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.seconds }),
+    timeout: 60,
+    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const i = n++;
+          const id = ids[i % ids.length];
+          return {
+            ...req,
+            path: `/api/v1/sessions/${id}/messages`,
+            body: JSON.stringify({
+              messages: [{ sender: i % 2 ? 'agent' : 'user', content: `${WORDS[i % WORDS.length]} message ${i}` }],
+            }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status === 201) ok++;
+          else {
+            bad++;
+            firstProblem ??= `HTTP ${status}: ${body.slice(0, 300)}`;
+          }
+        },
+      },
+    ],
+  });
+  const errors = result.errors + result.timeouts;
+  return {
+    requestsPerSecond: Math.round(ok / result.duration),
+    failed: bad + errors,
+    why: firstProblem ?? (errors ? `${errors} connection errors or timeouts` : undefined),
+    latency: { p50: result.latency.p50, p99: result.latency.p99 },
+  };
+}

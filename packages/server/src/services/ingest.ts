@@ -62,7 +62,7 @@ import {
   touchSessions,
   updateSessionRow,
 } from '../store/sessions/write.js';
-import { isUniqueViolation, retryTransaction } from './transactions.js';
+import { GroupCommit, isUniqueViolation, retryTransaction } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -274,9 +274,15 @@ export type AppendOutcome<Api> =
   | { accepted: number; duplicates: number; items: Api[]; outbox: OutboxEntry[] };
 
 export class IngestService {
-  constructor(private readonly store: Store) {}
+  /** SQLite: concurrent single-item writes share a commit (GroupCommit). */
+  private readonly group: GroupCommit;
+
+  constructor(private readonly store: Store) {
+    this.group = new GroupCommit(store);
+  }
 
   private async tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    if (this.store.dialect === 'sqlite') return this.group.run(fn as never) as Promise<T>;
     const result = await retryTransaction(this.store, () => this.store.db.transaction().execute(fn));
     this.store.outbox.emit('committed');
     return result;

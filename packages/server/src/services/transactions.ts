@@ -46,3 +46,92 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+type Tx = Awaited<ReturnType<ReturnType<Store['db']['startTransaction']>['execute']>>;
+interface Job {
+  fn: (trx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for SQLite's single writer. Each commit waits for the disk (synchronous=FULL), and
+ * better-sqlite3 waits on the event loop, so a hundred agents each sending one message at a time
+ * got a transaction and an fsync each: about 180 requests/s, every other request queued behind
+ * them (measured, 100 connections). Here, transactions that arrive while one is running wait for
+ * it and then run together: one transaction, each in its own savepoint (one that fails is rolled
+ * back alone and rejects alone), one commit. A transaction that arrives when nothing is running
+ * runs at once, so a lone request waits for nothing. Each caller still hears back only after the
+ * commit that made its writes durable.
+ */
+export class GroupCommit {
+  private queue: Job[] = [];
+  private running = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly max = 200,
+  ) {}
+
+  run<T>(fn: (trx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain() {
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        const jobs = this.queue.splice(0, this.max);
+        await this.commit(jobs);
+        // Let requests that arrived during the commit (it blocks the event loop) queue up, so the
+        // next round takes them together.
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async commit(jobs: Job[]) {
+    let outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    try {
+      await retryTransaction(this.store, async () => {
+        outcomes = [];
+        const trx = await this.store.db.startTransaction().execute();
+        try {
+          if (jobs.length === 1) outcomes.push({ ok: true, value: await jobs[0].fn(trx) });
+          else
+            for (const job of jobs) {
+              const sp = await trx.savepoint('job').execute();
+              try {
+                const value = await job.fn(sp as unknown as Tx);
+                await sp.releaseSavepoint('job').execute();
+                outcomes.push({ ok: true, value });
+              } catch (err) {
+                if (isRetryable(err)) throw err;
+                await sp.rollbackToSavepoint('job').execute();
+                outcomes.push({ ok: false, err });
+              }
+            }
+          await trx.commit().execute();
+        } catch (err) {
+          await trx.rollback().execute();
+          throw err;
+        }
+      });
+    } catch (err) {
+      // A lone job's own failure, or the commit failed: nothing of any job was kept.
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    this.store.outbox.emit('committed');
+    for (const [i, job] of jobs.entries()) {
+      const o = outcomes[i];
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.err);
+    }
+  }
+}
