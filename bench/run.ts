@@ -42,7 +42,7 @@ import {
   startPgCluster,
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
-import { type BatchShape, ingestLoad, MESSAGES_PER_SESSION, planBatch } from './load.js';
+import { type BatchShape, ingestLoad, MESSAGES_PER_SESSION, planBatch, singleItemLoad } from './load.js';
 import {
   CSV_COLUMNS,
   type Dialect,
@@ -1009,6 +1009,20 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
     interleaved = ri;
     if (ri.failed) log(`  !! ${ri.failed} interleaved batches failed (${ri.badItems} refused items); first: ${ri.why}`);
     short = await ingestThroughServer(ingServer, `short${Date.now()}`, 'short');
+    const single = await singleItemLoad(
+      ingServer,
+      `one${Date.now()}`,
+      mode === 'smoke' ? { amount: 200, connections: 20 } : { seconds: INGEST_SECONDS, connections: 100 },
+    );
+    if (single.failed) log(`  !! ${single.failed} single-message requests failed; first: ${single.why}`);
+    record({
+      dialect: d,
+      section: '§9 ingest',
+      what: 'POST /sessions/:id/messages, one message a request, 100 connections',
+      unit: 'req/s',
+      figure: single.requestsPerSecond,
+      detail: { server: single },
+    });
     if (short.failed)
       log(`  !! ${short.failed} short-session batches failed (${short.badItems} refused items); first: ${short.why}`);
     log('  live stream …');
