@@ -5,6 +5,7 @@
  * JavaScript: so the triggers and the SQL bucket expression are checked together.
  */
 import assert from 'node:assert/strict';
+import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { sql } from 'kysely';
 import { responseBucket } from '../src/lib/stats.js';
 import { FIGURE_SUMS, figureSumColumns } from '../src/store/sessions/figures.js';
@@ -26,17 +27,33 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
   );
 
   const DAY = 86_400_000;
-  const dayKey = (r: Record<string, unknown>) => `${Number(r.day)}/${key(r)}`;
+  const dayKey = (r: Record<string, unknown>) => `${Number(r.day)}/${r.agent_id}`;
+  const counted = [
+    ...CHANNELS.map((c) => `channel_${c}`),
+    ...STATUSES.map((c) => `status_${c}`),
+    ...SESSION_TYPES.map((c) => `type_${c}`),
+  ];
+  const daySums = (r: Record<string, unknown>) =>
+    [...FIGURE_SUMS, ...counted].map((c) => `${c}=${Number(r[c] ?? 0)}`).join(' ');
   const { rows: freshDays } = await sql<
     Record<string, unknown>
   >`SELECT (started_at / ${sql.lit(DAY)}) * ${sql.lit(DAY)} AS day,
-    agent_id, channel, status, type, ${sql.join(figureSumColumns('s'))} FROM sessions s WHERE s.org_id = ${t.orgId}
-    GROUP BY 1, agent_id, channel, status, type`.execute(db);
+    agent_id, ${sql.join(figureSumColumns('s'))},
+    ${sql.join(
+      [
+        ...CHANNELS.map((c) => ['channel', c]),
+        ...STATUSES.map((c) => ['status', c]),
+        ...SESSION_TYPES.map((c) => ['type', c]),
+      ].map(
+        ([col, v]) => sql`sum(CASE WHEN ${sql.ref(`s.${col}`)} = ${v} THEN 1 ELSE 0 END) AS ${sql.id(`${col}_${v}`)}`,
+      ),
+    )}
+    FROM sessions s WHERE s.org_id = ${t.orgId} GROUP BY 1, agent_id`.execute(db);
   const keptDays = await db.selectFrom('session_days').selectAll().where('org_id', '=', t.orgId).execute();
   assert.deepEqual(
-    Object.fromEntries(keptDays.filter(nonzero).map((r) => [dayKey(r), sums(r)])),
-    Object.fromEntries(freshDays.map((r) => [dayKey(r), sums(r)])),
-    `${label}: session_days = a GROUP BY of sessions by day`,
+    Object.fromEntries(keptDays.filter(nonzero).map((r) => [dayKey(r), daySums(r)])),
+    Object.fromEntries(freshDays.map((r) => [dayKey(r), daySums(r)])),
+    `${label}: session_days = a GROUP BY of sessions by day and agent`,
   );
 
   const firsts = await db

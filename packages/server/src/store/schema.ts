@@ -269,8 +269,13 @@ export interface AgentFirstResponsesTable {
   n: number;
 }
 
-/** session_figures' sums per UTC day of started_at as well (0013; `day` is the day's start, epoch ms). */
-export interface SessionDaysTable extends SessionFiguresTable {
+/**
+ * session_figures' sums per UTC day of started_at and agent (0013; `day` is the day's start, epoch
+ * ms), with the sessions per channel, status and type as columns (`channel_web`, `status_failed`, …).
+ */
+export interface SessionDaysTable
+  extends Omit<SessionFiguresTable, 'channel' | 'status' | 'type'>,
+    Record<`channel_${Channel}` | `status_${Status}` | `type_${SessionType}`, number> {
   day: number;
 }
 

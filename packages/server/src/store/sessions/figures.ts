@@ -142,6 +142,13 @@ async function scanFigures(
 
 const DAY_MS = 86_400_000;
 
+/** session_days' (0013) counts per channel, status and type, named as countsOf reads them. */
+const DAY_COUNTS = [
+  ...CHANNELS.map((c) => `channel_${c}` as const),
+  ...STATUSES.map((c) => `status_${c}` as const),
+  ...SESSION_TYPES.map((c) => `type_${c}` as const),
+];
+
 /** Adds `from`'s figures into `into`, or takes them away (`sign` -1: a part of a day the range leaves out). */
 function mergeFigures(into: Figures, from: Figures, sign: 1 | -1 = 1) {
   for (const k of FIGURE_SUMS) into.sums[k] += sign * from.sums[k];
@@ -224,17 +231,9 @@ async function dayFigures(
     .where('s.org_id', '=', orgId)
     .select([
       sql<number | string>`${by === 'day' ? sql`s.day` : by === 'agent' ? sql`s.agent_id` : sql`''`}`.as('g'),
-      's.channel',
-      's.status',
-      's.type',
-      ...FIGURE_SUMS.map((c) => sql<number>`sum(${sql.ref(`s.${c}`)})`.as(c)),
-    ])
-    .groupBy([
-      ...(by === 'day' ? ['s.day' as const] : by === 'agent' ? ['s.agent_id' as const] : []),
-      's.channel',
-      's.status',
-      's.type',
+      ...[...FIGURE_SUMS, ...DAY_COUNTS].map((c) => sql<number>`sum(${sql.ref(`s.${c}`)})`.as(c)),
     ]);
+  if (by) sums = sums.groupBy(by === 'day' ? 's.day' : 's.agent_id');
   let hist = db
     // Typed as the agent histogram; agent_id is referenced only when it is the one read.
     .selectFrom(
@@ -280,13 +279,7 @@ async function dayFigures(
     out.set(key, into);
     return into;
   };
-  for (const r of sumRows) {
-    const into = of(r.g);
-    for (const k of FIGURE_SUMS) into.sums[k] += Number(r[k] ?? 0);
-    into.byChannel[r.channel] += Number(r.n);
-    into.byStatus[r.status] += Number(r.n);
-    into.byType[r.type] += Number(r.n);
-  }
+  for (const r of sumRows as unknown as Row[]) addRow(of(r.g as number | string), { ...r, fr: null });
   for (const r of histRows) {
     const n = Number(r.n);
     if (n === 0) continue;
