@@ -70,7 +70,7 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
   const metadataOfMonth = sql`${sql.id(`session_metadata_${suffix}`)} m JOIN ${sessions} s
     ON s.pk = m.session_pk AND s.started_at = m.started_at`;
   await sql`UPDATE session_metadata_figures c SET ${sql.join(
-    FIGURE_SUMS.map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),
+    FIGURE_SUMS.filter((col) => col !== 'n').map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),
   )}
     FROM (SELECT m.org_id, m.key, m.value, ${sql.join(figureSumColumns('s'))} FROM ${metadataOfMonth} GROUP BY 1, 2, 3) g
     WHERE c.org_id = g.org_id AND c.key = g.key AND c.value = g.value`.execute(trx);

@@ -292,9 +292,9 @@ export interface AgentDayFirstResponsesTable extends DayFirstResponsesTable {
   agent_id: string;
 }
 
-/** session_figures' sums per metadata key and value (0015): metrics of one metadata value without a scan. */
+/** session_figures' sums (but the count, in session_metadata_counts) per metadata key and value (0015). */
 export interface SessionMetadataFiguresTable
-  extends Omit<SessionFiguresTable, 'agent_id' | 'channel' | 'status' | 'type'> {
+  extends Omit<SessionFiguresTable, 'agent_id' | 'channel' | 'status' | 'type' | 'n'> {
   key: string;
   value: string;
 }

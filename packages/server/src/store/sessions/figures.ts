@@ -294,14 +294,15 @@ async function dayFigures(
 }
 
 /**
- * The figures of one metadata value (0015): sums and the histogram per key and value, the counts
- * by channel, status and type from session_metadata_counts (0007). A few hundred rows at most.
+ * The figures of one metadata value (0015): sums and the histogram per key and value, the count
+ * of sessions and its split by channel, status and type from session_metadata_counts (0007). A
+ * few hundred rows at most.
  */
 async function metadataFigures(db: Db, orgId: string, [key, value]: [string, string]): Promise<Figures> {
   const [sums, counts, hist] = await Promise.all([
     db
       .selectFrom('session_metadata_figures')
-      .select(FIGURE_SUMS)
+      .select(FIGURE_SUMS.filter((c) => c !== 'n') as Exclude<(typeof FIGURE_SUMS)[number], 'n'>[])
       .where('org_id', '=', orgId)
       .where('key', '=', key)
       .where('value', '=', value)
@@ -323,8 +324,9 @@ async function metadataFigures(db: Db, orgId: string, [key, value]: [string, str
       .execute(),
   ]);
   const out = emptyFigures();
-  for (const k of FIGURE_SUMS) out.sums[k] = Number(sums?.[k] ?? 0);
+  for (const k of FIGURE_SUMS) if (k !== 'n') out.sums[k] = Number(sums?.[k] ?? 0);
   for (const r of counts) {
+    out.sums.n += Number(r.n);
     out.byChannel[r.channel] += Number(r.n);
     out.byStatus[r.status] += Number(r.n);
     out.byType[r.type] += Number(r.n);
