@@ -274,18 +274,15 @@ export type AppendOutcome<Api> =
   | { accepted: number; duplicates: number; items: Api[]; outbox: OutboxEntry[] };
 
 export class IngestService {
-  /** SQLite: concurrent single-item writes share a commit (GroupCommit). */
+  /** Concurrent single-item writes share a commit (GroupCommit). */
   private readonly group: GroupCommit;
 
   constructor(private readonly store: Store) {
     this.group = new GroupCommit(store);
   }
 
-  private async tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
-    if (this.store.dialect === 'sqlite') return this.group.run(fn as never) as Promise<T>;
-    const result = await retryTransaction(this.store, () => this.store.db.transaction().execute(fn));
-    this.store.outbox.emit('committed');
-    return result;
+  private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return this.group.run(fn as never) as Promise<T>;
   }
 
   // ─── create ─────────────────────────────────────────────────────────────────────────────

@@ -129,7 +129,11 @@ describe('crash durability: SIGKILL under load', { concurrency: true }, () => {
       const acked: Acked = { sessions: new Set(), messages: new Map(), events: new Map() };
       const stop = { now: false };
       const clients = Array.from({ length: CLIENTS }, (_, n) => client(n, p1.url, key, acked, stop));
-      await new Promise((r) => setTimeout(r, LOAD_MS));
+      // Load for LOAD_MS at least, and until every client has a session acknowledged (a loaded
+      // machine may need longer to get there).
+      const began = Date.now();
+      while (Date.now() - began < LOAD_MS || (acked.sessions.size < CLIENTS && Date.now() - began < 60_000))
+        await new Promise((r) => setTimeout(r, 50));
       p1.child.kill('SIGKILL');
       stop.now = true;
       await Promise.all(clients);
