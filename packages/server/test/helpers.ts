@@ -184,3 +184,15 @@ export async function seed(app: FastifyInstance, key: string, batch: Array<{ typ
   }
   return results;
 }
+
+/** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
+export function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

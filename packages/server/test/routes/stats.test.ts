@@ -6,20 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RANGE_FIELDS, RANGE_OPS, type Session, SessionStats } from '@switchboard/contracts';
-import { assertProblem, assertShape, call, DIALECTS, setup, seed, session, type TestContext } from '../helpers.js';
+import { assertProblem, assertShape, call, DIALECTS, rng, setup, seed, session, type TestContext } from '../helpers.js';
 import { connectSse } from '../sse.js';
-
-/** A small deterministic PRNG, so a failing case can be replayed from its seed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Msg {
   id: string;
