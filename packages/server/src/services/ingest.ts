@@ -545,7 +545,10 @@ export class IngestService {
     const existing = await existingIdsOfSessions(db, kind.table, sessions, [...new Set(given)]);
 
     /** Each session's running state across its groups (a session may have more than one). */
-    const state = new Map<number, { seq: number; stats: StatsColumns; known: Map<string, Api>; appended: boolean }>();
+    const state = new Map<
+      number,
+      { seq: number; stats: StatsColumns; known: Map<string, Api>; appended: boolean; before: StatsColumns }
+    >();
     const rows: unknown[] = [];
     const outcomes: Array<AppendOutcome<Api>> = [];
     for (const g of groups) {
@@ -559,7 +562,8 @@ export class IngestService {
       if (!st) {
         const known = new Map<string, Api>();
         for (const r of existing.get(session.pk) ?? []) known.set(r.id, kind.toApi(r, g.sessionId));
-        st = { seq: Number(counters[kind.counter]), stats: statsOf(counters), known, appended: false };
+        const stats = statsOf(counters);
+        st = { seq: Number(counters[kind.counter]), stats, before: { ...stats }, known, appended: false };
         state.set(session.pk, st);
       }
       const ids: string[] = [];
@@ -601,9 +605,13 @@ export class IngestService {
         sessions.flatMap((session) => {
           const st = state.get(session.pk);
           if (!st?.appended) return [];
+          // Only the figures that changed: each indexed one (cost, first response, errors,
+          // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
           const set = {
             [kind.counter]: st.seq,
-            ...Object.fromEntries(STATS_COLUMNS.map((c) => [c, st.stats[c]])),
+            ...Object.fromEntries(
+              STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
+            ),
           } as SessionSet;
           return [{ key: session, set }];
         }),
