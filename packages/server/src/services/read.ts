@@ -95,9 +95,12 @@ export class ReadService {
     const sort = parseSort(q.sort);
     const start = pageStart(q, sessionCursorKeyset(q.sort), ' for this sort');
     const { db, dialect } = this.store;
+    // With a range condition the count comes first: how many match decides how the page is found
+    // (page.ts, `FEW_MATCHES`). It is an index range like the page itself.
+    const counted = filter.ranges?.length ? await countSessions(db, dialect, orgId, filter) : undefined;
     const [rows, total] = await Promise.all([
-      listSessions(db, dialect, { orgId, filter, sort, ...start }),
-      countSessions(db, dialect, orgId, filter),
+      listSessions(db, dialect, { orgId, filter, sort, ...start, matches: counted }),
+      counted ?? countSessions(db, dialect, orgId, filter),
     ]);
     return pageOf(rows, total, start, sessionRowToApi, (last) =>
       sessionCursorFields(q.sort, keysetOf(last, sort.field)),

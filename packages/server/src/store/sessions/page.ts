@@ -43,7 +43,17 @@ export interface PageQuery {
   offset?: number;
   /** Start after this position (the previous page's last row). */
   after?: Keyset;
+  /** How many sessions the filter matches, when the caller already knows (it counts for the total). */
+  matches?: number;
 }
+
+/**
+ * At most this many matches of a range filter are sorted rather than found by walking the sort
+ * order (SQLite): see `sessionPage`. Measured at 100,000 sessions: no match, 89 → 0.9 ms; but
+ * 1,465 matches (errors[gte]=1&channel=phone) took 28 ms to sort where the walk along the
+ * channel's index found a page in 14.
+ */
+const FEW_MATCHES = 1_000;
 
 const SORT_COLUMNS = {
   startedAt: 's.started_at',
@@ -163,7 +173,18 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     const o = dir === 'desc' ? ob.desc() : ob.asc();
     return NOT_NULL_SORTS.has(sort.field) ? o : o.nullsLast();
   };
-  q = q.orderBy(col, order).orderBy('s.pk', dir).limit(page.limit);
+  // A rare range condition (35 sessions of 100,000 costing over $0.50, or none lasting an hour):
+  // SQLite walked the sort's index testing every session (108 ms, 89 ms with no match; ten times
+  // that at a million). Ordering by `+column` keeps SQLite from taking the sort's index, so it
+  // finds the few matches through the condition's own index and sorts them (under 1 ms with no
+  // match). Only when the count says they are few.
+  const sortMatches =
+    dialect === 'sqlite' && !!f.ranges?.length && page.matches !== undefined && page.matches <= FEW_MATCHES;
+  q = (
+    sortMatches
+      ? q.orderBy(sql`+${sql.ref(col)}`, order).orderBy(sql`+${sql.ref('s.pk')}`, dir)
+      : q.orderBy(col, order).orderBy('s.pk', dir)
+  ).limit(page.limit);
   if (!after && page.offset) q = q.offset(page.offset);
   if (!f.search && !f.transcriptWords?.length) return q.execute();
   // search and transcript find their sessions by key (a set of pks from their own indexes); a
