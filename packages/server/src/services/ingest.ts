@@ -55,11 +55,10 @@ import {
   findSessionsByKey,
   insertSessions,
   lockSessionRow,
-  lockSessionRows,
+  lockSessions,
   updateSessionSets,
   type SessionKey,
   touchSession,
-  touchSessions,
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { GroupCommit, isUniqueViolation, retryTransaction } from './transactions.js';
@@ -540,7 +539,7 @@ export class IngestService {
     const { dialect } = this.store;
     const found = await findSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))]);
     const sessions = [...found.values()];
-    const locked = await touchSessions(db, dialect, sessions, now);
+    const locked = await lockSessions(db, dialect, sessions);
     const given = groups.flatMap((g) => g.items.map((m) => m.id).filter((id): id is string => id !== undefined));
     const existing = await existingIdsOfSessions(db, kind.table, sessions, [...new Set(given)]);
 
@@ -597,26 +596,29 @@ export class IngestService {
         outbox,
       });
     }
-    if (rows.length) {
-      await kind.insertAll(db, rows);
-      await updateSessionSets(
-        db,
-        dialect,
-        sessions.flatMap((session) => {
-          const st = state.get(session.pk);
-          if (!st?.appended) return [];
-          // Only the figures that changed: each indexed one (cost, first response, errors,
-          // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
-          const set = {
-            [kind.counter]: st.seq,
-            ...Object.fromEntries(
-              STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
-            ),
-          } as SessionSet;
-          return [{ key: session, set }];
-        }),
-      );
-    }
+    if (rows.length) await kind.insertAll(db, rows);
+    // Every session an append named is marked active (a duplicate too); those it added to also get
+    // their counter and the figures that changed — each indexed one (cost, first response, errors,
+    // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
+    await updateSessionSets(
+      db,
+      dialect,
+      sessions.map((session) => {
+        const st = state.get(session.pk);
+        const set = {
+          last_activity_at: now,
+          ...(st?.appended
+            ? {
+                [kind.counter]: st.seq,
+                ...Object.fromEntries(
+                  STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
+                ),
+              }
+            : {}),
+        } as SessionSet;
+        return { key: session, set };
+      }),
+    );
     return outcomes;
   }
 
@@ -729,9 +731,7 @@ export class IngestService {
   ): Promise<UpdateOutcome[]> {
     const { dialect } = this.store;
     const found = await findSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))]);
-    const keys = [...found.values()];
-    await lockSessionRows(db, dialect, keys);
-    const current = new Map((await findSessionsByKey(db, dialect, keys)).map((r) => [r.pk, r]));
+    const current = await lockSessions(db, dialect, [...found.values()]);
     const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
     const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
     const outcomes: UpdateOutcome[] = [];

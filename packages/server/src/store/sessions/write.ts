@@ -118,34 +118,29 @@ export async function touchSession(db: Db, ref: SessionRef, now: number) {
 }
 
 /**
- * `touchSession` for many sessions at once: one UPDATE … RETURNING per 500. A map from pk to the
- * counters and figures, read under the row locks the UPDATE takes.
+ * Sessions found earlier in this transaction, as they are now and locked for writing: on
+ * PostgreSQL read again with SELECT … FOR UPDATE (waiting for any other writer of them), in pk
+ * order so concurrent writers lock shared sessions in the same order; on SQLite, whose one
+ * connection writes alone, the rows as found. By pk. (A lock taken with an UPDATE that changed
+ * nothing cost a row version and an entry in every index on PostgreSQL, and a write on SQLite.)
  */
-export async function touchSessions(db: Db, dialect: DialectName, keys: SessionKey[], now: number) {
-  const out = new Map<number, Awaited<ReturnType<typeof touchSession>> & { pk: number }>();
-  // In pk order, so concurrent batches on PostgreSQL lock shared sessions in the same order.
-  const sorted = [...keys].sort((a, b) => a.pk - b.pk);
+export async function lockSessions(
+  db: Db,
+  dialect: DialectName,
+  found: SessionWithAgent[],
+): Promise<Map<number, SessionWithAgent>> {
+  if (dialect === 'sqlite') return new Map(found.map((r) => [r.pk, r]));
+  const sorted = [...found].sort((a, b) => a.pk - b.pk);
+  const out = new Map<number, SessionWithAgent>();
   for (let i = 0; i < sorted.length; i += 500) {
-    const rows = await db
-      .updateTable('sessions')
-      .set({ last_activity_at: now })
-      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500)))
-      .returning(['pk', 'message_count', 'event_count', ...STATS_COLUMNS])
+    const rows = await sessionsWithAgent(db)
+      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500), 's.'))
+      .orderBy('s.pk')
+      .forUpdate(['s'])
       .execute();
     for (const r of rows) out.set(Number(r.pk), r);
   }
   return out;
-}
-
-/** `lockSessionRow` for many sessions: one UPDATE per 500, in pk order. */
-export async function lockSessionRows(db: Db, dialect: DialectName, keys: SessionKey[]) {
-  const sorted = [...keys].sort((a, b) => a.pk - b.pk);
-  for (let i = 0; i < sorted.length; i += 500)
-    await db
-      .updateTable('sessions')
-      .set((eb) => ({ last_activity_at: eb.ref('last_activity_at') }))
-      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500)))
-      .execute();
 }
 
 type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string };
