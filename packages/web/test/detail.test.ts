@@ -17,6 +17,7 @@ import {
   transcriptItems,
   waitFor,
   waitForSummary,
+  textMatching,
 } from './helpers.ts';
 
 describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
@@ -130,7 +131,7 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     const transcript = page.getByRole('list', { name: 'Transcript and system events' });
     assert.equal(await transcript.locator('li[data-sender="user"]').count(), 4);
     assert.equal(await transcript.locator('li[data-sender="agent"]').count(), 4);
-    assert.match(await transcript.locator('li[data-sender]').first().innerText(), /#1[\s\S]*charged twice/);
+    await textMatching(transcript.locator('li[data-sender]').first(), /#1[\s\S]*charged twice/);
     const kinds = await transcript
       .locator('> li')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-event-type') ?? e.getAttribute('data-sender')));
@@ -138,8 +139,8 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     assert.ok(kinds.indexOf('agent_handoff') > kinds.indexOf('user'), 'handoff after the first messages');
     assert.ok(kinds.includes('crm.ticket_created'), 'custom event shown');
     assert.ok(kinds.includes('status_changed'), 'status change recorded by the server is shown');
-    assert.match(await transcript.locator('li[data-event-type="status_changed"]').innerText(), /Active → Completed/);
-    assert.match(await transcript.locator('li[data-event-type="agent_handoff"]').innerText(), /from triage to billing/);
+    await textMatching(transcript.locator('li[data-event-type="status_changed"]'), /Active → Completed/);
+    await textMatching(transcript.locator('li[data-event-type="agent_handoff"]'), /from triage to billing/);
 
     // Metadata as a key–value table.
     const meta = page.getByRole('table', { name: 'Session metadata' });
@@ -171,9 +172,9 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     const lines = page.locator('li[data-sender]');
     assert.equal(await lines.count(), 6);
     // Offsets from the start of the call: first message at +0:09, second at +0:18.
-    assert.match(await lines.nth(0).innerText(), /^0:09\s+Caller/);
-    assert.match(await lines.nth(1).innerText(), /^0:18\s+Agent/);
-    assert.match(await page.locator('li[data-event-type="error"]').innerText(), /TTS provider timeout/);
+    await textMatching(lines.nth(0), /^0:09\s+Caller/);
+    await textMatching(lines.nth(1), /^0:18\s+Agent/);
+    await textMatching(page.locator('li[data-event-type="error"]'), /TTS provider timeout/);
     assert.equal((await page.getByText('Ongoing').count()) > 0, true);
     await screenshot(page, 'detail-voice');
   });
@@ -196,7 +197,7 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
       'all 2,000 messages after scrolling',
       20_000,
     );
-    assert.match(await page.getByText('2,000 messages').innerText(), /2,000 messages/);
+    await textMatching(page.getByText('2,000 messages'), /2,000 messages/);
   });
 
   test('an unknown session shows a clear not-found message', async () => {

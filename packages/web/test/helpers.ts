@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = resolve(WEB_DIR, '../..');
@@ -421,6 +421,19 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Waits until an element's rendered text, whitespace-normalized, matches `pattern`, and returns it.
+ * Transcript lines use `content-visibility: auto`: until Chromium has laid one out, its
+ * `innerText` can read empty, so a single read right after navigation races the layout.
+ */
+export async function textMatching(locator: Locator, pattern: RegExp, what = String(pattern)): Promise<string> {
+  return waitFor(
+    async () => (await locator.innerText()).replace(/\s+/g, ' ').trim(),
+    (text) => pattern.test(text),
+    what,
+  );
 }
 
 /** The "Showing a to b of n sessions" line, whitespace-normalized. */
