@@ -54,7 +54,7 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000; // generous: a loaded 2-core machine starts tsx slowly
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${out}`);
     try {
