@@ -124,3 +124,9 @@ export async function findDashboardSession(db: Db, tokenHash: string, now: numbe
 export async function deleteDashboardSession(db: Db, tokenHash: string) {
   await db.deleteFrom('dashboard_sessions').where('token_hash', '=', tokenHash).execute();
 }
+
+/** Deletes the sign-ins that expired before `now` (a cookie past its expiry is refused anyway); returns how many. */
+export async function deleteExpiredDashboardSessions(db: Db, now: number): Promise<number> {
+  const r = await db.deleteFrom('dashboard_sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
