@@ -67,10 +67,15 @@ export class Authenticator {
   private touched = new Map<string, number>();
   constructor(private readonly store: Store) {}
 
-  /** The key behind a bearer token, or a 401 that does not say which check failed. */
-  async verifyKey(key: string): Promise<KeyRow> {
+  /** A 401 for a key whose checksum fails: decided without the database. */
+  assertWellFormed(key: string) {
     if (!isWellFormedKey(key))
       throw unauthorized('The API key is malformed or mistyped (its checksum does not match).');
+  }
+
+  /** The key behind a bearer token, or a 401 that does not say which check failed. */
+  async verifyKey(key: string): Promise<KeyRow> {
+    this.assertWellFormed(key);
     const row = await findKeyByHash(this.store.db, hashKey(key));
     if (!row || row.revoked_at !== null) throw unauthorized('The API key is not valid or has been revoked.');
     return row;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LoginBody, Me } from '@switchboard/contracts';
 import { problemResponses } from '../lib/problem.js';
 import { clientNetwork } from '../lib/ip.js';
-import { hashKey, isWellFormedKey } from '../lib/keys.js';
+import { hashKey } from '../lib/keys.js';
 import { type AuthContext, authOf, requireCsrfHeader, SESSION_COOKIE } from '../plugins/auth.js';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }> = async (app, opts) => {
@@ -28,22 +28,24 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
     },
     async (req, reply) => {
       const key = req.body.key.trim();
-      // Every attempt, right or wrong, spends its address's quota before anything else happens,
-      // so guessing and sign-in floods cost the database one bucket row per address at most. A
-      // key's own quota bounds the sign-ins (and rows) one key can make from many addresses.
+      // A mistyped key is refused before anything touches the database, buckets included: it
+      // costs nothing and can never sign in.
+      app.authenticator.assertWellFormed(key);
+      // Every other attempt, right or wrong, spends its address's quota before the key is looked
+      // up, so guessing and sign-in floods cost the database one bucket update each. The key's
+      // own quota bounds the sign-ins (and rows) one key can make from many addresses.
       await app.rateLimiter.spend(
         reply,
         'login',
         `login:addr:${clientNetwork(req.ip)}`,
         (quota, retry) => `Too many sign-in attempts from this address (${quota} a minute); retry in ${retry} s.`,
       );
-      if (isWellFormedKey(key))
-        await app.rateLimiter.spend(
-          reply,
-          'login',
-          `login:key:${hashKey(key)}`,
-          (quota, retry) => `Too many sign-ins with this key (${quota} a minute); retry in ${retry} s.`,
-        );
+      await app.rateLimiter.spend(
+        reply,
+        'login',
+        `login:key:${hashKey(key)}`,
+        (quota, retry) => `Too many sign-ins with this key (${quota} a minute); retry in ${retry} s.`,
+      );
       const row = await app.authenticator.verifyKey(key);
       const { token, context, maxAgeSeconds } = await app.authenticator.startSession(row);
       reply.setCookie(SESSION_COOKIE, token, {
