@@ -14,6 +14,8 @@ interface Log {
 }
 
 const EVERY_MS = 10 * 60_000;
+/** Rows per delete: a backlog (say, a flood from before the limit existed) goes in short steps. */
+const BATCH = 1000;
 /** Any bucket is full again a minute after its last use; ten leaves a wide margin. */
 const IDLE_BUCKET_MS = 10 * 60_000;
 
@@ -46,7 +48,12 @@ export class ExpirySweeper {
 
   /** One round; returns what it deleted. Safe to run in any number of processes at once. */
   async sweep(now = Date.now()): Promise<{ signIns: number; buckets: number }> {
-    const signIns = await deleteExpiredDashboardSessions(this.store.db, now);
+    let signIns = 0;
+    for (;;) {
+      const n = await deleteExpiredDashboardSessions(this.store.db, now, BATCH);
+      signIns += n;
+      if (n < BATCH) break;
+    }
     const buckets = await deleteIdleBuckets(this.store, now - IDLE_BUCKET_MS);
     if (signIns || buckets) this.log.info({ signIns, buckets }, 'deleted expired sign-ins and idle rate-limit buckets');
     return { signIns, buckets };

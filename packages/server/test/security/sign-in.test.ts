@@ -122,7 +122,22 @@ for (const dialect of DIALECTS) {
         .set({ expires_at: now - 1 })
         .where('token_hash', '!=', tokenHashOf(cookie))
         .execute();
+      // A backlog, as a flood from before the limit would have left: deleted in batches.
+      const { id: keyId } = await t.store.db.selectFrom('api_keys').select('id').executeTakeFirstOrThrow();
+      for (let i = 0; i < 2500; i += 500)
+        await t.store.db
+          .insertInto('dashboard_sessions')
+          .values(
+            Array.from({ length: 500 }, (_, j) => ({
+              token_hash: `backlog-${i + j}`,
+              key_id: keyId,
+              created_at: now - 8 * 86_400_000,
+              expires_at: now - 86_400_000,
+            })),
+          )
+          .execute();
       const before = await signIns();
+      assert.ok(before > 2500);
       const swept = await new ExpirySweeper(t.store, quiet).sweep(now);
       assert.equal(swept.signIns, before - 1, 'every expired sign-in is deleted');
       assert.equal(await signIns(), 1);
