@@ -250,6 +250,8 @@ export interface Me {
   organization: { id: string; name: string };
   key: { id: string; name: string; prefix: string };
   scopes: Scope[];
+  /** Hosts the dashboard may play session recordings from (the server's SWITCHBOARD_RECORDING_HOSTS). */
+  recordingHosts: string[];
 }
 
 export interface ProblemFieldError {

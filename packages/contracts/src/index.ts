@@ -1,4 +1,5 @@
 export * from './enums.js';
 export * from './query.js';
+export * from './recordings.js';
 export * from './schemas.js';
 export * from './webhooks.js';

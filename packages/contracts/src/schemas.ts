@@ -623,6 +623,10 @@ export const Me = Type.Object({
   organization: Type.Object({ id: Type.String(), name: Type.String() }),
   key: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String() }),
   scopes: Type.Array(Scope),
+  recordingHosts: Type.Array(Type.String(), {
+    description:
+      'Hosts the dashboard may play session recordings from (SWITCHBOARD_RECORDING_HOSTS, as CSP host sources); empty: recordings are shown as links, not loaded.',
+  }),
 });
 export type Me = Static<typeof Me>;
 

@@ -44,6 +44,8 @@ export interface AppOptions {
   rateLimits?: Partial<RateQuotas>;
   /** Whether webhooks may target private addresses; `onEnqueue` hears of work the routes queue. */
   webhooks?: { allowPrivate?: boolean; onEnqueue?: () => void };
+  /** Hosts the dashboard may play recordings from (SWITCHBOARD_RECORDING_HOSTS); none when absent. */
+  recordingHosts?: string[];
   /** The background jobs to run with the app; none unless given (see plugins/jobs.ts). */
   jobs?: JobOptions;
 }
@@ -94,7 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(etagPlugin);
 
   await app.register(healthRoutes);
-  await app.register(apiRoutes, { prefix: '/api/v1' });
-  await app.register(dashboardPlugin, { webDir: opts.webDir });
+  await app.register(apiRoutes, { prefix: '/api/v1', recordingHosts: opts.recordingHosts });
+  await app.register(dashboardPlugin, { webDir: opts.webDir, recordingHosts: opts.recordingHosts });
   return app;
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseRecordingHosts } from '@switchboard/contracts';
 import { parseEncryptionKey } from './lib/secret-box.js';
 import { parseDatabaseUrl } from './store/db.js';
 
@@ -31,8 +32,11 @@ export interface Config {
   trustProxy: boolean | string;
   /** Base URL printed in the first-start login link. */
   publicUrl: string;
-  /** Requests a minute per API key; 0 turns that limit off. */
-  rateLimits: { read: number; ingest: number; export: number };
+  /**
+   * Requests a minute per API key (`login`: sign-in attempts a minute per client address and per
+   * key); 0 turns that limit off.
+   */
+  rateLimits: { read: number; ingest: number; export: number; login: number };
   /** Webhook delivery (docs/WEBHOOKS.md): retry delays in seconds, answer timeout, private targets. */
   webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
   /** SWITCHBOARD_ENCRYPTION_KEY: encrypts webhook secrets at rest (lib/secret-box.ts). */
@@ -42,6 +46,11 @@ export interface Config {
    * keeps everything: retention is unlimited unless an operator limits it.
    */
   retentionMonths: number;
+  /**
+   * Hosts the dashboard may play session recordings from (`metadata.recordingUrl`), as CSP host
+   * sources: `media.example.com`, `*.example.com`, `host:8443`. Empty: no recording is loaded.
+   */
+  recordingHosts: string[];
 }
 
 const FLAGS: Record<string, string> = {
@@ -61,6 +70,8 @@ const FLAGS: Record<string, string> = {
   'rate-limit-read': 'SWITCHBOARD_RATE_LIMIT_READ',
   'rate-limit-ingest': 'SWITCHBOARD_RATE_LIMIT_INGEST',
   'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
+  'rate-limit-login': 'SWITCHBOARD_RATE_LIMIT_LOGIN',
+  'recording-hosts': 'SWITCHBOARD_RECORDING_HOSTS',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
   'retention-months': 'SWITCHBOARD_RETENTION_MONTHS',
 };
@@ -119,6 +130,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     read: quota('SWITCHBOARD_RATE_LIMIT_READ', 1200),
     ingest: quota('SWITCHBOARD_RATE_LIMIT_INGEST', 6000),
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
+    login: quota('SWITCHBOARD_RATE_LIMIT_LOGIN', 20),
   };
   const webhooks = webhookConfig(get);
   const retentionText = get('SWITCHBOARD_RETENTION_MONTHS');
@@ -144,7 +156,15 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
       throw new ConfigError(`SWITCHBOARD_ENCRYPTION_KEY ${(err as Error).message}`);
     }
   }
+  const recordingText = get('SWITCHBOARD_RECORDING_HOSTS') ?? '';
+  let recordingHosts: string[];
+  try {
+    recordingHosts = parseRecordingHosts(recordingText);
+  } catch (err) {
+    throw new ConfigError(`SWITCHBOARD_RECORDING_HOSTS ${(err as Error).message}`);
+  }
   return {
+    recordingHosts,
     encryptionKey,
     retentionMonths,
     port,

@@ -38,9 +38,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,
+    recordingHosts: config.recordingHosts,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
-    jobs: { idleTimeout: config.idleTimeout, retentionMonths: config.retentionMonths, webhooks: config.webhooks },
+    jobs: {
+      idleTimeout: config.idleTimeout,
+      retentionMonths: config.retentionMonths,
+      sweepExpired: true,
+      webhooks: config.webhooks,
+    },
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -238,6 +238,72 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('tail and sessions list print control characters of content and agent names escaped', async () => {
+      const key = generateKey();
+      const p = await serve({ DATABASE_URL: await database(), SWITCHBOARD_ADMIN_KEY: key });
+      const env = { SWITCHBOARD_URL: p.url, SWITCHBOARD_API_KEY: key };
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`${p.url}/api/v1${path}`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify(body),
+        });
+        assert.ok(res.ok, `${path} → ${res.status} ${await res.text()}`);
+      };
+      // Retitles the terminal, clears the screen, a one-byte CSI (C1), a right-to-left override.
+      const hostileName = 'Evil\u001b]0;owned\u0007 Bot\u001b[2J\u009b31m\u202e';
+      const hostileText = 'hello\u001b]0;pwned\u0007 there\u001b[2J\u001b[31m red';
+      const tail = spawn(process.execPath, ['--import', 'tsx', CLI, 'tail'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      tail.stdout?.on('data', (d) => (out += d));
+      const tailExited = new Promise((resolve) => tail.on('exit', resolve));
+      try {
+        // The stream is live once a session started after the tail does shows up in it.
+        let probes = 0;
+        let probedAt = 0;
+        await until(
+          'the tail to follow the stream',
+          async () => {
+            if (out.includes('probe-')) return true;
+            if (Date.now() - probedAt > 500) {
+              probedAt = Date.now();
+              await post('/sessions', { id: `probe-${probes++}`, agent: { id: 'p' }, channel: 'web', type: 'chat' });
+            }
+            return false;
+          },
+          30_000,
+        );
+        await post('/sessions', {
+          id: 'hostile-1',
+          agent: { id: 'evil', name: hostileName },
+          channel: 'web',
+          type: 'chat',
+        });
+        await post('/sessions/hostile-1/messages', { messages: [{ sender: 'user', content: hostileText }] });
+        await until('the hostile message in the tail', () => out.includes('message.created  hostile-1'), 15_000);
+      } finally {
+        tail.kill('SIGINT');
+        await tailExited;
+      }
+      const list = await cli(['sessions', 'list', '--agent-id', 'evil'], env);
+      p.child.kill('SIGTERM');
+      await p.exited;
+
+      // Nothing a terminal would act on: no control character but the newlines the CLI writes.
+      const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+      assert.doesNotMatch(out, unsafe, out);
+      assert.doesNotMatch(list.stdout, unsafe, list.stdout);
+      // What was sent is still readable, escaped.
+      assert.ok(out.includes('user: hello\\x1b]0;pwned\\x07 there\\x1b[2J\\x1b[31m red'), out);
+      assert.ok(out.includes('Evil\\x1b]0;owned\\x07 Bot\\x1b[2J\\x9b31m\\u202e · web/chat'), out);
+      // (The table cuts names at 40 characters, escapes counted.)
+      assert.ok(list.stdout.includes('hostile-1  Evil\\x1b]0;owned\\x07 Bot\\x1b[2J\\x9b31m'), list.stdout);
+    });
+
     test('SWITCHBOARD_RETENTION_MONTHS removes old months at start; without it nothing is removed', async () => {
       const key = generateKey();
       const url = await database();

@@ -45,3 +45,31 @@ test('behind a trusted proxy the request log shows the client address, otherwise
     await store.close();
   }
 });
+
+test('SWITCHBOARD_RATE_LIMIT_LOGIN: 20 sign-in attempts a minute by default, 0 turns it off', () => {
+  assert.equal(loadConfig({}, {}).rateLimits.login, 20);
+  assert.equal(loadConfig({}, { SWITCHBOARD_RATE_LIMIT_LOGIN: '5' }).rateLimits.login, 5);
+  assert.equal(loadConfig({ 'rate-limit-login': '0' }, {}).rateLimits.login, 0);
+  assert.throws(() => loadConfig({}, { SWITCHBOARD_RATE_LIMIT_LOGIN: '-1' }), /SWITCHBOARD_RATE_LIMIT_LOGIN/);
+});
+
+test('SWITCHBOARD_RECORDING_HOSTS: none by default; host sources only, since they go into the CSP', () => {
+  assert.deepEqual(loadConfig({}, {}).recordingHosts, []);
+  assert.deepEqual(
+    loadConfig({}, { SWITCHBOARD_RECORDING_HOSTS: 'Media.Example.com, *.cdn.example.net  127.0.0.1:8443' })
+      .recordingHosts,
+    ['media.example.com', '*.cdn.example.net', '127.0.0.1:8443'],
+  );
+  assert.deepEqual(loadConfig({ 'recording-hosts': '*' }, {}).recordingHosts, ['*']);
+  // Anything that could end the directive or add a source of another kind is refused.
+  for (const bad of [
+    "media.example.com; script-src 'unsafe-inline'",
+    "'unsafe-inline'",
+    'https://media.example.com',
+    'media.example.com/path',
+    'data:',
+    '*.*.example.com',
+    'exa_mple.com',
+  ])
+    assert.throws(() => loadConfig({}, { SWITCHBOARD_RECORDING_HOSTS: bad }), /SWITCHBOARD_RECORDING_HOSTS/, bad);
+});

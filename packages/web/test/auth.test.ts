@@ -1,8 +1,12 @@
 /**
- * Sign-in with an API key (form and one-click `#key=` link), bad keys, sign-out, and that any 401
- * sends the user back to /login.
+ * Sign-in with an API key (form and one-click `#key=` link, which asks first when someone is
+ * already signed in), bad keys, sign-out, and that any 401 sends the user back to /login.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
@@ -12,27 +16,42 @@ import {
   makeKey,
   makeSessions,
   newContext,
+  REPO_ROOT,
   screenshot,
   sessionItems,
   signIn,
   startServer,
   type TestServer,
+  textMatching,
 } from './helpers.ts';
 
 describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
   let server: TestServer;
   let browser: Browser;
 
+  /** An admin key of a second organization, `acme`, made with `switchboard orgs create`. */
+  let acmeKey: string;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sb-web-auth-'));
+
   before(async () => {
     ensureBuild();
-    server = await startServer();
+    const databaseUrl = `sqlite:${join(dataDir, 'sb.db')}`;
+    server = await startServer({ DATABASE_URL: databaseUrl });
     await server.ingest(sessionItems(makeSessions(5)));
+    const created = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'packages/server/src/cli.ts', 'orgs', 'create', 'acme'],
+      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' },
+    );
+    acmeKey = /(swb_\w+)/.exec(created)?.[1] ?? '';
+    assert.ok(acmeKey, created);
     browser = await launchBrowser();
   });
 
   after(async () => {
     await browser?.close();
     await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('an anonymous visit goes to /login and keeps where it was going', async () => {
@@ -101,6 +120,48 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     await page.goBack().catch(() => {});
     assert.ok(!page.url().includes('key='), 'key not reachable through history');
     assert.ok(history >= 1);
+    await context.close();
+  });
+
+  test('signed in, a link with another organization’s key asks before switching', async () => {
+    const context = await newContext(browser, server);
+    const page = await context.newPage();
+    await signIn(page, server.adminKey);
+    let logins = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/auth/login')) logins++;
+    });
+
+    await page.goto(`/login#key=${acmeKey}`);
+    const dialog = page.getByRole('dialog', { name: 'Switch to another key?' });
+    await dialog.waitFor();
+    assert.ok(!page.url().includes(acmeKey), `key left in ${page.url()}`);
+    assert.equal(await dialog.getByTestId('current-org').innerText(), 'default');
+    assert.match(await dialog.innerText(), new RegExp(acmeKey.slice(0, 12)));
+    assert.equal(logins, 0, 'nothing is sent before the person answers');
+    await screenshot(page, 'login-switch-confirm');
+
+    // Cancel keeps them where they were, and the link's key is not used.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    assert.equal(await page.getByTestId('org-name').innerText(), 'default');
+    assert.equal(logins, 0);
+    const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
+    assert.equal(me.organization.name, 'default');
+
+    // Asked again, they switch.
+    await page.goto(`/login#key=${acmeKey}`);
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Switch' }).click();
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    await textMatching(page.getByTestId('org-name'), /^acme$/);
+    assert.equal(logins, 1);
+
+    // A link with the key already signed in with needs no question.
+    await page.goto(`/login#key=${acmeKey}`);
+    await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+    assert.equal(await dialog.count(), 0);
+    assert.equal(logins, 1);
     await context.close();
   });
 

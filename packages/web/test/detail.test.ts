@@ -32,7 +32,8 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
 
   before(async () => {
     ensureBuild();
-    server = await startServer();
+    // The voice call's recording is on a host the operator allows, so it gets a player.
+    server = await startServer({ SWITCHBOARD_RECORDING_HOSTS: 'recordings.example.com' });
     await server.ingest([
       {
         type: 'session',

@@ -2,8 +2,9 @@
  * Browser security: sessions whose every user-controlled field carries a script payload render as
  * text on the list, detail and analytics pages and no script runs; the page carries a strict CSP
  * and the usual security headers; the session cookie is HttpOnly and SameSite=Strict; a
- * cookie-authenticated write without the CSRF header is refused, and a page on another origin
- * cannot make one succeed.
+ * cookie-authenticated write (signing out included) without the CSRF header is refused, and a
+ * page on another origin cannot make one succeed; a recording URL is loaded only from a host the
+ * operator allows.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -184,6 +185,76 @@ describe('browser security', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(ran, undefined, 'an inline script ran despite the CSP');
   });
 
+  test('a recording loads only from a host the operator allows, and the CSP media-src says the same', async () => {
+    // A tracking beacon posing as a recording: it counts every request it gets.
+    const hits: string[] = [];
+    const beacon = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      res.end();
+    });
+    await new Promise<void>((r) => beacon.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(beacon.address() as AddressInfo).port}`;
+    const recordingUrl = `http://${host}/call.mp3?opened-by=someone`;
+    const call = {
+      type: 'session',
+      body: { id: 'rec-1', agent: { id: 'voice-bot' }, channel: 'phone', type: 'voice', metadata: { recordingUrl } },
+    };
+    const mediaSrc = async (url: string) =>
+      ((await fetch(`${url}/`)).headers.get('content-security-policy') ?? '')
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith('media-src'));
+    let allowing: TestServer | undefined;
+    let allowingContext: BrowserContext | undefined;
+    try {
+      // The default allows no host: the URL is shown as text with how to allow it, not loaded.
+      await server.ingest([call]);
+      assert.equal(await mediaSrc(server.url), "media-src 'none'");
+      await page.goto('/sessions/rec-1');
+      const note = page.getByTestId('recording-not-loaded');
+      await note.waitFor();
+      const text = await note.innerText();
+      assert.ok(text.includes(recordingUrl), text);
+      assert.match(text, new RegExp(`To play recordings from ${host}, add it to SWITCHBOARD_RECORDING_HOSTS`));
+      assert.equal(await page.locator('audio, video').count(), 0);
+      await screenshot(page, 'recording-not-loaded');
+      // And the browser refuses it even when a script asks for it.
+      const violated = await page.evaluate(
+        (url) =>
+          new Promise<string>((resolve) => {
+            document.addEventListener('securitypolicyviolation', (e) => resolve(e.effectiveDirective), { once: true });
+            new Audio(url).load();
+          }),
+        recordingUrl,
+      );
+      assert.equal(violated, 'media-src');
+      assert.deepEqual(hits, [], 'the recording URL was requested');
+
+      // With the host allowed, the player loads it.
+      allowing = await startServer({ SWITCHBOARD_RECORDING_HOSTS: host });
+      await allowing.ingest([call]);
+      assert.equal(await mediaSrc(allowing.url), `media-src ${host}`);
+      allowingContext = await newContext(browser, allowing);
+      const player = await allowingContext.newPage();
+      await signIn(player, allowing.adminKey);
+      await player.goto('/sessions/rec-1');
+      const audio = player.locator('audio');
+      await audio.waitFor({ state: 'attached' });
+      assert.equal(await audio.getAttribute('src'), recordingUrl);
+      assert.equal(await player.getByTestId('recording-not-loaded').count(), 0);
+      await waitFor(
+        async () => hits.length,
+        (n) => n > 0,
+        'the player to fetch the allowed recording',
+      );
+    } finally {
+      await allowingContext?.close();
+      await allowing?.stop();
+      beacon.close();
+    }
+  });
+
   test('the session cookie is HttpOnly and SameSite=Strict, and Secure when the request came over HTTPS', async () => {
     const login = (headers: Record<string, string> = {}) =>
       fetch(`${server.url}/api/v1/auth/login`, {
@@ -218,6 +289,8 @@ describe('browser security', { skip: !HAVE_CHROMIUM }, () => {
       ['POST', '/api/v1/keys', { name: 'csrf', scopes: ['admin'] }],
       ['PATCH', '/api/v1/sessions/xss-2', { status: 'failed' }],
       ['DELETE', '/api/v1/keys/nope', undefined],
+      // Signing out is a write too: another site must not be able to end someone's session.
+      ['POST', '/api/v1/auth/logout', undefined],
     ] as const) {
       const status = await page.evaluate(
         async ([m, p, b]) =>
@@ -232,6 +305,7 @@ describe('browser security', { skip: !HAVE_CHROMIUM }, () => {
       );
       assert.equal(status, 403, `${method} ${path}`);
     }
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status), 200, 'still signed in');
 
     // A page on another origin (localhost is another site than 127.0.0.1) tries every trick.
     let attacker: Server | undefined;

@@ -4,6 +4,7 @@ import { SwitchboardError } from '@switchboard/client';
 import { ConfigError } from '../config.js';
 import { Args, CONNECTION_FLAGS, FILTER_FLAGS, clientFrom, filtersFrom, formatCount } from './args.js';
 import { describe } from './export.js';
+import { printable } from './terminal.js';
 
 const COLUMNS: Array<[string, (s: Session) => string]> = [
   ['ID', (s) => s.id],
@@ -24,9 +25,12 @@ function duration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-/** Rows padded to their widest cell; ids and names longer than 40 characters are cut. */
+/**
+ * Rows padded to their widest cell; ids and names longer than 40 characters are cut. Agent names
+ * are whatever an integration sent, so control characters are printed escaped (terminal.ts).
+ */
 function table(sessions: Session[]): string {
-  const cells = sessions.map((s) => COLUMNS.map(([, get]) => clip(get(s))));
+  const cells = sessions.map((s) => COLUMNS.map(([, get]) => clip(printable(get(s)))));
   const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const render = (row: string[]) =>
     row

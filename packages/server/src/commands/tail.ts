@@ -3,6 +3,7 @@ import { type StreamEvent, SwitchboardError } from '@switchboard/client';
 import { ConfigError } from '../config.js';
 import { Args, CONNECTION_FLAGS, FILTER_FLAGS, clientFrom, filtersFrom } from './args.js';
 import { describe } from './export.js';
+import { printable } from './terminal.js';
 
 const oneLine = (s: string, max = 100) => {
   const flat = s.replace(/\s+/g, ' ').trim();
@@ -59,7 +60,8 @@ export async function runTail(
     io.stderr.write(
       `Following live events at ${args.get('url') ?? process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080'} (Ctrl-C to stop)\n`,
     );
-    for await (const ev of events) io.stdout.write(`${formatEvent(ev)}\n`);
+    // Content, agent names and event data are other people's text: never let it drive the terminal.
+    for await (const ev of events) io.stdout.write(`${printable(formatEvent(ev))}\n`);
     return 0;
   } catch (err) {
     if (err instanceof SwitchboardError) throw new ConfigError(describe(err));

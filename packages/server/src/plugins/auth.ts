@@ -67,10 +67,15 @@ export class Authenticator {
   private touched = new Map<string, number>();
   constructor(private readonly store: Store) {}
 
-  /** The key behind a bearer token, or a 401 that does not say which check failed. */
-  async verifyKey(key: string): Promise<KeyRow> {
+  /** A 401 for a key whose checksum fails: decided without the database. */
+  assertWellFormed(key: string) {
     if (!isWellFormedKey(key))
       throw unauthorized('The API key is malformed or mistyped (its checksum does not match).');
+  }
+
+  /** The key behind a bearer token, or a 401 that does not say which check failed. */
+  async verifyKey(key: string): Promise<KeyRow> {
+    this.assertWellFormed(key);
     const row = await findKeyByHash(this.store.db, hashKey(key));
     if (!row || row.revoked_at !== null) throw unauthorized('The API key is not valid or has been revoked.');
     return row;
@@ -103,8 +108,8 @@ export class Authenticator {
     touchApiKey(this.store.db, keyId, now).catch(() => this.touched.delete(keyId));
   }
 
-  async login(key: string) {
-    const row = await this.verifyKey(key);
+  /** A new dashboard session for a verified key: the cookie's token, shown once, and its context. */
+  async startSession(row: KeyRow) {
     const token = randomBytes(32).toString('base64url');
     await createDashboardSession(this.store.db, sha256(token), row.id, Date.now(), SESSION_TTL_MS);
     this.touch(row.id);
@@ -114,6 +119,20 @@ export class Authenticator {
   async logout(token: string | undefined) {
     if (token) await deleteDashboardSession(this.store.db, sha256(token));
   }
+}
+
+/**
+ * Refuses a cookie-authenticated write without `X-Switchboard-CSRF: 1`. SameSite=Strict already
+ * keeps other sites' requests from carrying the cookie; the header is a second, independent guard
+ * that a cross-site form or <img> can never set.
+ */
+export function requireCsrfHeader(req: FastifyRequest) {
+  if (req.headers[CSRF_HEADER] !== '1')
+    throw new ApiError(
+      403,
+      'csrf',
+      `Requests signed in with the dashboard cookie must send the ${CSRF_HEADER}: 1 header.`,
+    );
 }
 
 export const authPlugin = fp(
@@ -126,14 +145,7 @@ export const authPlugin = fp(
       if (!scope) return;
       const ctx = await auth.authenticate(req);
       if (!ctx) throw unauthorized('Authentication required: send "Authorization: Bearer <api key>" or sign in.');
-      // SameSite=Strict already keeps other sites' requests from carrying the cookie; the header
-      // is a second, independent guard that a cross-site form or <img> can never set.
-      if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[CSRF_HEADER] !== '1')
-        throw new ApiError(
-          403,
-          'csrf',
-          `Requests signed in with the dashboard cookie must send the ${CSRF_HEADER}: 1 header.`,
-        );
+      if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) requireCsrfHeader(req);
       if (scope !== 'any' && !ctx.scopes.includes(scope))
         throw new ApiError(403, 'forbidden', `This API key lacks the "${scope}" scope this route needs.`);
       req.auth = ctx;

@@ -10,22 +10,31 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { notFound } from '../lib/errors.js';
 
-const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  'media-src https: http:',
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+/**
+ * Recordings play only from the hosts the operator allows (SWITCHBOARD_RECORDING_HOSTS, already
+ * validated as host sources by parseRecordingHosts), so a URL in a transcript cannot make the
+ * browser call out when someone opens the session.
+ */
+const mediaSrc = (hosts: readonly string[] = []) => `media-src ${hosts.length ? hosts.join(' ') : "'none'"}`;
+
+const dashboardCsp = (recordingHosts?: readonly string[]) =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    mediaSrc(recordingHosts),
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
 
 export const dashboardPlugin = fp(
-  async (app: FastifyInstance, opts: { webDir?: string }) => {
+  async (app: FastifyInstance, opts: { webDir?: string; recordingHosts?: readonly string[] }) => {
+    const DASHBOARD_CSP = dashboardCsp(opts.recordingHosts);
     const webDir = opts.webDir;
     const hasWeb = webDir !== undefined && existsSync(join(webDir, 'index.html'));
     if (hasWeb) {

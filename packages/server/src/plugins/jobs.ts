@@ -1,11 +1,12 @@
 /**
- * The work that runs beside the requests: the idle sweep, retention and the webhook worker. Each
- * runs only when its options are given (`switchboard serve` gives all three; tests that inject
+ * The work that runs beside the requests: the idle sweep, retention, the expiry sweep and the
+ * webhook worker. Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
  * requests give none and drive a job by hand), starts when the app is ready and stops when it
  * closes.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { ExpirySweeper } from '../services/expiry.js';
 import { IdleSweeper } from '../services/idle.js';
 import { RetentionJob } from '../services/retention.js';
 import { WebhookWorker, type WebhookWorkerOptions } from '../services/webhooks/worker.js';
@@ -18,6 +19,8 @@ export interface JobOptions {
    * next month's partitions ready on PostgreSQL.
    */
   retentionMonths?: number;
+  /** Deletes expired dashboard sign-ins and idle rate-limit buckets (services/expiry.ts). */
+  sweepExpired?: boolean;
   webhooks?: WebhookWorkerOptions;
   /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
   onWebhookWork?: () => void;
@@ -29,6 +32,7 @@ export const jobsPlugin = fp(
     const sweeper =
       idleTimeout === undefined ? undefined : new IdleSweeper(app.store, app.services.ingest, idleTimeout, app.log);
     const retention = retentionMonths === undefined ? undefined : new RetentionJob(app.store, retentionMonths, app.log);
+    const expiry = opts.sweepExpired ? new ExpirySweeper(app.store, app.log) : undefined;
     const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);
     // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
     // rather than at the worker's next poll.
@@ -40,13 +44,14 @@ export const jobsPlugin = fp(
     app.addHook('onReady', async () => {
       sweeper?.start();
       retention?.start();
+      expiry?.start();
       worker?.start();
     });
     let workerStopped: Promise<void> | undefined;
     app.addHook('preClose', async () => {
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       workerStopped = worker?.stop();
-      await Promise.all([sweeper?.stop(), retention?.stop()]);
+      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop()]);
     });
     app.addHook('onClose', async () => {
       await workerStopped;

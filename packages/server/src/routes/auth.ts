@@ -2,28 +2,52 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LoginBody, Me } from '@switchboard/contracts';
 import { problemResponses } from '../lib/problem.js';
-import { type AuthContext, authOf, SESSION_COOKIE } from '../plugins/auth.js';
+import { clientNetwork } from '../lib/ip.js';
+import { hashKey } from '../lib/keys.js';
+import { type AuthContext, authOf, requireCsrfHeader, SESSION_COOKIE } from '../plugins/auth.js';
 
-const meOf = (ctx: AuthContext) => ({
-  organization: { id: ctx.orgId, name: ctx.orgName },
-  key: { id: ctx.keyId, name: ctx.keyName, prefix: ctx.keyPrefix },
-  scopes: ctx.scopes,
-});
+export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }> = async (app, opts) => {
+  const meOf = (ctx: AuthContext) => ({
+    organization: { id: ctx.orgId, name: ctx.orgName },
+    key: { id: ctx.keyId, name: ctx.keyName, prefix: ctx.keyPrefix },
+    scopes: ctx.scopes,
+    recordingHosts: opts.recordingHosts,
+  });
 
-export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/login',
     {
       schema: {
         tags: ['Auth'],
         summary: 'Sign in to the dashboard',
-        description: 'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS).',
+        description:
+          'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS). Attempts are limited per client address (an IPv6 client by its /64) and per key: `SWITCHBOARD_RATE_LIMIT_LOGIN` a minute, 20 by default.',
         body: LoginBody,
-        response: { 200: Me, ...problemResponses(400, 401) },
+        response: { 200: Me, ...problemResponses(400, 401, 429) },
       },
     },
     async (req, reply) => {
-      const { token, context, maxAgeSeconds } = await app.authenticator.login(req.body.key.trim());
+      const key = req.body.key.trim();
+      // A mistyped key is refused before anything touches the database, buckets included: it
+      // costs nothing and can never sign in.
+      app.authenticator.assertWellFormed(key);
+      // Every other attempt, right or wrong, spends its address's quota before the key is looked
+      // up, so guessing and sign-in floods cost the database one bucket update each. The key's
+      // own quota bounds the sign-ins (and rows) one key can make from many addresses.
+      await app.rateLimiter.spend(
+        reply,
+        'login',
+        `login:addr:${clientNetwork(req.ip)}`,
+        (quota, retry) => `Too many sign-in attempts from this address (${quota} a minute); retry in ${retry} s.`,
+      );
+      await app.rateLimiter.spend(
+        reply,
+        'login',
+        `login:key:${hashKey(key)}`,
+        (quota, retry) => `Too many sign-ins with this key (${quota} a minute); retry in ${retry} s.`,
+      );
+      const row = await app.authenticator.verifyKey(key);
+      const { token, context, maxAgeSeconds } = await app.authenticator.startSession(row);
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'strict',
@@ -44,10 +68,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Auth'],
         summary: 'Sign out',
-        response: { 204: { type: 'null', description: 'Signed out' }, ...problemResponses(415) },
+        description:
+          'Ends the session of the cookie sent. Needs the `x-switchboard-csrf: 1` header like every other cookie-authenticated write, so another site cannot sign a person out.',
+        response: { 204: { type: 'null', description: 'Signed out' }, ...problemResponses(403, 415) },
       },
     },
     async (req, reply) => {
+      requireCsrfHeader(req);
       await app.authenticator.logout(req.cookies[SESSION_COOKIE]);
       reply.clearCookie(SESSION_COOKIE, { path: '/' }).code(204);
     },

@@ -8,8 +8,8 @@ import { sessionRoutes } from './sessions.js';
 import { streamRoutes } from './stream.js';
 import { webhookRoutes } from './webhooks.js';
 
-export const apiRoutes: FastifyPluginAsyncTypebox = async (api) => {
-  await api.register(authRoutes);
+export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }> = async (api, opts) => {
+  await api.register(authRoutes, { recordingHosts: opts.recordingHosts ?? [] });
   await api.register(sessionRoutes);
   await api.register(streamRoutes);
   await api.register(ingestRoutes);

@@ -124,3 +124,18 @@ export async function findDashboardSession(db: Db, tokenHash: string, now: numbe
 export async function deleteDashboardSession(db: Db, tokenHash: string) {
   await db.deleteFrom('dashboard_sessions').where('token_hash', '=', tokenHash).execute();
 }
+
+/**
+ * Deletes up to `limit` sign-ins that expired by `now` (a cookie past its expiry is refused
+ * anyway); returns how many. Callers loop in small batches, so a backlog never holds SQLite's one
+ * writer for long.
+ */
+export async function deleteExpiredDashboardSessions(db: Db, now: number, limit: number): Promise<number> {
+  const r = await db
+    .deleteFrom('dashboard_sessions')
+    .where('token_hash', 'in', (eb) =>
+      eb.selectFrom('dashboard_sessions').select('token_hash').where('expires_at', '<=', now).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -16,7 +16,7 @@ export interface Take {
   retryAfterSeconds: number;
 }
 
-interface BucketStore {
+export interface BucketStore {
   take(key: string, capacity: number, perSecond: number, now: number): Promise<Take>;
 }
 
@@ -62,3 +62,15 @@ class PostgresBuckets implements BucketStore {
 /** The buckets for this store: shared in PostgreSQL, in this process's memory on SQLite. */
 export const bucketsFor = (store: Store): BucketStore =>
   store.dialect === 'postgres' ? new PostgresBuckets(store) : new MemoryBuckets();
+
+/**
+ * Removes PostgreSQL buckets untouched since `before`. Every bucket refills from empty to full
+ * within a minute, so one idle for longer is full and removing it changes nothing; without this,
+ * sign-in attempts from ever new addresses would leave a row each for good. (SQLite's buckets
+ * live in memory, which forgets full buckets by itself.)
+ */
+export async function deleteIdleBuckets(store: Store, before: number): Promise<number> {
+  if (store.dialect !== 'postgres') return 0;
+  const r = await sql`DELETE FROM rate_limit_buckets WHERE updated_at < ${before}`.execute(store.db);
+  return Number(r.numAffectedRows ?? 0);
+}

@@ -157,7 +157,7 @@ for (const dialect of DIALECTS) {
 
     test('logout ends the dashboard session', async () => {
       const { value } = await login(t.adminKey);
-      const out = await withCookie(value, 'POST', '/api/v1/auth/logout');
+      const out = await withCookie(value, 'POST', '/api/v1/auth/logout', undefined, { 'x-switchboard-csrf': '1' });
       assert.equal(out.statusCode, 204);
       assert.match(String(out.headers['set-cookie']), /sb_session=;/);
       assertProblem(await withCookie(value, 'GET', '/api/v1/auth/me'), 401);

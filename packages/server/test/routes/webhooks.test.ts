@@ -116,6 +116,14 @@ for (const dialect of DIALECTS) {
         'http://[fd00:ec2::254]/',
         'http://[::ffff:10.0.0.1]/',
         'http://0.0.0.0/',
+        // IPv6 forms that carry a private IPv4 address, and the documentation ranges.
+        'http://[64:ff9b::7f00:1]/',
+        'http://[64:ff9b:1::a00:1]/',
+        'http://[2002:7f00:1::1]/',
+        'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/',
+        'http://[::ffff:0:a00:1]/',
+        'http://192.0.2.1/',
+        'http://203.0.113.9/',
       ]) {
         const p = assertProblem(
           await call(t.app, t.adminKey, 'POST', '/api/v1/webhooks', { url, events: ['*'] }),

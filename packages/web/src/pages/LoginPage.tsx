@@ -2,7 +2,7 @@ import { KeyRound, Loader2 } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { useLoginMutation, useMeQuery } from '../api/queries';
-import { Button, ErrorAlert, Field, Input } from '../components/ui';
+import { Button, ConfirmDialog, ErrorAlert, Field, Input } from '../components/ui';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 function safeNext(next: string | null): string {
@@ -46,16 +46,47 @@ export default function LoginPage() {
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
 
+  // Someone already signed in who opens a link with another key is asked first: a link can come
+  // from anyone, and following it must not quietly move them into another organization (where
+  // what they then type or change lands somewhere they did not mean). The same key needs no asking.
+  const signedIn = me.isSuccess ? me.data : null;
+  const switching = hashKey !== null && signedIn !== null && !hashKey.startsWith(signedIn.key.prefix);
   useEffect(() => {
-    if (hashKey && !started.current) {
-      started.current = true;
-      // Sent once: a later visit to /login (after signing out) must not sign in with it again.
-      pendingHashKey = null;
-      login.mutate(hashKey, { onSuccess: () => navigate(next, { replace: true }) });
-    }
-  }, [hashKey, login, navigate, next]);
+    // Wait until it is known whether someone is signed in.
+    if (!hashKey || started.current || me.isPending || switching) return;
+    started.current = true;
+    // Sent once: a later visit to /login (after signing out) must not sign in with it again.
+    pendingHashKey = null;
+    if (signedIn) navigate(next, { replace: true });
+    else login.mutate(hashKey, { onSuccess: () => navigate(next, { replace: true }) });
+  }, [hashKey, login, me.isPending, navigate, next, signedIn, switching]);
 
   if (me.isSuccess && !hashKey && !login.isPending) return <Navigate to={next} replace />;
+  if (switching && signedIn)
+    return (
+      <ConfirmDialog
+        title="Switch to another key?"
+        confirmLabel="Switch"
+        pendingLabel="Signing in…"
+        variant="primary"
+        pending={login.isPending}
+        error={login.error && <ErrorAlert title="Sign-in failed" message={login.error.message} />}
+        onConfirm={() => login.mutateAsync(hashKey)}
+        onClose={() => {
+          // Switched or not, the link's key is spent: it is not offered again.
+          pendingHashKey = null;
+          started.current = true;
+          navigate(next, { replace: true });
+        }}
+      >
+        <p>
+          You are signed in to <strong data-testid="current-org">{signedIn.organization.name}</strong> with the key “
+          {signedIn.key.name}”. The link you opened signs in with a different key (
+          <span className="font-mono">{hashKey.slice(0, 12)}…</span>), which may belong to another organization.
+        </p>
+        <p className="mt-2">Switch only if you meant to; Cancel keeps you where you are.</p>
+      </ConfirmDialog>
+    );
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -1,4 +1,4 @@
-import type { Message, SessionDetail, SessionEvent } from '@switchboard/contracts';
+import { type Message, recordingAllowed, type SessionDetail, type SessionEvent } from '@switchboard/contracts';
 import {
   AlertTriangle,
   ArrowLeft,
@@ -18,7 +18,7 @@ import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { POLL_MS, useLive } from '../api/live';
-import { useSessionQuery } from '../api/queries';
+import { useMeQuery, useSessionQuery } from '../api/queries';
 import { ChannelBadge } from '../components/ChannelBadge';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
@@ -77,6 +77,55 @@ function recordingUrl(s: SessionDetail): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The call's recording: a player when the URL's host is one the operator allows
+ * (SWITCHBOARD_RECORDING_HOSTS, which the page's CSP `media-src` enforces as well), else the URL
+ * as text with how to allow its host. The URL is whatever the integration sent; loading it
+ * unasked would tell its owner when, and from where, someone opened this session.
+ */
+function RecordingCard({ url, video }: { url: string; video: boolean }) {
+  const me = useMeQuery();
+  const hosts = me.data?.recordingHosts ?? [];
+  const playable = recordingAllowed(url, hosts, window.location.protocol);
+  const host = new URL(url).host;
+  return (
+    <Card className="p-5">
+      <h2 className="mb-3 flex items-center gap-2 text-sm font-semibold text-slate-900">
+        <Mic className="size-4 text-slate-400" aria-hidden="true" />
+        Recording
+      </h2>
+      {!playable ? (
+        <div data-testid="recording-not-loaded">
+          <p className="flex items-center gap-1 font-mono text-sm text-slate-700">
+            <span className="min-w-0 break-all">{url}</span>
+            <CopyButton value={url} label="Copy recording URL" />
+          </p>
+          <p className="mt-2 text-xs text-slate-500">
+            Not loaded: the dashboard plays recordings only from hosts the operator allows, so a link in a transcript
+            cannot learn who opened it. To play recordings from {host}, add it to{' '}
+            <code className="font-mono text-slate-700">SWITCHBOARD_RECORDING_HOSTS</code>
+            {hosts.length ? ` (now ${hosts.join(', ')})` : ''} and restart the server.
+          </p>
+        </div>
+      ) : video ? (
+        <video
+          controls
+          preload="metadata"
+          src={url}
+          className="w-full rounded-lg bg-black"
+          aria-label="Session recording"
+        >
+          <track kind="captions" />
+        </video>
+      ) : (
+        <audio controls preload="metadata" src={url} className="w-full" aria-label="Session recording">
+          <track kind="captions" />
+        </audio>
+      )}
+    </Card>
+  );
 }
 
 export default function SessionDetailPage() {
@@ -152,29 +201,7 @@ function SessionView({ session: s }: { session: SessionDetail }) {
 
       <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,1fr)_360px]">
         <div className="flex min-w-0 flex-col gap-6">
-          {recording && isCall && (
-            <Card className="p-5">
-              <h2 className="mb-3 flex items-center gap-2 text-sm font-semibold text-slate-900">
-                <Mic className="size-4 text-slate-400" aria-hidden="true" />
-                Recording
-              </h2>
-              {s.type === 'video' ? (
-                <video
-                  controls
-                  preload="metadata"
-                  src={recording}
-                  className="w-full rounded-lg bg-black"
-                  aria-label="Session recording"
-                >
-                  <track kind="captions" />
-                </video>
-              ) : (
-                <audio controls preload="metadata" src={recording} className="w-full" aria-label="Session recording">
-                  <track kind="captions" />
-                </audio>
-              )}
-            </Card>
-          )}
+          {recording && isCall && <RecordingCard url={recording} video={s.type === 'video'} />}
           <Card>
             <CardHeader title={isCall ? 'Call transcript' : 'Conversation'}>
               <p className="text-xs text-slate-500">

@@ -7,6 +7,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { ipv6Groups } from '../../lib/ip.js';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -17,45 +18,51 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16], // link-local, incl. 169.254.169.254 metadata
   ['172.16.0.0', 12],
   ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation (TEST-NET-1)
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
   ['192.168.0.0', 16],
   ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation (TEST-NET-2)
+  ['203.0.113.0', 24], // documentation (TEST-NET-3)
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, incl. broadcast
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
-  ['::', 96], // IPv4-compatible (deprecated); mapped ::ffff:0:0/96 is unwrapped below
-  ['64:ff9b::', 96], // NAT64: would reach an embedded IPv4 address
+  ['::', 96], // unspecified, loopback and IPv4-compatible (deprecated: nothing legitimate uses them)
+  ['64:ff9b:1::', 48], // local-use NAT64: where the IPv4 address sits depends on the operator's prefix
   ['100::', 64], // discard
+  ['2001:2::', 48], // benchmarking
   ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation
   ['fc00::', 7], // unique local, incl. fd00:ec2::254 metadata
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const)
   blocked.addSubnet(net, prefix, 'ipv6');
 
-/** The eight 16-bit groups of a valid IPv6 address (a dotted IPv4 tail becomes two groups). */
-function groupsOf(address: string): number[] {
-  let text = address;
-  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (tail) {
-    const [a, b, c, d] = tail.slice(1).map(Number);
-    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = rest ? rest.split(':') : [];
-  const fill = rest === undefined ? [] : Array(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].map((g) => Number.parseInt(g, 16));
-}
+const ipv4Of = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 
-/** `::ffff:a.b.c.d` (also written `::ffff:7f00:1`) as the IPv4 address it stands for. */
-function unmapIPv4(address: string): string | undefined {
-  const g = groupsOf(address);
-  if (g.length !== 8 || g.slice(0, 5).some((x) => x !== 0) || g[5] !== 0xffff) return undefined;
-  return `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+/**
+ * The IPv4 addresses an IPv6 address carries, in the forms that deliver to them: a packet to
+ * one of these reaches the IPv4 host through a translator or tunnel, so a private IPv4 address
+ * must not slip through dressed as IPv6. Each is checked like the IPv4 address it stands for.
+ */
+function embeddedIPv4(g: number[]): string[] {
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  // ::ffff:a.b.c.d, IPv4-mapped (RFC 4291).
+  if (zero(0, 5) && g[5] === 0xffff) return [ipv4Of(g[6], g[7])];
+  // ::ffff:0:a.b.c.d, IPv4-translated (RFC 2765, SIIT).
+  if (zero(0, 4) && g[4] === 0xffff && g[5] === 0) return [ipv4Of(g[6], g[7])];
+  // 64:ff9b::a.b.c.d, the well-known NAT64 prefix (RFC 6052): DNS64 answers with these on
+  // IPv6-only networks, so a public address embedded here stays a valid target.
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return [ipv4Of(g[6], g[7])];
+  // 2002:AABB:CCDD::/48, 6to4 (RFC 3056): the site's IPv4 address follows the prefix.
+  if (g[0] === 0x2002) return [ipv4Of(g[1], g[2])];
+  // 2001:0:SSSS:SSSS:…:CCCC:CCCC, Teredo (RFC 4380): the server's address, and the client's
+  // with every bit flipped.
+  if (g[0] === 0x2001 && g[1] === 0) return [ipv4Of(g[2], g[3]), ipv4Of(~g[6] & 0xffff, ~g[7] & 0xffff)];
+  return [];
 }
 
 /** True when an IP address is one a webhook must never be sent to. */
@@ -64,8 +71,9 @@ export function isForbiddenAddress(address: string): boolean {
   const family = isIP(bare);
   if (family === 4) return blocked.check(bare, 'ipv4');
   if (family === 6) {
-    const v4 = unmapIPv4(bare);
-    if (v4 !== undefined) return blocked.check(v4, 'ipv4');
+    const groups = ipv6Groups(bare);
+    if (groups.length !== 8) return true;
+    if (embeddedIPv4(groups).some((v4) => blocked.check(v4, 'ipv4'))) return true;
     return blocked.check(bare, 'ipv6');
   }
   return true;

@@ -1,0 +1,61 @@
+/**
+ * The expiry sweep: deletes dashboard sign-ins past their expiry, and on PostgreSQL the
+ * rate-limit buckets nobody has used for a while, at start and then every ten minutes. Sign-ins
+ * are made by anyone holding a key and buckets by every address that tries to sign in; without
+ * the sweep both tables would only ever grow.
+ */
+import type { Store } from '../store/db.js';
+import { deleteExpiredDashboardSessions } from '../store/keys.js';
+import { deleteIdleBuckets } from '../store/rate-limits.js';
+
+interface Log {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const EVERY_MS = 10 * 60_000;
+/** Rows per delete: a backlog (say, a flood from before the limit existed) goes in short steps. */
+const BATCH = 1000;
+/** Any bucket is full again a minute after its last use; ten leaves a wide margin. */
+const IDLE_BUCKET_MS = 10 * 60_000;
+
+export class ExpirySweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Log,
+    private readonly intervalMs = EVERY_MS,
+  ) {}
+
+  start() {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.sweep()
+        .catch((err) => this.log.error({ err }, 'expiry sweep failed'))
+        .finally(() => (this.running = undefined));
+    };
+    tick();
+    this.timer = setInterval(tick, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop() {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round; returns what it deleted. Safe to run in any number of processes at once. */
+  async sweep(now = Date.now()): Promise<{ signIns: number; buckets: number }> {
+    let signIns = 0;
+    for (;;) {
+      const n = await deleteExpiredDashboardSessions(this.store.db, now, BATCH);
+      signIns += n;
+      if (n < BATCH) break;
+    }
+    const buckets = await deleteIdleBuckets(this.store, now - IDLE_BUCKET_MS);
+    if (signIns || buckets) this.log.info({ signIns, buckets }, 'deleted expired sign-ins and idle rate-limit buckets');
+    return { signIns, buckets };
+  }
+}
