@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseEncryptionKey } from './lib/secret-box.js';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './lib/transcript.js';
 import { parseDatabaseUrl } from './store/db.js';
 
 export interface Config {
@@ -42,6 +43,11 @@ export interface Config {
    * keeps everything: retention is unlimited unless an operator limits it.
    */
   retentionMonths: number;
+  /**
+   * The most one session may hold: messages, events and bytes of transcript (lib/transcript.ts).
+   * An ingest key could otherwise grow one session without end, and every read of it with it.
+   */
+  sessionLimits: SessionLimits;
 }
 
 const FLAGS: Record<string, string> = {
@@ -63,6 +69,9 @@ const FLAGS: Record<string, string> = {
   'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
   'retention-months': 'SWITCHBOARD_RETENTION_MONTHS',
+  'session-max-messages': 'SWITCHBOARD_SESSION_MAX_MESSAGES',
+  'session-max-events': 'SWITCHBOARD_SESSION_MAX_EVENTS',
+  'session-max-bytes': 'SWITCHBOARD_SESSION_MAX_BYTES',
 };
 
 export class ConfigError extends Error {}
@@ -121,6 +130,17 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
   };
   const webhooks = webhookConfig(get);
+  const ceiling = (name: string, fallback: number, unit: string) => {
+    const raw = get(name);
+    const n = raw === undefined || raw.trim() === '' ? fallback : Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number of ${unit} ≥ 1, got "${raw}"`);
+    return n;
+  };
+  const sessionLimits: SessionLimits = {
+    maxMessages: ceiling('SWITCHBOARD_SESSION_MAX_MESSAGES', DEFAULT_SESSION_LIMITS.maxMessages, 'messages'),
+    maxEvents: ceiling('SWITCHBOARD_SESSION_MAX_EVENTS', DEFAULT_SESSION_LIMITS.maxEvents, 'events'),
+    maxBytes: ceiling('SWITCHBOARD_SESSION_MAX_BYTES', DEFAULT_SESSION_LIMITS.maxBytes, 'bytes'),
+  };
   const retentionText = get('SWITCHBOARD_RETENTION_MONTHS');
   const retentionMonths = retentionText === undefined || retentionText.trim() === '' ? 0 : Number(retentionText);
   // Whole months only: retention drops whole monthly partitions.
@@ -147,6 +167,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   return {
     encryptionKey,
     retentionMonths,
+    sessionLimits,
     port,
     host,
     rateLimits,

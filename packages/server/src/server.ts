@@ -38,6 +38,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,
+    sessionLimits: config.sessionLimits,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
     jobs: { idleTimeout: config.idleTimeout, retentionMonths: config.retentionMonths, webhooks: config.webhooks },
