@@ -161,7 +161,9 @@ export type SessionEvent = Static<typeof SessionEvent>;
 export const TranscriptPosition = Type.Object({
   hasMore: Type.Boolean({ description: 'More messages or events follow this page.' }),
   nextCursor: Nullable(
-    Type.String({ description: 'Pass as `cursor` to `GET /sessions/{id}/transcript` for the next page; null on the last.' }),
+    Type.String({
+      description: 'Pass as `cursor` to `GET /sessions/{id}/transcript` for the next page; null on the last.',
+    }),
   ),
 });
 export type TranscriptPosition = Static<typeof TranscriptPosition>;

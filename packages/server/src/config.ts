@@ -133,7 +133,8 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   const ceiling = (name: string, fallback: number, unit: string) => {
     const raw = get(name);
     const n = raw === undefined || raw.trim() === '' ? fallback : Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number of ${unit} ≥ 1, got "${raw}"`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new ConfigError(`${name} must be a whole number of ${unit} ≥ 1, got "${raw}"`);
     return n;
   };
   const sessionLimits: SessionLimits = {

@@ -314,8 +314,10 @@ function place(
       create_hash: hashOf(createBody),
       // What ingest would have counted (lib/transcript.ts).
       transcript_bytes:
-        messages.reduce((n, m) => n + messageBytes({ ...m, usage: m.usage === null ? null : JSON.stringify(m.usage) }), 0) +
-        events.reduce((n, e) => n + eventBytes(e), 0),
+        messages.reduce(
+          (n, m) => n + messageBytes({ ...m, usage: m.usage === null ? null : JSON.stringify(m.usage) }),
+          0,
+        ) + events.reduce((n, e) => n + eventBytes(e), 0),
       messages_disordered: outOfOrder(
         null,
         messages.map((m) => m.timestamp),

@@ -19,7 +19,9 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
 };
 
 export const messageBytes = (row: { content: string; metadata: string; usage: string | null }) =>
-  Buffer.byteLength(row.content) + Buffer.byteLength(row.metadata) + (row.usage === null ? 0 : Buffer.byteLength(row.usage));
+  Buffer.byteLength(row.content) +
+  Buffer.byteLength(row.metadata) +
+  (row.usage === null ? 0 : Buffer.byteLength(row.usage));
 
 export const eventBytes = (row: { data: string }) => Buffer.byteLength(row.data);
 

@@ -138,7 +138,8 @@ class Latencies {
       const folded = this.folded;
       return rows.map((r) => messageRowToApi(r, id, folded.get(Number(r.seq)) ?? null));
     }
-    let last = this.lastUser === undefined ? await lastUserBefore(this.db, this.session, Number(rows[0].seq)) : this.lastUser;
+    let last =
+      this.lastUser === undefined ? await lastUserBefore(this.db, this.session, Number(rows[0].seq)) : this.lastUser;
     const out = rows.map((r) => {
       if (r.sender === 'user') last = Number(r.timestamp);
       return messageRowToApi(r, id, r.sender === 'user' || last === null ? null : Number(r.timestamp) - last);
@@ -298,11 +299,14 @@ export class ReadService {
   async transcript(orgId: string, id: string, query: TranscriptQuery): Promise<TranscriptPage> {
     const { db, dialect } = this.store;
     const limit = query.limit ?? LIMITS.transcriptPageDefault;
-    const start = pageStart({ limit, offset: 0, cursor: query.cursor }, (c): TranscriptAfter | undefined =>
-      c.i === id && isSeq(c.m) && isSeq(c.e) ? { m: c.m, e: c.e } : undefined,
-    ' for this session');
+    // The session first: whatever the cursor, another organization's id is the same 404.
     const row = await findSession(db, orgId, id);
     if (!row) throw notFound();
+    const start = pageStart(
+      { limit, offset: 0, cursor: query.cursor },
+      (c): TranscriptAfter | undefined => (c.i === id && isSeq(c.m) && isSeq(c.e) ? { m: c.m, e: c.e } : undefined),
+      ' for this session',
+    );
     const { after: _, ...page } = await readTranscriptPage(db, dialect, row, start.after ?? { m: 0, e: 0 }, limit);
     return page;
   }
