@@ -657,7 +657,8 @@ export class IngestService {
         const size = kind.bytesOf(item);
         const held = { count: st.seq + fresh.length, bytes: st.bytes + bytes };
         if (held.count >= max || held.bytes + size > this.limits.maxBytes) {
-          refused.set(i, ceilingError(kind as AppendKind<unknown, unknown>, this.limits, held, size, `/${i}`));
+          const path = `/${kind.limit.noun}/${i}`;
+          refused.set(i, ceilingError(kind as AppendKind<unknown, unknown>, this.limits, held, size, path));
           continue;
         }
         bytes += size;
@@ -669,12 +670,8 @@ export class IngestService {
         });
       }
       if (refused.size && !partial) {
-        const [[at, first]] = refused;
-        outcomes.push({
-          error: new ApiError(422, first.code, first.detail, [
-            { path: `/${kind.limit.noun}/${at}`, message: first.errors?.[0].message ?? first.detail },
-          ]),
-        });
+        // The first item past the ceiling names it; nothing of the append is stored.
+        outcomes.push({ error: [...refused.values()][0] });
         continue;
       }
       st.seq += fresh.length;
