@@ -156,8 +156,7 @@ async function readTranscriptPage(
   session: SessionWithAgent,
   after: TranscriptAfter,
   limit: number,
-  latencies = new Latencies(db, session),
-): Promise<TranscriptPage & { after: TranscriptAfter }> {
+): Promise<TranscriptPage> {
   const budget = LIMITS.transcriptPageBytes;
   const [m, e] = await Promise.all([
     transcriptPage(db, dialect, 'messages', session, after.m, limit, budget),
@@ -166,19 +165,18 @@ async function readTranscriptPage(
   const next = { m: Number(m.rows.at(-1)?.seq ?? after.m), e: Number(e.rows.at(-1)?.seq ?? after.e) };
   const hasMore = m.hasMore || e.hasMore;
   return {
-    messages: await latencies.messages(m.rows),
+    messages: await new Latencies(db, session).messages(m.rows),
     events: e.rows.map((r) => eventRowToApi(r, session.id)),
     hasMore,
     // Bound to the session: another session's cursor is refused rather than read at its seqs.
     nextCursor: hasMore ? encodeCursor({ i: session.id, ...next }, next.m + next.e) : null,
-    after: next,
   };
 }
 
 /** A session whose whole transcript is read in one statement with others' in an export. */
 const SMALL_TRANSCRIPT = { bytes: 256 * 1024, items: 1000 };
-/** At most this much transcript is read at once for a run of small sessions. */
-const EXPORT_GROUP_BYTES = 4 * 1024 * 1024;
+/** At most about this much transcript (bytes, and messages and events) is read at once for a run of small sessions. */
+const EXPORT_GROUP = { bytes: 4 * 1024 * 1024, items: 20_000 };
 const isSmall = (r: SessionWithAgent) =>
   Number(r.transcript_bytes) <= SMALL_TRANSCRIPT.bytes &&
   Number(r.message_count) + Number(r.event_count) <= SMALL_TRANSCRIPT.items;
@@ -307,8 +305,7 @@ export class ReadService {
       (c): TranscriptAfter | undefined => (c.i === id && isSeq(c.m) && isSeq(c.e) ? { m: c.m, e: c.e } : undefined),
       ' for this session',
     );
-    const { after: _, ...page } = await readTranscriptPage(db, dialect, row, start.after ?? { m: 0, e: 0 }, limit);
-    return page;
+    return readTranscriptPage(db, dialect, row, start.after ?? { m: 0, e: 0 }, limit);
   }
 
   /**
@@ -429,8 +426,14 @@ export class ReadService {
           // A run of small ones is read with one statement for its messages and one for its events.
           const run: SessionWithAgent[] = [];
           let bytes = 0;
-          while (i < page.length && isSmall(page[i]) && (run.length === 0 || bytes <= EXPORT_GROUP_BYTES)) {
+          let items = 0;
+          while (
+            i < page.length &&
+            isSmall(page[i]) &&
+            (run.length === 0 || (bytes <= EXPORT_GROUP.bytes && items <= EXPORT_GROUP.items))
+          ) {
             bytes += Number(page[i].transcript_bytes);
+            items += Number(page[i].message_count) + Number(page[i].event_count);
             run.push(page[i++]);
           }
           let out = '';
