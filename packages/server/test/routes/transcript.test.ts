@@ -150,7 +150,7 @@ for (const dialect of DIALECTS) {
       for (const size of sizes) assert.ok(size < LIMITS.transcriptPageBytes + 64 * 1024, `a page of ${size} bytes`);
     });
 
-    test('a message larger than the budget still comes, alone on its page', async () => {
+    test('metadata counts toward the bytes of a page: messages of 48 KiB come 10 a page', async () => {
       await post('/sessions', session({ id: 'wide-1' }));
       // 32 KiB content + 16 KiB metadata each: 16 × 48 KiB pass 512 KiB; each page holds 10.
       const meta = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]));
