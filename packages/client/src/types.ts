@@ -122,7 +122,27 @@ export interface SessionEvent {
   data: { [key: string]: unknown };
 }
 
-export type SessionDetail = Session & { messages: Message[]; events: SessionEvent[] };
+/** Where a page of a transcript leaves off. */
+export interface TranscriptPosition {
+  /** More messages or events follow. */
+  hasMore: boolean;
+  /** The `cursor` of the next page (`sessions.transcriptPage`); null on the last. */
+  nextCursor: string | null;
+}
+
+/**
+ * A session with the first page of its transcript: at most 200 messages and 200 events (fewer
+ * when they pass 512 KiB). `transcript.hasMore` says whether more follows; `sessions.transcript`
+ * iterates all of it.
+ */
+export type SessionDetail = Session & {
+  messages: Message[];
+  events: SessionEvent[];
+  transcript: TranscriptPosition & { eventCount: number };
+};
+
+/** The next messages and the next events of a transcript, each in `seq` order. */
+export type TranscriptPage = { messages: Message[]; events: SessionEvent[] } & TranscriptPosition;
 
 export interface Pagination {
   total: number;

@@ -30,6 +30,7 @@ export type Checks = [
   Assert<Same<S.Message, C.Message>>,
   Assert<Same<S.SessionEvent, C.SessionEvent>>,
   Assert<Same<S.SessionDetail, C.SessionDetail>>,
+  Assert<Same<S.TranscriptPage, C.TranscriptPage>>,
   Assert<Same<S.SessionList, C.SessionList>>,
   Assert<Same<S.Pagination, C.Pagination>>,
   Assert<Same<S.Metrics, C.Metrics>>,

@@ -40,12 +40,23 @@ for (const dialect of DIALECTS) {
         assert.equal(got.status, 'completed');
         assert.equal(got.endedReason, 'resolved');
         assert.equal(got.messageCount, 600);
+        // The detail holds the first page; the iterator pages the rest by cursor.
+        assert.equal(got.messages.length, 200);
+        assert.equal(got.transcript.hasMore, true);
+        const messages = [];
+        let pages = 0;
+        for await (const page of sb.sessions.transcript(session.id, { limit: 250 })) {
+          messages.push(...page.messages);
+          pages++;
+        }
+        assert.equal(pages, 3);
+        assert.deepEqual(messages.slice(0, 200), got.messages);
         assert.deepEqual(
-          got.messages.map((m) => m.seq),
+          messages.map((m) => m.seq),
           Array.from({ length: 600 }, (_, i) => i + 1),
         );
         assert.deepEqual(
-          got.messages.map((m) => m.content),
+          messages.map((m) => m.content),
           Array.from({ length: 600 }, (_, i) => `message ${i}`),
         );
       }

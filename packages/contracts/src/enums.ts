@@ -92,4 +92,12 @@ export const LIMITS = {
   usageModelLength: 128,
   agentListLimitMax: 500,
   agentListLimitDefault: 100,
+  /** Messages (and, separately, events) in one page of a transcript. */
+  transcriptPageMax: 500,
+  transcriptPageDefault: 200,
+  /**
+   * Bytes of messages (content, metadata, usage) and, separately, of events (data) in one page of
+   * a transcript: a page of 30 KB messages holds about 17 of them, never megabytes.
+   */
+  transcriptPageBytes: 512 * 1024,
 } as const;

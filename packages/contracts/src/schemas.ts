@@ -157,11 +157,47 @@ export const SessionEvent = Type.Object({
 });
 export type SessionEvent = Static<typeof SessionEvent>;
 
+/** Where a transcript page leaves off: what `GET /sessions/:id/transcript` continues from. */
+export const TranscriptPosition = Type.Object({
+  hasMore: Type.Boolean({ description: 'More messages or events follow this page.' }),
+  nextCursor: Nullable(
+    Type.String({
+      description: 'Pass as `cursor` to `GET /sessions/{id}/transcript` for the next page; null on the last.',
+    }),
+  ),
+});
+export type TranscriptPosition = Static<typeof TranscriptPosition>;
+
+/**
+ * A page of a transcript: the next messages and the next events, each by `seq`, each bounded by
+ * count (`limit`) and by bytes (LIMITS.transcriptPageBytes), so no read holds a whole transcript.
+ */
+export const TranscriptPage = Type.Intersect([
+  Type.Object({ messages: Type.Array(Message), events: Type.Array(SessionEvent) }),
+  TranscriptPosition,
+]);
+export type TranscriptPage = Static<typeof TranscriptPage>;
+
+/**
+ * A session with the first page of its transcript; `transcript` says whether more follows and
+ * how to get it. A session within one page has its whole transcript here, as before paging.
+ */
 export const SessionDetail = Type.Intersect([
+  Session,
+  Type.Object({
+    messages: Type.Array(Message),
+    events: Type.Array(SessionEvent),
+    transcript: Type.Intersect([TranscriptPosition, Type.Object({ eventCount: Type.Integer() })]),
+  }),
+]);
+export type SessionDetail = Static<typeof SessionDetail>;
+
+/** A full session as the JSON and NDJSON exports write it: every message and event. */
+export const ExportedSession = Type.Intersect([
   Session,
   Type.Object({ messages: Type.Array(Message), events: Type.Array(SessionEvent) }),
 ]);
-export type SessionDetail = Static<typeof SessionDetail>;
+export type ExportedSession = Static<typeof ExportedSession>;
 
 // ─── Ingest bodies ───────────────────────────────────────────────────────────────────────────
 
@@ -577,6 +613,24 @@ export const AgentDetail = Type.Intersect([Agent, Type.Object({ timeseries: Time
 export type AgentDetail = Agent & { timeseries: Timeseries };
 
 export const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 256 }) });
+
+export const TranscriptQuery = Type.Object(
+  {
+    cursor: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'From `nextCursor`; without it, the first page.' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.transcriptPageMax,
+        default: LIMITS.transcriptPageDefault,
+        description: `At most this many messages and this many events; fewer when they pass ${LIMITS.transcriptPageBytes / 1024} KiB.`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TranscriptQuery = Static<typeof TranscriptQuery>;
 
 // ─── Admin ──────────────────────────────────────────────────────────────────────────────────
 

@@ -28,6 +28,7 @@ import { validationPlugin } from './plugins/validation.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
 import type { StreamOptions } from './services/stream.js';
+import type { SessionLimits } from './lib/transcript.js';
 import type { Store } from './store/db.js';
 
 export interface AppOptions {
@@ -42,6 +43,8 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   stream?: StreamOptions;
   rateLimits?: Partial<RateQuotas>;
+  /** The ceilings on one session's transcript (SWITCHBOARD_SESSION_MAX_*); the defaults when absent. */
+  sessionLimits?: SessionLimits;
   /** Whether webhooks may target private addresses; `onEnqueue` hears of work the routes queue. */
   webhooks?: { allowPrivate?: boolean; onEnqueue?: () => void };
   /** Hosts the dashboard may play recordings from (SWITCHBOARD_RECORDING_HOSTS); none when absent. */
@@ -87,7 +90,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie);
 
   await app.register(storePlugin, { store: opts.store, readStore: opts.readStore });
-  await app.register(servicesPlugin, { stream: opts.stream, webhooks: { allowPrivate: opts.webhooks?.allowPrivate } });
+  await app.register(servicesPlugin, {
+    stream: opts.stream,
+    webhooks: { allowPrivate: opts.webhooks?.allowPrivate },
+    sessionLimits: opts.sessionLimits,
+  });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 
   await app.register(authPlugin);

@@ -58,6 +58,8 @@ Flags (each also an environment variable):
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
   --log-level (LOG_LEVEL, info)  --web-dir (SWITCHBOARD_WEB_DIR)
   --retention-months (SWITCHBOARD_RETENTION_MONTHS, 0: keep every session)
+  --session-max-messages, --session-max-events, --session-max-bytes
+    (SWITCHBOARD_SESSION_MAX_*, 10000, 10000, 20971520: the most one session may hold)
 `;
 
 async function withStore<T>(flags: Record<string, string>, fn: (store: ReturnType<typeof openStore>) => Promise<T>) {

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseRecordingHosts } from '@switchboard/contracts';
 import { parseEncryptionKey } from './lib/secret-box.js';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './lib/transcript.js';
 import { parseDatabaseUrl } from './store/db.js';
 
 export interface Config {
@@ -51,6 +52,11 @@ export interface Config {
    * sources: `media.example.com`, `*.example.com`, `host:8443`. Empty: no recording is loaded.
    */
   recordingHosts: string[];
+  /**
+   * The most one session may hold: messages, events and bytes of transcript (lib/transcript.ts).
+   * An ingest key could otherwise grow one session without end, and every read of it with it.
+   */
+  sessionLimits: SessionLimits;
 }
 
 const FLAGS: Record<string, string> = {
@@ -74,6 +80,9 @@ const FLAGS: Record<string, string> = {
   'recording-hosts': 'SWITCHBOARD_RECORDING_HOSTS',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
   'retention-months': 'SWITCHBOARD_RETENTION_MONTHS',
+  'session-max-messages': 'SWITCHBOARD_SESSION_MAX_MESSAGES',
+  'session-max-events': 'SWITCHBOARD_SESSION_MAX_EVENTS',
+  'session-max-bytes': 'SWITCHBOARD_SESSION_MAX_BYTES',
 };
 
 export class ConfigError extends Error {}
@@ -133,6 +142,18 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     login: quota('SWITCHBOARD_RATE_LIMIT_LOGIN', 20),
   };
   const webhooks = webhookConfig(get);
+  const ceiling = (name: string, fallback: number, unit: string) => {
+    const raw = get(name);
+    const n = raw === undefined || raw.trim() === '' ? fallback : Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new ConfigError(`${name} must be a whole number of ${unit} ≥ 1, got "${raw}"`);
+    return n;
+  };
+  const sessionLimits: SessionLimits = {
+    maxMessages: ceiling('SWITCHBOARD_SESSION_MAX_MESSAGES', DEFAULT_SESSION_LIMITS.maxMessages, 'messages'),
+    maxEvents: ceiling('SWITCHBOARD_SESSION_MAX_EVENTS', DEFAULT_SESSION_LIMITS.maxEvents, 'events'),
+    maxBytes: ceiling('SWITCHBOARD_SESSION_MAX_BYTES', DEFAULT_SESSION_LIMITS.maxBytes, 'bytes'),
+  };
   const retentionText = get('SWITCHBOARD_RETENTION_MONTHS');
   const retentionMonths = retentionText === undefined || retentionText.trim() === '' ? 0 : Number(retentionText);
   // Whole months only: retention drops whole monthly partitions.
@@ -167,6 +188,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     recordingHosts,
     encryptionKey,
     retentionMonths,
+    sessionLimits,
     port,
     host,
     rateLimits,

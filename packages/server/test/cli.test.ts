@@ -148,6 +148,14 @@ for (const dialect of DIALECTS) {
       try {
         const s = await (await fetch(`${again.url}/api/v1/sessions/cli-1`, { headers: auth })).json();
         assert.equal(s.messageCount, 1000);
+        // The detail has the first page; the rest by cursor.
+        for (let cursor = s.transcript.nextCursor; cursor; ) {
+          const page = await (
+            await fetch(`${again.url}/api/v1/sessions/cli-1/transcript?limit=500&cursor=${cursor}`, { headers: auth })
+          ).json();
+          s.messages.push(...page.messages);
+          cursor = page.nextCursor;
+        }
         assert.deepEqual(
           s.messages.map((m: { seq: number }) => m.seq),
           Array.from({ length: 1000 }, (_, i) => i + 1),

@@ -73,3 +73,21 @@ test('SWITCHBOARD_RECORDING_HOSTS: none by default; host sources only, since the
   ])
     assert.throws(() => loadConfig({}, { SWITCHBOARD_RECORDING_HOSTS: bad }), /SWITCHBOARD_RECORDING_HOSTS/, bad);
 });
+
+test('SWITCHBOARD_SESSION_MAX_MESSAGES, _EVENTS, _BYTES: 10,000, 10,000 and 20 MiB by default; whole numbers ≥ 1', () => {
+  assert.deepEqual(loadConfig({}, {}).sessionLimits, {
+    maxMessages: 10_000,
+    maxEvents: 10_000,
+    maxBytes: 20 * 1024 * 1024,
+  });
+  assert.deepEqual(
+    loadConfig(
+      { 'session-max-bytes': '1048576' },
+      { SWITCHBOARD_SESSION_MAX_MESSAGES: '50000', SWITCHBOARD_SESSION_MAX_EVENTS: '7' },
+    ).sessionLimits,
+    { maxMessages: 50_000, maxEvents: 7, maxBytes: 1_048_576 },
+  );
+  for (const bad of ['0', '-1', '2.5', 'lots', '1e400'])
+    assert.throws(() => loadConfig({}, { SWITCHBOARD_SESSION_MAX_MESSAGES: bad }), /SWITCHBOARD_SESSION_MAX_MESSAGES/);
+  assert.throws(() => loadConfig({}, { SWITCHBOARD_SESSION_MAX_BYTES: '0' }), /SWITCHBOARD_SESSION_MAX_BYTES/);
+});

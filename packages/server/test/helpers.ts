@@ -17,6 +17,7 @@ import type { TSchema } from 'typebox';
 import { buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
+import type { SessionLimits } from '../src/lib/transcript.js';
 import type { RateQuotas } from '../src/plugins/rate-limit.js';
 import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
@@ -70,7 +71,12 @@ export interface TestContext {
 
 export async function setup(
   dialect: DialectName,
-  opts: { webDir?: string; stream?: StreamOptions; rateLimits?: Partial<RateQuotas> } = {},
+  opts: {
+    webDir?: string;
+    stream?: StreamOptions;
+    rateLimits?: Partial<RateQuotas>;
+    sessionLimits?: SessionLimits;
+  } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
   const store = openStore(db.url);
@@ -82,6 +88,7 @@ export async function setup(
     webDir: opts.webDir ?? '/nonexistent',
     stream: opts.stream,
     rateLimits: opts.rateLimits,
+    sessionLimits: opts.sessionLimits,
   });
   await app.ready();
   return {

@@ -1,8 +1,10 @@
 /**
  * Session detail: opened from a row (click and Enter), every Session Information field, the
- * transcript with events interleaved, metadata, voice recordings and a 2,000-message transcript.
+ * transcript with events interleaved, metadata, voice recordings, a 2,000-message transcript and
+ * one of large messages that the server sends a page at a time as the reader scrolls.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
@@ -10,6 +12,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   newContext,
+  SCREENSHOT_DIR,
   screenshot,
   signIn,
   startServer,
@@ -29,6 +32,7 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
   const chatStart = now - 30 * 60_000;
   const callStart = now - 20 * 60_000;
   const longStart = now - 10 * 60_000;
+  const HEAVY = 90;
 
   before(async () => {
     ensureBuild();
@@ -88,6 +92,26 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
         },
       },
       ...transcriptItems('long-transcript', 2000, longStart, 100),
+      {
+        type: 'session',
+        body: {
+          id: 'heavy-transcript',
+          agent: { id: 'support-bot', name: 'Support Bot' },
+          channel: 'whatsapp',
+          type: 'chat',
+          startedAt: new Date(longStart).toISOString(),
+        },
+      },
+      // 20 KB each: the server's 512 KiB page holds 26, so 90 take four pages.
+      ...Array.from({ length: HEAVY }, (_, i) => ({
+        type: 'message',
+        body: {
+          sessionId: 'heavy-transcript',
+          sender: i % 2 ? 'agent' : 'user',
+          content: `Heavy line ${i + 1}. ${'lorem ipsum '.repeat(1700)}`,
+          timestamp: new Date(longStart + (i + 1) * 1000).toISOString(),
+        },
+      })),
     ]);
     browser = await launchBrowser();
     context = await newContext(browser, server);
@@ -199,6 +223,45 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
       20_000,
     );
     await textMatching(page.getByText('2,000 messages'), /2,000 messages/);
+  });
+
+  test('a transcript longer than one page loads page by page as it is scrolled, to its end', async () => {
+    const requests: string[] = [];
+    const onRequest = (r: { url: () => string }) => {
+      if (r.url().includes('/api/v1/sessions/heavy-transcript')) requests.push(new URL(r.url()).pathname);
+    };
+    page.on('request', onRequest);
+    await page.goto('/sessions/heavy-transcript');
+    await page.getByText(/^Heavy line 1\./).waitFor();
+    await textMatching(page.getByText(/\d+ messages · \d+ events/), /^90 messages · 0 events/);
+    const first = await page.locator('li[data-sender]').count();
+    assert.ok(first < HEAVY, `the first page holds ${first} of ${HEAVY}`);
+    await waitFor(
+      async () => {
+        await page.mouse.wheel(0, 50_000);
+        return page.locator('li[data-sender]').count();
+      },
+      (n) => n === HEAVY,
+      `all ${HEAVY} messages after scrolling`,
+      30_000,
+    );
+    page.off('request', onRequest);
+    // Every line once, in order, the last one at the end, and nothing more to load.
+    // textContent: an off-screen line's innerText reads empty (content-visibility: auto).
+    const seqs = await page.locator('li[data-sender] span.tabular-nums').allTextContents();
+    assert.deepEqual(
+      seqs.filter((x) => x.startsWith('#')),
+      Array.from({ length: HEAVY }, (_, i) => `#${i + 1}`),
+    );
+    assert.match((await page.locator('li[data-sender]').last().textContent()) ?? '', /Heavy line 90\./);
+    assert.equal(await page.getByTestId('transcript-more').count(), 0);
+    // The detail, then the rest in pages: never the whole transcript in one response.
+    const pages = requests.filter((p) => p.endsWith('/transcript')).length;
+    assert.equal(requests.filter((p) => p.endsWith('/heavy-transcript')).length, 1);
+    assert.equal(pages, 3, requests.join('\n'));
+    // The viewport at the end of the transcript (a full-page capture of 1.8 MB of text is past
+    // what Chromium can draw in one image).
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'detail-paged-transcript-end.png') });
   });
 
   test('an unknown session shows a clear not-found message', async () => {

@@ -14,6 +14,7 @@ import type {
   Sort,
   StreamEvent,
   Timeseries,
+  TranscriptPage,
 } from '../types.js';
 
 /** What `sessions.list` iterates: the shared filters, a sort, and how many to fetch per request. */
@@ -111,6 +112,50 @@ export class SessionsApi {
    */
   get(id: string, options: RequestOptions = {}): Promise<SessionDetail> {
     return this.transport.request('GET', `/sessions/${encodeURIComponent(id)}`, {}, options);
+  }
+
+  /**
+   * One page of a session's transcript: the messages and the events after `cursor` (the first
+   * page without one), at most `limit` of each (1–500, default 200) and 512 KiB of each.
+   * `get` returns the first page with the cursor of the second in `transcript.nextCursor`.
+   *
+   * @example
+   * const s = await sb.sessions.get('call-8841');
+   * if (s.transcript.hasMore) {
+   *   const next = await sb.sessions.transcriptPage('call-8841', { cursor: s.transcript.nextCursor });
+   * }
+   */
+  transcriptPage(
+    id: string,
+    query: { cursor?: string | null; limit?: number } = {},
+    options: RequestOptions = {},
+  ): Promise<TranscriptPage> {
+    const q = new URLSearchParams();
+    if (query.cursor) q.set('cursor', query.cursor);
+    if (query.limit !== undefined) q.set('limit', String(query.limit));
+    return this.transport.request('GET', `/sessions/${encodeURIComponent(id)}/transcript`, { query: q }, options);
+  }
+
+  /**
+   * Every page of a session's transcript, from the first, fetching the next only once the
+   * caller has consumed the previous one: a transcript of any length, a page in memory at a time.
+   *
+   * @example
+   * for await (const page of sb.sessions.transcript('call-8841')) {
+   *   for (const m of page.messages) console.log(`#${m.seq} ${m.sender}: ${m.content}`);
+   * }
+   */
+  async *transcript(
+    id: string,
+    query: { limit?: number } = {},
+    options: RequestOptions = {},
+  ): AsyncGenerator<TranscriptPage, void, undefined> {
+    let cursor: string | null = null;
+    do {
+      const page: TranscriptPage = await this.transcriptPage(id, { ...query, cursor }, options);
+      yield page;
+      cursor = page.hasMore ? page.nextCursor : null;
+    } while (cursor);
   }
 
   /**

@@ -21,6 +21,7 @@ import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { ensureDefaultOrg } from '../bootstrap.js';
 import { hashOf } from '../lib/hash.js';
 import { statsOfConversation } from '../lib/stats.js';
+import { eventBytes, messageBytes, outOfOrder } from '../lib/transcript.js';
 import { searchText } from '../services/ingest.js';
 import { retryTransaction } from '../services/transactions.js';
 import type { Store } from '../store/db.js';
@@ -311,6 +312,18 @@ function place(
       metadata: JSON.stringify(metadata),
       search_text: searchText(agent.id, metadata),
       create_hash: hashOf(createBody),
+      // What ingest would have counted (lib/transcript.ts).
+      transcript_bytes:
+        messages.reduce(
+          (n, m) => n + messageBytes({ ...m, usage: m.usage === null ? null : JSON.stringify(m.usage) }),
+          0,
+        ) + events.reduce((n, e) => n + eventBytes(e), 0),
+      messages_disordered: outOfOrder(
+        null,
+        messages.map((m) => m.timestamp),
+      )
+        ? 1
+        : 0,
       ...stats,
     },
     messages,

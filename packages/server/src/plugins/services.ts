@@ -1,6 +1,7 @@
 /** The services the routes call, on the app's store, and the live stream's hub. */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SessionLimits } from '../lib/transcript.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { KeyService } from '../services/keys.js';
@@ -25,12 +26,13 @@ declare module 'fastify' {
 
 interface ServicesPluginOptions {
   stream?: StreamOptions;
+  sessionLimits?: SessionLimits;
   webhooks?: WebhookServiceOptions;
 }
 
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
-    const ingest = new IngestService(app.store);
+    const ingest = new IngestService(app.store, opts.sessionLimits);
     app.decorate<Services>('services', {
       ingest,
       read: new ReadService(app.readStore),

@@ -5,6 +5,7 @@ import {
   AppendMessagesBody,
   AppendMessagesResult,
   CreateSessionBody,
+  ExportedSession,
   ExportQuery,
   ListSessionsQuery,
   Metrics,
@@ -15,6 +16,8 @@ import {
   SessionList,
   Timeseries,
   TimeseriesQuery,
+  TranscriptPage,
+  TranscriptQuery,
   UpdateSessionBody,
 } from '@switchboard/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -60,10 +63,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Ingest'],
         summary: 'Append messages',
         description:
-          '1–500 messages, stored in order with gap-free `seq`. A message whose `id` is already stored is counted as a duplicate and not stored again; `messages` lists every input in order as stored.',
+          '1–500 messages, stored in order with gap-free `seq`. A message whose `id` is already stored is counted as a duplicate and not stored again; `messages` lists every input in order as stored. A session holds at most SWITCHBOARD_SESSION_MAX_MESSAGES messages and SWITCHBOARD_SESSION_MAX_BYTES bytes of transcript: an append that would pass either is refused whole with a 422 `session-limit`.',
         params: SessionIdParams,
         body: AppendMessagesBody,
-        response: { 201: AppendMessagesResult, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 201: AppendMessagesResult, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
     async (req, reply) => {
@@ -79,9 +82,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['Ingest'],
         summary: 'Append system events',
+        description:
+          'Like messages: at most SWITCHBOARD_SESSION_MAX_EVENTS events per session, and their data counts toward SWITCHBOARD_SESSION_MAX_BYTES (422 `session-limit`).',
         params: SessionIdParams,
         body: AppendEventsBody,
-        response: { 201: AppendEventsResult, ...problemResponses(400, 401, 403, 404, 413, 415) },
+        response: { 201: AppendEventsResult, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
       },
     },
     async (req, reply) => {
@@ -162,14 +167,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Sessions'],
         summary: 'Export sessions',
         description:
-          'Streams every matching session (no cap) as CSV, a JSON array of full sessions (with messages and events), or NDJSON.',
+          'Streams every matching session (no cap) as CSV, a JSON array of full sessions (with every message and event), or NDJSON. A large transcript is read and written a page at a time.',
         querystring: ExportQuery,
         response: {
           200: {
             description: 'The file, streamed',
             content: {
               'text/csv': { schema: { type: 'string' } },
-              'application/json': { schema: { type: 'array', items: SessionDetail } },
+              'application/json': { schema: { type: 'array', items: ExportedSession } },
               'application/x-ndjson': { schema: { type: 'string' } },
             },
           },
@@ -198,11 +203,30 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: read,
       schema: {
         tags: ['Sessions'],
-        summary: 'A session with its transcript and events',
+        summary: 'A session with the first page of its transcript',
+        description:
+          'The session, with its first messages and events (each in seq order, at most 200 of each and 512 KiB of each). When `transcript.hasMore`, `GET /sessions/{id}/transcript?cursor=<transcript.nextCursor>` pages the rest.',
         params: SessionIdParams,
         response: { 200: SessionDetail, ...problemResponses(401, 403, 404) },
       },
     },
     async (req) => readService.detail(authOf(req).orgId, req.params.id),
+  );
+
+  app.get(
+    '/sessions/:id/transcript',
+    {
+      config: read,
+      schema: {
+        tags: ['Sessions'],
+        summary: 'A page of a session’s transcript',
+        description:
+          'The next messages and events after `cursor` (from `nextCursor` of the detail or the previous page; the first page without one), each in seq order, at most `limit` of each and 512 KiB of each. A cursor another session or another server issued is a 400.',
+        params: SessionIdParams,
+        querystring: TranscriptQuery,
+        response: { 200: TranscriptPage, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => readService.transcript(authOf(req).orgId, req.params.id, req.query),
   );
 };

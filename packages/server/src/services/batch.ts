@@ -184,11 +184,11 @@ export class BatchService {
             await this.group(trx, orgId, creates, now, record, (db) => this.createAll(db, orgId, creates, now));
           if (messages.length)
             await this.group(trx, orgId, messages, now, record, async (db) =>
-              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now)),
+              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now, true)),
             );
           if (events.length)
             await this.group(trx, orgId, events, now, record, async (db) =>
-              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now)),
+              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now, true)),
             );
           const updates = layer.filter((u) => u.kind === 'update');
           if (updates.length)
@@ -310,6 +310,17 @@ function doneOfAppends<Api extends { id: string }>(
       const problem = problemOf(o.error);
       return { results: indexes.map((index) => ({ index, status: problem.status, error: problem })), outbox: [] };
     }
-    return { results: indexes.map((index, i) => ({ index, status: 201, id: o.items[i].id })), outbox: o.outbox };
+    return {
+      results: indexes.map((index, i) => {
+        // An item past its session's ceiling is refused alone; the others stand.
+        const refused = o.refused?.get(i);
+        if (!refused) return { index, status: 201, id: o.items[i]?.id };
+        const error = new ApiError(refused.status, refused.code, refused.detail, [
+          { path: `/batch/${index}/body`, message: refused.errors?.[0]?.message ?? refused.detail },
+        ]);
+        return { index, status: error.status, error: problemOf(error) };
+      }),
+      outbox: o.outbox,
+    };
   });
 }

@@ -35,6 +35,7 @@ import {
 import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
 import { parseTime } from '../lib/time.js';
+import { DEFAULT_SESSION_LIMITS, eventBytes, messageBytes, outOfOrder, type SessionLimits } from '../lib/transcript.js';
 import type { Db, Store, Trx } from '../store/db.js';
 import type { EventRow, MessageRow, NewSessionRow } from '../store/schema.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
@@ -90,6 +91,10 @@ type NewItem<Item> = { item: Item; id: string; seq: number; timestamp: number };
 /** What differs between appending messages and appending events. */
 interface AppendKind<Item, Api> {
   counter: 'message_count' | 'event_count';
+  /** The ceiling on the counter, and its name in problems and settings. */
+  limit: { of: 'maxMessages' | 'maxEvents'; noun: string; setting: string };
+  /** The bytes an item adds to the session's transcript_bytes (lib/transcript.ts). */
+  bytesOf(item: Item): number;
   outboxType: 'message.created' | 'event.created';
   table: 'messages' | 'session_events';
   /** A stored item as the API shows it (a duplicate is answered with the stored version). */
@@ -103,7 +108,7 @@ interface AppendKind<Item, Api> {
     session: SessionKey,
     stats: StatsColumns,
     fresh: Array<NewItem<Item>>,
-  ): Promise<{ latencies?: Array<number | null> }>;
+  ): Promise<{ latencies?: Array<number | null>; disordered?: boolean }>;
   /** The rows to insert for new items, and the items as API objects, in order. */
   rowsOf(
     session: SessionKey,
@@ -116,6 +121,13 @@ interface AppendKind<Item, Api> {
 
 const MESSAGES: AppendKind<MessageInput, Message> = {
   counter: 'message_count',
+  limit: { of: 'maxMessages', noun: 'messages', setting: 'SWITCHBOARD_SESSION_MAX_MESSAGES' },
+  bytesOf: (item) =>
+    messageBytes({
+      content: item.content,
+      metadata: JSON.stringify(item.metadata ?? {}),
+      usage: item.usage ? JSON.stringify(item.usage) : null,
+    }),
   outboxType: 'message.created',
   table: 'messages',
   toApi: (row, sessionId) => messageRowToApi(row as MessageRow, sessionId),
@@ -128,6 +140,11 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
       interrupted: item.interrupted,
       usage: item.usage,
     }));
+    // Before the fold moves last_message_at: whether these come after every stored message.
+    const disordered = outOfOrder(
+      stats.last_message_at,
+      messages.map((m) => m.timestamp),
+    );
     addMessages(stats, messages);
     const ordered = [...messages].sort(byConversationOrder);
     let conversation = ordered;
@@ -140,7 +157,7 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
     }
     const folded = foldOrdered(stats, conversation);
     const latencyOf = new Map(conversation.map((m, i) => [m, folded[i]]));
-    return { latencies: messages.map((m) => latencyOf.get(m) ?? null) };
+    return { latencies: messages.map((m) => latencyOf.get(m) ?? null), disordered };
   },
   rowsOf(session, sessionId, fresh, latencies = []) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
@@ -166,6 +183,8 @@ const COUNTED_EVENTS = new Set(['agent_handoff', 'error', 'usage']);
 
 const EVENTS: AppendKind<EventInput, SessionEvent> = {
   counter: 'event_count',
+  limit: { of: 'maxEvents', noun: 'events', setting: 'SWITCHBOARD_SESSION_MAX_EVENTS' },
+  bytesOf: (item) => eventBytes({ data: JSON.stringify(item.data ?? {}) }),
   outboxType: 'event.created',
   table: 'session_events',
   toApi: (row, sessionId) => eventRowToApi(row as EventRow, sessionId),
@@ -270,13 +289,52 @@ export interface AppendGroup<Item> {
 }
 export type AppendOutcome<Api> =
   | { error: ApiError }
-  | { accepted: number; duplicates: number; items: Api[]; outbox: OutboxEntry[] };
+  | {
+      accepted: number;
+      duplicates: number;
+      /** Each item as stored, in order; undefined where `refused` has the item's error. */
+      items: Array<Api | undefined>;
+      outbox: OutboxEntry[];
+      /** With `partial`: the items (by position) refused for the session's ceiling. */
+      refused?: Map<number, ApiError>;
+    };
+
+/**
+ * The 422 of an item that would take its session past a ceiling: which one, what the session
+ * holds, and the setting that raises it.
+ */
+function ceilingError(
+  kind: AppendKind<unknown, unknown>,
+  limits: SessionLimits,
+  held: { count: number; bytes: number },
+  itemBytes: number,
+  path: string,
+): ApiError {
+  const max = limits[kind.limit.of];
+  if (held.count >= max)
+    return new ApiError(
+      422,
+      'session-limit',
+      `The session holds ${held.count} ${kind.limit.noun}, the most one session may hold (${kind.limit.setting}=${max}); start a new session to continue.`,
+      [{ path, message: `would be ${kind.limit.noun.slice(0, -1)} ${held.count + 1} of at most ${max}` }],
+    );
+  return new ApiError(
+    422,
+    'session-limit',
+    `The session's transcript holds ${held.bytes} bytes; ${itemBytes} more would pass the most one session may hold (SWITCHBOARD_SESSION_MAX_BYTES=${limits.maxBytes}); start a new session to continue.`,
+    [{ path, message: `would take the transcript to ${held.bytes + itemBytes} bytes of at most ${limits.maxBytes}` }],
+  );
+}
 
 export class IngestService {
   /** Concurrent single-item writes share a commit (GroupCommit). */
   private readonly group: GroupCommit;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** The ceilings on one session's transcript (SWITCHBOARD_SESSION_MAX_*). */
+    readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+  ) {
     this.group = new GroupCommit(store);
   }
 
@@ -509,15 +567,16 @@ export class IngestService {
     const [outcome] = await this.appendManyIn(db, orgId, [{ sessionId, items }], now, kind);
     if ('error' in outcome) throw outcome.error;
     await this.emit(db, orgId, outcome.outbox, sink);
-    return { accepted: outcome.accepted, duplicates: outcome.duplicates, items: outcome.items };
+    // Without `partial` an append is whole or refused: every item is here.
+    return { accepted: outcome.accepted, duplicates: outcome.duplicates, items: outcome.items as Api[] };
   }
 
-  appendManyMessagesIn(db: Db, orgId: string, groups: Array<AppendGroup<MessageInput>>, now: number) {
-    return this.appendManyIn(db, orgId, groups, now, MESSAGES);
+  appendManyMessagesIn(db: Db, orgId: string, groups: Array<AppendGroup<MessageInput>>, now: number, partial = false) {
+    return this.appendManyIn(db, orgId, groups, now, MESSAGES, partial);
   }
 
-  appendManyEventsIn(db: Db, orgId: string, groups: Array<AppendGroup<EventInput>>, now: number) {
-    return this.appendManyIn(db, orgId, groups, now, EVENTS);
+  appendManyEventsIn(db: Db, orgId: string, groups: Array<AppendGroup<EventInput>>, now: number, partial = false) {
+    return this.appendManyIn(db, orgId, groups, now, EVENTS, partial);
   }
 
   /**
@@ -528,6 +587,10 @@ export class IngestService {
    * id is already stored (or came earlier in this call) is a duplicate, answered with the stored
    * version. A group of an unknown session gets a 404 outcome and changes nothing. Outbox entries
    * are returned per group, for the caller to write in its order.
+   *
+   * A new item that would take its session past a ceiling (`limits`: messages or events, and
+   * transcript bytes, counted from the locked row) is refused with a 422: the whole group, or
+   * with `partial` (`POST /ingest`, where each item stands alone) that item only.
    */
   async appendManyIn<Item extends { id?: string; timestamp?: string }, Api>(
     db: Db,
@@ -535,6 +598,7 @@ export class IngestService {
     groups: Array<AppendGroup<Item>>,
     now: number,
     kind: AppendKind<Item, Api>,
+    partial = false,
   ): Promise<Array<AppendOutcome<Api>>> {
     const { dialect } = this.store;
     const found = await findSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))]);
@@ -546,8 +610,17 @@ export class IngestService {
     /** Each session's running state across its groups (a session may have more than one). */
     const state = new Map<
       number,
-      { seq: number; stats: StatsColumns; known: Map<string, Api>; appended: boolean; before: StatsColumns }
+      {
+        seq: number;
+        stats: StatsColumns;
+        known: Map<string, Api>;
+        appended: boolean;
+        before: StatsColumns;
+        bytes: number;
+        disordered: boolean;
+      }
     >();
+    const max = this.limits[kind.limit.of];
     const rows: unknown[] = [];
     const outcomes: Array<AppendOutcome<Api>> = [];
     for (const g of groups) {
@@ -562,25 +635,51 @@ export class IngestService {
         const known = new Map<string, Api>();
         for (const r of existing.get(session.pk) ?? []) known.set(r.id, kind.toApi(r, g.sessionId));
         const stats = statsOf(counters);
-        st = { seq: Number(counters[kind.counter]), stats, before: { ...stats }, known, appended: false };
+        st = {
+          seq: Number(counters[kind.counter]),
+          stats,
+          before: { ...stats },
+          known,
+          appended: false,
+          bytes: Number(counters.transcript_bytes),
+          disordered: Number(counters.messages_disordered) === 1,
+        };
         state.set(session.pk, st);
       }
       const ids: string[] = [];
       const fresh: Array<NewItem<Item>> = [];
-      for (const item of g.items) {
+      let bytes = 0;
+      const refused = new Map<number, ApiError>();
+      for (const [i, item] of g.items.entries()) {
         const id = item.id ?? uuidv7(now);
         ids.push(id);
         if (st.known.has(id) || fresh.some((f) => f.id === id)) continue;
+        const size = kind.bytesOf(item);
+        const held = { count: st.seq + fresh.length, bytes: st.bytes + bytes };
+        if (held.count >= max || held.bytes + size > this.limits.maxBytes) {
+          const path = `/${kind.limit.noun}/${i}`;
+          refused.set(i, ceilingError(kind as AppendKind<unknown, unknown>, this.limits, held, size, path));
+          continue;
+        }
+        bytes += size;
         fresh.push({
           item,
           id,
-          seq: ++st.seq,
+          seq: st.seq + fresh.length + 1,
           timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now,
         });
       }
+      if (refused.size && !partial) {
+        // The first item past the ceiling names it; nothing of the append is stored.
+        outcomes.push({ error: [...refused.values()][0] });
+        continue;
+      }
+      st.seq += fresh.length;
+      st.bytes += bytes;
       const outbox: OutboxEntry[] = [];
       if (fresh.length) {
-        const { latencies } = await kind.figure(db, session, st.stats, fresh);
+        const { latencies, disordered } = await kind.figure(db, session, st.stats, fresh);
+        if (disordered) st.disordered = true;
         st.appended = true;
         const built = kind.rowsOf(session, g.sessionId, fresh, latencies);
         for (const r of built.rows) rows.push(r);
@@ -591,9 +690,10 @@ export class IngestService {
       }
       outcomes.push({
         accepted: fresh.length,
-        duplicates: g.items.length - fresh.length,
-        items: ids.map((id) => st.known.get(id) as Api),
+        duplicates: g.items.length - fresh.length - refused.size,
+        items: ids.map((id, i) => (refused.has(i) ? undefined : st.known.get(id))),
         outbox,
+        ...(refused.size ? { refused } : {}),
       });
     }
     if (rows.length) await kind.insertAll(db, rows);
@@ -610,6 +710,8 @@ export class IngestService {
           ...(st?.appended
             ? {
                 [kind.counter]: st.seq,
+                transcript_bytes: st.bytes,
+                ...(st.disordered && Number(session.messages_disordered) !== 1 ? { messages_disordered: 1 } : {}),
                 ...Object.fromEntries(
                   STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
                 ),
@@ -700,6 +802,7 @@ export class IngestService {
       };
       events.push(row);
       set.event_count = row.seq;
+      set.transcript_bytes = Number(session.transcript_bytes) + eventBytes(row);
       outbox.push({
         type: 'event.created',
         sessionId,

@@ -17,6 +17,7 @@ import {
   type ListSessionsQuery,
   type Metrics,
   type Session,
+  type ExportedSession,
   type SessionDetail,
   type SessionFilters,
   type SessionList,
@@ -24,13 +25,16 @@ import {
   type SortField,
   type Timeseries,
   type TimeseriesQuery,
+  type TranscriptPage,
+  type TranscriptQuery,
 } from '@switchboard/contracts';
 import type { Filled } from '../lib/ajv.js';
 import { badRequest, notFound } from '../lib/errors.js';
-import { type CursorFields, pageOf, pageStart } from '../lib/page.js';
-import { NANOS_PER_USD } from '../lib/stats.js';
+import { type CursorFields, encodeCursor, pageOf, pageStart } from '../lib/page.js';
+import { byConversationOrder, emptyStats, foldOrdered, NANOS_PER_USD } from '../lib/stats.js';
 import { DAY_MS, HOUR_MS, iso } from '../lib/time.js';
-import type { Store } from '../store/db.js';
+import type { Db, DialectName, Store } from '../store/db.js';
+import type { MessageRow } from '../store/schema.js';
 import { findAgent, listAgents } from '../store/sessions/agents.js';
 import { countSessions } from '../store/sessions/counts.js';
 import { emptyFigures, figuresByAgent, figuresByTime, sessionFigures } from '../store/sessions/figures.js';
@@ -41,10 +45,18 @@ import {
   eventRowToApi,
   figuresToApi,
   firstResponsePercentiles,
+  messageRowToApi,
   messagesToApi,
   sessionRowToApi,
+  type SessionWithAgent,
 } from '../store/sessions/rows.js';
-import { eventsOfSessions, messagesOfSessions, sessionEvents, sessionMessages } from '../store/sessions/transcript.js';
+import {
+  conversationOf,
+  eventsOfSessions,
+  lastUserBefore,
+  messagesOfSessions,
+  transcriptPage,
+} from '../store/sessions/transcript.js';
 import { findSession } from '../store/sessions/write.js';
 import { noneBut, type SessionFilter } from '../store/filters.js';
 import { parseFilters } from './filters.js';
@@ -85,6 +97,89 @@ const AGENT_SORT_KEYS: Record<AgentSortField, (a: Agent) => number | string | nu
   errorRate: (a) => a.errorRate,
   costUsd: (a) => a.costUsd,
 };
+
+/** Where a transcript page starts: after message seq `m` and event seq `e` of session `i`. */
+interface TranscriptAfter {
+  m: number;
+  e: number;
+}
+const isSeq = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/**
+ * The latencies of a session's agent messages that were sent without one, for pages read in seq
+ * order: the time since the latest earlier user message. While the session's messages arrived in
+ * conversation order (`messages_disordered` 0) that message is the latest user message by seq,
+ * one index step back from the first page and carried from page to page after it; otherwise the
+ * conversation's timestamps are folded once (lib/stats.ts), as the figures are.
+ */
+class Latencies {
+  private lastUser: number | null | undefined;
+  private folded?: Map<number, number | null>;
+  constructor(
+    private readonly db: Db,
+    private readonly session: SessionWithAgent,
+  ) {}
+
+  async messages(rows: MessageRow[]) {
+    const id = this.session.id;
+    if (!rows.some((r) => r.sender !== 'user' && r.latency_ms === null)) {
+      this.lastUser = undefined;
+      for (const r of rows) if (r.sender === 'user') this.lastUser = Number(r.timestamp);
+      return rows.map((r) => messageRowToApi(r, id));
+    }
+    if (Number(this.session.messages_disordered) === 1) {
+      if (!this.folded) {
+        const conversation = (await conversationOf(this.db, this.session))
+          .map((m) => ({ ...m, timestamp: Number(m.timestamp), seq: Number(m.seq), latency_ms: m.latency_ms ?? null }))
+          .sort(byConversationOrder);
+        const latencies = foldOrdered(emptyStats(), conversation);
+        this.folded = new Map(conversation.map((m, i) => [m.seq, latencies[i]]));
+      }
+      const folded = this.folded;
+      return rows.map((r) => messageRowToApi(r, id, folded.get(Number(r.seq)) ?? null));
+    }
+    let last =
+      this.lastUser === undefined ? await lastUserBefore(this.db, this.session, Number(rows[0].seq)) : this.lastUser;
+    const out = rows.map((r) => {
+      if (r.sender === 'user') last = Number(r.timestamp);
+      return messageRowToApi(r, id, r.sender === 'user' || last === null ? null : Number(r.timestamp) - last);
+    });
+    this.lastUser = last;
+    return out;
+  }
+}
+
+/** A page of a session's transcript after `after`, and where the next one starts. */
+async function readTranscriptPage(
+  db: Db,
+  dialect: DialectName,
+  session: SessionWithAgent,
+  after: TranscriptAfter,
+  limit: number,
+): Promise<TranscriptPage> {
+  const budget = LIMITS.transcriptPageBytes;
+  const [m, e] = await Promise.all([
+    transcriptPage(db, dialect, 'messages', session, after.m, limit, budget),
+    transcriptPage(db, dialect, 'session_events', session, after.e, limit, budget),
+  ]);
+  const next = { m: Number(m.rows.at(-1)?.seq ?? after.m), e: Number(e.rows.at(-1)?.seq ?? after.e) };
+  const hasMore = m.hasMore || e.hasMore;
+  return {
+    messages: await new Latencies(db, session).messages(m.rows),
+    events: e.rows.map((r) => eventRowToApi(r, session.id)),
+    hasMore,
+    // Bound to the session: another session's cursor is refused rather than read at its seqs.
+    nextCursor: hasMore ? encodeCursor({ i: session.id, ...next }, next.m + next.e) : null,
+  };
+}
+
+/** A session whose whole transcript is read in one statement with others' in an export. */
+const SMALL_TRANSCRIPT = { bytes: 256 * 1024, items: 1000 };
+/** At most about this much transcript (bytes, and messages and events) is read at once for a run of small sessions. */
+const EXPORT_GROUP = { bytes: 4 * 1024 * 1024, items: 20_000 };
+const isSmall = (r: SessionWithAgent) =>
+  Number(r.transcript_bytes) <= SMALL_TRANSCRIPT.bytes &&
+  Number(r.message_count) + Number(r.event_count) <= SMALL_TRANSCRIPT.items;
 
 export class ReadService {
   constructor(private readonly store: Store) {}
@@ -181,16 +276,36 @@ export class ReadService {
     return { interval, from: iso(from), to: iso(to), buckets };
   }
 
+  /**
+   * A session with the first page of its transcript (`transcript` says how to get the rest): a
+   * session of any size is read and sent a page at a time, never whole.
+   */
   async detail(orgId: string, id: string): Promise<SessionDetail> {
-    const { db } = this.store;
+    const { db, dialect } = this.store;
     const row = await findSession(db, orgId, id);
     if (!row) throw notFound();
-    const [messages, events] = await Promise.all([sessionMessages(db, row), sessionEvents(db, row)]);
+    const page = await readTranscriptPage(db, dialect, row, { m: 0, e: 0 }, LIMITS.transcriptPageDefault);
     return {
       ...sessionRowToApi(row),
-      messages: messagesToApi(messages, row.id),
-      events: events.map((e) => eventRowToApi(e, row.id)),
+      messages: page.messages,
+      events: page.events,
+      transcript: { hasMore: page.hasMore, nextCursor: page.nextCursor, eventCount: Number(row.event_count) },
     };
+  }
+
+  /** The page of a session's transcript after `cursor` (the first without one). */
+  async transcript(orgId: string, id: string, query: TranscriptQuery): Promise<TranscriptPage> {
+    const { db, dialect } = this.store;
+    const limit = query.limit ?? LIMITS.transcriptPageDefault;
+    // The session first: whatever the cursor, another organization's id is the same 404.
+    const row = await findSession(db, orgId, id);
+    if (!row) throw notFound();
+    const start = pageStart(
+      { limit, offset: 0, cursor: query.cursor },
+      (c): TranscriptAfter | undefined => (c.i === id && isSeq(c.m) && isSeq(c.e) ? { m: c.m, e: c.e } : undefined),
+      ' for this session',
+    );
+    return readTranscriptPage(db, dialect, row, start.after ?? { m: 0, e: 0 }, limit);
   }
 
   /**
@@ -246,6 +361,32 @@ export class ReadService {
     const { format } = q;
     const { scanDb: db, dialect } = this.store;
     const chunk = format === 'csv' ? 1000 : 200;
+    /**
+     * One session as the JSON exports write it, its messages and events a page at a time: the
+     * same text as JSON.stringify of the whole, with a page of the transcript in memory at most.
+     */
+    async function* largeSession(r: SessionWithAgent, before: string, after: string) {
+      const head = JSON.stringify(sessionRowToApi(r));
+      yield `${before}${head.slice(0, -1)},"messages":[`;
+      const latencies = new Latencies(db, r);
+      const budget = LIMITS.transcriptPageBytes;
+      for (let seq = 0, sep = ''; ; sep = ',') {
+        const page = await transcriptPage(db, dialect, 'messages', r, seq, LIMITS.transcriptPageMax, budget);
+        if (page.rows.length === 0) break;
+        seq = Number(page.rows[page.rows.length - 1].seq);
+        yield `${sep}${(await latencies.messages(page.rows)).map((m) => JSON.stringify(m)).join(',')}`;
+        if (!page.hasMore) break;
+      }
+      yield '],"events":[';
+      for (let seq = 0, sep = ''; ; sep = ',') {
+        const page = await transcriptPage(db, dialect, 'session_events', r, seq, LIMITS.transcriptPageMax, budget);
+        if (page.rows.length === 0) break;
+        seq = Number(page.rows[page.rows.length - 1].seq);
+        yield `${sep}${page.rows.map((e) => JSON.stringify(eventRowToApi(e, r.id))).join(',')}`;
+        if (!page.hasMore) break;
+      }
+      yield `]}${after}`;
+    }
     async function* rows() {
       let after: Keyset | undefined;
       let first = true;
@@ -270,21 +411,45 @@ export class ReadService {
         const page = await listSessions(db, dialect, { orgId, filter, sort, limit: chunk, after });
         if (page.length === 0) break;
         after = keysetOf(page[page.length - 1], sort.field);
-        let out = '';
-        const [messages, events] = await Promise.all([messagesOfSessions(db, page), eventsOfSessions(db, page)]);
-        const mBy = groupBy(messages, (m) => m.session_pk);
-        const eBy = groupBy(events, (e) => e.session_pk);
-        for (const r of page) {
-          const full: SessionDetail = {
-            ...sessionRowToApi(r),
-            messages: messagesToApi(mBy.get(r.pk) ?? [], r.id),
-            events: (eBy.get(r.pk) ?? []).map((e) => eventRowToApi(e, r.id)),
-          };
-          const text = JSON.stringify(full);
-          out += format === 'ndjson' ? `${text}\n` : `${first ? '' : ','}\n${text}`;
+        const open = () => {
+          const sep = format === 'ndjson' ? '' : `${first ? '' : ','}\n`;
           first = false;
+          return sep;
+        };
+        const close = format === 'ndjson' ? '\n' : '';
+        for (let i = 0; i < page.length; ) {
+          if (!isSmall(page[i])) {
+            // A large transcript is written as it is read, a page at a time.
+            yield* largeSession(page[i++], open(), close);
+            continue;
+          }
+          // A run of small ones is read with one statement for its messages and one for its events.
+          const run: SessionWithAgent[] = [];
+          let bytes = 0;
+          let items = 0;
+          while (
+            i < page.length &&
+            isSmall(page[i]) &&
+            (run.length === 0 || (bytes <= EXPORT_GROUP.bytes && items <= EXPORT_GROUP.items))
+          ) {
+            bytes += Number(page[i].transcript_bytes);
+            items += Number(page[i].message_count) + Number(page[i].event_count);
+            run.push(page[i++]);
+          }
+          let out = '';
+          const [messages, events] = await Promise.all([messagesOfSessions(db, run), eventsOfSessions(db, run)]);
+          const mBy = groupBy(messages, (m) => m.session_pk);
+          const eBy = groupBy(events, (e) => e.session_pk);
+          for (const r of run) {
+            const full: ExportedSession = {
+              ...sessionRowToApi(r),
+              messages: messagesToApi(mBy.get(r.pk) ?? [], r.id),
+              events: (eBy.get(r.pk) ?? []).map((e) => eventRowToApi(e, r.id)),
+            };
+            out += `${open()}${JSON.stringify(full)}${close}`;
+          }
+          yield out;
         }
-        yield out;
         if (page.length < chunk) break;
       }
       if (format === 'json') yield first ? ']\n' : '\n]\n';

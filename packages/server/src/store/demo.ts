@@ -8,10 +8,10 @@ import type { Store } from './db.js';
 import type { EventsTable, MessagesTable, NewSessionRow } from './schema.js';
 
 /**
- * Bound parameters per statement (32 a session, 11 a message, 7 an event) stay under SQLite's
+ * Bound parameters per statement (34 a session, 11 a message, 7 an event) stay under SQLite's
  * 32,766 (and PostgreSQL's 65,535).
  */
-const SESSION_ROWS_PER_INSERT = 1_000;
+const SESSION_ROWS_PER_INSERT = 900;
 const MESSAGE_ROWS_PER_INSERT = 2_900;
 const EVENT_ROWS_PER_INSERT = 4_000;
 

@@ -89,6 +89,10 @@ export interface SessionsTable {
   last_message_at: Generated<number | null>;
   last_user_at: Generated<number | null>;
   awaiting_reply: Generated<number>;
+  /** Bytes of the transcript as stored (0018, lib/transcript.ts): what the byte ceiling compares. */
+  transcript_bytes: Generated<number>;
+  /** 1 once a message's timestamp is before that of a message with a lower seq (0018). */
+  messages_disordered: Generated<number>;
 }
 
 export interface MessagesTable {

@@ -103,6 +103,16 @@ const CASES: Record<string, Case> = {
     for (const format of ['csv', 'json', 'ndjson']) await noRowsOfA(w, `/api/v1/sessions/export?format=${format}`);
   },
   'GET /api/v1/sessions/:id': (w) => notFoundForB(w, 'GET', `/api/v1/sessions/${w.ids.session}`),
+  'GET /api/v1/sessions/:id/transcript': async (w) => {
+    await notFoundForB(w, 'GET', `/api/v1/sessions/${w.ids.session}/transcript`);
+    // A's cursor is no way into A's session for B either.
+    const first = await call(w.t.app, w.a, 'GET', `/api/v1/sessions/${w.ids.session}/transcript?limit=1`);
+    assert.equal(first.statusCode, 200);
+    const own = await call(w.t.app, w.a, 'GET', `/api/v1/sessions/${w.ids.session}`);
+    assert.equal(own.json().messages.length, 1);
+    const cursor = Buffer.from(JSON.stringify({ i: w.ids.session, m: 0, e: 0, n: 0 })).toString('base64url');
+    await notFoundForB(w, 'GET', `/api/v1/sessions/${w.ids.session}/transcript?cursor=${cursor}`);
+  },
   'PATCH /api/v1/sessions/:id': async (w) => {
     await notFoundForB(w, 'PATCH', `/api/v1/sessions/${w.ids.session}`, { status: 'failed', metadata: { x: '1' } });
     await detailOfA(w);

@@ -135,7 +135,12 @@ function applyEvent(qc: QueryClient, env: StreamEnvelope, batch: ReturnType<type
       }
       const e = item as SessionEvent;
       if (old.events.some((x) => x.id === e.id)) return old;
-      return { ...old, events: [...old.events, e], lastActivityAt: later(old.lastActivityAt, e.timestamp) };
+      return {
+        ...old,
+        events: [...old.events, e],
+        transcript: { ...old.transcript, eventCount: old.transcript.eventCount + 1 },
+        lastActivityAt: later(old.lastActivityAt, e.timestamp),
+      };
     });
     return;
   }

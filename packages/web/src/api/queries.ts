@@ -9,6 +9,7 @@ import {
   keepPreviousData,
   type QueryClient,
   queryOptions,
+  useInfiniteQuery,
   useMutation,
   useQuery,
   useQueryClient,
@@ -22,6 +23,8 @@ export const queryKeys = {
   metrics: (f: SessionFilterValues, w: TimeWindow | null = null) => ['sessions', 'metrics', f, w] as const,
   timeseries: (f: SessionFilterValues, r: TimeRange) => ['sessions', 'timeseries', f, r] as const,
   session: (id: string) => ['sessions', 'detail', id] as const,
+  /** The pages of a transcript after the detail's first, from the cursor the detail gave. */
+  transcript: (id: string, from: string) => ['sessions', 'detail', id, 'transcript', from] as const,
   agents: ['agents'] as const,
   agentList: (f: AgentFilterValues, sort: AgentSort) => ['agents', 'list', f, sort] as const,
   agent: (id: string, f: AgentFilterValues, interval: 'hour' | 'day') => ['agents', 'detail', id, f, interval] as const,
@@ -149,6 +152,26 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
     // An ongoing conversation keeps arriving: poll it while it is active (the stream, when up,
     // patches it in between, and the caller passes a long interval then).
     refetchInterval: (q) => (q.state.data?.status === 'active' ? interval : false),
+  });
+}
+
+/** Messages and events per further page of a transcript (the server also stops at 512 KiB of each). */
+export const TRANSCRIPT_PAGE = 500;
+
+/**
+ * The pages of a session's transcript after the detail's first (`from`, its
+ * `transcript.nextCursor`), fetched only once `wanted` (the reader scrolled to the end of what is
+ * loaded), then one more per `fetchNextPage`.
+ */
+export function useTranscriptPages(id: string, from: string | null, wanted: boolean) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.transcript(id, from ?? ''),
+    queryFn: ({ pageParam, signal }) =>
+      call(() => sb.sessions.transcriptPage(id, { cursor: pageParam, limit: TRANSCRIPT_PAGE }, { signal })),
+    initialPageParam: from ?? '',
+    getNextPageParam: (last) => (last.hasMore && last.nextCursor ? last.nextCursor : undefined),
+    enabled: from !== null && wanted,
+    staleTime: Number.POSITIVE_INFINITY,
   });
 }
 

@@ -14,11 +14,11 @@ import {
   User,
   Zap,
 } from 'lucide-react';
-import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { POLL_MS, useLive } from '../api/live';
-import { useMeQuery, useSessionQuery } from '../api/queries';
+import { useMeQuery, useSessionQuery, useTranscriptPages } from '../api/queries';
 import { ChannelBadge } from '../components/ChannelBadge';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
@@ -32,10 +32,10 @@ import { useDocumentTitle } from '../lib/useDocumentTitle';
 type TimelineItem = { kind: 'message'; at: number; item: Message } | { kind: 'event'; at: number; item: SessionEvent };
 
 /** Messages and system events on one timeline, by timestamp (then events first, then seq). */
-function buildTimeline(s: SessionDetail): TimelineItem[] {
+function buildTimeline(messages: Message[], events: SessionEvent[]): TimelineItem[] {
   const items: TimelineItem[] = [
-    ...s.messages.map((m) => ({ kind: 'message' as const, at: Date.parse(m.timestamp), item: m })),
-    ...s.events.map((e) => ({ kind: 'event' as const, at: Date.parse(e.timestamp), item: e })),
+    ...messages.map((m) => ({ kind: 'message' as const, at: Date.parse(m.timestamp), item: m })),
+    ...events.map((e) => ({ kind: 'event' as const, at: Date.parse(e.timestamp), item: e })),
   ];
   return items.sort(
     (a, b) => a.at - b.at || (a.kind === b.kind ? a.item.seq - b.item.seq : a.kind === 'event' ? -1 : 1),
@@ -45,27 +45,77 @@ function buildTimeline(s: SessionDetail): TimelineItem[] {
 const FIRST_BATCH = 150;
 const BATCH = 250;
 
+/** What the server still holds of a transcript, and how to ask for it. */
+interface MoreToLoad {
+  hasMore: boolean;
+  loading: boolean;
+  /** The last fetch failed: scrolling stops asking, the button asks again. */
+  failed: boolean;
+  loadMore: () => void;
+}
+
 /**
  * Renders the timeline in growing batches as the reader scrolls (a sentinel near the end pulls in
- * the next batch), and `content-visibility: auto` lets the browser skip off-screen rows, so a
- * 2,000-message transcript opens instantly and scrolls smoothly.
+ * the next batch, and past what is loaded, the next page from the server), and
+ * `content-visibility: auto` lets the browser skip off-screen rows, so a long transcript opens
+ * instantly and scrolls smoothly without ever being fetched whole.
  */
-function useIncremental(length: number) {
+function useIncremental(length: number, more: MoreToLoad) {
   const [count, setCount] = useState(FIRST_BATCH);
   const sentinel = useRef<HTMLDivElement>(null);
+  const { hasMore, loading, failed, loadMore } = more;
   useEffect(() => {
     const el = sentinel.current;
-    if (!el || count >= length) return;
+    if (!el || (count >= length && (!hasMore || loading || failed))) return;
     const io = new IntersectionObserver(
       (entries) => {
-        if (entries.some((e) => e.isIntersecting)) setCount((c) => Math.min(length, c + BATCH));
+        if (!entries.some((e) => e.isIntersecting)) return;
+        if (count < length) setCount((c) => Math.min(length, c + BATCH));
+        else loadMore();
       },
       { rootMargin: '1200px 0px' },
     );
     io.observe(el);
     return () => io.disconnect();
-  }, [count, length]);
+  }, [count, length, hasMore, loading, failed, loadMore]);
   return { count: Math.min(count, length), sentinel, showAll: () => setCount(length) };
+}
+
+const byId = <T extends { id: string }>(lists: T[][]): T[] => {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const list of lists)
+    for (const x of list)
+      if (!seen.has(x.id)) {
+        seen.add(x.id);
+        out.push(x);
+      }
+  return out;
+};
+
+/**
+ * The transcript as loaded so far: the detail's first page (which the live stream appends to)
+ * and the further pages fetched as the reader scrolls, each item once.
+ */
+function useLoadedTranscript(s: SessionDetail) {
+  const [wanted, setWanted] = useState(false);
+  const pages = useTranscriptPages(s.id, s.transcript.nextCursor, wanted);
+  const { fetchNextPage, hasNextPage, isFetching, isError, refetch } = pages;
+  const loaded = pages.data?.pages;
+  const messages = useMemo(() => byId([s.messages, ...(loaded ?? []).map((p) => p.messages)]), [s.messages, loaded]);
+  const events = useMemo(() => byId([s.events, ...(loaded ?? []).map((p) => p.events)]), [s.events, loaded]);
+  const hasMore = loaded ? hasNextPage : s.transcript.hasMore;
+  const loadMore = useCallback(() => {
+    if (!wanted) setWanted(true);
+    else if (isFetching) return;
+    else if (isError) void (loaded ? fetchNextPage() : refetch());
+    else if (hasNextPage) void fetchNextPage();
+  }, [wanted, hasNextPage, isFetching, isError, loaded, fetchNextPage, refetch]);
+  return {
+    messages,
+    events,
+    more: { hasMore, loading: isFetching, failed: isError, loadMore },
+  };
 }
 
 function recordingUrl(s: SessionDetail): string | null {
@@ -173,7 +223,8 @@ export default function SessionDetailPage() {
 }
 
 function SessionView({ session: s }: { session: SessionDetail }) {
-  const timeline = useMemo(() => buildTimeline(s), [s]);
+  const { messages, events, more } = useLoadedTranscript(s);
+  const timeline = useMemo(() => buildTimeline(messages, events), [messages, events]);
   const recording = recordingUrl(s);
   const isCall = s.type === 'voice' || s.type === 'video';
 
@@ -205,10 +256,10 @@ function SessionView({ session: s }: { session: SessionDetail }) {
           <Card>
             <CardHeader title={isCall ? 'Call transcript' : 'Conversation'}>
               <p className="text-xs text-slate-500">
-                {number.format(s.messages.length)} messages · {number.format(s.events.length)} events
+                {number.format(s.messageCount)} messages · {number.format(s.transcript.eventCount)} events
               </p>
             </CardHeader>
-            <Timeline items={timeline} session={s} voice={isCall} />
+            <Timeline items={timeline} session={s} voice={isCall} more={more} />
           </Card>
         </div>
 
@@ -452,8 +503,18 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
   );
 }
 
-function Timeline({ items, session, voice }: { items: TimelineItem[]; session: SessionDetail; voice: boolean }) {
-  const { count, sentinel, showAll } = useIncremental(items.length);
+function Timeline({
+  items,
+  session,
+  voice,
+  more,
+}: {
+  items: TimelineItem[];
+  session: SessionDetail;
+  voice: boolean;
+  more: MoreToLoad;
+}) {
+  const { count, sentinel, showAll } = useIncremental(items.length, more);
   const start = Date.parse(session.startedAt);
   if (items.length === 0) {
     return <p className="px-5 py-12 text-center text-sm text-slate-500">No messages or events recorded yet.</p>;
@@ -473,13 +534,20 @@ function Timeline({ items, session, voice }: { items: TimelineItem[]; session: S
             ),
           )}
       </ol>
-      {count < items.length && (
+      {count < items.length ? (
         <div ref={sentinel} className="flex justify-center pt-3">
           <Button size="sm" variant="ghost" onClick={showAll}>
-            Show all {number.format(items.length)} entries
+            Show all {number.format(items.length)} loaded entries
           </Button>
         </div>
-      )}
+      ) : more.hasMore ? (
+        <div ref={sentinel} className="flex flex-col items-center gap-2 pt-3" data-testid="transcript-more">
+          {more.failed ? <p className="text-sm text-red-700">Could not load more of the transcript.</p> : null}
+          <Button size="sm" variant="ghost" onClick={more.loadMore} disabled={more.loading}>
+            {more.loading ? 'Loading more…' : 'Load more'}
+          </Button>
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** A session's transcript: its messages and events, read and written by session key. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DialectName } from '../db.js';
 import type { Database, EventRow, MessageRow } from '../schema.js';
 import type { SessionKey } from './write.js';
 
@@ -119,4 +120,79 @@ async function transcriptRows(db: Db, table: 'messages' | 'session_events', sess
     .orderBy('session_pk')
     .orderBy('seq')
     .execute();
+}
+
+/**
+ * The bytes of an item as lib/transcript.ts counts them, in SQL. octet_length reads a value's
+ * length from the row's header (SQLite) or its TOAST pointer (PostgreSQL), not the value itself:
+ * sizing a page costs about what reading its keys costs.
+ */
+function bytesSql(dialect: DialectName, table: TranscriptTable) {
+  const text = (c: string) => sql.raw(dialect === 'postgres' ? `${c}::text` : c);
+  return table === 'messages'
+    ? sql<number>`octet_length(content) + octet_length(${text('metadata')}) + COALESCE(octet_length(${text('usage')}), 0)`
+    : sql<number>`octet_length(${text('data')})`;
+}
+
+export type TranscriptTable = 'messages' | 'session_events';
+
+/**
+ * One page of a session's messages or events after `afterSeq`: at most `limit` items and, past
+ * the first, at most `budget` bytes. The sizes are read first (keys and lengths only), then the
+ * rows that fit, so a page of 30 KB messages never reads the ones it would not return.
+ */
+export async function transcriptPage<T extends TranscriptTable>(
+  db: Db,
+  dialect: DialectName,
+  table: T,
+  session: SessionKey,
+  afterSeq: number,
+  limit: number,
+  budget: number,
+): Promise<{ rows: Array<T extends 'messages' ? MessageRow : EventRow>; hasMore: boolean }> {
+  // The columns read here are common to both tables: typed as one of them.
+  const from = table as 'messages';
+  const sizes = await db
+    .selectFrom(from)
+    .select(['seq', bytesSql(dialect, table).as('bytes')])
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
+  let n = 0;
+  let total = 0;
+  for (const s of sizes) {
+    const bytes = Number(s.bytes);
+    if (n === limit || (n > 0 && total + bytes > budget)) break;
+    total += bytes;
+    n++;
+  }
+  if (n === 0) return { rows: [], hasMore: false };
+  const rows = await db
+    .selectFrom(from)
+    .selectAll()
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .where('seq', '>', afterSeq)
+    .where('seq', '<=', Number(sizes[n - 1].seq))
+    .orderBy('seq')
+    .execute();
+  return { rows: rows as unknown as Array<T extends 'messages' ? MessageRow : EventRow>, hasMore: sizes.length > n };
+}
+
+/** The timestamp of the latest user message before `seq` (by seq), or null. */
+export async function lastUserBefore(db: Db, session: SessionKey, seq: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('messages')
+    .select('timestamp')
+    .where('session_pk', '=', session.pk)
+    .where('session_started_at', '=', session.started_at)
+    .where('seq', '<', seq)
+    .where('sender', '=', 'user')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.timestamp) : null;
 }
