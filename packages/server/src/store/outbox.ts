@@ -63,11 +63,9 @@ async function takeOrgSeqs(db: Db, dialect: DialectName, orgId: string, n: numbe
     .insertInto('outbox_org_seqs')
     .values({ org_id: orgId, last_org_seq: n })
     .onConflict((oc) =>
-      oc
-        .column('org_id')
-        .doUpdateSet((eb) => ({
-          last_org_seq: eb('outbox_org_seqs.last_org_seq', '+', eb.ref('excluded.last_org_seq')),
-        })),
+      oc.column('org_id').doUpdateSet((eb) => ({
+        last_org_seq: eb('outbox_org_seqs.last_org_seq', '+', eb.ref('excluded.last_org_seq')),
+      })),
     )
     .returning('last_org_seq')
     .executeTakeFirstOrThrow();
