@@ -7,6 +7,9 @@
  * acknowledged.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { generateKey } from '../../src/lib/keys.js';
@@ -97,6 +100,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
   let procs: Proc[] = [];
   let key: string;
   let sql: pg.Client;
+  let dataDir: string;
   const streams: SseClient[] = [];
 
   /** The event ids of an organization (default: `default`) after `id`, in order. */
@@ -122,8 +126,12 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     db = await freshDatabaseUrl('postgres');
     hooks = await receiver();
     key = generateKey();
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-multi-'));
     const env = {
       DATABASE_URL: db.url,
+      // One machine's data folder: the three share the generated key that encrypts webhook
+      // secrets (made once, however many start at the same moment).
+      SWITCHBOARD_DATA_DIR: dataDir,
       SWITCHBOARD_ADMIN_KEY: key,
       SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE: 'true',
       SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1',
@@ -168,6 +176,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     assert.equal(new Set(migrations).size, migrations.length);
     assert.equal((await sql.query('SELECT count(*)::int AS n FROM organizations')).rows[0].n, 1);
     assert.equal((await sql.query('SELECT count(*)::int AS n FROM api_keys')).rows[0].n, 1);
+    assert.deepEqual(readdirSync(dataDir), ['secret.key'], 'one encryption key, no leftovers');
     for (const p of procs) assert.equal((await api(p.url, key, 'GET', '/api/v1/keys')).status, 200);
   });
 

@@ -4,8 +4,11 @@
  * webhook receiver that records what it is sent. Shared so each suite reads as its scenario.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { type AddressInfo, createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -39,6 +42,11 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SWITCHBOARD_WEB_DIR: '/nonexistent',
+      // With PostgreSQL the key files would go to ./data of the checkout; processes that share
+      // one database (and so one encryption key) are given one folder by their suite.
+      ...(env.DATABASE_URL?.startsWith('postgres')
+        ? { SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-data-')) }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
