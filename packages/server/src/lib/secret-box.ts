@@ -49,3 +49,12 @@ export function openSecret(stored: string): string {
     'utf8',
   );
 }
+
+/** The secret, or null when it was sealed with a key this process does not have. */
+export function openSecretIfPossible(stored: string): string | null {
+  try {
+    return openSecret(stored);
+  } catch {
+    return null;
+  }
+}

@@ -280,12 +280,14 @@ for (const dialect of DIALECTS) {
       const oldSecret = await plaintextWebhook(db.url, adminKey, `${hooks.url}?old`);
       let p = await serve(env);
       let newSecret: string;
+      let newId: string;
       try {
         assert.equal((statSync(keyFile).mode & 0o777).toString(8), '600');
         assert.equal((statSync(dataDir).mode & 0o777).toString(8), '700');
         const hook = await api(p.url, adminKey, 'POST', '/api/v1/webhooks', { url: hooks.url, events: ['*'] });
         assert.equal(hook.status, 201);
         newSecret = hook.json.secret;
+        newId = hook.json.id;
       } finally {
         await p.stop();
       }
@@ -342,11 +344,28 @@ for (const dialect of DIALECTS) {
       );
       renameSync(`${keyFile}.away`, keyFile);
 
-      // Another key: the server runs, and says at once which secrets it cannot open.
+      // Another key (the old one lost for good): the server runs and says at once which secrets
+      // it cannot open; rotating a webhook's secret makes it deliver again straight away, signed
+      // with the new secret alone.
       p = await serve({ ...env, SWITCHBOARD_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
       try {
         await until('the warning', () => p.out().includes('encrypted with another key'));
         assert.match(p.out(), /"webhooks":2/);
+        const rotated = await api(p.url, adminKey, 'POST', `/api/v1/webhooks/${newId}/rotate-secret`);
+        assert.equal(rotated.status, 200);
+        const s = await api(p.url, adminKey, 'POST', '/api/v1/sessions', {
+          id: 'kf-2',
+          agent: { id: 'a' },
+          channel: 'web',
+          type: 'chat',
+        });
+        assert.equal(s.status, 201);
+        const [r] = await until('a delivery after the rotation', () => {
+          const n = hooks.got.filter((g) => g.body.includes('kf-2'));
+          return n.length ? n : undefined;
+        });
+        verify(rotated.json.secret, r);
+        assert.ok(!String(r.headers['webhook-signature']).includes(' '), 'one signature');
       } finally {
         await p.stop();
       }
