@@ -4,7 +4,7 @@
  * webhook receiver that records what it is sent. Shared so each suite reads as its scenario.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { type AddressInfo, createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,10 @@ export interface Proc {
   stop(ms?: number): Promise<void>;
 }
 
+/** A temporary data folder of its own for each PostgreSQL database (tests make a fresh one each). */
+const dataDirOf = (url: string) =>
+  join(tmpdir(), `sb-data-${createHash('sha256').update(url).digest('hex').slice(0, 16)}`);
+
 export async function serve(env: Record<string, string>, opts: { port?: number } = {}): Promise<Proc> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
@@ -42,11 +46,9 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SWITCHBOARD_WEB_DIR: '/nonexistent',
-      // With PostgreSQL the key files would go to ./data of the checkout; processes that share
-      // one database (and so one encryption key) are given one folder by their suite.
-      ...(env.DATABASE_URL?.startsWith('postgres')
-        ? { SWITCHBOARD_DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-data-')) }
-        : {}),
+      // With PostgreSQL the key files would go to ./data of the checkout: instead, one folder per
+      // database, so every process on it (a restart too) finds the key its secrets are sealed with.
+      ...(env.DATABASE_URL?.startsWith('postgres') ? { SWITCHBOARD_DATA_DIR: dataDirOf(env.DATABASE_URL) } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
