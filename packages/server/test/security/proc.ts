@@ -64,7 +64,9 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: a cold start through the TypeScript loader measured 11–16 s on a loaded 2-core
+  // machine, and suites start several at once.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${out}`);
     try {
