@@ -217,12 +217,18 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
 
   test('a LISTEN connection that the database drops comes back by itself', async () => {
     const listeners = async () =>
-      (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`))
-        .rows[0].n;
+      // This database's only: other suites' processes may be listening on the same cluster.
+      (
+        await sql.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'switchboard-listen' AND datname = current_database()`,
+        )
+      ).rows[0].n;
     assert.equal(await listeners(), 3, 'one listening connection per process');
     // A failover, a restart or an idle-connection reaper would do this.
     await sql.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'switchboard-listen' AND datname = current_database()`,
     );
     await until('every process listening again', async () => (await listeners()) === 3, 15_000);
     const [a, b] = procs;
