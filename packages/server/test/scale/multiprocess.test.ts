@@ -7,7 +7,7 @@
  * acknowledged.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -151,6 +151,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     await sql?.end();
     await hooks?.close();
     await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const auth = () => ({ authorization: `Bearer ${key}` });
