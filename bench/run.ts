@@ -242,13 +242,22 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
             [...STATS_COLUMNS.map((c) => f[c]), pkOf.get(s.id), now],
           );
         }
+        // Migration 0017: the organization's own event ids, from its counter.
+        const n = p.sessions.length + p.messages.length;
+        const [counter] = await r.all(
+          `INSERT INTO outbox_org_seqs (org_id, last_org_seq) VALUES (?, ?)
+           ON CONFLICT (org_id) DO UPDATE SET last_org_seq = outbox_org_seqs.last_org_seq + excluded.last_org_seq
+           RETURNING last_org_seq`,
+          [orgId, n],
+        );
+        let id = Number(counter.last_org_seq) - n;
         const op: unknown[] = [];
-        for (const s of p.sessions) op.push(orgId, 'session.started', s.id, now, JSON.stringify(s));
+        for (const s of p.sessions) op.push(orgId, ++id, 'session.started', s.id, now, JSON.stringify(s));
         for (const m of p.messages)
-          op.push(orgId, 'message.created', p.sessions[m.sessionIndex].id, now, JSON.stringify(m));
+          op.push(orgId, ++id, 'message.created', p.sessions[m.sessionIndex].id, now, JSON.stringify(m));
         await r.all(
-          `INSERT INTO outbox (org_id, type, session_id, occurred_at, payload)
-           VALUES ${[...p.sessions, ...p.messages].map(() => '(?,?,?,?,?)').join(',')}`,
+          `INSERT INTO outbox (org_id, org_seq, type, session_id, occurred_at, payload)
+           VALUES ${[...p.sessions, ...p.messages].map(() => '(?,?,?,?,?,?)').join(',')}`,
           op,
         );
       });

@@ -402,7 +402,7 @@ export interface AgentDetailOptions extends SessionFilters {
 // ─── Live stream ─────────────────────────────────────────────────────────────────────────────
 
 interface EnvelopeOf<T extends StreamEventType, D> {
-  /** The event id (the outbox sequence number as decimal text); it only grows. */
+  /** The event id: the organization's own sequence as decimal text (1, 2, 3 …); it only grows. */
   id: string;
   type: T;
   occurredAt: string;

@@ -544,7 +544,10 @@ export type StreamQuery = Static<typeof StreamQuery>;
 
 /** The envelope of every live-stream event and webhook delivery (docs/WEBHOOKS.md). */
 export const OutboxEnvelope = Type.Object({
-  id: Type.String({ description: 'The event id: the outbox sequence number, as a decimal string. Only grows.' }),
+  id: Type.String({
+    description:
+      "The event id, as a decimal string: the organization's own sequence (1, 2, 3 …), which only grows and has no gaps; another organization's events never move it.",
+  }),
   type: StringEnum(OUTBOX_EVENT_TYPES),
   occurredAt: Type.String({ format: 'date-time' }),
   data: Type.Record(AnyKey, Type.Unknown(), {

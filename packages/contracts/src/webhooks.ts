@@ -157,7 +157,9 @@ export type WebhookAttempt = Static<typeof WebhookAttempt>;
 export const WebhookDelivery = Type.Object({
   id: Type.String(),
   webhookId: Type.String(),
-  eventId: Type.String({ description: 'The `webhook-id` header of every attempt: the outbox event id.' }),
+  eventId: Type.String({
+    description: "The `webhook-id` header of every attempt: the event id (the organization's own sequence).",
+  }),
   eventType: Type.String(),
   status: StringEnum(WEBHOOK_DELIVERY_STATUSES),
   attempts: Type.Integer({ minimum: 0 }),
@@ -192,7 +194,9 @@ export type WebhookDeliveriesQuery = Static<typeof WebhookDeliveriesQuery>;
 
 /** The body of every webhook POST: the live stream's envelope, plus the test ping's type. */
 export const WebhookEnvelope = Type.Object({
-  id: Type.String({ description: 'The event id (outbox sequence number as a decimal string); `webhook-id`.' }),
+  id: Type.String({
+    description: "The event id (the organization's own sequence, as a decimal string); `webhook-id`.",
+  }),
   type: StringEnum([...OUTBOX_EVENT_TYPES, WEBHOOK_TEST_EVENT]),
   occurredAt: Time,
   data: Type.Record(Type.String({ pattern: '^[\\s\\S]*$' }), Type.Unknown()),

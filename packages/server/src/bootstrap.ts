@@ -58,7 +58,7 @@ async function bootstrapIn(store: Store, opts: { adminKey?: string; dataDir: str
   }
   if ((await countApiKeys(store.db)) > 0) return { orgId: org.id };
   const { key } = await createApiKey(store.db, org.id, 'Admin (generated at first start)', SCOPES);
-  mkdirSync(opts.dataDir, { recursive: true });
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const keyFile = join(opts.dataDir, 'admin.key');
   writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   return { orgId: org.id, generatedKey: key, keyFile };

@@ -24,7 +24,10 @@ export interface Config {
   logLevel: string;
   /** Where the built dashboard lives; the dashboard is not served when it does not exist. */
   webDir: string;
-  /** Folder for admin.key (beside the SQLite file, or ./data). */
+  /**
+   * SWITCHBOARD_DATA_DIR: folder for admin.key and secret.key (created 0700); by default the
+   * SQLite file's folder, or ./data with PostgreSQL.
+   */
   dataDir: string;
   /**
    * Fastify's trustProxy: whose X-Forwarded-For/-Proto to believe (false, true, or addresses and
@@ -79,6 +82,7 @@ const FLAGS: Record<string, string> = {
   'rate-limit-login': 'SWITCHBOARD_RATE_LIMIT_LOGIN',
   'recording-hosts': 'SWITCHBOARD_RECORDING_HOSTS',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
+  'data-dir': 'SWITCHBOARD_DATA_DIR',
   'retention-months': 'SWITCHBOARD_RETENTION_MONTHS',
   'session-max-messages': 'SWITCHBOARD_SESSION_MAX_MESSAGES',
   'session-max-events': 'SWITCHBOARD_SESSION_MAX_EVENTS',
@@ -125,8 +129,12 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   if (databaseReadUrl !== undefined && (!/^postgres(ql)?:\/\//.test(databaseReadUrl) || parsed.dialect !== 'postgres'))
     throw new ConfigError('DATABASE_READ_URL must be a postgres:// replica of the PostgreSQL in DATABASE_URL');
   const host = get('HOST') || '127.0.0.1';
-  const dataDir =
-    parsed.dialect === 'sqlite' && parsed.target !== ':memory:' ? dirname(resolve(parsed.target)) : resolve('data');
+  const dataDirText = get('SWITCHBOARD_DATA_DIR')?.trim();
+  const dataDir = dataDirText
+    ? resolve(dataDirText)
+    : parsed.dialect === 'sqlite' && parsed.target !== ':memory:'
+      ? dirname(resolve(parsed.target))
+      : resolve('data');
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const quota = (name: string, fallback: number) => {
     const raw = get(name);

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import type { Config } from './config.js';
-import { useEncryptionKey } from './lib/secret-box.js';
 import { openStore, type Store } from './store/db.js';
+import { prepareSecretKey } from './secret-key.js';
 import { migrate } from './store/migrate.js';
 
 export interface RunningServer {
@@ -26,9 +26,9 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  useEncryptionKey(config.encryptionKey ?? null);
   const store = openStore(config.databaseUrl);
   await migrate(store);
+  const secretKey = await prepareSecretKey(store, { configured: config.encryptionKey, dataDir: config.dataDir });
   const boot = await bootstrap(store, { adminKey: config.adminKey, dataDir: config.dataDir });
   const readStore = config.databaseReadUrl ? openStore(config.databaseReadUrl) : undefined;
   const app = await buildApp({
@@ -63,6 +63,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     'switchboard listening',
   );
+  if (secretKey.generated)
+    app.log.info(
+      { file: secretKey.file },
+      'generated the key that encrypts webhook secrets: keep this file with every backup of the database',
+    );
+  if (secretKey.sealed > 0)
+    app.log.info({ secrets: secretKey.sealed }, 'encrypted webhook secrets stored as plaintext');
+  if (secretKey.unreadable > 0)
+    app.log.error(
+      { webhooks: secretKey.unreadable, keyFile: secretKey.file },
+      'webhook secrets encrypted with another key cannot be opened, so their deliveries fail: start with the key they were encrypted with, or rotate those webhooks’ secrets',
+    );
 
   if (boot.generatedKey) {
     // Printed once, to the terminal, not through the logger: keys never go into logs.

@@ -1,5 +1,6 @@
 /** Settings of src/config.ts that the route suites do not already cover, and their effect. */
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { buildApp, loggerOptions } from '../src/app.js';
@@ -13,6 +14,16 @@ test('SWITCHBOARD_TRUST_PROXY: false by default, true, or addresses; anything el
   assert.equal(loadConfig({}, { SWITCHBOARD_TRUST_PROXY: 'false' }).trustProxy, false);
   assert.equal(loadConfig({ 'trust-proxy': '10.0.0.0/8,127.0.0.1' }, {}).trustProxy, '10.0.0.0/8,127.0.0.1');
   assert.throws(() => loadConfig({}, { SWITCHBOARD_TRUST_PROXY: 'yes please' }), ConfigError);
+});
+
+test('SWITCHBOARD_DATA_DIR: where admin.key and secret.key go; by default beside the SQLite file, or ./data', () => {
+  assert.equal(loadConfig({}, { DATABASE_URL: 'sqlite:/srv/sb/switchboard.db' }).dataDir, '/srv/sb');
+  assert.equal(loadConfig({}, { DATABASE_URL: 'postgres://h/db' }).dataDir, resolve('data'));
+  assert.equal(
+    loadConfig({}, { DATABASE_URL: 'postgres://h/db', SWITCHBOARD_DATA_DIR: '/etc/switchboard' }).dataDir,
+    '/etc/switchboard',
+  );
+  assert.equal(loadConfig({ 'data-dir': 'keys' }, { SWITCHBOARD_DATA_DIR: '/x' }).dataDir, resolve('keys'));
 });
 
 test('behind a trusted proxy the request log shows the client address, otherwise the peer', async () => {

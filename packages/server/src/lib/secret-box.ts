@@ -1,10 +1,11 @@
 /**
  * Webhook signing secrets at rest. Unlike API keys (only a hash is stored), a webhook secret must
  * be read back to sign each delivery, so a stolen database or backup would let anyone forge
- * deliveries. With `SWITCHBOARD_ENCRYPTION_KEY` set, secrets are stored as
- * `enc:v1:<base64url(iv ‖ ciphertext ‖ GCM tag)>` (AES-256-GCM, a fresh 96-bit IV each time) and
- * opened only in the worker at send time. Rows written before the key was set stay plaintext and
- * keep working; the version in the prefix leaves room for another algorithm or key later.
+ * deliveries. Secrets are stored as `enc:v1:<base64url(iv ‖ ciphertext ‖ GCM tag)>` (AES-256-GCM,
+ * a fresh 96-bit IV each time) and opened only in the worker at send time. The key is
+ * `SWITCHBOARD_ENCRYPTION_KEY`, or else the data dir's `secret.key`, generated at first start
+ * (secret-key.ts); plaintext rows from before are sealed at start. The version in the prefix
+ * leaves room for another algorithm or key later.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
@@ -23,12 +24,12 @@ export function parseEncryptionKey(text: string): Buffer {
   return key;
 }
 
-/** Set once at start (server.ts); null stores new secrets as plaintext. */
+/** Set once at start (server.ts); null (only in tests that build the app themselves) stores plaintext. */
 export function useEncryptionKey(key: Buffer | null) {
   current = key;
 }
 
-const isSealed = (stored: string) => stored.startsWith(PREFIX);
+export const isSealed = (stored: string) => stored.startsWith(PREFIX);
 
 export function sealSecret(plain: string): string {
   if (!current) return plain;
@@ -47,4 +48,13 @@ export function openSecret(stored: string): string {
   return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString(
     'utf8',
   );
+}
+
+/** The secret, or null when it was sealed with a key this process does not have. */
+export function openSecretIfPossible(stored: string): string | null {
+  try {
+    return openSecret(stored);
+  } catch {
+    return null;
+  }
 }

@@ -7,6 +7,11 @@
  * replays from the outbox, then joins the live fan-out without a gap or a duplicate (see
  * `catchUp`). A client that does not read is dropped once its socket buffer passes a bound, so
  * server memory stays bounded whatever clients do.
+ *
+ * Two numbers per outbox row: the hub reads every organization's rows in `seq` order (one shared
+ * sequence, commit order), but a client only ever sees `org_seq`, its organization's own sequence,
+ * as the event id — in `id:` lines, in the envelope and in Last-Event-ID. The shared one would
+ * tell every organization how much the others write.
  */
 import type { ServerResponse } from 'node:http';
 import type { Session } from '@switchboard/contracts';
@@ -14,7 +19,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { iso } from '../lib/time.js';
 import type { Store } from '../store/db.js';
 import type { SessionFilter } from '../store/filters.js';
-import { lastOutboxSeq, readOutbox, readOutboxAfter } from '../store/outbox.js';
+import { lastOrgSeq, lastOutboxSeq, orgSeqAt, readOutbox, readOutboxAfter } from '../store/outbox.js';
 import type { OutboxTable } from '../store/schema.js';
 import { sessionRowToApi } from '../store/sessions/rows.js';
 import { findSession } from '../store/sessions/write.js';
@@ -40,8 +45,10 @@ interface Subscriber {
   filter: SessionFilter;
   matchAll: boolean;
   res: ServerResponse;
-  /** The last outbox seq this subscriber has been given or has skipped. */
+  /** The last outbox `seq` (shared sequence) this subscriber has been given or has skipped. */
   cursor: number;
+  /** While replaying: the last event id (its organization's `org_seq`) it has been given or has skipped. */
+  after: number;
   live: boolean;
   closed: boolean;
 }
@@ -51,8 +58,8 @@ const SESSION_CACHE_MAX = 20_000;
 
 /** `id:`, `event:` and `data:` lines; the payload is already JSON, so it is spliced, not re-encoded. */
 function sseFrame(row: OutboxRow): string {
-  const seq = String(row.seq);
-  return `id: ${seq}\nevent: ${row.type}\ndata: {"id":"${seq}","type":"${row.type}","occurredAt":"${iso(row.occurred_at)}","data":${row.payload}}\n\n`;
+  const id = String(row.org_seq);
+  return `id: ${id}\nevent: ${row.type}\ndata: {"id":"${id}","type":"${row.type}","occurredAt":"${iso(row.occurred_at)}","data":${row.payload}}\n\n`;
 }
 
 export class StreamHub {
@@ -112,24 +119,34 @@ export class StreamHub {
 
   /**
    * Adds a client. With `lastEventId` it first gets every event of its organization after that
-   * id (filtered), then the live fan-out.
+   * id (filtered), then the live fan-out; without one (or with one its organization has not
+   * reached: from another server, or an id made up), only what happens from now on.
    */
   async subscribe(orgId: string, filter: SessionFilter, res: ServerResponse, lastEventId?: number) {
+    // Where the fan-out stands now: rows up to here are the past, rows after it are news.
+    const horizon = this.lastSeq;
     const sub: Subscriber = {
       orgId,
       filter,
       matchAll: isEmptyFilter(filter),
       res,
-      cursor: lastEventId ?? this.lastSeq,
-      live: lastEventId === undefined,
+      cursor: 0,
+      after: lastEventId ?? 0,
+      live: false,
       closed: false,
     };
     this.subs.add(sub);
     res.on('close', () => this.remove(sub));
-    // The `id:` tells the client where it joined, so a reconnect before its first event still
-    // sends a Last-Event-ID and misses nothing (an id-only block sets it without an event).
-    res.write(`retry: 3000\n: connected\nid: ${sub.cursor}\n\n`);
-    if (!sub.live) await this.catchUp(sub);
+    const resumes = lastEventId !== undefined && lastEventId <= (await lastOrgSeq(this.store.db, orgId));
+    if (!resumes) {
+      sub.cursor = horizon;
+      sub.after = await orgSeqAt(this.store.db, orgId, horizon);
+    }
+    // The `id:` tells the client where it joined, in its organization's ids, so a reconnect
+    // before its first event still sends a Last-Event-ID and misses nothing (an id-only block
+    // sets it without an event). It is never the shared sequence's position.
+    res.write(`retry: 3000\n: connected\nid: ${sub.after}\n\n`);
+    await this.catchUp(sub);
   }
 
   private remove(sub: Subscriber) {
@@ -199,14 +216,16 @@ export class StreamHub {
    * Replays from the outbox until this subscriber has caught up with the hub's horizon, then
    * marks it live in the same tick: every row at or below the horizon was committed before the
    * read that saw it, so nothing falls between replay and fan-out, and `cursor` keeps the fan-out
-   * from sending a replayed row again.
+   * from sending a replayed row again. Replay reads by the organization's ids (`after`), which
+   * follow the shared sequence's order within an organization, and moves `cursor` along.
    */
   private async catchUp(sub: Subscriber) {
     while (!sub.closed) {
       const horizon = this.lastSeq;
-      const rows = (await readOutbox(this.store.db, sub.orgId, sub.cursor, PAGE)) as OutboxRow[];
+      const rows = (await readOutbox(this.store.db, sub.orgId, sub.after, PAGE)) as OutboxRow[];
       for (const row of rows) {
         if (sub.closed) return;
+        sub.after = row.org_seq;
         const seq = row.seq;
         if (seq <= sub.cursor) continue;
         sub.cursor = seq;

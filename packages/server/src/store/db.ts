@@ -4,7 +4,7 @@
  * `Store.dialect` inside store/ (filters.ts, the migrations), nowhere else.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction } from 'kysely';
@@ -101,7 +101,7 @@ export function openStore(url: string): Store {
     };
   }
   const file = target === ':memory:' ? target : resolve(target);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') ownerOnly(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // A 2xx means durable across a machine crash (docs/SECURITY.md), so no weaker sync setting.
@@ -138,6 +138,30 @@ export function openStore(url: string): Store {
       await db.destroy();
     },
   };
+}
+
+/**
+ * The database holds every transcript: only the account that runs the server may read it. Its
+ * folder is made 0700, and the file is made 0600 before SQLite opens it, so the -wal and -shm
+ * files SQLite creates beside it take the same mode (SQLite gives them the database file's). A
+ * file from an older version, made with the process umask (often 0644), is tightened the same way.
+ */
+function ownerOnly(file: string) {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (!existsSync(f) || !(statSync(f).mode & 0o077)) continue;
+    try {
+      chmodSync(f, 0o600);
+    } catch (err) {
+      // Another account's file that this one may use: its owner decides.
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    }
+  }
 }
 
 /**

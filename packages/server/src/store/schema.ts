@@ -127,13 +127,25 @@ export interface EventsTable {
 }
 
 export interface OutboxTable {
-  /** The event id of the live stream and webhooks: it only grows, in commit order. */
+  /**
+   * One sequence across organizations, in commit order: where the live stream and the webhook
+   * dispatcher have read up to. Never shown to a client (it would tell one organization how much
+   * the others write).
+   */
   seq: Generated<number>;
   org_id: string;
+  /** The event id the API shows: the organization's own sequence, in commit order (0017). */
+  org_seq: number;
   type: OutboxEventType;
   session_id: string;
   occurred_at: number;
   payload: string;
+}
+
+/** The last event id handed out per organization (0017); written under the outbox's lock. */
+export interface OutboxOrgSeqsTable {
+  org_id: string;
+  last_org_seq: number;
 }
 
 export interface IdempotencyKeysTable {
@@ -183,8 +195,9 @@ export interface WebhookDeliveriesTable {
   id: string;
   webhook_id: string;
   org_id: string;
-  /** The outbox sequence number as text (`webhook-id`), or `test_…` for a test ping. */
+  /** The event id (the outbox row's `org_seq`) as text (`webhook-id`), or `test_…` for a test ping. */
   event_id: string;
+  /** The outbox row's `seq` (internal; null for a test ping). */
   event_seq: number | null;
   event_type: string;
   /** The exact JSON body sent on every attempt. */
@@ -370,6 +383,7 @@ export interface Database {
   messages: MessagesTable;
   session_events: EventsTable;
   outbox: OutboxTable;
+  outbox_org_seqs: OutboxOrgSeqsTable;
   idempotency_keys: IdempotencyKeysTable;
   dashboard_sessions: DashboardSessionsTable;
   webhooks: WebhooksTable;

@@ -108,6 +108,30 @@ export async function noteEndpointOutcome(db: Db, id: string, ok: boolean, now: 
   return row?.first_failure_at === undefined || row.first_failure_at === null ? null : Number(row.first_failure_at);
 }
 
+/** Every webhook's stored secrets (current and rotated-out), for sealing and checking them at start. */
+export async function storedSecrets(db: Db) {
+  return db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).execute();
+}
+
+/**
+ * Replaces a stored secret only if it is still `from`: processes sealing the same plaintext at
+ * once (several starting together) cannot seal it twice.
+ */
+export async function replaceStoredSecret(
+  db: Db,
+  id: string,
+  column: 'secret' | 'previous_secret',
+  from: string,
+  to: string,
+) {
+  await db
+    .updateTable('webhooks')
+    .set({ [column]: to })
+    .where('id', '=', id)
+    .where(column, '=', from)
+    .execute();
+}
+
 // ─── Fan-out (the dispatcher) ────────────────────────────────────────────────────────────────
 
 /**

@@ -7,9 +7,15 @@
  * acknowledged.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { generateKey } from '../../src/lib/keys.js';
+import { openStore } from '../../src/store/db.js';
+import { createApiKey } from '../../src/store/keys.js';
+import { createOrg } from '../../src/store/orgs.js';
 import { DIALECTS, freshDatabaseUrl } from '../helpers.js';
 import { type Proc, api, receiver, serve, until } from '../security/proc.js';
 import { type SseClient, connectSse } from '../sse.js';
@@ -94,18 +100,38 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
   let procs: Proc[] = [];
   let key: string;
   let sql: pg.Client;
+  let dataDir: string;
   const streams: SseClient[] = [];
 
-  const outboxAfter = async (seq: number) =>
-    (await sql.query('SELECT seq FROM outbox WHERE seq > $1 ORDER BY seq', [seq])).rows.map((r) => String(r.seq));
-  const lastSeq = async () => Number((await sql.query('SELECT coalesce(max(seq), 0) AS s FROM outbox')).rows[0].s);
+  /** The event ids of an organization (default: `default`) after `id`, in order. */
+  const outboxAfter = async (id: number, org = 'default') =>
+    (
+      await sql.query(
+        `SELECT org_seq FROM outbox WHERE org_id = (SELECT id FROM organizations WHERE name = $2) AND org_seq > $1
+        ORDER BY org_seq`,
+        [id, org],
+      )
+    ).rows.map((r) => String(r.org_seq));
+  const lastSeq = async (org = 'default') =>
+    Number(
+      (
+        await sql.query(
+          'SELECT coalesce(max(org_seq), 0) AS s FROM outbox WHERE org_id = (SELECT id FROM organizations WHERE name = $1)',
+          [org],
+        )
+      ).rows[0].s,
+    );
 
   before(async () => {
     db = await freshDatabaseUrl('postgres');
     hooks = await receiver();
     key = generateKey();
+    dataDir = mkdtempSync(join(tmpdir(), 'sb-multi-'));
     const env = {
       DATABASE_URL: db.url,
+      // One machine's data folder: the three share the generated key that encrypts webhook
+      // secrets (made once, however many start at the same moment).
+      SWITCHBOARD_DATA_DIR: dataDir,
       SWITCHBOARD_ADMIN_KEY: key,
       SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE: 'true',
       SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1',
@@ -125,6 +151,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     await sql?.end();
     await hooks?.close();
     await db?.drop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const auth = () => ({ authorization: `Bearer ${key}` });
@@ -150,6 +177,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
     assert.equal(new Set(migrations).size, migrations.length);
     assert.equal((await sql.query('SELECT count(*)::int AS n FROM organizations')).rows[0].n, 1);
     assert.equal((await sql.query('SELECT count(*)::int AS n FROM api_keys')).rows[0].n, 1);
+    assert.deepEqual(readdirSync(dataDir), ['secret.key'], 'one encryption key, no leftovers');
     for (const p of procs) assert.equal((await api(p.url, key, 'GET', '/api/v1/keys')).status, 200);
   });
 
@@ -190,12 +218,18 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
 
   test('a LISTEN connection that the database drops comes back by itself', async () => {
     const listeners = async () =>
-      (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`))
-        .rows[0].n;
+      // This database's only: other suites' processes may be listening on the same cluster.
+      (
+        await sql.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'switchboard-listen' AND datname = current_database()`,
+        )
+      ).rows[0].n;
     assert.equal(await listeners(), 3, 'one listening connection per process');
     // A failover, a restart or an idle-connection reaper would do this.
     await sql.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard-listen'`,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'switchboard-listen' AND datname = current_database()`,
     );
     await until('every process listening again', async () => (await listeners()) === 3, 15_000);
     const [a, b] = procs;
@@ -335,6 +369,70 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
       assert.notEqual(s.status, 'active');
     }
     for (const s of live) s.close();
+  });
+
+  test('two organizations writing through two processes at once: each one’s ids are 1, 2, 3 … and replay is exact', async () => {
+    const [p0, p1, p2] = procs;
+    // A second organization, made as `switchboard orgs create` and `keys create` make them.
+    const store = openStore(db.url);
+    let other: string;
+    try {
+      const org = await createOrg(store.db, 'second');
+      other = (await createApiKey(store.db, org.id, 'admin', ['read', 'ingest', 'admin'])).key;
+    } finally {
+      await store.close();
+    }
+    const fromA = await lastSeq();
+    const acked: Acked = { sessions: new Set(), messages: new Map(), afterKill: 0 };
+    const ackedB: Acked = { sessions: new Set(), messages: new Map(), afterKill: 0 };
+    const stop = { now: false };
+    // A through processes 0 and 1, B through 1 and 2: both organizations commit concurrently on
+    // every connection pool, so their transactions interleave in the shared sequence.
+    const writers = [
+      ...Array.from({ length: 3 }, (_, n) => agent(n, () => [p0, p1], key, acked, stop)),
+      ...Array.from({ length: 3 }, (_, n) => agent(10 + n, () => [p1, p2], other, ackedB, stop)),
+    ];
+    await loadFor(2000, () => acked.sessions.size >= 10 && ackedB.sessions.size >= 10);
+    stop.now = true;
+    await Promise.all(writers);
+    assert.ok(ackedB.sessions.size >= 10, `too little load: ${ackedB.sessions.size} sessions of B`);
+
+    const ids = await outboxAfter(0, 'second');
+    const m = ackedB.sessions.size * 12;
+    assert.deepEqual(
+      ids,
+      Array.from({ length: m }, (_, i) => String(i + 1)),
+      'B’s ids: exactly 1 … M, whatever A wrote in between',
+    );
+    const a = await outboxAfter(fromA);
+    assert.deepEqual(
+      a,
+      Array.from({ length: acked.sessions.size * 12 }, (_, i) => String(fromA + i + 1)),
+      'A’s ids go on without a gap',
+    );
+    // Shared positions interleave (the attack had something to see) …
+    const shared = await sql.query(
+      `SELECT count(DISTINCT org_id)::int AS orgs FROM outbox WHERE seq BETWEEN
+        (SELECT min(seq) FROM outbox o JOIN organizations g ON g.id = o.org_id WHERE g.name = 'second') AND
+        (SELECT max(seq) FROM outbox o JOIN organizations g ON g.id = o.org_id WHERE g.name = 'second')`,
+    );
+    assert.equal(shared.rows[0].orgs, 2);
+    // … and a replay of B from any id, on any process, is exactly what came after it.
+    for (const from of [0, 1, Math.floor(m / 3), m - 13, m - 1]) {
+      const p = procs[from % 3];
+      const s = await connectSse(`${p.url}/api/v1/stream`, {
+        authorization: `Bearer ${other}`,
+        'last-event-id': String(from),
+      });
+      streams.push(s);
+      const got = await s.waitFor(m - from, 10_000);
+      assert.deepEqual(
+        got.map((e) => e.id),
+        ids.slice(from),
+        `replay of B after ${from} on ${p.url}`,
+      );
+      s.close();
+    }
   });
 
   test('rate limits are one budget per key across the processes', async () => {

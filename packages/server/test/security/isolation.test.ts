@@ -173,6 +173,12 @@ const CASES: Record<string, Case> = {
       await sse.waitFor(1);
       await new Promise((r) => setTimeout(r, 300));
       for (const e of sse.events) assert.ok(!e.data.includes(MARK), `B's stream carried A's event: ${e.data}`);
+      // B's ids count B's events only: A's writes before and between B's leave no gap
+      // (test/security/event-ids.test.ts has the attack in full).
+      assert.deepEqual(
+        sse.events.map((e) => e.id),
+        sse.events.map((_, i) => String(i + 1)),
+      );
     } finally {
       sse.close();
     }

@@ -4,8 +4,11 @@
  * webhook receiver that records what it is sent. Shared so each suite reads as its scenario.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { type AddressInfo, createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -30,6 +33,10 @@ export interface Proc {
   stop(ms?: number): Promise<void>;
 }
 
+/** A temporary data folder of its own for each PostgreSQL database (tests make a fresh one each). */
+const dataDirOf = (url: string) =>
+  join(tmpdir(), `sb-data-${createHash('sha256').update(url).digest('hex').slice(0, 16)}`);
+
 export async function serve(env: Record<string, string>, opts: { port?: number } = {}): Promise<Proc> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
@@ -39,6 +46,9 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SWITCHBOARD_WEB_DIR: '/nonexistent',
+      // With PostgreSQL the key files would go to ./data of the checkout: instead, one folder per
+      // database, so every process on it (a restart too) finds the key its secrets are sealed with.
+      ...(env.DATABASE_URL?.startsWith('postgres') ? { SWITCHBOARD_DATA_DIR: dataDirOf(env.DATABASE_URL) } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +64,9 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000; // generous: a loaded 2-core machine starts tsx slowly
+  // Generous: a cold start through the TypeScript loader measured 11–16 s on a loaded 2-core
+  // machine, and suites start several at once.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${out}`);
     try {

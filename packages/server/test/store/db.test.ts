@@ -1,8 +1,15 @@
-/** A 2xx means committed and durable, by settings, not by luck (docs/SECURITY.md). */
+/**
+ * A 2xx means committed and durable, by settings, not by luck; the SQLite files are the server
+ * account's alone (docs/SECURITY.md).
+ */
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { parseDatabaseUrl } from '../../src/store/db.js';
+import { openStore, parseDatabaseUrl } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
 import { DIALECTS, type TestContext, setup } from '../helpers.js';
 
 for (const dialect of DIALECTS) {
@@ -73,5 +80,51 @@ describe('DATABASE_URL parsing', () => {
     assert.deepEqual(parseDatabaseUrl('postgres://u@h/db'), { dialect: 'postgres', target: 'postgres://u@h/db' });
     assert.equal(parseDatabaseUrl('postgresql://h/db').dialect, 'postgres');
     assert.throws(() => parseDatabaseUrl('mysql://h/db'), /DATABASE_URL must start with sqlite: or postgres:\/\//);
+  });
+});
+
+describe('SQLite files at rest', () => {
+  const mode = (f: string) => statSync(f).mode & 0o777;
+
+  test('a new database is 0600 (with its -wal and -shm) in a 0700 folder, whatever the umask', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-modes-'));
+    // The usual umask, which made the file world-readable (0644) before.
+    const umask = process.umask(0o022);
+    try {
+      const file = join(root, 'data', 'switchboard.db');
+      const store = openStore(`sqlite:${file}`);
+      try {
+        await migrate(store, undefined, () => {});
+        await store.db.insertInto('organizations').values({ id: 'o', name: 'o', created_at: 0 }).execute();
+        assert.equal(mode(join(root, 'data')).toString(8), '700');
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(mode(f).toString(8), '600', f);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      process.umask(umask);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a database an older version left world-readable is tightened when opened', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-modes-'));
+    try {
+      const file = join(root, 'old.db');
+      const first = openStore(`sqlite:${file}`);
+      await migrate(first, undefined, () => {});
+      await first.close();
+      chmodSync(file, 0o644);
+      writeFileSync(`${file}-wal`, '', { mode: 0o644 });
+      chmodSync(`${file}-wal`, 0o644);
+      const again = openStore(`sqlite:${file}`);
+      try {
+        for (const f of [file, `${file}-wal`]) assert.equal(mode(f).toString(8), '600', f);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

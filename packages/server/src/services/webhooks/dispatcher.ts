@@ -105,6 +105,9 @@ export async function fanOut(
       const subs = byOrg.get(r.org_id);
       if (!subs || !(OUTBOX_EVENT_TYPES as readonly string[]).includes(r.type)) continue;
       const seq = r.seq;
+      // The webhook-id is the organization's own event id, never the shared sequence (`seq`),
+      // which would show the receiver how much other organizations write.
+      const eventId = String(r.org_seq);
       let session: Session | undefined;
       if (subs.some((s) => s.filter))
         session = r.type.startsWith('session.')
@@ -115,12 +118,12 @@ export async function fanOut(
         if (seq <= sub.row.after_seq) continue;
         if (!sub.all && !sub.events.has(r.type)) continue;
         if (sub.filter && (!session || !sessionMatches(sub.filter, session))) continue;
-        body ??= envelopeBody(String(seq), r.type, r.occurred_at, r.payload);
+        body ??= envelopeBody(eventId, r.type, r.occurred_at, r.payload);
         deliveries.push(
           pendingDelivery({
             webhookId: sub.row.id,
             orgId: r.org_id,
-            eventId: String(seq),
+            eventId,
             eventSeq: seq,
             eventType: r.type,
             payload: body,

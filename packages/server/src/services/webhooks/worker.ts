@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { openSecret } from '../../lib/secret-box.js';
+import { openSecret, openSecretIfPossible } from '../../lib/secret-box.js';
 import type { Store } from '../../store/db.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../../store/schema.js';
 import {
@@ -238,11 +238,16 @@ export class WebhookWorker {
     const attempt = d.attempts + 1;
     const startedAt = Date.now();
     const timestamp = Math.floor(startedAt / 1000);
-    // Stored encrypted when SWITCHBOARD_ENCRYPTION_KEY is set: opened here, for this attempt only.
+    // Stored encrypted (secret-key.ts): opened here, for this attempt only.
     const secrets = [openSecret(hook.secret)];
-    // During a rotation's grace period both secrets sign, so a receiver on either verifies.
-    if (hook.previous_secret && (hook.previous_secret_expires_at ?? 0) > startedAt)
-      secrets.push(openSecret(hook.previous_secret));
+    // During a rotation's grace period both secrets sign, so a receiver on either verifies. A
+    // rotated-out secret sealed with a key since lost is left out: rotating is how an operator
+    // recovers from losing the key, and the new secret alone must deliver at once.
+    const previous =
+      hook.previous_secret && (hook.previous_secret_expires_at ?? 0) > startedAt
+        ? openSecretIfPossible(hook.previous_secret)
+        : null;
+    if (previous) secrets.push(previous);
     const result = await postWebhook({
       url: hook.url,
       body: d.payload,

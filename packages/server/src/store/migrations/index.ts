@@ -20,6 +20,7 @@ import * as m0012 from './0012_session_figures.js';
 import * as m0013 from './0013_session_days.js';
 import * as m0014 from './0014_figure_indexes.js';
 import * as m0015 from './0015_metadata_figures.js';
+import * as m0017 from './0017_org_event_ids.js';
 import * as m0018 from './0018_transcript_ceilings.js';
 import * as m0019 from './0019_sign_in_expiry.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0013_session_days': m0013,
   '0014_figure_indexes': m0014,
   '0015_metadata_figures': m0015,
+  '0017_org_event_ids': m0017,
   '0018_transcript_ceilings': m0018,
   '0019_sign_in_expiry': m0019,
 };
