@@ -54,7 +54,8 @@ export async function serve(env: Record<string, string>, opts: { port?: number }
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: several servers starting at once on a loaded 2-core machine took 27 s to be ready.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${out}`);
     try {
