@@ -106,6 +106,7 @@ describe('slow and greedy clients are cut off; ordinary requests keep their late
         return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(res.text)?.[1]);
       };
       await api(p.url, key, 'POST', '/api/v1/sessions', { id: 's1', agent: { id: 'a' }, channel: 'web', type: 'chat' });
+      await latency(p.url, key, 10); // warm-up: the first requests compile the route's code
       const baseline = await latency(p.url, key, 20);
 
       // A live stream opened first must outlive the idle timeout (it is quiet between events).
@@ -174,27 +175,26 @@ describe('slow and greedy clients are cut off; ordinary requests keep their late
       await api(p.url, key, 'POST', '/api/v1/sessions', { id: 's2', agent: { id: 'a' }, channel: 'web', type: 'chat' });
       await stream.waitFor(1, 15_000);
 
-      // Over the cap: one address opens CAP + 40 connections; the extra ones get a 429 at once,
-      // while another address is served.
-      const greedy: Awaited<ReturnType<typeof open>>[] = [];
-      for (let i = 0; i < CAP + 40; i++) greedy.push(await open(p.port, '127.0.0.9'));
-      const refused = await until(
-        'the connections over the cap to be refused',
-        async () => {
-          const done = await Promise.all(greedy.map((g) => Promise.race([g.closed, Promise.resolve(0)])));
-          const n = done.filter((at) => at > 0).length;
-          return n >= 40 ? n : false;
-        },
-        20_000,
+      // Over the cap: one address opens CAP + 40 connections at once; the extra ones get a 429
+      // at once, while another address is served. (Those admitted say nothing, so the headers
+      // timeout cuts them after 2 s; opened together, the refusals come well before that.)
+      const greedy = await Promise.all(Array.from({ length: CAP + 40 }, () => open(p.port, '127.0.0.9')));
+      await until('the connections over the cap to be refused', () =>
+        greedy.some((g) => /^HTTP\/1\.1 429 /.test(g.received())),
       );
+      assert.equal((await api(p.url, key, 'GET', '/api/v1/sessions?limit=1')).status, 200);
+      await until('every greedy connection to close', async () => {
+        const closed = await Promise.all(greedy.map((g) => Promise.race([g.closed, Promise.resolve(0)])));
+        return closed.every((at) => at > 0);
+      });
       const refusals = greedy.filter((g) => /^HTTP\/1\.1 429 /.test(g.received()));
-      assert.ok(refusals.length >= 1 && refusals.length <= refused, `${refusals.length} refusals of ${refused} closed`);
+      console.log(`# ${dialect}: ${refusals.length} of ${CAP + 40} connections from one address refused (cap ${CAP})`);
+      assert.ok(refusals.length >= 1 && refusals.length <= 40, `${refusals.length} refused`);
       for (const g of refusals) {
         assert.match(g.received(), /\r\nretry-after: 5\r\n/i);
         assert.match(g.received(), /"type":"https:\/\/switchboard\.dev\/problems\/too-many-connections"/);
       }
-      assert.ok((await metric('switchboard_http_connections_refused_total')) >= 40);
-      assert.equal((await api(p.url, key, 'GET', '/api/v1/sessions?limit=1')).status, 200);
+      assert.ok((await metric('switchboard_http_connections_refused_total')) >= refusals.length);
       for (const g of greedy) g.socket.destroy();
 
       assert.equal(streamEnded, false, 'the live stream outlived the idle timeout');
