@@ -8,8 +8,10 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LIMITS } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { HTTP_LIMITS, type HttpLimits } from './config.js';
 import { requestIdOf } from './lib/request-id.js';
 import { authPlugin } from './plugins/auth.js';
+import { connectionsPlugin } from './plugins/connections.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { etagPlugin } from './plugins/etag.js';
@@ -51,6 +53,10 @@ export interface AppOptions {
   recordingHosts?: string[];
   /** The background jobs to run with the app; none unless given (see plugins/jobs.ts). */
   jobs?: JobOptions;
+  /** Timeouts and the per-address connection cap (plugins/connections.ts); HTTP_LIMITS by default. */
+  http?: Partial<HttpLimits>;
+  /** The bearer token `GET /metrics` needs; without one the route answers 404. */
+  metricsToken?: string;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -65,6 +71,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...opts.http };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: LIMITS.bodyBytes,
@@ -77,6 +84,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 512 },
     frameworkErrors,
     clientErrorHandler,
+    // Node's defaults let a trickle of bytes hold a connection forever (plugins/connections.ts).
+    // The headers and the whole request are timed from the request's first byte; the idle timeout
+    // covers a connection between requests and a response that stopped moving.
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.bodyTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.bodyTimeoutMs,
+      // How often Node looks for requests past those deadlines (its default is every 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 4)),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(securityHeadersPlugin);
@@ -86,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(jsonParserPlugin);
   await app.register(validationPlugin);
   await app.register(telemetryPlugin);
+  await app.register(connectionsPlugin, { limits, trustProxy: opts.trustProxy });
   await app.register(openapiPlugin, { version: opts.version });
   await app.register(cookie);
 
@@ -102,7 +122,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(idempotencyPlugin);
   await app.register(etagPlugin);
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { metricsToken: opts.metricsToken });
   await app.register(apiRoutes, { prefix: '/api/v1', recordingHosts: opts.recordingHosts });
   await app.register(dashboardPlugin, { webDir: opts.webDir, recordingHosts: opts.recordingHosts });
   return app;

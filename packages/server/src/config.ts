@@ -60,7 +60,30 @@ export interface Config {
    * An ingest key could otherwise grow one session without end, and every read of it with it.
    */
   sessionLimits: SessionLimits;
+  /** Slow and idle clients (plugins/connections.ts), in milliseconds; 0 turns the cap off. */
+  http: HttpLimits;
+  /** SWITCHBOARD_METRICS_TOKEN: the bearer token `GET /metrics` needs; without one it is off (404). */
+  metricsToken?: string;
 }
+
+export interface HttpLimits {
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (the live stream's GET has none). */
+  bodyTimeoutMs: number;
+  /** A connection with nothing sent or received for this long is closed (the live stream excepted). */
+  idleTimeoutMs: number;
+  /** Open connections per client address; trusted proxies are exempt. 0: no cap. */
+  maxConnectionsPerAddress: number;
+}
+
+/** The defaults: generous for a 5 MiB batch on a slow link, short enough that a trickle is cut. */
+export const HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 60_000,
+  idleTimeoutMs: 72_000,
+  maxConnectionsPerAddress: 256,
+};
 
 const FLAGS: Record<string, string> = {
   port: 'PORT',
@@ -87,6 +110,11 @@ const FLAGS: Record<string, string> = {
   'session-max-messages': 'SWITCHBOARD_SESSION_MAX_MESSAGES',
   'session-max-events': 'SWITCHBOARD_SESSION_MAX_EVENTS',
   'session-max-bytes': 'SWITCHBOARD_SESSION_MAX_BYTES',
+  'headers-timeout': 'SWITCHBOARD_HEADERS_TIMEOUT',
+  'body-timeout': 'SWITCHBOARD_BODY_TIMEOUT',
+  'connection-idle-timeout': 'SWITCHBOARD_CONNECTION_IDLE_TIMEOUT',
+  'max-connections-per-address': 'SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS',
+  'metrics-token': 'SWITCHBOARD_METRICS_TOKEN',
 };
 
 export class ConfigError extends Error {}
@@ -192,8 +220,14 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   } catch (err) {
     throw new ConfigError(`SWITCHBOARD_RECORDING_HOSTS ${(err as Error).message}`);
   }
+  const metricsToken = get('SWITCHBOARD_METRICS_TOKEN')?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken))
+    // Never echo the value: it is a secret.
+    throw new ConfigError('SWITCHBOARD_METRICS_TOKEN must be 16–256 printable characters without spaces');
   return {
     recordingHosts,
+    http: httpConfig(get),
+    metricsToken,
     encryptionKey,
     retentionMonths,
     sessionLimits,
@@ -220,6 +254,36 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
 function defaultWebDir(): string {
   const shipped = new URL('./web', import.meta.url).pathname;
   return existsSync(join(shipped, 'index.html')) ? shipped : new URL('../../web/dist', import.meta.url).pathname;
+}
+
+function httpConfig(get: (name: string) => string | undefined): HttpLimits {
+  const seconds = (name: string, fallbackMs: number) => {
+    const raw = get(name);
+    if (raw === undefined || raw.trim() === '') return fallbackMs;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || n > 3600)
+      throw new ConfigError(`${name} must be a number of seconds in (0, 3600], got "${raw}"`);
+    return Math.round(n * 1000);
+  };
+  const headersTimeoutMs = seconds('SWITCHBOARD_HEADERS_TIMEOUT', HTTP_LIMITS.headersTimeoutMs);
+  const bodyTimeoutMs = seconds('SWITCHBOARD_BODY_TIMEOUT', HTTP_LIMITS.bodyTimeoutMs);
+  // Node measures both from the first byte of the request: the body's deadline includes the headers'.
+  if (bodyTimeoutMs < headersTimeoutMs)
+    throw new ConfigError(
+      `SWITCHBOARD_BODY_TIMEOUT (${bodyTimeoutMs / 1000} s) must be at least SWITCHBOARD_HEADERS_TIMEOUT (${headersTimeoutMs / 1000} s)`,
+    );
+  const capText = get('SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS');
+  const cap = capText === undefined || capText.trim() === '' ? HTTP_LIMITS.maxConnectionsPerAddress : Number(capText);
+  if (!Number.isInteger(cap) || cap < 0)
+    throw new ConfigError(
+      `SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS must be a whole number ≥ 0 (0: no cap), got "${capText}"`,
+    );
+  return {
+    headersTimeoutMs,
+    bodyTimeoutMs,
+    idleTimeoutMs: seconds('SWITCHBOARD_CONNECTION_IDLE_TIMEOUT', HTTP_LIMITS.idleTimeoutMs),
+    maxConnectionsPerAddress: cap,
+  };
 }
 
 function webhookConfig(get: (name: string) => string | undefined): Config['webhooks'] {

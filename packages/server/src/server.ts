@@ -35,6 +35,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     store,
     readStore,
     trustProxy: config.trustProxy,
+    http: config.http,
+    metricsToken: config.metricsToken,
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,

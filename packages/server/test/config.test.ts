@@ -102,3 +102,43 @@ test('SWITCHBOARD_SESSION_MAX_MESSAGES, _EVENTS, _BYTES: 10,000, 10,000 and 20 M
     assert.throws(() => loadConfig({}, { SWITCHBOARD_SESSION_MAX_MESSAGES: bad }), /SWITCHBOARD_SESSION_MAX_MESSAGES/);
   assert.throws(() => loadConfig({}, { SWITCHBOARD_SESSION_MAX_BYTES: '0' }), /SWITCHBOARD_SESSION_MAX_BYTES/);
 });
+
+test('HTTP limits: seconds for the timeouts, a whole number for the cap, checked against each other', () => {
+  assert.deepEqual(loadConfig({}, {}).http, {
+    headersTimeoutMs: 10_000,
+    bodyTimeoutMs: 60_000,
+    idleTimeoutMs: 72_000,
+    maxConnectionsPerAddress: 256,
+  });
+  assert.deepEqual(
+    loadConfig(
+      { 'headers-timeout': '2', 'max-connections-per-address': '0' },
+      { SWITCHBOARD_BODY_TIMEOUT: '4.5', SWITCHBOARD_CONNECTION_IDLE_TIMEOUT: '30' },
+    ).http,
+    { headersTimeoutMs: 2000, bodyTimeoutMs: 4500, idleTimeoutMs: 30_000, maxConnectionsPerAddress: 0 },
+  );
+  // A body deadline of 5 s is shorter than the default headers' 10 s: refused too.
+  for (const [name, value] of [
+    ['SWITCHBOARD_HEADERS_TIMEOUT', '0'],
+    ['SWITCHBOARD_HEADERS_TIMEOUT', 'soon'],
+    ['SWITCHBOARD_BODY_TIMEOUT', '-1'],
+    ['SWITCHBOARD_BODY_TIMEOUT', '5'],
+    ['SWITCHBOARD_CONNECTION_IDLE_TIMEOUT', '7200'],
+    ['SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS', '1.5'],
+    ['SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS', '-3'],
+  ])
+    assert.throws(() => loadConfig({}, { [name]: value }), ConfigError, `${name}=${value}`);
+});
+
+test('SWITCHBOARD_METRICS_TOKEN: off by default, 16–256 printable characters, never echoed', () => {
+  assert.equal(loadConfig({}, {}).metricsToken, undefined);
+  assert.equal(
+    loadConfig({}, { SWITCHBOARD_METRICS_TOKEN: 'prometheus-scrape-token' }).metricsToken,
+    'prometheus-scrape-token',
+  );
+  for (const bad of ['short', 'has a space in the middle', 'x'.repeat(257)])
+    assert.throws(
+      () => loadConfig({}, { SWITCHBOARD_METRICS_TOKEN: bad }),
+      (err: unknown) => err instanceof ConfigError && !err.message.includes(bad),
+    );
+});

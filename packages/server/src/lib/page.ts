@@ -24,6 +24,13 @@ export interface PageStart<P> {
   after?: P;
 }
 
+/**
+ * The furthest row offset a cursor may carry: the `offset` parameter's own maximum. A forged
+ * negative or huge `n` went to the database as is (PostgreSQL: "OFFSET must not be negative",
+ * "bigint out of range", a 500).
+ */
+export const MAX_CURSOR_OFFSET = 100_000_000;
+
 export function encodeCursor(position: CursorFields, offset: number): string {
   return Buffer.from(JSON.stringify({ ...position, n: offset })).toString('base64url');
 }
@@ -45,7 +52,8 @@ export function pageStart<P>(
     if (typeof fields === 'object' && fields !== null && !Array.isArray(fields)) {
       const n = (fields as CursorFields).n;
       const after = position(fields as CursorFields);
-      if (Number.isInteger(n) && after !== undefined) return { limit, offset: n as number, after };
+      if (Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_CURSOR_OFFSET && after !== undefined)
+        return { limit, offset: n as number, after };
     }
   } catch {}
   throw badRequest([

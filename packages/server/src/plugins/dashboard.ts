@@ -43,6 +43,8 @@ export const dashboardPlugin = fp(
         wildcard: false,
         index: false,
         setHeaders(reply, path) {
+          // The page itself, asked for by name, renders under the dashboard's policy, not the API's.
+          if (path.endsWith('.html')) reply.header('content-security-policy', DASHBOARD_CSP);
           // Vite's assets/ files have content hashes in their names: cache them for good.
           reply.header(
             'cache-control',

@@ -91,23 +91,39 @@ export const frameworkErrors: FastifyServerOptions['frameworkErrors'] = (err, re
 };
 
 /**
+ * A problem document written straight to a socket, for refusals made before Fastify has a request
+ * (the HTTP parser's, a connection over its address's cap), with its own request id and the same
+ * security headers as every other response. The connection closes after it.
+ */
+export function rawProblem(error: ApiError): string {
+  const problem = problemOf(error);
+  const requestId = newRequestId();
+  const body = problemJson(problem, requestId);
+  const headers = {
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Content-Type': 'application/problem+json',
+    [REQUEST_ID_HEADER]: requestId,
+    ...SECURITY_HEADERS,
+    ...error.headers,
+    Connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${problem.status} ${problem.title}\r\n${lines.join('')}\r\n${body}`;
+}
+
+/**
  * Requests Node's HTTP parser refuses before Fastify sees them (a URL or headers over 16 KiB, a
- * malformed request line) still get a problem document, with a request id of their own.
+ * malformed request line, headers or a body that did not arrive in time) still get a problem
+ * document.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const problem = problemOf(
+  const error =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? new ApiError(408, 'client-error', 'The request took too long to arrive.')
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? new ApiError(431, 'client-error', 'The URL or headers are larger than 16 KiB.')
-        : new ApiError(400, 'client-error', 'The request is not valid HTTP.'),
-  );
-  const requestId = newRequestId();
-  const body = problemJson(problem, requestId);
-  if (socket.writable)
-    socket.write(
-      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
+        : new ApiError(400, 'client-error', 'The request is not valid HTTP.');
+  if (socket.writable) socket.write(rawProblem(error));
   socket.destroy(err);
 }

@@ -31,6 +31,13 @@ export const openapiPlugin = fp(
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',
       uiConfig: { docExpansion: 'list', deepLinking: true },
+      // The reference's own policy: its inline scripts by hash, and, like every other page, never
+      // in a frame. Without `upgrade-insecure-requests`, which would break it on plain-HTTP installs.
+      staticCSP: true,
+      transformStaticCSP: (header) =>
+        header
+          .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+          .replace(/\s*upgrade-insecure-requests;?/, ''),
     });
   },
   { name: 'openapi' },

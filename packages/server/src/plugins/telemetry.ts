@@ -9,6 +9,11 @@ class Telemetry {
   private histogram = new Array<number>(BUCKETS.length + 1).fill(0);
   private sum = 0;
   private count = 0;
+  /** Requests between their headers arriving and their response finishing (or being cut). */
+  inFlight = 0;
+  /** Open client connections, and those refused for being over their address's cap. */
+  connections = 0;
+  refusedConnections = 0;
 
   observe(route: string, method: string, status: number, seconds: number) {
     const key = `method="${method}",route="${route}",status="${status}"`;
@@ -38,6 +43,17 @@ class Telemetry {
     lines.push(`switchboard_http_request_duration_seconds_bucket{le="+Inf"} ${this.count}`);
     lines.push(`switchboard_http_request_duration_seconds_sum ${this.sum}`);
     lines.push(`switchboard_http_request_duration_seconds_count ${this.count}`);
+    lines.push(
+      '# HELP switchboard_http_requests_in_flight Requests whose headers have arrived and whose response has not finished.',
+      '# TYPE switchboard_http_requests_in_flight gauge',
+      `switchboard_http_requests_in_flight ${this.inFlight}`,
+      '# HELP switchboard_http_connections_open Open client connections.',
+      '# TYPE switchboard_http_connections_open gauge',
+      `switchboard_http_connections_open ${this.connections}`,
+      '# HELP switchboard_http_connections_refused_total Connections refused: their address had too many open.',
+      '# TYPE switchboard_http_connections_refused_total counter',
+      `switchboard_http_connections_refused_total ${this.refusedConnections}`,
+    );
     const mem = process.memoryUsage();
     lines.push('# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
     lines.push('# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`);
@@ -56,6 +72,11 @@ export const telemetryPlugin = fp(
   async (app: FastifyInstance) => {
     const t = new Telemetry();
     app.decorate('telemetry', t);
+    app.addHook('onRequest', async (_req, reply) => {
+      t.inFlight++;
+      // Fires once the response has finished, or the connection went away first.
+      reply.raw.once('close', () => t.inFlight--);
+    });
     app.addHook('onResponse', async (req, reply) => {
       t.observe(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000);
     });

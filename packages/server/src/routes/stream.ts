@@ -39,6 +39,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw badRequest([{ path: 'Last-Event-ID', message: 'must be an event id from this stream (digits)' }]);
       const { orgId } = authOf(req);
       reply.hijack();
+      // A stream is quiet between events by design: the connection idle timeout does not apply.
+      // A heartbeat goes out every 15 s, and a client that stops reading is dropped
+      // (services/stream.ts), so a stream that is gone does not stay open.
+      req.raw.socket.setTimeout(0);
       reply.raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',

@@ -74,11 +74,14 @@ export const sessionCursorFields = (sort: Sort, after: Keyset): CursorFields => 
   k: after.pk,
 });
 
-/** The keyset of a cursor issued for `sort`; undefined for any other. */
+/**
+ * The keyset of a cursor issued for `sort`; undefined for any other. Every sort column and the pk
+ * are whole numbers that fit a bigint: a forged 1e300 or 0.5 would fail in PostgreSQL as a 500.
+ */
 const sessionCursorKeyset =
   (sort: Sort) =>
   (c: CursorFields): Keyset | undefined =>
-    c.s === sort && (c.v === null || Number.isFinite(c.v)) && Number.isInteger(c.k)
+    c.s === sort && (c.v === null || Number.isSafeInteger(c.v)) && Number.isSafeInteger(c.k) && (c.k as number) >= 0
       ? { value: c.v as number | null, pk: c.k as number }
       : undefined;
 

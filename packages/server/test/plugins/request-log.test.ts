@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { Problem } from '@switchboard/contracts';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, loggerOptions } from '../../src/app.js';
+import { generateKey } from '../../src/lib/keys.js';
 import { DIALECTS, type Res, type TestContext, assertProblem, assertShape, call, setup } from '../helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -113,6 +114,49 @@ for (const dialect of DIALECTS) {
       );
       // No request log line is without an id.
       assert.ok(lines.filter((l) => l.msg === 'request').every((l) => typeof l.reqId === 'string' && l.reqId));
+    });
+
+    test('keys and secrets in a URL are masked however they are encoded; auth routes log no query', async () => {
+      const key = generateKey();
+      const random = key.slice(4);
+      // A webhook secret's random part: base64 of 32 bytes, with `+` and `/` in it.
+      const secret = 'k+3/Pq9Zr7Lm2Xv8Bn4Wc6Yt1Hs5Gd0Fa+Ju/EiOoQ=';
+      const urls = [
+        `/api/v1/sessions?key=swb%5F${random}`,
+        `/api/v1/sessions?key=%73wb_${random}`,
+        `/api/v1/sessions?key=%2573%2577%2562%255F${random}`,
+        `/api/v1/sessions?key=${random}`,
+        `/api/v1/sessions?key=${encodeURIComponent(key).replace(/[A-Za-z]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}`,
+        `/api/v1/sessions?secret=whsec%5F${encodeURIComponent(secret)}`,
+        `/api/v1/sessions?secret=${encodeURIComponent(secret)}`,
+        `/api/v1/sessions?secret=${secret}`,
+        `/healthz/${random}`,
+        `/api/v1/auth/login?key=${key}&next=%2F`,
+        `/api/v1/auth/me?k=${encodeURIComponent(random.slice(0, 20))}`,
+      ];
+      const before = lines.length;
+      for (const url of urls) await call(app, null, url.startsWith('/api/v1/auth/login') ? 'POST' : 'GET', url);
+      const logged = lines.slice(before).filter((l) => l.msg === 'request');
+      assert.equal(logged.length, urls.length);
+      const text = JSON.stringify(logged);
+      for (const needle of [
+        random,
+        random.slice(0, 20),
+        encodeURIComponent(random),
+        secret,
+        secret.slice(0, 20),
+        encodeURIComponent(secret),
+        encodeURIComponent(secret).slice(0, 20),
+      ])
+        assert.ok(!text.includes(needle), `${needle} is in the log: ${text}`);
+      assert.equal(logged[0].url, '/api/v1/sessions?key=swb_[redacted]');
+      assert.equal(logged[3].url, '/api/v1/sessions?key=[redacted]');
+      assert.equal(logged[9].url, '/api/v1/auth/login', 'no query string on the auth routes');
+      assert.equal(logged[10].url, '/api/v1/auth/me');
+
+      // An ordinary URL keeps its shape, decoded.
+      await call(app, t.adminKey, 'GET', '/api/v1/sessions?agentId=support-bot&search=caf%C3%A9&limit=5');
+      assert.equal(lines.at(-1)?.url, '/api/v1/sessions?agentId=support-bot&search=café&limit=5');
     });
 
     test('requests the HTTP parser refuses get a problem document with an id of its own', async () => {

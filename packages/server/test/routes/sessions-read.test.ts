@@ -278,6 +278,28 @@ for (const dialect of DIALECTS) {
         assertProblem(await get(`/sessions?sort=messageCount&cursor=${forged}`), 400, ['cursor']);
       });
 
+      test('a forged cursor with a negative or huge position is 400, not a database error', async () => {
+        const page = await list({ sort: 'messageCount', limit: 3 });
+        const issued = JSON.parse(Buffer.from(String(page.pagination.nextCursor), 'base64url').toString('utf8'));
+        const forge = (over: Record<string, unknown>) =>
+          Buffer.from(JSON.stringify({ ...issued, ...over })).toString('base64url');
+        for (const over of [
+          { n: -1 },
+          { n: -1e9 },
+          { n: 1e20 },
+          { n: 1e300 },
+          { n: 100_000_001 },
+          { k: -1 },
+          { k: 1e20 },
+          { v: 1e300 },
+          { v: -1e20 },
+          { v: 0.5 },
+        ])
+          assertProblem(await get(`/sessions?sort=messageCount&cursor=${forge(over)}`), 400, ['cursor']);
+        // The issued cursor itself still works.
+        assert.equal((await get(`/sessions?sort=messageCount&cursor=${forge({})}`)).statusCode, 200);
+      });
+
       test('limit is 1–500 and offset ≥ 0', async () => {
         assertProblem(await get('/sessions?limit=0'), 400, ['limit']);
         assertProblem(await get('/sessions?limit=501'), 400, ['limit']);

@@ -90,7 +90,9 @@ describe('a read replica for the read API', { skip: !HAVE_PG && 'needs PostgreSQ
     replica.stop();
     await until('readyz 503', async () => (await fetch(`${proc.url}/readyz`)).status === 503, 60_000);
     const res = await fetch(`${proc.url}/readyz`);
-    assert.deepEqual(await res.json(), { status: 'read replica unreachable' });
+    assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/);
+    assert.equal(res.headers.get('retry-after'), '2');
+    assert.match((await res.json()).detail, /read replica is unreachable/);
     // Reads fail as unavailable (come back later), not as a server bug; ingest does not need the
     // replica at all.
     const read = await api(proc.url, key, 'GET', '/api/v1/sessions');

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { generateKey } from '../../src/lib/keys.js';
 import { connectSse } from '../sse.js';
@@ -16,6 +17,38 @@ import { DIALECTS, freshDatabaseUrl } from '../helpers.js';
 import { api, receiver, serve, until } from './proc.js';
 
 const SESSIONS = 3000;
+const METRICS_TOKEN = 'shutdown-test-metrics-token';
+
+/** Requests the server has taken in and not yet answered, from its own metrics. */
+async function inFlight(url: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const n = /^switchboard_http_requests_in_flight (\d+)$/m.exec(text)?.[1];
+  assert.ok(n !== undefined, text.slice(0, 300));
+  // Less this very request.
+  return Number(n) - 1;
+}
+
+/** A raw connection that has sent `head` and sends the rest on `finish`, resolving to everything it got back. */
+function rawRequest(port: number, head: string): Promise<{ finish(rest: string): Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(head);
+      resolve({
+        finish(rest) {
+          socket.write(rest);
+          return closed;
+        },
+      });
+    });
+    const closed = new Promise<string>((r) => socket.once('close', () => r(got)));
+    socket.on('data', (d) => {
+      got += d;
+    });
+    socket.once('error', reject);
+  });
+}
 
 /** Reads an NDJSON export slowly (a client on a bad link), so the export is still running later. */
 function slowExport(url: string, key: string) {
@@ -66,6 +99,7 @@ describe('graceful shutdown with streams, an export and webhook attempts in flig
         SWITCHBOARD_RATE_LIMIT_INGEST: '0',
         SWITCHBOARD_RATE_LIMIT_READ: '0',
         SWITCHBOARD_RATE_LIMIT_EXPORT: '0',
+        SWITCHBOARD_METRICS_TOKEN: METRICS_TOKEN,
       };
       const p = await serve(env);
       cleanups.push(() => p.stop());
@@ -107,6 +141,7 @@ describe('graceful shutdown with streams, an export and webhook attempts in flig
       }));
       const body = Buffer.from(JSON.stringify({ batch }));
       let answered: { status: number; text: string } | undefined;
+      const before = await inFlight(p.url);
       const req = request(`${p.url}/api/v1/ingest`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': body.length },
@@ -125,15 +160,26 @@ describe('graceful shutdown with streams, an export and webhook attempts in flig
         req.on('error', reject);
       });
       req.write(body.subarray(0, body.length / 2));
-      // The server has read the batch's headers once it answers a request sent after them: it
-      // reads sockets in the order their bytes arrived. (A fixed wait raced on a loaded machine:
-      // the signal landed before the headers were read, and the batch was refused as new.)
-      await new Promise((r) => setTimeout(r, 50));
-      assert.equal((await fetch(`${p.url}/healthz`)).status, 200);
+      // And a request whose headers are still arriving when the signal lands: it is refused.
+      const late = await rawRequest(p.port, 'GET /api/v1/sessions HTTP/1.1\r\nHost: x\r\n');
+      // The signal goes once the server has the batch's headers: it counts the batch in flight.
+      // (Fixed waits raced on a loaded machine: the signal landed before the headers were read.)
+      await until('the server to have the batch in flight', async () => (await inFlight(p.url)) > before);
       const signalled = Date.now();
       p.child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 50));
+      await until('the server to be shutting down', async () =>
+        fetch(`${p.url}/readyz`).then(
+          (r) => r.status === 503,
+          () => true,
+        ),
+      );
       req.end(body.subarray(body.length / 2));
+      const refused = await late.finish(`Authorization: Bearer ${key}\r\n\r\n`);
+      // A problem document with Retry-After, like every 503; never Fastify's bare JSON.
+      assert.match(refused, /^HTTP\/1\.1 503 /, refused.slice(0, 300));
+      assert.match(refused, /\r\ncontent-type: application\/problem\+json/i);
+      assert.match(refused, /\r\nretry-after: 2\r\n/i);
+      assert.match(refused, /"type":"https:\/\/switchboard\.dev\/problems\/shutting-down"/);
 
       // Readiness turns 503 (or nobody is listening any more); new requests are refused.
       const ready = await fetch(`${p.url}/readyz`).then(
