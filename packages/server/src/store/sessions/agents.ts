@@ -14,7 +14,13 @@ type Db = Kysely<Database>;
  * those are added at commit by `countStartedSessions`, so on PostgreSQL a batch does not hold
  * its agents' row locks (and stall every other batch of those agents) for its whole length.
  */
-export async function ensureAgent(db: Db, orgId: string, id: string, name: string | undefined, now: number) {
+export async function ensureAgent(
+  db: Db,
+  orgId: string,
+  id: string,
+  name: string | undefined,
+  now: number,
+): Promise<string> {
   const row = await db
     .selectFrom('agents')
     .select('name')
@@ -38,7 +44,7 @@ export async function ensureAgent(db: Db, orgId: string, id: string, name: strin
       .onConflict((oc) => oc.columns(['org_id', 'id']).doNothing())
       .executeTakeFirst();
     // A bigint from the driver.
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return shownName;
     // Another writer created it meanwhile: rename only if its name differs, since a rename locks
     // the row until this transaction commits.
     current = (
@@ -46,20 +52,23 @@ export async function ensureAgent(db: Db, orgId: string, id: string, name: strin
     )?.name;
   }
   if (name !== undefined && current !== name) await renameAgent(db, orgId, id, name);
+  return name ?? current ?? id;
 }
 
 /**
  * `ensureAgent` for many agents at once (the batch route's creates): their names read in one
  * statement, the new ones inserted in one, then only the renames one by one. `name` is the name
  * the last create gave (undefined when none did), which is what applying them in order leaves.
+ * Returns each agent's name as it is now.
  */
 export async function ensureAgents(
   db: Db,
   orgId: string,
   agents: Array<{ id: string; name: string | undefined }>,
   now: number,
-) {
-  if (agents.length === 1) return ensureAgent(db, orgId, agents[0].id, agents[0].name, now);
+): Promise<Map<string, string>> {
+  if (agents.length === 1)
+    return new Map([[agents[0].id, await ensureAgent(db, orgId, agents[0].id, agents[0].name, now)]]);
   const ids = agents.map((a) => a.id);
   const current = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 500)
@@ -71,6 +80,7 @@ export async function ensureAgents(
       .execute())
       current.set(r.id, r.name);
   const missing = agents.filter((a) => !current.has(a.id));
+  const names = new Map<string, string>();
   if (missing.length) {
     const rows = missing.map((a) => {
       const shownName = a.name ?? a.id;
@@ -93,13 +103,18 @@ export async function ensureAgents(
         .executeTakeFirst();
       inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
     }
+    for (const r of rows) names.set(r.id, r.name);
     // Another writer created some of them meanwhile: those take the one-by-one path.
-    if (inserted < rows.length) for (const a of missing) await ensureAgent(db, orgId, a.id, a.name, now);
+    if (inserted < rows.length)
+      for (const a of missing) names.set(a.id, await ensureAgent(db, orgId, a.id, a.name, now));
   }
   for (const a of agents) {
     const name = current.get(a.id);
-    if (name !== undefined && a.name !== undefined && name !== a.name) await renameAgent(db, orgId, a.id, a.name);
+    if (name === undefined) continue;
+    if (a.name !== undefined && name !== a.name) await renameAgent(db, orgId, a.id, a.name);
+    names.set(a.id, a.name ?? name);
   }
+  return names;
 }
 
 /**
