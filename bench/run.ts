@@ -331,12 +331,14 @@ async function ingestRawShort(raw: Raw, orgId: string, run: string, seconds: num
           if (a) a.n++;
           else perAgent.set(s.agentId, { name: s.agentName, n: 1 });
         }
+        // In id order: concurrent batches lock agent rows in the same order (no deadlock).
+        const agents = [...perAgent].sort(([a], [b]) => (a < b ? -1 : 1));
         await r.all(
           `INSERT INTO agents (org_id, id, name, search_name, first_seen_at, last_seen_at, session_count)
-           VALUES ${[...perAgent].map(() => '(?,?,?,?,?,?,?)').join(',')}
+           VALUES ${agents.map(() => '(?,?,?,?,?,?,?)').join(',')}
            ON CONFLICT (org_id, id) DO UPDATE SET session_count = agents.session_count + excluded.session_count,
              last_seen_at = excluded.last_seen_at`,
-          [...perAgent].flatMap(([id, a]) => [orgId, id, a.name, a.name.toLowerCase(), now, now, a.n]),
+          agents.flatMap(([id, a]) => [orgId, id, a.name, a.name.toLowerCase(), now, now, a.n]),
         );
         const mp: unknown[] = [];
         const ep: unknown[] = [];

@@ -217,7 +217,7 @@ export class BatchService {
         await writeSessionState(trx, this.store.dialect, state.current);
         const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
         await writeOutbox(trx, this.store.dialect, orgId, entries);
-        await countStartedSessions(trx, orgId, entries);
+        await countStartedSessions(trx, this.store.dialect, orgId, entries);
         await trx.commit().execute();
         this.store.outbox.emit('committed');
       } catch (err) {

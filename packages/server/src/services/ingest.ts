@@ -357,7 +357,7 @@ export class IngestService {
     if (sink) for (const e of entries) sink.push(e);
     else {
       await writeOutbox(db, this.store.dialect, orgId, entries);
-      await countStartedSessions(db, orgId, entries);
+      await countStartedSessions(db, this.store.dialect, orgId, entries);
     }
   }
 
