@@ -61,7 +61,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
-import { GroupCommit, isUniqueViolation, retryTransaction } from './transactions.js';
+import { GroupCommit, isUniqueViolation } from './transactions.js';
 import {
   checkContent,
   checkEventData,
