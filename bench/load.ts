@@ -101,33 +101,60 @@ export function planBatch(run: string): BatchPlan {
   return plan;
 }
 
-/** A `short` batch: whole sessions of two messages, each ended in the same batch. */
-export function shortBatchBody(run: string): string {
+/** One session of a `short` batch: created, a user message, an agent answer, ended. */
+export interface ShortSession {
+  id: string;
+  agentId: string;
+  agentName: string;
+  channel: string;
+  type: string;
+  messages: Array<{
+    sender: 'user' | 'agent';
+    content: string;
+    latencyMs?: number;
+    usage?: { inputTokens: number; outputTokens: number; costUsd: number };
+  }>;
+}
+
+/** The sessions of a `short` batch (the server's body and the raw driver's rows come from it). */
+export function planShortBatch(run: string): ShortSession[] {
   const b = batchCounter++;
-  const batch: unknown[] = [];
+  const sessions: ShortSession[] = [];
   for (let i = 0; i < SHORT_SESSIONS; i++) {
     const [channel, type] = CHANNEL_TYPES[(b + i) % CHANNEL_TYPES.length];
     const agent = (b * 7 + i) % 50;
-    const id = `${run}-short-${b}-${i}`;
-    batch.push(
-      {
-        type: 'session',
-        body: { id, agent: { id: `bench-agent-${agent}`, name: `Bench Agent ${agent}` }, channel, type },
-      },
-      { type: 'message', body: { sessionId: id, sender: 'user', content: `${WORDS[(b + i) % WORDS.length]} please` } },
-      {
-        type: 'message',
-        body: {
-          sessionId: id,
+    sessions.push({
+      id: `${run}-short-${b}-${i}`,
+      agentId: `bench-agent-${agent}`,
+      agentName: `Bench Agent ${agent}`,
+      channel,
+      type,
+      messages: [
+        { sender: 'user', content: `${WORDS[(b + i) % WORDS.length]} please` },
+        {
           sender: 'agent',
           content: `${WORDS[(b * 3 + i) % WORDS.length]} done, anything else?`,
           latencyMs: 400 + ((b * 13 + i * 7) % 3000),
           usage: { inputTokens: 240, outputTokens: 30, costUsd: 0.0002 },
         },
-      },
-      { type: 'session.update', body: { id, status: 'completed' } },
-    );
+      ],
+    });
   }
+  return sessions;
+}
+
+/** A `short` batch: whole sessions of two messages, each ended in the same batch. */
+export function shortBatchBody(run: string): string {
+  const batch: unknown[] = [];
+  for (const s of planShortBatch(run))
+    batch.push(
+      {
+        type: 'session',
+        body: { id: s.id, agent: { id: s.agentId, name: s.agentName }, channel: s.channel, type: s.type },
+      },
+      ...s.messages.map((m) => ({ type: 'message', body: { sessionId: s.id, ...m } })),
+      { type: 'session.update', body: { id: s.id, status: 'completed' } },
+    );
   return JSON.stringify({ batch });
 }
 

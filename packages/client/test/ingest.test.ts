@@ -66,6 +66,40 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    test("a batch carries each session's items together, in call order, however the calls interleave", async () => {
+      const wire = tap();
+      const batches: Array<Array<{ type: string; body: { id?: string; sessionId?: string; content?: string } }>> = [];
+      const fetch = (input: string, init?: RequestInit) => {
+        if (new URL(input).pathname === '/api/v1/ingest') batches.push(JSON.parse(String(init?.body)).batch);
+        return wire.fetch(input, init);
+      };
+      const sb = client(s, s.t.adminKey, { fetch, flushIntervalMs: 60_000 });
+      const sessions = await Promise.all(
+        [0, 1, 2].map(() => sb.sessions.start({ agent: 'interleaver', channel: 'web', type: 'chat' })),
+      );
+      // One message of each open conversation in turn, as an agent serving three at once calls it.
+      for (let m = 0; m < 4; m++) for (const session of sessions) session.message('user', `message ${m}`);
+      await sb.close();
+
+      assert.equal(batches.length, 1);
+      const [batch] = batches;
+      const owner = (i: (typeof batch)[number]) => (i.type === 'session' ? i.body.id : (i.body.sessionId ?? i.body.id));
+      // Each session is one contiguous run (the shape the server writes fastest: docs/PERFORMANCE.md)…
+      const runs = batch.map(owner).filter((id, i, all) => i === 0 || all[i - 1] !== id);
+      assert.deepEqual(
+        runs,
+        sessions.map((x) => x.id),
+      );
+      // …in the order its items were made: created, then its four messages.
+      for (const session of sessions) {
+        const mine = batch.filter((i) => owner(i) === session.id);
+        assert.deepEqual(
+          mine.map((i) => (i.type === 'message' ? i.body.content : i.type)),
+          ['session', 'message 0', 'message 1', 'message 2', 'message 3'],
+        );
+      }
+    });
+
     test('a partial batch leaves on the interval without any flush', async () => {
       const wire = tap();
       const sb = client(s, s.t.adminKey, { fetch: wire.fetch, flushIntervalMs: 150 });

@@ -37,8 +37,16 @@ import type { Db, Store } from '../store/db.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { ensureMonths } from '../store/partitions.js';
 import { countStartedSessions } from '../store/sessions/agents.js';
-import type { AppendOutcome, CreateOutcome, IngestService } from './ingest.js';
-import { startOf } from './ingest.js';
+import {
+  type AppendOutcome,
+  type CreateOutcome,
+  forkSessionState,
+  type IngestService,
+  newSessionState,
+  type SessionState,
+  startOf,
+  writeSessionState,
+} from './ingest.js';
 import { isRetryable, retryTransaction } from './transactions.js';
 
 const validators = Object.fromEntries(
@@ -171,6 +179,8 @@ export class BatchService {
       const trx = await this.store.db.startTransaction().execute();
       // Every applied unit's outbox entries with the index of its first item.
       const outbox: Array<{ at: number; entries: OutboxEntry[] }> = [];
+      // The sessions the batch holds and their unwritten row changes, step to step (SessionState).
+      const state = { current: newSessionState() };
       const record = (unit: Unit, done: Done) => {
         results.push(...done.results);
         outbox.push({ at: indexesOf(unit)[0], entries: done.outbox });
@@ -181,19 +191,21 @@ export class BatchService {
           const messages = layer.filter((u) => u.kind === 'messages');
           const events = layer.filter((u) => u.kind === 'events');
           if (creates.length)
-            await this.group(trx, orgId, creates, now, record, (db) => this.createAll(db, orgId, creates, now));
+            await this.group(trx, orgId, creates, now, record, state, (db, s) =>
+              this.createAll(db, orgId, creates, now, s),
+            );
           if (messages.length)
-            await this.group(trx, orgId, messages, now, record, async (db) =>
-              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now, true)),
+            await this.group(trx, orgId, messages, now, record, state, async (db, s) =>
+              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now, true, s)),
             );
           if (events.length)
-            await this.group(trx, orgId, events, now, record, async (db) =>
-              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now, true)),
+            await this.group(trx, orgId, events, now, record, state, async (db, s) =>
+              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now, true, s)),
             );
           const updates = layer.filter((u) => u.kind === 'update');
           if (updates.length)
-            await this.group(trx, orgId, updates, now, record, async (db) =>
-              (await this.ingest.updateSessionsIn(db, orgId, updates, now)).map((o, i): Done => {
+            await this.group(trx, orgId, updates, now, record, state, async (db, s) =>
+              (await this.ingest.updateSessionsIn(db, orgId, updates, now, s)).map((o, i): Done => {
                 const index = updates[i].index;
                 if ('error' in o)
                   return { results: [{ index, status: o.error.status, error: problemOf(o.error) }], outbox: [] };
@@ -201,9 +213,11 @@ export class BatchService {
               }),
             );
         }
+        // Each session's row changes, written once.
+        await writeSessionState(trx, this.store.dialect, state.current);
         const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
         await writeOutbox(trx, this.store.dialect, orgId, entries);
-        await countStartedSessions(trx, orgId, entries);
+        await countStartedSessions(trx, this.store.dialect, orgId, entries);
         await trx.commit().execute();
         this.store.outbox.emit('committed');
       } catch (err) {
@@ -216,8 +230,11 @@ export class BatchService {
   }
 
   /**
-   * Runs units together in a savepoint. On an unexpected failure the savepoint is rolled back and
-   * each unit runs alone, so the failure stays with the unit that causes it.
+   * Runs units together in a savepoint, on a copy of the batch's session state that is adopted
+   * when the savepoint is released. On an unexpected failure the savepoint is rolled back and
+   * each unit runs alone, so the failure stays with the unit that causes it; the single-item path
+   * reads and writes the stored rows, so the changes held so far are written first and no
+   * session is held after it.
    */
   private async group(
     trx: Tx,
@@ -225,21 +242,27 @@ export class BatchService {
     units: Unit[],
     now: number,
     record: (unit: Unit, done: Done) => void,
-    together: (db: Db) => Promise<Done[]>,
+    state: { current: SessionState },
+    together: (db: Db, state: SessionState) => Promise<Done[]>,
   ) {
     const sp = await trx.savepoint('group').execute();
+    const fork = forkSessionState(state.current);
     let done: Done[];
     try {
-      done = await together(sp);
+      done = await together(sp, fork);
       await sp.releaseSavepoint('group').execute();
     } catch (err) {
       // A deadlock (or a month without its partition) aborts the whole transaction, which is
       // then run again from the start.
       if (isRetryable(err)) throw err;
       await sp.rollbackToSavepoint('group').execute();
+      // (A unit alone may also rename an agent that held rows show: none are held after this.)
+      await writeSessionState(trx, this.store.dialect, state.current);
+      state.current.rows.clear();
       for (const unit of units) record(unit, await this.alone(trx, orgId, unit, now));
       return;
     }
+    state.current = fork;
     for (const [i, unit] of units.entries()) record(unit, done[i]);
   }
 
@@ -284,12 +307,19 @@ export class BatchService {
     }
   }
 
-  private async createAll(db: Db, orgId: string, units: Array<Extract<Unit, { kind: 'create' }>>, now: number) {
+  private async createAll(
+    db: Db,
+    orgId: string,
+    units: Array<Extract<Unit, { kind: 'create' }>>,
+    now: number,
+    state: SessionState,
+  ) {
     const outcomes: CreateOutcome[] = await this.ingest.createSessionsIn(
       db,
       orgId,
       units.map((u) => u.body),
       now,
+      state,
     );
     return outcomes.map((o, i): Done => {
       const index = units[i].index;

@@ -24,6 +24,7 @@ import {
   addEvents,
   addMessages,
   byConversationOrder,
+  emptyStats,
   foldOrdered,
   foldsInOrder,
   resetOrdered,
@@ -53,7 +54,6 @@ import {
   findSession,
   findSessionByPk,
   findSessions,
-  findSessionsByKey,
   insertSessions,
   lockSessionRow,
   lockSessions,
@@ -62,7 +62,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
-import { GroupCommit, isUniqueViolation, retryTransaction } from './transactions.js';
+import { GroupCommit, isUniqueViolation } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -210,6 +210,48 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
 
 type SessionSet = Parameters<typeof updateSessionRow>[2];
 export type UpdateOutcome = { error: ApiError } | { session: Session; outbox: OutboxEntry[] };
+
+/**
+ * What a batch carries from one step to the next (services/batch.ts), so that each session is
+ * looked up once and its row written once: the sessions it created or locked, as they are with
+ * its changes so far, and each one's row changes not yet written, merged (`writeSessionState`
+ * writes them, one UPDATE … FROM VALUES per set of columns, before the batch commits). A short
+ * session created, answered and ended in one batch is then an INSERT and one UPDATE, where it
+ * was an INSERT, an UPDATE per step and a lookup per step (each UPDATE firing the figures'
+ * triggers: docs/PERFORMANCE.md).
+ */
+export interface SessionState {
+  rows: Map<string, SessionWithAgent>;
+  pending: Map<number, { key: SessionKey; set: SessionSet }>;
+}
+
+export const newSessionState = (): SessionState => ({ rows: new Map(), pending: new Map() });
+
+/** A copy to change in a savepoint: adopted if it is released, dropped if it is rolled back. */
+export const forkSessionState = (s: SessionState): SessionState => ({
+  rows: new Map(s.rows),
+  pending: new Map(s.pending),
+});
+
+/** Writes the changes a batch holds; its rows stay as they are (now what is stored). */
+export async function writeSessionState(db: Db, dialect: Store['dialect'], s: SessionState) {
+  await updateSessionSets(db, dialect, [...s.pending.values()]);
+  s.pending.clear();
+}
+
+/** Records a change of a session's row (never changing a row or set object in place: see fork). */
+function stage(s: SessionState, row: SessionWithAgent, set: SessionSet) {
+  const pending = s.pending.get(row.pk);
+  s.pending.set(row.pk, { key: { pk: row.pk, started_at: row.started_at }, set: { ...pending?.set, ...set } });
+  s.rows.set(row.id, { ...row, ...set } as SessionWithAgent);
+}
+
+/** An agent's new name, in the rows a batch holds (as a read after the rename would show them). */
+function renamed(s: SessionState | undefined, agentId: string, name: string) {
+  if (!s) return;
+  for (const [id, row] of s.rows)
+    if (row.agent_id === agentId && row.agent_name !== name) s.rows.set(id, { ...row, agent_name: name });
+}
 
 /** What an update does to a session's row, judged against the row as it is (under its lock). */
 interface UpdatePlan {
@@ -373,7 +415,7 @@ export class IngestService {
     if (sink) for (const e of entries) sink.push(e);
     else {
       await writeOutbox(db, this.store.dialect, orgId, entries);
-      await countStartedSessions(db, orgId, entries);
+      await countStartedSessions(db, this.store.dialect, orgId, entries);
     }
   }
 
@@ -405,10 +447,26 @@ export class IngestService {
    * does a second create of an id earlier in the same call. Outbox entries are returned per
    * body, for the caller to write in its order.
    */
-  async createSessionsIn(db: Db, orgId: string, bodies: CreateSessionBody[], now: number): Promise<CreateOutcome[]> {
+  async createSessionsIn(
+    db: Db,
+    orgId: string,
+    bodies: CreateSessionBody[],
+    now: number,
+    state?: SessionState,
+  ): Promise<CreateOutcome[]> {
     const hashes = bodies.map((b) => hashOf({ ...b, id: undefined }));
-    const given = bodies.flatMap((b) => (b.id === undefined ? [] : [b.id]));
-    const existing = given.length ? await findSessions(db, orgId, [...new Set(given)]) : new Map();
+    const given = [...new Set(bodies.flatMap((b) => (b.id === undefined ? [] : [b.id])))];
+    // A session this batch holds is answered as it is now, with the batch's changes so far.
+    const held = given.filter((id) => state?.rows.has(id));
+    const existing =
+      given.length > held.length
+        ? await findSessions(
+            db,
+            orgId,
+            given.filter((id) => !state?.rows.has(id)),
+          )
+        : new Map<string, SessionWithAgent>();
+    for (const id of held) existing.set(id, state?.rows.get(id) as SessionWithAgent);
     /** Where each id is answered from: a stored session, or the body earlier in this call that creates it. */
     const creates = new Map<string, number>();
     const plans: Array<
@@ -463,15 +521,30 @@ export class IngestService {
       const agents = new Map<string, string | undefined>();
       for (const [i, p] of plans.entries())
         if ('row' in p) agents.set(p.row.agent_id, bodies[i].agent.name ?? agents.get(p.row.agent_id));
-      await ensureAgents(
+      const names = await ensureAgents(
         db,
         orgId,
         [...agents].map(([id, name]) => ({ id, name })),
         now,
       );
+      for (const [id, name] of names) renamed(state, id, name);
       const keys = await insertSessions(db, rows);
-      for (const r of await findSessionsByKey(db, this.store.dialect, [...keys.values()]))
-        created.set(r.id, sessionRowToApi(r));
+      // The rows as stored, without reading them back: the inserted columns, the figures' defaults
+      // and the agents' names as ensureAgents left them.
+      for (const row of rows) {
+        const key = keys.get(row.id) as SessionKey;
+        const stored = {
+          ...row,
+          ...emptyStats(),
+          transcript_bytes: 0,
+          messages_disordered: 0,
+          pk: key.pk,
+          started_at: key.started_at,
+          agent_name: names.get(row.agent_id) ?? row.agent_id,
+        } as SessionWithAgent;
+        state?.rows.set(row.id, stored);
+        created.set(row.id, sessionRowToApi(stored));
+      }
     }
     return plans.map((p): CreateOutcome => {
       if ('row' in p) {
@@ -571,12 +644,48 @@ export class IngestService {
     return { accepted: outcome.accepted, duplicates: outcome.duplicates, items: outcome.items as Api[] };
   }
 
-  appendManyMessagesIn(db: Db, orgId: string, groups: Array<AppendGroup<MessageInput>>, now: number, partial = false) {
-    return this.appendManyIn(db, orgId, groups, now, MESSAGES, partial);
+  appendManyMessagesIn(
+    db: Db,
+    orgId: string,
+    groups: Array<AppendGroup<MessageInput>>,
+    now: number,
+    partial = false,
+    state?: SessionState,
+  ) {
+    return this.appendManyIn(db, orgId, groups, now, MESSAGES, partial, state);
   }
 
-  appendManyEventsIn(db: Db, orgId: string, groups: Array<AppendGroup<EventInput>>, now: number, partial = false) {
-    return this.appendManyIn(db, orgId, groups, now, EVENTS, partial);
+  appendManyEventsIn(
+    db: Db,
+    orgId: string,
+    groups: Array<AppendGroup<EventInput>>,
+    now: number,
+    partial = false,
+    state?: SessionState,
+  ) {
+    return this.appendManyIn(db, orgId, groups, now, EVENTS, partial, state);
+  }
+
+  /**
+   * Sessions by id, locked for writing (`lockSessions`): those `state` holds as it holds them,
+   * the others found and locked in two statements (and then held by `state`).
+   */
+  private async lockedSessions(db: Db, orgId: string, ids: string[], state?: SessionState) {
+    const out = new Map<string, SessionWithAgent>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const held = state?.rows.get(id);
+      if (held) out.set(id, held);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const found = await findSessions(db, orgId, missing);
+      for (const row of (await lockSessions(db, this.store.dialect, [...found.values()])).values()) {
+        out.set(row.id, row);
+        state?.rows.set(row.id, row);
+      }
+    }
+    return out;
   }
 
   /**
@@ -599,11 +708,11 @@ export class IngestService {
     now: number,
     kind: AppendKind<Item, Api>,
     partial = false,
+    sessionState?: SessionState,
   ): Promise<Array<AppendOutcome<Api>>> {
     const { dialect } = this.store;
-    const found = await findSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))]);
+    const found = await this.lockedSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))], sessionState);
     const sessions = [...found.values()];
-    const locked = await lockSessions(db, dialect, sessions);
     const given = groups.flatMap((g) => g.items.map((m) => m.id).filter((id): id is string => id !== undefined));
     const existing = await existingIdsOfSessions(db, kind.table, sessions, [...new Set(given)]);
 
@@ -625,8 +734,7 @@ export class IngestService {
     const outcomes: Array<AppendOutcome<Api>> = [];
     for (const g of groups) {
       const session = found.get(g.sessionId);
-      const counters = session && locked.get(session.pk);
-      if (!session || !counters) {
+      if (!session) {
         outcomes.push({ error: notFound() });
         continue;
       }
@@ -634,15 +742,15 @@ export class IngestService {
       if (!st) {
         const known = new Map<string, Api>();
         for (const r of existing.get(session.pk) ?? []) known.set(r.id, kind.toApi(r, g.sessionId));
-        const stats = statsOf(counters);
+        const stats = statsOf(session);
         st = {
-          seq: Number(counters[kind.counter]),
+          seq: Number(session[kind.counter]),
           stats,
           before: { ...stats },
           known,
           appended: false,
-          bytes: Number(counters.transcript_bytes),
-          disordered: Number(counters.messages_disordered) === 1,
+          bytes: Number(session.transcript_bytes),
+          disordered: Number(session.messages_disordered) === 1,
         };
         state.set(session.pk, st);
       }
@@ -700,27 +808,30 @@ export class IngestService {
     // Every session an append named is marked active (a duplicate too); those it added to also get
     // their counter and the figures that changed — each indexed one (cost, first response, errors,
     // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
-    await updateSessionSets(
-      db,
-      dialect,
-      sessions.map((session) => {
-        const st = state.get(session.pk);
-        const set = {
-          last_activity_at: now,
-          ...(st?.appended
-            ? {
-                [kind.counter]: st.seq,
-                transcript_bytes: st.bytes,
-                ...(st.disordered && Number(session.messages_disordered) !== 1 ? { messages_disordered: 1 } : {}),
-                ...Object.fromEntries(
-                  STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
-                ),
-              }
-            : {}),
-        } as SessionSet;
-        return { key: session, set };
-      }),
-    );
+    const writes = sessions.map((session) => {
+      const st = state.get(session.pk);
+      const set = {
+        last_activity_at: now,
+        ...(st?.appended
+          ? {
+              [kind.counter]: st.seq,
+              transcript_bytes: st.bytes,
+              ...(st.disordered && Number(session.messages_disordered) !== 1 ? { messages_disordered: 1 } : {}),
+              ...Object.fromEntries(
+                STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
+              ),
+            }
+          : {}),
+      } as SessionSet;
+      return { session, set };
+    });
+    if (sessionState) for (const w of writes) stage(sessionState, w.session, w.set);
+    else
+      await updateSessionSets(
+        db,
+        dialect,
+        writes.map((w) => ({ key: w.session, set: w.set })),
+      );
     return outcomes;
   }
 
@@ -831,16 +942,15 @@ export class IngestService {
     orgId: string,
     units: Array<{ sessionId: string; body: UpdateSessionBody }>,
     now: number,
+    state?: SessionState,
   ): Promise<UpdateOutcome[]> {
     const { dialect } = this.store;
-    const found = await findSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))]);
-    const current = await lockSessions(db, dialect, [...found.values()]);
+    const current = await this.lockedSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))], state);
     const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
     const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
     const outcomes: UpdateOutcome[] = [];
     for (const { sessionId, body } of units) {
-      const pk = found.get(sessionId)?.pk;
-      const session = pk === undefined ? undefined : current.get(pk);
+      const session = current.get(sessionId);
       if (!session) {
         outcomes.push({ error: notFound() });
         continue;
@@ -853,16 +963,24 @@ export class IngestService {
         outcomes.push({ error: err });
         continue;
       }
-      if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
+      if (plan.rename !== undefined) {
+        await renameAgent(db, orgId, session.agent_id, plan.rename);
+        // Every session of the agent this call (or the batch) holds now shows the new name.
+        for (const [id, row] of current)
+          if (row.agent_id === session.agent_id) current.set(id, { ...row, agent_name: plan.rename });
+        renamed(state, session.agent_id, plan.rename);
+      }
       const effects = this.updateEffects(session, plan, session.event_count, sessionId, now);
       events.push(...effects.events);
-      const write = writes.get(session.pk);
-      writes.set(session.pk, { key: session, set: { ...write?.set, ...effects.set } });
+      if (state) stage(state, current.get(sessionId) as SessionWithAgent, effects.set);
+      else {
+        const write = writes.get(session.pk);
+        writes.set(session.pk, { key: session, set: { ...write?.set, ...effects.set } });
+      }
       // A later update of the same session in this call sees this one applied.
-      current.set(session.pk, {
-        ...session,
+      current.set(sessionId, {
+        ...(current.get(sessionId) as SessionWithAgent),
         ...effects.set,
-        agent_name: plan.rename ?? session.agent_name,
       } as SessionWithAgent);
       outcomes.push({ session: effects.after, outbox: effects.outbox });
     }

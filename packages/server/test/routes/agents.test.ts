@@ -97,7 +97,7 @@ for (const dialect of DIALECTS) {
       });
       await new Promise((r) => setTimeout(r, 300));
       await writeOutbox(trx, 'postgres', t.orgId, sink);
-      await countStartedSessions(trx, t.orgId, sink);
+      await countStartedSessions(trx, 'postgres', t.orgId, sink);
       await trx.commit().execute();
       const res = await batch;
       assert.equal(res.statusCode, 207);

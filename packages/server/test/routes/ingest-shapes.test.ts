@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
 
 type Item = { type: string; body: Record<string, unknown> };
@@ -148,6 +149,59 @@ for (const dialect of DIALECTS) {
         return m;
       };
       assert.deepEqual(bySession(b), bySession(a));
+    });
+
+    test("a batch writes each session's row once, however many of its items change it", async () => {
+      const t = await setup(dialect);
+      try {
+        // Every UPDATE of a sessions row, counted by the database itself.
+        await sql`CREATE TABLE test_session_updates (pk bigint NOT NULL)`.execute(t.store.db);
+        if (dialect === 'postgres') {
+          await sql`CREATE FUNCTION test_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO test_session_updates VALUES (NEW.pk); RETURN NULL; END $$`.execute(t.store.db);
+          await sql`CREATE TRIGGER test_count_update AFTER UPDATE ON sessions FOR EACH ROW
+            EXECUTE FUNCTION test_count_update()`.execute(t.store.db);
+        } else
+          await sql`CREATE TRIGGER test_count_update AFTER UPDATE ON sessions
+            BEGIN INSERT INTO test_session_updates VALUES (new.pk); END`.execute(t.store.db);
+        const ids = ['once-a', 'once-b', 'once-c'];
+        const agent = { id: 'once-bot' };
+        const each = (make: (id: string) => Item) => ids.map(make);
+        // Created, answered, a usage report, metadata, ended: five steps of each, interleaved.
+        const batch: Item[] = [
+          ...each((id) => ({ type: 'session', body: { id, agent, channel: 'web', type: 'chat' } })),
+          ...each((sessionId) => ({ type: 'message', body: { sessionId, sender: 'user', content: 'hi' } })),
+          ...each((sessionId) => ({
+            type: 'message',
+            body: { sessionId, sender: 'agent', content: 'hello', latencyMs: 900 },
+          })),
+          ...each((sessionId) => ({
+            type: 'event',
+            body: { sessionId, type: 'usage', data: { inputTokens: 10, outputTokens: 5, costUsd: 0.001 } },
+          })),
+          ...each((id) => ({ type: 'session.update', body: { id, metadata: { plan: 'pro' } } })),
+          ...each((sessionId) => ({ type: 'message', body: { sessionId, sender: 'user', content: 'thanks' } })),
+          ...each((id) => ({ type: 'session.update', body: { id, status: 'completed' } })),
+        ];
+        assert.ok(statuses(await ingest(t, batch)).every((s: number) => s < 300));
+        const updates = await sql<{ pk: number }>`SELECT pk FROM test_session_updates`.execute(t.store.db);
+        assert.equal(updates.rows.length, ids.length, 'one UPDATE per session');
+        assert.equal(new Set(updates.rows.map((r) => Number(r.pk))).size, ids.length);
+        for (const id of ids) {
+          const s = await stored(t, id);
+          assert.equal(s.status, 'completed');
+          assert.equal(s.messageCount, 3);
+          assert.deepEqual(s.metadata, { plan: 'pro' });
+          assert.equal(s.stats.turns, 1);
+          assert.equal(s.stats.costUsd, 0.001);
+          assert.deepEqual(
+            s.events.map((e: { type: string }) => e.type),
+            ['usage', 'status_changed'],
+          );
+        }
+      } finally {
+        await t.close();
+      }
     });
   });
 }
