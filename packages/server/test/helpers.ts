@@ -76,6 +76,7 @@ export async function setup(
     stream?: StreamOptions;
     rateLimits?: Partial<RateQuotas>;
     sessionLimits?: SessionLimits;
+    webhooks?: { allowPrivate?: boolean };
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -89,6 +90,7 @@ export async function setup(
     stream: opts.stream,
     rateLimits: opts.rateLimits,
     sessionLimits: opts.sessionLimits,
+    webhooks: opts.webhooks,
   });
   await app.ready();
   return {
