@@ -71,6 +71,7 @@ export function ensureBuild(): void {
   const index = join(DIST_DIR, 'index.html');
   const sources = Math.max(
     newestMtime(join(WEB_DIR, 'src')),
+    newestMtime(join(WEB_DIR, 'public')),
     statSync(join(WEB_DIR, 'index.html')).mtimeMs,
     statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
   );

@@ -39,6 +39,7 @@ import {
   LatencyChart,
   NoData,
   RateChart,
+  tooltipStyle,
 } from '../components/charts/TrendCharts';
 import { FigureCards, figuresOfMetrics } from '../components/FigureCards';
 import { FilterBar } from '../components/FilterBar';
@@ -277,7 +278,7 @@ function VolumeChart({ data }: { data: Timeseries }) {
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
           <Tooltip
             cursor={{ fill: '#f1f5f9' }}
-            contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }}
+            contentStyle={tooltipStyle}
             labelFormatter={(_, p) => {
               const full = p?.[0]?.payload?.full as string | undefined;
               return full ? format(new Date(full), data.interval === 'hour' ? 'MMM d, HH:mm' : 'EEE, MMM d') : '';
@@ -320,7 +321,7 @@ function StatusChart({ data }: { data: Timeseries }) {
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
-          <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
+          <Tooltip contentStyle={tooltipStyle} />
           <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
           {STATUSES.map((s) => (
             <Area
@@ -366,7 +367,7 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
                   <Cell key={r.channel} fill={CHANNEL_COLORS[r.channel]} />
                 ))}
             </Pie>
-            <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
+            <Tooltip contentStyle={tooltipStyle} />
           </PieChart>
         </ResponsiveContainer>
         <div className="pointer-events-none absolute inset-0 flex flex-col items-center justify-center">

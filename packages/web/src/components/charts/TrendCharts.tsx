@@ -25,7 +25,13 @@ export const axisTick = { fontSize: 12, fill: '#64748b' };
 // Charts honour the operating system's "reduce motion" setting.
 export const animate =
   typeof window === 'undefined' || !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-export const tooltipStyle = { borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 };
+// Palette variables (inline styles take them), so the tooltip follows the theme.
+export const tooltipStyle = {
+  borderRadius: 8,
+  borderColor: 'var(--color-slate-200)',
+  backgroundColor: 'var(--color-white)',
+  fontSize: 12,
+};
 
 export function bucketLabel(iso: string, interval: 'hour' | 'day') {
   return format(new Date(iso), interval === 'hour' ? 'HH:mm' : 'MMM d');
