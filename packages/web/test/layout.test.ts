@@ -79,8 +79,20 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
     return { context, page };
   }
 
+  /** The page's width against the window's, and (to say what to fix) the outermost elements that stick out. */
   const overflow = (page: Page) =>
-    page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    page.evaluate(() => {
+      const inner = window.innerWidth;
+      const out: string[] = [];
+      for (const el of document.querySelectorAll('body *')) {
+        if (el.getBoundingClientRect().right <= inner + 0.5) continue;
+        const parent = el.parentElement;
+        if (parent && parent.getBoundingClientRect().right > inner + 0.5) continue;
+        out.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).slice(0, 80)}`);
+        if (out.length >= 3) break;
+      }
+      return { scroll: document.documentElement.scrollWidth, inner, out };
+    });
 
   async function fits(page: Page, what: string): Promise<void> {
     await waitFor(

@@ -82,7 +82,7 @@ export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined
                     >
                       {card.value(metrics)}
                     </p>
-                    <p className="mt-1 truncate text-xs text-slate-500">{card.caption(metrics)}</p>
+                    <p className="mt-1 text-xs text-slate-500 sm:truncate">{card.caption(metrics)}</p>
                   </>
                 )}
               </div>

@@ -62,7 +62,7 @@ export function SessionsPanel({
         {(data) => (
           <>
             {wide ? (
-              <div className="overflow-x-auto">
+              <div className="relative overflow-x-auto">
                 <SessionsTable
                   sessions={data.data}
                   sort={sort}

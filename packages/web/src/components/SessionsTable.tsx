@@ -169,6 +169,7 @@ export function SortHeader<F extends string, S extends string>({
   align = 'left',
   title,
   dense,
+  className,
 }: {
   field: F;
   label: string;
@@ -178,6 +179,7 @@ export function SortHeader<F extends string, S extends string>({
   /** Says more than the short label (what a figure means), on hover. */
   title?: string;
   dense?: boolean;
+  className?: string;
 }) {
   const current: string = sort;
   const active = current === field || current === `-${field}`;
@@ -187,7 +189,13 @@ export function SortHeader<F extends string, S extends string>({
   const cut = label.lastIndexOf(' ');
   const [head, last] = cut < 0 ? ['', label] : [label.slice(0, cut), label.slice(cut + 1)];
   return (
-    <Th compact dense={dense} align={align} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+    <Th
+      compact
+      dense={dense}
+      align={align}
+      className={className}
+      aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}
+    >
       {/* Inline, not flex: a long label wraps onto a second line with the arrow after its last word. */}
       <button
         type="button"

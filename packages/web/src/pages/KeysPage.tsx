@@ -84,7 +84,7 @@ export default function KeysPage() {
               }}
             />
           )}
-          <Card className="overflow-x-auto">
+          <Card className="relative overflow-x-auto">
             <QueryState
               query={keys}
               label="Loading keys..."
@@ -135,7 +135,12 @@ function KeysTable({
           return (
             <tr key={k.id} data-key-id={k.id} className={revoked ? 'bg-slate-50/60 text-slate-400' : ''}>
               <td className="px-5 py-3">
-                <span className={cx('font-medium', revoked ? 'text-slate-400 line-through' : 'text-slate-900')}>
+                <span
+                  className={cx(
+                    'font-medium wrap-anywhere',
+                    revoked ? 'text-slate-400 line-through' : 'text-slate-900',
+                  )}
+                >
                   {k.name}
                 </span>
                 {k.id === currentKeyId && (
@@ -178,7 +183,7 @@ function KeysTable({
                     aria-label={`Revoke key ${k.name}`}
                   >
                     <Trash2 className="size-3.5" aria-hidden="true" />
-                    Revoke
+                    <span className="hidden sm:inline">Revoke</span>
                   </Button>
                 )}
               </td>

@@ -67,7 +67,7 @@ export default function WebhooksPage() {
               />
             </Card>
           )}
-          <Card className="overflow-x-auto">
+          <Card className="relative overflow-x-auto">
             <QueryState
               query={hooks}
               label="Loading webhooks..."
