@@ -80,8 +80,8 @@ export function Onboarding() {
         </Step>
         <Step n={3} icon={Sparkles} title="Or look around with demo data">
           <p>
-            Start the server with realistic sessions from the past 30 days and simulated live traffic (best on a
-            separate data directory):
+            Restart the server with demo data: realistic sessions from the past 30 days in the default organization,
+            and simulated live traffic.
           </p>
           <Snippet code="npm start -- --demo" label="Copy demo command" className="mt-2 rounded-lg" />
         </Step>
@@ -210,7 +210,7 @@ function CreateIngestKey() {
 
 function curlSnippet(origin: string): string {
   const api = `${origin}/api/v1`;
-  return `# a session starts …
+  return `# SWITCHBOARD_API_KEY: an ingest key (step 1). A session starts …
 curl -X POST ${api}/sessions \\
   -H "Authorization: Bearer $SWITCHBOARD_API_KEY" -H 'Content-Type: application/json' \\
   -d '{"id":"hello-1","agent":{"id":"support-bot","name":"Support Bot"},"channel":"web","type":"chat"}'
@@ -227,7 +227,8 @@ curl -X PATCH ${api}/sessions/hello-1 \\
 }
 
 function sdkSnippet(origin: string): string {
-  return `import { Switchboard } from '@switchboard/client';
+  return `// SWITCHBOARD_API_KEY: an ingest key (step 1)
+import { Switchboard } from '@switchboard/client';
 
 const sb = new Switchboard({ baseUrl: '${origin}', apiKey: process.env.SWITCHBOARD_API_KEY });
 
