@@ -80,8 +80,8 @@ export function Onboarding() {
         </Step>
         <Step n={3} icon={Sparkles} title="Or look around with demo data">
           <p>
-            Restart the server with demo data: realistic sessions from the past 30 days in the default organization,
-            and simulated live traffic.
+            Restart the server with demo data: realistic sessions from the past 30 days in the default organization, and
+            simulated live traffic.
           </p>
           <Snippet code="npm start -- --demo" label="Copy demo command" className="mt-2 rounded-lg" />
         </Step>

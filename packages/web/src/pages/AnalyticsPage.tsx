@@ -39,6 +39,7 @@ import {
   LatencyChart,
   NoData,
   RateChart,
+  legendText,
   tooltipStyle,
 } from '../components/charts/TrendCharts';
 import { FigureCards, figuresOfMetrics } from '../components/FigureCards';
@@ -284,7 +285,13 @@ function VolumeChart({ data }: { data: Timeseries }) {
               return full ? format(new Date(full), data.interval === 'hour' ? 'MMM d, HH:mm' : 'EEE, MMM d') : '';
             }}
           />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+          <Legend
+            iconType="circle"
+            iconSize={8}
+            wrapperStyle={{ fontSize: 12 }}
+            itemSorter={null}
+            formatter={legendText}
+          />
           {CHANNELS.map((c, i) => (
             <Bar
               key={c}
@@ -322,7 +329,13 @@ function StatusChart({ data }: { data: Timeseries }) {
           <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
           <Tooltip contentStyle={tooltipStyle} />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+          <Legend
+            iconType="circle"
+            iconSize={8}
+            wrapperStyle={{ fontSize: 12 }}
+            itemSorter={null}
+            formatter={legendText}
+          />
           {STATUSES.map((s) => (
             <Area
               key={s}

@@ -476,7 +476,7 @@ function ChatBubble({ message: m }: { message: Message }) {
           <time dateTime={m.timestamp} title={dateTime(m.timestamp)}>
             {timeOfDay(m.timestamp)}
           </time>
-          <span className="text-slate-400 tabular-nums">#{m.seq}</span>
+          <span className="text-slate-500 tabular-nums">#{m.seq}</span>
           <ResponseMarks message={m} />
         </p>
         <div
@@ -502,7 +502,7 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
       <time
         dateTime={m.timestamp}
         title={`${dateTime(m.timestamp)} (#${m.seq})`}
-        className="pt-0.5 text-right font-mono text-xs text-slate-400 tabular-nums"
+        className="pt-0.5 text-right font-mono text-xs text-slate-500 tabular-nums"
       >
         {clock(offset)}
       </time>
@@ -587,8 +587,8 @@ function EventRow({ event: e, offset }: { event: SessionEvent; offset: number })
       >
         <Icon className="size-3.5 shrink-0" aria-hidden="true" />
         <span className="font-medium">{style.label}</span>
-        {summary && <span className="truncate opacity-80">· {summary}</span>}
-        <time dateTime={e.timestamp} className="ml-1 shrink-0 opacity-60 tabular-nums">
+        {summary && <span className="truncate">· {summary}</span>}
+        <time dateTime={e.timestamp} className="ml-1 shrink-0 tabular-nums">
           {timeOfDay(e.timestamp)}
         </time>
       </span>
