@@ -152,6 +152,17 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
     });
   }
 
+  test('the sign-in page fits a 390 px screen', async () => {
+    const context = await newContext(browser, server);
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.setViewportSize(PHONE);
+    await page.goto('/login');
+    await page.getByLabel('API key').waitFor();
+    await fits(page, 'sign-in');
+    await screenshot(page, 'phone-login');
+  });
+
   test('desktop pages, light and dark, for the record', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       const { page } = await open(DESKTOP, scheme);

@@ -68,13 +68,15 @@ export function Onboarding() {
                   {t === 'curl' ? 'curl' : 'SDK (TypeScript)'}
                 </button>
               ))}
+              {/* In the bar, not over the code, which scrolls sideways under it on a phone. */}
+              <CopyButton
+                value={tab === 'curl' ? curlSnippet(origin) : sdkSnippet(origin)}
+                label={tab === 'curl' ? 'Copy curl commands' : 'Copy SDK example'}
+                className="my-auto mr-1.5 ml-auto"
+              />
             </div>
             <div role="tabpanel" id={`snippet-${tab}`} aria-labelledby={`snippet-tab-${tab}`}>
-              <Snippet
-                code={tab === 'curl' ? curlSnippet(origin) : sdkSnippet(origin)}
-                label={tab === 'curl' ? 'Copy curl commands' : 'Copy SDK example'}
-                testId={`snippet-${tab}`}
-              />
+              <Snippet code={tab === 'curl' ? curlSnippet(origin) : sdkSnippet(origin)} testId={`snippet-${tab}`} />
             </div>
           </div>
         </Step>
@@ -112,16 +114,23 @@ function Step({
   children: ReactNode;
 }) {
   return (
-    <li className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 px-5 py-5 sm:px-8">
+    // On a phone the number moves into the heading, so the snippets get the whole width.
+    <li className="px-4 py-5 sm:grid sm:grid-cols-[auto_minmax(0,1fr)] sm:gap-x-4 sm:px-8">
       <span
-        className="flex size-7 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-700"
+        className="hidden size-7 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-700 sm:flex"
         aria-hidden="true"
       >
         {n}
       </span>
       <div className="min-w-0 text-sm text-slate-600">
         <h3 className="flex items-center gap-2 pt-0.5 font-semibold text-slate-900">
-          <Icon className="size-4 text-slate-400" aria-hidden="true" />
+          <span
+            className="flex size-6 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-700 sm:hidden"
+            aria-hidden="true"
+          >
+            {n}
+          </span>
+          <Icon className="hidden size-4 text-slate-400 sm:block" aria-hidden="true" />
           <span>
             <span className="sr-only">Step {n}: </span>
             {title}
@@ -133,7 +142,7 @@ function Step({
   );
 }
 
-/** A code block with a copy button; it scrolls sideways rather than widening the page. */
+/** A code block, dark in both themes; it scrolls sideways rather than widening the page. */
 function Snippet({
   code,
   label,
@@ -141,21 +150,27 @@ function Snippet({
   testId,
 }: {
   code: string;
-  label: string;
+  /** The copy button's label; without one, no button (the caller has its own). */
+  label?: string;
   className?: string;
   testId?: string;
 }) {
   return (
     // Literal colours: a code block is dark in both themes (the palette variables turn over in the dark one).
     <div className={cx('relative bg-[#0f172a] text-[#e2e8f0]', className)}>
-      <pre className="overflow-x-auto py-3 pr-12 pl-4 font-mono text-[12.5px] leading-relaxed" data-testid={testId}>
+      <pre
+        className={cx('overflow-x-auto py-3 pl-4 font-mono text-[12.5px] leading-relaxed', label ? 'pr-12' : 'pr-4')}
+        data-testid={testId}
+      >
         <code>{code}</code>
       </pre>
-      <CopyButton
-        value={code}
-        label={label}
-        className="absolute top-2 right-2 text-[#94a3b8] hover:bg-[#ffffff1a] hover:text-[#fff]"
-      />
+      {label && (
+        <CopyButton
+          value={code}
+          label={label}
+          className="absolute top-2 right-2 text-[#94a3b8] hover:bg-[#ffffff1a] hover:text-[#fff]"
+        />
+      )}
     </div>
   );
 }
