@@ -143,6 +143,27 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
         await fits(page, p.name);
         await screenshot(page, `phone-${p.name}-${scheme}`);
       }
+      // A voice transcript reads line by line: time and speaker over the words, not three
+      // narrow columns (which made a 40-line call thousands of pixels tall).
+      await page.goto(`/sessions/${voice.id}`);
+      const lines = page.locator('ol[aria-label="Transcript and system events"] > li[data-sender]');
+      await lines.first().waitFor();
+      const perLine = await page
+        .locator('ol[aria-label="Transcript and system events"]')
+        .evaluate((ol) => ol.getBoundingClientRect().height / ol.children.length);
+      assert.ok(perLine < 90, `${perLine.toFixed(0)} px a transcript line`);
+
+      // A confirmation dialog keeps a margin on each side.
+      await page.goto('/settings/keys');
+      await page.getByRole('button', { name: /^Revoke key / }).first().click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      const box = await dialog.boundingBox();
+      assert.ok(box && box.x >= 8 && box.x + box.width <= PHONE.width - 8, `dialog ${JSON.stringify(box)}`);
+      await screenshot(page, `phone-dialog-${scheme}`);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+
       // The webhook endpoint's detail, opened.
       await page.goto('/settings/webhooks');
       await page.getByRole('button', { name: /^Manage / }).click();
