@@ -155,7 +155,10 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
 
       // A confirmation dialog keeps a margin on each side.
       await page.goto('/settings/keys');
-      await page.getByRole('button', { name: /^Revoke key / }).first().click();
+      await page
+        .getByRole('button', { name: /^Revoke key / })
+        .first()
+        .click();
       const dialog = page.getByRole('dialog');
       await dialog.waitFor();
       const box = await dialog.boundingBox();
