@@ -141,7 +141,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
         await page.goto(p.path());
         await p.ready(page);
         await fits(page, p.name);
-        await screenshot(page, `phone-${p.name}-${scheme}`);
+        await screenshot(page, `phone-${p.name}-${scheme}`, { fullPage: false });
       }
       // A voice transcript reads line by line: time and speaker over the words, not three
       // narrow columns (which made a 40-line call thousands of pixels tall).
@@ -163,7 +163,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
       await dialog.waitFor();
       const box = await dialog.boundingBox();
       assert.ok(box && box.x >= 8 && box.x + box.width <= PHONE.width - 8, `dialog ${JSON.stringify(box)}`);
-      await screenshot(page, `phone-dialog-${scheme}`);
+      await screenshot(page, `phone-dialog-${scheme}`, { fullPage: false });
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
 
@@ -172,7 +172,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
       await page.getByRole('button', { name: /^Manage / }).click();
       await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
       await fits(page, 'webhook endpoint detail');
-      await screenshot(page, `phone-webhook-detail-${scheme}`);
+      await screenshot(page, `phone-webhook-detail-${scheme}`, { fullPage: false });
     });
   }
 
@@ -184,7 +184,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
     await page.goto('/login');
     await page.getByLabel('API key').waitFor();
     await fits(page, 'sign-in');
-    await screenshot(page, 'phone-login');
+    await screenshot(page, 'phone-login', { fullPage: false });
   });
 
   test('desktop pages, light and dark, for the record', async () => {
@@ -210,7 +210,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
       assert.ok(box, name);
       assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `${name} panel ${JSON.stringify(box)}`);
       await fits(page, `${name} open`);
-      if (name === 'Date range') await screenshot(page, 'phone-date-range');
+      if (name === 'Date range') await screenshot(page, 'phone-date-range', { fullPage: false });
       await page.keyboard.press('Escape');
       await panel.waitFor({ state: 'hidden' });
     }
@@ -227,7 +227,7 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
 
     await menu.click();
     await nav.waitFor();
-    await screenshot(page, 'phone-nav-open');
+    await screenshot(page, 'phone-nav-open', { fullPage: false });
     // Escape closes it and gives focus back to the menu button.
     await page.keyboard.press('Escape');
     await nav.waitFor({ state: 'hidden' });
