@@ -329,6 +329,85 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await card.locator('a[title]').getAttribute('title'), ids[3]);
   });
 
+  /**
+   * Every visible piece of text whose contrast with what is behind it (its own and its
+   * ancestors' backgrounds, blended, and its opacity) is under WCAG AA: 4.5:1, or 3:1 for large
+   * text. Disabled controls are exempt, as WCAG has them.
+   */
+  const lowContrast = async (page: Page) => {
+    // The TypeScript loader names the functions below with a helper the page does not have.
+    await page.evaluate('globalThis.__name ??= (f) => f');
+    return page.evaluate(() => {
+      type C = { r: number; g: number; b: number; a: number };
+      const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+      if (!ctx) throw new Error('no canvas');
+      // The canvas turns any CSS colour (oklab, color-mix, …) into sRGB.
+      const rgb = (css: string): C => {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = '#000';
+        ctx.fillStyle = css;
+        ctx.fillRect(0, 0, 1, 1);
+        const d = ctx.getImageData(0, 0, 1, 1).data;
+        return { r: d[0], g: d[1], b: d[2], a: d[3] / 255 };
+      };
+      const over = (top: C, below: C): C => ({
+        r: top.r * top.a + below.r * (1 - top.a),
+        g: top.g * top.a + below.g * (1 - top.a),
+        b: top.b * top.a + below.b * (1 - top.a),
+        a: 1,
+      });
+      const lum = ({ r, g, b }: C) => {
+        const f = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const background = (el: Element): C => {
+        const layers: C[] = [];
+        for (let e: Element | null = el; e; e = e.parentElement) {
+          const c = rgb(getComputedStyle(e).backgroundColor);
+          if (c.a > 0) layers.push(c);
+          if (c.a >= 1) break;
+        }
+        let acc: C = { r: 255, g: 255, b: 255, a: 1 };
+        for (let i = layers.length - 1; i >= 0; i--) acc = over(layers[i], acc);
+        return acc;
+      };
+      const bad: string[] = [];
+      const seen = new Set<Element>();
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || seen.has(el) || !n.textContent?.trim()) continue;
+        seen.add(el);
+        if (el.getBoundingClientRect().width === 0) continue;
+        if (el.closest('.sr-only, [aria-hidden="true"], svg, :disabled')) continue;
+        const cs = getComputedStyle(el);
+        let opacity = 1;
+        for (let e: Element | null = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+        const bg = background(el);
+        const fg0 = rgb(cs.color);
+        const fg = over({ ...fg0, a: fg0.a * opacity }, bg);
+        const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+        const ratio = (hi + 0.05) / (lo + 0.05);
+        const size = Number.parseFloat(cs.fontSize);
+        const large = size >= 24 || (Number(cs.fontWeight) >= 700 && size >= 18.66);
+        if (ratio < (large ? 3 : 4.5))
+          bad.push(`${ratio.toFixed(2)} "${n.textContent.trim().slice(0, 24)}" (${String(el.className).slice(0, 60)})`);
+      }
+      return bad;
+    });
+  };
+
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`text meets WCAG AA contrast (${scheme})`, async () => {
+      const { page } = await open(DESKTOP, scheme);
+      for (const p of PAGES) {
+        await page.goto(p.path());
+        await p.ready(page);
+        assert.deepEqual(await lowContrast(page), [], p.name);
+      }
+    });
+  }
+
   const isDark = (page: Page) => page.evaluate(() => document.documentElement.classList.contains('dark'));
   const pageBackground = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
 

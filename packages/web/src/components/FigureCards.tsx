@@ -225,7 +225,7 @@ function ChangeLine({
   const c = change(current, previous, kind);
   if (!c)
     return (
-      <p className="mt-1.5 text-xs text-slate-400 sm:truncate" data-testid="change">
+      <p className="mt-1.5 text-xs text-slate-500 sm:truncate" data-testid="change">
         No figure for the {label}
       </p>
     );

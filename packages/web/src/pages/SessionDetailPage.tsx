@@ -212,7 +212,7 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
       value: (
         <>
           {ms(st.avgResponseMs)}
-          <span className="font-normal text-slate-400"> / </span>
+          <span className="font-normal text-slate-500"> / </span>
           <span className={isSlow(st.maxResponseMs) ? 'text-amber-700' : undefined}>{ms(st.maxResponseMs)}</span>
         </>
       ),
@@ -226,7 +226,7 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
       value: (
         <>
           {tokens(st.inputTokens).replace(/ tokens?$/, '')}
-          <span className="font-normal text-slate-400"> / </span>
+          <span className="font-normal text-slate-500"> / </span>
           {tokens(st.outputTokens).replace(/ tokens?$/, '')}
         </>
       ),
@@ -325,7 +325,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
       s.endedAt ? (
         dateTime(s.endedAt)
       ) : (
-        <span key="e" className="text-slate-400">
+        <span key="e" className="text-slate-500">
           —
         </span>
       ),
@@ -349,7 +349,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
           {s.endedReason}
         </code>
       ) : (
-        <span key="r" className="text-slate-400">
+        <span key="r" className="text-slate-500">
           —
         </span>
       ),
@@ -398,7 +398,7 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
                 </th>
                 <td className="px-5 py-2.5 align-top break-words text-slate-800">
                   {v === null ? (
-                    <span className="text-slate-400 italic">null</span>
+                    <span className="text-slate-500 italic">null</span>
                   ) : typeof v === 'string' ? (
                     /^https?:\/\//i.test(v) ? (
                       <a
