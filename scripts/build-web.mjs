@@ -25,6 +25,7 @@ export function ensureWebBuild({ log = console.log } = {}) {
   const built = join(web, 'dist/index.html');
   const sources = Math.max(
     newest(join(web, 'src')),
+    newest(join(web, 'public')),
     newest(join(web, 'index.html')),
     newest(join(web, 'vite.config.ts')),
     newest(join(root, 'packages/client/dist')),

@@ -71,6 +71,7 @@ export function ensureBuild(): void {
   const index = join(DIST_DIR, 'index.html');
   const sources = Math.max(
     newestMtime(join(WEB_DIR, 'src')),
+    newestMtime(join(WEB_DIR, 'public')),
     statSync(join(WEB_DIR, 'index.html')).mtimeMs,
     statSync(join(WEB_DIR, 'vite.config.ts')).mtimeMs,
   );
@@ -280,9 +281,10 @@ export async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** The whole page, or (`fullPage: false`) the window: a phone's first screen, what a person sees. */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }
 
 // ─── Seed data ───────────────────────────────────────────────────────────────────────────────

@@ -74,10 +74,11 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await page.getByTestId('metric-Recent Sessions (24h)').innerText(), '205');
     const headers = (await page.locator('thead th').allInnerTexts()).map((h) => h.trim().toUpperCase());
     assert.deepEqual(headers, ['SESSION ID', 'AGENT', 'CHANNEL', 'STATUS', 'STARTED', 'DURATION']);
-    // Newest first by default; id truncated to 8 characters with the full id in the title.
+    // Newest first by default; the id's last 8 characters (what tells UUIDv7 ids apart) with the
+    // full id in the title.
     const first = page.locator('tbody tr').first();
     assert.equal(await first.getAttribute('data-session-id'), seeds[0].id);
-    assert.equal(await first.locator('td').first().innerText(), `${seeds[0].id.slice(0, 8)}…`);
+    assert.equal(await first.locator('td').first().innerText(), `…${seeds[0].id.slice(-8)}`);
     assert.equal(await first.locator('td [title]').first().getAttribute('title'), seeds[0].id);
     assert.match(await first.locator('td').nth(4).innerText(), /minutes ago/);
     assert.equal(await first.locator('td').nth(5).innerText(), 'Ongoing'); // seeds[0] is active

@@ -3,6 +3,7 @@ import { ArrowRight, CalendarDays } from 'lucide-react';
 import { useState } from 'react';
 import { type DateRange, DayPicker } from 'react-day-picker';
 import 'react-day-picker/style.css';
+import { useMediaQuery } from '../lib/useMediaQuery';
 import { Popover } from './Popover';
 import { Button, cx } from './ui';
 
@@ -39,6 +40,8 @@ export function DateRangePicker({
   const [draft, setDraft] = useState<DateRange | undefined>();
   const selected: DateRange | undefined = draft ?? (from || to ? { from: toDate(from), to: toDate(to) } : undefined);
   const set = !!(from || to);
+  // Two months side by side do not fit a phone.
+  const wide = useMediaQuery('(min-width: 640px)');
 
   return (
     <Popover
@@ -59,9 +62,9 @@ export function DateRangePicker({
       }
     >
       {(close) => (
-        <div className="flex gap-3">
-          <div className="flex w-36 shrink-0 flex-col gap-0.5 border-r border-slate-100 pr-3">
-            <p className="px-2 pb-1 text-[11px] font-semibold tracking-wider whitespace-nowrap text-slate-400 uppercase">
+        <div className="flex flex-col gap-3 sm:flex-row">
+          <div className="flex shrink-0 flex-wrap gap-0.5 border-b border-slate-100 pb-2 sm:w-36 sm:flex-col sm:flex-nowrap sm:border-r sm:border-b-0 sm:pr-3 sm:pb-0">
+            <p className="w-full px-2 pb-1 text-[11px] font-semibold tracking-wider whitespace-nowrap text-slate-500 uppercase">
               Quick ranges
             </p>
             {PRESETS.map((p) => (
@@ -83,7 +86,7 @@ export function DateRangePicker({
           <div>
             <DayPicker
               mode="range"
-              numberOfMonths={2}
+              numberOfMonths={wide ? 2 : 1}
               selected={selected}
               defaultMonth={selected?.from ?? subDays(new Date(), 30)}
               disabled={{ after: new Date() }}

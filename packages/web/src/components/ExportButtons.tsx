@@ -57,8 +57,9 @@ export function ExportButtons({ filters, sort }: { filters: SessionFilterValues;
 
   const running = state.kind === 'running';
   return (
-    <div className="flex items-center gap-2">
-      <span className="text-xs text-slate-500" role="status" aria-live="polite" data-testid="export-status">
+    <div className="flex flex-wrap items-center gap-2">
+      {/* Empty, the status takes no room (its negative margin cancels the gap after it). */}
+      <span className="text-xs text-slate-500 empty:-mr-2" role="status" aria-live="polite" data-testid="export-status">
         {state.kind === 'running' && (
           <span className="inline-flex items-center gap-1.5">
             <Loader2 className="size-3.5 animate-spin" aria-hidden="true" />
@@ -83,11 +84,15 @@ export function ExportButtons({ filters, sort }: { filters: SessionFilterValues;
       </span>
       <Button onClick={() => run('csv')} disabled={running}>
         <Download className="size-4" aria-hidden="true" />
-        Export CSV
+        <span>
+          <span className="max-sm:sr-only">Export </span>CSV
+        </span>
       </Button>
       <Button onClick={() => run('json')} disabled={running}>
         <Download className="size-4" aria-hidden="true" />
-        Export JSON
+        <span>
+          <span className="max-sm:sr-only">Export </span>JSON
+        </span>
       </Button>
     </div>
   );

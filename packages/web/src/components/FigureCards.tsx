@@ -146,25 +146,25 @@ export function FigureCards({
   loading: boolean;
 }) {
   return (
-    <section aria-label="Figures" className="mb-6 grid grid-cols-2 gap-4 lg:grid-cols-4">
+    <section aria-label="Figures" className="mb-6 grid grid-cols-2 gap-3 sm:gap-4 lg:grid-cols-4">
       {CARDS.map((card) => {
         const Icon = card.icon;
         const warn = figures && card.warn?.(figures);
         return (
           <div
             key={card.title}
-            className="rounded-xl border border-slate-200 bg-white p-4 shadow-xs"
+            className="min-w-0 rounded-xl border border-slate-200 bg-white p-3 shadow-xs sm:p-4"
             aria-busy={loading || undefined}
             data-figure={card.title}
           >
-            <p className="flex items-center gap-1.5 text-sm font-medium whitespace-nowrap text-slate-500">
+            <p className="flex items-center gap-1.5 text-[13px] font-medium text-slate-500 sm:text-sm sm:whitespace-nowrap">
               <Icon className="size-4 shrink-0 text-slate-400" aria-hidden="true" />
               {card.title}
             </p>
             {loading || !figures ? (
               <>
                 <Skeleton className="mt-2.5 h-7 w-20" />
-                <Skeleton className="mt-2 h-3.5 w-32" />
+                <Skeleton className="mt-2 h-3.5 w-full max-w-32" />
               </>
             ) : (
               <>
@@ -179,7 +179,7 @@ export function FigureCards({
                 </p>
                 {(card.caption || (card.title === 'Sessions' && sessionsCaption)) && (
                   <p
-                    className="mt-0.5 truncate text-xs text-slate-500"
+                    className="mt-0.5 text-xs text-slate-500 sm:truncate"
                     title={
                       card.title === 'Sessions' && typeof sessionsCaption === 'string' ? sessionsCaption : undefined
                     }
@@ -225,7 +225,7 @@ function ChangeLine({
   const c = change(current, previous, kind);
   if (!c)
     return (
-      <p className="mt-1.5 truncate text-xs text-slate-400" data-testid="change">
+      <p className="mt-1.5 text-xs text-slate-500 sm:truncate" data-testid="change">
         No figure for the {label}
       </p>
     );
@@ -237,7 +237,7 @@ function ChangeLine({
   return (
     <p
       className={cx(
-        'mt-1.5 truncate text-xs',
+        'mt-1.5 text-xs sm:truncate',
         good === null ? 'text-slate-500' : good ? 'text-emerald-700' : 'text-red-700',
       )}
       data-testid="change"

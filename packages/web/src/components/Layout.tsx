@@ -1,11 +1,29 @@
 import type { Session } from '@switchboard/contracts';
-import { BarChart3, Bell, BellOff, Bot, Building2, KeyRound, LogOut, MessagesSquare, Webhook } from 'lucide-react';
-import { Suspense, useCallback } from 'react';
+import {
+  BarChart3,
+  Bell,
+  BellOff,
+  Bot,
+  Building2,
+  KeyRound,
+  LogOut,
+  type LucideIcon,
+  Menu,
+  MessagesSquare,
+  Monitor,
+  Moon,
+  Sun,
+  Webhook,
+  X,
+} from 'lucide-react';
+import { type ReactNode, type RefObject, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LiveProvider } from '../api/live';
 import { useLogoutMutation, useMeQuery } from '../api/queries';
 import { notifyDesktop, useDesktopNotifications } from '../lib/desktopNotifications';
 import { filterQueryString } from '../lib/filters';
+import { THEME_CHOICES, type ThemeChoice, useTheme } from '../lib/theme';
+import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
 import { CHANNEL_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { ToastProvider, useToasts } from './Toasts';
@@ -68,17 +86,30 @@ function LiveShell() {
   );
 }
 
+type NavItem = { to: string; label: string; icon: LucideIcon; match: (path: string) => boolean };
+
 function Shell() {
   const me = useMeQuery();
   const location = useLocation();
   const navigate = useNavigate();
   const logout = useLogoutMutation();
+  const theme = useTheme();
+  // Under `md` the navigation is a drawer behind a menu button in a top bar.
+  const wide = useMediaQuery(WIDE);
+  const [drawer, setDrawer] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // Whatever opened a page (a link in the drawer, the back button) closes the drawer.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation, by design
+  useEffect(() => setDrawer(false), [location.pathname]);
+  useEffect(() => {
+    if (wide) setDrawer(false);
+  }, [wide]);
 
   // Sessions and Analytics share their filters: moving between them keeps the current filter.
   const shared = location.pathname === '/' || location.pathname === '/analytics';
   const carry = shared ? filterQueryString(new URLSearchParams(location.search)) : '';
 
-  const nav = [
+  const nav: NavItem[] = [
     {
       to: `/${carry}`,
       label: 'Sessions',
@@ -100,6 +131,21 @@ function Shell() {
     logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
   };
 
+  const content = (
+    <NavContent
+      nav={nav}
+      path={location.pathname}
+      onNavigate={() => setDrawer(false)}
+      orgName={me.data?.organization.name}
+      keyName={me.data?.key.name}
+      keyPrefix={me.data?.key.prefix}
+      onSignOut={signOut}
+      signingOut={logout.isPending}
+      theme={theme.choice}
+      onTheme={theme.setChoice}
+    />
+  );
+
   return (
     <div className="flex min-h-screen">
       <a
@@ -108,52 +154,35 @@ function Shell() {
       >
         Skip to content
       </a>
-      <aside className="w-56 shrink-0 border-r border-slate-200 bg-white">
-        <div className="sticky top-0 flex h-screen flex-col px-3 py-5">
-          <Logo />
-          <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
-            <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Monitor</p>
-            {nav.slice(0, 3).map((item) => (
-              <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
-            ))}
-            <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-400 uppercase">Settings</p>
-            {nav.slice(3).map((item) => (
-              <SideLink key={item.label} {...item} active={item.match(location.pathname)} />
-            ))}
-          </nav>
-          <div className="mt-auto border-t border-slate-100 pt-4">
-            <DesktopNotificationsControl />
-            <div className="flex items-center gap-2.5 px-2">
-              <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
-                <Building2 className="size-4" aria-hidden="true" />
-              </span>
-              <div className="min-w-0 flex-1">
-                <p className="truncate text-sm font-medium text-slate-900" data-testid="org-name">
-                  {me.data?.organization.name ?? '—'}
-                </p>
-                <p
-                  className="truncate text-xs text-slate-500"
-                  title={me.data ? `Signed in with ${me.data.key.name}` : undefined}
-                >
-                  {me.data ? `${me.data.key.name} · ${me.data.key.prefix}…` : ''}
-                </p>
-              </div>
-              <button
-                type="button"
-                onClick={signOut}
-                disabled={logout.isPending}
-                aria-label="Sign out"
-                title="Sign out"
-                className="inline-flex size-8 items-center justify-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900"
-              >
-                <LogOut className="size-4" aria-hidden="true" />
-              </button>
-            </div>
-          </div>
-        </div>
-      </aside>
-      <main id="main" className="min-w-0 flex-1">
-        <div className="mx-auto max-w-[1440px] px-6 py-7 2xl:px-8">
+      {wide ? (
+        <aside className="w-56 shrink-0 border-r border-slate-200 bg-white" data-testid="sidebar">
+          <div className="sticky top-0 flex h-screen flex-col px-3 py-5">{content}</div>
+        </aside>
+      ) : (
+        <>
+          <header className="fixed inset-x-0 top-0 z-30 flex h-14 items-center gap-2 border-b border-slate-200 bg-white/95 px-2 backdrop-blur">
+            <button
+              ref={menuButton}
+              type="button"
+              onClick={() => setDrawer(true)}
+              aria-label="Open navigation"
+              aria-expanded={drawer}
+              aria-controls="nav-drawer"
+              className="inline-flex size-10 items-center justify-center rounded-lg text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+            >
+              <Menu className="size-5" aria-hidden="true" />
+            </button>
+            <Logo />
+          </header>
+          {drawer && (
+            <NavDrawer onClose={() => setDrawer(false)} returnFocus={menuButton}>
+              {content}
+            </NavDrawer>
+          )}
+        </>
+      )}
+      <main id="main" className={cx('min-w-0 flex-1', !wide && 'pt-14')}>
+        <div className="mx-auto max-w-[1440px] px-4 py-5 sm:px-6 sm:py-7 2xl:px-8">
           <Suspense fallback={<Spinner label="Loading…" className="py-24" />}>
             <Outlet />
           </Suspense>
@@ -163,20 +192,186 @@ function Shell() {
   );
 }
 
+/** The navigation, the theme and the signed-in organization: the sidebar, or the drawer's content. */
+function NavContent({
+  nav,
+  path,
+  onNavigate,
+  orgName,
+  keyName,
+  keyPrefix,
+  onSignOut,
+  signingOut,
+  theme,
+  onTheme,
+}: {
+  nav: NavItem[];
+  path: string;
+  onNavigate: () => void;
+  orgName?: string;
+  keyName?: string;
+  keyPrefix?: string;
+  onSignOut: () => void;
+  signingOut: boolean;
+  theme: ThemeChoice;
+  onTheme: (c: ThemeChoice) => void;
+}) {
+  return (
+    <>
+      <Logo />
+      <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
+        <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-500 uppercase">Monitor</p>
+        {nav.slice(0, 3).map((item) => (
+          <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />
+        ))}
+        <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-500 uppercase">Settings</p>
+        {nav.slice(3).map((item) => (
+          <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />
+        ))}
+      </nav>
+      <div className="mt-auto border-t border-slate-100 pt-4">
+        <ThemeToggle choice={theme} onChange={onTheme} />
+        <DesktopNotificationsControl />
+        <div className="flex items-center gap-2.5 px-2">
+          <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
+            <Building2 className="size-4" aria-hidden="true" />
+          </span>
+          <div className="min-w-0 flex-1">
+            <p className="truncate text-sm font-medium text-slate-900" data-testid="org-name">
+              {orgName ?? '—'}
+            </p>
+            <p className="truncate text-xs text-slate-500" title={keyName ? `Signed in with ${keyName}` : undefined}>
+              {keyName ? `${keyName} · ${keyPrefix}…` : ''}
+            </p>
+          </div>
+          <button
+            type="button"
+            onClick={onSignOut}
+            disabled={signingOut}
+            aria-label="Sign out"
+            title="Sign out"
+            className="inline-flex size-8 items-center justify-center rounded-md text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+          >
+            <LogOut className="size-4" aria-hidden="true" />
+          </button>
+        </div>
+      </div>
+    </>
+  );
+}
+
+/**
+ * The navigation on a narrow screen: a native modal `<dialog>` sliding in from the left, so the
+ * page behind is inert, Escape closes it and focus stays inside; a tap beside it closes it too.
+ */
+function NavDrawer({
+  children,
+  onClose,
+  returnFocus,
+}: {
+  children: ReactNode;
+  onClose: () => void;
+  returnFocus: RefObject<HTMLButtonElement | null>;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    // Effects may run twice (StrictMode); the dialog opens once.
+    if (dialog && !dialog.open) dialog.showModal();
+    const button = returnFocus.current;
+    return () => button?.focus();
+  }, [returnFocus]);
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a tap beside the panel is a pointer shortcut; Escape is the keyboard's
+    <dialog
+      ref={ref}
+      id="nav-drawer"
+      aria-label="Navigation"
+      onClose={onClose}
+      // The backdrop is part of the dialog element: a click that lands on the element itself is
+      // beside the panel. (The keyboard closes it with Escape, natively.)
+      onClick={(e) => {
+        if (e.target === e.currentTarget) ref.current?.close();
+      }}
+      className="m-0 h-dvh max-h-none w-72 max-w-[85vw] border-r border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-950/40"
+    >
+      <div className="relative flex h-full flex-col px-3 py-5">
+        <button
+          type="button"
+          onClick={() => ref.current?.close()}
+          aria-label="Close navigation"
+          className="absolute top-4 right-3 inline-flex size-9 items-center justify-center rounded-lg text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+        >
+          <X className="size-5" aria-hidden="true" />
+        </button>
+        {children}
+      </div>
+    </dialog>
+  );
+}
+
+const THEME_OPTIONS: Record<ThemeChoice, { label: string; icon: LucideIcon }> = {
+  system: { label: 'System theme', icon: Monitor },
+  light: { label: 'Light theme', icon: Sun },
+  dark: { label: 'Dark theme', icon: Moon },
+};
+
+/** System, light or dark: three buttons that act as one radio group. */
+function ThemeToggle({ choice, onChange }: { choice: ThemeChoice; onChange: (c: ThemeChoice) => void }) {
+  return (
+    <div className="mb-3 flex items-center justify-between gap-2 px-3">
+      <span className="text-xs font-medium text-slate-500" id="theme-label">
+        Theme
+      </span>
+      <div
+        role="radiogroup"
+        aria-labelledby="theme-label"
+        className="inline-flex rounded-lg border border-slate-200 bg-slate-50 p-0.5"
+      >
+        {THEME_CHOICES.map((c) => {
+          const { label, icon: Icon } = THEME_OPTIONS[c];
+          const on = choice === c;
+          return (
+            // biome-ignore lint/a11y/useSemanticElements: a segmented control; native radios cannot look like this
+            <button
+              key={c}
+              type="button"
+              role="radio"
+              aria-checked={on}
+              aria-label={label}
+              title={label}
+              onClick={() => onChange(c)}
+              className={cx(
+                'inline-flex size-7 items-center justify-center rounded-md transition-colors',
+                on ? 'bg-white text-slate-900 shadow-xs' : 'text-slate-500 hover:text-slate-900',
+              )}
+            >
+              <Icon className="size-3.5" aria-hidden="true" />
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
 function SideLink({
   to,
   label,
   icon: Icon,
   active,
+  onNavigate,
 }: {
   to: string;
   label: string;
-  icon: typeof MessagesSquare;
+  icon: LucideIcon;
   active: boolean;
+  onNavigate: () => void;
 }) {
   return (
     <NavLink
       to={to}
+      onClick={onNavigate}
       aria-current={active ? 'page' : undefined}
       className={cx(
         'flex items-center gap-2.5 rounded-lg px-3 py-2 text-sm font-medium transition-colors',

@@ -54,38 +54,43 @@ const CARDS: CardSpec[] = [
 
 export function MetricCards({ metrics, loading }: { metrics: Metrics | undefined; loading: boolean }) {
   return (
-    <section aria-label="Metrics" className="mb-6 grid grid-cols-2 gap-4 xl:grid-cols-4">
+    <section aria-label="Metrics" className="mb-6 grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4">
       {CARDS.map((card) => {
         const Icon = card.icon;
         const live = card.pulse && metrics && metrics.activeSessions > 0;
         return (
           <div
             key={card.title}
-            className={cx('relative rounded-xl border bg-white p-4 shadow-xs 2xl:p-5', card.accent)}
+            className={cx('relative min-w-0 rounded-xl border bg-white p-3 shadow-xs sm:p-4 2xl:p-5', card.accent)}
             aria-busy={loading || undefined}
           >
             <div className="flex items-start justify-between gap-2">
               <div className="min-w-0">
-                <p className="text-sm font-medium whitespace-nowrap text-slate-500">{card.title}</p>
+                <p className="text-[13px] leading-snug font-medium text-slate-500 sm:text-sm sm:whitespace-nowrap">
+                  {card.title}
+                </p>
                 {loading || !metrics ? (
                   <>
-                    <Skeleton className="mt-2.5 h-8 w-24" />
-                    <Skeleton className="mt-2.5 h-3.5 w-36" />
+                    <Skeleton className="mt-2.5 h-8 w-full max-w-24" />
+                    <Skeleton className="mt-2.5 h-3.5 w-full max-w-36" />
                   </>
                 ) : (
                   <>
                     <p
-                      className="mt-1.5 text-3xl font-semibold tracking-tight text-slate-900 tabular-nums"
+                      className="mt-1.5 truncate text-2xl font-semibold tracking-tight text-slate-900 tabular-nums sm:text-3xl"
                       data-testid={`metric-${card.title}`}
                     >
                       {card.value(metrics)}
                     </p>
-                    <p className="mt-1 truncate text-xs text-slate-500">{card.caption(metrics)}</p>
+                    <p className="mt-1 text-xs text-slate-500 sm:truncate">{card.caption(metrics)}</p>
                   </>
                 )}
               </div>
               <span
-                className={cx('relative flex size-8 shrink-0 items-center justify-center rounded-lg', card.iconTile)}
+                className={cx(
+                  'relative flex size-7 shrink-0 items-center justify-center rounded-lg sm:size-8',
+                  card.iconTile,
+                )}
               >
                 {live && (
                   <span className="absolute inset-0 rounded-lg bg-green-300/60 animate-ping" aria-hidden="true" />

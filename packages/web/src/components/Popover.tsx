@@ -25,11 +25,21 @@ export function Popover({
   const button = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
   const id = useId();
-  // Open towards the left when the panel would run off the right edge of the window.
+  // Open towards the left when the panel would run off the right edge of the window. On a
+  // phone-sized window the panel spans the width under its button instead (and scrolls when it
+  // is taller than what is left below it), whichever side the button is on.
   const [flip, setFlip] = useState(false);
+  const [sheet, setSheet] = useState<{ top: number; maxHeight: number } | null>(null);
   useLayoutEffect(() => {
     if (!open) {
       setFlip(false);
+      setSheet(null);
+      return;
+    }
+    if (window.innerWidth < 640) {
+      const b = button.current?.getBoundingClientRect();
+      const top = (b?.bottom ?? 0) + 6;
+      setSheet({ top, maxHeight: Math.max(200, window.innerHeight - top - 8) });
       return;
     }
     const r = panel.current?.getBoundingClientRect();
@@ -80,10 +90,13 @@ export function Popover({
           id={id}
           role="dialog"
           aria-label={label}
+          style={sheet ? { top: sheet.top, maxHeight: sheet.maxHeight } : undefined}
           className={cx(
-            'absolute top-full z-30 mt-1.5 rounded-xl border border-slate-200 bg-white shadow-lg ring-1 ring-black/5',
-            align === 'right' || flip ? 'right-0' : 'left-0',
+            'z-30 rounded-xl border border-slate-200 bg-white shadow-lg ring-1 ring-black/5',
             className,
+            sheet
+              ? 'fixed inset-x-2 w-auto! max-w-none! overflow-y-auto'
+              : cx('absolute top-full mt-1.5', align === 'right' || flip ? 'right-0' : 'left-0'),
           )}
         >
           {children(close)}

@@ -5,7 +5,9 @@ import { useLocation, useNavigate } from 'react-router-dom';
 import { PAGE_SIZE } from '../api/client';
 import { useSessionsQuery } from '../api/queries';
 import { useListParams } from '../lib/filters';
+import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
 import { Pagination } from './Pagination';
+import { SessionList } from './SessionList';
 import { type OptionalColumn, SessionsTable } from './SessionsTable';
 import { Card, EmptyState, QueryState } from './ui';
 
@@ -29,8 +31,10 @@ export function SessionsPanel({
     if (query.data && !query.isPlaceholderData && page > pages) setPage(pages);
   }, [query.data, query.isPlaceholderData, page, pages, setPage]);
 
-  const open = (s: Session) =>
-    navigate(`/sessions/${encodeURIComponent(s.id)}`, { state: { from: location.pathname + location.search } });
+  // A table where there is room for its columns, a list of cards on a phone.
+  const wide = useMediaQuery(WIDE);
+  const linkState = { from: location.pathname + location.search };
+  const open = (s: Session) => navigate(`/sessions/${encodeURIComponent(s.id)}`, { state: linkState });
 
   return (
     <Card className="overflow-hidden" aria-busy={query.isFetching || undefined}>
@@ -57,17 +61,27 @@ export function SessionsPanel({
       >
         {(data) => (
           <>
-            <div className="overflow-x-auto">
-              <SessionsTable
+            {wide ? (
+              <div className="relative overflow-x-auto">
+                <SessionsTable
+                  sessions={data.data}
+                  sort={sort}
+                  onSort={setSort}
+                  onOpen={open}
+                  linkState={linkState}
+                  dimmed={query.isPlaceholderData}
+                  columns={columns}
+                />
+              </div>
+            ) : (
+              <SessionList
                 sessions={data.data}
-                sort={sort}
-                onSort={setSort}
                 onOpen={open}
-                linkState={{ from: location.pathname + location.search }}
+                linkState={linkState}
                 dimmed={query.isPlaceholderData}
                 columns={columns}
               />
-            </div>
+            )}
             <Pagination
               page={page}
               pageSize={PAGE_SIZE}

@@ -1,13 +1,13 @@
 import type { Session, Sort } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
 import type { ReactNode } from 'react';
-import { Link } from 'react-router-dom';
 import { ms, number, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
 import { RelativeTime } from './RelativeTime';
+import { SessionId } from './SessionId';
 import { StatusBadge } from './StatusBadge';
 import { cx, TBody, Th, THead } from './ui';
 
@@ -125,20 +125,11 @@ export function SessionsTable({
                 onOpen(s);
               }
             }}
-            className="cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
+            className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
           >
             <td className="px-4 py-3">
               {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
-              <Link
-                to={`/sessions/${encodeURIComponent(s.id)}`}
-                state={linkState}
-                tabIndex={-1}
-                onClick={(e) => e.stopPropagation()}
-                className="font-mono text-[13px] text-slate-700 hover:text-indigo-700 hover:underline"
-                title={s.id}
-              >
-                {s.id.length > 8 ? `${s.id.slice(0, 8)}…` : s.id}
-              </Link>
+              <SessionId id={s.id} to={`/sessions/${encodeURIComponent(s.id)}`} linkState={linkState} reveal />
             </td>
             <td className="px-4 py-3">
               <div className="truncate font-medium text-slate-900" title={s.agent.name}>
@@ -178,6 +169,7 @@ export function SortHeader<F extends string, S extends string>({
   align = 'left',
   title,
   dense,
+  className,
 }: {
   field: F;
   label: string;
@@ -187,6 +179,7 @@ export function SortHeader<F extends string, S extends string>({
   /** Says more than the short label (what a figure means), on hover. */
   title?: string;
   dense?: boolean;
+  className?: string;
 }) {
   const current: string = sort;
   const active = current === field || current === `-${field}`;
@@ -196,7 +189,13 @@ export function SortHeader<F extends string, S extends string>({
   const cut = label.lastIndexOf(' ');
   const [head, last] = cut < 0 ? ['', label] : [label.slice(0, cut), label.slice(cut + 1)];
   return (
-    <Th compact dense={dense} align={align} aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}>
+    <Th
+      compact
+      dense={dense}
+      align={align}
+      className={className}
+      aria-sort={active ? (desc ? 'descending' : 'ascending') : 'none'}
+    >
       {/* Inline, not flex: a long label wraps onto a second line with the arrow after its last word. */}
       <button
         type="button"

@@ -39,6 +39,8 @@ import {
   LatencyChart,
   NoData,
   RateChart,
+  legendText,
+  tooltipStyle,
 } from '../components/charts/TrendCharts';
 import { FigureCards, figuresOfMetrics } from '../components/FigureCards';
 import { FilterBar } from '../components/FilterBar';
@@ -277,13 +279,19 @@ function VolumeChart({ data }: { data: Timeseries }) {
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
           <Tooltip
             cursor={{ fill: '#f1f5f9' }}
-            contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }}
+            contentStyle={tooltipStyle}
             labelFormatter={(_, p) => {
               const full = p?.[0]?.payload?.full as string | undefined;
               return full ? format(new Date(full), data.interval === 'hour' ? 'MMM d, HH:mm' : 'EEE, MMM d') : '';
             }}
           />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+          <Legend
+            iconType="circle"
+            iconSize={8}
+            wrapperStyle={{ fontSize: 12 }}
+            itemSorter={null}
+            formatter={legendText}
+          />
           {CHANNELS.map((c, i) => (
             <Bar
               key={c}
@@ -320,8 +328,14 @@ function StatusChart({ data }: { data: Timeseries }) {
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="label" tick={axisTick} tickLine={false} axisLine={{ stroke: '#cbd5e1' }} minTickGap={16} />
           <YAxis allowDecimals={false} tick={axisTick} tickLine={false} axisLine={false} />
-          <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
+          <Tooltip contentStyle={tooltipStyle} />
+          <Legend
+            iconType="circle"
+            iconSize={8}
+            wrapperStyle={{ fontSize: 12 }}
+            itemSorter={null}
+            formatter={legendText}
+          />
           {STATUSES.map((s) => (
             <Area
               key={s}
@@ -366,7 +380,7 @@ function ChannelDonut({ byChannel }: { byChannel: Record<Channel, number> }) {
                   <Cell key={r.channel} fill={CHANNEL_COLORS[r.channel]} />
                 ))}
             </Pie>
-            <Tooltip contentStyle={{ borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 }} />
+            <Tooltip contentStyle={tooltipStyle} />
           </PieChart>
         </ResponsiveContainer>
         <div className="pointer-events-none absolute inset-0 flex flex-col items-center justify-center">

@@ -84,7 +84,7 @@ export default function KeysPage() {
               }}
             />
           )}
-          <Card className="overflow-hidden">
+          <Card className="relative overflow-x-auto">
             <QueryState
               query={keys}
               label="Loading keys..."
@@ -120,10 +120,11 @@ function KeysTable({
       <caption className="sr-only">API keys</caption>
       <THead>
         <Th>Name</Th>
-        <Th>Key</Th>
+        {/* On a phone the prefix goes under the name, and the dates are left out. */}
+        <Th className="hidden sm:table-cell">Key</Th>
         <Th>Scopes</Th>
-        <Th>Created</Th>
-        <Th>Last used</Th>
+        <Th className="hidden md:table-cell">Created</Th>
+        <Th className="hidden md:table-cell">Last used</Th>
         <Th align="right">
           <span className="sr-only">Actions</span>
         </Th>
@@ -134,7 +135,12 @@ function KeysTable({
           return (
             <tr key={k.id} data-key-id={k.id} className={revoked ? 'bg-slate-50/60 text-slate-400' : ''}>
               <td className="px-5 py-3">
-                <span className={cx('font-medium', revoked ? 'text-slate-400 line-through' : 'text-slate-900')}>
+                <span
+                  className={cx(
+                    'font-medium wrap-anywhere',
+                    revoked ? 'text-slate-400 line-through' : 'text-slate-900',
+                  )}
+                >
                   {k.name}
                 </span>
                 {k.id === currentKeyId && (
@@ -142,8 +148,9 @@ function KeysTable({
                     This session
                   </Badge>
                 )}
+                <span className="mt-0.5 block font-mono text-xs text-slate-500 sm:hidden">{k.prefix}…</span>
               </td>
-              <td className="px-5 py-3 font-mono text-xs">{k.prefix}…</td>
+              <td className="hidden px-5 py-3 font-mono text-xs sm:table-cell">{k.prefix}…</td>
               <td className="px-5 py-3">
                 <div className="flex flex-wrap gap-1">
                   {k.scopes.map((s) => (
@@ -157,10 +164,10 @@ function KeysTable({
                   ))}
                 </div>
               </td>
-              <td className="px-5 py-3 text-slate-600" title={dateTime(k.createdAt)}>
+              <td className="hidden px-5 py-3 text-slate-600 md:table-cell" title={dateTime(k.createdAt)}>
                 <RelativeTime iso={k.createdAt} />
               </td>
-              <td className="px-5 py-3 text-slate-600">
+              <td className="hidden px-5 py-3 text-slate-600 md:table-cell">
                 {k.lastUsedAt ? <RelativeTime iso={k.lastUsedAt} /> : <span className="text-slate-400">Never</span>}
               </td>
               <td className="px-5 py-3 text-right">
@@ -176,7 +183,7 @@ function KeysTable({
                     aria-label={`Revoke key ${k.name}`}
                   >
                     <Trash2 className="size-3.5" aria-hidden="true" />
-                    Revoke
+                    <span className="hidden sm:inline">Revoke</span>
                   </Button>
                 )}
               </td>

@@ -22,6 +22,7 @@ import { useMeQuery, useSessionQuery, useTranscriptPages } from '../api/queries'
 import { ChannelBadge } from '../components/ChannelBadge';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
+import { SessionId } from '../components/SessionId';
 import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
 import { clock, compact, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
@@ -232,17 +233,16 @@ function SessionView({ session: s }: { session: SessionDetail }) {
     <>
       <header className="mb-6 flex flex-wrap items-center justify-between gap-4">
         <div className="min-w-0">
-          <div className="flex items-center gap-3">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
             <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Session</h1>
             <StatusBadge status={s.status} />
             <ChannelBadge channel={s.channel} />
           </div>
-          <p className="mt-1 flex items-center gap-1 font-mono text-sm text-slate-500">
-            <span className="truncate">{s.id}</span>
-            <CopyButton value={s.id} label="Copy session ID" />
+          <p className="mt-1 text-slate-500">
+            <SessionId id={s.id} />
           </p>
         </div>
-        <div className="flex items-center gap-2">
+        <div className="flex flex-wrap items-center gap-2">
           <LiveIndicator />
           <AutoRefreshToggle />
         </div>
@@ -290,7 +290,7 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
       value: (
         <>
           {ms(st.avgResponseMs)}
-          <span className="font-normal text-slate-400"> / </span>
+          <span className="font-normal text-slate-500"> / </span>
           <span className={isSlow(st.maxResponseMs) ? 'text-amber-700' : undefined}>{ms(st.maxResponseMs)}</span>
         </>
       ),
@@ -304,7 +304,7 @@ function StatsStrip({ stats: st }: { stats: SessionDetail['stats'] }) {
       value: (
         <>
           {tokens(st.inputTokens).replace(/ tokens?$/, '')}
-          <span className="font-normal text-slate-400"> / </span>
+          <span className="font-normal text-slate-500"> / </span>
           {tokens(st.outputTokens).replace(/ tokens?$/, '')}
         </>
       ),
@@ -403,7 +403,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
       s.endedAt ? (
         dateTime(s.endedAt)
       ) : (
-        <span key="e" className="text-slate-400">
+        <span key="e" className="text-slate-500">
           —
         </span>
       ),
@@ -427,7 +427,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
           {s.endedReason}
         </code>
       ) : (
-        <span key="r" className="text-slate-400">
+        <span key="r" className="text-slate-500">
           —
         </span>
       ),
@@ -476,7 +476,7 @@ function MetadataTable({ metadata }: { metadata: SessionDetail['metadata'] }) {
                 </th>
                 <td className="px-5 py-2.5 align-top break-words text-slate-800">
                   {v === null ? (
-                    <span className="text-slate-400 italic">null</span>
+                    <span className="text-slate-500 italic">null</span>
                   ) : typeof v === 'string' ? (
                     /^https?:\/\//i.test(v) ? (
                       <a
@@ -520,7 +520,7 @@ function Timeline({
     return <p className="px-5 py-12 text-center text-sm text-slate-500">No messages or events recorded yet.</p>;
   }
   return (
-    <div className={cx('px-5 py-5', voice ? 'space-y-1' : 'space-y-3')}>
+    <div className={cx('px-3 py-4 sm:px-5 sm:py-5', voice ? 'space-y-1' : 'space-y-3')}>
       <ol aria-label="Transcript and system events" className={cx(voice ? 'space-y-1' : 'space-y-3')}>
         {items
           .slice(0, count)
@@ -565,13 +565,13 @@ function ChatBubble({ message: m }: { message: Message }) {
       >
         {user ? <User className="size-4" /> : <Bot className="size-4" />}
       </span>
-      <div className={cx('flex max-w-[75%] min-w-0 flex-col', user ? 'items-start' : 'items-end')}>
+      <div className={cx('flex max-w-[85%] min-w-0 flex-col sm:max-w-[75%]', user ? 'items-start' : 'items-end')}>
         <p className="mb-1 flex items-center gap-2 text-xs text-slate-500">
           <span className="font-medium text-slate-700">{user ? 'User' : 'Agent'}</span>
           <time dateTime={m.timestamp} title={dateTime(m.timestamp)}>
             {timeOfDay(m.timestamp)}
           </time>
-          <span className="text-slate-400 tabular-nums">#{m.seq}</span>
+          <span className="text-slate-500 tabular-nums">#{m.seq}</span>
           <ResponseMarks message={m} />
         </p>
         <div
@@ -591,13 +591,13 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
   const user = m.sender === 'user';
   return (
     <li
-      className="cv-auto grid grid-cols-[56px_84px_minmax(0,1fr)] gap-3 rounded-lg px-2 py-2 hover:bg-slate-50"
+      className="cv-auto grid grid-cols-[40px_minmax(0,1fr)] gap-x-2 gap-y-0.5 rounded-lg px-1 py-1.5 hover:bg-slate-50 sm:grid-cols-[56px_84px_minmax(0,1fr)] sm:gap-3 sm:px-2 sm:py-2"
       data-sender={m.sender}
     >
       <time
         dateTime={m.timestamp}
         title={`${dateTime(m.timestamp)} (#${m.seq})`}
-        className="pt-0.5 text-right font-mono text-xs text-slate-400 tabular-nums"
+        className="pt-0.5 text-right font-mono text-xs text-slate-500 tabular-nums"
       >
         {clock(offset)}
       </time>
@@ -607,7 +607,7 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
         {user ? <User className="size-3.5" aria-hidden="true" /> : <Bot className="size-3.5" aria-hidden="true" />}
         {user ? 'Caller' : 'Agent'}
       </span>
-      <div className="min-w-0">
+      <div className="col-start-2 min-w-0 sm:col-start-auto">
         <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">{m.content}</p>
         {!user && (m.latencyMs !== null || m.interrupted) && (
           <p className="mt-0.5 flex items-center gap-2 text-xs">
@@ -682,8 +682,8 @@ function EventRow({ event: e, offset }: { event: SessionEvent; offset: number })
       >
         <Icon className="size-3.5 shrink-0" aria-hidden="true" />
         <span className="font-medium">{style.label}</span>
-        {summary && <span className="truncate opacity-80">· {summary}</span>}
-        <time dateTime={e.timestamp} className="ml-1 shrink-0 opacity-60 tabular-nums">
+        {summary && <span className="truncate">· {summary}</span>}
+        <time dateTime={e.timestamp} className="ml-1 shrink-0 tabular-nums">
           {timeOfDay(e.timestamp)}
         </time>
       </span>

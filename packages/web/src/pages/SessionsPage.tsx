@@ -1,24 +1,38 @@
 import { useRefetchInterval } from '../api/live';
-import { useMetricsQuery } from '../api/queries';
+import { useMetricsQuery, useSessionsQuery } from '../api/queries';
 import { ColumnPicker } from '../components/ColumnPicker';
 import { ExportButtons } from '../components/ExportButtons';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
+import { Onboarding } from '../components/Onboarding';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { OPTIONAL_COLUMN_IDS } from '../components/SessionsTable';
 import { LiveControls } from '../components/RefreshControls';
 import { ErrorAlert, PageHeader } from '../components/ui';
-import { useListParams } from '../lib/filters';
+import { hasActiveFilters, useListParams } from '../lib/filters';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useLocalStorageList } from '../lib/useLocalStorage';
 
 export default function SessionsPage() {
   useDocumentTitle('Sessions');
-  const { filters, sort } = useListParams();
+  const { filters, sort, page } = useListParams();
   const refetchInterval = useRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
   // Which columns a person added is theirs, not the view's: kept in this browser, not the URL.
   const [columns, setColumns] = useLocalStorageList('switchboard.sessions.columns', OPTIONAL_COLUMN_IDS, []);
+  // The same query (and cache entry) as the table's: with no filter set, none found means the
+  // organization has no sessions at all, and the page shows how to send the first one instead.
+  const list = useSessionsQuery({ filters, sort, page }, { refetchInterval });
+  const firstStart = !hasActiveFilters(filters) && !list.isPlaceholderData && list.data?.pagination.total === 0;
+
+  if (firstStart) {
+    return (
+      <>
+        <PageHeader title="Sessions" subtitle="Monitor live and past conversations across every agent and channel." />
+        <Onboarding />
+      </>
+    );
+  }
 
   return (
     <>

@@ -25,7 +25,19 @@ export const axisTick = { fontSize: 12, fill: '#64748b' };
 // Charts honour the operating system's "reduce motion" setting.
 export const animate =
   typeof window === 'undefined' || !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-export const tooltipStyle = { borderRadius: 8, borderColor: '#e2e8f0', fontSize: 12 };
+/**
+ * Legend labels in the text colour, not the series colour recharts gives them: an amber or sky
+ * label on white fails WCAG AA (2.2:1); the dot before it carries the colour.
+ */
+export const legendText = (value: string) => <span className="text-slate-600">{value}</span>;
+
+// Palette variables (inline styles take them), so the tooltip follows the theme.
+export const tooltipStyle = {
+  borderRadius: 8,
+  borderColor: 'var(--color-slate-200)',
+  backgroundColor: 'var(--color-white)',
+  fontSize: 12,
+};
 
 export function bucketLabel(iso: string, interval: 'hour' | 'day') {
   return format(new Date(iso), interval === 'hour' ? 'HH:mm' : 'MMM d');
@@ -123,7 +135,7 @@ export function LatencyChart({ data, height = 'h-64' }: { data: Timeseries; heig
             formatter={(v) => ms(typeof v === 'number' ? v : null)}
             labelFormatter={(_, p) => fullLabel(p?.[0]?.payload?.full as string | undefined, data.interval)}
           />
-          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} />
+          <Legend iconType="circle" iconSize={8} wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
           <Line
             type="monotone"
             dataKey="p50"

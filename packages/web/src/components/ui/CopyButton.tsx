@@ -2,7 +2,18 @@ import { Check, Copy } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { cx } from './cx';
 
-export function CopyButton({ value, label, className }: { value: string; label: string; className?: string }) {
+export function CopyButton({
+  value,
+  label,
+  className,
+  stopPropagation,
+}: {
+  value: string;
+  label: string;
+  className?: string;
+  /** Inside something clickable (a table row that opens the session): copy without opening it. */
+  stopPropagation?: boolean;
+}) {
   const [copied, setCopied] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -27,7 +38,11 @@ export function CopyButton({ value, label, className }: { value: string; label: 
   return (
     <button
       type="button"
-      onClick={copy}
+      onClick={(e) => {
+        if (stopPropagation) e.stopPropagation();
+        void copy();
+      }}
+      onKeyDown={stopPropagation ? (e) => e.stopPropagation() : undefined}
       aria-label={copied ? 'Copied' : label}
       title={copied ? 'Copied' : label}
       className={cx(

@@ -63,7 +63,7 @@ export default function AgentsPage() {
           }
         >
           {(data) => (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <AgentsTable
                 agents={data}
                 filters={filters}

@@ -63,7 +63,15 @@ export function AgentsTable({
         <col style={{ width: '120px' }} />
       </colgroup>
       <THead>
-        <SortHeader dense field="name" label="Agent" sort={sort} onSort={onSort} />
+        {/* The agent's name stays in view while a narrow screen scrolls the figures sideways. */}
+        <SortHeader
+          dense
+          field="name"
+          label="Agent"
+          sort={sort}
+          onSort={onSort}
+          className="sticky left-0 z-10 bg-slate-50"
+        />
         <SortHeader dense field="sessionCount" label="Sessions" sort={sort} onSort={onSort} align="right" />
         <Th dense>
           <span title="Sessions per day over the period">Trend</span>
@@ -119,9 +127,9 @@ function AgentRow({
           onOpen(a);
         }
       }}
-      className="cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
+      className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
     >
-      <td className="px-2.5 py-3">
+      <td className="sticky left-0 z-10 bg-white px-2.5 py-3 transition-colors group-hover:bg-slate-50">
         <Link
           to={href}
           tabIndex={-1}

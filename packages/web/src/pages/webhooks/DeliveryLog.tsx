@@ -69,7 +69,7 @@ export function DeliveryLog({ hook }: { hook: Webhook }) {
         }
       >
         {(page) => (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className={cx('w-full text-sm', query.isPlaceholderData && 'opacity-60')}>
               <caption className="sr-only">Deliveries to {hook.url}, newest first</caption>
               <THead>

@@ -67,7 +67,7 @@ export default function WebhooksPage() {
               />
             </Card>
           )}
-          <Card className="overflow-hidden">
+          <Card className="relative overflow-x-auto">
             <QueryState
               query={hooks}
               label="Loading webhooks..."

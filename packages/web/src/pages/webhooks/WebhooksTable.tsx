@@ -20,9 +20,10 @@ export function WebhooksTable({
       <caption className="sr-only">Webhook endpoints</caption>
       <THead>
         <Th>Endpoint</Th>
-        <Th>Events</Th>
+        {/* On a phone: the endpoint, whether it is on, and its button. */}
+        <Th className="hidden md:table-cell">Events</Th>
         <Th>Status</Th>
-        <Th>Created</Th>
+        <Th className="hidden sm:table-cell">Created</Th>
         <Th align="right">
           <span className="sr-only">Actions</span>
         </Th>
@@ -32,19 +33,22 @@ export function WebhooksTable({
           const active = h.id === selectedId;
           return (
             <tr key={h.id} data-webhook-id={h.id} className={cx(active && 'bg-indigo-50/40')}>
-              <td className="max-w-[420px] px-5 py-3">
+              <td className="max-w-[150px] px-5 py-3 sm:max-w-[420px]">
                 <span className="block truncate font-mono text-[13px] text-slate-900" title={h.url}>
                   {h.url}
                 </span>
                 {h.description && <span className="block truncate text-xs text-slate-500">{h.description}</span>}
               </td>
-              <td className="px-5 py-3">
+              <td className="hidden px-5 py-3 md:table-cell">
                 <EventChips events={h.events} />
               </td>
               <td className="px-5 py-3">
                 <EnabledBadge hook={h} />
               </td>
-              <td className="px-5 py-3 whitespace-nowrap text-slate-600" title={dateTime(h.createdAt)}>
+              <td
+                className="hidden px-5 py-3 whitespace-nowrap text-slate-600 sm:table-cell"
+                title={dateTime(h.createdAt)}
+              >
                 <RelativeTime iso={h.createdAt} />
               </td>
               <td className="px-5 py-3 text-right">
