@@ -31,7 +31,8 @@ export class AuthApi {
    * await sb.auth.logout();
    */
   async logout(options: RequestOptions = {}): Promise<void> {
-    await this.transport.request('POST', '/auth/logout', {}, options);
+    // The server asks every sign-out for its CSRF header, whether a key or a cookie signs it.
+    await this.transport.request('POST', '/auth/logout', { headers: { 'x-switchboard-csrf': '1' } }, options);
   }
 
   /**
