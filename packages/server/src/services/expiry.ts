@@ -4,6 +4,7 @@
  * are made by anyone holding a key and buckets by every address that tries to sign in; without
  * the sweep both tables would only ever grow.
  */
+import { Periodic } from '../lib/periodic.js';
 import type { Store } from '../store/db.js';
 import { deleteExpiredDashboardSessions } from '../store/keys.js';
 import { deleteIdleBuckets } from '../store/rate-limits.js';
@@ -20,30 +21,22 @@ const BATCH = 1000;
 const IDLE_BUCKET_MS = 10 * 60_000;
 
 export class ExpirySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
     private readonly log: Log,
-    private readonly intervalMs = EVERY_MS,
-  ) {}
-
-  start() {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err) => this.log.error({ err }, 'expiry sweep failed'))
-        .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
-    this.timer.unref();
+    intervalMs = EVERY_MS,
+  ) {
+    this.periodic = new Periodic(() => this.sweep(), intervalMs, log, 'expiry sweep');
   }
 
-  async stop() {
-    clearInterval(this.timer);
-    await this.running;
+  start() {
+    this.periodic.start({ now: true });
+  }
+
+  stop() {
+    return this.periodic.stop();
   }
 
   /** One round; returns what it deleted. Safe to run in any number of processes at once. */

@@ -4,6 +4,7 @@
  * session stays "Ongoing" forever because its agent crashed.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { Periodic } from '../lib/periodic.js';
 import type { Store } from '../store/db.js';
 import { expireIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../store/idempotency.js';
 import { IDLE_SWEEP_LOCK, withTryLock } from '../store/locks.js';
@@ -11,15 +12,16 @@ import { idleSessions } from '../store/sessions/write.js';
 import type { IngestService } from './ingest.js';
 
 export class IdleSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
     private readonly ingest: IngestService,
     private readonly timeoutSeconds: number,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(() => this.sweep(), this.intervalMs, log, 'idle sweep');
+  }
 
   /** Checked at least every min(timeout/2, 60) seconds. */
   get intervalMs() {
@@ -27,19 +29,11 @@ export class IdleSweeper {
   }
 
   start() {
-    if (this.timeoutSeconds <= 0) return;
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.sweep()
-          .then(() => undefined)
-          .finally(() => (this.running = undefined));
-    }, this.intervalMs);
-    this.timer.unref();
+    if (this.timeoutSeconds > 0) this.periodic.start();
   }
 
-  async stop() {
-    clearInterval(this.timer);
-    await this.running;
+  stop() {
+    return this.periodic.stop();
   }
 
   /**

@@ -7,6 +7,7 @@
  * Any number of processes may run it against one PostgreSQL: a month is dropped under an
  * advisory lock that only one of them gets, and the others skip that round.
  */
+import { Periodic } from '../lib/periodic.js';
 import type { Store } from '../store/db.js';
 import {
   addMonths,
@@ -38,31 +39,23 @@ const HOUR = 3_600_000;
 const BATCH = 500;
 
 export class RetentionJob {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: Store,
     private readonly months: number,
     private readonly log: Log,
-    private readonly intervalMs = HOUR,
-  ) {}
-
-  start() {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.run()
-        .catch((err) => this.log.error({ err }, 'retention failed'))
-        .finally(() => (this.running = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
-    this.timer.unref();
+    intervalMs = HOUR,
+  ) {
+    this.periodic = new Periodic(() => this.run(), intervalMs, log, 'retention');
   }
 
-  async stop() {
-    clearInterval(this.timer);
-    await this.running;
+  start() {
+    this.periodic.start({ now: true });
+  }
+
+  stop() {
+    return this.periodic.stop();
   }
 
   /** One round; returns what it removed. */
