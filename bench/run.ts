@@ -251,30 +251,43 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
             [...STATS_COLUMNS.map((c) => f[c]), pkOf.get(s.id), now],
           );
         }
-        // Migration 0017: the organization's own event ids, from its counter.
-        const n = p.sessions.length + p.messages.length;
-        const [counter] = await r.all(
-          `INSERT INTO outbox_org_seqs (org_id, last_org_seq) VALUES (?, ?)
-           ON CONFLICT (org_id) DO UPDATE SET last_org_seq = outbox_org_seqs.last_org_seq + excluded.last_org_seq
-           RETURNING last_org_seq`,
-          [orgId, n],
-        );
-        let id = Number(counter.last_org_seq) - n;
-        const op: unknown[] = [];
-        for (const s of p.sessions) op.push(orgId, ++id, 'session.started', s.id, now, JSON.stringify(s));
-        for (const m of p.messages)
-          op.push(orgId, ++id, 'message.created', p.sessions[m.sessionIndex].id, now, JSON.stringify(m));
-        await r.all(
-          `INSERT INTO outbox (org_id, org_seq, type, session_id, occurred_at, payload)
-           VALUES ${[...p.sessions, ...p.messages].map(() => '(?,?,?,?,?,?)').join(',')}`,
-          op,
-        );
+        await insertOutbox(r, orgId, [
+          ...p.sessions.map((s) => ['session.started', s.id, now, JSON.stringify(s)] as OutboxRow),
+          ...p.messages.map(
+            (m) => ['message.created', p.sessions[m.sessionIndex].id, now, JSON.stringify(m)] as OutboxRow,
+          ),
+        ]);
       });
       messages += p.messages.length;
     }
   };
   await Promise.all((d === 'sqlite' ? [raw] : workers).map(worker));
   return Math.round(messages / ((performance.now() - began) / 1000));
+}
+
+/** An outbox entry as the raw rows write it: type, session id, occurred at, payload. */
+type OutboxRow = [string, string, number, string];
+
+/**
+ * Outbox entries with the organization's own event ids, as the server writes them: the ids
+ * reserved from its counter in one statement, then one multi-row insert.
+ */
+async function insertOutbox(r: Raw, orgId: string, rows: OutboxRow[]) {
+  const [counter] = await r.all(
+    `INSERT INTO outbox_org_seqs (org_id, last_org_seq) VALUES (?, ?)
+     ON CONFLICT (org_id) DO UPDATE SET last_org_seq = outbox_org_seqs.last_org_seq + excluded.last_org_seq
+     RETURNING last_org_seq`,
+    [orgId, rows.length],
+  );
+  let id = Number(counter.last_org_seq) - rows.length;
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    await r.all(
+      `INSERT INTO outbox (org_id, org_seq, type, session_id, occurred_at, payload)
+       VALUES ${chunk.map(() => '(?,?,?,?,?,?)').join(',')}`,
+      chunk.flatMap((row) => [orgId, ++id, ...row]),
+    );
+  }
 }
 
 /**
@@ -351,18 +364,18 @@ async function ingestRawShort(raw: Raw, orgId: string, run: string, seconds: num
         );
         const mp: unknown[] = [];
         const ep: unknown[] = [];
-        const op: unknown[] = [];
+        const op: OutboxRow[] = [];
         for (const s of batch) {
           const pk = pkOf.get(s.id);
-          op.push(orgId, 'session.started', s.id, now, JSON.stringify(s));
+          op.push(['session.started', s.id, now, JSON.stringify(s)]);
           for (const [k, m] of s.messages.entries()) {
             mp.push(pk, now, randomUUID(), k + 1, m.sender, m.content, now, '{}', m.latencyMs ?? null);
             mp.push(m.usage ? JSON.stringify(m.usage) : null);
-            op.push(orgId, 'message.created', s.id, now, JSON.stringify(m));
+            op.push(['message.created', s.id, now, JSON.stringify(m)]);
           }
           const change = JSON.stringify({ from: 'active', to: 'completed' });
           ep.push(pk, now, randomUUID(), 1, 'status_changed', now, change);
-          op.push(orgId, 'event.created', s.id, now, change, orgId, 'session.ended', s.id, now, JSON.stringify(s));
+          op.push(['event.created', s.id, now, change], ['session.ended', s.id, now, JSON.stringify(s)]);
         }
         await r.all(
           `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata,
@@ -377,13 +390,7 @@ async function ingestRawShort(raw: Raw, orgId: string, run: string, seconds: num
            VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
           ep,
         );
-        await r.all(
-          `INSERT INTO outbox (org_id, type, session_id, occurred_at, payload)
-           VALUES ${Array(op.length / 5)
-             .fill('(?,?,?,?,?)')
-             .join(',')}`,
-          op,
-        );
+        await insertOutbox(r, orgId, op);
       });
       items += batch.length * (2 + batch[0].messages.length);
     }
@@ -437,13 +444,7 @@ async function ingestRawSingle(raw: Raw, orgId: string, run: string, seconds: nu
            VALUES (?,?,?,?,?,?,?,'{}')`,
           [pk, now, randomUUID(), n, sender, content, at],
         );
-        await r.all('INSERT INTO outbox (org_id, type, session_id, occurred_at, payload) VALUES (?,?,?,?,?)', [
-          orgId,
-          'message.created',
-          ids[k],
-          at,
-          JSON.stringify({ sender, content }),
-        ]);
+        await insertOutbox(r, orgId, [['message.created', ids[k], at, JSON.stringify({ sender, content })]]);
       });
       sent++;
     }
