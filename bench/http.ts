@@ -50,6 +50,9 @@ export async function startServer(databaseUrl: string, key: string, extra: strin
       '0',
       '--rate-limit-export',
       '0',
+      // Every client is on 127.0.0.1: 1,000 streams from one address would pass the per-address cap.
+      '--max-connections-per-address',
+      '0',
       ...extra,
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
