@@ -1,6 +1,7 @@
 /**
  * Proves `npm run bench` works end to end (data set, spawned server, every §8 row, raw driver,
- * table, JSON) in its tiny `--smoke` mode. It never gates on a time: CI machines are noisy.
+ * table, JSON) in its tiny `--smoke` mode. It never gates on a time: CI machines are noisy (its
+ * 10-minute bound is for a hung run; on a loaded 2-core machine it took over 3 minutes).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +15,7 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('npm run bench -- --smoke produces every row on every store', { timeout: 180_000 }, async () => {
+test('npm run bench -- --smoke produces every row on every store', { timeout: 600_000 }, async () => {
   const pg = process.env.SWITCHBOARD_TEST_PG_URL;
   const { stdout } = await run(
     process.execPath,
