@@ -119,7 +119,8 @@ export async function receiver(opts: { delayMs?: number; port?: number } = {}) {
         res.writeHead(200);
         res.end('ok');
       };
-      if (delayMs > 0) setTimeout(answer, delayMs);
+      // Unref'd: an answer still pending when the test ends must not hold the process open.
+      if (delayMs > 0) setTimeout(answer, delayMs).unref();
       else answer();
     });
   });
