@@ -38,7 +38,9 @@ describe('API keys page', { skip: !HAVE_CHROMIUM }, () => {
   });
 
   test('lists keys and marks the one in use', async () => {
-    await page.getByRole('link', { name: 'API keys' }).click();
+    // The sidebar's link: the empty organization's onboarding panel links to API keys too, and
+    // once it has rendered a bare `link` locator matches both.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await page.getByText('This session').waitFor();
   });
