@@ -19,6 +19,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { type JobOptions, jobsPlugin } from './plugins/jobs.js';
 import { jsonParserPlugin } from './plugins/json-parser.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
+import { methodsPlugin } from './plugins/methods.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { type RateQuotas, rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
@@ -104,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(jsonParserPlugin);
   await app.register(validationPlugin);
+  await app.register(methodsPlugin);
   await app.register(telemetryPlugin);
   await app.register(connectionsPlugin, { limits, trustProxy: opts.trustProxy });
   await app.register(openapiPlugin, { version: opts.version });
