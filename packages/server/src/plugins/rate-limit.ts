@@ -65,7 +65,9 @@ export class RateLimiter {
     if (!quota) return;
     const now = Date.now();
     const take = await this.buckets.take(`${subject}:${cls}`, quota, quota / WINDOW_SECONDS, now);
-    const spent = ((reply as WithSpent)[SPENT] ??= []);
+    const withSpent = reply as WithSpent;
+    const spent = withSpent[SPENT] ?? [];
+    withSpent[SPENT] = spent;
     spent.push({ policy, quota, remaining: take.remaining, resetSeconds: take.resetSeconds });
     const least = spent.reduce((a, b) => (b.remaining < a.remaining ? b : a));
     reply.headers({
