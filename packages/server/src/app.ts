@@ -58,6 +58,8 @@ export interface AppOptions {
   http?: Partial<HttpLimits>;
   /** The bearer token `GET /metrics` needs; without one the route answers 404. */
   metricsToken?: string;
+  /** Where users reach this server (SWITCHBOARD_PUBLIC_URL): the OpenAPI document's `servers`. */
+  publicUrl?: string;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -108,7 +110,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(methodsPlugin);
   await app.register(telemetryPlugin);
   await app.register(connectionsPlugin, { limits, trustProxy: opts.trustProxy });
-  await app.register(openapiPlugin, { version: opts.version });
+  await app.register(openapiPlugin, { version: opts.version, publicUrl: opts.publicUrl });
   await app.register(cookie);
 
   await app.register(storePlugin, { store: opts.store, readStore: opts.readStore });
