@@ -406,12 +406,6 @@ const isJsonResponse = (schema: unknown) =>
 export function finishDocument(doc: Json, facts: Map<string, RouteFacts>, publicUrl?: string): Json {
   const components = new Components();
   components.define('Problem', Problem);
-  const paths = doc.paths as Record<string, Record<string, Operation>>;
-  for (const [path, ops] of Object.entries(paths))
-    for (const [method, op] of Object.entries(ops)) {
-      const route = facts.get(`${method.toUpperCase()} ${path}`);
-      if (route) finishOperation(path, method.toUpperCase(), op, route, components);
-    }
 
   // The stream's and the webhooks' events: the envelope, and each type's `data`.
   const dataOf = (type: string) =>
@@ -461,6 +455,7 @@ export function finishDocument(doc: Json, facts: Map<string, RouteFacts>, public
       additionalProperties: false,
       properties: { type: { type: 'string', const: type }, body: components.use(body) },
     };
+  components.define('IngestBatchBody', contracts.IngestBatchBody);
   const batch = components.schemas.IngestBatchBody as { properties?: { batch?: Json } } | undefined;
   if (batch?.properties?.batch)
     batch.properties.batch.items = {
@@ -470,6 +465,13 @@ export function finishDocument(doc: Json, facts: Map<string, RouteFacts>, public
         mapping: Object.fromEntries(Object.entries(itemNames).map(([t, n]) => [t, `#/components/schemas/${n}`])),
       },
     };
+
+  const paths = doc.paths as Record<string, Record<string, Operation>>;
+  for (const [path, ops] of Object.entries(paths))
+    for (const [method, op] of Object.entries(ops)) {
+      const route = facts.get(`${method.toUpperCase()} ${path}`);
+      if (route) finishOperation(path, method.toUpperCase(), op, route, components);
+    }
 
   // Secrets shown once are null on an idempotent replay: the idempotency store never keeps them.
   for (const route of facts.values())
@@ -486,21 +488,20 @@ export function finishDocument(doc: Json, facts: Map<string, RouteFacts>, public
         };
     }
 
-  // Webhooks, as OpenAPI 3.1 describes calls the server makes.
+  // Webhooks, as OpenAPI 3.1 describes calls the server makes: every delivery is a StreamEvent.
   const webhooks: Json = {};
-  for (const [type, name] of Object.entries(eventNames))
-    webhooks[type] = {
-      post: {
-        operationId: `on${name}`,
-        summary: `A \`${type}\` delivery`,
-        description:
-          'POSTed to each enabled webhook that asks for this type, signed by the Standard Webhooks rules (`webhook-id`, `webhook-timestamp`, `webhook-signature`). A 2xx within 15 s is success; anything else is retried.',
-        tags: ['Webhooks'],
-        security: [],
-        requestBody: { required: true, content: { 'application/json': { schema: ref(name) } } },
-        responses: { '200': { description: 'Received; any 2xx counts.' } },
-      },
-    };
+  webhooks.event = {
+    post: {
+      operationId: 'onEvent',
+      summary: 'An event delivery',
+      description:
+        'POSTed to each enabled webhook whose event list and filters match, signed by the Standard Webhooks rules (`webhook-id` is the event id, `webhook-timestamp`, `webhook-signature`). A 2xx within 15 s is success; anything else is retried (docs/WEBHOOKS.md).',
+      tags: ['Webhooks'],
+      security: [],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('StreamEvent') } } },
+      responses: { '200': { description: 'Received; any 2xx counts.' } },
+    },
+  };
   webhooks[WEBHOOK_TEST_EVENT] = {
     post: {
       operationId: 'onWebhookTest',
@@ -636,10 +637,23 @@ function finishOperation(path: string, method: string, op: Operation, route: Rou
       const s = components.use(given);
       r.content = { 'application/json': { schema: s, example: exampleOf(s, components.schemas) } };
     } else if (r.content) {
+      // The route's own schemas (the document's are copies, which no longer say which are named).
+      const own = ((given as { content?: Record<string, { schema?: unknown }> } | undefined)?.content ?? {}) as Record<
+        string,
+        { schema?: unknown }
+      >;
       r.content = Object.fromEntries(
         Object.entries(r.content).map(([type, media]) => {
-          const s = (media as { schema?: unknown }).schema;
-          const docSchema = s ? components.use(s) : { type: 'string' };
+          const s = own[type]?.schema ?? (media as { schema?: unknown }).schema;
+          const docSchema: Schema = type.startsWith('text/event-stream')
+            ? {
+                type: 'string',
+                description:
+                  'Server-Sent Events: each event has `id:` (its event id), `event:` (its type) and `data:`, a StreamEvent (`#/components/schemas/StreamEvent`) as JSON. Comments (`: heartbeat`) every 15 s.',
+              }
+            : s
+              ? components.use(s)
+              : { type: 'string' };
           return [type, { schema: docSchema, example: exampleFor(type, docSchema, components) }];
         }),
       );
