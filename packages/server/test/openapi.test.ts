@@ -109,7 +109,8 @@ for (const dialect of DIALECTS) {
         assert.ok(!ids.has(op.operationId as string), `${label}: operationId ${op.operationId} is unique`);
         ids.add(op.operationId as string);
         assert.ok(op.tags?.length, `${label} has a tag`);
-        for (const tag of op.tags ?? []) assert.ok(declared.get(tag), `${label}: tag ${tag} is declared with a description`);
+        for (const tag of op.tags ?? [])
+          assert.ok(declared.get(tag), `${label}: tag ${tag} is declared with a description`);
         assert.ok(op.summary && op.description, `${label} has a summary and a description`);
         const statuses = Object.keys(op.responses);
         const keyed = op.security === undefined;
@@ -124,7 +125,10 @@ for (const dialect of DIALECTS) {
         if (jsonGet) needs.push('304');
         for (const status of needs) assert.ok(statuses.includes(status), `${label} lists ${status}`);
         for (const [status, response] of Object.entries(op.responses)) {
-          assert.ok(response.description && response.description !== 'Default Response', `${label} ${status} description`);
+          assert.ok(
+            response.description && response.description !== 'Default Response',
+            `${label} ${status} description`,
+          );
           assert.ok(response.headers?.['x-request-id'], `${label} ${status} documents x-request-id`);
           if (Number(status) >= 400) {
             assert.deepEqual(Object.keys(response.content ?? {}), ['application/problem+json'], `${label} ${status}`);
@@ -141,10 +145,16 @@ for (const dialect of DIALECTS) {
         }
         if (jsonGet) {
           assert.ok(op.responses['200'].headers?.ETag, `${label} 200 documents ETag`);
-          assert.ok(op.parameters?.some((p) => p.$ref === '#/components/parameters/IfNoneMatch'), `${label}`);
+          assert.ok(
+            op.parameters?.some((p) => p.$ref === '#/components/parameters/IfNoneMatch'),
+            `${label}`,
+          );
         }
         if (keyed && method === 'post')
-          assert.ok(op.parameters?.some((p) => p.$ref === '#/components/parameters/IdempotencyKey'), `${label}`);
+          assert.ok(
+            op.parameters?.some((p) => p.$ref === '#/components/parameters/IdempotencyKey'),
+            `${label}`,
+          );
         if (op.requestBody)
           for (const [type, media] of Object.entries(op.requestBody.content))
             assert.ok('example' in media, `${label} request ${type} has an example`);
@@ -166,7 +176,9 @@ for (const dialect of DIALECTS) {
             ([type, m]) => [`requestBody/content/${esc(type)}`, m] as [string, Json],
           ),
           ...Object.entries(op.responses).flatMap(([status, r]) =>
-            Object.entries(r.content ?? {}).map(([type, m]) => [`responses/${status}/content/${esc(type)}`, m] as [string, Json]),
+            Object.entries(r.content ?? {}).map(
+              ([type, m]) => [`responses/${status}/content/${esc(type)}`, m] as [string, Json],
+            ),
           ),
         ];
         for (const [where, media] of medias) {
