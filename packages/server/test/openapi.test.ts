@@ -12,6 +12,7 @@ import addFormats from 'ajv-formats';
 import { buildApp } from '../src/app.js';
 import { DIALECTS, type TestContext, call, setup } from './helpers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked freely; its shape is what the tests assert.
 type Json = Record<string, any>;
 type Operation = {
   operationId?: string;

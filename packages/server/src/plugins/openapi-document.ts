@@ -354,7 +354,7 @@ export function exampleOf(schema: Schema, schemas: Record<string, Schema>, name 
       return Math.min(Math.max(value, min), typeof schema.maximum === 'number' ? schema.maximum : value);
     }
     case 'boolean':
-      return name === 'hasMore' ? false : true;
+      return name !== 'hasMore';
     case 'null':
       return null;
     case 'string': {
