@@ -410,9 +410,9 @@ export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
 export const RangeFilterPattern = '^[A-Za-z_]{1,64}\\[[A-Za-z_]{1,16}\\]$';
 const RangeFilterDoc = `A range filter: one of ${RANGE_FIELDS.join(', ')}, then [${RANGE_OPS.join('|')}], e.g. \`turns[gte]=3\` or \`costUsd[gt]=0.5\`.`;
 
-const filterQuery = <P extends Record<string, TSchema>>(
+const filterQuery = <P extends Record<string, TSchema>, F extends Record<string, TSchema> = typeof FilterProperties>(
   extra: P,
-  filters: Partial<typeof FilterProperties> = FilterProperties,
+  filters: F = FilterProperties as unknown as F,
 ) =>
   Type.Object(
     { ...filters, ...extra },
