@@ -73,6 +73,9 @@ for (const dialect of DIALECTS) {
       assert.equal(fetched.status, 405);
       assert.equal(fetched.headers.get('allow'), 'GET, HEAD, POST');
       assertProblem(await call(t.app, t.adminKey, 'PUT', '/api/v1/nothing-here'), 404);
+      // A path no route has (a trailing slash, an extra segment) is a 404 whatever the method.
+      assertProblem(await call(t.app, t.adminKey, 'GET', '/api/v1/keys/'), 404);
+      assertProblem(await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/a/b'), 404);
     });
 
     test('conditional requests: weak comparison, HEAD, a 304 without body headers, private caching', async () => {

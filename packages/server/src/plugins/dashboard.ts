@@ -57,7 +57,7 @@ export const dashboardPlugin = fp(
     app.setNotFoundHandler(async (req, reply) => {
       const path = req.url.split('?')[0];
       const allowed = app.allowedMethods(path);
-      if (allowed.length)
+      if (allowed.length && !allowed.includes(req.method))
         throw new ApiError(
           405,
           'method-not-allowed',

@@ -21,7 +21,7 @@ const patternOf = (url: string) =>
       .map((part) =>
         part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
       )
-      .join('/')}/?$`,
+      .join('/')}$`,
   );
 
 export const methodsPlugin = fp(
