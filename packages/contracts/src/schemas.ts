@@ -410,9 +410,12 @@ export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
 export const RangeFilterPattern = '^[A-Za-z_]{1,64}\\[[A-Za-z_]{1,16}\\]$';
 const RangeFilterDoc = `A range filter: one of ${RANGE_FIELDS.join(', ')}, then [${RANGE_OPS.join('|')}], e.g. \`turns[gte]=3\` or \`costUsd[gt]=0.5\`.`;
 
-const filterQuery = <P extends Record<string, TSchema>>(extra: P) =>
+const filterQuery = <P extends Record<string, TSchema>, F extends Record<string, TSchema> = typeof FilterProperties>(
+  extra: P,
+  filters: F = FilterProperties as unknown as F,
+) =>
   Type.Object(
-    { ...FilterProperties, ...extra },
+    { ...filters, ...extra },
     {
       additionalProperties: false,
       patternProperties: {
@@ -530,16 +533,23 @@ export const ExportQuery = filterQuery({
 });
 export type ExportQuery = Static<typeof ExportQuery>;
 
-/** `GET /stream`: the shared filters (except `transcript`) and where to resume. */
-export const StreamQuery = filterQuery({
-  lastEventId: Type.Optional(
-    Type.String({
-      pattern: '^[0-9]{1,18}$',
-      description:
-        'Resume after this event id (alternative to the Last-Event-ID header, for clients that cannot set headers).',
-    }),
-  ),
-});
+/**
+ * `GET /stream`: the shared filters and where to resume. Not `transcript`: a stream matches each
+ * event as it happens, and a message's words say nothing about the session's other events.
+ */
+const { transcript: _transcript, ...StreamFilterProperties } = FilterProperties;
+export const StreamQuery = filterQuery(
+  {
+    lastEventId: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{1,18}$',
+        description:
+          'Resume after this event id (alternative to the Last-Event-ID header, for clients that cannot set headers).',
+      }),
+    ),
+  },
+  StreamFilterProperties,
+);
 export type StreamQuery = Static<typeof StreamQuery>;
 
 /** The envelope of every live-stream event and webhook delivery (docs/WEBHOOKS.md). */

@@ -117,7 +117,7 @@ export type UpdateWebhookBody = Static<typeof UpdateWebhookBody>;
 
 const webhookFields = {
   id: Type.String(),
-  url: Type.String(),
+  url: Type.String({ format: 'uri' }),
   events: Type.Array(Type.String()),
   description: Type.String(),
   enabled: Type.Boolean(),

@@ -19,6 +19,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { type JobOptions, jobsPlugin } from './plugins/jobs.js';
 import { jsonParserPlugin } from './plugins/json-parser.js';
 import { lifecyclePlugin } from './plugins/lifecycle.js';
+import { methodsPlugin } from './plugins/methods.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { type RateQuotas, rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestLogPlugin } from './plugins/request-log.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   http?: Partial<HttpLimits>;
   /** The bearer token `GET /metrics` needs; without one the route answers 404. */
   metricsToken?: string;
+  /** Where users reach this server (SWITCHBOARD_PUBLIC_URL): the OpenAPI document's `servers`. */
+  publicUrl?: string;
 }
 
 /** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
@@ -104,9 +107,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(jsonParserPlugin);
   await app.register(validationPlugin);
+  await app.register(methodsPlugin);
   await app.register(telemetryPlugin);
   await app.register(connectionsPlugin, { limits, trustProxy: opts.trustProxy });
-  await app.register(openapiPlugin, { version: opts.version });
+  await app.register(openapiPlugin, { version: opts.version, publicUrl: opts.publicUrl });
   await app.register(cookie);
 
   await app.register(storePlugin, { store: opts.store, readStore: opts.readStore });

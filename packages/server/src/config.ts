@@ -40,7 +40,7 @@ export interface Config {
    * Requests a minute per API key (`login`: sign-in attempts a minute per client address and per
    * key); 0 turns that limit off.
    */
-  rateLimits: { read: number; ingest: number; export: number; login: number };
+  rateLimits: { read: number; ingest: number; export: number; admin: number; login: number };
   /** Webhook delivery (docs/WEBHOOKS.md): retry delays in seconds, answer timeout, private targets. */
   webhooks: { retrySchedule: number[]; timeoutSeconds: number; allowPrivate: boolean };
   /** SWITCHBOARD_ENCRYPTION_KEY: encrypts webhook secrets at rest (lib/secret-box.ts). */
@@ -102,6 +102,7 @@ const FLAGS: Record<string, string> = {
   'rate-limit-read': 'SWITCHBOARD_RATE_LIMIT_READ',
   'rate-limit-ingest': 'SWITCHBOARD_RATE_LIMIT_INGEST',
   'rate-limit-export': 'SWITCHBOARD_RATE_LIMIT_EXPORT',
+  'rate-limit-admin': 'SWITCHBOARD_RATE_LIMIT_ADMIN',
   'rate-limit-login': 'SWITCHBOARD_RATE_LIMIT_LOGIN',
   'recording-hosts': 'SWITCHBOARD_RECORDING_HOSTS',
   'encryption-key': 'SWITCHBOARD_ENCRYPTION_KEY',
@@ -175,6 +176,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     read: quota('SWITCHBOARD_RATE_LIMIT_READ', 1200),
     ingest: quota('SWITCHBOARD_RATE_LIMIT_INGEST', 6000),
     export: quota('SWITCHBOARD_RATE_LIMIT_EXPORT', 10),
+    admin: quota('SWITCHBOARD_RATE_LIMIT_ADMIN', 1200),
     login: quota('SWITCHBOARD_RATE_LIMIT_LOGIN', 20),
   };
   const webhooks = webhookConfig(get);

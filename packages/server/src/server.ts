@@ -37,6 +37,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     trustProxy: config.trustProxy,
     http: config.http,
     metricsToken: config.metricsToken,
+    publicUrl: config.publicUrl,
     logger: loggerOptions(config.logLevel),
     webDir: config.webDir,
     rateLimits: config.rateLimits,

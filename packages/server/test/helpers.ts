@@ -24,6 +24,7 @@ import { openStore, type DialectName, type Store } from '../src/store/db.js';
 import { createApiKey } from '../src/store/keys.js';
 import { migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/store/orgs.js';
+import { ResponseValidator } from './openapi-validator.js';
 
 export const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL;
 export const DIALECTS: DialectName[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -64,6 +65,8 @@ export interface TestContext {
   databaseUrl: string;
   /** Makes a key with these scopes, in `default` or in a new organization. */
   key(scopes: Scope[], org?: string): Promise<string>;
+  /** Checks every response of `app` against the OpenAPI document; `close()` fails on any mismatch. */
+  responses: ResponseValidator;
   /** A second organization with its own admin key. */
   otherOrg(name?: string): Promise<{ orgId: string; key: string }>;
   close(): Promise<void>;
@@ -92,6 +95,8 @@ export async function setup(
     sessionLimits: opts.sessionLimits,
     webhooks: opts.webhooks,
   });
+  // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
+  const validator = ResponseValidator.attach(app);
   await app.ready();
   return {
     dialect,
@@ -109,10 +114,15 @@ export async function setup(
       const { key } = await createApiKey(store.db, org.id, 'admin', SCOPES);
       return { orgId: org.id, key };
     },
+    responses: validator,
     async close() {
       await app.close();
       await store.close();
       await db.drop();
+      if (validator.violations.length)
+        assert.fail(
+          `${validator.violations.length} responses do not match the OpenAPI document:\n${validator.violations.slice(0, 20).join('\n')}`,
+        );
     },
   };
 }

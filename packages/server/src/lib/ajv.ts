@@ -29,7 +29,9 @@ export type Filled<T, K extends keyof T> = T & { [P in K]-?: Exclude<T[P], undef
 
 /**
  * `x-enum-list`: a comma-separated list whose every item is one of the given values, so a bad
- * `channel=web,fax` is reported by name together with every other bad parameter.
+ * `channel=web,fax` is reported by name together with every other bad parameter. An empty item
+ * (`channel=`, `channel=web,`, `status=%20`) is an error too: dropping it would quietly widen the
+ * filter to everything the client meant to narrow.
  */
 queryAjv.addKeyword({
   keyword: 'x-enum-list',
@@ -37,17 +39,16 @@ queryAjv.addKeyword({
   schemaType: 'array',
   errors: true,
   validate: function enumList(allowed: string[], data: string) {
-    const bad = data
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v && !allowed.includes(v));
-    if (bad.length === 0) return true;
+    const items = data.split(',').map((v) => v.trim());
+    const bad = items.filter((v) => v && !allowed.includes(v));
+    const message = items.includes('')
+      ? `has an empty item; must be a comma-separated list of: ${allowed.join(', ')}`
+      : bad.length
+        ? `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`
+        : undefined;
+    if (!message) return true;
     (enumList as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-      {
-        keyword: 'x-enum-list',
-        message: `unknown value ${bad.map((b) => `"${b}"`).join(', ')}; must be a comma-separated list of: ${allowed.join(', ')}`,
-        params: { allowed },
-      },
+      { keyword: 'x-enum-list', message, params: { allowed } },
     ];
     return false;
   },

@@ -1,14 +1,15 @@
 /**
  * The built dashboard at `/` (skipped when its folder has no index.html), and the answer to
- * every path no route matched: the dashboard's page for its client-side routes, a 404 problem
- * document for everything else.
+ * every request no route matched: a 405 with `Allow` when the path is known but the method is not
+ * (plugins/methods.ts), the dashboard's page for its client-side routes, a 404 problem document
+ * for everything else.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { notFound } from '../lib/errors.js';
+import { ApiError, notFound } from '../lib/errors.js';
 
 /**
  * Recordings play only from the hosts the operator allows (SWITCHBOARD_RECORDING_HOSTS, already
@@ -55,6 +56,15 @@ export const dashboardPlugin = fp(
     }
     app.setNotFoundHandler(async (req, reply) => {
       const path = req.url.split('?')[0];
+      const allowed = app.allowedMethods(path);
+      if (allowed.length && !allowed.includes(req.method))
+        throw new ApiError(
+          405,
+          'method-not-allowed',
+          `${path.slice(0, 200)} does not take ${req.method}; it takes ${allowed.join(', ')}.`,
+          undefined,
+          { allow: allowed.join(', ') },
+        );
       if (req.method === 'GET' && !path.startsWith('/api/') && hasWeb) {
         // The dashboard's client-side routes all load the same page.
         reply.header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-cache');
@@ -63,5 +73,5 @@ export const dashboardPlugin = fp(
       throw notFound(path.startsWith('/api/') ? 'Route' : 'Page');
     });
   },
-  { name: 'dashboard', dependencies: ['errors'] },
+  { name: 'dashboard', dependencies: ['errors', 'methods'] },
 );

@@ -4,6 +4,7 @@
  * with its cause and returned without it. The router's own refusals and requests Node's HTTP
  * parser rejects (which never reach the error handler) get the same documents.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProblemFieldError } from '@switchboard/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
@@ -24,6 +25,36 @@ const FASTIFY_CODES: Record<string, { code: string; detail: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation', detail: 'The body is not valid JSON.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation', detail: 'Content-Length does not match the body.' },
 };
+
+/**
+ * How much of a body over the limit is read and discarded so its sender can read the 413. Past
+ * this the server answers anyway and closes; reading costs bandwidth, never memory.
+ */
+export const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Reads what is left of a request body and drops it; resolves at its end, or once `limit` bytes have gone by. */
+export function discardBody(raw: IncomingMessage, limit: number): Promise<void> {
+  if (raw.complete || raw.destroyed || raw.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      raw.off('data', onData);
+      raw.off('end', done);
+      raw.off('close', done);
+      raw.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limit) done();
+    };
+    raw.on('data', onData);
+    raw.on('end', done);
+    raw.on('close', done);
+    raw.on('error', done);
+    raw.resume();
+  });
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -66,7 +97,13 @@ export const errorsPlugin = fp(
         else req.log.error({ err }, 'unhandled error');
       }
       if (apiError?.headers) reply.headers(apiError.headers);
-      sendProblem(reply, { ...problemOf(apiError ?? err), instance: req.url.split('?')[0] });
+      const send = () => sendProblem(reply, { ...problemOf(apiError ?? err), instance: req.url.split('?')[0] });
+      if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return send();
+      // A client still sending its body cannot read an answer the server sends and hangs up on
+      // (Node's fetch sees EPIPE, not the 413): the rest of the body is read and thrown away
+      // first, up to a bound, and the connection closes after the answer.
+      reply.header('connection', 'close');
+      return discardBody(req.raw, DISCARD_LIMIT_BYTES).then(send);
     });
   },
   { name: 'errors' },

@@ -8,8 +8,20 @@ import { bodyAjv, queryAjv } from '../lib/ajv.js';
 import { badRequest } from '../lib/errors.js';
 import { nulPaths } from '../services/validate.js';
 
+/**
+ * The query string of a route that takes no parameters: none at all. Without a schema Fastify
+ * ignores whatever is there, so `GET /keys?limit=5` looked like it worked and quietly did not.
+ */
+const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
+
 export const validationPlugin = fp(
   async (app: FastifyInstance) => {
+    // Every documented route refuses query parameters it does not know, also the ones that
+    // declare none (the document's own routes and the dashboard's files are hidden and left alone).
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as { hide?: boolean; querystring?: unknown } | undefined;
+      if (schema && !schema.hide && !schema.querystring) route.schema = { ...schema, querystring: NO_QUERY };
+    });
     app.setValidatorCompiler(({ schema, httpPart }) =>
       httpPart === 'body' ? bodyAjv.compile(schema) : queryAjv.compile(schema),
     );

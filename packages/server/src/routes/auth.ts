@@ -39,12 +39,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
         'login',
         `login:addr:${clientNetwork(req.ip)}`,
         (quota, retry) => `Too many sign-in attempts from this address (${quota} a minute); retry in ${retry} s.`,
+        'login-address',
       );
       await app.rateLimiter.spend(
         reply,
         'login',
         `login:key:${hashKey(key)}`,
         (quota, retry) => `Too many sign-ins with this key (${quota} a minute); retry in ${retry} s.`,
+        'login-key',
       );
       const row = await app.authenticator.verifyKey(key);
       const { token, context, maxAgeSeconds } = await app.authenticator.startSession(row);

@@ -15,7 +15,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Sessions'],
         summary: 'Live events (Server-Sent Events)',
         description:
-          'Every session.started, session.updated, session.ended, message.created and event.created of the organization, in commit order; `id:` is the event id. Reconnect with `Last-Event-ID` (or `lastEventId`) to replay what was missed. A `: heartbeat` comment every 15 s. Takes the shared filters except `transcript`.',
+          'Every session.started, session.updated, session.ended, message.created and event.created of the organization, in commit order; `id:` is the event id. Reconnect with `Last-Event-ID` (or `lastEventId`) to replay what was missed. A `: heartbeat` comment every 15 s. Takes the shared filters except `transcript` (a 400: a stream matches each event as it happens, not a session’s words).',
         querystring: StreamQuery,
         response: {
           200: {
@@ -28,10 +28,6 @@ export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const { lastEventId: fromQuery, ...query } = req.query;
-      if (query.transcript !== undefined)
-        throw badRequest([
-          { path: 'transcript', message: 'is not supported on the live stream (it filters by message text)' },
-        ]);
       const filter = parseFilters(query);
       const header = req.headers['last-event-id'];
       const resume = (Array.isArray(header) ? header[0] : header) ?? fromQuery;

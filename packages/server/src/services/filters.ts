@@ -20,17 +20,24 @@ import { type RangeCondition, type SessionFilter, transcriptWords } from '../sto
 
 export type FilterQuery = Record<string, unknown>;
 
-function list(value: unknown): string[] {
-  return typeof value === 'string'
-    ? value
-        .split(',')
-        .map((v) => v.trim())
-        .filter(Boolean)
-    : [];
+/**
+ * A comma-separated list parameter. An empty item (`agentId=`, `channel=web,`, `status=%20`) is an
+ * error, not a dropped filter: leaving it out would answer about everything instead of the few.
+ */
+function list(q: FilterQuery, name: string, errors: ProblemFieldError[]): string[] {
+  const value = q[name];
+  if (typeof value !== 'string') return [];
+  const items = value.split(',').map((v) => v.trim());
+  if (items.includes('')) {
+    if (!errors.some((e) => e.path === name))
+      errors.push({ path: name, message: 'has an empty item; send a comma-separated list without empty entries' });
+    return items.filter(Boolean);
+  }
+  return items;
 }
 
 function enumList<T extends string>(q: FilterQuery, name: string, allowed: readonly T[], errors: ProblemFieldError[]) {
-  const values = list(q[name]);
+  const values = list(q, name, errors);
   const known = (v: string): v is T => (allowed as readonly string[]).includes(v);
   const bad = values.filter((v) => !known(v));
   if (bad.length)
@@ -47,7 +54,7 @@ function enumList<T extends string>(q: FilterQuery, name: string, allowed: reado
 export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): SessionFilter {
   const f: SessionFilter = {};
   if (typeof q.search === 'string' && q.search.trim()) f.search = q.search.trim();
-  const agents = list(q.agentId);
+  const agents = list(q, 'agentId', errors);
   if (agents.length) f.agentIds = [...new Set(agents)];
   f.channels = enumList(q, 'channel', CHANNELS, errors);
   f.statuses = enumList(q, 'status', STATUSES, errors);

@@ -237,7 +237,13 @@ function paramArb(p: Operation['params'][number], ids: Parameters<typeof sample>
   const valid = sample(p.schema, ids, p.name);
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 2, arbitrary: fc.constant(typeof valid === 'string' ? valid : JSON.stringify(valid)) },
+    {
+      weight: 2,
+      // A list parameter is comma-separated (`style: form, explode: false`).
+      arbitrary: fc.constant(
+        typeof valid === 'string' ? valid : Array.isArray(valid) ? valid.join(',') : JSON.stringify(valid),
+      ),
+    },
     { weight: 4, arbitrary: hostileString },
   );
 }
@@ -302,6 +308,26 @@ function requestArb(op: Operation, ids: Parameters<typeof sample>[1]): fc.Arbitr
     const q = qs.toString();
     return { method: op.method, url: q ? `${url}?${q}` : url, body: b };
   });
+}
+
+/** The document with every `$ref` replaced by what it points to, so schemas can be read and compiled alone. */
+function deref(doc: Record<string, unknown>): unknown {
+  const resolve = (pointer: string) =>
+    pointer
+      .slice(2)
+      .split('/')
+      .reduce<unknown>(
+        (node, key) => (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')],
+        doc,
+      );
+  const walk = (node: unknown, depth: number): unknown => {
+    if (depth > 40 || typeof node !== 'object' || node === null) return node;
+    if (Array.isArray(node)) return node.map((n) => walk(n, depth + 1));
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/')) return walk(resolve(ref), depth + 1);
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, depth + 1)]));
+  };
+  return walk(doc, 0);
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -393,14 +419,19 @@ for (const dialect of DIALECTS) {
       assert.equal(hook.statusCode, 201, hook.body);
       ids.webhook = hook.json().id;
       ids.delivery = (await call(t.app, t.adminKey, 'POST', `/api/v1/webhooks/${ids.webhook}/test`)).json().id;
-      const doc = (await call(t.app, null, 'GET', '/api/openapi.json')).json();
+      const doc = deref((await call(t.app, null, 'GET', '/api/openapi.json')).json()) as {
+        paths: Record<string, Record<string, Record<string, unknown>>>;
+      };
       ops = [];
       for (const [path, methods] of Object.entries<Record<string, Record<string, unknown>>>(doc.paths))
         for (const [method, op] of Object.entries(methods))
           ops.push({
             method: method.toUpperCase(),
             path,
-            params: (op.parameters as Operation['params']) ?? [],
+            // Ranges (`turns[gte]`) are deepObject parameters: the extra query pairs cover those names.
+            params: ((op.parameters as Array<Operation['params'][number] & { style?: string }>) ?? []).filter(
+              (p) => p.style !== 'deepObject',
+            ),
             body: (op.requestBody as { content: Record<string, { schema: Schema }> } | undefined)?.content[
               'application/json'
             ]?.schema,
