@@ -62,7 +62,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
-import { GroupCommit, isUniqueViolation } from './transactions.js';
+import { GroupCommit, isUniqueViolation, type Outcome } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -328,6 +328,8 @@ export type CreateOutcome = { error: ApiError } | { status: 200 | 201; session: 
 export interface AppendGroup<Item> {
   sessionId: string;
   items: Item[];
+  /** When its request arrived, if not the call's `now` (single requests run together, GroupCommit). */
+  now?: number;
 }
 export type AppendOutcome<Api> =
   | { error: ApiError }
@@ -595,7 +597,19 @@ export class IngestService {
 
   async appendMessages(orgId: string, sessionId: string, messages: MessageInput[], now = Date.now()) {
     this.validateMessages(messages);
-    return this.tx((trx) => this.appendMessagesIn(trx, orgId, sessionId, messages, now));
+    return this.group.run((trx) => this.appendMessagesIn(trx, orgId, sessionId, messages, now), {
+      key: `messages\u0000${orgId}`,
+      input: { sessionId, items: messages, now },
+      run: async (trx, groups) =>
+        (await this.appendTogether(trx as Db, orgId, groups, MESSAGES)).map((o) =>
+          o.ok
+            ? {
+                ok: true,
+                value: { accepted: o.value.accepted, duplicates: o.value.duplicates, messages: o.value.items },
+              }
+            : o,
+        ),
+    });
   }
 
   async appendMessagesIn(
@@ -612,7 +626,16 @@ export class IngestService {
 
   async appendEvents(orgId: string, sessionId: string, events: EventInput[], now = Date.now()) {
     this.validateEvents(events);
-    return this.tx((trx) => this.appendEventsIn(trx, orgId, sessionId, events, now));
+    return this.group.run((trx) => this.appendEventsIn(trx, orgId, sessionId, events, now), {
+      key: `events\u0000${orgId}`,
+      input: { sessionId, items: events, now },
+      run: async (trx, groups) =>
+        (await this.appendTogether(trx as Db, orgId, groups, EVENTS)).map((o) =>
+          o.ok
+            ? { ok: true, value: { accepted: o.value.accepted, duplicates: o.value.duplicates, events: o.value.items } }
+            : o,
+        ),
+    });
   }
 
   async appendEventsIn(
@@ -625,6 +648,30 @@ export class IngestService {
   ): Promise<AppendEventsResult> {
     const { items, ...counts } = await this.appendIn(db, orgId, sessionId, events, now, EVENTS, sink);
     return { ...counts, events: items };
+  }
+
+  /**
+   * Single append requests that arrived together (GroupCommit), as one append: each answered as
+   * if alone (its own time, 404, 422 or items), their events written in one outbox statement.
+   */
+  private async appendTogether<Item extends { id?: string; timestamp?: string }, Api>(
+    db: Db,
+    orgId: string,
+    groups: Array<Required<AppendGroup<Item>>>,
+    kind: AppendKind<Item, Api>,
+  ): Promise<Array<Outcome<{ accepted: number; duplicates: number; items: Api[] }>>> {
+    const now = Math.max(...groups.map((g) => g.now));
+    const outcomes = await this.appendManyIn(db, orgId, groups, now, kind);
+    await this.emit(
+      db,
+      orgId,
+      outcomes.flatMap((o) => ('error' in o ? [] : o.outbox)),
+    );
+    return outcomes.map((o) =>
+      'error' in o
+        ? { ok: false, err: o.error }
+        : { ok: true, value: { accepted: o.accepted, duplicates: o.duplicates, items: o.items as Api[] } },
+    );
   }
 
   /** Appends to one session; see `appendManyIn`. */
@@ -724,6 +771,8 @@ export class IngestService {
         stats: StatsColumns;
         known: Map<string, Api>;
         appended: boolean;
+        /** Whether a group of it was kept (a refused one changes nothing), and the latest time of one. */
+        active: number | undefined;
         before: StatsColumns;
         bytes: number;
         disordered: boolean;
@@ -749,17 +798,19 @@ export class IngestService {
           before: { ...stats },
           known,
           appended: false,
+          active: undefined,
           bytes: Number(session.transcript_bytes),
           disordered: Number(session.messages_disordered) === 1,
         };
         state.set(session.pk, st);
       }
+      const at = g.now ?? now;
       const ids: string[] = [];
       const fresh: Array<NewItem<Item>> = [];
       let bytes = 0;
       const refused = new Map<number, ApiError>();
       for (const [i, item] of g.items.entries()) {
-        const id = item.id ?? uuidv7(now);
+        const id = item.id ?? uuidv7(at);
         ids.push(id);
         if (st.known.has(id) || fresh.some((f) => f.id === id)) continue;
         const size = kind.bytesOf(item);
@@ -774,7 +825,7 @@ export class IngestService {
           item,
           id,
           seq: st.seq + fresh.length + 1,
-          timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now,
+          timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : at,
         });
       }
       if (refused.size && !partial) {
@@ -784,6 +835,7 @@ export class IngestService {
       }
       st.seq += fresh.length;
       st.bytes += bytes;
+      st.active = Math.max(st.active ?? at, at);
       const outbox: OutboxEntry[] = [];
       if (fresh.length) {
         const { latencies, disordered } = await kind.figure(db, session, st.stats, fresh);
@@ -793,7 +845,7 @@ export class IngestService {
         for (const r of built.rows) rows.push(r);
         for (const [i, api] of built.api.entries()) {
           st.known.set(fresh[i].id, api);
-          outbox.push({ type: kind.outboxType, sessionId: g.sessionId, occurredAt: now, data: api });
+          outbox.push({ type: kind.outboxType, sessionId: g.sessionId, occurredAt: at, data: api });
         }
       }
       outcomes.push({
@@ -805,14 +857,16 @@ export class IngestService {
       });
     }
     if (rows.length) await kind.insertAll(db, rows);
-    // Every session an append named is marked active (a duplicate too); those it added to also get
-    // their counter and the figures that changed — each indexed one (cost, first response, errors,
-    // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
-    const writes = sessions.map((session) => {
+    // Every session an append named is marked active (a duplicate too; a group refused whole changes
+    // nothing); those it added to also get their counter and the figures that changed — each
+    // indexed one (cost, first response, errors, handoffs) set costs an index update and wakes the
+    // rollup triggers, changed or not.
+    const writes = sessions.flatMap((session) => {
       const st = state.get(session.pk);
+      if (st?.active === undefined) return [];
       const set = {
-        last_activity_at: now,
-        ...(st?.appended
+        last_activity_at: st.active,
+        ...(st.appended
           ? {
               [kind.counter]: st.seq,
               transcript_bytes: st.bytes,
@@ -823,7 +877,7 @@ export class IngestService {
             }
           : {}),
       } as SessionSet;
-      return { session, set };
+      return [{ session, set }];
     });
     if (sessionState) for (const w of writes) stage(sessionState, w.session, w.set);
     else
