@@ -516,7 +516,10 @@ export class IngestService {
         },
       });
     }
-    const rows = plans.flatMap((p) => ('row' in p ? [p.row] : []));
+    // A batch on PostgreSQL writes each row it creates once more before it commits: inserted
+    // uncounted, the row wakes the rollup triggers once, at that write, as it then is (0020).
+    const uncounted = state !== undefined && this.store.dialect === 'postgres';
+    const rows = plans.flatMap((p) => ('row' in p ? [uncounted ? { ...p.row, uncounted: 1 } : p.row] : []));
     const created = new Map<string, Session>();
     if (rows.length) {
       // The name the last create of each agent gave, as creating them in order would leave it.
@@ -545,6 +548,7 @@ export class IngestService {
           agent_name: names.get(row.agent_id) ?? row.agent_id,
         } as SessionWithAgent;
         state?.rows.set(row.id, stored);
+        if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
     }
