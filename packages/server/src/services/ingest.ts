@@ -62,7 +62,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
-import { GroupCommit, isUniqueViolation } from './transactions.js';
+import { GroupCommit, isUniqueViolation, type Outcome } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -328,6 +328,8 @@ export type CreateOutcome = { error: ApiError } | { status: 200 | 201; session: 
 export interface AppendGroup<Item> {
   sessionId: string;
   items: Item[];
+  /** When its request arrived, if not the call's `now` (single requests run together, GroupCommit). */
+  now?: number;
 }
 export type AppendOutcome<Api> =
   | { error: ApiError }
@@ -514,7 +516,10 @@ export class IngestService {
         },
       });
     }
-    const rows = plans.flatMap((p) => ('row' in p ? [p.row] : []));
+    // A batch on PostgreSQL writes each row it creates once more before it commits: inserted
+    // uncounted, the row wakes the rollup triggers once, at that write, as it then is (0020).
+    const uncounted = state !== undefined && this.store.dialect === 'postgres';
+    const rows = plans.flatMap((p) => ('row' in p ? [uncounted ? { ...p.row, uncounted: 1 } : p.row] : []));
     const created = new Map<string, Session>();
     if (rows.length) {
       // The name the last create of each agent gave, as creating them in order would leave it.
@@ -543,6 +548,7 @@ export class IngestService {
           agent_name: names.get(row.agent_id) ?? row.agent_id,
         } as SessionWithAgent;
         state?.rows.set(row.id, stored);
+        if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
     }
@@ -595,7 +601,19 @@ export class IngestService {
 
   async appendMessages(orgId: string, sessionId: string, messages: MessageInput[], now = Date.now()) {
     this.validateMessages(messages);
-    return this.tx((trx) => this.appendMessagesIn(trx, orgId, sessionId, messages, now));
+    return this.group.run((trx) => this.appendMessagesIn(trx, orgId, sessionId, messages, now), {
+      key: `messages\u0000${orgId}`,
+      input: { sessionId, items: messages, now },
+      run: async (trx, groups) =>
+        (await this.appendTogether(trx as Db, orgId, groups, MESSAGES)).map((o) =>
+          o.ok
+            ? {
+                ok: true,
+                value: { accepted: o.value.accepted, duplicates: o.value.duplicates, messages: o.value.items },
+              }
+            : o,
+        ),
+    });
   }
 
   async appendMessagesIn(
@@ -612,7 +630,16 @@ export class IngestService {
 
   async appendEvents(orgId: string, sessionId: string, events: EventInput[], now = Date.now()) {
     this.validateEvents(events);
-    return this.tx((trx) => this.appendEventsIn(trx, orgId, sessionId, events, now));
+    return this.group.run((trx) => this.appendEventsIn(trx, orgId, sessionId, events, now), {
+      key: `events\u0000${orgId}`,
+      input: { sessionId, items: events, now },
+      run: async (trx, groups) =>
+        (await this.appendTogether(trx as Db, orgId, groups, EVENTS)).map((o) =>
+          o.ok
+            ? { ok: true, value: { accepted: o.value.accepted, duplicates: o.value.duplicates, events: o.value.items } }
+            : o,
+        ),
+    });
   }
 
   async appendEventsIn(
@@ -625,6 +652,30 @@ export class IngestService {
   ): Promise<AppendEventsResult> {
     const { items, ...counts } = await this.appendIn(db, orgId, sessionId, events, now, EVENTS, sink);
     return { ...counts, events: items };
+  }
+
+  /**
+   * Single append requests that arrived together (GroupCommit), as one append: each answered as
+   * if alone (its own time, 404, 422 or items), their events written in one outbox statement.
+   */
+  private async appendTogether<Item extends { id?: string; timestamp?: string }, Api>(
+    db: Db,
+    orgId: string,
+    groups: Array<Required<AppendGroup<Item>>>,
+    kind: AppendKind<Item, Api>,
+  ): Promise<Array<Outcome<{ accepted: number; duplicates: number; items: Api[] }>>> {
+    const now = Math.max(...groups.map((g) => g.now));
+    const outcomes = await this.appendManyIn(db, orgId, groups, now, kind);
+    await this.emit(
+      db,
+      orgId,
+      outcomes.flatMap((o) => ('error' in o ? [] : o.outbox)),
+    );
+    return outcomes.map((o) =>
+      'error' in o
+        ? { ok: false, err: o.error }
+        : { ok: true, value: { accepted: o.accepted, duplicates: o.duplicates, items: o.items as Api[] } },
+    );
   }
 
   /** Appends to one session; see `appendManyIn`. */
@@ -724,6 +775,8 @@ export class IngestService {
         stats: StatsColumns;
         known: Map<string, Api>;
         appended: boolean;
+        /** Whether a group of it was kept (a refused one changes nothing), and the latest time of one. */
+        active: number | undefined;
         before: StatsColumns;
         bytes: number;
         disordered: boolean;
@@ -749,17 +802,19 @@ export class IngestService {
           before: { ...stats },
           known,
           appended: false,
+          active: undefined,
           bytes: Number(session.transcript_bytes),
           disordered: Number(session.messages_disordered) === 1,
         };
         state.set(session.pk, st);
       }
+      const at = g.now ?? now;
       const ids: string[] = [];
       const fresh: Array<NewItem<Item>> = [];
       let bytes = 0;
       const refused = new Map<number, ApiError>();
       for (const [i, item] of g.items.entries()) {
-        const id = item.id ?? uuidv7(now);
+        const id = item.id ?? uuidv7(at);
         ids.push(id);
         if (st.known.has(id) || fresh.some((f) => f.id === id)) continue;
         const size = kind.bytesOf(item);
@@ -774,7 +829,7 @@ export class IngestService {
           item,
           id,
           seq: st.seq + fresh.length + 1,
-          timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : now,
+          timestamp: item.timestamp !== undefined ? parseTime(item.timestamp) : at,
         });
       }
       if (refused.size && !partial) {
@@ -784,6 +839,7 @@ export class IngestService {
       }
       st.seq += fresh.length;
       st.bytes += bytes;
+      st.active = Math.max(st.active ?? at, at);
       const outbox: OutboxEntry[] = [];
       if (fresh.length) {
         const { latencies, disordered } = await kind.figure(db, session, st.stats, fresh);
@@ -793,7 +849,7 @@ export class IngestService {
         for (const r of built.rows) rows.push(r);
         for (const [i, api] of built.api.entries()) {
           st.known.set(fresh[i].id, api);
-          outbox.push({ type: kind.outboxType, sessionId: g.sessionId, occurredAt: now, data: api });
+          outbox.push({ type: kind.outboxType, sessionId: g.sessionId, occurredAt: at, data: api });
         }
       }
       outcomes.push({
@@ -805,14 +861,16 @@ export class IngestService {
       });
     }
     if (rows.length) await kind.insertAll(db, rows);
-    // Every session an append named is marked active (a duplicate too); those it added to also get
-    // their counter and the figures that changed — each indexed one (cost, first response, errors,
-    // handoffs) set costs an index update and wakes the rollup triggers, changed or not.
-    const writes = sessions.map((session) => {
+    // Every session an append named is marked active (a duplicate too; a group refused whole changes
+    // nothing); those it added to also get their counter and the figures that changed — each
+    // indexed one (cost, first response, errors, handoffs) set costs an index update and wakes the
+    // rollup triggers, changed or not.
+    const writes = sessions.flatMap((session) => {
       const st = state.get(session.pk);
+      if (st?.active === undefined) return [];
       const set = {
-        last_activity_at: now,
-        ...(st?.appended
+        last_activity_at: st.active,
+        ...(st.appended
           ? {
               [kind.counter]: st.seq,
               transcript_bytes: st.bytes,
@@ -823,7 +881,7 @@ export class IngestService {
             }
           : {}),
       } as SessionSet;
-      return { session, set };
+      return [{ session, set }];
     });
     if (sessionState) for (const w of writes) stage(sessionState, w.session, w.set);
     else

@@ -93,6 +93,11 @@ export interface SessionsTable {
   transcript_bytes: Generated<number>;
   /** 1 once a message's timestamp is before that of a message with a lower seq (0018). */
   messages_disordered: Generated<number>;
+  /**
+   * 1 while a batch that created the row holds it, in no rollup yet; its last write sets 0 and
+   * counts it (0020, PostgreSQL; always 0 on SQLite and outside that transaction).
+   */
+  uncounted: Generated<number>;
 }
 
 export interface MessagesTable {

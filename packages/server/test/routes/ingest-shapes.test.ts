@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { assertCountersExact } from '../figures.js';
 import { call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
 
 type Item = { type: string; body: Record<string, unknown> };
@@ -149,6 +150,113 @@ for (const dialect of DIALECTS) {
         return m;
       };
       assert.deepEqual(bySession(b), bySession(a));
+    });
+
+    test('a session a batch creates and ends is counted once, in its final state', async () => {
+      const t = await setup(dialect);
+      try {
+        // Every write of a session_counts row, logged by the database itself.
+        await sql`CREATE TABLE test_count_writes (n bigint)`.execute(t.store.db);
+        if (dialect === 'postgres') {
+          await sql`CREATE FUNCTION test_count_write() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO test_count_writes VALUES (NEW.n); RETURN NULL; END $$`.execute(t.store.db);
+          await sql`CREATE TRIGGER test_count_write AFTER INSERT OR UPDATE ON session_counts FOR EACH ROW
+            EXECUTE FUNCTION test_count_write()`.execute(t.store.db);
+        } else {
+          await sql`CREATE TRIGGER test_count_insert AFTER INSERT ON session_counts
+            BEGIN INSERT INTO test_count_writes VALUES (new.n); END`.execute(t.store.db);
+          await sql`CREATE TRIGGER test_count_update AFTER UPDATE ON session_counts
+            BEGIN INSERT INTO test_count_writes VALUES (new.n); END`.execute(t.store.db);
+        }
+        const ids = Array.from({ length: 6 }, (_, i) => `short-${i}`);
+        const batch: Item[] = ids.flatMap((id, i) => [
+          {
+            type: 'session',
+            body: { id, agent: { id: `short-bot-${i % 2}` }, channel: 'web', type: 'chat', metadata: { plan: 'pro' } },
+          },
+          { type: 'message', body: { sessionId: id, sender: 'user', content: 'hi' } },
+          { type: 'message', body: { sessionId: id, sender: 'agent', content: 'hello', latencyMs: 700 } },
+          { type: 'session.update', body: { id, status: i % 2 ? 'completed' : 'failed' } },
+        ]);
+        assert.ok(statuses(await ingest(t, batch)).every((s: number) => s < 300));
+        const writes = await sql<{ n: number }>`SELECT n FROM test_count_writes`.execute(t.store.db);
+        // PostgreSQL counts each created session once, as it commits (0020): one write of a counter
+        // row each. SQLite's triggers count the insert and then move it to its final status.
+        assert.equal(writes.rows.length, dialect === 'postgres' ? ids.length : 3 * ids.length);
+        const counts = await t.store.db
+          .selectFrom('session_counts')
+          .select(['status', 'n'])
+          .where('org_id', '=', t.orgId)
+          .where('n', '!=', 0)
+          .orderBy('status')
+          .execute();
+        assert.deepEqual(
+          counts.map((c) => [c.status, Number(c.n)]),
+          [
+            ['completed', 3],
+            ['failed', 3],
+          ],
+        );
+        await assertCountersExact(t, 'after a batch of short sessions');
+        // A session created alone and then ended by a later batch is counted as before.
+        assert.equal(
+          (
+            await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', {
+              id: 'long',
+              agent: { id: 'short-bot-0' },
+              channel: 'web',
+              type: 'chat',
+            })
+          ).statusCode,
+          201,
+        );
+        assert.ok(
+          statuses(
+            await ingest(t, [
+              { type: 'message', body: { sessionId: 'long', sender: 'user', content: 'hi' } },
+              { type: 'session.update', body: { id: 'long', status: 'completed', metadata: { plan: 'free' } } },
+            ]),
+          ).every((s: number) => s < 300),
+        );
+        await assertCountersExact(t, 'after a session ended by a later batch');
+        const byValue = await t.store.db
+          .selectFrom('session_metadata_counts')
+          .select(['value', 'status', 'n'])
+          .where('org_id', '=', t.orgId)
+          .where('key', '=', 'plan')
+          .where('n', '!=', 0)
+          .orderBy(['value', 'status'])
+          .execute();
+        assert.deepEqual(
+          byValue.map((c) => [c.value, c.status, Number(c.n)]),
+          [
+            ['free', 'completed', 1],
+            ['pro', 'completed', 3],
+            ['pro', 'failed', 3],
+          ],
+        );
+        if (dialect === 'postgres') {
+          // 0010's search rows carry each session's status, as the sessions do.
+          const { rows } = await sql<{ status: string; n: number }>`SELECT x.status, count(*) AS n
+            FROM session_search x JOIN sessions s ON s.pk = x.session_pk AND s.started_at = x.started_at
+            WHERE s.status = x.status GROUP BY x.status ORDER BY x.status`.execute(t.store.db);
+          assert.deepEqual(
+            rows.map((r) => [r.status, Number(r.n)]),
+            [
+              ['completed', 4],
+              ['failed', 3],
+            ],
+          );
+        }
+        const uncounted = await t.store.db
+          .selectFrom('sessions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('uncounted', '!=', 0)
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(uncounted.n), 0, 'no row is left uncounted after its commit');
+      } finally {
+        await t.close();
+      }
     });
 
     test("a batch writes each session's row once, however many of its items change it", async () => {

@@ -1,0 +1,119 @@
+/**
+ * 0020 (sessions.uncounted): sessions written before the upgrade keep being counted exactly when
+ * later batches update, end or join them, and sessions created by batches after it are counted
+ * once, in their final state; every rollup equals a GROUP BY of the sessions.
+ */
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { buildApp } from '../../src/app.js';
+import { bootstrap } from '../../src/bootstrap.js';
+import { generateKey } from '../../src/lib/keys.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { assertCountersExact } from '../figures.js';
+import { call, DIALECTS, freshDatabaseUrl, session, type TestContext } from '../helpers.js';
+
+for (const dialect of DIALECTS)
+  describe(`0020 uncounted sessions, upgraded (${dialect})`, () => {
+    let store: Store;
+    let drop: () => Promise<void>;
+    let app: FastifyInstance;
+    let key: string;
+    let orgId: string;
+
+    before(async () => {
+      const db = await freshDatabaseUrl(dialect);
+      drop = db.drop;
+      store = openStore(db.url);
+      await migrate(store, '0019_sign_in_expiry');
+      key = generateKey();
+      ({ orgId } = await bootstrap(store, { adminKey: key, dataDir: tmpdir() }));
+      // Before the upgrade, through the single-item routes (they write no column 0020 adds).
+      const old = await buildApp({ store, webDir: '/nonexistent' });
+      await old.ready();
+      for (const [i, id] of ['old-a', 'old-b', 'old-c'].entries()) {
+        const created = await call(
+          old,
+          key,
+          'POST',
+          '/api/v1/sessions',
+          session({ id, metadata: { tier: `t${i % 2}` } }),
+        );
+        assert.equal(created.statusCode, 201, created.body);
+        const m = await call(old, key, 'POST', `/api/v1/sessions/${id}/messages`, {
+          messages: [
+            { sender: 'user', content: 'hello' },
+            { sender: 'agent', content: 'hi', latencyMs: 400 + i },
+          ],
+        });
+        assert.equal(m.statusCode, 201, m.body);
+      }
+      await old.close();
+      assert.deepEqual(await migrate(store), ['0020_uncounted_sessions']);
+      app = await buildApp({ store, webDir: '/nonexistent' });
+      await app.ready();
+    });
+    after(async () => {
+      await app?.close();
+      await store?.close();
+      await drop?.();
+    });
+
+    const t = () => ({ store, orgId }) as TestContext;
+    const counts = async () => {
+      const { rows: fresh } = await sql<{ k: string; n: number }>`SELECT channel || '/' || status || '/' || type AS k,
+        count(*) AS n FROM sessions WHERE org_id = ${orgId} GROUP BY channel, status, type`.execute(store.db);
+      const kept = await store.db
+        .selectFrom('session_counts')
+        .select(['channel', 'status', 'type', 'n'])
+        .where('org_id', '=', orgId)
+        .where('n', '!=', 0)
+        .execute();
+      assert.deepEqual(
+        Object.fromEntries(kept.map((r) => [`${r.channel}/${r.status}/${r.type}`, Number(r.n)])),
+        Object.fromEntries(fresh.map((r) => [r.k, Number(r.n)])),
+        'session_counts = a GROUP BY of sessions',
+      );
+    };
+
+    test('old sessions ended and changed by a batch, new ones created and ended beside them', async () => {
+      await counts();
+      await assertCountersExact(t(), 'after the upgrade');
+      const res = await call(app, key, 'POST', '/api/v1/ingest', {
+        batch: [
+          { type: 'message', body: { sessionId: 'old-a', sender: 'user', content: 'still there?' } },
+          { type: 'session.update', body: { id: 'old-a', status: 'completed', metadata: { tier: 't9' } } },
+          { type: 'session.update', body: { id: 'old-b', status: 'failed' } },
+          ...['new-a', 'new-b'].flatMap((id, i) => [
+            { type: 'session', body: session({ id, metadata: { tier: 't1' } }) },
+            { type: 'message', body: { sessionId: id, sender: 'user', content: 'hi' } },
+            { type: 'message', body: { sessionId: id, sender: 'agent', content: 'hello', latencyMs: 900 + i } },
+            { type: 'session.update', body: { id, status: 'completed' } },
+          ]),
+          // Created by the batch and left open: counted as active.
+          { type: 'session', body: session({ id: 'new-open' }) },
+        ],
+      });
+      assert.equal(res.statusCode, 207, res.body);
+      assert.ok(
+        res.json().results.every((r: { status: number }) => r.status < 300),
+        res.body,
+      );
+      await counts();
+      await assertCountersExact(t(), 'after a batch');
+      // A later single update of a session a batch created.
+      const end = await call(app, key, 'PATCH', '/api/v1/sessions/new-open', { status: 'cancelled' });
+      assert.equal(end.statusCode, 200, end.body);
+      await counts();
+      await assertCountersExact(t(), 'after a later update');
+      const left = await store.db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('uncounted', '!=', 0)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(left.n), 0);
+    });
+  });
