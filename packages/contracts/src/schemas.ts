@@ -450,7 +450,30 @@ export const Pagination = Type.Object({
 });
 export type Pagination = Static<typeof Pagination>;
 
-export const SessionList = Type.Object({ data: Type.Array(Session), pagination: Pagination });
+/** A message that holds a word of the `transcript` filter, as a line to show under its session. */
+export const TranscriptMatch = Type.Object({
+  sessionId: Type.String(),
+  messageId: Type.String(),
+  seq: Type.Integer(),
+  sender: Sender,
+  timestamp: Type.String({ format: 'date-time' }),
+  snippet: Type.String({
+    description:
+      'The message around its first matching word, at most about 160 characters; `…` marks text left out at either end.',
+  }),
+});
+export type TranscriptMatch = Static<typeof TranscriptMatch>;
+
+export const SessionList = Type.Object({
+  data: Type.Array(Session),
+  pagination: Pagination,
+  matches: Type.Optional(
+    Type.Array(TranscriptMatch, {
+      description:
+        'Only with the `transcript` filter: for each session of the page, its first (up to 2) messages holding any of the words, in page order then `seq`.',
+    }),
+  ),
+});
 export type SessionList = Static<typeof SessionList>;
 
 const countsOf = (values: readonly string[]) =>
