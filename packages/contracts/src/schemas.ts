@@ -379,7 +379,7 @@ const listOf = (values: readonly string[]) =>
 export const FilterProperties = {
   search: Type.Optional(
     Type.String({
-      maxLength: 256,
+      maxLength: LIMITS.searchLength,
       description:
         'Case-insensitive literal text: session id prefix, agent id or name substring, metadata key or value substring.',
     }),
@@ -398,7 +398,10 @@ export const FilterProperties = {
     }),
   ),
   transcript: Type.Optional(
-    Type.String({ maxLength: 512, description: 'Every word must occur in the session’s messages.' }),
+    Type.String({
+      maxLength: LIMITS.transcriptSearchLength,
+      description: 'Every word must occur in the session’s messages.',
+    }),
   ),
 };
 /** `metadata.<key>=value` query parameters: exact match, ANDed. */
@@ -662,7 +665,7 @@ export type TranscriptQuery = Static<typeof TranscriptQuery>;
 
 export const CreateKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 128 }),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.keyNameLength }),
     scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
   },
   { additionalProperties: false },

@@ -96,8 +96,10 @@ export async function call<T>(run: () => Promise<T>, opts: { signIn?: boolean } 
  */
 export function sdkFilters(f: SessionFilterValues): SessionFilters {
   const search = f.search.trim();
+  const transcript = f.transcript.trim();
   return {
     ...(search ? { search } : {}),
+    ...(transcript ? { transcript } : {}),
     ...(f.channel.length ? { channel: f.channel } : {}),
     ...(f.status.length ? { status: f.status } : {}),
     ...(f.agentId.length ? { agentId: f.agentId } : {}),

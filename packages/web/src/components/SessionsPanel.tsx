@@ -1,11 +1,12 @@
 import type { Session } from '@switchboard/contracts';
 import { MessageSquare } from 'lucide-react';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { PAGE_SIZE } from '../api/client';
 import { useSessionsQuery } from '../api/queries';
 import { useListParams } from '../lib/filters';
 import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
+import { searchWords, wordsPattern } from '../lib/words';
 import { Pagination } from './Pagination';
 import { SessionList } from './SessionList';
 import { type OptionalColumn, SessionsTable } from './SessionsTable';
@@ -34,7 +35,20 @@ export function SessionsPanel({
   // A table where there is room for its columns, a list of cards on a phone.
   const wide = useMediaQuery(WIDE);
   const linkState = { from: location.pathname + location.search };
-  const open = (s: Session) => navigate(`/sessions/${encodeURIComponent(s.id)}`, { state: linkState });
+  // A transcript search carries on into the detail, which opens on the first match.
+  const find = filters.transcript.trim();
+  const detailSuffix = find ? `?find=${encodeURIComponent(find)}` : '';
+  const open = (s: Session) => navigate(`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`, { state: linkState });
+  const pattern = useMemo(() => wordsPattern(searchWords(find)), [find]);
+  const matches = useMemo(() => {
+    const bySession = new Map<string, NonNullable<typeof query.data>['matches'] & object>();
+    for (const m of query.data?.matches ?? []) {
+      const list = bySession.get(m.sessionId);
+      if (list) list.push(m);
+      else bySession.set(m.sessionId, [m]);
+    }
+    return bySession;
+  }, [query.data]);
 
   return (
     <Card className="overflow-hidden" aria-busy={query.isFetching || undefined}>
@@ -71,6 +85,9 @@ export function SessionsPanel({
                   linkState={linkState}
                   dimmed={query.isPlaceholderData}
                   columns={columns}
+                  matches={matches}
+                  pattern={pattern}
+                  detailSuffix={detailSuffix}
                 />
               </div>
             ) : (
@@ -80,6 +97,9 @@ export function SessionsPanel({
                 linkState={linkState}
                 dimmed={query.isPlaceholderData}
                 columns={columns}
+                matches={matches}
+                pattern={pattern}
+                detailSuffix={detailSuffix}
               />
             )}
             <Pagination

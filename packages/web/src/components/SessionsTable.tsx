@@ -1,11 +1,12 @@
-import type { Session, Sort } from '@switchboard/contracts';
+import type { Session, Sort, TranscriptMatch } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { ms, number, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
+import { Highlight } from './Highlight';
 import { RelativeTime } from './RelativeTime';
 import { SessionId } from './SessionId';
 import { StatusBadge } from './StatusBadge';
@@ -62,6 +63,9 @@ export function SessionsTable({
   linkState,
   dimmed,
   columns = [],
+  matches,
+  pattern = null,
+  detailSuffix = '',
 }: {
   sessions: Session[];
   sort: Sort;
@@ -72,6 +76,12 @@ export function SessionsTable({
   dimmed?: boolean;
   /** Added columns, after the default six (shown in `OPTIONAL_COLUMNS` order). */
   columns?: OptionalColumn[];
+  /** A transcript search's matching lines, by session id: shown under the session's row. */
+  matches?: Map<string, TranscriptMatch[]>;
+  /** The searched words, marked in those lines. */
+  pattern?: RegExp | null;
+  /** Appended to the detail link (`?find=…`, so the detail opens on the match). */
+  detailSuffix?: string;
 }) {
   const extras = OPTIONAL_COLUMN_IDS.filter((c) => columns.includes(c));
   const fixed = extras.length > 0;
@@ -114,8 +124,8 @@ export function SessionsTable({
       </THead>
       <TBody>
         {sessions.map((s) => (
+          <Fragment key={s.id}>
           <tr
-            key={s.id}
             tabIndex={0}
             data-session-id={s.id}
             onClick={() => onOpen(s)}
@@ -129,7 +139,12 @@ export function SessionsTable({
           >
             <td className="px-4 py-3">
               {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
-              <SessionId id={s.id} to={`/sessions/${encodeURIComponent(s.id)}`} linkState={linkState} reveal />
+              <SessionId
+                id={s.id}
+                to={`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`}
+                linkState={linkState}
+                reveal
+              />
             </td>
             <td className="px-4 py-3">
               <div className="truncate font-medium text-slate-900" title={s.agent.name}>
@@ -155,9 +170,32 @@ export function SessionsTable({
               </td>
             ))}
           </tr>
+          {matches?.get(s.id)?.length ? (
+            // The lines that matched, under their session; a click opens it at the first one.
+            <tr className="cursor-pointer border-t-0 hover:bg-slate-50" onClick={() => onOpen(s)} data-matches-of={s.id}>
+              <td colSpan={6 + extras.length} className="px-4 pt-0 pb-3">
+                <MatchLines matches={matches.get(s.id) ?? []} pattern={pattern} />
+              </td>
+            </tr>
+          ) : null}
+          </Fragment>
         ))}
       </TBody>
     </table>
+  );
+}
+
+/** A transcript search's matching lines of one session: who said it, and the words marked. */
+export function MatchLines({ matches, pattern }: { matches: TranscriptMatch[]; pattern: RegExp | null }) {
+  return (
+    <ul className="space-y-1 border-l-2 border-amber-300 pl-3 text-xs text-slate-600" aria-label="Matching lines">
+      {matches.map((m) => (
+        <li key={m.messageId} className="line-clamp-2 break-words" data-testid="transcript-match">
+          <span className="mr-1.5 font-medium text-slate-500">{m.sender === 'user' ? 'User' : 'Agent'}:</span>
+          <Highlight text={m.snippet} pattern={pattern} />
+        </li>
+      ))}
+    </ul>
   );
 }
 
