@@ -514,6 +514,8 @@ const CSV_HEADER = [
   'input_tokens',
   'output_tokens',
   'cost_usd',
+  // Why a session ended (`agent_error`, `user_hangup`): appended, like the figures before it.
+  'ended_reason',
 ] as const;
 
 /**
@@ -574,7 +576,7 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )}\r\n`;
+  )},${csvCell(r.ended_reason)}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -600,6 +602,7 @@ export function csvRow(s: Session): string {
     s.stats.inputTokens,
     s.stats.outputTokens,
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
+    s.endedReason,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

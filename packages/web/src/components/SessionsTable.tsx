@@ -42,7 +42,22 @@ export const OPTIONAL_COLUMNS = {
   },
   handoffs: { label: 'Handoffs', sort: 'handoffs', cell: (s: Session) => <Count n={s.stats.handoffs} /> },
   errors: { label: 'Errors', sort: 'errors', cell: (s: Session) => <Count n={s.stats.errors} alarm /> },
-} as const satisfies Record<string, { label: string; sort: SortField; cell: (s: Session) => ReactNode }>;
+  endedReason: {
+    label: 'Ended reason',
+    sort: null,
+    cell: (s: Session) =>
+      s.endedReason ? (
+        <span
+          className={cx('block truncate text-left font-mono text-xs', s.status === 'failed' ? 'text-red-700' : 'text-slate-700')}
+          title={s.endedReason}
+        >
+          {s.endedReason}
+        </span>
+      ) : (
+        <span className="block text-left text-slate-400">—</span>
+      ),
+  },
+} as const satisfies Record<string, { label: string; sort: SortField | null; cell: (s: Session) => ReactNode }>;
 export type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
 export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
 
@@ -51,7 +66,14 @@ export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColu
 // the table scrolls sideways.
 const BASE_SHARES = ['14%', '24%', '16%', '14%', '17%', '15%'];
 const BASE_PX = [112, undefined, 132, 124, 136, 104];
-const EXTRA_PX: Record<OptionalColumn, number> = { firstResponse: 120, turns: 88, cost: 92, handoffs: 104, errors: 88 };
+const EXTRA_PX: Record<OptionalColumn, number> = {
+  firstResponse: 120,
+  turns: 88,
+  cost: 92,
+  handoffs: 104,
+  errors: 88,
+  endedReason: 150,
+};
 const AGENT_MIN_PX = 160;
 
 /** Columns only: fetching, loading, empty and paging belong to `SessionsPanel`. */
@@ -111,16 +133,16 @@ export function SessionsTable({
         <Th compact>Status</Th>
         <SortHeader field="startedAt" label="Started" sort={sort} onSort={onSort} />
         <SortHeader field="durationSeconds" label="Duration" sort={sort} onSort={onSort} />
-        {extras.map((c) => (
-          <SortHeader
-            key={c}
-            field={OPTIONAL_COLUMNS[c].sort}
-            label={OPTIONAL_COLUMNS[c].label}
-            sort={sort}
-            onSort={onSort}
-            align="right"
-          />
-        ))}
+        {extras.map((c) => {
+          const col = OPTIONAL_COLUMNS[c];
+          return col.sort ? (
+            <SortHeader key={c} field={col.sort} label={col.label} sort={sort} onSort={onSort} align="right" />
+          ) : (
+            <Th key={c} compact>
+              {col.label}
+            </Th>
+          );
+        })}
       </THead>
       <TBody>
         {sessions.map((s) => (
