@@ -16,6 +16,7 @@ import { type Query, type QueryClient, useQueryClient } from '@tanstack/react-qu
 import { createContext, createElement, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocalStorageBoolean } from '../lib/useLocalStorage';
 import { OUTBOX_EVENT_TYPES } from '../lib/vocab';
+import { isRefused } from './client';
 import { queryKeys } from './queries';
 
 /**
@@ -73,8 +74,10 @@ export function useRefetchInterval(): number | false {
 // the agents table holds one per visible row for its sparkline, and a refetch of each per burst
 // of events would multiply every change by the number of rows.
 const isAggregate = (q: Query) =>
-  (q.queryKey[0] === 'sessions' && q.queryKey[1] !== 'detail') ||
-  (q.queryKey[0] === 'agents' && q.queryKey[1] !== 'detail');
+  ((q.queryKey[0] === 'sessions' && q.queryKey[1] !== 'detail') ||
+    (q.queryKey[0] === 'agents' && q.queryKey[1] !== 'detail')) &&
+  // A view the server refused (a bad filter) stays refused whatever else changes.
+  !isRefused(q.state.error);
 
 /** Collects what needs refetching and does it once per FLUSH_MS window. */
 function createBatcher(qc: QueryClient) {
@@ -102,8 +105,8 @@ function createBatcher(qc: QueryClient) {
     },
     /** Catch up after a gap (stream down or paused): everything, including open details. */
     everything() {
-      void qc.invalidateQueries({ queryKey: ['sessions'] });
-      void qc.invalidateQueries({ queryKey: queryKeys.agents });
+      void qc.invalidateQueries({ queryKey: ['sessions'], predicate: (q) => !isRefused(q.state.error) });
+      void qc.invalidateQueries({ queryKey: queryKeys.agents, predicate: (q) => !isRefused(q.state.error) });
     },
     cancel() {
       clearTimeout(timer);

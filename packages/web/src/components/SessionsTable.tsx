@@ -213,7 +213,7 @@ export function MatchLines({ matches, pattern }: { matches: TranscriptMatch[]; p
     <ul className="space-y-1 border-l-2 border-amber-300 pl-3 text-xs text-slate-600" aria-label="Matching lines">
       {matches.map((m) => (
         <li key={m.messageId} className="line-clamp-2 break-words" data-testid="transcript-match">
-          <span className="mr-1.5 font-medium text-slate-500">{m.sender === 'user' ? 'User' : 'Agent'}:</span>
+          <span className="font-medium text-slate-500">{m.sender === 'user' ? 'User' : 'Agent'}:</span>{' '}
           <Highlight text={m.snippet} pattern={pattern} />
         </li>
       ))}

@@ -1,3 +1,5 @@
+import { X } from 'lucide-react';
+import { isRefused } from '../api/client';
 import { useRefetchInterval } from '../api/live';
 import { useMetricsQuery, useSessionsQuery } from '../api/queries';
 import { ColumnPicker } from '../components/ColumnPicker';
@@ -8,14 +10,15 @@ import { Onboarding } from '../components/Onboarding';
 import { SessionsPanel } from '../components/SessionsPanel';
 import { OPTIONAL_COLUMN_IDS } from '../components/SessionsTable';
 import { LiveControls } from '../components/RefreshControls';
-import { ErrorAlert, PageHeader } from '../components/ui';
+import { fieldPath } from '../components/ProblemAlert';
+import { Button, ErrorAlert, PageHeader } from '../components/ui';
 import { hasActiveFilters, useListParams } from '../lib/filters';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 import { useLocalStorageList } from '../lib/useLocalStorage';
 
 export default function SessionsPage() {
   useDocumentTitle('Sessions');
-  const { filters, sort, page } = useListParams();
+  const { filters, sort, page, clearFilters } = useListParams();
   const refetchInterval = useRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
   // Which columns a person added is theirs, not the view's: kept in this browser, not the URL.
@@ -23,6 +26,7 @@ export default function SessionsPage() {
   // The same query (and cache entry) as the table's: with no filter set, none found means the
   // organization has no sessions at all, and the page shows how to send the first one instead.
   const list = useSessionsQuery({ filters, sort, page }, { refetchInterval });
+  const refused = isRefused(list.error) ? list.error : isRefused(metrics.error) ? metrics.error : null;
   const firstStart = !hasActiveFilters(filters) && !list.isPlaceholderData && list.data?.pagination.total === 0;
 
   if (firstStart) {
@@ -42,7 +46,32 @@ export default function SessionsPage() {
         actions={<LiveControls />}
       />
       <FilterBar />
-      {metrics.isError ? (
+      {refused ? (
+        // The list and the metrics ask with the same filters and are refused for the same reason:
+        // said once, in the server's words, with the way out instead of a Retry that would fail.
+        <ErrorAlert
+          title="The server refused these filters"
+          message={refused.message}
+          action={
+            <Button size="sm" onClick={() => clearFilters()}>
+              <X className="size-4" aria-hidden="true" />
+              Clear filters
+            </Button>
+          }
+          className="mb-6"
+        >
+          {(refused.problem?.errors?.length ?? 0) > 0 && (
+            <ul className="mt-1.5 list-disc space-y-0.5 pl-5 text-red-700" data-testid="field-errors">
+              {refused.problem?.errors?.map((e) => (
+                <li key={`${e.path}:${e.message}`}>
+                  <code className="font-mono text-xs">{fieldPath(e.path) || 'query'}</code> {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </ErrorAlert>
+      ) : null}
+      {refused ? null : metrics.isError ? (
         <ErrorAlert className="mb-6" title="Could not load metrics" message={metrics.error.message} />
       ) : (
         <MetricCards metrics={metrics.data} loading={metrics.isPending} />
@@ -54,7 +83,7 @@ export default function SessionsPage() {
           <ExportButtons filters={filters} sort={sort} />
         </div>
       </div>
-      <SessionsPanel refetchInterval={refetchInterval} columns={columns} />
+      {!refused && <SessionsPanel refetchInterval={refetchInterval} columns={columns} />}
     </>
   );
 }
