@@ -15,6 +15,7 @@ import {
   makeSessions,
   newContext,
   rowIds,
+  rowStatuses,
   screenshot,
   search,
   sessionItems,
@@ -30,7 +31,7 @@ const DESKTOP = { width: 1280, height: 800 };
 /** Messages in the long session: past the detail's first page (200) and one further page (500). */
 const LONG = 760;
 /** The only message of the long session that says the searched word. */
-const LONG_MATCH = 690;
+const LONG_MATCH = 740;
 
 describe('operators', { skip: !HAVE_CHROMIUM }, () => {
   let server: TestServer;
@@ -201,8 +202,8 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     const current = page.locator('[data-match="current"]');
     await current.waitFor();
     assert.equal(await current.getAttribute('data-message-id'), `long-${LONG_MATCH}`);
-    // "1+": pages after the one that held it are not loaded, and may hold more.
-    await textMatching(page.getByTestId('find-status'), /^1 of 1\+$/);
+    // ("1+" while pages after the one that held it are not loaded.)
+    await textMatching(page.getByTestId('find-status'), /^1 of 1\+?$/);
     // The message is past the first page (200) and the next (500): both further pages were read.
     assert.ok(transcriptPages.length >= 2, `transcript pages fetched: ${transcriptPages.length}`);
     assert.ok(await current.isVisible());
@@ -222,8 +223,12 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     const box = page.getByRole('searchbox', { name: 'Find in transcript' });
     await box.fill('schedule');
     await page.waitForURL((u) => u.searchParams.get('find') === 'schedule');
-    await textMatching(page.getByTestId('find-status'), /^1 of \d+/);
-    assert.equal(await current.getAttribute('data-message-id'), 'long-0');
+    await textMatching(page.getByTestId('find-status'), /^1 of \d{3}/);
+    await waitFor(
+      () => current.getAttribute('data-message-id'),
+      (id) => id === 'long-0',
+      'the first match of the new words',
+    );
     await page.getByRole('button', { name: 'Next match' }).click();
     await waitFor(
       () => current.getAttribute('data-message-id'),
@@ -381,7 +386,11 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
       'the agents',
     );
     const labels = names.map((t) => t.replace(/\s*\d+$/, '').trim());
-    assert.deepEqual(labels, [...labels].sort((a, b) => a.localeCompare(b)), 'alphabetical');
+    assert.deepEqual(
+      labels,
+      [...labels].sort((a, b) => a.localeCompare(b)),
+      'alphabetical',
+    );
     assert.equal(labels[0], 'Aardvark Helper');
     await page.getByRole('searchbox', { name: 'Find agent' }).fill('voice');
     await waitFor(
@@ -392,6 +401,101 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     await screenshot(page, 'agent-filter-find-desktop-light', { fullPage: false });
   });
 
+  test('a calm live list: new sessions wait behind a bar, shown rows update in place, metrics recount at most every 5 s', async () => {
+    const { page } = await open();
+    const lists: number[] = [];
+    const metrics: number[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/api/v1/sessions') lists.push(Date.now());
+      if (u.pathname === '/api/v1/sessions/metrics') metrics.push(Date.now());
+    });
+    await page.getByTestId('live-indicator').and(page.locator('[data-status="live"]')).waitFor();
+    const before = await waitFor(
+      () => rowIds(page),
+      (v) => v.length > 5,
+      'the list',
+    );
+    const listsBefore = lists.length;
+    const metricsBefore = metrics.length;
+    const t0 = Date.now();
+    // Sessions stream in for a while, three at a time, while someone points at the list.
+    const bar = page.getByTestId('new-sessions');
+    let sent = 0;
+    for (let round = 0; round < 6; round++) {
+      await page
+        .locator('tbody tr[data-session-id]')
+        .nth(1 + (round % 3))
+        .hover();
+      await server.ingest(
+        [0, 1, 2].map((k) => ({
+          type: 'session',
+          body: {
+            id: `stream-${round}-${k}`,
+            agent: { id: 'support-bot', name: 'Support Bot' },
+            channel: 'web',
+            type: 'chat',
+          },
+        })),
+      );
+      sent += 3;
+      await textMatching(bar, new RegExp(`^${sent} new sessions · Show$`));
+    }
+    const elapsed = Date.now() - t0;
+    assert.equal(lists.length, listsBefore, 'no list refetch while someone looks at it');
+    assert.deepEqual(await rowIds(page), before, 'not one row moved');
+    const recounts = metrics.length - metricsBefore;
+    assert.ok(recounts >= 1, 'the metrics were recounted');
+    assert.ok(recounts <= Math.floor(elapsed / 5_000) + 1, `${recounts} metric recounts in ${elapsed} ms`);
+    await textMatching(page.getByTestId('metric-Total Sessions'), /\d/);
+
+    // A shown row is updated where it is, without a refetch.
+    const statuses = await rowStatuses(page);
+    const shown = before[statuses.indexOf('active', 1)];
+    const patched = await server.api('PATCH', `/api/v1/sessions/${shown}`, { status: 'cancelled' });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await page.locator(`tr[data-session-id="${shown}"] [data-status="cancelled"]`).waitFor();
+    assert.equal(lists.length, listsBefore, 'patched in place');
+    assert.deepEqual(await rowIds(page), before);
+    await screenshot(page, 'new-sessions-bar-desktop-light', { fullPage: false });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'new-sessions-bar-desktop-dark', { fullPage: false });
+
+    // "Show" is one refetch, and the new sessions are on top.
+    await bar.click();
+    await waitFor(
+      async () => (await rowIds(page)).slice(0, 18).filter((id) => id.startsWith('stream-')).length,
+      (n) => n === 18,
+      'the streamed sessions on top',
+    );
+    assert.equal(lists.length, listsBefore + 1, 'one refetch');
+    assert.equal(await bar.count(), 0);
+  });
+
+  test('at the top of page 1 with nobody at the controls, new sessions come in by themselves', async () => {
+    const { page } = await open(PHONE);
+    await page.getByTestId('live-indicator').and(page.locator('[data-status="live"]')).waitFor();
+    await page.getByTestId('session-card').first().waitFor();
+    const lists: number[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/sessions') lists.push(Date.now());
+    });
+    await server.ingest([
+      {
+        type: 'session',
+        body: { id: 'idle-new', agent: { id: 'support-bot', name: 'Support Bot' }, channel: 'web', type: 'chat' },
+      },
+    ]);
+    await waitFor(
+      () => page.getByTestId('session-card').first().getAttribute('data-session-id'),
+      (id) => id === 'idle-new',
+      'the new session shown without a click',
+      20_000,
+    );
+    assert.equal(lists.length, 1, 'one refetch');
+    await screenshot(page, 'live-list-phone-light', { fullPage: false });
+  });
+
   test('recent presets and the time zone setting', async () => {
     const { page } = await open();
     await page.getByRole('button', { name: 'Date range' }).click();
@@ -400,7 +504,10 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     const from = Date.parse(search(page).get('from') ?? '');
     assert.ok(Math.abs(Date.now() - 15 * 60_000 - from) < 60_000, 'fifteen minutes ago');
     assert.equal(search(page).get('to'), null);
-    await page.getByRole('list', { name: 'Active filters' }).getByText(/^Since /).waitFor();
+    await page
+      .getByRole('list', { name: 'Active filters' })
+      .getByText(/^Since /)
+      .waitFor();
     // Only sessions started in the window: the 12 seeded ones start 7 minutes apart, the failed one 2 minutes ago.
     await waitFor(
       () => rowIds(page),
@@ -429,7 +536,9 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     await textMatching(other.getByTestId('time-zone'), /^UTC$/);
     const utc = await textMatching(started, /\d{2}:\d{2}:\d{2}/);
     assert.notEqual(utc, local);
-    const t = new Date(Date.parse((await server.api<{ startedAt: string }>('GET', '/api/v1/sessions/short-search')).body.startedAt));
+    const t = new Date(
+      Date.parse((await server.api<{ startedAt: string }>('GET', '/api/v1/sessions/short-search')).body.startedAt),
+    );
     assert.ok(utc.includes(t.toISOString().slice(11, 19)), `${utc} shows ${t.toISOString()} in UTC`);
     await other.reload();
     await textMatching(other.getByTestId('time-zone'), /^UTC$/, 'the choice survives a reload');

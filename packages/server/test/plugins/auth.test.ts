@@ -154,7 +154,10 @@ for (const dialect of DIALECTS) {
       assertProblem(res, 403);
       assert.match(res.json().detail, /"ingest" scope only.*"read" scope/);
       assert.equal(res.headers['set-cookie'], undefined, 'no cookie for a refused key');
-      assert.equal((await call(t.app, null, 'POST', '/api/v1/auth/login', { key: await t.key(['read']) })).statusCode, 200);
+      assert.equal(
+        (await call(t.app, null, 'POST', '/api/v1/auth/login', { key: await t.key(['read']) })).statusCode,
+        200,
+      );
     });
 
     test('login refuses bad keys with 401 and bad bodies with 400', async () => {

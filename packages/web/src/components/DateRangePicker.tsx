@@ -61,7 +61,8 @@ export function DateRangePicker({
 }) {
   const [draft, setDraft] = useState<DateRange | undefined>();
   const selected: DateRange | undefined =
-    draft ?? (from || to ? { from: toDate(from), to: toDate(to) ?? (isInstant(from) ? new Date() : undefined) } : undefined);
+    draft ??
+    (from || to ? { from: toDate(from), to: toDate(to) ?? (isInstant(from) ? new Date() : undefined) } : undefined);
   const set = !!(from || to);
   // Two months side by side do not fit a phone.
   const wide = useMediaQuery('(min-width: 640px)');

@@ -85,7 +85,9 @@ export function FilterBar() {
   // makes a person hunt for the same agent twice.
   const agentOptions = (agents.data ?? [])
     .map((a) => ({ value: a.id, label: a.name || a.id, hint: String(a.sessionCount) }))
-    .sort((a, b) => a.label.localeCompare(b.label, undefined, { sensitivity: 'base' }) || a.value.localeCompare(b.value));
+    .sort(
+      (a, b) => a.label.localeCompare(b.label, undefined, { sensitivity: 'base' }) || a.value.localeCompare(b.value),
+    );
   // Keep ids from the URL selectable even before (or without) the agent list.
   for (const id of filters.agentId)
     if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
@@ -125,7 +127,11 @@ export function FilterBar() {
       remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }),
     });
   if (filters.from || filters.to)
-    badges.push({ key: 'date', label: dateBadge(filters.from, filters.to), remove: () => setFilters({ from: '', to: '' }) });
+    badges.push({
+      key: 'date',
+      label: dateBadge(filters.from, filters.to),
+      remove: () => setFilters({ from: '', to: '' }),
+    });
   for (const [param, value] of Object.entries(filters.ranges) as Array<[RangeParam, number]>)
     badges.push({
       key: param,

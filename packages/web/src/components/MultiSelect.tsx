@@ -78,7 +78,9 @@ export function MultiSelect<T extends string>({
           <div className="max-h-72 overflow-y-auto">
             {options.length === 0 && <p className="px-2.5 py-2 text-sm text-slate-500">{emptyText}</p>}
             {options.length > 0 && shown.length === 0 && (
-              <p className="px-2.5 py-2 text-sm text-slate-500">No {label.toLowerCase()} matches “{query.trim()}”</p>
+              <p className="px-2.5 py-2 text-sm text-slate-500">
+                No {label.toLowerCase()} matches “{query.trim()}”
+              </p>
             )}
             {shown.map((o) => {
               const checked = selected.includes(o.value);

@@ -48,7 +48,10 @@ export const OPTIONAL_COLUMNS = {
     cell: (s: Session) =>
       s.endedReason ? (
         <span
-          className={cx('block truncate text-left font-mono text-xs', s.status === 'failed' ? 'text-red-700' : 'text-slate-700')}
+          className={cx(
+            'block truncate text-left font-mono text-xs',
+            s.status === 'failed' ? 'text-red-700' : 'text-slate-700',
+          )}
           title={s.endedReason}
         >
           {s.endedReason}
@@ -147,59 +150,63 @@ export function SessionsTable({
       <TBody>
         {sessions.map((s) => (
           <Fragment key={s.id}>
-          <tr
-            tabIndex={0}
-            data-session-id={s.id}
-            onClick={() => onOpen(s)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onOpen(s);
-              }
-            }}
-            className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
-          >
-            <td className="px-4 py-3">
-              {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
-              <SessionId
-                id={s.id}
-                to={`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`}
-                linkState={linkState}
-                reveal
-              />
-            </td>
-            <td className="px-4 py-3">
-              <div className="truncate font-medium text-slate-900" title={s.agent.name}>
-                {s.agent.name || s.agent.id}
-              </div>
-              <div className="text-xs text-slate-500">{TYPE_LABELS[s.type] ?? s.type}</div>
-            </td>
-            <td className="px-4 py-3">
-              <ChannelBadge channel={s.channel} />
-            </td>
-            <td className="px-4 py-3">
-              <StatusBadge status={s.status} />
-            </td>
-            <td className="px-4 py-3 text-slate-600">
-              <RelativeTime iso={s.startedAt} />
-            </td>
-            <td className="px-4 py-3 text-slate-600">
-              <Duration seconds={s.durationSeconds} status={s.status} />
-            </td>
-            {extras.map((c) => (
-              <td key={c} className="px-4 py-3 text-right whitespace-nowrap tabular-nums" data-column={c}>
-                {OPTIONAL_COLUMNS[c].cell(s)}
+            <tr
+              tabIndex={0}
+              data-session-id={s.id}
+              onClick={() => onOpen(s)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  onOpen(s);
+                }
+              }}
+              className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
+            >
+              <td className="px-4 py-3">
+                {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
+                <SessionId
+                  id={s.id}
+                  to={`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`}
+                  linkState={linkState}
+                  reveal
+                />
               </td>
-            ))}
-          </tr>
-          {matches?.get(s.id)?.length ? (
-            // The lines that matched, under their session; a click opens it at the first one.
-            <tr className="cursor-pointer border-t-0 hover:bg-slate-50" onClick={() => onOpen(s)} data-matches-of={s.id}>
-              <td colSpan={6 + extras.length} className="px-4 pt-0 pb-3">
-                <MatchLines matches={matches.get(s.id) ?? []} pattern={pattern} />
+              <td className="px-4 py-3">
+                <div className="truncate font-medium text-slate-900" title={s.agent.name}>
+                  {s.agent.name || s.agent.id}
+                </div>
+                <div className="text-xs text-slate-500">{TYPE_LABELS[s.type] ?? s.type}</div>
               </td>
+              <td className="px-4 py-3">
+                <ChannelBadge channel={s.channel} />
+              </td>
+              <td className="px-4 py-3">
+                <StatusBadge status={s.status} />
+              </td>
+              <td className="px-4 py-3 text-slate-600">
+                <RelativeTime iso={s.startedAt} />
+              </td>
+              <td className="px-4 py-3 text-slate-600">
+                <Duration seconds={s.durationSeconds} status={s.status} />
+              </td>
+              {extras.map((c) => (
+                <td key={c} className="px-4 py-3 text-right whitespace-nowrap tabular-nums" data-column={c}>
+                  {OPTIONAL_COLUMNS[c].cell(s)}
+                </td>
+              ))}
             </tr>
-          ) : null}
+            {matches?.get(s.id)?.length ? (
+              // The lines that matched, under their session; a click opens it at the first one.
+              <tr
+                className="cursor-pointer border-t-0 hover:bg-slate-50"
+                onClick={() => onOpen(s)}
+                data-matches-of={s.id}
+              >
+                <td colSpan={6 + extras.length} className="px-4 pt-0 pb-3">
+                  <MatchLines matches={matches.get(s.id) ?? []} pattern={pattern} />
+                </td>
+              </tr>
+            ) : null}
           </Fragment>
         ))}
       </TBody>

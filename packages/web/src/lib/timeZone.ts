@@ -36,13 +36,10 @@ export function setTimeZone(choice: TimeZoneChoice): void {
 }
 
 export function useTimeZone(): TimeZoneChoice {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    getTimeZone,
-  );
+  return useSyncExternalStore((l) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  }, getTimeZone);
 }
 
 /** The browser's zone by name: "Europe/Berlin"; "UTC" where the browser does not say. */

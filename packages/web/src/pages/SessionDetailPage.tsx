@@ -35,7 +35,9 @@ import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { hasWord } from '../lib/words';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
-export type TimelineItem = { kind: 'message'; at: number; item: Message } | { kind: 'event'; at: number; item: SessionEvent };
+export type TimelineItem =
+  | { kind: 'message'; at: number; item: Message }
+  | { kind: 'event'; at: number; item: SessionEvent };
 
 /** Messages and system events on one timeline, by timestamp (then events first, then seq). */
 function buildTimeline(messages: Message[], events: SessionEvent[]): TimelineItem[] {

@@ -1,6 +1,6 @@
 import { X } from 'lucide-react';
 import { isRefused } from '../api/client';
-import { useRefetchInterval } from '../api/live';
+import { useListRefetchInterval, useRefetchInterval } from '../api/live';
 import { useMetricsQuery, useSessionsQuery } from '../api/queries';
 import { ColumnPicker } from '../components/ColumnPicker';
 import { ExportButtons } from '../components/ExportButtons';
@@ -20,12 +20,14 @@ export default function SessionsPage() {
   useDocumentTitle('Sessions');
   const { filters, sort, page, clearFilters } = useListParams();
   const refetchInterval = useRefetchInterval();
+  // The list moves only when asked (or idle at the top): the stream reports what is new.
+  const listInterval = useListRefetchInterval();
   const metrics = useMetricsQuery(filters, { refetchInterval });
   // Which columns a person added is theirs, not the view's: kept in this browser, not the URL.
   const [columns, setColumns] = useLocalStorageList('switchboard.sessions.columns', OPTIONAL_COLUMN_IDS, []);
   // The same query (and cache entry) as the table's: with no filter set, none found means the
   // organization has no sessions at all, and the page shows how to send the first one instead.
-  const list = useSessionsQuery({ filters, sort, page }, { refetchInterval });
+  const list = useSessionsQuery({ filters, sort, page }, { refetchInterval: listInterval });
   const refused = isRefused(list.error) ? list.error : isRefused(metrics.error) ? metrics.error : null;
   const firstStart = !hasActiveFilters(filters) && !list.isPlaceholderData && list.data?.pagination.total === 0;
 
@@ -83,7 +85,7 @@ export default function SessionsPage() {
           <ExportButtons filters={filters} sort={sort} />
         </div>
       </div>
-      {!refused && <SessionsPanel refetchInterval={refetchInterval} columns={columns} />}
+      {!refused && <SessionsPanel refetchInterval={listInterval} columns={columns} />}
     </>
   );
 }

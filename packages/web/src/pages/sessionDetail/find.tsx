@@ -45,9 +45,7 @@ export function useFind(
   const pattern = useMemo(() => wordsPattern(searchWords(committed)), [committed]);
   const hits = useMemo(
     () =>
-      pattern
-        ? timeline.flatMap((t, i) => (t.kind === 'message' && hasWord(t.item.content, pattern) ? [i] : []))
-        : [],
+      pattern ? timeline.flatMap((t, i) => (t.kind === 'message' && hasWord(t.item.content, pattern) ? [i] : [])) : [],
     [timeline, pattern],
   );
   const [position, setPosition] = useState(-1);
@@ -86,10 +84,25 @@ export function useFind(
   const currentIndex = position >= 0 && position < hits.length ? hits[position] : -1;
   useEffect(() => {
     if (jump === 0) return;
-    // After the render that shows it (the timeline renders up to the match first).
-    const frame = requestAnimationFrame(() => {
-      document.querySelector('[data-match="current"]')?.scrollIntoView({ block: 'center' });
-    });
+    // After the render that shows it (the timeline renders up to the match first), and again
+    // while the rows above it are laid out (`content-visibility` guesses their height until
+    // then, so the first scroll can land short): until it has stayed in view a few frames.
+    let frame = 0;
+    let frames = 0;
+    let steady = 0;
+    const step = () => {
+      const el = document.querySelector('[data-match="current"]');
+      if (el) {
+        const r = el.getBoundingClientRect();
+        if (r.top >= 0 && r.bottom <= window.innerHeight) steady++;
+        else {
+          steady = 0;
+          el.scrollIntoView({ block: 'center' });
+        }
+      }
+      if (steady < 3 && ++frames < 60) frame = requestAnimationFrame(step);
+    };
+    frame = requestAnimationFrame(step);
     return () => cancelAnimationFrame(frame);
   }, [jump]);
 
@@ -151,7 +164,13 @@ export function FindBar({ find }: { find: Find }) {
             {status}
           </output>
           <div className="flex items-center gap-1">
-            <Button size="icon-sm" variant="ghost" onClick={previous} disabled={count === 0} aria-label="Previous match">
+            <Button
+              size="icon-sm"
+              variant="ghost"
+              onClick={previous}
+              disabled={count === 0}
+              aria-label="Previous match"
+            >
               <ChevronUp className="size-4" aria-hidden="true" />
             </Button>
             <Button
