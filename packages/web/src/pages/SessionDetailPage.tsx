@@ -763,7 +763,6 @@ function EventRow({ event: e, offset }: { event: SessionEvent; offset: number })
           <Icon className="size-3.5 shrink-0" aria-hidden="true" />
           <span className="font-medium">{style.label}</span>
         </span>
-        {style.label !== e.type && <code className="font-mono text-[11px] text-slate-500">{e.type}</code>}
         <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="text-slate-500 tabular-nums">
           {timeOfDay(e.timestamp)} · +{clock(offset)}
         </time>

@@ -138,7 +138,8 @@ export function FindBar({ find }: { find: Find }) {
         ? 'No match in this transcript'
         : `${position + 1} of ${count}${more ? '+' : ''}`;
   return (
-    <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-3 py-2.5 sm:px-5">
+    // Sticky: "next" stays at hand while reading down a long transcript (below the phone's top bar).
+    <div className="sticky top-14 z-10 flex flex-wrap items-center gap-2 border-b border-slate-100 bg-white/95 px-3 py-2.5 backdrop-blur sm:px-5 md:top-0">
       <div className="min-w-40 flex-1">
         <Input
           icon={Search}
