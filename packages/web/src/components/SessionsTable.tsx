@@ -57,7 +57,7 @@ export const OPTIONAL_COLUMNS = {
           {s.endedReason}
         </span>
       ) : (
-        <span className="block text-left text-slate-400">—</span>
+        <span className="block text-left text-slate-500">—</span>
       ),
   },
 } as const satisfies Record<string, { label: string; sort: SortField | null; cell: (s: Session) => ReactNode }>;

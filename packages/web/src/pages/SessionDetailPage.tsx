@@ -766,7 +766,7 @@ function EventRow({ event: e, offset }: { event: SessionEvent; offset: number })
         <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="text-slate-500 tabular-nums">
           {timeOfDay(e.timestamp)} · +{clock(offset)}
         </time>
-        <span className="text-slate-400 tabular-nums">#{e.seq}</span>
+        <span className="text-slate-500 tabular-nums">#{e.seq}</span>
         {keys.length > 0 && (
           <button
             type="button"
