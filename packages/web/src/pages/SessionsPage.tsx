@@ -62,7 +62,8 @@ export default function SessionsPage() {
           }
           className="mb-6"
         >
-          {(refused.problem?.errors?.length ?? 0) > 0 && (
+          {/* One bad field is the message itself; several are listed under it. */}
+          {(refused.problem?.errors?.length ?? 0) > 1 && (
             <ul className="mt-1.5 list-disc space-y-0.5 pl-5 text-red-700" data-testid="field-errors">
               {refused.problem?.errors?.map((e) => (
                 <li key={`${e.path}:${e.message}`}>
@@ -78,13 +79,15 @@ export default function SessionsPage() {
       ) : (
         <MetricCards metrics={metrics.data} loading={metrics.isPending} />
       )}
-      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
-        <h2 className="text-base font-semibold text-slate-900">Session history</h2>
-        <div className="flex flex-wrap items-center gap-2">
-          <ColumnPicker selected={columns} onChange={setColumns} />
-          <ExportButtons filters={filters} sort={sort} />
+      {!refused && (
+        <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+          <h2 className="text-base font-semibold text-slate-900">Session history</h2>
+          <div className="flex flex-wrap items-center gap-2">
+            <ColumnPicker selected={columns} onChange={setColumns} />
+            <ExportButtons filters={filters} sort={sort} />
+          </div>
         </div>
-      </div>
+      )}
       {!refused && <SessionsPanel refetchInterval={listInterval} columns={columns} />}
     </>
   );
