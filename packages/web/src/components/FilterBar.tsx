@@ -149,7 +149,7 @@ export function FilterBar() {
           className="min-w-48 flex-1"
           icon={Search}
           label="Search sessions"
-          placeholder="Search by session ID, agent or metadata…"
+          placeholder="Search ID, agent, metadata…"
           value={filters.search}
           onCommit={commitSearch}
           maxLength={LIMITS.searchLength}
@@ -158,7 +158,7 @@ export function FilterBar() {
           className="min-w-48 flex-1"
           icon={MessageSquareText}
           label="Search transcripts"
-          placeholder="Words in the conversation…"
+          placeholder="Search transcripts…"
           value={filters.transcript}
           onCommit={commitTranscript}
           maxLength={LIMITS.transcriptSearchLength}
