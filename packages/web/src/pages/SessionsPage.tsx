@@ -1,6 +1,7 @@
 import { X } from 'lucide-react';
 import { isRefused } from '../api/client';
-import { useListRefetchInterval, useRefetchInterval } from '../api/live';
+import { useEffect } from 'react';
+import { useListRefetchInterval, useNewSessions, useRefetchInterval } from '../api/live';
 import { useMetricsQuery, useSessionsQuery } from '../api/queries';
 import { ColumnPicker } from '../components/ColumnPicker';
 import { ExportButtons } from '../components/ExportButtons';
@@ -30,6 +31,14 @@ export default function SessionsPage() {
   const list = useSessionsQuery({ filters, sort, page }, { refetchInterval: listInterval });
   const refused = isRefused(list.error) ? list.error : isRefused(metrics.error) ? metrics.error : null;
   const firstStart = !hasActiveFilters(filters) && !list.isPlaceholderData && list.data?.pagination.total === 0;
+
+  // The first session of a new organization replaces the steps at once: there is no list
+  // under anyone's eyes to keep still.
+  const fresh = useNewSessions();
+  const { count: newCount, show: showNew } = fresh;
+  useEffect(() => {
+    if (firstStart && newCount > 0) showNew();
+  }, [firstStart, newCount, showNew]);
 
   if (firstStart) {
     return (
