@@ -152,9 +152,22 @@ export interface Pagination {
   nextCursor: string | null;
 }
 
+/** A message that holds a word of the `transcript` filter: a line to show under its session. */
+export interface TranscriptMatch {
+  sessionId: string;
+  messageId: string;
+  seq: number;
+  sender: Sender;
+  timestamp: string;
+  /** The message around its first matching word (about 160 characters at most), `…` where cut. */
+  snippet: string;
+}
+
 export interface SessionList {
   data: Session[];
   pagination: Pagination;
+  /** Only with the `transcript` filter: up to 2 matching messages per session of the page. */
+  matches?: TranscriptMatch[];
 }
 
 export interface Metrics {

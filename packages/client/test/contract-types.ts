@@ -32,6 +32,7 @@ export type Checks = [
   Assert<Same<S.SessionDetail, C.SessionDetail>>,
   Assert<Same<S.TranscriptPage, C.TranscriptPage>>,
   Assert<Same<S.SessionList, C.SessionList>>,
+  Assert<Same<S.TranscriptMatch, C.TranscriptMatch>>,
   Assert<Same<S.Pagination, C.Pagination>>,
   Assert<Same<S.Metrics, C.Metrics>>,
   Assert<Same<S.Timeseries, C.Timeseries>>,

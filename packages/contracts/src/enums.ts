@@ -100,4 +100,13 @@ export const LIMITS = {
    * a transcript: a page of 30 KB messages holds about 17 of them, never megabytes.
    */
   transcriptPageBytes: 512 * 1024,
+  /** The `search` filter's text. */
+  searchLength: 256,
+  /** The `transcript` filter's text. */
+  transcriptSearchLength: 512,
+  /** An API key's name. */
+  keyNameLength: 128,
+  /** A webhook endpoint's URL and description. */
+  webhookUrlLength: 2048,
+  webhookDescriptionLength: 512,
 } as const;

@@ -379,7 +379,7 @@ const listOf = (values: readonly string[]) =>
 export const FilterProperties = {
   search: Type.Optional(
     Type.String({
-      maxLength: 256,
+      maxLength: LIMITS.searchLength,
       description:
         'Case-insensitive literal text: session id prefix, agent id or name substring, metadata key or value substring.',
     }),
@@ -398,7 +398,10 @@ export const FilterProperties = {
     }),
   ),
   transcript: Type.Optional(
-    Type.String({ maxLength: 512, description: 'Every word must occur in the session’s messages.' }),
+    Type.String({
+      maxLength: LIMITS.transcriptSearchLength,
+      description: 'Every word must occur in the session’s messages.',
+    }),
   ),
 };
 /** `metadata.<key>=value` query parameters: exact match, ANDed. */
@@ -453,7 +456,30 @@ export const Pagination = Type.Object({
 });
 export type Pagination = Static<typeof Pagination>;
 
-export const SessionList = Type.Object({ data: Type.Array(Session), pagination: Pagination });
+/** A message that holds a word of the `transcript` filter, as a line to show under its session. */
+export const TranscriptMatch = Type.Object({
+  sessionId: Type.String(),
+  messageId: Type.String(),
+  seq: Type.Integer(),
+  sender: Sender,
+  timestamp: Type.String({ format: 'date-time' }),
+  snippet: Type.String({
+    description:
+      'The message around its first matching word, at most about 160 characters; `…` marks text left out at either end.',
+  }),
+});
+export type TranscriptMatch = Static<typeof TranscriptMatch>;
+
+export const SessionList = Type.Object({
+  data: Type.Array(Session),
+  pagination: Pagination,
+  matches: Type.Optional(
+    Type.Array(TranscriptMatch, {
+      description:
+        'Only with the `transcript` filter: for each session of the page, its first (up to 2) messages holding any of the words, in page order then `seq`.',
+    }),
+  ),
+});
 export type SessionList = Static<typeof SessionList>;
 
 const countsOf = (values: readonly string[]) =>
@@ -649,7 +675,7 @@ export type TranscriptQuery = Static<typeof TranscriptQuery>;
 
 export const CreateKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 128 }),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.keyNameLength }),
     scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
   },
   { additionalProperties: false },

@@ -86,10 +86,10 @@ export type WebhookFilters = Static<typeof WebhookFilters>;
 
 const Url = Type.String({
   minLength: 1,
-  maxLength: 2048,
+  maxLength: LIMITS.webhookUrlLength,
   description: 'An http(s) URL that does not resolve to a loopback, private, link-local or metadata address.',
 });
-const Description = Type.String({ maxLength: 512 });
+const Description = Type.String({ maxLength: LIMITS.webhookDescriptionLength });
 
 export const CreateWebhookBody = Type.Object(
   {

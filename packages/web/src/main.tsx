@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { retryQuery } from './api/client';
+import { isRefused, retryQuery } from './api/client';
 import { prefetchLanding } from './api/queries';
 import './index.css';
 
@@ -10,7 +10,8 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 5_000,
-      refetchOnWindowFocus: true,
+      // Except what the server refused: the same request gets the same 4xx.
+      refetchOnWindowFocus: (q) => !isRefused(q.state.error),
       retry: retryQuery,
     },
   },

@@ -378,7 +378,7 @@ describe('session insights', { skip: !HAVE_CHROMIUM }, () => {
 
     // A `usage` event reads as tokens, cost and model rather than raw JSON.
     await page.goto('/sessions/beta-0');
-    await textMatching(page.locator('li[data-event-type="usage"]'), /Usage · 400 in · 120 out · \$0\.50 · gpt-test/);
+    await textMatching(page.locator('li[data-event-type="usage"]'), /Usage .*400 in · 120 out · \$0\.50 · gpt-test/);
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'session-insights-phone');
     await page.setViewportSize({ width: 1280, height: 800 });

@@ -37,3 +37,33 @@ export function outOfOrder(latest: number | null, timestamps: number[]): boolean
   }
   return false;
 }
+
+/** Characters of a search result's line: enough for a sentence around the word. */
+const SNIPPET_CHARS = 160;
+
+/**
+ * The part of `content` around its first whole-word occurrence of any of `words` (lower-case, as
+ * `transcriptWords` gives them), about 160 characters, cut at spaces where it can be and marked
+ * with `…` where text is left out. A match the indexes found but this cannot (a word that differs
+ * only in its accents, which SQLite's index folds) shows the message's beginning.
+ */
+export function snippetAround(content: string, words: string[]): string {
+  const text = content.replace(/\s+/g, ' ').trim();
+  if (text.length <= SNIPPET_CHARS) return text;
+  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const found = new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'iu').exec(text);
+  const at = found?.index ?? 0;
+  let start = Math.max(0, at - 50);
+  let end = Math.min(text.length, start + SNIPPET_CHARS);
+  start = Math.max(0, end - SNIPPET_CHARS);
+  // Whole words at the cuts, unless that would drop most of a very long one.
+  if (start > 0) {
+    const space = text.indexOf(' ', start);
+    if (space !== -1 && space < at && space - start < 20) start = space + 1;
+  }
+  if (end < text.length) {
+    const space = text.lastIndexOf(' ', end);
+    if (space > at && end - space < 20) end = space;
+  }
+  return `${start > 0 ? '…' : ''}${text.slice(start, end)}${end < text.length ? '…' : ''}`;
+}

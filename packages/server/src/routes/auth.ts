@@ -1,6 +1,7 @@
 /** Dashboard sign-in: an API key is exchanged for an HttpOnly, SameSite=Strict cookie. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LoginBody, Me } from '@switchboard/contracts';
+import { ApiError } from '../lib/errors.js';
 import { problemResponses } from '../lib/problem.js';
 import { clientNetwork } from '../lib/ip.js';
 import { hashKey } from '../lib/keys.js';
@@ -21,9 +22,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
         tags: ['Auth'],
         summary: 'Sign in to the dashboard',
         description:
-          'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS). Attempts are limited per client address (an IPv6 client by its /64) and per key: `SWITCHBOARD_RATE_LIMIT_LOGIN` a minute, 20 by default.',
+          'Exchanges an API key for a session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS). Attempts are limited per client address (an IPv6 client by its /64) and per key: `SWITCHBOARD_RATE_LIMIT_LOGIN` a minute, 20 by default. A key without the `read` scope is refused with 403: every page of the dashboard reads sessions.',
         body: LoginBody,
-        response: { 200: Me, ...problemResponses(400, 401, 429) },
+        response: { 200: Me, ...problemResponses(400, 401, 403, 429) },
       },
     },
     async (req, reply) => {
@@ -49,6 +50,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
         'login-key',
       );
       const row = await app.authenticator.verifyKey(key);
+      // Every page of the dashboard reads sessions: a key without `read` (an agent's ingest key,
+      // say) would sign in to nothing but errors, so it is refused here, in words.
+      const scopes = row.scopes.split(',');
+      if (!scopes.includes('read'))
+        throw new ApiError(
+          403,
+          'forbidden',
+          `This key has the ${scopes.map((s) => `"${s}"`).join(' and ')} scope only; signing in to the dashboard needs a key with the "read" scope.`,
+        );
       const { token, context, maxAgeSeconds } = await app.authenticator.startSession(row);
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,

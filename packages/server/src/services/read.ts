@@ -25,6 +25,7 @@ import {
   type SortField,
   type Timeseries,
   type TimeseriesQuery,
+  type TranscriptMatch,
   type TranscriptPage,
   type TranscriptQuery,
 } from '@switchboard/contracts';
@@ -33,6 +34,7 @@ import { badRequest, notFound } from '../lib/errors.js';
 import { type CursorFields, encodeCursor, pageOf, pageStart } from '../lib/page.js';
 import { byConversationOrder, emptyStats, foldOrdered, NANOS_PER_USD } from '../lib/stats.js';
 import { DAY_MS, HOUR_MS, iso } from '../lib/time.js';
+import { snippetAround } from '../lib/transcript.js';
 import type { Db, DialectName, Store } from '../store/db.js';
 import type { MessageRow } from '../store/schema.js';
 import { findAgent, listAgents } from '../store/sessions/agents.js';
@@ -54,6 +56,7 @@ import {
   conversationOf,
   eventsOfSessions,
   lastUserBefore,
+  matchingMessages,
   messagesOfSessions,
   transcriptPage,
 } from '../store/sessions/transcript.js';
@@ -180,6 +183,8 @@ async function readTranscriptPage(
 const SMALL_TRANSCRIPT = { bytes: 256 * 1024, items: 1000 };
 /** At most about this much transcript (bytes, and messages and events) is read at once for a run of small sessions. */
 const EXPORT_GROUP = { bytes: 4 * 1024 * 1024, items: 20_000 };
+/** Matching lines listed per session of a page searched by `transcript`. */
+const MATCHES_PER_SESSION = 2;
 const isSmall = (r: SessionWithAgent) =>
   Number(r.transcript_bytes) <= SMALL_TRANSCRIPT.bytes &&
   Number(r.message_count) + Number(r.event_count) <= SMALL_TRANSCRIPT.items;
@@ -200,9 +205,23 @@ export class ReadService {
       listSessions(db, dialect, { orgId, filter, sort, ...start, matches: counted }),
       counted ?? countSessions(db, dialect, orgId, filter),
     ]);
-    return pageOf(rows, total, start, sessionRowToApi, (last) =>
+    const page = pageOf(rows, total, start, sessionRowToApi, (last) =>
       sessionCursorFields(q.sort, keysetOf(last, sort.field)),
     );
+    if (!filter.transcriptWords?.length) return page;
+    // The lines that matched, for the page's sessions only: a lookup within each session.
+    const words = filter.transcriptWords;
+    const found = await matchingMessages(db, dialect, rows, words, MATCHES_PER_SESSION);
+    const idOf = new Map(rows.map((r) => [Number(r.pk), r.id]));
+    const matches: TranscriptMatch[] = found.map((m) => ({
+      sessionId: idOf.get(m.session_pk) ?? '',
+      messageId: m.id,
+      seq: m.seq,
+      sender: m.sender,
+      timestamp: iso(m.timestamp),
+      snippet: snippetAround(m.content, words),
+    }));
+    return { ...page, matches };
   }
 
   async metrics(orgId: string, q: SessionFilters, now = Date.now()): Promise<Metrics> {
@@ -495,6 +514,8 @@ const CSV_HEADER = [
   'input_tokens',
   'output_tokens',
   'cost_usd',
+  // Why a session ended (`agent_error`, `user_hangup`): appended, like the figures before it.
+  'ended_reason',
 ] as const;
 
 /**
@@ -555,7 +576,7 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )}\r\n`;
+  )},${csvCell(r.ended_reason)}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -581,6 +602,7 @@ export function csvRow(s: Session): string {
     s.stats.inputTokens,
     s.stats.outputTokens,
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
+    s.endedReason,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

@@ -149,6 +149,17 @@ for (const dialect of DIALECTS) {
       assertProblem(await withCookie(value, 'POST', '/api/v1/sessions', session(), { 'x-switchboard-csrf': '1' }), 403);
     });
 
+    test('login refuses a key without the read scope with 403, in words', async () => {
+      const res = await call(t.app, null, 'POST', '/api/v1/auth/login', { key: await t.key(['ingest']) });
+      assertProblem(res, 403);
+      assert.match(res.json().detail, /"ingest" scope only.*"read" scope/);
+      assert.equal(res.headers['set-cookie'], undefined, 'no cookie for a refused key');
+      assert.equal(
+        (await call(t.app, null, 'POST', '/api/v1/auth/login', { key: await t.key(['read']) })).statusCode,
+        200,
+      );
+    });
+
     test('login refuses bad keys with 401 and bad bodies with 400', async () => {
       assertProblem(await call(t.app, null, 'POST', '/api/v1/auth/login', { key: generateKey() }), 401);
       assertProblem(await call(t.app, null, 'POST', '/api/v1/auth/login', { key: 'nope' }), 401);

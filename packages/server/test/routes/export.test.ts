@@ -7,7 +7,7 @@ import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, set
 
 const HEADER =
   'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd';
+  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason';
 
 /** A strict RFC 4180 parser: fails on anything a conforming writer would not produce. */
 function parseCsv(text: string): string[][] {
@@ -141,10 +141,12 @@ for (const dialect of DIALECTS) {
         String((Date.parse(f5.endedAt as string) - Date.parse(f5.startedAt)) / 1000),
         String(f5.messages.length),
       ]);
-      assert.equal(r5.length, 21, 'the eleven columns, then the ten figures');
+      assert.equal(r5.length, 22, 'the eleven columns, the ten figures, then ended_reason');
+      assert.equal(r5[21], f5.endedReason ?? '', 'ended_reason, last');
       const active = rows.find((r) => r[0] === 'r-004') as string[];
       assert.equal(active[7], '', 'null endedAt is an empty cell');
       assert.equal(active[8], '');
+      assert.equal(active[21], '', 'an active session has no ended reason');
     });
 
     test('CSV: commas, quotes and newlines are quoted; formula-like cells get a leading apostrophe', async () => {
@@ -257,6 +259,31 @@ for (const dialect of DIALECTS) {
       assertProblem(await exp('channel=fax&from=nope'), 400, ['channel', 'from']);
       assertProblem(await exp('limit=10'), 400, ['limit']);
     });
+
+    test('CSV: ended_reason is the last column, guarded like every other text cell', async () => {
+      const started = Date.parse('2026-01-05T10:00:00Z');
+      for (const [id, status, reason] of [
+        ['why-1', 'failed', 'agent_error'],
+        ['why-2', 'failed', '=HYPERLINK("x")'],
+        ['why-3', 'completed', undefined],
+      ] as const) {
+        const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', {
+          id,
+          agent: { id: 'agent-why' },
+          channel: 'web',
+          type: 'chat',
+          status,
+          startedAt: new Date(started).toISOString(),
+          endedAt: new Date(started + 60_000).toISOString(),
+          ...(reason ? { endedReason: reason } : {}),
+        });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+      const rows = parseCsv((await exp('agentId=agent-why&sort=startedAt')).body);
+      assert.equal(rows[0].at(-1), 'ended_reason');
+      const reasons = Object.fromEntries(rows.slice(1).map((r) => [r[0], r[21]]));
+      assert.deepEqual(reasons, { 'why-1': 'agent_error', 'why-2': `'=HYPERLINK("x")`, 'why-3': '' });
+    });
   });
 
   describe(`GET /sessions/export: the session figures (${dialect})`, () => {
@@ -300,7 +327,7 @@ for (const dialect of DIALECTS) {
       const [header, ...rows] = parseCsv(res.body);
       assert.deepEqual(header, HEADER.split(','));
       assert.deepEqual(
-        rows.map((r) => r.slice(11)),
+        rows.map((r) => r.slice(11, 21)),
         [
           // fig-1: two turns (1.2 s, 2.4 s), a handoff, an error, an interruption, message + event usage.
           ['2', '1200', '1800', '2400', '1', '1', '1', '600', '40', '0.013'],
@@ -312,7 +339,7 @@ for (const dialect of DIALECTS) {
       );
       const list = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?sort=startedAt')).json().data;
       assert.deepEqual(
-        rows.map((r) => r.slice(11).map((c) => (c === '' ? null : Number(c)))),
+        rows.map((r) => r.slice(11, 21).map((c) => (c === '' ? null : Number(c)))),
         list.map((x: { stats: Record<string, number | null> }) => [
           x.stats.turns,
           x.stats.firstResponseMs,

@@ -216,6 +216,41 @@ for (const dialect of DIALECTS) {
       await expect({ transcript: 'zebra' }, () => false);
     });
 
+    test('transcript: the page lists each session’s first matching lines, cut around the word', async () => {
+      const long = `${'Some long preamble about the weather and other things. '.repeat(6)}Then the word Refund! appears here, ${'and a long tail follows it. '.repeat(6)}`;
+      assert.equal((await post('/sessions', session({ id: 'snip-1' }))).statusCode, 201);
+      const res = await post('/sessions/snip-1/messages', {
+        messages: [
+          { id: 's1', sender: 'user', content: 'nothing to see' },
+          { id: 's2', sender: 'user', content: long },
+          { id: 's3', sender: 'agent', content: 'a refunded order is not a whole-word match' },
+          { id: 's4', sender: 'agent', content: 'sending the REFUND now' },
+          { id: 's5', sender: 'user', content: 'refund three is past the first two' },
+        ],
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const page = (await get(`/sessions?${qs({ transcript: 'refund', search: 'snip' })}`)).json();
+      assertShape(SessionList, page);
+      assert.deepEqual(
+        page.matches.map((m: { messageId: string; seq: number }) => m.messageId),
+        ['s2', 's4'],
+      );
+      const [first, second] = page.matches;
+      assert.equal(first.sessionId, 'snip-1');
+      assert.equal(first.sender, 'user');
+      assert.ok(first.snippet.length <= 162, first.snippet);
+      assert.match(first.snippet, /^….*Refund!.*…$/);
+      assert.equal(second.snippet, 'sending the REFUND now');
+      // Every session of a page gets its lines, in page order; none without the filter.
+      const all = (await get(`/sessions?${qs({ transcript: 'refund' })}`)).json();
+      const order = all.data.map((s: { id: string }) => s.id);
+      const seen = [...new Set(all.matches.map((m: { sessionId: string }) => m.sessionId))];
+      assert.deepEqual(seen, order);
+      assert.equal((await get(`/sessions?${qs({ search: 'snip' })}`)).json().matches, undefined);
+      // The other organization's words never show here.
+      assert.ok(!all.matches.some((m: { snippet: string }) => /zebra/.test(m.snippet)));
+    });
+
     test('search and transcript pages, by offset and by cursor, in both directions, match the whole list', async () => {
       const cases: Array<Record<string, string>> = [
         { transcript: 'refund' },

@@ -139,12 +139,12 @@ for (const dialect of DIALECTS) {
           assert.equal(
             rows[0].join(','),
             'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd',
+              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason',
           );
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
           for (const row of body) {
-            assert.equal(row.length, 21, JSON.stringify(row));
+            assert.equal(row.length, 22, JSON.stringify(row));
             for (const cell of row)
               assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
             const s = stored.get(row[0]);
@@ -189,6 +189,7 @@ describe('the export writes rows straight from the database as the API would pri
     input_tokens: fc.nat(),
     output_tokens: fc.nat(),
     cost_nanos: fc.oneof(fc.nat(), fc.integer({ min: 0, max: 1e15 })),
+    ended_reason: fc.option(fc.string({ minLength: 1, maxLength: 64 })),
   });
 
   test('csvRecord(row) = csvRow(the API session of row)', () => {
@@ -196,7 +197,6 @@ describe('the export writes rows straight from the database as the API would pri
       fc.property(rowArb, (row) => {
         const full = {
           ...row,
-          ended_reason: null,
           last_activity_at: row.started_at,
           user_messages: 0,
           agent_messages: 0,

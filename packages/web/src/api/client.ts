@@ -64,6 +64,14 @@ export class ApiError extends Error {
 /** The key lacks the scope (admin pages answer 403 to a read-only key). */
 export const isForbidden = (err: unknown): boolean => err instanceof ApiError && err.status === 403;
 
+/**
+ * The server refused the request itself (a 4xx other than "too many" or "too slow"): asking
+ * again with the same parameters gets the same answer, so such a query is never retried, polled
+ * or refetched by the live stream, and its error shows no Retry button.
+ */
+export const isRefused = (err: unknown): err is ApiError =>
+  err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+
 /** 4xx answers will not change by asking again, and the SDK already retried everything else. */
 export const retryQuery = (count: number, err: Error) => !(err instanceof ApiError) && count < 2;
 
@@ -96,8 +104,10 @@ export async function call<T>(run: () => Promise<T>, opts: { signIn?: boolean } 
  */
 export function sdkFilters(f: SessionFilterValues): SessionFilters {
   const search = f.search.trim();
+  const transcript = f.transcript.trim();
   return {
     ...(search ? { search } : {}),
+    ...(transcript ? { transcript } : {}),
     ...(f.channel.length ? { channel: f.channel } : {}),
     ...(f.status.length ? { status: f.status } : {}),
     ...(f.agentId.length ? { agentId: f.agentId } : {}),

@@ -15,7 +15,7 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { type ListParams, parseListParams, type SessionFilterValues } from '../lib/filters';
-import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, PAGE_SIZE, sb, sdkFilters } from './client';
+import { call, DELIVERY_PAGE_SIZE, type DeliveryPage, isRefused, PAGE_SIZE, sb, sdkFilters } from './client';
 
 export const queryKeys = {
   me: ['me'] as const,
@@ -63,6 +63,12 @@ interface PollOptions {
   refetchInterval?: number | false;
 }
 
+/** Polls every `interval`, except a query the server refused: the same question gets the same 4xx. */
+const pollUnlessRefused =
+  (interval: number | false | undefined) =>
+  (q: { state: { error: Error | null } }): number | false =>
+    isRefused(q.state.error) ? false : (interval ?? false);
+
 export function useMeQuery() {
   return useQuery({
     queryKey: queryKeys.me,
@@ -100,7 +106,7 @@ export function useSessionsQuery(params: ListParams, opts: PollOptions = {}) {
   return useQuery({
     ...sessionsQuery(params),
     placeholderData: keepPreviousData,
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: pollUnlessRefused(opts.refetchInterval),
   });
 }
 
@@ -110,7 +116,7 @@ export function useMetricsQuery(
 ) {
   return useQuery({
     ...metricsQuery(filters, opts.window ?? null),
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: pollUnlessRefused(opts.refetchInterval),
     enabled: opts.enabled ?? true,
     placeholderData: opts.window ? keepPreviousData : undefined,
   });
@@ -140,7 +146,7 @@ export function useTimeseriesQuery(filters: SessionFilterValues, range: TimeRang
         ),
       ),
     placeholderData: keepPreviousData,
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: pollUnlessRefused(opts.refetchInterval),
   });
 }
 
@@ -151,7 +157,7 @@ export function useSessionQuery(id: string, opts: PollOptions = {}) {
     queryFn: ({ signal }) => call(() => sb.sessions.get(id, { signal })),
     // An ongoing conversation keeps arriving: poll it while it is active (the stream, when up,
     // patches it in between, and the caller passes a long interval then).
-    refetchInterval: (q) => (q.state.data?.status === 'active' ? interval : false),
+    refetchInterval: (q) => (q.state.data?.status === 'active' && !isRefused(q.state.error) ? interval : false),
   });
 }
 
@@ -189,7 +195,7 @@ export function useAgentListQuery(filters: AgentFilterValues, sort: AgentSort, o
     queryKey: queryKeys.agentList(filters, sort),
     queryFn: ({ signal }) => call(() => sb.agents.list({ ...agentParams(filters), sort, limit: 500 }, { signal })),
     placeholderData: keepPreviousData,
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: pollUnlessRefused(opts.refetchInterval),
   });
 }
 
@@ -209,7 +215,7 @@ export function useAgentQuery(
     queryFn: ({ signal }) => call(() => sb.agents.get(id, { ...agentParams(filters), interval }, { signal })),
     enabled: opts.enabled ?? true,
     placeholderData: keepPreviousData,
-    refetchInterval: opts.refetchInterval ?? false,
+    refetchInterval: pollUnlessRefused(opts.refetchInterval),
     staleTime: 30_000,
   });
 }

@@ -1,45 +1,93 @@
-import type { Channel, RangeParam, Status } from '@switchboard/contracts';
-import { Search, X } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
+import { type Channel, LIMITS, type RangeParam, type Status } from '@switchboard/contracts';
+import { type LucideIcon, MessageSquareText, Search, X } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAgentsQuery } from '../api/queries';
 import { hasActiveFilters, useListParams } from '../lib/filters';
 import { useDebounced } from '../lib/useDebounced';
 import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../lib/vocab';
-import { DateRangePicker } from './DateRangePicker';
+import { DateRangePicker, dateBadge } from './DateRangePicker';
 import { MultiSelect } from './MultiSelect';
 import { RangeFilterPopover, rangeLabel } from './RangeFilters';
 import { Button, Input } from './ui';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
+/**
+ * A search box whose text is local while typing; the URL (and so the queries) follow 300 ms after
+ * the last keystroke, and a change of the URL from elsewhere (badge ×, clear, back) shows in it.
+ */
+function SearchBox({
+  value,
+  onCommit,
+  label,
+  placeholder,
+  icon,
+  maxLength,
+  className,
+}: {
+  value: string;
+  onCommit: (text: string) => void;
+  label: string;
+  placeholder: string;
+  icon: LucideIcon;
+  /** The API's bound for this parameter: longer text would only be refused. */
+  maxLength: number;
+  className?: string;
+}) {
+  const [text, setText] = useState(value);
+  const debounced = useDebounced(text, SEARCH_DEBOUNCE_MS);
+  const pushed = useRef(value);
+  useEffect(() => {
+    if (debounced !== pushed.current) {
+      pushed.current = debounced;
+      onCommit(debounced);
+    }
+  }, [debounced, onCommit]);
+  useEffect(() => {
+    if (value !== pushed.current) {
+      pushed.current = value;
+      setText(value);
+    }
+  }, [value]);
+  return (
+    <div className={className}>
+      <Input
+        icon={icon}
+        type="search"
+        aria-label={label}
+        placeholder={placeholder}
+        value={text}
+        maxLength={maxLength}
+        onChange={(e) => setText(e.target.value.slice(0, maxLength))}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && text) {
+            e.preventDefault();
+            setText('');
+          }
+        }}
+        className="shadow-xs"
+      />
+    </div>
+  );
+}
+
 /** The shared filter bar of Sessions and Analytics; reads and writes the URL. */
 export function FilterBar() {
   const { filters, setFilters, clearFilters } = useListParams();
   const agents = useAgentsQuery();
+  const commitSearch = useCallback((search: string) => setFilters({ search }, { replace: true }), [setFilters]);
+  const commitTranscript = useCallback(
+    (transcript: string) => setFilters({ transcript }, { replace: true }),
+    [setFilters],
+  );
 
-  // Typing is local; the URL (and so the queries) follow 300 ms after the last keystroke.
-  const [text, setText] = useState(filters.search);
-  const debounced = useDebounced(text, SEARCH_DEBOUNCE_MS);
-  const pushed = useRef(filters.search);
-  useEffect(() => {
-    if (debounced !== pushed.current) {
-      pushed.current = debounced;
-      setFilters({ search: debounced }, { replace: true });
-    }
-  }, [debounced, setFilters]);
-  useEffect(() => {
-    // The URL changed from elsewhere (badge ×, clear, back button): show it.
-    if (filters.search !== pushed.current) {
-      pushed.current = filters.search;
-      setText(filters.search);
-    }
-  }, [filters.search]);
-
-  const agentOptions = (agents.data ?? []).map((a) => ({
-    value: a.id,
-    label: a.name || a.id,
-    hint: String(a.sessionCount),
-  }));
+  // By name, whatever order the API lists them in: a list that reshuffles as counts change
+  // makes a person hunt for the same agent twice.
+  const agentOptions = (agents.data ?? [])
+    .map((a) => ({ value: a.id, label: a.name || a.id, hint: String(a.sessionCount) }))
+    .sort(
+      (a, b) => a.label.localeCompare(b.label, undefined, { sensitivity: 'base' }) || a.value.localeCompare(b.value),
+    );
   // Keep ids from the URL selectable even before (or without) the agent list.
   for (const id of filters.agentId)
     if (!agentOptions.some((o) => o.value === id)) agentOptions.push({ value: id, label: id, hint: '' });
@@ -53,6 +101,12 @@ export function FilterBar() {
       key: 'search',
       label: `Search: “${filters.search.trim()}”`,
       remove: () => setFilters({ search: '' }),
+    });
+  if (filters.transcript.trim())
+    badges.push({
+      key: 'transcript',
+      label: `Transcript: “${filters.transcript.trim()}”`,
+      remove: () => setFilters({ transcript: '' }),
     });
   for (const c of filters.channel)
     badges.push({
@@ -72,17 +126,12 @@ export function FilterBar() {
       label: `Agent: ${agentName(a)}`,
       remove: () => setFilters({ agentId: filters.agentId.filter((v) => v !== a) }),
     });
-  if (filters.from || filters.to) {
-    const label =
-      filters.from && filters.to
-        ? filters.from === filters.to
-          ? `Date: ${filters.from}`
-          : `Date: ${filters.from} → ${filters.to}`
-        : filters.from
-          ? `From: ${filters.from}`
-          : `Until: ${filters.to}`;
-    badges.push({ key: 'date', label, remove: () => setFilters({ from: '', to: '' }) });
-  }
+  if (filters.from || filters.to)
+    badges.push({
+      key: 'date',
+      label: dateBadge(filters.from, filters.to),
+      remove: () => setFilters({ from: '', to: '' }),
+    });
   for (const [param, value] of Object.entries(filters.ranges) as Array<[RangeParam, number]>)
     badges.push({
       key: param,
@@ -96,23 +145,24 @@ export function FilterBar() {
   return (
     <section aria-label="Filters" className="mb-6">
       <div className="flex flex-wrap items-center gap-2">
-        <div className="min-w-48 flex-1">
-          <Input
-            icon={Search}
-            type="search"
-            aria-label="Search sessions"
-            placeholder="Search by session ID, agent or metadata…"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape' && text) {
-                e.preventDefault();
-                setText('');
-              }
-            }}
-            className="shadow-xs"
-          />
-        </div>
+        <SearchBox
+          className="min-w-48 flex-1"
+          icon={Search}
+          label="Search sessions"
+          placeholder="Search ID, agent, metadata…"
+          value={filters.search}
+          onCommit={commitSearch}
+          maxLength={LIMITS.searchLength}
+        />
+        <SearchBox
+          className="min-w-48 flex-1"
+          icon={MessageSquareText}
+          label="Search transcripts"
+          placeholder="Search transcripts…"
+          value={filters.transcript}
+          onCommit={commitTranscript}
+          maxLength={LIMITS.transcriptSearchLength}
+        />
         <DateRangePicker from={filters.from} to={filters.to} onChange={(r) => setFilters(r)} />
         <MultiSelect<Channel>
           label="Channel"
@@ -132,6 +182,7 @@ export function FilterBar() {
           selected={filters.agentId}
           onChange={(agentId) => setFilters({ agentId })}
           emptyText={agents.isPending ? 'Loading agents…' : 'No agents yet'}
+          searchable
         />
         <RangeFilterPopover ranges={filters.ranges} onChange={(ranges) => setFilters({ ranges })} />
         {active && (
@@ -146,14 +197,17 @@ export function FilterBar() {
           {badges.map((b) => (
             <li
               key={b.key}
-              className="inline-flex items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pr-1 pl-2.5 text-xs font-medium text-indigo-700"
+              className="inline-flex max-w-full min-w-0 items-center gap-1 rounded-full border border-indigo-200 bg-indigo-50 py-0.5 pr-1 pl-2.5 text-xs font-medium text-indigo-700"
             >
-              {b.label}
+              {/* A long search or agent name is cut, whole in the tooltip, so one chip never fills a phone's width. */}
+              <span className="max-w-[14rem] truncate sm:max-w-[24rem]" title={b.label} data-testid="filter-chip-label">
+                {b.label}
+              </span>
               <button
                 type="button"
                 onClick={b.remove}
                 aria-label={`Remove filter ${b.label}`}
-                className="inline-flex size-5 items-center justify-center rounded-full text-indigo-500 hover:bg-indigo-100 hover:text-indigo-800"
+                className="inline-flex size-5 shrink-0 items-center justify-center rounded-full text-indigo-500 hover:bg-indigo-100 hover:text-indigo-800"
               >
                 <X className="size-3" aria-hidden="true" />
               </button>

@@ -23,9 +23,11 @@ import { useLogoutMutation, useMeQuery } from '../api/queries';
 import { notifyDesktop, useDesktopNotifications } from '../lib/desktopNotifications';
 import { filterQueryString } from '../lib/filters';
 import { THEME_CHOICES, type ThemeChoice, useTheme } from '../lib/theme';
+import { useTimeZone } from '../lib/timeZone';
 import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
 import { CHANNEL_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
+import { TimeZoneToggle } from './TimeZoneToggle';
 import { ToastProvider, useToasts } from './Toasts';
 import { Spinner, cx } from './ui';
 
@@ -94,6 +96,7 @@ function Shell() {
   const navigate = useNavigate();
   const logout = useLogoutMutation();
   const theme = useTheme();
+  const zone = useTimeZone();
   // Under `md` the navigation is a drawer behind a menu button in a top bar.
   const wide = useMediaQuery(WIDE);
   const [drawer, setDrawer] = useState(false);
@@ -184,7 +187,8 @@ function Shell() {
       <main id="main" className={cx('min-w-0 flex-1', !wide && 'pt-14')}>
         <div className="mx-auto max-w-[1440px] px-4 py-5 sm:px-6 sm:py-7 2xl:px-8">
           <Suspense fallback={<Spinner label="Loading…" className="py-24" />}>
-            <Outlet />
+            {/* Keyed by the time zone: every time on the page is drawn again in the new one. */}
+            <Outlet key={zone} />
           </Suspense>
         </div>
       </main>
@@ -231,6 +235,7 @@ function NavContent({
       </nav>
       <div className="mt-auto border-t border-slate-100 pt-4">
         <ThemeToggle choice={theme} onChange={onTheme} />
+        <TimeZoneToggle />
         <DesktopNotificationsControl />
         <div className="flex items-center gap-2.5 px-2">
           <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">

@@ -1,5 +1,5 @@
 import { ChevronDown } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import { Popover } from './Popover';
 import { cx } from './ui';
 
@@ -17,14 +17,22 @@ export function MultiSelect<T extends string>({
   selected,
   onChange,
   emptyText = 'No options',
+  searchable = false,
 }: {
   label: string;
   options: Option<T>[];
   selected: T[];
   onChange: (next: T[]) => void;
   emptyText?: string;
+  /** A box above the options that narrows them by name (long lists: agents). */
+  searchable?: boolean;
 }) {
   const count = selected.length;
+  const [query, setQuery] = useState('');
+  const q = query.trim().toLowerCase();
+  const shown = q
+    ? options.filter((o) => o.label.toLowerCase().includes(q) || o.value.toLowerCase().includes(q))
+    : options;
   // Compact: "Channel" → "Web" → "Channel (2)"; the accessible name always says which filter it is.
   const single = count === 1 ? (options.find((o) => o.value === selected[0])?.label ?? selected[0]) : null;
   return (
@@ -54,9 +62,27 @@ export function MultiSelect<T extends string>({
       {() => (
         <fieldset>
           <legend className="sr-only">{label}</legend>
+          {searchable && options.length > 0 && (
+            <div className="mb-1 border-b border-slate-100 px-1 pt-0.5 pb-1.5">
+              <input
+                type="search"
+                aria-label={`Find ${label.toLowerCase()}`}
+                placeholder={`Find ${label.toLowerCase()}…`}
+                value={query}
+                maxLength={256}
+                onChange={(e) => setQuery(e.target.value)}
+                className="h-8 w-full rounded-md border border-slate-300 bg-white px-2.5 text-sm text-slate-900 placeholder:text-slate-400 focus:border-indigo-500 focus:ring-2 focus:ring-indigo-500/20 focus:outline-none"
+              />
+            </div>
+          )}
           <div className="max-h-72 overflow-y-auto">
             {options.length === 0 && <p className="px-2.5 py-2 text-sm text-slate-500">{emptyText}</p>}
-            {options.map((o) => {
+            {options.length > 0 && shown.length === 0 && (
+              <p className="px-2.5 py-2 text-sm text-slate-500">
+                No {label.toLowerCase()} matches “{query.trim()}”
+              </p>
+            )}
+            {shown.map((o) => {
               const checked = selected.includes(o.value);
               return (
                 <label

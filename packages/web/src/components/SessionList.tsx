@@ -1,10 +1,10 @@
-import type { Session } from '@switchboard/contracts';
+import type { Session, TranscriptMatch } from '@switchboard/contracts';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
 import { RelativeTime } from './RelativeTime';
 import { SessionId } from './SessionId';
-import { OPTIONAL_COLUMN_IDS, OPTIONAL_COLUMNS, type OptionalColumn } from './SessionsTable';
+import { MatchLines, OPTIONAL_COLUMN_IDS, OPTIONAL_COLUMNS, type OptionalColumn } from './SessionsTable';
 import { StatusBadge } from './StatusBadge';
 import { cx } from './ui';
 
@@ -19,12 +19,18 @@ export function SessionList({
   linkState,
   dimmed,
   columns = [],
+  matches,
+  pattern = null,
+  detailSuffix = '',
 }: {
   sessions: Session[];
   onOpen: (session: Session) => void;
   linkState?: unknown;
   dimmed?: boolean;
   columns?: OptionalColumn[];
+  matches?: Map<string, TranscriptMatch[]>;
+  pattern?: RegExp | null;
+  detailSuffix?: string;
 }) {
   const extras = OPTIONAL_COLUMN_IDS.filter((c) => columns.includes(c));
   return (
@@ -65,7 +71,7 @@ export function SessionList({
               <ChannelBadge channel={s.channel} />
               <SessionId
                 id={s.id}
-                to={`/sessions/${encodeURIComponent(s.id)}`}
+                to={`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`}
                 linkState={linkState}
                 className="-my-1 -mr-1"
               />
@@ -80,6 +86,11 @@ export function SessionList({
                 ))}
               </dl>
             )}
+            {matches?.get(s.id)?.length ? (
+              <div className="mt-2">
+                <MatchLines matches={matches.get(s.id) ?? []} pattern={pattern} />
+              </div>
+            ) : null}
           </div>
         </li>
       ))}

@@ -1,11 +1,12 @@
-import type { Session, Sort } from '@switchboard/contracts';
+import type { Session, Sort, TranscriptMatch } from '@switchboard/contracts';
 import { ArrowDown, ArrowUp, ArrowUpDown } from 'lucide-react';
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { ms, number, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { TYPE_LABELS } from '../lib/vocab';
 import { ChannelBadge } from './ChannelBadge';
 import { Duration } from './Duration';
+import { Highlight } from './Highlight';
 import { RelativeTime } from './RelativeTime';
 import { SessionId } from './SessionId';
 import { StatusBadge } from './StatusBadge';
@@ -41,7 +42,25 @@ export const OPTIONAL_COLUMNS = {
   },
   handoffs: { label: 'Handoffs', sort: 'handoffs', cell: (s: Session) => <Count n={s.stats.handoffs} /> },
   errors: { label: 'Errors', sort: 'errors', cell: (s: Session) => <Count n={s.stats.errors} alarm /> },
-} as const satisfies Record<string, { label: string; sort: SortField; cell: (s: Session) => ReactNode }>;
+  endedReason: {
+    label: 'Ended reason',
+    sort: null,
+    cell: (s: Session) =>
+      s.endedReason ? (
+        <span
+          className={cx(
+            'block truncate text-left font-mono text-xs',
+            s.status === 'failed' ? 'text-red-700' : 'text-slate-700',
+          )}
+          title={s.endedReason}
+        >
+          {s.endedReason}
+        </span>
+      ) : (
+        <span className="block text-left text-slate-500">—</span>
+      ),
+  },
+} as const satisfies Record<string, { label: string; sort: SortField | null; cell: (s: Session) => ReactNode }>;
 export type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
 export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
 
@@ -50,7 +69,14 @@ export const OPTIONAL_COLUMN_IDS = Object.keys(OPTIONAL_COLUMNS) as OptionalColu
 // the table scrolls sideways.
 const BASE_SHARES = ['14%', '24%', '16%', '14%', '17%', '15%'];
 const BASE_PX = [112, undefined, 132, 124, 136, 104];
-const EXTRA_PX: Record<OptionalColumn, number> = { firstResponse: 120, turns: 88, cost: 92, handoffs: 104, errors: 88 };
+const EXTRA_PX: Record<OptionalColumn, number> = {
+  firstResponse: 120,
+  turns: 88,
+  cost: 92,
+  handoffs: 104,
+  errors: 88,
+  endedReason: 150,
+};
 const AGENT_MIN_PX = 160;
 
 /** Columns only: fetching, loading, empty and paging belong to `SessionsPanel`. */
@@ -62,6 +88,9 @@ export function SessionsTable({
   linkState,
   dimmed,
   columns = [],
+  matches,
+  pattern = null,
+  detailSuffix = '',
 }: {
   sessions: Session[];
   sort: Sort;
@@ -72,6 +101,12 @@ export function SessionsTable({
   dimmed?: boolean;
   /** Added columns, after the default six (shown in `OPTIONAL_COLUMNS` order). */
   columns?: OptionalColumn[];
+  /** A transcript search's matching lines, by session id: shown under the session's row. */
+  matches?: Map<string, TranscriptMatch[]>;
+  /** The searched words, marked in those lines. */
+  pattern?: RegExp | null;
+  /** Appended to the detail link (`?find=…`, so the detail opens on the match). */
+  detailSuffix?: string;
 }) {
   const extras = OPTIONAL_COLUMN_IDS.filter((c) => columns.includes(c));
   const fixed = extras.length > 0;
@@ -101,63 +136,95 @@ export function SessionsTable({
         <Th compact>Status</Th>
         <SortHeader field="startedAt" label="Started" sort={sort} onSort={onSort} />
         <SortHeader field="durationSeconds" label="Duration" sort={sort} onSort={onSort} />
-        {extras.map((c) => (
-          <SortHeader
-            key={c}
-            field={OPTIONAL_COLUMNS[c].sort}
-            label={OPTIONAL_COLUMNS[c].label}
-            sort={sort}
-            onSort={onSort}
-            align="right"
-          />
-        ))}
+        {extras.map((c) => {
+          const col = OPTIONAL_COLUMNS[c];
+          return col.sort ? (
+            <SortHeader key={c} field={col.sort} label={col.label} sort={sort} onSort={onSort} align="right" />
+          ) : (
+            <Th key={c} compact>
+              {col.label}
+            </Th>
+          );
+        })}
       </THead>
       <TBody>
         {sessions.map((s) => (
-          <tr
-            key={s.id}
-            tabIndex={0}
-            data-session-id={s.id}
-            onClick={() => onOpen(s)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                onOpen(s);
-              }
-            }}
-            className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
-          >
-            <td className="px-4 py-3">
-              {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
-              <SessionId id={s.id} to={`/sessions/${encodeURIComponent(s.id)}`} linkState={linkState} reveal />
-            </td>
-            <td className="px-4 py-3">
-              <div className="truncate font-medium text-slate-900" title={s.agent.name}>
-                {s.agent.name || s.agent.id}
-              </div>
-              <div className="text-xs text-slate-500">{TYPE_LABELS[s.type] ?? s.type}</div>
-            </td>
-            <td className="px-4 py-3">
-              <ChannelBadge channel={s.channel} />
-            </td>
-            <td className="px-4 py-3">
-              <StatusBadge status={s.status} />
-            </td>
-            <td className="px-4 py-3 text-slate-600">
-              <RelativeTime iso={s.startedAt} />
-            </td>
-            <td className="px-4 py-3 text-slate-600">
-              <Duration seconds={s.durationSeconds} status={s.status} />
-            </td>
-            {extras.map((c) => (
-              <td key={c} className="px-4 py-3 text-right whitespace-nowrap tabular-nums" data-column={c}>
-                {OPTIONAL_COLUMNS[c].cell(s)}
+          <Fragment key={s.id}>
+            <tr
+              tabIndex={0}
+              data-session-id={s.id}
+              onClick={() => onOpen(s)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  onOpen(s);
+                }
+              }}
+              className="group cursor-pointer transition-colors hover:bg-slate-50 focus-visible:bg-indigo-50/60 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-500"
+            >
+              <td className="px-4 py-3">
+                {/* A real link too, so ⌘/Ctrl-click and middle-click open a new tab; the row is the keyboard target. */}
+                <SessionId
+                  id={s.id}
+                  to={`/sessions/${encodeURIComponent(s.id)}${detailSuffix}`}
+                  linkState={linkState}
+                  reveal
+                />
               </td>
-            ))}
-          </tr>
+              <td className="px-4 py-3">
+                <div className="truncate font-medium text-slate-900" title={s.agent.name}>
+                  {s.agent.name || s.agent.id}
+                </div>
+                <div className="text-xs text-slate-500">{TYPE_LABELS[s.type] ?? s.type}</div>
+              </td>
+              <td className="px-4 py-3">
+                <ChannelBadge channel={s.channel} />
+              </td>
+              <td className="px-4 py-3">
+                <StatusBadge status={s.status} />
+              </td>
+              <td className="px-4 py-3 text-slate-600">
+                <RelativeTime iso={s.startedAt} />
+              </td>
+              <td className="px-4 py-3 text-slate-600">
+                <Duration seconds={s.durationSeconds} status={s.status} />
+              </td>
+              {extras.map((c) => (
+                <td key={c} className="px-4 py-3 text-right whitespace-nowrap tabular-nums" data-column={c}>
+                  {OPTIONAL_COLUMNS[c].cell(s)}
+                </td>
+              ))}
+            </tr>
+            {matches?.get(s.id)?.length ? (
+              // The lines that matched, under their session; a click opens it at the first one.
+              <tr
+                className="cursor-pointer border-t-0 hover:bg-slate-50"
+                onClick={() => onOpen(s)}
+                data-matches-of={s.id}
+              >
+                <td colSpan={6 + extras.length} className="px-4 pt-0 pb-3">
+                  <MatchLines matches={matches.get(s.id) ?? []} pattern={pattern} />
+                </td>
+              </tr>
+            ) : null}
+          </Fragment>
         ))}
       </TBody>
     </table>
+  );
+}
+
+/** A transcript search's matching lines of one session: who said it, and the words marked. */
+export function MatchLines({ matches, pattern }: { matches: TranscriptMatch[]; pattern: RegExp | null }) {
+  return (
+    <ul className="space-y-1 border-l-2 border-amber-300 pl-3 text-xs text-slate-600" aria-label="Matching lines">
+      {matches.map((m) => (
+        <li key={m.messageId} className="line-clamp-2 break-words" data-testid="transcript-match">
+          <span className="font-medium text-slate-500">{m.sender === 'user' ? 'User' : 'Agent'}:</span>{' '}
+          <Highlight text={m.snippet} pattern={pattern} />
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -2,7 +2,7 @@
  * The shared session filters (search, channel, status, agent, date range, range filters on the
  * session figures; the same on the list, metrics, timeseries and export endpoints) as the
  * dashboard holds them, and their round trip through the URL query:
- * `?search=&channel=web,phone&status=&agentId=&from=&to=&costUsd[gt]=0.5&sort=&page=`. The URL is
+ * `?search=&transcript=&channel=web,phone&status=&agentId=&from=&to=&costUsd[gt]=0.5&sort=&page=`. The URL is
  * the only source of truth, so reload and "copy link" keep the view.
  */
 import { type Channel, filtersToQuery, type RangeParam, type Sort, type Status } from '@switchboard/contracts';
@@ -15,12 +15,14 @@ export type RangeFilterValues = Partial<Record<RangeParam, number>>;
 
 export interface SessionFilterValues {
   search: string;
+  /** Words that must all occur in the session's messages (the API's full-text `transcript` filter). */
+  transcript: string;
   channel: Channel[];
   status: Status[];
   agentId: string[];
-  /** YYYY-MM-DD, inclusive. */
+  /** YYYY-MM-DD, inclusive; or an instant (`2026-12-03T14:05:00Z`, the "last 15 minutes" presets). */
   from: string;
-  /** YYYY-MM-DD, inclusive (the server includes the whole day of a bare date). */
+  /** YYYY-MM-DD, inclusive (the server includes the whole day of a bare date); or an instant, exclusive. */
   to: string;
   ranges: RangeFilterValues;
 }
@@ -33,6 +35,7 @@ export interface ListParams {
 
 const EMPTY_FILTERS: SessionFilterValues = {
   search: '',
+  transcript: '',
   channel: [],
   status: [],
   agentId: [],
@@ -53,7 +56,7 @@ const SORT_FIELDS = [
   'errors',
 ] as const;
 const SORTABLE: readonly Sort[] = SORT_FIELDS.flatMap((f) => [f, `-${f}` as const]);
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?Z)?$/;
 const RANGE_RE = /^([A-Za-z]+)\[([a-z]+)\]$/;
 
 /** Every well-formed `<field>[<op>]=<number>` of the query; unknown fields and non-numbers are dropped. */
@@ -90,6 +93,7 @@ function parseFilters(sp: URLSearchParams): SessionFilterValues {
   const to = sp.get('to') ?? '';
   return {
     search: sp.get('search') ?? '',
+    transcript: sp.get('transcript') ?? '',
     channel: pick(list(sp.get('channel')), CHANNELS),
     status: pick(list(sp.get('status')), STATUSES),
     agentId: list(sp.get('agentId')),
@@ -112,12 +116,13 @@ export function parseListParams(sp: URLSearchParams): ListParams {
 /** API query parameters for the filters; empty filters are left out. */
 function filtersToParams(f: SessionFilterValues): URLSearchParams {
   const { ranges, ...rest } = f;
-  return filtersToQuery({ ...rest, search: f.search.trim(), ...ranges });
+  return filtersToQuery({ ...rest, search: f.search.trim(), transcript: f.transcript.trim(), ...ranges });
 }
 
 export function hasActiveFilters(f: SessionFilterValues): boolean {
   return Boolean(
     f.search.trim() ||
+      f.transcript.trim() ||
       f.channel.length ||
       f.status.length ||
       f.agentId.length ||

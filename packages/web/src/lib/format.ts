@@ -1,4 +1,5 @@
 import { format, formatDistanceToNowStrict } from 'date-fns';
+import { inZone } from './timeZone';
 
 /** "5 minutes ago", "in 2 minutes" (clock skew), "just now". */
 export function relativeTime(iso: string, now: number = Date.now()): string {
@@ -11,12 +12,12 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? '—' : format(t, 'MMM d, yyyy HH:mm:ss');
+  return Number.isNaN(t) ? '—' : format(inZone(t), 'MMM d, yyyy HH:mm:ss');
 }
 
 export function timeOfDay(iso: string): string {
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? '' : format(t, 'HH:mm:ss');
+  return Number.isNaN(t) ? '' : format(inZone(t), 'HH:mm:ss');
 }
 
 /** Whole minutes for the table ("0 min" under a minute would read as broken, so "< 1 min"). */

@@ -72,8 +72,10 @@ type RangeId = (typeof RANGES)[number]['id'];
 /** The preset, unless the filter bar has a date range, which then wins. */
 function computeRange(rangeId: RangeId, from: string, to: string, now: number): TimeRange {
   if (from || to) {
-    const f = from ? parse(from, 'yyyy-MM-dd', new Date()) : subDays(now, 30);
-    const t = to ? addDays(parse(to, 'yyyy-MM-dd', new Date()), 1) : new Date(now);
+    // A bound is a day (inclusive) or, from the "last 15 minutes" presets, an instant.
+    const day = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+    const f = !from ? subDays(now, 30) : day(from) ? parse(from, 'yyyy-MM-dd', new Date()) : new Date(from);
+    const t = !to ? new Date(now) : day(to) ? addDays(parse(to, 'yyyy-MM-dd', new Date()), 1) : new Date(to);
     const days = differenceInCalendarDays(t, f);
     return { interval: days > 3 ? 'day' : 'hour', from: f.toISOString(), to: t.toISOString() };
   }

@@ -1,4 +1,4 @@
-import type { ApiKey, CreatedApiKey, Scope } from '@switchboard/contracts';
+import { type ApiKey, type CreatedApiKey, LIMITS, type Scope } from '@switchboard/contracts';
 import { Plus, Trash2 } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { isForbidden } from '../api/client';
@@ -215,7 +215,7 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
             <Input
               ref={nameInput}
               required
-              maxLength={128}
+              maxLength={LIMITS.keyNameLength}
               value={name}
               onChange={(e) => setName(e.target.value)}
               placeholder="e.g. Production voice agent"

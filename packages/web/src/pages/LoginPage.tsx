@@ -127,6 +127,8 @@ export default function LoginPage() {
               autoComplete="off"
               spellCheck={false}
               ref={input}
+              // The API's bound for a key (keys are 46 characters): a paste of something else is cut, not sent whole.
+              maxLength={256}
               required
               placeholder="swb_…"
               value={key}

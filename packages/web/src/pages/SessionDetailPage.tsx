@@ -15,11 +15,15 @@ import {
   Zap,
 } from 'lucide-react';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router-dom';
+import { Link, useLocation, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { POLL_MS, useLive } from '../api/live';
 import { useMeQuery, useSessionQuery, useTranscriptPages } from '../api/queries';
 import { ChannelBadge } from '../components/ChannelBadge';
+import { Highlight } from '../components/Highlight';
+import { FindBar, useFind } from './sessionDetail/find';
+import { FailureSummary } from './sessionDetail/FailureSummary';
+import { ListNavigation } from './sessionDetail/ListNavigation';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
 import { SessionId } from '../components/SessionId';
@@ -28,9 +32,12 @@ import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../compone
 import { clock, compact, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
 import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
+import { hasWord } from '../lib/words';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
-type TimelineItem = { kind: 'message'; at: number; item: Message } | { kind: 'event'; at: number; item: SessionEvent };
+export type TimelineItem =
+  | { kind: 'message'; at: number; item: Message }
+  | { kind: 'event'; at: number; item: SessionEvent };
 
 /** Messages and system events on one timeline, by timestamp (then events first, then seq). */
 function buildTimeline(messages: Message[], events: SessionEvent[]): TimelineItem[] {
@@ -47,7 +54,7 @@ const FIRST_BATCH = 150;
 const BATCH = 250;
 
 /** What the server still holds of a transcript, and how to ask for it. */
-interface MoreToLoad {
+export interface MoreToLoad {
   hasMore: boolean;
   loading: boolean;
   /** The last fetch failed: scrolling stops asking, the button asks again. */
@@ -61,8 +68,12 @@ interface MoreToLoad {
  * `content-visibility: auto` lets the browser skip off-screen rows, so a long transcript opens
  * instantly and scrolls smoothly without ever being fetched whole.
  */
-function useIncremental(length: number, more: MoreToLoad) {
+function useIncremental(length: number, more: MoreToLoad, reveal: number) {
   const [count, setCount] = useState(FIRST_BATCH);
+  // A jump to a match further down renders everything up to it.
+  useEffect(() => {
+    if (reveal >= 0) setCount((c) => Math.max(c, reveal + 1));
+  }, [reveal]);
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasMore, loading, failed, loadMore } = more;
   useEffect(() => {
@@ -217,15 +228,22 @@ export default function SessionDetailPage() {
           ) : undefined
         }
       >
-        {(session) => <SessionView session={session} />}
+        {(session) => <SessionView key={session.id} session={session} from={back} />}
       </QueryState>
     </>
   );
 }
 
-function SessionView({ session: s }: { session: SessionDetail }) {
+function SessionView({ session: s, from }: { session: SessionDetail; from: string }) {
   const { messages, events, more } = useLoadedTranscript(s);
   const timeline = useMemo(() => buildTimeline(messages, events), [messages, events]);
+  const [params, setParams] = useSearchParams();
+  const find = useFind(timeline, more, params.get('find') ?? '', (text) => {
+    const next = new URLSearchParams(params);
+    if (text) next.set('find', text);
+    else next.delete('find');
+    setParams(next, { replace: true, state: { from } });
+  });
   const recording = recordingUrl(s);
   const isCall = s.type === 'voice' || s.type === 'video';
 
@@ -243,10 +261,13 @@ function SessionView({ session: s }: { session: SessionDetail }) {
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
+          <ListNavigation id={s.id} from={from} />
           <LiveIndicator />
           <AutoRefreshToggle />
         </div>
       </header>
+
+      {s.status === 'failed' && <FailureSummary session={s} events={events} />}
 
       <StatsStrip stats={s.stats} />
 
@@ -259,7 +280,15 @@ function SessionView({ session: s }: { session: SessionDetail }) {
                 {number.format(s.messageCount)} messages · {number.format(s.transcript.eventCount)} events
               </p>
             </CardHeader>
-            <Timeline items={timeline} session={s} voice={isCall} more={more} />
+            <FindBar find={find} />
+            <Timeline
+              items={timeline}
+              session={s}
+              voice={isCall}
+              more={more}
+              pattern={find.pattern}
+              current={find.currentIndex}
+            />
           </Card>
         </div>
 
@@ -508,13 +537,19 @@ function Timeline({
   session,
   voice,
   more,
+  pattern,
+  current,
 }: {
   items: TimelineItem[];
   session: SessionDetail;
   voice: boolean;
   more: MoreToLoad;
+  /** Words to mark in the messages (the transcript search). */
+  pattern: RegExp | null;
+  /** The index in `items` of the match in focus, or -1. */
+  current: number;
 }) {
-  const { count, sentinel, showAll } = useIncremental(items.length, more);
+  const { count, sentinel, showAll } = useIncremental(items.length, more, current);
   const start = Date.parse(session.startedAt);
   if (items.length === 0) {
     return <p className="px-5 py-12 text-center text-sm text-slate-500">No messages or events recorded yet.</p>;
@@ -524,13 +559,19 @@ function Timeline({
       <ol aria-label="Transcript and system events" className={cx(voice ? 'space-y-1' : 'space-y-3')}>
         {items
           .slice(0, count)
-          .map((t) =>
+          .map((t, i) =>
             t.kind === 'event' ? (
               <EventRow key={`e-${t.item.id}`} event={t.item} offset={(t.at - start) / 1000} />
             ) : voice ? (
-              <VoiceLine key={`m-${t.item.id}`} message={t.item} offset={(t.at - start) / 1000} />
+              <VoiceLine
+                key={`m-${t.item.id}`}
+                message={t.item}
+                offset={(t.at - start) / 1000}
+                pattern={pattern}
+                current={i === current}
+              />
             ) : (
-              <ChatBubble key={`m-${t.item.id}`} message={t.item} />
+              <ChatBubble key={`m-${t.item.id}`} message={t.item} pattern={pattern} current={i === current} />
             ),
           )}
       </ol>
@@ -552,10 +593,30 @@ function Timeline({
   );
 }
 
-function ChatBubble({ message: m }: { message: Message }) {
+/** What a message row needs to show a search: the words to mark, and whether it is the match in focus. */
+interface MatchProps {
+  pattern: RegExp | null;
+  current: boolean;
+}
+
+const matchAttrs = (m: Message, { pattern, current }: MatchProps) => ({
+  'data-message-id': m.id,
+  'data-match': hasWord(m.content, pattern) ? (current ? 'current' : 'yes') : undefined,
+  'aria-current': current ? ('true' as const) : undefined,
+});
+
+function ChatBubble({ message: m, ...match }: { message: Message } & MatchProps) {
   const user = m.sender === 'user';
   return (
-    <li className={cx('cv-auto flex gap-2.5', user ? 'justify-start' : 'flex-row-reverse')} data-sender={m.sender}>
+    <li
+      className={cx(
+        'cv-auto flex scroll-mt-24 gap-2.5 rounded-xl',
+        user ? 'justify-start' : 'flex-row-reverse',
+        match.current && 'ring-2 ring-amber-400 ring-offset-4 ring-offset-white',
+      )}
+      data-sender={m.sender}
+      {...matchAttrs(m, match)}
+    >
       <span
         className={cx(
           'mt-5 flex size-7 shrink-0 items-center justify-center rounded-full',
@@ -580,19 +641,23 @@ function ChatBubble({ message: m }: { message: Message }) {
             user ? 'rounded-tl-sm bg-slate-100 text-slate-800' : 'rounded-tr-sm bg-indigo-600 text-white',
           )}
         >
-          {m.content}
+          <Highlight text={m.content} pattern={match.pattern} />
         </div>
       </div>
     </li>
   );
 }
 
-function VoiceLine({ message: m, offset }: { message: Message; offset: number }) {
+function VoiceLine({ message: m, offset, ...match }: { message: Message; offset: number } & MatchProps) {
   const user = m.sender === 'user';
   return (
     <li
-      className="cv-auto grid grid-cols-[40px_minmax(0,1fr)] gap-x-2 gap-y-0.5 rounded-lg px-1 py-1.5 hover:bg-slate-50 sm:grid-cols-[56px_84px_minmax(0,1fr)] sm:gap-3 sm:px-2 sm:py-2"
+      className={cx(
+        'cv-auto grid scroll-mt-24 grid-cols-[40px_minmax(0,1fr)] gap-x-2 gap-y-0.5 rounded-lg px-1 py-1.5 hover:bg-slate-50 sm:grid-cols-[56px_84px_minmax(0,1fr)] sm:gap-3 sm:px-2 sm:py-2',
+        match.current && 'ring-2 ring-amber-400',
+      )}
       data-sender={m.sender}
+      {...matchAttrs(m, match)}
     >
       <time
         dateTime={m.timestamp}
@@ -608,7 +673,9 @@ function VoiceLine({ message: m, offset }: { message: Message; offset: number })
         {user ? 'Caller' : 'Agent'}
       </span>
       <div className="col-start-2 min-w-0 sm:col-start-auto">
-        <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">{m.content}</p>
+        <p className="text-sm leading-relaxed break-words whitespace-pre-wrap text-slate-800">
+          <Highlight text={m.content} pattern={match.pattern} />
+        </p>
         {!user && (m.latencyMs !== null || m.interrupted) && (
           <p className="mt-0.5 flex items-center gap-2 text-xs">
             <ResponseMarks message={m} />
@@ -656,13 +723,21 @@ function eventSummary(e: SessionEvent): string {
     ].filter(Boolean);
     if (parts.length) return parts.join(' · ');
   }
-  const keys = Object.keys(d);
-  if (!keys.length) return '';
-  const json = JSON.stringify(d);
-  return json.length > 160 ? `${json.slice(0, 157)}…` : json;
+  return '';
 }
 
+/** A value of an event's data as one short line: strings as they are, the rest as JSON. */
+function fieldText(v: unknown): string {
+  const t = typeof v === 'string' ? v : JSON.stringify(v);
+  return t.length > 80 ? `${t.slice(0, 79)}…` : t;
+}
+
+/**
+ * A system event as a readable row: what happened, when, and its data's first few fields by
+ * name; the whole data as JSON behind "JSON" for whoever needs the exact payload.
+ */
 function EventRow({ event: e, offset }: { event: SessionEvent; offset: number }) {
+  const [raw, setRaw] = useState(false);
   const style = EVENT_STYLE[e.type] ?? {
     icon: Zap,
     className: 'text-amber-700 bg-amber-50 border-amber-200',
@@ -670,24 +745,65 @@ function EventRow({ event: e, offset }: { event: SessionEvent; offset: number })
   };
   const Icon = style.icon;
   const summary = eventSummary(e);
+  const data = e.data ?? {};
+  const keys = Object.keys(data);
+  // A known event says it in words; any other shows its data's first fields by name.
+  const fields = summary ? [] : keys.slice(0, 4);
+  const failing = e.type === 'error';
   return (
-    <li className="cv-auto flex items-center gap-3 py-1" data-event-type={e.type}>
-      <span className="h-px flex-1 bg-slate-200" aria-hidden="true" />
-      <span
-        className={cx(
-          'inline-flex max-w-[80%] items-center gap-1.5 rounded-full border px-3 py-1 text-xs',
-          style.className,
-        )}
-        title={`${dateTime(e.timestamp)} · +${clock(offset)} · event #${e.seq}${Object.keys(e.data ?? {}).length ? `\n${JSON.stringify(e.data, null, 2)}` : ''}`}
-      >
-        <Icon className="size-3.5 shrink-0" aria-hidden="true" />
-        <span className="font-medium">{style.label}</span>
-        {summary && <span className="truncate">· {summary}</span>}
-        <time dateTime={e.timestamp} className="ml-1 shrink-0 tabular-nums">
-          {timeOfDay(e.timestamp)}
+    <li
+      className={cx(
+        'cv-auto rounded-lg border px-3 py-2 text-xs',
+        failing ? 'border-red-200 bg-red-50/60' : 'border-slate-200 bg-slate-50/60',
+      )}
+      data-event-type={e.type}
+    >
+      <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+        <span className={cx('inline-flex items-center gap-1.5 rounded-full border px-2 py-0.5', style.className)}>
+          <Icon className="size-3.5 shrink-0" aria-hidden="true" />
+          <span className="font-medium">{style.label}</span>
+        </span>
+        <time dateTime={e.timestamp} title={dateTime(e.timestamp)} className="text-slate-500 tabular-nums">
+          {timeOfDay(e.timestamp)} · +{clock(offset)}
         </time>
-      </span>
-      <span className="h-px flex-1 bg-slate-200" aria-hidden="true" />
+        <span className="text-slate-500 tabular-nums">#{e.seq}</span>
+        {keys.length > 0 && (
+          <button
+            type="button"
+            onClick={() => setRaw((v) => !v)}
+            aria-expanded={raw}
+            className="ml-auto rounded px-1.5 py-0.5 font-medium text-slate-500 hover:bg-slate-200/60 hover:text-slate-900"
+          >
+            {raw ? 'Hide JSON' : 'JSON'}
+          </button>
+        )}
+      </div>
+      {summary && fields.length === 0 && (
+        <p className={cx('mt-1 break-words', failing ? 'text-red-800' : 'text-slate-700')} data-testid="event-summary">
+          {summary}
+        </p>
+      )}
+      {fields.length > 0 && (
+        <dl className="mt-1 flex flex-wrap gap-x-4 gap-y-0.5" data-testid="event-fields">
+          {fields.map((k) => (
+            <div key={k} className="flex min-w-0 gap-1">
+              <dt className="shrink-0 text-slate-500">{k}</dt>
+              <dd className="min-w-0 truncate font-mono text-slate-800" title={fieldText(data[k])}>
+                {fieldText(data[k])}
+              </dd>
+            </div>
+          ))}
+          {keys.length > fields.length && <div className="text-slate-500">+{keys.length - fields.length} more</div>}
+        </dl>
+      )}
+      {raw && (
+        <pre
+          className="mt-2 max-h-80 overflow-auto rounded-md bg-white p-2 font-mono text-[11px] leading-relaxed text-slate-800"
+          data-testid="event-json"
+        >
+          {JSON.stringify(data, null, 2)}
+        </pre>
+      )}
     </li>
   );
 }

@@ -60,6 +60,7 @@ export type CsvSessionRow = Pick<
   | 'ended_at'
   | 'duration_ms'
   | 'message_count'
+  | 'ended_reason'
   | (typeof CSV_STATS_COLUMNS)[number]
 > & { metadata: string };
 
@@ -91,6 +92,7 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.duration_ms',
       's.message_count',
       ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
+      's.ended_reason',
     ])
     .select(sql<string>`CAST(s.metadata AS TEXT)`.as('metadata'))
     .select(agentName) as unknown as typeof all;

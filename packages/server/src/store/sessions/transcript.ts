@@ -196,3 +196,58 @@ export async function lastUserBefore(db: Db, session: SessionKey, seq: number): 
     .executeTakeFirst();
   return row ? Number(row.timestamp) : null;
 }
+
+/** A message holding a word of a `transcript` filter, and its session's pk. */
+export interface MatchingMessage {
+  session_pk: number;
+  id: string;
+  seq: number;
+  sender: MessageRow['sender'];
+  content: string;
+  timestamp: number;
+}
+
+/**
+ * The first `perSession` messages (by seq) of each session that hold any of `words` as a whole
+ * word: the lines a search result shows. One indexed lookup per session, within that session
+ * only: on SQLite its range of transcript_fts rowids (`session_pk << 32 | seq`), on PostgreSQL
+ * its messages (by the session's key) tested against the same `simple` text search the
+ * transcript filter uses, so both stores call the same messages a match.
+ */
+export async function matchingMessages(
+  db: Db,
+  dialect: DialectName,
+  sessions: SessionKey[],
+  words: string[],
+  perSession: number,
+): Promise<MatchingMessage[]> {
+  if (sessions.length === 0 || words.length === 0) return [];
+  // SQLite: an FTS5 query of quoted phrases (quotes inside doubled); PostgreSQL: one test per word.
+  const ftsQuery = words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
+  const tsMatch = sql.join(
+    words.map((w) => sql`to_tsvector('simple', m.content) @@ plainto_tsquery('simple', ${w})`),
+    sql` OR `,
+  );
+  const one = (s: SessionKey) => {
+    let q = db
+      .selectFrom('messages as m')
+      .select(['m.session_pk', 'm.id', 'm.seq', 'm.sender', 'm.content', 'm.timestamp'])
+      .where('m.session_pk', '=', s.pk)
+      .where('m.session_started_at', '=', s.started_at);
+    if (dialect === 'sqlite') {
+      const low = BigInt(s.pk) << 32n;
+      q = q.where(
+        sql<boolean>`((m.session_pk << 32) | m.seq) IN (SELECT rowid FROM transcript_fts
+          WHERE transcript_fts MATCH ${ftsQuery} AND rowid BETWEEN ${low} AND ${low | 0xffffffffn})`,
+      );
+    } else q = q.where(sql<boolean>`(${tsMatch})`);
+    return q.orderBy('m.seq').limit(perSession).execute();
+  };
+  const rows = await Promise.all(sessions.map(one));
+  return rows.flat().map((r) => ({
+    ...r,
+    session_pk: Number(r.session_pk),
+    seq: Number(r.seq),
+    timestamp: Number(r.timestamp),
+  }));
+}

@@ -4,6 +4,7 @@
  * above it when a later refetch failed, since stale rows beat an empty box).
  */
 import type { ReactNode } from 'react';
+import { isRefused } from '../../api/client';
 import { Button } from './Button';
 import { ErrorAlert, Spinner } from './Feedback';
 
@@ -57,9 +58,12 @@ export function QueryState<T>({
         title={errorTitle}
         message={error?.message ?? 'Unknown error'}
         action={
-          <Button size="sm" onClick={() => query.refetch()}>
-            Retry
-          </Button>
+          // A refusal (a 4xx) says what to change; asking again would only be refused again.
+          isRefused(error) ? undefined : (
+            <Button size="sm" onClick={() => query.refetch()}>
+              Retry
+            </Button>
+          )
         }
       />
     );

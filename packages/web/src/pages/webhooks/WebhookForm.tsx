@@ -1,5 +1,6 @@
 import type { CreateWebhookBody, Webhook, WebhookWithSecret } from '@switchboard/client';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { LIMITS } from '@switchboard/contracts';
 import { ApiError } from '../../api/client';
 import { useCreateWebhookMutation, useUpdateWebhookMutation } from '../../api/queries';
 import { fieldPath, ProblemAlert } from '../../components/ProblemAlert';
@@ -65,7 +66,7 @@ export function WebhookForm({
             ref={urlRef}
             type="url"
             required
-            maxLength={2048}
+            maxLength={LIMITS.webhookUrlLength}
             value={s.url}
             onChange={(e) => set('url', e.target.value)}
             placeholder="https://example.com/hooks/switchboard"
@@ -74,7 +75,7 @@ export function WebhookForm({
         </Field>
         <Field label="Description" note="optional">
           <Input
-            maxLength={512}
+            maxLength={LIMITS.webhookDescriptionLength}
             value={s.description}
             onChange={(e) => set('description', e.target.value)}
             placeholder="e.g. Page on-call when a phone session fails"

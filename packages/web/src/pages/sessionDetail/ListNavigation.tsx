@@ -1,0 +1,86 @@
+import type { Session } from '@switchboard/contracts';
+import { ChevronLeft, ChevronRight } from 'lucide-react';
+import { useNavigate } from 'react-router-dom';
+import { PAGE_SIZE } from '../../api/client';
+import { useSessionsQuery } from '../../api/queries';
+import { Button } from '../../components/ui';
+import { parseListParams } from '../../lib/filters';
+
+/**
+ * Previous and next session of the list the detail was opened from, with its filters and sort
+ * (and across its pages): an operator goes through "failed, newest first" one session at a time.
+ * The list's URL travels in the router state, so "Back to sessions" returns to the page of the
+ * session last shown.
+ */
+export function ListNavigation({ id, from }: { id: string; from: string }) {
+  const navigate = useNavigate();
+  const url = new URL(from, window.location.origin);
+  const onList = url.pathname === '/';
+  const params = parseListParams(url.searchParams);
+  const list = useSessionsQuery(params);
+  const rows = list.data?.data ?? [];
+  const at = rows.findIndex((s) => s.id === id);
+  const total = list.data?.pagination.total ?? 0;
+  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  // The neighbouring page only when the session sits at an edge of its own.
+  const needNext = onList && at >= 0 && at === rows.length - 1 && params.page < lastPage;
+  const needPrev = onList && at === 0 && params.page > 1;
+  const nextPage = useSessionsQuery({ ...params, page: needNext ? params.page + 1 : params.page });
+  const prevPage = useSessionsQuery({ ...params, page: needPrev ? params.page - 1 : params.page });
+  if (!onList || at < 0) return null;
+
+  const pageUrl = (page: number) => {
+    const sp = new URLSearchParams(url.searchParams);
+    if (page > 1) sp.set('page', String(page));
+    else sp.delete('page');
+    const q = sp.toString();
+    return q ? `/?${q}` : '/';
+  };
+  const go = (s: Session, page: number) => {
+    const find = new URLSearchParams(window.location.search).get('find');
+    navigate(`/sessions/${encodeURIComponent(s.id)}${find ? `?find=${encodeURIComponent(find)}` : ''}`, {
+      state: { from: pageUrl(page) },
+    });
+  };
+  const prev: [Session, number] | null =
+    at > 0
+      ? [rows[at - 1], params.page]
+      : needPrev && prevPage.data?.data.length
+        ? [prevPage.data.data[prevPage.data.data.length - 1], params.page - 1]
+        : null;
+  const next: [Session, number] | null =
+    at < rows.length - 1
+      ? [rows[at + 1], params.page]
+      : needNext && nextPage.data?.data[0]
+        ? [nextPage.data.data[0], params.page + 1]
+        : null;
+  const position = (params.page - 1) * PAGE_SIZE + at + 1;
+
+  return (
+    <nav aria-label="Sessions of the list" className="flex items-center gap-1">
+      <Button
+        size="icon-sm"
+        variant="ghost"
+        aria-label="Previous session"
+        title="Previous session in the list"
+        disabled={!prev}
+        onClick={() => prev && go(...prev)}
+      >
+        <ChevronLeft className="size-4" aria-hidden="true" />
+      </Button>
+      <span className="text-xs whitespace-nowrap text-slate-500 tabular-nums" data-testid="list-position">
+        {position.toLocaleString('en-US')} of {total.toLocaleString('en-US')}
+      </span>
+      <Button
+        size="icon-sm"
+        variant="ghost"
+        aria-label="Next session"
+        title="Next session in the list"
+        disabled={!next}
+        onClick={() => next && go(...next)}
+      >
+        <ChevronRight className="size-4" aria-hidden="true" />
+      </Button>
+    </nav>
+  );
+}
