@@ -34,7 +34,7 @@ Commands:
   orgs create NAME           Create an organization and an admin key for it
   orgs list                  List organizations
 
-Against a running server (--url, default http://127.0.0.1:8080, or SWITCHBOARD_URL;
+Against a running server (--url, else SWITCHBOARD_URL, else http://localhost:$PORT (8080);
 --key or SWITCHBOARD_API_KEY, a key with the read scope):
   export --out FILE [--format csv|json|ndjson] [filters] [--sort FIELD] [--force]
                              Stream every matching session to FILE (csv by default), with
@@ -57,6 +57,7 @@ Flags (each also an environment variable):
   --trust-proxy (SWITCHBOARD_TRUST_PROXY: true, or the proxy's addresses/CIDRs)
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
   --log-level (LOG_LEVEL, info)  --web-dir (SWITCHBOARD_WEB_DIR)
+  --log-format (SWITCHBOARD_LOG_FORMAT: auto, json or pretty; auto is pretty in a terminal)
   --retention-months (SWITCHBOARD_RETENTION_MONTHS, 0: keep every session)
   --session-max-messages, --session-max-events, --session-max-bytes
     (SWITCHBOARD_SESSION_MAX_*, 10000, 10000, 20971520: the most one session may hold)
