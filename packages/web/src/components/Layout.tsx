@@ -1,5 +1,6 @@
 import {
   BarChart3,
+  BookOpen,
   Bot,
   Building2,
   KeyRound,
@@ -213,6 +214,14 @@ function NavContent({
         {nav.slice(3).map((item) => (
           <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />
         ))}
+        {/* A page of the server, not of the dashboard: a full load, and its bundle is its own. */}
+        <a
+          href="/api/docs"
+          className="flex items-center gap-2.5 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 transition-colors hover:bg-slate-50 hover:text-slate-900"
+        >
+          <BookOpen className="size-4 text-slate-400" aria-hidden="true" />
+          API reference
+        </a>
       </nav>
       <div className="mt-auto border-t border-slate-100 pt-4">
         <ThemeToggle choice={theme} onChange={onTheme} />
