@@ -24,7 +24,8 @@ Commands:
                              Generates only when the default organization has no sessions yet.
     --sessions N             Sessions to generate (5000)     --days N   History length (30)
     --seed S [--now ISO]     Same seed and clock, same data  --agents N (12; more are regional copies)
-    --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap (3)
+    --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap
+                             (default: a busy hour of the history's pace, at most 60)
     --reset                  Delete the default organization's sessions and agents, then generate
     --no-live                Serve without simulated traffic
     --no-serve               Only fill the database and exit (scripts, benchmarks)
