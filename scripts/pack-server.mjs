@@ -13,15 +13,20 @@
  * `dependencies` are exactly the npm packages the bundle imports (better-sqlite3 and pg among
  * them, installed for the target machine).
  */
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureServerBuild } from './build-server.mjs';
 import { ensureWebBuild } from './build-web.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const shipped = join(root, 'packages/server/dist/web');
+// The API reference's standalone bundle (a devDependency), beside the server bundle, which looks
+// there first: the tarball does not install @scalar/api-reference and its dependencies.
+const scalar = join(root, 'packages/server/dist/scalar');
+const scalarSource = join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js');
 
 rmSync(shipped, { recursive: true, force: true });
+rmSync(scalar, { recursive: true, force: true });
 if (!process.argv.includes('--clean')) {
   const log = (m) => console.error(m);
   if (!ensureWebBuild({ log })) {
@@ -33,4 +38,9 @@ if (!process.argv.includes('--clean')) {
     process.exit(1);
   }
   cpSync(join(root, 'packages/web/dist'), shipped, { recursive: true });
+  if (!existsSync(scalarSource)) {
+    console.error('pack: @scalar/api-reference is not installed (npm install)');
+    process.exit(1);
+  }
+  cpSync(scalarSource, join(scalar, 'standalone.js'));
 }

@@ -7,7 +7,7 @@
  *
  *   npm run example -- --url http://127.0.0.1:8080 --key swb_…
  *
- * Flags: --url (SWITCHBOARD_URL), --key (SWITCHBOARD_API_KEY; needs the ingest scope),
+ * Flags: --url (SWITCHBOARD_URL, else http://localhost:$PORT), --key (SWITCHBOARD_API_KEY; needs the ingest scope),
  * --speed N (1 = real time, 10 = ten times faster, 0 = no pauses), --rounds N (repeat the scripts).
  */
 import { type SessionHandle, Switchboard, SwitchboardIngestError } from '@switchboard/client';
@@ -20,7 +20,7 @@ function flag(name: string, fallback?: string): string | undefined {
   return eq ? eq.slice(name.length + 3) : fallback;
 }
 
-const baseUrl = flag('url', process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080') as string;
+const baseUrl = flag('url', process.env.SWITCHBOARD_URL || `http://localhost:${process.env.PORT || 8080}`) as string;
 const apiKey = flag('key', process.env.SWITCHBOARD_API_KEY);
 const speed = Number(flag('speed', '1'));
 const rounds = Number(flag('rounds', '1'));
@@ -59,7 +59,8 @@ async function converse(script: Script, round: number): Promise<void> {
   // Conversations start a little apart, like real traffic.
   await pause(script.delayMs);
   const session: SessionHandle = await sb.sessions.start({
-    agent: { id: 'support-bot', name: 'Support Bot' },
+    // Its own agent, so its sessions stand apart from the demo's `support-bot` on the dashboard.
+    agent: { id: 'example-support-bot', name: 'Example Support Bot' },
     channel: script.channel,
     type: script.type,
     metadata: { ...script.metadata, round, example: true },

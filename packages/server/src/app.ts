@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
 import type { StreamOptions } from './services/stream.js';
 import type { SessionLimits } from './lib/transcript.js';
+import { type LogFormat, prettyStream } from './lib/log-format.js';
 import type { Store } from './store/db.js';
 
 export interface AppOptions {
@@ -62,10 +63,14 @@ export interface AppOptions {
   publicUrl?: string;
 }
 
-/** pino settings: one JSON line per request, and never a key, cookie or secret in it. */
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+/**
+ * pino settings: one line per request, and never a key, cookie or secret in it. `pretty` writes
+ * the same lines for a person (lib/log-format.ts), to stdout.
+ */
+export function loggerOptions(level: string, format: LogFormat = 'json'): FastifyServerOptions['logger'] {
   return {
     level,
+    ...(format === 'pretty' ? { stream: prettyStream(process.stdout) } : {}),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.key', '*.secret'],
       censor: '[redacted]',

@@ -24,7 +24,8 @@ Commands:
                              Generates only when the default organization has no sessions yet.
     --sessions N             Sessions to generate (5000)     --days N   History length (30)
     --seed S [--now ISO]     Same seed and clock, same data  --agents N (12; more are regional copies)
-    --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap (3)
+    --messages-per-session N Mean transcript length (6)      --live-every SECONDS  New-session gap
+                             (default: a busy hour of the history's pace, at most 60)
     --reset                  Delete the default organization's sessions and agents, then generate
     --no-live                Serve without simulated traffic
     --no-serve               Only fill the database and exit (scripts, benchmarks)
@@ -34,7 +35,7 @@ Commands:
   orgs create NAME           Create an organization and an admin key for it
   orgs list                  List organizations
 
-Against a running server (--url, default http://127.0.0.1:8080, or SWITCHBOARD_URL;
+Against a running server (--url, else SWITCHBOARD_URL, else http://localhost:$PORT (8080);
 --key or SWITCHBOARD_API_KEY, a key with the read scope):
   export --out FILE [--format csv|json|ndjson] [filters] [--sort FIELD] [--force]
                              Stream every matching session to FILE (csv by default), with
@@ -57,6 +58,7 @@ Flags (each also an environment variable):
   --trust-proxy (SWITCHBOARD_TRUST_PROXY: true, or the proxy's addresses/CIDRs)
   --admin-key (SWITCHBOARD_ADMIN_KEY)  --idle-timeout (SWITCHBOARD_IDLE_TIMEOUT, 3600)
   --log-level (LOG_LEVEL, info)  --web-dir (SWITCHBOARD_WEB_DIR)
+  --log-format (SWITCHBOARD_LOG_FORMAT: auto, json or pretty; auto is pretty in a terminal)
   --retention-months (SWITCHBOARD_RETENTION_MONTHS, 0: keep every session)
   --session-max-messages, --session-max-events, --session-max-bytes
     (SWITCHBOARD_SESSION_MAX_*, 10000, 10000, 20971520: the most one session may hold)

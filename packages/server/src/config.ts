@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseRecordingHosts } from '@switchboard/contracts';
+import { chooseLogFormat, LOG_FORMATS, type LogFormat } from './lib/log-format.js';
 import { parseEncryptionKey } from './lib/secret-box.js';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './lib/transcript.js';
 import { parseDatabaseUrl } from './store/db.js';
@@ -22,6 +23,11 @@ export interface Config {
   /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
   idleTimeout: number;
   logLevel: string;
+  /**
+   * `pretty` (short lines for a person) in a terminal, `json` (one object a line) otherwise;
+   * SWITCHBOARD_LOG_FORMAT or `--log-format` chooses either everywhere.
+   */
+  logFormat: LogFormat;
   /** Where the built dashboard lives; the dashboard is not served when it does not exist. */
   webDir: string;
   /**
@@ -93,6 +99,7 @@ const FLAGS: Record<string, string> = {
   'admin-key': 'SWITCHBOARD_ADMIN_KEY',
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
   'log-level': 'LOG_LEVEL',
+  'log-format': 'SWITCHBOARD_LOG_FORMAT',
   'web-dir': 'SWITCHBOARD_WEB_DIR',
   'public-url': 'SWITCHBOARD_PUBLIC_URL',
   'trust-proxy': 'SWITCHBOARD_TRUST_PROXY',
@@ -242,11 +249,24 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
     logLevel: get('LOG_LEVEL') || 'info',
+    logFormat: logFormatOf(flags['log-format'], env.SWITCHBOARD_LOG_FORMAT),
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),
     dataDir,
     trustProxy,
     publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
   };
+}
+
+function logFormatOf(flag: string | undefined, envValue: string | undefined): LogFormat {
+  for (const [name, value] of [
+    ['--log-format', flag],
+    ['SWITCHBOARD_LOG_FORMAT', envValue],
+  ] as const) {
+    const v = value?.trim().toLowerCase();
+    if (v && v !== 'auto' && !(LOG_FORMATS as readonly string[]).includes(v))
+      throw new ConfigError(`${name} must be json, pretty or auto, got "${value}"`);
+  }
+  return chooseLogFormat({ isTTY: Boolean(process.stdout.isTTY), flag, env: envValue });
 }
 
 /**

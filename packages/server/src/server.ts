@@ -38,7 +38,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     http: config.http,
     metricsToken: config.metricsToken,
     publicUrl: config.publicUrl,
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, config.logFormat),
     webDir: config.webDir,
     rateLimits: config.rateLimits,
     recordingHosts: config.recordingHosts,
@@ -82,17 +82,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (boot.generatedKey) {
     // Printed once, to the terminal, not through the logger: keys never go into logs.
     process.stdout.write(
-      [
-        '',
-        '  Switchboard is running.',
-        '',
-        `  Admin API key (shown once, also saved to ${boot.keyFile}):`,
-        `    ${boot.generatedKey}`,
-        '',
-        '  Sign in to the dashboard:',
-        `    ${url}/login#key=${boot.generatedKey}`,
-        '',
-      ].join('\n') + '\n',
+      firstStartBanner({
+        url,
+        key: boot.generatedKey,
+        keyFile: boot.keyFile,
+        color: config.logFormat === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      }),
     );
   }
 
@@ -139,4 +134,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     process.on('SIGINT', () => onSignal('SIGINT'));
   }
   return { app, store, url, stop };
+}
+
+/**
+ * The first start's admin key and login link. In a terminal they are framed and bold, so they
+ * stand out from the log lines around them; elsewhere plain text, as it always was.
+ */
+export function firstStartBanner(opts: { url: string; key: string; keyFile?: string; color: boolean }): string {
+  const bold = (t: string) => (opts.color ? `\x1b[1m${t}\x1b[22m` : t);
+  const accent = (t: string) => (opts.color ? `\x1b[1;36m${t}\x1b[0m` : t);
+  const login = `${opts.url}/login#key=${opts.key}`;
+  const rule = opts.color ? `  ${'─'.repeat(Math.min(100, login.length + 4))}` : '';
+  return `${[
+    '',
+    rule,
+    `  ${bold('Switchboard is running.')}`,
+    '',
+    `  Admin API key (shown once, also saved to ${opts.keyFile}):`,
+    `    ${accent(opts.key)}`,
+    '',
+    '  Sign in to the dashboard:',
+    `    ${accent(login)}`,
+    rule,
+    '',
+  ]
+    .filter((l, i, all) => l !== '' || all[i - 1] !== '' || i === 0)
+    .join('\n')}\n`;
 }

@@ -150,6 +150,7 @@ for (const dialect of DIALECTS) {
         latencyMs: number | null;
         interrupted: boolean;
         usage: unknown;
+        metadata: Record<string, unknown>;
       };
       for (const { id } of sessions) {
         const d = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${id}`)).json();
@@ -167,6 +168,7 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(d.stats, statsToApi(recomputed), id);
         for (const m of d.messages as ApiMessage[]) {
           if (m.sender === 'user') assert.equal(m.usage, null);
+          else if (m.metadata.author === 'human') assert.equal(m.usage, null, 'a person costs no tokens');
           else assert.ok(m.usage, 'every agent answer carries its usage');
           if (m.interrupted) assert.equal(d.type, 'voice', 'only callers barge in');
         }
@@ -206,7 +208,7 @@ for (const dialect of DIALECTS) {
       const rows = await t.store.db
         .selectFrom('messages as m')
         .innerJoin('sessions as s', 's.pk', 'm.session_pk')
-        .select(['s.type', 's.agent_id', 'm.latency_ms'])
+        .select(['s.type', 's.agent_id', 'm.latency_ms', 'm.metadata'])
         .where('s.org_id', '=', t.orgId)
         .where('m.sender', '=', 'agent')
         .where('m.latency_ms', 'is not', null)
@@ -214,6 +216,12 @@ for (const dialect of DIALECTS) {
       assert.ok(rows.length > 500);
       for (const r of rows) {
         if (r.agent_id === 'claims-intake') continue;
+        // A person's answers after a handoff have their own pace (checked with the handoffs).
+        const meta = (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata) as Record<
+          string,
+          unknown
+        > | null;
+        if (meta?.author === 'human') continue;
         const ms = Number(r.latency_ms);
         if (r.type === 'voice') assert.ok(ms >= 800 && ms <= 2500, `voice ${ms} ms`);
         else assert.ok(ms >= 600 && ms <= 4000, `${r.type} ${ms} ms`);
@@ -255,6 +263,66 @@ for (const dialect of DIALECTS) {
       const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions', body);
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().id, active.id);
+    });
+
+    test('transports fit their channel: phone over PSTN, SIP over SIP, calls in apps over WebRTC, chats over sockets or webhooks', async () => {
+      const rows = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?limit=200&sort=-startedAt');
+      const sessions: Array<{ id: string; channel: string; type: string }> = rows.json().data;
+      const seen = new Set<string>();
+      for (const s of sessions) {
+        const detail = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${encodeURIComponent(s.id)}`)).json();
+        const conn = detail.events.find((e: { type: string }) => e.type === 'connection_established');
+        if (!conn) continue;
+        const { transport } = conn.data as { transport: string };
+        const spoken = s.type !== 'chat';
+        const expected =
+          s.channel === 'phone'
+            ? ['pstn']
+            : s.channel === 'sip'
+              ? ['sip']
+              : spoken
+                ? ['webrtc']
+                : s.channel === 'whatsapp' || s.channel === 'telegram'
+                  ? ['webhook']
+                  : ['websocket', 'sse'];
+        assert.ok(expected.includes(transport), `${s.channel}/${s.type} over ${transport}`);
+        seen.add(`${s.channel}:${transport}`);
+      }
+      for (const combo of ['phone:pstn', 'web:websocket', 'whatsapp:webhook']) assert.ok(seen.has(combo), combo);
+    });
+
+    test('after a handoff the conversation goes on with a person, whose answers are marked and cost nothing', async () => {
+      const res = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?handoffs[gte]=1&status=completed&limit=30');
+      const ids: string[] = res.json().data.map((s: { id: string }) => s.id);
+      assert.ok(ids.length >= 5, `${ids.length} handed-over sessions`);
+      let continued = 0;
+      for (const id of ids) {
+        const d = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${encodeURIComponent(id)}`)).json();
+        const handoff = d.events.find((e: { type: string }) => e.type === 'agent_handoff');
+        const at = Date.parse(handoff.timestamp);
+        type M = {
+          sender: string;
+          timestamp: string;
+          metadata: Record<string, unknown>;
+          latencyMs: number | null;
+          usage?: unknown;
+        };
+        const before = d.messages.filter((m: M) => Date.parse(m.timestamp) < at && m.sender === 'agent');
+        const afterAgent = d.messages.filter((m: M) => Date.parse(m.timestamp) > at && m.sender === 'agent');
+        for (const m of before) assert.notEqual(m.metadata.author, 'human', `${id}: a human before the handoff`);
+        if (afterAgent.length === 0) continue;
+        continued++;
+        for (const m of afterAgent) {
+          assert.equal(m.metadata.author, 'human', `${id}: the bot answered after the handoff`);
+          assert.equal(typeof m.metadata.humanAgent, 'string');
+          assert.equal(m.usage, null, 'a person costs no tokens');
+          assert.ok(m.latencyMs !== null && m.latencyMs >= 1_200 && m.latencyMs <= 5_000, `${m.latencyMs} ms`);
+        }
+        assert.match(afterAgent[0].content, /^Hi, this is .+ from the .+ team\./);
+        if (String(handoff.data.to).startsWith('human:'))
+          assert.equal(handoff.data.humanAgent, afterAgent[0].metadata.humanAgent);
+      }
+      assert.ok(continued >= 3, `${continued} sessions continue after the handoff`);
     });
 
     test('the same seed and clock give the same data', async () => {
@@ -355,6 +423,16 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+test('live traffic keeps the history’s pace: a busy hour of it, at least one session a minute', async () => {
+  const { liveGapSeconds } = await import('../src/demo/cli.js');
+  // The default history, 5,000 sessions over 30 days, is one every 8.6 minutes: a minute apart live.
+  assert.equal(liveGapSeconds(5000, 30), 60);
+  // A bigger history runs faster: 1,000,000 over 30 days is 2.6 s on average, 0.6 s in a busy hour.
+  assert.equal(liveGapSeconds(1_000_000, 30), 1);
+  assert.equal(liveGapSeconds(200_000, 30), 3.2);
+  assert.equal(liveGapSeconds(0, 30), 60);
+});
 
 describe('demo data generation rate (sqlite)', () => {
   test('20,000 sessions with transcripts (the rate is printed, not asserted)', async () => {

@@ -246,13 +246,24 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    test('/api/docs renders the reference', async () => {
-      let res = await call(t.app, null, 'GET', '/api/docs');
-      if (res.statusCode >= 300 && res.statusCode < 400)
-        res = await call(t.app, null, 'GET', String(res.headers.location).replace(/^\.\//, '/api/docs/'));
+    test('/api/docs is the Switchboard reference page, with Scalar served from this server', async () => {
+      const res = await call(t.app, null, 'GET', '/api/docs');
       assert.equal(res.statusCode, 200, res.body.slice(0, 200));
       assert.match(String(res.headers['content-type']), /^text\/html/);
-      assert.match(res.body, /swagger/i);
+      assert.match(res.body, /<title>API reference · Switchboard<\/title>/);
+      // Every script and style from this server: the page works without internet.
+      const refs = [...res.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      assert.ok(refs.length >= 4);
+      for (const ref of refs) assert.match(ref, /^\//, `${ref} is not on this server`);
+      const bundle = await call(t.app, null, 'GET', '/api/docs/scalar.js');
+      assert.equal(bundle.statusCode, 200);
+      assert.match(String(bundle.headers['content-type']), /^text\/javascript/);
+      assert.ok(bundle.body.length > 1_000_000, 'the whole standalone bundle');
+      assert.match(bundle.body, /createApiReference/);
+      const init = await call(t.app, null, 'GET', '/api/docs/init.js');
+      assert.match(init.body, /url: '\/api\/openapi\.json'/);
+      assert.match(init.body, /withDefaultFonts: false/, 'no fonts from a CDN');
+      assert.equal((await call(t.app, null, 'GET', '/api/docs/switchboard.css')).statusCode, 200);
     });
   });
 }

@@ -178,6 +178,10 @@ describe('npm pack → npm install -g → switchboard', () => {
     const asset = await fetch(`${url}${script}`);
     assert.equal(asset.status, 200);
     assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    // The API reference's bundle ships in the package (dist/scalar), without its npm dependencies.
+    const reference = await fetch(`${url}/api/docs/scalar.js`);
+    assert.equal(reference.status, 200);
+    assert.match(await reference.text(), /createApiReference/);
 
     child.kill('SIGTERM');
     assert.equal(await exited, 0, out);

@@ -60,17 +60,29 @@ export const FILTER_FLAGS = [
   'range',
 ] as const;
 
-/** `--url`/`--key`, or SWITCHBOARD_URL / SWITCHBOARD_API_KEY. */
-export function clientFrom(args: Args, env: NodeJS.ProcessEnv = process.env): Switchboard {
-  const baseUrl = args.get('url') ?? env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080';
+/**
+ * The server to talk to: `--url`, else SWITCHBOARD_URL, else the port a local `switchboard serve`
+ * listens on (PORT, as the server reads it, or 8080).
+ */
+export function serverUrl(args: Args, env: NodeJS.ProcessEnv = process.env): string {
+  const url = args.get('url') || env.SWITCHBOARD_URL?.trim() || `http://localhost:${env.PORT?.trim() || 8080}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`--url (or SWITCHBOARD_URL) must be an http(s) URL, got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError(`--url (or SWITCHBOARD_URL) must be an http(s) URL, got "${url}"`);
+  return url.replace(/\/+$/, '');
+}
+
+/** `--url`/`--key`, or SWITCHBOARD_URL / SWITCHBOARD_API_KEY; the URL is kept for messages. */
+export function clientFrom(args: Args, env: NodeJS.ProcessEnv = process.env): { sb: Switchboard; url: string } {
+  const baseUrl = serverUrl(args, env);
   const apiKey = args.get('key') ?? env.SWITCHBOARD_API_KEY;
   if (!apiKey) throw new ConfigError('an API key with the read scope is needed: --key KEY or SWITCHBOARD_API_KEY');
-  try {
-    new URL(baseUrl);
-  } catch {
-    throw new ConfigError(`--url must be an http(s) URL, got "${baseUrl}"`);
-  }
-  return new Switchboard({ baseUrl, apiKey, retries: 3 });
+  return { sb: new Switchboard({ baseUrl, apiKey, retries: 3 }), url: baseUrl };
 }
 
 /** The shared filters, as the API names them; the server validates the values. */

@@ -15,7 +15,7 @@ export async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream
   if (!FORMATS.includes(format)) throw new ConfigError(`--format must be one of ${FORMATS.join(', ')}`);
   const out = args.get('out');
   if (!out || out === 'true') throw new ConfigError('export needs --out FILE');
-  const sb = clientFrom(args);
+  const { sb, url } = clientFrom(args);
   const filters = {
     ...filtersFrom(args, { transcript: true }),
     ...(args.get('sort') ? { sort: args.get('sort') as Sort } : {}),
@@ -58,7 +58,7 @@ export async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream
     }
     if (err instanceof Error && /already exists/.test(err.message))
       throw new ConfigError(`${out} already exists; pass --force to overwrite it`);
-    if (err instanceof SwitchboardError) throw new ConfigError(describe(err));
+    if (err instanceof SwitchboardError) throw new ConfigError(describe(err, url));
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
@@ -66,8 +66,9 @@ export async function runExport(argv: string[], io: { stderr: NodeJS.WriteStream
 }
 
 /** A problem document as one line a person can act on. */
-export function describe(err: SwitchboardError): string {
+export function describe(err: SwitchboardError, url: string): string {
   const fields = err.errors.map((e) => `${e.path} ${e.message}`).join('; ');
-  if (err.status === 0) return `could not reach the server: ${err.detail ?? err.message}`;
+  if (err.status === 0)
+    return `could not reach the server at ${url} (${err.detail ?? err.message}); start it with \`switchboard serve\`, or set SWITCHBOARD_URL or --url`;
   return `${err.status} ${err.title}${err.detail ? `: ${err.detail}` : ''}${fields ? ` (${fields})` : ''}`;
 }

@@ -47,7 +47,7 @@ export async function runSessions(argv: string[], io: { stdout: NodeJS.WriteStre
   const [sub] = args.positional;
   if (sub !== 'list') throw new ConfigError('usage: switchboard sessions list [filters] [--limit N] [--sort FIELD]');
   const limit = args.int('limit', 50);
-  const sb = clientFrom(args);
+  const { sb, url } = clientFrom(args);
   const filters = filtersFrom(args, { transcript: true });
   const sort = args.get('sort') as Sort | undefined;
   try {
@@ -73,7 +73,7 @@ export async function runSessions(argv: string[], io: { stdout: NodeJS.WriteStre
     io.stdout.write(`${table(rows)}\n\n${formatCount(rows.length)} of ${formatCount(total)} sessions\n`);
     return 0;
   } catch (err) {
-    if (err instanceof SwitchboardError) throw new ConfigError(describe(err));
+    if (err instanceof SwitchboardError) throw new ConfigError(describe(err, url));
     throw err;
   }
 }

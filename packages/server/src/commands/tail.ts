@@ -42,13 +42,16 @@ export async function runTail(
   io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
 ): Promise<number> {
   const args = new Args(argv, [...CONNECTION_FLAGS, ...FILTER_FLAGS, 'last-event-id']);
-  const sb = clientFrom(args);
+  const { sb, url } = clientFrom(args);
   const filters = filtersFrom(args);
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    // The stream reconnects for as long as it runs; a server that is not there at all, or a key
+    // it refuses, should end the command with the reason instead.
+    await sb.auth.me({ maxRetries: 1 });
     const events = sb.sessions.stream(filters, {
       signal: ac.signal,
       lastEventId: args.get('last-event-id'),
@@ -57,14 +60,12 @@ export async function runTail(
           `(connection lost; reconnecting in ${(delayMs / 1000).toFixed(1)} s${lastEventId ? ` after event ${lastEventId}` : ''})\n`,
         ),
     });
-    io.stderr.write(
-      `Following live events at ${args.get('url') ?? process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080'} (Ctrl-C to stop)\n`,
-    );
+    io.stderr.write(`Following live events at ${url} (Ctrl-C to stop)\n`);
     // Content, agent names and event data are other people's text: never let it drive the terminal.
     for await (const ev of events) io.stdout.write(`${printable(formatEvent(ev))}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof SwitchboardError) throw new ConfigError(describe(err));
+    if (err instanceof SwitchboardError) throw new ConfigError(describe(err, url));
     throw err;
   } finally {
     process.off('SIGINT', stop);

@@ -98,7 +98,7 @@ export async function runDemo(flags: Record<string, string>): Promise<number> {
     throw new ConfigError(`--now must be an ISO 8601 time, got "${flags.now}"`);
   const serve = !on(flags['no-serve']);
   const live = serve && !on(flags['no-live']);
-  const liveEvery = Number(flags['live-every'] ?? 3);
+  const liveEvery = flags['live-every'] === undefined ? liveGapSeconds(sessions, days) : Number(flags['live-every']);
   if (!(liveEvery > 0))
     throw new ConfigError(`--live-every must be a number of seconds > 0, got "${flags['live-every']}"`);
   const config = loadConfig(flags);
@@ -165,4 +165,15 @@ export async function runDemo(flags: Record<string, string>): Promise<number> {
   }
   process.stdout.write(`\n  Dashboard: ${server.url}\n\n`);
   return -1;
+}
+
+/**
+ * Seconds between new live sessions by default: the pace of a busy hour of the history (four
+ * times its average, as business hours run), so a day of live traffic looks like a day of the
+ * history instead of dwarfing it, but at least one a minute, so the dashboard shows life soon.
+ */
+export function liveGapSeconds(sessions: number, days: number): number {
+  if (sessions <= 0) return 60;
+  const meanGap = (days * 86_400) / sessions;
+  return Math.round(Math.min(60, Math.max(1, meanGap / 4)) * 10) / 10;
 }

@@ -217,24 +217,35 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
   events.push({
     type: 'connection_established',
     at: rng.int(20, 400),
-    data: spoken
-      ? {
-          transport: channel === 'sip' ? 'sip' : 'pstn',
-          codec: rng.pick(['opus', 'pcmu', 'g722']),
-          callerId: `+1 ••• ••• ${get('last4')}`,
-        }
-      : { transport: rng.pick(['websocket', 'websocket', 'https']), client: channelClient(rng, channel) },
+    data: connectionOf(rng, channel, spoken, get('last4')),
   });
+
+  // After a handoff the conversation goes on with a person: their answers are the agent side's
+  // messages, marked as a human's, with no model call behind them.
+  const human = handoff ? rng.pick(HUMANS) : null;
+  const handoffTarget = handoff
+    ? scenario.topic === 'transfer_call'
+      ? 'ext:accounts'
+      : `human:${human?.team ?? 'tier1'}`
+    : null;
 
   const messages: PlannedMessage[] = [];
   let t = events[0].at + (spoken ? rng.int(300, 1500) : rng.int(800, 6000));
-  const handoffAfter = handoff ? Math.max(1, Math.floor(lines.length * 0.6)) : -1;
+  // The bot answers at least once before it hands over: the first response is always its own.
+  const firstAnswer = lines.findIndex(
+    (l, i) => l.sender === 'agent' && lines.slice(0, i).some((x) => x.sender === 'user'),
+  );
+  const handoffAfter = handoff ? Math.max(1, firstAnswer + 1, Math.floor(lines.length * 0.6)) : -1;
   const [inPrice, outPrice] = MODELS[p.model];
   // Every call sends the system prompt and the conversation so far.
   let contextTokens = p.promptTokens;
   for (let i = 0; i < lines.length; i++) {
     const { sender } = lines[i];
-    const content = fill(lines[i].text);
+    const byHuman = human !== null && sender === 'agent' && i >= handoffAfter;
+    const firstHuman = byHuman && !messages.some((m) => m.metadata.author === 'human');
+    const content = firstHuman
+      ? `Hi, this is ${human.name} from the ${human.teamName} team. I've read your conversation so far and I'll take it from here. ${fill(lines[i].text)}`
+      : fill(lines[i].text);
     const tokens = Math.ceil(content.length / 4);
     let latencyMs: number | undefined;
     if (i > 0) {
@@ -245,6 +256,11 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
           ? 600 + content.length * 70 * rng.logNormal(1, 0.25)
           : rng.logNormal(5000, 0.5) + content.length * 260 * rng.logNormal(1, 0.4);
         if (!spoken && rng.chance(0.04)) t += rng.int(60_000, 480_000);
+      } else if (byHuman) {
+        // A person picks up with the conversation in front of them and answers from templates:
+        // a few seconds, reported like any answer's response time.
+        latencyMs = firstHuman ? rng.int(2_500, 5_000) : rng.int(1_200, 3_500);
+        t += latencyMs + (spoken ? content.length * 30 : rng.int(40, 400));
       } else {
         latencyMs = responseTime(rng, p.medianLatencyMs, spoken);
         // The answer is stamped once it has been said (or shown), after the agent's latency.
@@ -256,6 +272,15 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
     if (sender === 'user') {
       const metadata: Metadata = spoken ? { asrConfidence: Math.round((0.8 + rng.next() * 0.19) * 100) / 100 } : {};
       messages.push({ sender, content, at, metadata });
+      contextTokens += tokens;
+    } else if (byHuman && human) {
+      messages.push({
+        sender,
+        content,
+        at,
+        latencyMs,
+        metadata: { author: 'human', humanAgent: human.name, team: human.team },
+      });
       contextTokens += tokens;
     } else {
       const inputTokens = contextTokens + rng.int(0, 400); // plus tool results
@@ -285,10 +310,8 @@ export function planSession(rng: Rng, agent: DemoAgent, opts: PlanOptions): Sess
         at: at + rng.int(200, 1500),
         data: {
           from: agent.id,
-          to:
-            scenario.topic === 'transfer_call'
-              ? 'ext:accounts'
-              : rng.pick(['human:tier1', 'human:tier2', 'human:billing']),
+          to: handoffTarget,
+          ...(human ? { humanAgent: human.name } : {}),
           reason: rng.pick(['customer_requested', 'low_confidence', 'policy_escalation']),
         },
       });
@@ -385,6 +408,35 @@ function responseTime(rng: Rng, median: number | undefined, spoken: boolean): nu
   if (median) return Math.round(Math.max(800, rng.logNormal(median, 0.3)));
   const ms = spoken ? rng.logNormal(1350, 0.3) : rng.logNormal(1500, 0.45);
   return Math.round(Math.min(spoken ? 2500 : 4000, Math.max(spoken ? 800 : 600, ms)));
+}
+
+/** The people a session is handed to, by team. */
+const HUMANS = [
+  { name: 'Dana Whitfield', team: 'tier1', teamName: 'support' },
+  { name: 'Marco Bellini', team: 'tier1', teamName: 'support' },
+  { name: 'Aisha Rahman', team: 'tier2', teamName: 'technical support' },
+  { name: 'Tomás Ortega', team: 'billing', teamName: 'billing' },
+  { name: 'Grace Kim', team: 'billing', teamName: 'billing' },
+] as const;
+
+/**
+ * How the session reached the agent, as its `connection_established` event reports it: phone
+ * calls over the telephone network, SIP trunks over SIP, voice and video in a browser or an app
+ * over WebRTC, chats over a WebSocket (web and app) or the messaging platform's webhooks.
+ */
+export function connectionOf(rng: Rng, channel: Channel, spoken: boolean, last4: string): Metadata {
+  if (channel === 'phone')
+    return { transport: 'pstn', codec: rng.pick(['pcmu', 'pcma', 'g722']), callerId: `+1 ••• ••• ${last4}` };
+  if (channel === 'sip')
+    return { transport: 'sip', codec: rng.pick(['pcmu', 'g722', 'opus']), callerId: `sip:+1•••••••${last4}@trunk` };
+  if (spoken)
+    return channel === 'web' || channel === 'mobile_sdk'
+      ? { transport: 'webrtc', codec: 'opus', client: channelClient(rng, channel) }
+      : // WhatsApp and Telegram calls are WebRTC on the platform's side, relayed to the agent.
+        { transport: 'webrtc', codec: 'opus', client: channelClient(rng, channel), relay: channel };
+  if (channel === 'whatsapp' || channel === 'telegram')
+    return { transport: 'webhook', client: channelClient(rng, channel) };
+  return { transport: rng.pick(['websocket', 'websocket', 'sse']), client: channelClient(rng, channel) };
 }
 
 function channelClient(rng: Rng, channel: Channel): string {

@@ -51,7 +51,7 @@ import { queryKeys } from './queries';
  */
 const STREAM_PATH = '/api/v1/stream';
 
-interface StreamEnvelope {
+export interface StreamEnvelope {
   id: string;
   type: OutboxEventType;
   occurredAt: string;
@@ -316,24 +316,24 @@ function applyEvent(
 }
 
 /**
- * Opens the stream while auto-refresh is on and reports its state. `onFailed` is called for
- * sessions that end as failed, live only: a fresh connection starts at "now", so the backlog
- * never raises a notification.
+ * Opens the stream while auto-refresh is on and reports its state. `onStreamEvent` hears every
+ * event after it was applied to the cache (the notifications pick theirs), live only: a fresh
+ * connection starts at "now", so the backlog never raises a notification.
  */
 export function LiveProvider({
   children,
-  onSessionFailed,
+  onStreamEvent,
 }: {
   children: ReactNode;
-  onSessionFailed?: (s: Session) => void;
+  onStreamEvent?: (env: StreamEnvelope) => void;
 }) {
   const qc = useQueryClient();
   const [autoRefresh, setAutoRefresh] = useLocalStorageBoolean('switchboard.autoRefresh', true);
   const [status, setStatus] = useState<LiveStatus>(autoRefresh ? 'connecting' : 'paused');
-  const onFailed = useRef(onSessionFailed);
+  const listener = useRef(onStreamEvent);
   useEffect(() => {
-    onFailed.current = onSessionFailed;
-  }, [onSessionFailed]);
+    listener.current = onStreamEvent;
+  }, [onStreamEvent]);
   // True after the view was frozen: the next connection must catch up on what it missed.
   const stale = useRef(false);
   const [fresh] = useState(() => new NewSessions(qc));
@@ -365,8 +365,7 @@ export function LiveProvider({
         return;
       }
       applyEvent(qc, env, batch, fresh);
-      if (env.type === 'session.ended' && (env.data as Session).status === 'failed')
-        onFailed.current?.(env.data as Session);
+      listener.current?.(env);
     };
 
     const connect = () => {

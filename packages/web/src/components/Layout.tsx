@@ -1,8 +1,6 @@
-import type { Session } from '@switchboard/contracts';
 import {
   BarChart3,
-  Bell,
-  BellOff,
+  BookOpen,
   Bot,
   Building2,
   KeyRound,
@@ -16,19 +14,17 @@ import {
   Webhook,
   X,
 } from 'lucide-react';
-import { type ReactNode, type RefObject, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { type ReactNode, type RefObject, Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LiveProvider } from '../api/live';
 import { useLogoutMutation, useMeQuery } from '../api/queries';
-import { notifyDesktop, useDesktopNotifications } from '../lib/desktopNotifications';
 import { filterQueryString } from '../lib/filters';
 import { THEME_CHOICES, type ThemeChoice, useTheme } from '../lib/theme';
 import { useTimeZone } from '../lib/timeZone';
 import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
-import { CHANNEL_LABELS } from '../lib/vocab';
-import { ChannelBadge } from './ChannelBadge';
+import { NotificationBell, NotificationProvider, useNotifications } from './Notifications';
 import { TimeZoneToggle } from './TimeZoneToggle';
-import { ToastProvider, useToasts } from './Toasts';
+import { ToastProvider } from './Toasts';
 import { Spinner, cx } from './ui';
 
 function Logo() {
@@ -54,35 +50,17 @@ export function Layout() {
 }
 
 function LiveShell() {
-  const { show } = useToasts();
-  const navigate = useNavigate();
-  const onSessionFailed = useCallback(
-    (s: Session) => {
-      const to = `/sessions/${encodeURIComponent(s.id)}`;
-      const reason = s.endedReason ?? 'no reason given';
-      show({
-        id: `failed-${s.id}`,
-        title: 'Session failed',
-        body: (
-          <span className="flex flex-wrap items-center gap-x-2 gap-y-1">
-            <span className="font-medium text-slate-800">{s.agent.name}</span>
-            <ChannelBadge channel={s.channel} />
-            <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700">{reason}</code>
-          </span>
-        ),
-        link: { to, label: 'View session' },
-      });
-      notifyDesktop(
-        `Session failed: ${s.agent.name}`,
-        `${CHANNEL_LABELS[s.channel] ?? s.channel} · ${reason}`,
-        `switchboard-failed-${s.id}`,
-        () => navigate(to),
-      );
-    },
-    [show, navigate],
-  );
   return (
-    <LiveProvider onSessionFailed={onSessionFailed}>
+    <NotificationProvider>
+      <LiveWithNotifications />
+    </NotificationProvider>
+  );
+}
+
+function LiveWithNotifications() {
+  const { onStreamEvent } = useNotifications();
+  return (
+    <LiveProvider onStreamEvent={onStreamEvent}>
       <Shell />
     </LiveProvider>
   );
@@ -158,7 +136,7 @@ function Shell() {
         Skip to content
       </a>
       {wide ? (
-        <aside className="w-56 shrink-0 border-r border-slate-200 bg-white" data-testid="sidebar">
+        <aside className="relative z-20 w-56 shrink-0 border-r border-slate-200 bg-white" data-testid="sidebar">
           <div className="sticky top-0 flex h-screen flex-col px-3 py-5">{content}</div>
         </aside>
       ) : (
@@ -176,6 +154,9 @@ function Shell() {
               <Menu className="size-5" aria-hidden="true" />
             </button>
             <Logo />
+            <div className="ml-auto">
+              <NotificationBell align="right" />
+            </div>
           </header>
           {drawer && (
             <NavDrawer onClose={() => setDrawer(false)} returnFocus={menuButton}>
@@ -220,9 +201,14 @@ function NavContent({
   theme: ThemeChoice;
   onTheme: (c: ThemeChoice) => void;
 }) {
+  // On a phone the bell is in the top bar, beside the menu that opens this.
+  const wide = useMediaQuery(WIDE);
   return (
     <>
-      <Logo />
+      <div className="flex items-center justify-between gap-2">
+        <Logo />
+        {wide && <NotificationBell />}
+      </div>
       <nav aria-label="Main" className="mt-8 flex flex-col gap-0.5">
         <p className="px-3 pb-2 text-[11px] font-semibold tracking-wider text-slate-500 uppercase">Monitor</p>
         {nav.slice(0, 3).map((item) => (
@@ -232,11 +218,18 @@ function NavContent({
         {nav.slice(3).map((item) => (
           <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />
         ))}
+        {/* A page of the server, not of the dashboard: a full load, and its bundle is its own. */}
+        <a
+          href="/api/docs"
+          className="flex items-center gap-2.5 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 transition-colors hover:bg-slate-50 hover:text-slate-900"
+        >
+          <BookOpen className="size-4 text-slate-400" aria-hidden="true" />
+          API reference
+        </a>
       </nav>
       <div className="mt-auto border-t border-slate-100 pt-4">
         <ThemeToggle choice={theme} onChange={onTheme} />
         <TimeZoneToggle />
-        <DesktopNotificationsControl />
         <div className="flex items-center gap-2.5 px-2">
           <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-slate-100 text-slate-500">
             <Building2 className="size-4" aria-hidden="true" />
@@ -386,44 +379,5 @@ function SideLink({
       <Icon className={cx('size-4', active ? 'text-indigo-600' : 'text-slate-400')} aria-hidden="true" />
       {label}
     </NavLink>
-  );
-}
-
-/** Opt-in for browser notifications of failed sessions while the tab is hidden. */
-function DesktopNotificationsControl() {
-  const { state, enable, disable } = useDesktopNotifications();
-  if (state === 'unsupported') return null;
-  const base =
-    'mb-3 flex w-full items-center gap-2.5 rounded-lg px-3 py-2 text-left text-xs font-medium transition-colors';
-  if (state === 'denied') {
-    return (
-      <p className={cx(base, 'text-slate-400')} title="Allow notifications for this site in the browser settings">
-        <BellOff className="size-4 shrink-0" aria-hidden="true" />
-        Desktop notifications blocked
-      </p>
-    );
-  }
-  const on = state === 'on';
-  return (
-    <button
-      type="button"
-      onClick={() => (on ? disable() : void enable())}
-      title={
-        on
-          ? 'You get a desktop notification when a session fails while this tab is hidden — click to stop'
-          : 'Get a desktop notification when a session fails while this tab is hidden'
-      }
-      className={cx(
-        base,
-        on ? 'text-indigo-700 hover:bg-indigo-50' : 'text-slate-500 hover:bg-slate-50 hover:text-slate-900',
-      )}
-    >
-      {on ? (
-        <Bell className="size-4 shrink-0" aria-hidden="true" />
-      ) : (
-        <BellOff className="size-4 shrink-0" aria-hidden="true" />
-      )}
-      {on ? 'Turn off desktop notifications' : 'Enable desktop notifications'}
-    </button>
   );
 }

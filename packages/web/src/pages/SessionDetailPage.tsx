@@ -1,4 +1,4 @@
-import { type Message, recordingAllowed, type SessionDetail, type SessionEvent } from '@switchboard/contracts';
+import type { Message, SessionDetail, SessionEvent } from '@switchboard/contracts';
 import {
   AlertTriangle,
   ArrowLeft,
@@ -8,7 +8,6 @@ import {
   Coins,
   Hand,
   type LucideIcon,
-  Mic,
   Plug,
   Unplug,
   User,
@@ -18,7 +17,8 @@ import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } fro
 import { Link, useLocation, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { POLL_MS, useLive } from '../api/live';
-import { useMeQuery, useSessionQuery, useTranscriptPages } from '../api/queries';
+import { useSessionQuery, useTranscriptPages } from '../api/queries';
+import { type RecordingHandle, RecordingPlayer } from '../components/RecordingPlayer';
 import { ChannelBadge } from '../components/ChannelBadge';
 import { Highlight } from '../components/Highlight';
 import { FindBar, useFind } from './sessionDetail/find';
@@ -141,55 +141,6 @@ function recordingUrl(s: SessionDetail): string | null {
   }
 }
 
-/**
- * The call's recording: a player when the URL's host is one the operator allows
- * (SWITCHBOARD_RECORDING_HOSTS, which the page's CSP `media-src` enforces as well), else the URL
- * as text with how to allow its host. The URL is whatever the integration sent; loading it
- * unasked would tell its owner when, and from where, someone opened this session.
- */
-function RecordingCard({ url, video }: { url: string; video: boolean }) {
-  const me = useMeQuery();
-  const hosts = me.data?.recordingHosts ?? [];
-  const playable = recordingAllowed(url, hosts, window.location.protocol);
-  const host = new URL(url).host;
-  return (
-    <Card className="p-5">
-      <h2 className="mb-3 flex items-center gap-2 text-sm font-semibold text-slate-900">
-        <Mic className="size-4 text-slate-400" aria-hidden="true" />
-        Recording
-      </h2>
-      {!playable ? (
-        <div data-testid="recording-not-loaded">
-          <p className="flex items-center gap-1 font-mono text-sm text-slate-700">
-            <span className="min-w-0 break-all">{url}</span>
-            <CopyButton value={url} label="Copy recording URL" />
-          </p>
-          <p className="mt-2 text-xs text-slate-500">
-            Not loaded: the dashboard plays recordings only from hosts the operator allows, so a link in a transcript
-            cannot learn who opened it. To play recordings from {host}, add it to{' '}
-            <code className="font-mono text-slate-700">SWITCHBOARD_RECORDING_HOSTS</code>
-            {hosts.length ? ` (now ${hosts.join(', ')})` : ''} and restart the server.
-          </p>
-        </div>
-      ) : video ? (
-        <video
-          controls
-          preload="metadata"
-          src={url}
-          className="w-full rounded-lg bg-black"
-          aria-label="Session recording"
-        >
-          <track kind="captions" />
-        </video>
-      ) : (
-        <audio controls preload="metadata" src={url} className="w-full" aria-label="Session recording">
-          <track kind="captions" />
-        </audio>
-      )}
-    </Card>
-  );
-}
-
 export default function SessionDetailPage() {
   const { id = '' } = useParams();
   useDocumentTitle(`Session ${id}`);
@@ -246,6 +197,8 @@ function SessionView({ session: s, from }: { session: SessionDetail; from: strin
   });
   const recording = recordingUrl(s);
   const isCall = s.type === 'voice' || s.type === 'video';
+  const player = useRef<RecordingHandle>(null);
+  const seek = recording && isCall ? (seconds: number) => player.current?.seek(seconds) : undefined;
 
   return (
     <>
@@ -273,7 +226,16 @@ function SessionView({ session: s, from }: { session: SessionDetail; from: strin
 
       <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,1fr)_360px]">
         <div className="flex min-w-0 flex-col gap-6">
-          {recording && isCall && <RecordingCard url={recording} video={s.type === 'video'} />}
+          {recording && isCall && (
+            <RecordingPlayer
+              ref={player}
+              url={recording}
+              video={s.type === 'video'}
+              startedAt={s.startedAt}
+              durationSeconds={s.durationSeconds}
+              messages={messages}
+            />
+          )}
           <Card>
             <CardHeader title={isCall ? 'Call transcript' : 'Conversation'}>
               <p className="text-xs text-slate-500">
@@ -288,6 +250,7 @@ function SessionView({ session: s, from }: { session: SessionDetail; from: strin
               more={more}
               pattern={find.pattern}
               current={find.currentIndex}
+              onSeek={seek}
             />
           </Card>
         </div>
@@ -539,6 +502,7 @@ function Timeline({
   more,
   pattern,
   current,
+  onSeek,
 }: {
   items: TimelineItem[];
   session: SessionDetail;
@@ -548,6 +512,8 @@ function Timeline({
   pattern: RegExp | null;
   /** The index in `items` of the match in focus, or -1. */
   current: number;
+  /** Plays the recording from a line's moment, when there is one. */
+  onSeek?: (seconds: number) => void;
 }) {
   const { count, sentinel, showAll } = useIncremental(items.length, more, current);
   const start = Date.parse(session.startedAt);
@@ -569,6 +535,7 @@ function Timeline({
                 offset={(t.at - start) / 1000}
                 pattern={pattern}
                 current={i === current}
+                onSeek={onSeek}
               />
             ) : (
               <ChatBubble key={`m-${t.item.id}`} message={t.item} pattern={pattern} current={i === current} />
@@ -648,24 +615,53 @@ function ChatBubble({ message: m, ...match }: { message: Message } & MatchProps)
   );
 }
 
-function VoiceLine({ message: m, offset, ...match }: { message: Message; offset: number } & MatchProps) {
+function VoiceLine({
+  message: m,
+  offset,
+  onSeek,
+  ...match
+}: { message: Message; offset: number; onSeek?: (seconds: number) => void } & MatchProps) {
   const user = m.sender === 'user';
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a pointer shortcut; the line's time is its keyboard button
     <li
       className={cx(
         'cv-auto grid scroll-mt-24 grid-cols-[40px_minmax(0,1fr)] gap-x-2 gap-y-0.5 rounded-lg px-1 py-1.5 hover:bg-slate-50 sm:grid-cols-[56px_84px_minmax(0,1fr)] sm:gap-3 sm:px-2 sm:py-2',
         match.current && 'ring-2 ring-amber-400',
+        onSeek && 'cursor-pointer',
       )}
       data-sender={m.sender}
       {...matchAttrs(m, match)}
+      // A click anywhere on the line plays it (the time is the keyboard's button); selecting
+      // text to copy does not.
+      onClick={
+        onSeek
+          ? (e) => {
+              if ((e.target as HTMLElement).closest('button') || window.getSelection()?.toString()) return;
+              onSeek(offset);
+            }
+          : undefined
+      }
     >
-      <time
-        dateTime={m.timestamp}
-        title={`${dateTime(m.timestamp)} (#${m.seq})`}
-        className="pt-0.5 text-right font-mono text-xs text-slate-500 tabular-nums"
-      >
-        {clock(offset)}
-      </time>
+      {onSeek ? (
+        <button
+          type="button"
+          onClick={() => onSeek(offset)}
+          aria-label={`Play the recording from ${clock(offset)}`}
+          title={`Play from here · ${dateTime(m.timestamp)} (#${m.seq})`}
+          className="self-start rounded pt-0.5 text-right font-mono text-xs text-indigo-600 tabular-nums hover:underline"
+        >
+          <time dateTime={m.timestamp}>{clock(offset)}</time>
+        </button>
+      ) : (
+        <time
+          dateTime={m.timestamp}
+          title={`${dateTime(m.timestamp)} (#${m.seq})`}
+          className="pt-0.5 text-right font-mono text-xs text-slate-500 tabular-nums"
+        >
+          {clock(offset)}
+        </time>
+      )}
       <span
         className={cx('flex items-center gap-1.5 text-sm font-medium', user ? 'text-slate-700' : 'text-indigo-700')}
       >
