@@ -6,6 +6,8 @@
  */
 
 export type Channel = 'web' | 'phone' | 'telegram' | 'whatsapp' | 'mobile_sdk' | 'sip';
+/** Where a session came from: the API (and this SDK), OTLP traces, or a Vapi or Retell integration. */
+export type SessionSource = 'api' | 'otlp' | 'vapi' | 'retell';
 export type SessionType = 'chat' | 'voice' | 'video';
 export type Status = 'active' | 'completed' | 'failed' | 'cancelled';
 export type TerminalStatus = Exclude<Status, 'active'>;
@@ -94,6 +96,8 @@ export interface Session {
   lastActivityAt: string;
   metadata: Metadata;
   stats: SessionStats;
+  /** Where the session came from. */
+  source: SessionSource;
 }
 
 export interface Message {
@@ -368,6 +372,8 @@ export interface SessionFilters extends RangeFilters {
   channel?: Channel | Channel[] | string;
   status?: Status | Status[] | string;
   type?: SessionType | SessionType[] | string;
+  /** `api`, `otlp`, `vapi`, `retell`. */
+  source?: SessionSource | SessionSource[] | string;
   /** startedAt ≥ from. */
   from?: Date | string;
   /** startedAt < to; a bare `YYYY-MM-DD` includes that whole day. */
@@ -426,6 +432,7 @@ export interface WebhookFilters {
   channel?: Channel[];
   status?: Status[];
   type?: SessionType[];
+  source?: SessionSource[];
   metadata?: Record<string, string>;
   /** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: every condition must hold. */
   range?: { [F in RangeField]?: { [O in RangeOp]?: number } };

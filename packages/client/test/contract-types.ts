@@ -18,6 +18,7 @@ type Assert<T extends true> = T;
 
 export type Checks = [
   Assert<Equal<S.Channel, C.Channel>>,
+  Assert<Equal<S.SessionSource, C.SessionSource>>,
   Assert<Equal<S.SessionType, C.SessionType>>,
   Assert<Equal<S.Status, C.Status>>,
   Assert<Equal<S.Sender, C.Sender>>,

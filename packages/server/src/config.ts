@@ -21,6 +21,8 @@ export interface Config {
   adminKey?: string;
   /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
   idleTimeout: number;
+  /** Seconds of silence after which a session from OTLP traces ends as completed ("inactive"); 0 never. */
+  otlpSessionIdle: number;
   logLevel: string;
   /** Where the built dashboard lives; the dashboard is not served when it does not exist. */
   webDir: string;
@@ -92,6 +94,7 @@ const FLAGS: Record<string, string> = {
   'database-read-url': 'DATABASE_READ_URL',
   'admin-key': 'SWITCHBOARD_ADMIN_KEY',
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
+  'otlp-session-idle': 'SWITCHBOARD_OTLP_SESSION_IDLE',
   'log-level': 'LOG_LEVEL',
   'web-dir': 'SWITCHBOARD_WEB_DIR',
   'public-url': 'SWITCHBOARD_PUBLIC_URL',
@@ -149,6 +152,11 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   if (!Number.isFinite(idleTimeout) || idleTimeout < 0)
     throw new ConfigError(
       `SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`,
+    );
+  const otlpSessionIdle = Number(get('SWITCHBOARD_OTLP_SESSION_IDLE') ?? 900);
+  if (!Number.isFinite(otlpSessionIdle) || otlpSessionIdle < 0)
+    throw new ConfigError(
+      `SWITCHBOARD_OTLP_SESSION_IDLE must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_OTLP_SESSION_IDLE')}"`,
     );
   const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
   const parsed = parseDatabaseUrl(databaseUrl);
@@ -239,6 +247,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     databaseReadUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
+    otlpSessionIdle,
     logLevel: get('LOG_LEVEL') || 'info',
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),
     dataDir,

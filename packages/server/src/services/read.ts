@@ -495,6 +495,8 @@ const CSV_HEADER = [
   'input_tokens',
   'output_tokens',
   'cost_usd',
+  // Where the session came from (0021), after the figures for the same reason.
+  'source',
 ] as const;
 
 /**
@@ -555,7 +557,7 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )}\r\n`;
+  )},${r.source}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -581,6 +583,7 @@ export function csvRow(s: Session): string {
     s.stats.inputTokens,
     s.stats.outputTokens,
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
+    s.source,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

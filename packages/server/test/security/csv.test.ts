@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { CHANNELS, SESSION_SOURCES, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { iso } from '../../src/lib/time.js';
 import { csvRecord, csvRow, exportIso } from '../../src/services/read.js';
 import { sessionRowToApi, type SessionWithAgent } from '../../src/store/sessions/rows.js';
@@ -174,6 +174,7 @@ describe('the export writes rows straight from the database as the API would pri
     channel: fc.constantFrom(...CHANNELS),
     type: fc.constantFrom(...SESSION_TYPES),
     status: fc.constantFrom(...STATUSES),
+    source: fc.constantFrom(...SESSION_SOURCES),
     started_at: when,
     ended_at: fc.option(when),
     duration_ms: fc.option(fc.integer({ min: -1_000_000, max: 10_000_000_000 })),

@@ -60,6 +60,7 @@ export type CsvSessionRow = Pick<
   | 'ended_at'
   | 'duration_ms'
   | 'message_count'
+  | 'source'
   | (typeof CSV_STATS_COLUMNS)[number]
 > & { metadata: string };
 
@@ -90,6 +91,7 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.ended_at',
       's.duration_ms',
       's.message_count',
+      's.source',
       ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
     ])
     .select(sql<string>`CAST(s.metadata AS TEXT)`.as('metadata'))
@@ -114,6 +116,7 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     lastActivityAt: iso(row.last_activity_at),
     metadata: parseJson<Metadata>(row.metadata),
     stats: statsToApi(statsOf(row)),
+    source: row.source ?? 'api',
   };
 }
 
