@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
+import { IntegrationService } from '../services/integrations/service.js';
 import { KeyService } from '../services/keys.js';
 import { OtlpService } from '../services/otlp/service.js';
 import { ReadService } from '../services/read.js';
@@ -17,6 +18,7 @@ export interface Services {
   keys: KeyService;
   webhooks: WebhookService;
   otlp: OtlpService;
+  integrations: IntegrationService;
 }
 
 declare module 'fastify' {
@@ -41,6 +43,7 @@ export const servicesPlugin = fp(
       read: new ReadService(app.readStore),
       batch,
       otlp: new OtlpService(app.store, batch),
+      integrations: new IntegrationService(app.store, batch),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
     });

@@ -7,7 +7,7 @@ import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, set
 
 const HEADER =
   'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd';
+  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,source';
 
 /** A strict RFC 4180 parser: fails on anything a conforming writer would not produce. */
 function parseCsv(text: string): string[][] {
@@ -141,7 +141,8 @@ for (const dialect of DIALECTS) {
         String((Date.parse(f5.endedAt as string) - Date.parse(f5.startedAt)) / 1000),
         String(f5.messages.length),
       ]);
-      assert.equal(r5.length, 21, 'the eleven columns, then the ten figures');
+      assert.equal(r5.length, 22, 'the eleven columns, then the ten figures, then the source');
+      assert.equal(r5[21], 'api');
       const active = rows.find((r) => r[0] === 'r-004') as string[];
       assert.equal(active[7], '', 'null endedAt is an empty cell');
       assert.equal(active[8], '');
@@ -300,7 +301,7 @@ for (const dialect of DIALECTS) {
       const [header, ...rows] = parseCsv(res.body);
       assert.deepEqual(header, HEADER.split(','));
       assert.deepEqual(
-        rows.map((r) => r.slice(11)),
+        rows.map((r) => r.slice(11, 21)),
         [
           // fig-1: two turns (1.2 s, 2.4 s), a handoff, an error, an interruption, message + event usage.
           ['2', '1200', '1800', '2400', '1', '1', '1', '600', '40', '0.013'],
@@ -312,7 +313,7 @@ for (const dialect of DIALECTS) {
       );
       const list = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?sort=startedAt')).json().data;
       assert.deepEqual(
-        rows.map((r) => r.slice(11).map((c) => (c === '' ? null : Number(c)))),
+        rows.map((r) => r.slice(11, 21).map((c) => (c === '' ? null : Number(c)))),
         list.map((x: { stats: Record<string, number | null> }) => [
           x.stats.turns,
           x.stats.firstResponseMs,

@@ -139,12 +139,12 @@ for (const dialect of DIALECTS) {
           assert.equal(
             rows[0].join(','),
             'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd',
+              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,source',
           );
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
           for (const row of body) {
-            assert.equal(row.length, 21, JSON.stringify(row));
+            assert.equal(row.length, 22, JSON.stringify(row));
             for (const cell of row)
               assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
             const s = stored.get(row[0]);
