@@ -249,6 +249,38 @@ export type AgentSortField =
 /** `firstResponseMs` orders by its p50. */
 export type AgentSort = AgentSortField | `-${AgentSortField}`;
 
+export type IntegrationProvider = 'vapi' | 'retell';
+
+/** `POST /integrations`. */
+export interface CreateIntegrationInput {
+  provider: IntegrationProvider;
+  name: string;
+  /** Vapi: the server URL secret or HMAC credential secret; Retell: the API key that signs webhooks. */
+  secret: string;
+  /** The agent id its sessions get; by default the platform's assistant or agent id. */
+  agentId?: string;
+}
+
+export interface Integration {
+  id: string;
+  provider: IntegrationProvider;
+  name: string;
+  /** The path to paste into the platform, after the server's address. */
+  url: string;
+  agentId: string | null;
+  createdAt: string;
+  lastRequestAt: string | null;
+}
+
+/** One request an integration's address received. */
+export interface IntegrationRequest {
+  at: string;
+  eventType: string | null;
+  accepted: boolean;
+  status: number;
+  reason: string | null;
+}
+
 export interface ApiKey {
   id: string;
   name: string;
