@@ -51,6 +51,8 @@ const QUICK_SKIPS = [
   // Generated input (fast-check): hostile requests for every route, arbitrary sessions through CSV.
   'packages/server/test/security/fuzz.test.ts',
   'packages/server/test/security/csv.test.ts',
+  // The examples, each run as a child process (the AI SDK agent over OTLP, the Vapi and Retell replays).
+  'packages/server/test/examples.test.ts',
   // The demo generator, with its rate measured on 20,000 sessions.
   'packages/server/test/demo.test.ts',
 ];

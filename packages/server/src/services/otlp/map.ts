@@ -31,6 +31,9 @@ export const SESSION_ID_KEYS = [
   'thread_id',
 ] as const;
 
+/** Attributes naming the user, first match wins: stored as the session's metadata `userId`. */
+const USER_ID_KEYS = ['user.id', 'ai.telemetry.metadata.userId', 'langfuse.user.id'] as const;
+
 /** `gen_ai.operation.name` values and span names that mean the conversation is spoken. */
 const SPEECH_OPERATIONS = new Set(['speech', 'transcription', 'text_to_speech', 'speech_to_text', 'tts', 'stt']);
 const SPEECH_NAME = /^(tts|stt|speech|transcri)/i;
@@ -324,7 +327,7 @@ export function mapSpans(spans: OtlpSpan[]): MappedTraces {
       };
       s.agentNamed = true;
     }
-    const userId = str(attr(span, 'user.id'));
+    const userId = USER_ID_KEYS.map((k) => str(attr(span, k))).find((v) => v !== undefined && v !== '');
     if (userId && !s.userId) s.userId = clean(userId).slice(0, LIMITS.metadataStringLength);
     if (isSpeech(span) && str(attr(span, 'switchboard.session_type')) === undefined) s.type = 'voice';
 
