@@ -20,6 +20,21 @@ import { authOf } from '../plugins/auth.js';
 
 const gunzipAsync = promisify(gunzip);
 
+/** The JSON forms of the answers, for the OpenAPI document. */
+const OtlpJsonResponse = {
+  type: 'object',
+  properties: {
+    partialSuccess: {
+      type: 'object',
+      properties: { rejectedSpans: { type: 'string' }, errorMessage: { type: 'string' } },
+    },
+  },
+} as const;
+const OtlpJsonStatus = {
+  type: 'object',
+  properties: { code: { type: 'integer' }, message: { type: 'string' } },
+} as const;
+
 const CONTENT_TYPES = {
   protobuf: 'application/x-protobuf',
   json: 'application/json',
@@ -78,7 +93,24 @@ export const otlpRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Export traces (OTLP/HTTP)',
         description:
           'An OTLP/HTTP `ExportTraceServiceRequest`, as `application/x-protobuf` or `application/json`, optionally `Content-Encoding: gzip` (≤ 5 MiB either way). GenAI spans become sessions (`source: otlp`), messages, tool calls and errors: see docs/INTEGRATIONS.md. Answers 200 with an `ExportTraceServiceResponse` in the request’s encoding; its `partialSuccess` counts spans that were not used and says why. An undecodable body is a 400 with a `google.rpc.Status`.',
-        response: problemResponses(401, 403, 413, 415, 429),
+        response: {
+          200: {
+            description:
+              'An `ExportTraceServiceResponse` in the request’s encoding: empty when every span was used, else `partialSuccess` with `rejectedSpans` and `errorMessage`.',
+            content: {
+              'application/x-protobuf': { schema: { type: 'string', format: 'binary' } },
+              'application/json': { schema: OtlpJsonResponse },
+            },
+          },
+          400: {
+            description: 'The body could not be decoded: a `google.rpc.Status` (`code` 3) in the request’s encoding.',
+            content: {
+              'application/x-protobuf': { schema: { type: 'string', format: 'binary' } },
+              'application/json': { schema: OtlpJsonStatus },
+            },
+          },
+          ...problemResponses(401, 403, 413, 415, 429),
+        },
       },
     },
     async (req, typedReply) => {
@@ -88,7 +120,9 @@ export const otlpRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.type(CONTENT_TYPES[encoding]);
       let spans: ReturnType<typeof decodeTraces>;
       try {
-        const raw = await inflate((req.body as RawBody).bytes, req.headers['content-encoding']);
+        // No body at all is an empty request (in protobuf, an export of nothing).
+        const body = req.body instanceof RawBody ? req.body.bytes : Buffer.alloc(0);
+        const raw = await inflate(body, req.headers['content-encoding']);
         spans = decodeTraces(raw, encoding);
       } catch (err) {
         if (!(err instanceof OtlpDecodeError)) throw err;
