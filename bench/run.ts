@@ -7,8 +7,8 @@
  *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
  *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
  *   --no-growth                   skip the 1/10-size data set comparison
- *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest);
- *                                 `--only ingest` alone skips the data set
+ *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp);
+ *                                 `--only ingest` / `--only otlp` alone skip the data set
  *
  * The machine is shared and noisy, which is why every figure sits next to the raw driver's
  * figure from the same run: the ratio is the part of a number that is ours.
@@ -43,6 +43,7 @@ import {
   startPgCluster,
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
+import { otlpLoad, TURNS as OTLP_TURNS } from './otlp.js';
 import {
   BATCH_ITEMS,
   type BatchShape,
@@ -80,7 +81,7 @@ const dialects: Dialect[] = value('dialect') ? [value('dialect') as Dialect] : [
 const outDir = value('out') ?? join(ROOT, 'bench', 'results');
 const growth = mode !== 'smoke' && !flag('no-growth');
 const gate = mode !== 'smoke';
-/** `--only reads,growth`: run some phases (export, reads, dashboard, growth, ingest) only. */
+/** `--only reads,growth`: run some phases (export, reads, dashboard, growth, ingest, otlp) only. */
 const only = value('only')?.split(',');
 const phase = (name: string) => !only || only.includes(name);
 const LOOP: LoopBudget =
@@ -1101,8 +1102,9 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
   const key = generateKey();
   log(`\n── ${d} ──`);
   // `--only ingest` needs no data set: ingest writes into fresh databases.
-  if (only?.every((p) => p === 'ingest')) {
-    await benchIngest(d, cluster, key);
+  if (only?.every((p) => p === 'ingest' || p === 'otlp')) {
+    if (phase('ingest')) await benchIngest(d, cluster, key);
+    if (phase('otlp')) await benchOtlp(d, cluster, key);
     return {};
   }
   const main = await dataset(d, cluster, sessions);
@@ -1199,6 +1201,7 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
   }
 
   if (phase('ingest')) await benchIngest(d, cluster, key);
+  if (phase('otlp')) await benchOtlp(d, cluster, key);
   return datasetRow;
 }
 
@@ -1351,6 +1354,52 @@ async function benchIngest(d: Dialect, cluster: PgCluster | null, key: string) {
   if (d === 'sqlite')
     for (const n of ['ingest_server', 'ingest_raw', 'ingest_raw_short', 'ingest_raw_single'])
       for (const suffix of ['', '-wal', '-shm']) rmSync(join(DATA_DIR, `${n}.db${suffix}`), { force: true });
+}
+
+/**
+ * OTLP ingest (bench/otlp.ts): GenAI spans of 2 messages each, every span repeating the
+ * conversation so far as a real SDK does, next to `POST /ingest` messages/s on the same fresh
+ * server in the same run. Both store each message once; OTLP also decodes protobuf, parses the
+ * repeated history and skips the copies it already stored.
+ */
+async function benchOtlp(d: Dialect, cluster: PgCluster | null, key: string) {
+  log('  OTLP ingest …');
+  let url: string;
+  if (d === 'sqlite') {
+    const file = join(DATA_DIR, 'otlp_server.db');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    url = `sqlite:${file}`;
+  } else url = await pgFreshDb(cluster as PgCluster, 'otlp_server');
+  const server = await startServer(url, key);
+  try {
+    const ingest = await ingestThroughServer(server, `ref${Date.now()}`);
+    const otlp = await otlpLoad(
+      server,
+      `otlp${Date.now()}`,
+      mode === 'smoke' ? { amount: 4, connections: 4 } : { seconds: INGEST_SECONDS, connections: 4 },
+    );
+    if (otlp.failed) log(`  !! ${otlp.failed} OTLP exports failed; first: ${otlp.why}`);
+    record({
+      dialect: d,
+      section: '§12 otlp',
+      what: `POST /api/otlp/v1/traces, ${OTLP_TURNS} GenAI spans (2 msgs each, history repeated), 4 conns`,
+      unit: 'msg/s',
+      figure: otlp.messagesPerSecond,
+      ratio: Math.round((otlp.messagesPerSecond / Math.max(1, ingest.messagesPerSecond)) * 100) / 100,
+      detail: { otlp, ingest: { messagesPerSecond: ingest.messagesPerSecond } },
+    });
+    record({
+      dialect: d,
+      section: '§12 otlp',
+      what: '  … POST /ingest on the same server, batches of 1,000',
+      unit: 'msg/s',
+      figure: ingest.messagesPerSecond,
+    });
+  } finally {
+    await server.stop();
+  }
+  if (d === 'sqlite')
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(DATA_DIR, `otlp_server.db${suffix}`), { force: true });
 }
 
 /** Without a browser: the first load's scripts from index.html (entry and modulepreloads), gzipped. */

@@ -48,6 +48,7 @@ test('npm run bench -- --smoke produces every row on every store', { timeout: 60
       'as CSV',
       'open streams',
       'gzipped JavaScript',
+      'POST /api/otlp/v1/traces',
     ])
       assert.ok(
         mine.some((r) => r.what.includes(what) && Number.isFinite(r.figure)),

@@ -53,6 +53,8 @@ const QUICK_SKIPS = [
   'packages/server/test/security/csv.test.ts',
   // The OpenAPI document through Spectral, Redocly, openapi-typescript and tsc: about a minute.
   'packages/server/test/openapi-tools.test.ts',
+  // The examples, each run as a child process (the AI SDK agent over OTLP, the Vapi and Retell replays).
+  'packages/server/test/examples.test.ts',
   // The demo generator, with its rate measured on 20,000 sessions.
   'packages/server/test/demo.test.ts',
 ];

@@ -6,6 +6,8 @@
  */
 
 export type Channel = 'web' | 'phone' | 'telegram' | 'whatsapp' | 'mobile_sdk' | 'sip';
+/** Where a session came from: the API (and this SDK), OTLP traces, or a Vapi or Retell integration. */
+export type SessionSource = 'api' | 'otlp' | 'vapi' | 'retell';
 export type SessionType = 'chat' | 'voice' | 'video';
 export type Status = 'active' | 'completed' | 'failed' | 'cancelled';
 export type TerminalStatus = Exclude<Status, 'active'>;
@@ -94,6 +96,8 @@ export interface Session {
   lastActivityAt: string;
   metadata: Metadata;
   stats: SessionStats;
+  /** Where the session came from. */
+  source: SessionSource;
 }
 
 export interface Message {
@@ -258,6 +262,38 @@ export type AgentSortField =
 /** `firstResponseMs` orders by its p50. */
 export type AgentSort = AgentSortField | `-${AgentSortField}`;
 
+export type IntegrationProvider = 'vapi' | 'retell';
+
+/** `POST /integrations`. */
+export interface CreateIntegrationInput {
+  provider: IntegrationProvider;
+  name: string;
+  /** Vapi: the server URL secret or HMAC credential secret; Retell: the API key that signs webhooks. */
+  secret: string;
+  /** The agent id its sessions get; by default the platform's assistant or agent id. */
+  agentId?: string;
+}
+
+export interface Integration {
+  id: string;
+  provider: IntegrationProvider;
+  name: string;
+  /** The path to paste into the platform, after the server's address. */
+  url: string;
+  agentId: string | null;
+  createdAt: string;
+  lastRequestAt: string | null;
+}
+
+/** One request an integration's address received. */
+export interface IntegrationRequest {
+  at: string;
+  eventType: string | null;
+  accepted: boolean;
+  status: number;
+  reason: string | null;
+}
+
 export interface ApiKey {
   id: string;
   name: string;
@@ -381,6 +417,8 @@ export interface SessionFilters extends RangeFilters {
   channel?: Channel | Channel[] | string;
   status?: Status | Status[] | string;
   type?: SessionType | SessionType[] | string;
+  /** `api`, `otlp`, `vapi`, `retell`. */
+  source?: SessionSource | SessionSource[] | string;
   /** startedAt ≥ from. */
   from?: Date | string;
   /** startedAt < to; a bare `YYYY-MM-DD` includes that whole day. */
@@ -439,6 +477,7 @@ export interface WebhookFilters {
   channel?: Channel[];
   status?: Status[];
   type?: SessionType[];
+  source?: SessionSource[];
   metadata?: Record<string, string>;
   /** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: every condition must hold. */
   range?: { [F in RangeField]?: { [O in RangeOp]?: number } };

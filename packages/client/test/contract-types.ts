@@ -18,6 +18,7 @@ type Assert<T extends true> = T;
 
 export type Checks = [
   Assert<Equal<S.Channel, C.Channel>>,
+  Assert<Equal<S.SessionSource, C.SessionSource>>,
   Assert<Equal<S.SessionType, C.SessionType>>,
   Assert<Equal<S.Status, C.Status>>,
   Assert<Equal<S.Sender, C.Sender>>,
@@ -52,6 +53,10 @@ export type Checks = [
   Assert<Narrower<Pick<S.AgentListOptions, 'sort' | 'limit' | keyof S.RangeFilters>, C.AgentListQuery>>,
   Assert<Narrower<Pick<S.AgentDetailOptions, 'interval' | keyof S.RangeFilters>, C.AgentDetailQuery>>,
   Assert<Same<S.ApiKey, C.ApiKey>>,
+  Assert<Same<S.Integration, C.Integration>>,
+  Assert<Same<S.IntegrationRequest, C.IntegrationRequest>>,
+  Assert<Same<S.CreateIntegrationInput, C.CreateIntegrationBody>>,
+  Assert<Equal<S.IntegrationProvider, C.IntegrationProvider>>,
   Assert<Same<S.CreatedApiKey, C.CreatedApiKey>>,
   Assert<Same<S.Me, C.Me>>,
   Assert<Same<S.Problem, C.Problem>>,

@@ -10,6 +10,14 @@ export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 
 export const SENDERS = ['user', 'agent'] as const;
 
+/** Where a session came from: the API (and SDK), OTLP traces, or a Vapi or Retell integration. */
+export const SESSION_SOURCES = ['api', 'otlp', 'vapi', 'retell'] as const;
+export type SessionSource = (typeof SESSION_SOURCES)[number];
+
+/** The platforms an integration (`POST /integrations`) receives calls from. */
+export const INTEGRATION_PROVIDERS = ['vapi', 'retell'] as const;
+export type IntegrationProvider = (typeof INTEGRATION_PROVIDERS)[number];
+
 /** Event types the server reads: `agent_handoff` and `error` are counted in a session's stats, `usage` adds to its usage. */
 
 export const SCOPES = ['read', 'ingest', 'admin'] as const;

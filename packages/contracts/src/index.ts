@@ -3,3 +3,4 @@ export * from './query.js';
 export * from './recordings.js';
 export * from './schemas.js';
 export * from './webhooks.js';
+export * from './integrations.js';

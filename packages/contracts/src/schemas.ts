@@ -16,6 +16,7 @@ import {
   type RangeParam,
   SCOPES,
   SENDERS,
+  SESSION_SOURCES,
   SESSION_TYPES,
   SORTS,
   STATUSES,
@@ -69,6 +70,7 @@ export const Status = StringEnum(STATUSES);
 export type Status = Static<typeof Status>;
 export const Sender = StringEnum(SENDERS);
 export type Sender = Static<typeof Sender>;
+export const SessionSourceSchema = StringEnum(SESSION_SOURCES);
 export const Scope = StringEnum(SCOPES);
 export type Scope = Static<typeof Scope>;
 const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLength });
@@ -126,6 +128,8 @@ export const Session = Type.Object({
   lastActivityAt: Type.String({ format: 'date-time' }),
   metadata: Metadata,
   stats: SessionStats,
+  /** Where the session came from: `api`, `otlp`, `vapi` or `retell`. */
+  source: SessionSourceSchema,
 });
 export type Session = Static<typeof Session>;
 
@@ -388,6 +392,7 @@ export const FilterProperties = {
   channel: Type.Optional(listOf(CHANNELS)),
   status: Type.Optional(listOf(STATUSES)),
   type: Type.Optional(listOf(SESSION_TYPES)),
+  source: Type.Optional(listOf(SESSION_SOURCES)),
   from: Type.Optional(
     Type.String({ maxLength: 64, description: 'startedAt ≥ from; ISO 8601 date-time or YYYY-MM-DD.' }),
   ),

@@ -4,7 +4,16 @@
  * as JSON arrays rather than the comma-separated query-string form.
  */
 import { type Static, type TSchema, Type } from 'typebox';
-import { CHANNELS, LIMITS, OUTBOX_EVENT_TYPES, RANGE_FIELDS, RANGE_OPS, SESSION_TYPES, STATUSES } from './enums.js';
+import {
+  CHANNELS,
+  LIMITS,
+  OUTBOX_EVENT_TYPES,
+  RANGE_FIELDS,
+  RANGE_OPS,
+  SESSION_SOURCES,
+  SESSION_TYPES,
+  STATUSES,
+} from './enums.js';
 import { Pagination, StringEnum } from './schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -63,6 +72,7 @@ export const WebhookFilters = Type.Object(
     channel: Type.Optional(enumArray(CHANNELS)),
     status: Type.Optional(enumArray(STATUSES)),
     type: Type.Optional(enumArray(SESSION_TYPES)),
+    source: Type.Optional(enumArray(SESSION_SOURCES)),
     metadata: Type.Optional(
       Type.Record(
         Type.String({ minLength: 1, maxLength: LIMITS.metadataKeyLength, pattern: '^[\\s\\S]*$' }),

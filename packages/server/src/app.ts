@@ -30,6 +30,8 @@ import { telemetryPlugin } from './plugins/telemetry.js';
 import { validationPlugin } from './plugins/validation.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+import { integrationInboxRoutes } from './routes/integrations.js';
+import { otlpRoutes } from './routes/otlp.js';
 import type { StreamOptions } from './services/stream.js';
 import type { SessionLimits } from './lib/transcript.js';
 import { type LogFormat, prettyStream } from './lib/log-format.js';
@@ -133,6 +135,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { metricsToken: opts.metricsToken });
   await app.register(apiRoutes, { prefix: '/api/v1', recordingHosts: opts.recordingHosts });
+  // OTLP/HTTP's own path: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
+  await app.register(otlpRoutes, { prefix: '/api/otlp' });
+  // Where Vapi and Retell post, authenticated by their own signatures.
+  await app.register(integrationInboxRoutes, { prefix: '/api/integrations' });
   await app.register(dashboardPlugin, { webDir: opts.webDir, recordingHosts: opts.recordingHosts });
   return app;
 }

@@ -22,6 +22,8 @@ export interface Config {
   adminKey?: string;
   /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
   idleTimeout: number;
+  /** Seconds of silence after which a session from OTLP traces ends as completed ("inactive"); 0 never. */
+  otlpSessionIdle: number;
   logLevel: string;
   /**
    * `pretty` (short lines for a person) in a terminal, `json` (one object a line) otherwise;
@@ -98,6 +100,7 @@ const FLAGS: Record<string, string> = {
   'database-read-url': 'DATABASE_READ_URL',
   'admin-key': 'SWITCHBOARD_ADMIN_KEY',
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
+  'otlp-session-idle': 'SWITCHBOARD_OTLP_SESSION_IDLE',
   'log-level': 'LOG_LEVEL',
   'log-format': 'SWITCHBOARD_LOG_FORMAT',
   'web-dir': 'SWITCHBOARD_WEB_DIR',
@@ -157,6 +160,11 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   if (!Number.isFinite(idleTimeout) || idleTimeout < 0)
     throw new ConfigError(
       `SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`,
+    );
+  const otlpSessionIdle = Number(get('SWITCHBOARD_OTLP_SESSION_IDLE') ?? 900);
+  if (!Number.isFinite(otlpSessionIdle) || otlpSessionIdle < 0)
+    throw new ConfigError(
+      `SWITCHBOARD_OTLP_SESSION_IDLE must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_OTLP_SESSION_IDLE')}"`,
     );
   const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
   const parsed = parseDatabaseUrl(databaseUrl);
@@ -248,6 +256,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     databaseReadUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
+    otlpSessionIdle,
     logLevel: get('LOG_LEVEL') || 'info',
     logFormat: logFormatOf(flags['log-format'], env.SWITCHBOARD_LOG_FORMAT),
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),

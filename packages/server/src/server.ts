@@ -47,6 +47,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
     jobs: {
       idleTimeout: config.idleTimeout,
+      otlpSessionIdle: config.otlpSessionIdle,
       retentionMonths: config.retentionMonths,
       sweepExpired: true,
       webhooks: config.webhooks,

@@ -19,6 +19,7 @@ const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
 const AgentDetailPage = lazy(() => import('./pages/agents/AgentDetailPage'));
 const KeysPage = lazy(() => import('./pages/KeysPage'));
 const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
+const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
@@ -63,6 +64,7 @@ export function App() {
             <Route path="settings" element={<Navigate to="/settings/keys" replace />} />
             <Route path="settings/keys" element={<KeysPage />} />
             <Route path="settings/webhooks" element={<WebhooksPage />} />
+            <Route path="settings/integrations" element={<IntegrationsPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

@@ -145,6 +145,7 @@ describe('session detail', { skip: !HAVE_CHROMIUM }, () => {
     assert.match(await field('Agent'), /Support Bot\s+support-bot/);
     assert.equal(await field('Channel'), 'Web');
     assert.equal(await field('Type'), 'Chat');
+    assert.equal(await field('Source'), 'API');
     assert.equal(await field('Status'), 'Completed');
     assert.match(await field('Started'), /\d{4}/);
     assert.match(await field('Ended'), /\d{4}/);

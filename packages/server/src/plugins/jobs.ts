@@ -14,6 +14,8 @@ import { WebhookWorker, type WebhookWorkerOptions } from '../services/webhooks/w
 export interface JobOptions {
   /** Seconds of silence after which an active session is ended as failed; 0 never ends one. */
   idleTimeout?: number;
+  /** Seconds of silence after which a session from OTLP traces ends as completed, "inactive"; 0 never. */
+  otlpSessionIdle?: number;
   /**
    * Months of sessions to keep past the current one; 0 keeps everything, and the job still keeps
    * next month's partitions ready on PostgreSQL.
@@ -30,7 +32,9 @@ export const jobsPlugin = fp(
   async (app: FastifyInstance, opts: JobOptions) => {
     const { idleTimeout, retentionMonths, webhooks } = opts;
     const sweeper =
-      idleTimeout === undefined ? undefined : new IdleSweeper(app.store, app.services.ingest, idleTimeout, app.log);
+      idleTimeout === undefined && opts.otlpSessionIdle === undefined
+        ? undefined
+        : new IdleSweeper(app.store, app.services.ingest, idleTimeout ?? 0, app.log, opts.otlpSessionIdle ?? 0);
     const retention = retentionMonths === undefined ? undefined : new RetentionJob(app.store, retentionMonths, app.log);
     const expiry = opts.sweepExpired ? new ExpirySweeper(app.store, app.log) : undefined;
     const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);

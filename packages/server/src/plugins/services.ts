@@ -4,7 +4,9 @@ import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
+import { IntegrationService } from '../services/integrations/service.js';
 import { KeyService } from '../services/keys.js';
+import { OtlpService } from '../services/otlp/service.js';
 import { ReadService } from '../services/read.js';
 import { StreamHub, type StreamOptions } from '../services/stream.js';
 import { WebhookService, type WebhookServiceOptions } from '../services/webhooks/service.js';
@@ -15,6 +17,8 @@ export interface Services {
   batch: BatchService;
   keys: KeyService;
   webhooks: WebhookService;
+  otlp: OtlpService;
+  integrations: IntegrationService;
 }
 
 declare module 'fastify' {
@@ -33,10 +37,13 @@ interface ServicesPluginOptions {
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
     const ingest = new IngestService(app.store, opts.sessionLimits);
+    const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     app.decorate<Services>('services', {
       ingest,
       read: new ReadService(app.readStore),
-      batch: new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed')),
+      batch,
+      otlp: new OtlpService(app.store, batch),
+      integrations: new IntegrationService(app.store, batch),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
     });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentRoutes } from './agents.js';
 import { authRoutes } from './auth.js';
 import { ingestRoutes } from './ingest.js';
+import { integrationRoutes } from './integrations.js';
 import { keyRoutes } from './keys.js';
 import { sessionRoutes } from './sessions.js';
 import { streamRoutes } from './stream.js';
@@ -16,4 +17,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(agentRoutes);
   await api.register(keyRoutes);
   await api.register(webhookRoutes);
+  await api.register(integrationRoutes);
 };

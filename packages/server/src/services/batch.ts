@@ -28,6 +28,7 @@ import {
   type EventInput,
   type IngestBatchResult,
   type MessageInput,
+  type SessionSource,
   type UpdateSessionBody,
 } from '@switchboard/contracts';
 import { bodyAjv, fieldErrors } from '../lib/ajv.js';
@@ -44,6 +45,7 @@ import {
   type IngestService,
   newSessionState,
   type SessionState,
+  type SourcedCreateBody,
   startOf,
   writeSessionState,
 } from './ingest.js';
@@ -62,7 +64,7 @@ type Unit =
   | {
       kind: 'create';
       index: number;
-      body: CreateSessionBody;
+      body: SourcedCreateBody;
       /** Its start time: the month's partition is made before the transaction. */
       startedAt: number;
     }
@@ -88,7 +90,13 @@ export class BatchService {
   ) {}
 
   /** Checks one item as its single-item route would; returns the unit that applies it. */
-  private prepare(type: BatchItemType, body: Record<string, unknown>, index: number, now: number): Unit {
+  private prepare(
+    type: BatchItemType,
+    body: Record<string, unknown>,
+    index: number,
+    now: number,
+    source?: SessionSource,
+  ): Unit {
     const base = `/batch/${index}/body`;
     const validate = validators[type];
     if (!validate(body)) throw badRequest(fieldErrors(validate.errors, 'body', base));
@@ -97,7 +105,7 @@ export class BatchService {
       case 'session': {
         const b = body as CreateSessionBody;
         ingest.validateCreate(b, base);
-        return { kind: 'create', index, body: b, startedAt: startOf(b, now) };
+        return { kind: 'create', index, body: source ? { ...b, source } : b, startedAt: startOf(b, now) };
       }
       case 'message': {
         const { sessionId, ...m } = body as MessageInput & { sessionId: string };
@@ -118,7 +126,11 @@ export class BatchService {
   }
 
   /** Validates every item and gathers the valid ones into units; the refused get their results. */
-  private plan(batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now: number) {
+  private plan(
+    batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>,
+    now: number,
+    source?: SessionSource,
+  ) {
     const refused: Result[] = [];
     const units: Unit[] = [];
     /** The unit still gathering each session's messages or events, by kind and session id. */
@@ -126,7 +138,7 @@ export class BatchService {
     for (const [index, item] of batch.entries()) {
       let unit: Unit;
       try {
-        unit = this.prepare(item.type, item.body, index, now);
+        unit = this.prepare(item.type, item.body, index, now, source);
       } catch (err) {
         refused.push({ index, status: (err as ApiError).status ?? 500, error: problemOf(err) });
         continue;
@@ -164,8 +176,17 @@ export class BatchService {
     return { refused, layers };
   }
 
-  async run(orgId: string, batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>, now = Date.now()) {
-    const { refused, layers } = this.plan(batch, now);
+  /**
+   * Applies a batch. `source` marks the sessions it creates (the OTLP route and the integrations
+   * translate their payloads into a batch; the API's batches create `api` sessions).
+   */
+  async run(
+    orgId: string,
+    batch: Array<{ type: BatchItemType; body: Record<string, unknown> }>,
+    now = Date.now(),
+    source?: SessionSource,
+  ) {
+    const { refused, layers } = this.plan(batch, now, source);
     // Every month the batch starts sessions in, before its transaction: one round of DDL for a
     // batch of historical sessions instead of one aborted run per month.
     await ensureMonths(

@@ -11,6 +11,7 @@ import {
   type RangeField,
   type RangeFilterObject,
   type RangeOp,
+  SESSION_SOURCES,
   SESSION_TYPES,
   STATUSES,
 } from '@switchboard/contracts';
@@ -59,6 +60,7 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   f.channels = enumList(q, 'channel', CHANNELS, errors);
   f.statuses = enumList(q, 'status', STATUSES, errors);
   f.types = enumList(q, 'type', SESSION_TYPES, errors);
+  f.sources = enumList(q, 'source', SESSION_SOURCES, errors);
   for (const edge of ['from', 'to'] as const) {
     const text = q[edge];
     if (typeof text !== 'string' || text === '') continue;

@@ -16,6 +16,7 @@ import {
   type ProblemFieldError,
   type Session,
   type SessionEvent,
+  type SessionSource,
   TERMINAL_STATUSES,
   type UpdateSessionBody,
 } from '@switchboard/contracts';
@@ -322,6 +323,12 @@ function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: num
   return { set, ended, changed, rename };
 }
 
+/**
+ * A create body as the services take it: the API's, plus where the session came from, which only
+ * the server sets (the OTLP route and the integrations; the API's bodies refuse the field).
+ */
+export type SourcedCreateBody = CreateSessionBody & { source?: SessionSource };
+
 export type CreateOutcome = { error: ApiError } | { status: 200 | 201; session: Session; outbox: OutboxEntry[] };
 
 /** One session's items of an append, and what became of them. */
@@ -434,7 +441,7 @@ export class IngestService {
     }
   }
 
-  async createSessionIn(db: Db, orgId: string, body: CreateSessionBody, now: number, sink?: OutboxEntry[]) {
+  async createSessionIn(db: Db, orgId: string, body: SourcedCreateBody, now: number, sink?: OutboxEntry[]) {
     const [outcome] = await this.createSessionsIn(db, orgId, [body], now);
     if ('error' in outcome) throw outcome.error;
     await this.emit(db, orgId, outcome.outbox, sink);
@@ -452,7 +459,7 @@ export class IngestService {
   async createSessionsIn(
     db: Db,
     orgId: string,
-    bodies: CreateSessionBody[],
+    bodies: SourcedCreateBody[],
     now: number,
     state?: SessionState,
   ): Promise<CreateOutcome[]> {
@@ -513,6 +520,7 @@ export class IngestService {
           metadata: JSON.stringify(metadata),
           search_text: searchText(body.agent.id, metadata),
           create_hash: hashes[i],
+          source: body.source ?? 'api',
         },
       });
     }
@@ -1053,6 +1061,8 @@ export class IngestService {
     sessionId: string,
     lastActivityBefore: number,
     now = Date.now(),
+    /** How it ends: an idle timeout by default; OTLP sessions end `inactive` (services/idle.ts). */
+    ending: { status: 'completed' | 'failed'; endedReason: string } = { status: 'failed', endedReason: 'idle_timeout' },
   ): Promise<Session | null> {
     const idle = (s: SessionWithAgent) => s.status === 'active' && s.last_activity_at < lastActivityBefore;
     return this.tx(async (trx) => {
@@ -1066,7 +1076,7 @@ export class IngestService {
         trx,
         orgId,
         sessionId,
-        { status: 'failed', endedReason: 'idle_timeout', endedAt: new Date(endedAt).toISOString() },
+        { ...ending, endedAt: new Date(endedAt).toISOString() },
         now,
         undefined,
         idle,

@@ -516,6 +516,8 @@ const CSV_HEADER = [
   'cost_usd',
   // Why a session ended (`agent_error`, `user_hangup`): appended, like the figures before it.
   'ended_reason',
+  // Where the session came from (0021), after the figures for the same reason.
+  'source',
 ] as const;
 
 /**
@@ -576,7 +578,7 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )},${csvCell(r.ended_reason)}\r\n`;
+  )},${csvCell(r.ended_reason)},${r.source}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -603,6 +605,7 @@ export function csvRow(s: Session): string {
     s.stats.outputTokens,
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
     s.endedReason,
+    s.source,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

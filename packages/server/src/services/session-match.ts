@@ -13,6 +13,7 @@ export function sessionMatches(f: SessionFilter, s: Session): boolean {
   if (f.channels?.length && !f.channels.includes(s.channel)) return false;
   if (f.statuses?.length && !f.statuses.includes(s.status)) return false;
   if (f.types?.length && !f.types.includes(s.type)) return false;
+  if (f.sources?.length && !f.sources.includes(s.source)) return false;
   if (f.from !== undefined || f.to !== undefined) {
     const started = Date.parse(s.startedAt);
     if (f.from !== undefined && started < f.from) return false;

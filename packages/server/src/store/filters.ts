@@ -4,7 +4,7 @@
  * export alike, plus the same filter over `session_metadata as m` for the metadata-driven paths. Where SQLite and PostgreSQL differ (session keys, the trigram and
  * id-prefix lookups of `search`, full-text search) they branch in the small helpers below.
  */
-import type { Channel, RangeField, RangeOp, SessionType, Status } from '@switchboard/contracts';
+import type { Channel, RangeField, RangeOp, SessionSource, SessionType, Status } from '@switchboard/contracts';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
@@ -15,6 +15,8 @@ export interface SessionFilter {
   channels?: Channel[];
   statuses?: Status[];
   types?: SessionType[];
+  /** Where sessions came from (`source=otlp,vapi`). */
+  sources?: SessionSource[];
   /** Epoch ms, inclusive. */
   from?: number;
   /** Epoch ms, exclusive. */
@@ -74,6 +76,7 @@ export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, 
   if (f.channels?.length) and.push(eb('s.channel', 'in', f.channels));
   if (f.statuses?.length) and.push(eb('s.status', 'in', f.statuses));
   if (f.types?.length) and.push(eb('s.type', 'in', f.types));
+  if (f.sources?.length) and.push(eb('s.source', 'in', f.sources));
   if (f.from !== undefined) and.push(eb('s.started_at', '>=', f.from));
   if (f.to !== undefined) and.push(eb('s.started_at', '<', f.to));
   if (f.search) and.push(searchMatches(dialect, orgId, f.search));
@@ -105,7 +108,7 @@ function metadataEquals(dialect: DialectName, orgId: string, key: string, value:
  * filter columns are copied into session_metadata).
  */
 export function metadataDriven(f: SessionFilter): f is SessionFilter & { metadata: Array<[string, string]> } {
-  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length && !f.ranges?.length;
+  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length && !f.ranges?.length && !f.sources?.length;
 }
 
 export type MetadataEb = ExpressionBuilder<Database & { m: Database['session_metadata'] }, 'm'>;

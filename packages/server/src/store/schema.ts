@@ -9,7 +9,9 @@
 import type {
   Channel,
   OutboxEventType,
+  IntegrationProvider,
   Sender,
+  SessionSource,
   SessionType,
   Status,
   WebhookDeliveryStatus,
@@ -98,6 +100,8 @@ export interface SessionsTable {
    * counts it (0020, PostgreSQL; always 0 on SQLite and outside that transaction).
    */
   uncounted: Generated<number>;
+  /** Where the session came from (0021): the API, OTLP traces, or a Vapi or Retell integration. */
+  source: Generated<SessionSource>;
 }
 
 export interface MessagesTable {
@@ -380,6 +384,31 @@ export interface SessionMetadataCountsTable {
   n: number;
 }
 
+/** A Vapi or Retell integration (0021): the address a platform posts to, checked by `secret`. */
+export interface IntegrationsTable {
+  id: string;
+  org_id: string;
+  provider: IntegrationProvider;
+  name: string;
+  /** Sealed like webhook secrets (lib/secret-box.ts): it must be read back to check signatures. */
+  secret: string;
+  /** The agent id its sessions get when the payload names none. */
+  agent_id: string | null;
+  created_at: number;
+  last_request_at: number | null;
+}
+
+/** One request an integration received, accepted or refused (the last 100 are kept). */
+export interface IntegrationRequestsTable {
+  pk: Generated<number>;
+  integration_id: string;
+  at: number;
+  event_type: string | null;
+  accepted: number;
+  status: number;
+  reason: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -408,6 +437,8 @@ export interface Database {
   session_metadata: SessionMetadataTable;
   session_metadata_counts: SessionMetadataCountsTable;
   session_search: SessionSearchTable;
+  integrations: IntegrationsTable;
+  integration_requests: IntegrationRequestsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

@@ -7,7 +7,7 @@ import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, set
 
 const HEADER =
   'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason';
+  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source';
 
 /** A strict RFC 4180 parser: fails on anything a conforming writer would not produce. */
 function parseCsv(text: string): string[][] {
@@ -141,8 +141,9 @@ for (const dialect of DIALECTS) {
         String((Date.parse(f5.endedAt as string) - Date.parse(f5.startedAt)) / 1000),
         String(f5.messages.length),
       ]);
-      assert.equal(r5.length, 22, 'the eleven columns, the ten figures, then ended_reason');
-      assert.equal(r5[21], f5.endedReason ?? '', 'ended_reason, last');
+      assert.equal(r5.length, 23, 'the eleven columns, the ten figures, ended_reason, then source');
+      assert.equal(r5[21], f5.endedReason ?? '', 'ended_reason');
+      assert.equal(r5[22], 'api', 'source, last');
       const active = rows.find((r) => r[0] === 'r-004') as string[];
       assert.equal(active[7], '', 'null endedAt is an empty cell');
       assert.equal(active[8], '');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
+import { CHANNELS, SESSION_SOURCES, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { iso } from '../../src/lib/time.js';
 import { csvRecord, csvRow, exportIso } from '../../src/services/read.js';
 import { sessionRowToApi, type SessionWithAgent } from '../../src/store/sessions/rows.js';
@@ -139,7 +139,7 @@ for (const dialect of DIALECTS) {
           assert.equal(
             rows[0].join(','),
             'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason',
+              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source',
           );
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
@@ -174,6 +174,7 @@ describe('the export writes rows straight from the database as the API would pri
     channel: fc.constantFrom(...CHANNELS),
     type: fc.constantFrom(...SESSION_TYPES),
     status: fc.constantFrom(...STATUSES),
+    source: fc.constantFrom(...SESSION_SOURCES),
     started_at: when,
     ended_at: fc.option(when),
     duration_ms: fc.option(fc.integer({ min: -1_000_000, max: 10_000_000_000 })),

@@ -3,7 +3,7 @@
  * parameter is part of the query key, so two views with the same filters share one cache entry
  * and a filter change is a new entry.
  */
-import type { CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
+import type { CreateIntegrationInput, CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
 import type { AgentSort, Channel } from '@switchboard/contracts';
 import {
   keepPreviousData,
@@ -30,6 +30,8 @@ export const queryKeys = {
   agent: (id: string, f: AgentFilterValues, interval: 'hour' | 'day') => ['agents', 'detail', id, f, interval] as const,
   keys: ['keys'] as const,
   webhooks: ['webhooks'] as const,
+  integrations: ['integrations'] as const,
+  integrationRequests: (id: string) => ['integrations', id, 'requests'] as const,
   deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
 };
 
@@ -329,5 +331,38 @@ export function useRetryDeliveryMutation() {
     mutationFn: ({ webhookId, deliveryId }: { webhookId: string; deliveryId: string }) =>
       call(() => sb.webhooks.retryDelivery(webhookId, deliveryId)),
     onSuccess: (_d, v) => qc.invalidateQueries({ queryKey: ['webhooks', v.webhookId, 'deliveries'] }),
+  });
+}
+
+export function useIntegrationsQuery() {
+  return useQuery({
+    queryKey: queryKeys.integrations,
+    queryFn: ({ signal }) => call(() => sb.integrations.list({ signal })),
+    // "Last request" and the refusals move while someone sets a platform up: look again now and then.
+    refetchInterval: 10_000,
+  });
+}
+
+export function useIntegrationRequestsQuery(id: string) {
+  return useQuery({
+    queryKey: queryKeys.integrationRequests(id),
+    queryFn: ({ signal }) => call(() => sb.integrations.requests(id, { signal })),
+    refetchInterval: 10_000,
+  });
+}
+
+export function useCreateIntegrationMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateIntegrationInput) => call(() => sb.integrations.create(body)),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.integrations }),
+  });
+}
+
+export function useDeleteIntegrationMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => call(() => sb.integrations.delete(id)),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.integrations }),
   });
 }

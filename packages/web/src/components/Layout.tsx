@@ -11,6 +11,7 @@ import {
   Monitor,
   Moon,
   Sun,
+  Plug,
   Webhook,
   X,
 } from 'lucide-react';
@@ -105,6 +106,12 @@ function Shell() {
       label: 'Webhooks',
       icon: Webhook,
       match: (p: string) => p.startsWith('/settings/webhooks'),
+    },
+    {
+      to: '/settings/integrations',
+      label: 'Integrations',
+      icon: Plug,
+      match: (p: string) => p.startsWith('/settings/integrations'),
     },
   ];
 

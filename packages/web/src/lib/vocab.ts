@@ -113,3 +113,11 @@ export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];
+
+/** Where a session came from (docs/INTEGRATIONS.md). */
+export const SOURCE_LABELS: Record<string, string> = {
+  api: 'API',
+  otlp: 'OpenTelemetry',
+  vapi: 'Vapi',
+  retell: 'Retell',
+};

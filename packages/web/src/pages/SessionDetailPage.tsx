@@ -31,7 +31,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Button, Card, CardHeader, CopyButton, cx, QueryState } from '../components/ui';
 import { clock, compact, dateTime, durationLong, ms, number, timeOfDay, tokens, usdFine } from '../lib/format';
 import { isSlow } from '../lib/insights';
-import { STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
+import { SOURCE_LABELS, STATUS_LABELS, TYPE_LABELS } from '../lib/vocab';
 import { hasWord } from '../lib/words';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
@@ -380,6 +380,7 @@ function SessionInfo({ s }: { s: SessionDetail }) {
     ],
     ['Channel', <ChannelBadge key="c" channel={s.channel} />],
     ['Type', TYPE_LABELS[s.type] ?? s.type],
+    ['Source', SOURCE_LABELS[s.source] ?? s.source],
     ['Status', <StatusBadge key="s" status={s.status} />],
     [
       'Started',

@@ -40,6 +40,7 @@ function webhookFilter(f: WebhookFilters): SessionFilter {
     channels: f.channel,
     statuses: f.status,
     types: f.type,
+    sources: f.source,
     metadata: f.metadata ? Object.entries(f.metadata) : undefined,
     ranges: rangesOfObject(f.range),
   };

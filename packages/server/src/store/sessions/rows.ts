@@ -61,6 +61,7 @@ export type CsvSessionRow = Pick<
   | 'duration_ms'
   | 'message_count'
   | 'ended_reason'
+  | 'source'
   | (typeof CSV_STATS_COLUMNS)[number]
 > & { metadata: string };
 
@@ -91,6 +92,7 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.ended_at',
       's.duration_ms',
       's.message_count',
+      's.source',
       ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
       's.ended_reason',
     ])
@@ -116,6 +118,7 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     lastActivityAt: iso(row.last_activity_at),
     metadata: parseJson<Metadata>(row.metadata),
     stats: statsToApi(statsOf(row)),
+    source: row.source ?? 'api',
   };
 }
 

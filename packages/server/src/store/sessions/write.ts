@@ -2,6 +2,7 @@
  * One session by its key: find, insert, update and lock it (the write path's queries), and the
  * idle sweep's search for sessions gone quiet.
  */
+import type { SessionSource } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import { STATS_COLUMNS } from '../../lib/stats.js';
 import type { DialectName } from '../db.js';
@@ -216,14 +217,48 @@ export async function updateSessionRow(
   await q.execute();
 }
 
-/** Active sessions that have heard nothing since `before` (the idle-timeout sweep). */
-export async function idleSessions(db: Db, before: number, limit: number) {
-  return db
+/**
+ * Active sessions that have heard nothing since `before` (the idle-timeout sweep): of one source
+ * (`only`), or of every source but one (`except`; OTLP sessions have their own inactivity rule).
+ */
+export async function idleSessions(
+  db: Db,
+  before: number,
+  limit: number,
+  source?: { only: SessionSource } | { except: SessionSource },
+) {
+  let q = db
     .selectFrom('sessions')
-    .select(['pk', 'org_id', 'id'])
+    .select(['pk', 'org_id', 'id', 'started_at'])
     .where('status', '=', 'active')
-    .where('last_activity_at', '<', before)
-    .orderBy('last_activity_at')
-    .limit(limit)
-    .execute();
+    .where('last_activity_at', '<', before);
+  if (source && 'only' in source) q = q.where('source', '=', source.only);
+  if (source && 'except' in source) q = q.where('source', '<>', source.except);
+  return q.orderBy('last_activity_at').limit(limit).execute();
+}
+
+/**
+ * Whether a session's transcript ends in an `error` event: its latest event is one and no
+ * message is later (how an OTLP session whose last span failed is told apart).
+ */
+export async function endsInError(db: Db, key: SessionKey): Promise<boolean> {
+  const lastEvent = await db
+    .selectFrom('session_events')
+    .select(['type', 'timestamp'])
+    .where('session_pk', '=', key.pk)
+    .where('session_started_at', '=', key.started_at)
+    .orderBy('timestamp', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (lastEvent?.type !== 'error') return false;
+  const later = await db
+    .selectFrom('messages')
+    .select('pk')
+    .where('session_pk', '=', key.pk)
+    .where('session_started_at', '=', key.started_at)
+    .where('timestamp', '>', lastEvent.timestamp)
+    .limit(1)
+    .executeTakeFirst();
+  return later === undefined;
 }
