@@ -125,6 +125,13 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /api/v1/webhooks/{id}/test': 'sendWebhookTest',
   'GET /api/v1/webhooks/{id}/deliveries': 'listWebhookDeliveries',
   'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/retry': 'retryWebhookDelivery',
+  'POST /api/v1/integrations': 'createIntegration',
+  'GET /api/v1/integrations': 'listIntegrations',
+  'GET /api/v1/integrations/{id}': 'getIntegration',
+  'DELETE /api/v1/integrations/{id}': 'deleteIntegration',
+  'GET /api/v1/integrations/{id}/requests': 'listIntegrationRequests',
+  'POST /api/integrations/{id}': 'receiveIntegrationEvent',
+  'POST /api/otlp/v1/traces': 'exportOtlpTraces',
   'GET /healthz': 'getHealth',
   'GET /readyz': 'getReadiness',
   'GET /metrics': 'getPrometheusMetrics',
@@ -169,7 +176,13 @@ export const TAGS = [
   },
   {
     name: 'Integrations',
-    description: 'Sessions in without writing code: connectors that turn other systems’ traffic into sessions.',
+    description:
+      'Sessions in without writing code: Vapi and Retell connectors (managed with scope `admin`) and the public URL each platform posts to, checked by the platform’s own signature.',
+  },
+  {
+    name: 'OpenTelemetry',
+    description:
+      'OTLP/HTTP traces (protobuf or JSON, gzip or not) from any OpenTelemetry-instrumented agent, mapped to sessions by the GenAI conventions. Scope `ingest`.',
   },
   { name: 'Auth', description: 'Dashboard sign-in: an API key exchanged for an HttpOnly session cookie.' },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },
@@ -692,10 +705,30 @@ function finishOperation(path: string, method: string, op: Operation, route: Rou
     if (status === 429 || status === 503) headers.push('Retry-After');
     if (status === 401) headers.push('WWW-Authenticate');
     if (scoped) headers.push('Cache-Control');
+    // A protocol's own error body (OTLP answers an undecodable export with a google.rpc.Status in
+    // the request's encoding) is kept beside the problem document the plugins' refusals send.
+    const declared = op.responses[String(status)] as
+      | { description?: string; content?: Record<string, Json> }
+      | undefined;
+    const own = declared?.content?.['application/x-protobuf']
+      ? Object.fromEntries(
+          Object.entries(
+            ((responses[String(status)] as { content?: Record<string, { schema?: unknown }> } | undefined)?.content ??
+              {}) as Record<string, { schema?: unknown }>,
+          ).map(([type, media]) => {
+            const docSchema: Schema = media.schema ? components.use(media.schema) : { type: 'string' };
+            return [type, { schema: docSchema, example: exampleFor(type, docSchema, components) }];
+          }),
+        )
+      : {};
     out[String(status)] = {
-      description: ERROR_TEXT[status] ?? 'An error.',
+      description:
+        Object.keys(own).length && declared?.description
+          ? `${declared.description} Refusals before the body is read (an unknown query parameter) are problem documents.`
+          : (ERROR_TEXT[status] ?? 'An error.'),
       headers: headerRefs(headers),
       content: {
+        ...own,
         'application/problem+json': {
           schema: ref('Problem'),
           example: {

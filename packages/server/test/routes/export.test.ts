@@ -261,7 +261,7 @@ for (const dialect of DIALECTS) {
       assertProblem(await exp('limit=10'), 400, ['limit']);
     });
 
-    test('CSV: ended_reason is the last column, guarded like every other text cell', async () => {
+    test('CSV: ended_reason follows the figures, guarded like every other text cell', async () => {
       const started = Date.parse('2026-01-05T10:00:00Z');
       for (const [id, status, reason] of [
         ['why-1', 'failed', 'agent_error'],
@@ -281,7 +281,7 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 201, res.body);
       }
       const rows = parseCsv((await exp('agentId=agent-why&sort=startedAt')).body);
-      assert.equal(rows[0].at(-1), 'ended_reason');
+      assert.equal(rows[0][21], 'ended_reason');
       const reasons = Object.fromEntries(rows.slice(1).map((r) => [r[0], r[21]]));
       assert.deepEqual(reasons, { 'why-1': 'agent_error', 'why-2': `'=HYPERLINK("x")`, 'why-3': '' });
     });

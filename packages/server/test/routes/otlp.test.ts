@@ -380,7 +380,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?source=fax')).statusCode, 400);
       const csv = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/export?format=csv&source=api');
       const [header, row] = csv.body.trim().split('\r\n');
-      assert.ok(header.endsWith(',cost_usd,source'), header);
+      assert.ok(header.endsWith(',cost_usd,ended_reason,source'), header);
       assert.ok(row.endsWith(',api'), row);
     });
 

@@ -144,7 +144,7 @@ for (const dialect of DIALECTS) {
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
           for (const row of body) {
-            assert.equal(row.length, 22, JSON.stringify(row));
+            assert.equal(row.length, 23, JSON.stringify(row));
             for (const cell of row)
               assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
             const s = stored.get(row[0]);

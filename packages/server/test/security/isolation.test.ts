@@ -35,7 +35,7 @@ interface World {
   t: TestContext;
   a: string;
   b: string;
-  ids: { session: string; webhook: string; delivery: string; key: string };
+  ids: { session: string; webhook: string; delivery: string; key: string; integration: string };
   base: string;
 }
 
@@ -83,6 +83,94 @@ const detailOfA = async (w: World) => {
 };
 
 const CASES: Record<string, Case> = {
+  // ─── integrations ──────────────────────────────────────────────────────────────────────────
+  'POST /api/v1/integrations': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/integrations', {
+      provider: 'retell',
+      name: 'b-only',
+      secret: 'b-retell-key',
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.ok(!res.body.includes(MARK));
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/integrations')).json().data as { id: string }[];
+    assert.ok(!ofA.some((i) => i.id === res.json().id), 'B’s integration shows in A’s list');
+    await call(w.t.app, w.b, 'DELETE', `/api/v1/integrations/${res.json().id}`);
+  },
+  'GET /api/v1/integrations': (w) => noRowsOfA(w, '/api/v1/integrations'),
+  'GET /api/v1/integrations/:id': (w) => notFoundForB(w, 'GET', `/api/v1/integrations/${w.ids.integration}`),
+  'GET /api/v1/integrations/:id/requests': (w) =>
+    notFoundForB(w, 'GET', `/api/v1/integrations/${w.ids.integration}/requests`),
+  'DELETE /api/v1/integrations/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/integrations/${w.ids.integration}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/integrations/${w.ids.integration}`)).statusCode, 200);
+  },
+  'POST /api/integrations/:id': async (w) => {
+    // No API key here: the platform's secret is the credential. B's key is no way into A's
+    // integration, nor is a secret that is not A's; both store nothing in A.
+    const call_ = { id: 'iso-a', type: 'webCall', status: 'in-progress', assistantId: 'asst' };
+    const body = JSON.stringify({ message: { type: 'status-update', status: 'in-progress', call: call_ } });
+    for (const headers of [{ authorization: `Bearer ${w.b}` }, { 'x-vapi-secret': 'b-retell-key' }]) {
+      const res = await w.t.app.inject({
+        method: 'POST',
+        url: `/api/integrations/${w.ids.integration}`,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: body,
+      });
+      assert.equal(res.statusCode, 401, res.body);
+      assert.ok(!res.body.includes(MARK));
+    }
+    await detailOfA(w);
+  },
+  'POST /api/otlp/v1/traces': async (w) => {
+    // A conversation id that is A's session id creates B's own session, never touches A's. (An id
+    // of its own: a session of B named like `iso-a` would change what the other cases prove.)
+    const id = 'iso-a-otlp';
+    const made = await call(w.t.app, w.a, 'POST', '/api/v1/sessions', session({ id, metadata: { secret: MARK } }));
+    assert.equal(made.statusCode, 201, made.body);
+    const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const at = Date.now() * 1e6;
+    const res = await w.t.app.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/traces',
+      headers: { authorization: `Bearer ${w.b}`, 'content-type': 'application/json' },
+      payload: {
+        resourceSpans: [
+          {
+            resource: { attributes: [attr('service.name', 'b-bot')] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: '0af7651916cd43dd8448eb211c80319c',
+                    spanId: 'b7ad6b7169203331',
+                    name: 'chat',
+                    kind: 1,
+                    startTimeUnixNano: String(at),
+                    endTimeUnixNano: String(at + 1e7),
+                    attributes: [
+                      attr('gen_ai.conversation.id', id),
+                      attr(
+                        'gen_ai.input.messages',
+                        JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'injected' }] }]),
+                      ),
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const ofA = (await call(w.t.app, w.a, 'GET', `/api/v1/sessions/${id}`)).json();
+    assert.equal(ofA.messageCount, 0);
+    assert.equal(ofA.source, 'api');
+    const ofB = await call(w.t.app, w.b, 'GET', `/api/v1/sessions/${id}`);
+    assert.equal(ofB.statusCode, 200, 'the spans made B’s own session');
+    assert.equal(ofB.json().source, 'otlp');
+    assert.ok(!ofB.body.includes(MARK));
+  },
   // ─── sessions ──────────────────────────────────────────────────────────────────────────────
   'GET /api/v1/sessions': (w) =>
     noRowsOfA(w, `/api/v1/sessions?limit=500&search=${MARK}`, (r) => assert.equal(r.json().pagination.total, 0)),
@@ -273,9 +361,11 @@ async function headLikeGet(w: World, route: string) {
       ':id',
       path.startsWith('/api/v1/webhooks')
         ? w.ids.webhook
-        : path.startsWith('/api/v1/agents')
-          ? `agent-${MARK}`
-          : w.ids.session,
+        : path.startsWith('/api/v1/integrations')
+          ? w.ids.integration
+          : path.startsWith('/api/v1/agents')
+            ? `agent-${MARK}`
+            : w.ids.session,
     );
   const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
   assert.equal(res.statusCode, 404, `HEAD ${url} as B`);
@@ -311,12 +401,19 @@ for (const dialect of DIALECTS) {
       assert.equal(hook.statusCode, 201, hook.body);
       const delivery = (await call(t.app, a, 'POST', `/api/v1/webhooks/${hook.json().id}/test`)).json().id;
       const keyId = (await call(t.app, a, 'POST', '/api/v1/keys', { name: MARK, scopes: ['read'] })).json().id;
+      const made = await call(t.app, a, 'POST', '/api/v1/integrations', {
+        provider: 'vapi',
+        name: MARK,
+        secret: `vapi-secret-${MARK}`,
+      });
+      assert.equal(made.statusCode, 201, made.body);
+      const integration = made.json().id as string;
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       w = {
         t,
         a,
         b: b.key,
-        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId },
+        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration },
         base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
       };
       routes = routeTable(t.app.printRoutes({ commonPrefix: false }));
