@@ -85,6 +85,7 @@ for (const dialect of DIALECTS) {
               outputTokens: 0,
               costUsd: 0,
             },
+            source: 'api',
             startedAt: undefined,
             lastActivityAt: undefined,
             id: undefined,
