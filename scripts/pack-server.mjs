@@ -24,10 +24,11 @@ const shipped = join(root, 'packages/server/dist/web');
 // there first: the tarball does not install @scalar/api-reference and its dependencies.
 const scalar = join(root, 'packages/server/dist/scalar');
 // Hoisted to the root, or kept in the server's own node_modules when another version sits there.
-const scalarSource = [
-  join(root, 'packages/server/node_modules/@scalar/api-reference/dist/browser/standalone.js'),
-  join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js'),
-].find((p) => existsSync(p)) ?? join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js');
+const scalarSource =
+  [
+    join(root, 'packages/server/node_modules/@scalar/api-reference/dist/browser/standalone.js'),
+    join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js'),
+  ].find((p) => existsSync(p)) ?? join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js');
 
 rmSync(shipped, { recursive: true, force: true });
 rmSync(scalar, { recursive: true, force: true });
