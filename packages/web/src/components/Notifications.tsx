@@ -56,6 +56,12 @@ function load(key: string, storage: 'local' | 'session' = 'local'): string | nul
     return null;
   }
 }
+/** Runs `fn` once the page is idle (never cancelled: the last write wins, as it should). */
+function whenIdle(fn: () => void) {
+  if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(fn, { timeout: 2_000 });
+  else window.setTimeout(fn, 200);
+}
+
 function save(key: string, value: string, storage: 'local' | 'session' = 'local'): void {
   try {
     (storage === 'local' ? localStorage : sessionStorage).setItem(key, value);
@@ -98,13 +104,19 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
   const location = useLocation();
   const [prefs, setPrefsState] = useState<NotifyPrefs>(() => parsePrefs(load(PREFS_KEY)));
   const [items, setItems] = useState<AppNotification[]>(() => parseNotifications(load(LIST_KEY)));
-  const [filterSearch, setFilterSearch] = useState<string>(() => load(FILTERS_KEY, 'session') ?? '');
+  // Landing on the list, its URL is the answer: the tab's first sessionStorage access blocks the
+  // page for up to a tenth of a second in a fresh tab, so it is left for later.
+  const [filterSearch, setFilterSearch] = useState<string>(() =>
+    location.pathname === '/' ? location.search : (load(FILTERS_KEY, 'session') ?? ''),
+  );
 
-  // The Sessions page's filters are its URL; remember them while another page is open.
+  // The Sessions page's filters are its URL; remember them while another page is open, written
+  // when the page is idle rather than between the first response and the first rows.
   useEffect(() => {
     if (location.pathname !== '/') return;
     setFilterSearch(location.search);
-    save(FILTERS_KEY, location.search, 'session');
+    const search = location.search;
+    whenIdle(() => save(FILTERS_KEY, search, 'session'));
   }, [location.pathname, location.search]);
   const filters = useMemo(() => parseListParams(new URLSearchParams(filterSearch)).filters, [filterSearch]);
 
