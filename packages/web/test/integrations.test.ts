@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
+  badges,
   ensureBuild,
   HAVE_CHROMIUM,
   launchBrowser,
   newContext,
+  rowIds,
   screenshot,
   signIn,
   startServer,
@@ -154,6 +156,57 @@ describe('Integrations page', { skip: !HAVE_CHROMIUM }, () => {
     }
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  test('the Sessions page filters by source: the URL, the rows, the chip and the metrics', async () => {
+    // An API session beside the OpenTelemetry and Vapi ones the tests above made.
+    await server.ingest([
+      {
+        type: 'session',
+        body: {
+          id: 'api-made',
+          agent: { id: 'support-bot', name: 'Support Bot' },
+          channel: 'web',
+          type: 'chat',
+          startedAt: new Date().toISOString(),
+        },
+      },
+    ]);
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: 'Source filter' }).click();
+    await page.getByRole('checkbox', { name: 'Vapi' }).click();
+    await page.keyboard.press('Escape');
+    await waitFor(
+      async () => new URL(page.url()).searchParams.get('source'),
+      (v) => v === 'vapi',
+      'source=vapi in the URL',
+    );
+    await waitFor(
+      () => rowIds(page),
+      (ids) => ids.length === 1 && ids[0] === 'vapi-from-page',
+      'only the Vapi call listed',
+    );
+    assert.deepEqual(await badges(page), ['Source: Vapi']);
+    await textMatching(page.getByTestId('metric-Total Sessions'), /^1$/);
+
+    // A second source: comma-separated, both listed; removing the chips lists every session again.
+    await page.getByRole('button', { name: 'Source filter' }).click();
+    await page.getByRole('checkbox', { name: 'OpenTelemetry' }).click();
+    await page.keyboard.press('Escape');
+    await waitFor(
+      () => rowIds(page),
+      (ids) => ids.length === 2 && ids.includes('otel-from-page') && ids.includes('vapi-from-page'),
+      'the OTLP and Vapi sessions listed',
+    );
+    assert.equal(new URL(page.url()).searchParams.get('source'), 'vapi,otlp');
+    await page.getByRole('button', { name: 'Remove filter Source: Vapi' }).click();
+    await page.getByRole('button', { name: 'Remove filter Source: OpenTelemetry' }).click();
+    await waitFor(
+      () => rowIds(page),
+      (ids) => ids.includes('api-made') && ids.includes('vapi-from-page'),
+      'every source listed again',
+    );
+    await page.goto(`${server.url}/settings/integrations`);
   });
 
   test('deletes an integration after confirmation; its URL then answers 404', async () => {

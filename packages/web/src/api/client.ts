@@ -111,6 +111,7 @@ export function sdkFilters(f: SessionFilterValues): SessionFilters {
     ...(f.channel.length ? { channel: f.channel } : {}),
     ...(f.status.length ? { status: f.status } : {}),
     ...(f.agentId.length ? { agentId: f.agentId } : {}),
+    ...(f.source.length ? { source: f.source } : {}),
     ...(f.from ? { from: f.from } : {}),
     ...(f.to ? { to: f.to } : {}),
     ...f.ranges,

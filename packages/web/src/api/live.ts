@@ -181,7 +181,7 @@ const noop = () => {};
 
 /**
  * Whether a list with these parameters could show this session, from what the browser can tell
- * (channel, status, agent, type of list, dates); search, transcript and range filters need the
+ * (channel, status, agent, source, type of list, dates); search, transcript and range filters need the
  * server, so a session passing the rest counts as possibly shown.
  */
 function mightShow(p: ListParams, s: Session): boolean {
@@ -189,6 +189,7 @@ function mightShow(p: ListParams, s: Session): boolean {
   if (f.channel.length && !f.channel.includes(s.channel)) return false;
   if (f.status.length && !f.status.includes(s.status)) return false;
   if (f.agentId.length && !f.agentId.includes(s.agent.id)) return false;
+  if (f.source.length && !f.source.includes(s.source)) return false;
   const started = Date.parse(s.startedAt);
   if (f.from && started < Date.parse(f.from)) return false;
   if (f.to) {

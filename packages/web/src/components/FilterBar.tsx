@@ -1,10 +1,10 @@
-import { type Channel, LIMITS, type RangeParam, type Status } from '@switchboard/contracts';
+import { type Channel, LIMITS, type RangeParam, type SessionSource, type Status } from '@switchboard/contracts';
 import { type LucideIcon, MessageSquareText, Search, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useAgentsQuery } from '../api/queries';
 import { hasActiveFilters, useListParams } from '../lib/filters';
 import { useDebounced } from '../lib/useDebounced';
-import { CHANNEL_LABELS, CHANNELS, STATUS_LABELS, STATUSES } from '../lib/vocab';
+import { CHANNEL_LABELS, CHANNELS, SOURCE_LABELS, SOURCES, STATUS_LABELS, STATUSES } from '../lib/vocab';
 import { DateRangePicker, dateBadge } from './DateRangePicker';
 import { MultiSelect } from './MultiSelect';
 import { RangeFilterPopover, rangeLabel } from './RangeFilters';
@@ -120,6 +120,12 @@ export function FilterBar() {
       label: `Status: ${STATUS_LABELS[s]}`,
       remove: () => setFilters({ status: filters.status.filter((v) => v !== s) }),
     });
+  for (const v of filters.source)
+    badges.push({
+      key: `source-${v}`,
+      label: `Source: ${SOURCE_LABELS[v]}`,
+      remove: () => setFilters({ source: filters.source.filter((x) => x !== v) }),
+    });
   for (const a of filters.agentId)
     badges.push({
       key: `agent-${a}`,
@@ -183,6 +189,12 @@ export function FilterBar() {
           onChange={(agentId) => setFilters({ agentId })}
           emptyText={agents.isPending ? 'Loading agents…' : 'No agents yet'}
           searchable
+        />
+        <MultiSelect<SessionSource>
+          label="Source"
+          options={SOURCES.map((v) => ({ value: v, label: SOURCE_LABELS[v] }))}
+          selected={filters.source}
+          onChange={(source) => setFilters({ source })}
         />
         <RangeFilterPopover ranges={filters.ranges} onChange={(ranges) => setFilters({ ranges })} />
         {active && (

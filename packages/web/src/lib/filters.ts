@@ -2,13 +2,20 @@
  * The shared session filters (search, channel, status, agent, date range, range filters on the
  * session figures; the same on the list, metrics, timeseries and export endpoints) as the
  * dashboard holds them, and their round trip through the URL query:
- * `?search=&transcript=&channel=web,phone&status=&agentId=&from=&to=&costUsd[gt]=0.5&sort=&page=`. The URL is
+ * `?search=&transcript=&channel=web,phone&status=&agentId=&source=&from=&to=&costUsd[gt]=0.5&sort=&page=`. The URL is
  * the only source of truth, so reload and "copy link" keep the view.
  */
-import { type Channel, filtersToQuery, type RangeParam, type Sort, type Status } from '@switchboard/contracts';
+import {
+  type Channel,
+  filtersToQuery,
+  type RangeParam,
+  type SessionSource,
+  type Sort,
+  type Status,
+} from '@switchboard/contracts';
 import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { CHANNELS, RANGE_FIELDS, RANGE_OPS, STATUSES } from './vocab';
+import { CHANNELS, RANGE_FIELDS, RANGE_OPS, SOURCES, STATUSES } from './vocab';
 
 /** `{'costUsd[gt]': 0.5, 'errors[gte]': 1}`: the API's own parameter names, in the URL as they are. */
 export type RangeFilterValues = Partial<Record<RangeParam, number>>;
@@ -20,6 +27,8 @@ export interface SessionFilterValues {
   channel: Channel[];
   status: Status[];
   agentId: string[];
+  /** Where sessions came from: the API, OpenTelemetry, Vapi, Retell. */
+  source: SessionSource[];
   /** YYYY-MM-DD, inclusive; or an instant (`2026-12-03T14:05:00Z`, the "last 15 minutes" presets). */
   from: string;
   /** YYYY-MM-DD, inclusive (the server includes the whole day of a bare date); or an instant, exclusive. */
@@ -39,6 +48,7 @@ const EMPTY_FILTERS: SessionFilterValues = {
   channel: [],
   status: [],
   agentId: [],
+  source: [],
   from: '',
   to: '',
   ranges: {},
@@ -97,6 +107,7 @@ function parseFilters(sp: URLSearchParams): SessionFilterValues {
     channel: pick(list(sp.get('channel')), CHANNELS),
     status: pick(list(sp.get('status')), STATUSES),
     agentId: list(sp.get('agentId')),
+    source: pick(list(sp.get('source')), SOURCES),
     from: DATE_RE.test(from) ? from : '',
     to: DATE_RE.test(to) ? to : '',
     ranges: parseRanges(sp),
@@ -126,6 +137,7 @@ export function hasActiveFilters(f: SessionFilterValues): boolean {
       f.channel.length ||
       f.status.length ||
       f.agentId.length ||
+      f.source.length ||
       f.from ||
       f.to ||
       Object.keys(f.ranges).length,

@@ -10,6 +10,7 @@ import type {
   RangeField,
   RangeOp,
   Scope,
+  SessionSource,
   SessionType,
   Status,
   WebhookDeliveryStatus,
@@ -114,8 +115,10 @@ export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];
 
+export const SOURCES = ['api', 'otlp', 'vapi', 'retell'] as const satisfies readonly SessionSource[];
+
 /** Where a session came from (docs/INTEGRATIONS.md). */
-export const SOURCE_LABELS: Record<string, string> = {
+export const SOURCE_LABELS: Record<SessionSource, string> & Record<string, string> = {
   api: 'API',
   otlp: 'OpenTelemetry',
   vapi: 'Vapi',
