@@ -13,6 +13,7 @@ import {
   IntegrationRequestList,
   LIMITS,
 } from '@switchboard/contracts';
+import { clientNetwork } from '../lib/ip.js';
 import { problemResponses } from '../lib/problem.js';
 import { authOf } from '../plugins/auth.js';
 
@@ -109,13 +110,25 @@ export const integrationInboxRoutes: FastifyPluginAsyncTypebox = async (app) => 
   app.post(
     '/:id',
     {
+      // No key to spend from: each client network spends the ingest quota of its own, before the
+      // body is read, so a flood of forged or unknown-address posts costs one bucket update each.
+      onRequest: async (req, reply) => {
+        await app.rateLimiter.spend(
+          reply,
+          'ingest',
+          `integration:addr:${clientNetwork(req.ip)}`,
+          (quota, retry) =>
+            `Too many requests to integration addresses from this network (${quota} a minute); retry in ${retry} s.`,
+          'integration-address',
+        );
+      },
       schema: {
         tags,
         summary: 'Receive a platform’s call events',
         description:
-          'Where Vapi (server URL) or Retell (webhook URL) posts. Authenticated by the platform’s own scheme against the integration’s secret — Vapi’s `x-vapi-secret` or `x-vapi-signature`, Retell’s `X-Retell-Signature` — not by an API key; a bad or missing signature is a 401 and stores nothing. Redelivered events change nothing.',
+          'Where Vapi (server URL) or Retell (webhook URL) posts. Authenticated by the platform’s own scheme against the integration’s secret — Vapi’s `x-vapi-secret` or `x-vapi-signature`, Retell’s `X-Retell-Signature` — not by an API key; a bad or missing signature is a 401 and stores nothing. Redelivered events change nothing. Each client network has the ingest quota a minute for these addresses (429 with Retry-After past it).',
         params: IntegrationIdParams,
-        response: { 200: IntegrationReceipt, ...problemResponses(400, 401, 404, 413) },
+        response: { 200: IntegrationReceipt, ...problemResponses(400, 401, 404, 413, 429) },
       },
     },
     async (req) => {

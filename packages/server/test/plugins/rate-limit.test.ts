@@ -73,6 +73,37 @@ for (const dialect of DIALECTS) {
       assert.ok(revoked);
     });
 
+    test('integration addresses: each client network spends the ingest quota; past it a 429, others unaffected', async () => {
+      const created = await call(t.app, t.adminKey, 'POST', '/api/v1/integrations', {
+        provider: 'vapi',
+        name: 'Front desk',
+        secret: 'vapi-secret-for-limits',
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const url = new URL((created.json() as { url: string }).url, 'http://x').pathname;
+      const post = (remoteAddress: string, secret: string) =>
+        t.app.inject({
+          method: 'POST',
+          url,
+          remoteAddress,
+          headers: { 'content-type': 'application/json', 'x-vapi-secret': secret },
+          payload: JSON.stringify({
+            message: { type: 'status-update', status: 'in-progress', call: { id: `c-${secret}` } },
+          }),
+        });
+      // Forged posts from one address: refused for the signature until the quota (8) is spent…
+      for (let i = 0; i < 8; i++) assert.equal((await post('198.51.100.7', 'guess')).statusCode, 401);
+      const limited = await post('198.51.100.7', 'vapi-secret-for-limits');
+      const p = assertProblem(limited, 429);
+      assert.match(p.detail ?? '', /integration addresses from this network/);
+      assert.ok(Number(limited.headers['retry-after']) >= 1);
+      assert.match(String(limited.headers['ratelimit-policy']), /"integration-address";q=8;w=60/);
+      // …while the platform's own address is still served, and counts down its own bucket.
+      const ok = await post('203.0.113.20', 'vapi-secret-for-limits');
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.equal(ok.headers['x-ratelimit-remaining'], '7');
+    });
+
     if (dialect === 'postgres') {
       test('two processes on one PostgreSQL share each key’s bucket', async () => {
         const key = await t.key(['read']);
