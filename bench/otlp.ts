@@ -1,16 +1,22 @@
 /**
  * OTLP ingest load (`npm run bench -- --only otlp`): OpenTelemetry exports of GenAI spans as a
- * real SDK sends them. Each request is one conversation of TURNS model calls, one span each, and
- * every span repeats the conversation so far (its input) plus the new answer (its output), so a
- * request carries TURNS × 2 new messages among TURNS × (TURNS + 1) message copies. The server
- * stores each message once; the figure is new messages stored per second.
+ * real SDK sends them. A conversation is TURNS model calls, one span each, and every span repeats
+ * the conversation so far (its input) plus the new answer (its output), so it carries TURNS × 2
+ * new messages among TURNS × (TURNS + 1) message copies. An SDK's batch span processor exports up
+ * to 512 spans at a time from every conversation its process is having, in the order they ended:
+ * each request is CONVERSATIONS conversations' spans, turn by turn interleaved (500 spans, 1,000
+ * new messages — the size of the /ingest batches it is compared with). The server stores each
+ * message once; the figure is new messages stored per second.
  */
+import { createHash } from 'node:crypto';
 import autocannon from 'autocannon';
 import protobuf from 'protobufjs';
 import { OTLP_DESCRIPTOR } from '../packages/server/src/lib/otlp/descriptor.js';
 import type { Server } from './http.js';
 
 export const TURNS = 20;
+/** Conversations per export: 25 × 20 spans = 500, under the SDK's default maxExportBatchSize of 512. */
+export const CONVERSATIONS = 25;
 const Request = protobuf.Root.fromJSON(OTLP_DESCRIPTOR as unknown as protobuf.INamespace).lookupType(
   'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
 );
@@ -19,8 +25,8 @@ const str = (key: string, value: string) => ({ key, value: { stringValue: value 
 const int = (key: string, value: number) => ({ key, value: { intValue: value } });
 const parts = (text: string) => [{ type: 'text', content: text }];
 
-/** One conversation of TURNS calls as a protobuf ExportTraceServiceRequest. */
-export function otlpBody(conversationId: string): Buffer {
+/** One conversation's TURNS calls as OTLP spans (protobuf-ready objects), oldest first. */
+function conversationSpans(conversationId: string) {
   const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
   const history: Array<{ role: string; parts: unknown[] }> = [];
   const spans = [];
@@ -29,8 +35,8 @@ export function otlpBody(conversationId: string): Buffer {
     const answer = { role: 'assistant', parts: parts(`Order ${turn} ships tomorrow; tracking follows by email.`) };
     const start = t0 + BigInt(turn) * 2_000_000_000n;
     spans.push({
-      traceId: Buffer.from(conversationId.padEnd(16, '0').slice(0, 16)),
-      spanId: Buffer.from(`${turn}`.padStart(8, '0')),
+      traceId: createHash('md5').update(conversationId).digest(),
+      spanId: createHash('md5').update(`${conversationId}/${turn}`).digest().subarray(0, 8),
       name: 'chat gpt-4o',
       kind: 3,
       startTimeUnixNano: start.toString(),
@@ -47,6 +53,14 @@ export function otlpBody(conversationId: string): Buffer {
     });
     history.push(answer);
   }
+  return spans;
+}
+
+/** The given conversations' spans, turn by turn interleaved, as one ExportTraceServiceRequest. */
+export function otlpBody(...conversationIds: string[]): Buffer {
+  const each = conversationIds.map(conversationSpans);
+  const spans = [];
+  for (let turn = 0; turn < TURNS; turn++) for (const c of each) spans.push(c[turn]);
   const message = Request.fromObject({
     resourceSpans: [
       {
@@ -70,12 +84,13 @@ export interface OtlpResult {
 export async function otlpLoad(
   server: Server,
   run: string,
-  opts: { seconds?: number; amount?: number; connections: number },
+  opts: { seconds?: number; amount?: number; connections: number; conversations?: number },
 ): Promise<OtlpResult> {
   let ok = 0;
   let bad = 0;
   let why: string | undefined;
   let n = 0;
+  const perExport = opts.conversations ?? CONVERSATIONS;
   const result = await autocannon({
     url: server.url,
     connections: opts.connections,
@@ -87,7 +102,10 @@ export async function otlpLoad(
       {
         method: 'POST',
         path: '/api/otlp/v1/traces',
-        setupRequest: (req) => ({ ...req, body: otlpBody(`${run}-${n++}`) as unknown as string }),
+        setupRequest: (req) => ({
+          ...req,
+          body: otlpBody(...Array.from({ length: perExport }, () => `${run}-${n++}`)) as unknown as string,
+        }),
         onResponse: (status, body) => {
           // A fully accepted export answers 200 with an empty ExportTraceServiceResponse.
           if (status === 200 && body.length === 0) ok++;
@@ -104,8 +122,8 @@ export async function otlpLoad(
     requests: ok,
     failed: bad + result.errors + result.timeouts,
     why,
-    messagesPerSecond: Math.round((ok * TURNS * 2) / seconds),
-    spansPerSecond: Math.round((ok * TURNS) / seconds),
-    bodyBytes: otlpBody('size-probe').length,
+    messagesPerSecond: Math.round((ok * perExport * TURNS * 2) / seconds),
+    spansPerSecond: Math.round((ok * perExport * TURNS) / seconds),
+    bodyBytes: otlpBody(...Array.from({ length: perExport }, (_, i) => `size-probe-${i}`)).length,
   };
 }

@@ -43,7 +43,7 @@ import {
   startPgCluster,
 } from './dataset.js';
 import { type LoopBudget, loop, memoryOf, percentiles, request, type Server, startServer } from './http.js';
-import { otlpLoad, TURNS as OTLP_TURNS } from './otlp.js';
+import { CONVERSATIONS as OTLP_CONVERSATIONS, otlpLoad, TURNS as OTLP_TURNS } from './otlp.js';
 import {
   BATCH_ITEMS,
   type BatchShape,
@@ -1382,11 +1382,29 @@ async function benchOtlp(d: Dialect, cluster: PgCluster | null, key: string) {
     record({
       dialect: d,
       section: '§12 otlp',
-      what: `POST /api/otlp/v1/traces, ${OTLP_TURNS} GenAI spans (2 msgs each, history repeated), 4 conns`,
+      what: `POST /api/otlp/v1/traces, ${OTLP_CONVERSATIONS} conversations × ${OTLP_TURNS} GenAI spans interleaved (2 msgs each, history repeated), 4 conns`,
       unit: 'msg/s',
       figure: otlp.messagesPerSecond,
       ratio: Math.round((otlp.messagesPerSecond / Math.max(1, ingest.messagesPerSecond)) * 100) / 100,
       detail: { otlp, ingest: { messagesPerSecond: ingest.messagesPerSecond } },
+    });
+    // A quiet agent's exports: one conversation each (its 20 spans), 20 times the requests.
+    const single = await otlpLoad(
+      server,
+      `otlp1-${Date.now()}`,
+      mode === 'smoke'
+        ? { amount: 4, connections: 4, conversations: 1 }
+        : { seconds: INGEST_SECONDS, connections: 4, conversations: 1 },
+    );
+    if (single.failed) log(`  !! ${single.failed} OTLP exports failed; first: ${single.why}`);
+    record({
+      dialect: d,
+      section: '§12 otlp',
+      what: `  … one conversation (${OTLP_TURNS} spans) per export, 4 conns`,
+      unit: 'msg/s',
+      figure: single.messagesPerSecond,
+      ratio: Math.round((single.messagesPerSecond / Math.max(1, ingest.messagesPerSecond)) * 100) / 100,
+      detail: { otlp: single },
     });
     record({
       dialect: d,

@@ -141,9 +141,22 @@ function idOf(v: unknown): string {
 function nanosToMs(v: unknown): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return Math.floor(v / 1e6);
+  // protobufjs's Long, from its two 32-bit halves: its decimal text is slow to make and parse.
+  if (typeof v === 'object' && typeof (v as Long).low === 'number' && typeof (v as Long).high === 'number') {
+    const { low, high, unsigned } = v as Long;
+    if (!unsigned && high < 0) throw new Error('a time must be an unsigned integer of nanoseconds');
+    return Number(((BigInt(high >>> 0) << 32n) | BigInt(low >>> 0)) / 1_000_000n);
+  }
   const text = typeof v === 'string' ? v : String(v);
   if (!/^\d{1,20}$/.test(text)) throw new Error('a time must be an unsigned integer of nanoseconds');
   return Number(BigInt(text) / 1_000_000n);
+}
+
+/** The fields of protobufjs's 64-bit integers that matter here. */
+interface Long {
+  low: number;
+  high: number;
+  unsigned?: boolean;
 }
 
 const MAX_DEPTH = 16;
