@@ -107,13 +107,16 @@ export default function IntegrationsPage() {
   );
 }
 
-/** A dark code block with a copy button (dark in both themes, like the onboarding's snippets). */
+/**
+ * A dark code block with a copy button (dark in both themes, like the onboarding's snippets). The
+ * button has its own column: long settings scroll beside it instead of under it.
+ */
 function CodeBlock({ code, label, testId, wrap }: { code: string; label: string; testId?: string; wrap?: boolean }) {
   return (
-    <div className="relative rounded-lg bg-[#0f172a] text-[#e2e8f0]">
+    <div className="flex items-start rounded-lg bg-[#0f172a] text-[#e2e8f0] ring-1 ring-white/10 ring-inset">
       <pre
         className={cx(
-          'py-3 pr-12 pl-4 font-mono text-[12.5px] leading-relaxed',
+          'min-w-0 flex-1 py-3 pl-4 font-mono text-[12.5px] leading-relaxed',
           // A URL wraps anywhere on a phone; settings keep their lines and scroll.
           wrap ? 'break-all whitespace-pre-wrap' : 'overflow-x-auto',
         )}
@@ -124,7 +127,7 @@ function CodeBlock({ code, label, testId, wrap }: { code: string; label: string;
       <CopyButton
         value={code}
         label={label}
-        className="absolute top-2 right-2 text-[#94a3b8] hover:bg-[#ffffff1a] hover:text-[#fff]"
+        className="m-2 shrink-0 text-[#94a3b8] hover:bg-[#ffffff1a] hover:text-[#fff]"
       />
     </div>
   );
