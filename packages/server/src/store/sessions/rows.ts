@@ -2,7 +2,17 @@
  * A session as every read returns it (its row with its agent's latest name), and rows to API
  * objects: one function per entity, the only place a row's columns become the API's fields.
  */
-import type { Agent, Message, Metadata, Percentiles, Session, SessionEvent, Usage } from '@switchboard/contracts';
+import type {
+  Actor,
+  Agent,
+  Message,
+  ScoreValue,
+  Metadata,
+  Percentiles,
+  Session,
+  SessionEvent,
+  Usage,
+} from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import {
   byConversationOrder,
@@ -119,6 +129,11 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     metadata: parseJson<Metadata>(row.metadata),
     stats: statsToApi(statsOf(row)),
     source: row.source ?? 'api',
+    // Rows built in memory by ingest, before 0022's columns were read back, have none yet.
+    tags: row.tags === undefined ? [] : parseJson<string[]>(row.tags),
+    scores: row.scores === undefined ? {} : parseJson<Record<string, ScoreValue>>(row.scores),
+    reviewedAt: isoOrNull(row.reviewed_at ?? null),
+    reviewedBy: row.reviewed_by === null || row.reviewed_by === undefined ? null : parseJson<Actor>(row.reviewed_by),
   };
 }
 
