@@ -527,6 +527,11 @@ const CSV_HEADER = [
   'ended_reason',
   // Where the session came from (0021), after the figures for the same reason.
   'source',
+  // Review (0022), appended likewise: tags space-separated, scores as JSON, who reviewed it by name.
+  'tags',
+  'scores',
+  'reviewed_at',
+  'reviewed_by',
 ] as const;
 
 /**
@@ -587,7 +592,9 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )},${csvCell(r.ended_reason)},${r.source}\r\n`;
+  )},${csvCell(r.ended_reason)},${r.source},${r.tags === '[]' ? '' : csvCell((JSON.parse(r.tags) as string[]).join(' '))},${csvCell(
+    r.scores,
+  )},${r.reviewed_at === null ? '' : csvCell(exportIso(r.reviewed_at))},${r.reviewed_by === null ? '' : csvCell((JSON.parse(r.reviewed_by) as { name: string }).name)}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -615,6 +622,10 @@ export function csvRow(s: Session): string {
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
     s.endedReason,
     s.source,
+    s.tags.length ? s.tags.join(' ') : null,
+    JSON.stringify(s.scores),
+    s.reviewedAt,
+    s.reviewedBy?.name ?? null,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

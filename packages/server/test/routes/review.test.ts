@@ -142,9 +142,9 @@ for (const dialect of DIALECTS) {
 
       const csv = await api('GET', '/sessions/export?format=csv&tag=billing', undefined, readKey);
       assert.equal(csv.statusCode, 200, csv.body);
-      const lines = csv.body.trim().split('\n');
+      const lines = csv.body.trim().split('\r\n');
       assert.equal(lines.length, 3);
-      assert.match(lines[0], /,source,tags,scores,reviewed_at$/);
+      assert.match(lines[0], /,source,tags,scores,reviewed_at,reviewed_by$/);
       const nd = await api('GET', '/sessions/export?format=ndjson&score.quality[gte]=5', undefined, readKey);
       const rows = nd.body
         .trim()

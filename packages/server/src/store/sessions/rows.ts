@@ -73,7 +73,8 @@ export type CsvSessionRow = Pick<
   | 'ended_reason'
   | 'source'
   | (typeof CSV_STATS_COLUMNS)[number]
-> & { metadata: string };
+  | 'reviewed_at'
+> & { metadata: string; tags: string; scores: string; reviewed_by: string | null };
 
 /**
  * Sessions with their agent's latest name. The name is a scalar subquery, not a join: with a
@@ -105,8 +106,12 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.source',
       ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
       's.ended_reason',
+      's.reviewed_at',
     ])
     .select(sql<string>`CAST(s.metadata AS TEXT)`.as('metadata'))
+    .select(sql<string>`CAST(s.tags AS TEXT)`.as('tags'))
+    .select(sql<string>`CAST(s.scores AS TEXT)`.as('scores'))
+    .select(sql<string | null>`CAST(s.reviewed_by AS TEXT)`.as('reviewed_by'))
     .select(agentName) as unknown as typeof all;
 }
 
