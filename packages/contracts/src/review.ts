@@ -11,6 +11,7 @@ const Time = Type.String({ format: 'date-time' });
 const TagInput = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$',
   description: 'Letters, digits, `_ . : -`, a letter or digit first, ≤ 40 characters; stored in lower case.',
+  example: 'refund',
 });
 const TagList = Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession });
 
@@ -69,6 +70,7 @@ const ViewName = Type.String({ minLength: 1, maxLength: LIMITS.viewNameLength })
 const ViewQuery = Type.String({
   maxLength: LIMITS.viewQueryLength,
   description: 'The Sessions page’s query string, e.g. `status=failed&reviewed=false` (no leading `?`).',
+  example: 'status=failed&reviewed=false',
 });
 const ViewColumns = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32, uniqueItems: true });
 
@@ -116,6 +118,7 @@ export const BulkBody = Type.Object(
     filters: Type.String({
       maxLength: LIMITS.viewQueryLength,
       description: 'The shared filters as a query string, e.g. `status=failed&tag=refund`; empty for every session.',
+      example: 'status=failed&reviewed=false',
     }),
     action: BulkAction,
   },

@@ -95,8 +95,13 @@ export type Actor = Static<typeof Actor>;
 export const Tag = Type.String({
   pattern: TAG_PATTERN,
   description: 'Lower-case letters, digits, `_ . : -`, a letter or digit first, ≤ 40 characters.',
+  example: 'refund',
 });
-export const ScoreName = Type.String({ pattern: SCORE_NAME_PATTERN, description: 'e.g. `quality`, `csat`.' });
+export const ScoreName = Type.String({
+  pattern: SCORE_NAME_PATTERN,
+  description: 'e.g. `quality`, `csat`.',
+  example: 'quality',
+});
 export const ScoreValue = Type.Union([
   Type.Number(),
   Type.Boolean(),
@@ -158,7 +163,7 @@ export const Session = Type.Object({
   /** Lower-case labels, at most 20, in the order they were added. */
   tags: Type.Array(Type.String()),
   /** One value per score name (the latest written); who wrote it and when is in the detail. */
-  scores: Type.Record(AnyKey, ScoreValue),
+  scores: { ...Type.Record(AnyKey, ScoreValue), example: { quality: 4, resolved: true } },
   /** When the session was marked reviewed; null when it is not. */
   reviewedAt: Nullable(Type.String({ format: 'date-time' })),
   reviewedBy: Nullable(Actor),
@@ -587,9 +592,12 @@ export const Metrics = Type.Object({
   costUsd: Type.Number(),
   inputTokens: Type.Integer(),
   outputTokens: Type.Integer(),
-  scores: Type.Record(AnyKey, Type.Object({ mean: Type.Number(), count: Type.Integer() }), {
-    description: 'Per numeric score name: its mean and how many of the sessions have it.',
-  }),
+  scores: {
+    ...Type.Record(AnyKey, Type.Object({ mean: Type.Number(), count: Type.Integer() }), {
+      description: 'Per numeric score name: its mean and how many of the sessions have it.',
+    }),
+    example: { quality: { mean: 4.2, count: 31 } },
+  },
   generatedAt: Type.String({ format: 'date-time' }),
 });
 export type Metrics = Omit<Static<typeof Metrics>, 'byChannel' | 'byStatus' | 'byType'> & {
