@@ -1,5 +1,6 @@
 import type { Session } from '@switchboard/contracts';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
+import { useEffect, useRef } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { PAGE_SIZE } from '../../api/client';
 import { useSessionsQuery } from '../../api/queries';
@@ -27,6 +28,23 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
   const needPrev = onList && at === 0 && params.page > 1;
   const nextPage = useSessionsQuery({ ...params, page: needNext ? params.page + 1 : params.page });
   const prevPage = useSessionsQuery({ ...params, page: needPrev ? params.page - 1 : params.page });
+  // The review loop's keys: j next, k previous (not while typing).
+  const keys = useRef<{ j?: () => void; k?: () => void }>({});
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return;
+      const run = e.key === 'j' ? keys.current.j : e.key === 'k' ? keys.current.k : undefined;
+      if (run) {
+        e.preventDefault();
+        run();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  keys.current = {};
   if (!onList || at < 0) return null;
 
   const pageUrl = (page: number) => {
@@ -55,6 +73,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
         ? [nextPage.data.data[0], params.page + 1]
         : null;
   const position = (params.page - 1) * PAGE_SIZE + at + 1;
+  keys.current = { j: next ? () => go(...next) : undefined, k: prev ? () => go(...prev) : undefined };
 
   return (
     <nav aria-label="Sessions of the list" className="flex items-center gap-1">
@@ -62,7 +81,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
         size="icon-sm"
         variant="ghost"
         aria-label="Previous session"
-        title="Previous session in the list"
+        title="Previous session in the list (k)"
         disabled={!prev}
         onClick={() => prev && go(...prev)}
       >
@@ -75,7 +94,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
         size="icon-sm"
         variant="ghost"
         aria-label="Next session"
-        title="Next session in the list"
+        title="Next session in the list (j)"
         disabled={!next}
         onClick={() => next && go(...next)}
       >
