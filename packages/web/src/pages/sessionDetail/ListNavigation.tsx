@@ -45,7 +45,15 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   keys.current = {};
-  if (!onList || at < 0) return null;
+  // Where the session sat when the list last showed it: marking it reviewed in "Needs review"
+  // takes it off the refetched list, and the loop must still go on to its neighbours.
+  const seen = useRef<{
+    id: string;
+    prev: [Session, number] | null;
+    next: [Session, number] | null;
+    position: number;
+  } | null>(null);
+  if (!onList) return null;
 
   const pageUrl = (page: number) => {
     const sp = new URLSearchParams(url.searchParams);
@@ -60,19 +68,24 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
       state: { from: pageUrl(page) },
     });
   };
-  const prev: [Session, number] | null =
-    at > 0
-      ? [rows[at - 1], params.page]
-      : needPrev && prevPage.data?.data.length
-        ? [prevPage.data.data[prevPage.data.data.length - 1], params.page - 1]
-        : null;
-  const next: [Session, number] | null =
-    at < rows.length - 1
-      ? [rows[at + 1], params.page]
-      : needNext && nextPage.data?.data[0]
-        ? [nextPage.data.data[0], params.page + 1]
-        : null;
-  const position = (params.page - 1) * PAGE_SIZE + at + 1;
+  if (at >= 0) {
+    const prevHere: [Session, number] | null =
+      at > 0
+        ? [rows[at - 1], params.page]
+        : needPrev && prevPage.data?.data.length
+          ? [prevPage.data.data[prevPage.data.data.length - 1], params.page - 1]
+          : null;
+    const nextHere: [Session, number] | null =
+      at < rows.length - 1
+        ? [rows[at + 1], params.page]
+        : needNext && nextPage.data?.data[0]
+          ? [nextPage.data.data[0], params.page + 1]
+          : null;
+    seen.current = { id, prev: prevHere, next: nextHere, position: (params.page - 1) * PAGE_SIZE + at + 1 };
+  }
+  const here = seen.current?.id === id ? seen.current : null;
+  if (!here) return null;
+  const { prev, next, position } = here;
   keys.current = { j: next ? () => go(...next) : undefined, k: prev ? () => go(...prev) : undefined };
 
   return (
