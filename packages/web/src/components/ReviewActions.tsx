@@ -39,6 +39,8 @@ export function BulkActions({ total }: { total: number }) {
   return (
     <Popover
       label="Bulk actions"
+      align="right"
+      buttonClassName="inline-flex h-9 items-center gap-2 rounded-lg border border-slate-300 bg-white px-3 text-sm font-medium text-slate-700 shadow-xs transition-colors hover:bg-slate-50"
       trigger={
         <>
           <Layers className="size-4" aria-hidden="true" />
@@ -111,6 +113,8 @@ export function SaveViewButton() {
   return (
     <Popover
       label="Save view"
+      align="right"
+      buttonClassName="inline-flex h-9 items-center gap-2 rounded-lg border border-slate-300 bg-white px-3 text-sm font-medium text-slate-700 shadow-xs transition-colors hover:bg-slate-50"
       trigger={
         <>
           <Bookmark className="size-4" aria-hidden="true" />

@@ -167,7 +167,10 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
             <input
               ref={tagInput}
               value={tagText}
-              onChange={(e) => setTagText(e.target.value)}
+              onChange={(e) => {
+                setTagText(e.target.value);
+                setTagError('');
+              }}
               aria-label="Add a tag"
               placeholder="Add a tag (t)"
               maxLength={40}
