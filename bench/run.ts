@@ -7,7 +7,7 @@
  *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
  *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
  *   --no-growth                   skip the 1/10-size data set comparison
- *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp);
+ *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp, review);
  *                                 `--only ingest` / `--only otlp` alone skip the data set
  *
  * The machine is shared and noisy, which is why every figure sits next to the raw driver's
@@ -746,6 +746,76 @@ function cursorFor(sort: Sort, v: number | null, k: number, n: number) {
   return encodeCursor(sessionCursorFields(sort, { value: v, pk: k }), n);
 }
 
+/**
+ * Review (docs/REVIEW.md): a bulk tag of the newest 100,000 sessions (or all, when fewer) from
+ * POST to the job's end, then first pages filtered by a common tag, a rare one and scores.
+ */
+async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
+  const sec = '§10 review';
+  const send = async (method: string, path: string, body?: unknown) => {
+    const r = await request(server.url, method, path, {
+      key: server.key,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 300)}`);
+    return JSON.parse(r.body);
+  };
+  const runJob = async (filters: string, action: unknown) => {
+    const t = performance.now();
+    const { jobId } = await send('POST', '/api/v1/sessions/bulk', { filters, action });
+    for (;;) {
+      const job = await send('GET', `/api/v1/jobs/${jobId}`);
+      if (job.status === 'failed') throw new Error(`bulk job failed: ${job.error}`);
+      if (job.status === 'succeeded') return { ms: performance.now() - t, job };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const n = Math.min(100_000, p.total);
+  const [edge] = await raw.all(
+    'SELECT started_at FROM sessions WHERE org_id = ? ORDER BY started_at DESC LIMIT 1 OFFSET ?',
+    [p.orgId, n - 1],
+  );
+  const from = new Date(Number(edge.started_at)).toISOString();
+  const bulk = await runJob(`from=${encodeURIComponent(from)}`, { addTags: ['bench-common'] });
+  record({
+    dialect: d,
+    section: sec,
+    what: `bulk tag of ${bulk.job.total.toLocaleString('en')} sessions, POST to done`,
+    unit: 's',
+    figure: Math.round(bulk.ms / 100) / 10,
+    budget: { limit: 60 },
+    detail: { job: bulk.job },
+  });
+  // A rare tag, spread over the whole time range.
+  const rare = await runJob('channel=sip&status=cancelled', { addTags: ['bench-rare'] });
+  // Scores on every 50th session, 1–5.
+  const scored = await raw.all('SELECT id, pk FROM sessions WHERE org_id = ? AND pk % 50 = 0', [p.orgId]);
+  for (const r of scored)
+    await send('PUT', `/api/v1/sessions/${encodeURIComponent(String(r.id))}/scores/quality`, {
+      value: (Number(r.pk) % 5) + 1,
+    });
+  const cases = [
+    { label: `tag=bench-common (${bulk.job.total} sessions)`, q: 'tag=bench-common' },
+    { label: `tag=bench-rare (${rare.job.total} sessions)`, q: 'tag=bench-rare' },
+    { label: `score.quality[gte]=4 (of ${scored.length} scored)`, q: 'score.quality%5Bgte%5D=4' },
+    { label: 'score.quality=5', q: 'score.quality=5' },
+    { label: 'reviewed=false&problems=true (Needs review)', q: 'reviewed=false&problems=true' },
+  ];
+  for (const c of cases) {
+    const path = `/api/v1/sessions?${c.q}&limit=50`;
+    const s = await loop(LOOP, () => get(server, path));
+    record({
+      dialect: d,
+      section: sec,
+      what: `GET /sessions first page+total: ${c.label}`,
+      unit: 'ms p95',
+      figure: s.p95,
+      budget: budgetFor(d, 25),
+      detail: { server: s },
+    });
+  }
+}
+
 async function reads(d: Dialect, server: Server, raw: Raw, p: Probe) {
   const sec = '§8 read';
   for (const c of listCases(p)) {
@@ -1134,6 +1204,10 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
     if (phase('reads')) {
       log('  reads …');
       await reads(d, server, raw, p);
+    }
+    if (phase('review')) {
+      log('  review …');
+      await review(d, server, raw, p);
     }
     log('  dashboard …');
     ensureWebBuild();

@@ -6,6 +6,7 @@ import { AuthApi } from './resources/auth.js';
 import { IntegrationsApi } from './resources/integrations.js';
 import { KeysApi } from './resources/keys.js';
 import { SessionsApi } from './resources/sessions.js';
+import { ReviewApi } from './resources/review.js';
 import { WebhooksApi } from './resources/webhooks.js';
 import type { Agent, IngestBatchResult, IngestItem } from './types.js';
 
@@ -71,6 +72,8 @@ export class Switchboard {
   readonly integrations: IntegrationsApi;
   /** Webhook endpoints and their delivery log (scope `admin`). */
   readonly webhooks: WebhooksApi;
+  /** Tags, scores, notes, the reviewed mark, saved views and bulk actions (scope `review`). */
+  readonly review: ReviewApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
   readonly auth: AuthApi;
   /**
@@ -107,6 +110,7 @@ export class Switchboard {
     this.keys = new KeysApi(this.transport);
     this.integrations = new IntegrationsApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
+    this.review = new ReviewApi(this.transport);
     this.auth = new AuthApi(this.transport);
     const agents = new AgentsApi(this.transport);
     // A function carrying the bound methods, so existing `sb.agents()` calls keep working.

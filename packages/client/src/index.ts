@@ -12,6 +12,7 @@ export { KeysApi } from './resources/keys.js';
 export { IntegrationsApi } from './resources/integrations.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
+export { ReviewApi } from './resources/review.js';
 export { AgentsApi } from './resources/agents.js';
 export type { StreamOptions } from './sse.js';
 export {

@@ -12,7 +12,8 @@ export type SessionType = 'chat' | 'voice' | 'video';
 export type Status = 'active' | 'completed' | 'failed' | 'cancelled';
 export type TerminalStatus = Exclude<Status, 'active'>;
 export type Sender = 'user' | 'agent';
-export type Scope = 'read' | 'ingest' | 'admin';
+/** `review`: tags, scores, notes, the reviewed mark, saved views, bulk actions (admin implies it). */
+export type Scope = 'read' | 'ingest' | 'admin' | 'review';
 export type ExportFormat = 'csv' | 'json' | 'ndjson';
 /**
  * The session figures a range filter (`'turns[gte]': 3`) compares and `sort` orders by:
@@ -43,7 +44,8 @@ export type StreamEventType =
   | 'session.updated'
   | 'session.ended'
   | 'message.created'
-  | 'event.created';
+  | 'event.created'
+  | 'note.created';
 
 /** Flat key–value pairs: ≤ 64 keys, values a string (≤ 1024 characters), number, boolean or null. */
 export type Metadata = { [key: string]: string | number | boolean | null };
@@ -98,6 +100,72 @@ export interface Session {
   stats: SessionStats;
   /** Where the session came from. */
   source: SessionSource;
+  /** Lower-case labels, at most 20. */
+  tags: string[];
+  /** The latest value of each score, by name. */
+  scores: Record<string, ScoreValue>;
+  /** When it was marked reviewed, and by whom; null when it is not. */
+  reviewedAt: string | null;
+  reviewedBy: Actor | null;
+}
+
+/** Who did something: today the API key (its id and name). */
+export interface Actor {
+  type: 'key' | 'user';
+  id: string;
+  name: string;
+}
+
+export type ScoreValue = number | boolean | string;
+
+/** A score with who wrote it and when. */
+export interface ScoreDetail {
+  name: string;
+  value: ScoreValue;
+  comment: string | null;
+  author: Actor;
+  updatedAt: string;
+}
+
+/** A plain-text note on a session. */
+export interface Note {
+  id: string;
+  sessionId: string;
+  body: string;
+  author: Actor;
+  createdAt: string;
+}
+
+/** A saved view of the Sessions page, shared by the organization. */
+export interface SavedView {
+  id: string;
+  name: string;
+  /** The Sessions page's query string, e.g. `problems=true&reviewed=false`. */
+  query: string;
+  columns: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a bulk action does to every matching session. */
+export interface BulkAction {
+  addTags?: string[];
+  removeTags?: string[];
+  /** true marks reviewed, false clears the mark. */
+  review?: boolean;
+}
+
+/** A background job (a bulk action): `total` sessions matched when it started. */
+export interface Job {
+  id: string;
+  kind: 'sessions.bulk';
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  total: number | null;
+  done: number;
+  failed: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export interface Message {
@@ -143,6 +211,8 @@ export type SessionDetail = Session & {
   messages: Message[];
   events: SessionEvent[];
   transcript: TranscriptPosition & { eventCount: number };
+  scoreDetails: ScoreDetail[];
+  notes: Note[];
 };
 
 /** The next messages and the next events of a transcript, each in `seq` order. */
@@ -196,6 +266,8 @@ export interface Metrics {
   costUsd: number;
   inputTokens: number;
   outputTokens: number;
+  /** Per numeric score: its mean and how many of the sessions have it. */
+  scores: Record<string, { mean: number; count: number }>;
   generatedAt: string;
 }
 
@@ -427,6 +499,14 @@ export interface SessionFilters extends RangeFilters {
   transcript?: string;
   /** Exact match on each key (compared as text); all must match. */
   metadata?: Record<string, string | number | boolean>;
+  /** Sessions with any of these tags. */
+  tag?: string | string[];
+  /** Marked reviewed (true) or not (false). */
+  reviewed?: boolean | 'true' | 'false';
+  /** Only sessions that failed or recorded an error. */
+  problems?: true | 'true';
+  /** Score conditions as flat keys: `{'score.quality[gte]': 4, 'score.resolved': 'true'}`. */
+  [score: `score.${string}`]: string | number | boolean | undefined;
 }
 
 export interface ListOptions extends SessionFilters {
@@ -464,7 +544,8 @@ interface EnvelopeOf<T extends StreamEventType, D> {
 export type StreamEvent =
   | EnvelopeOf<'session.started' | 'session.updated' | 'session.ended', Session>
   | EnvelopeOf<'message.created', Message>
-  | EnvelopeOf<'event.created', SessionEvent>;
+  | EnvelopeOf<'event.created', SessionEvent>
+  | EnvelopeOf<'note.created', Note>;
 
 // ─── Webhooks (scope `admin`) ────────────────────────────────────────────────────────────────
 
@@ -481,6 +562,11 @@ export interface WebhookFilters {
   metadata?: Record<string, string>;
   /** `{turns: {gte: 3}, costUsd: {gt: 0.5}}`: every condition must hold. */
   range?: { [F in RangeField]?: { [O in RangeOp]?: number } };
+  /** Sessions with any of these tags. */
+  tag?: string[];
+  reviewed?: boolean;
+  /** Only sessions that failed or recorded an error. */
+  problems?: true;
 }
 
 export interface Webhook {

@@ -73,4 +73,10 @@ export type Checks = [
   Assert<Narrower<S.UpdateWebhookBody, C.UpdateWebhookBody>>,
   Assert<Same<S.WebhookDelivery, C.WebhookDelivery>>,
   Assert<Same<S.WebhookDeliveryList, C.WebhookDeliveryList>>,
+  Assert<Same<S.Actor, C.Actor>>,
+  Assert<Same<S.Note, C.Note>>,
+  Assert<Same<S.ScoreDetail, C.ScoreDetail>>,
+  Assert<Same<S.SavedView, C.SavedView>>,
+  Assert<Same<S.Job, C.Job>>,
+  Assert<Same<S.BulkAction, C.BulkAction>>,
 ];

@@ -20,7 +20,8 @@ export type IntegrationProvider = (typeof INTEGRATION_PROVIDERS)[number];
 
 /** Event types the server reads: `agent_handoff` and `error` are counted in a session's stats, `usage` adds to its usage. */
 
-export const SCOPES = ['read', 'ingest', 'admin'] as const;
+/** `review`: tags, scores, notes, the reviewed mark, saved views and bulk actions (admin implies it). */
+export const SCOPES = ['read', 'ingest', 'admin', 'review'] as const;
 
 export const WELL_KNOWN_EVENT_TYPES = [
   'connection_established',
@@ -38,6 +39,7 @@ export const OUTBOX_EVENT_TYPES = [
   'session.ended',
   'message.created',
   'event.created',
+  'note.created',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 
@@ -78,6 +80,16 @@ export const ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 export const RESERVED_IDS = ['metrics', 'export', 'timeseries', 'stream'] as const;
 export const EVENT_TYPE_PATTERN = '^[a-z][a-z0-9_.]{0,63}$';
 
+/** A tag: lower case (tags are case-folded on the way in), a letter or digit first. */
+export const TAG_PATTERN = '^[a-z0-9][a-z0-9_.:-]{0,39}$';
+/** A score's name. */
+export const SCORE_NAME_PATTERN = '^[a-z][a-z0-9_]{0,39}$';
+/** What a bulk job does; kinds of the generic job runner. */
+export const JOB_KINDS = ['sessions.bulk'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
 /** Limits of the data model and the API, in one place so server, SDK and dashboard agree. */
 export const LIMITS = {
   metadataKeys: 64,
@@ -117,4 +129,15 @@ export const LIMITS = {
   /** A webhook endpoint's URL and description. */
   webhookUrlLength: 2048,
   webhookDescriptionLength: 512,
+  /** Tags on one session. */
+  tagsPerSession: 20,
+  tagLength: 40,
+  /** A string score's value. */
+  scoreStringLength: 64,
+  scoreCommentLength: 1024,
+  scoresPerSession: 50,
+  noteLength: 4096,
+  viewNameLength: 128,
+  viewQueryLength: 4096,
+  viewsPerOrg: 200,
 } as const;

@@ -18,8 +18,10 @@ import {
   SENDERS,
   SESSION_SOURCES,
   SESSION_TYPES,
+  SCORE_NAME_PATTERN,
   SORTS,
   STATUSES,
+  TAG_PATTERN,
 } from './enums.js';
 
 /** A string enum rendered as `{type: 'string', enum: [...]}` (clean in OpenAPI and ajv). */
@@ -79,6 +81,34 @@ const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLen
 
 export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
 
+/**
+ * Who did something (wrote a score or a note, marked a session reviewed): today the API key, by
+ * its id and name.
+ */
+export const Actor = Type.Object({
+  type: StringEnum(['key', 'user'] as const),
+  id: Type.String(),
+  name: Type.String(),
+});
+export type Actor = Static<typeof Actor>;
+
+export const Tag = Type.String({
+  pattern: TAG_PATTERN,
+  description: 'Lower-case letters, digits, `_ . : -`, a letter or digit first, ≤ 40 characters.',
+  example: 'refund',
+});
+export const ScoreName = Type.String({
+  pattern: SCORE_NAME_PATTERN,
+  description: 'e.g. `quality`, `csat`.',
+  example: 'quality',
+});
+export const ScoreValue = Type.Union([
+  Type.Number(),
+  Type.Boolean(),
+  Type.String({ minLength: 1, maxLength: LIMITS.scoreStringLength }),
+]);
+export type ScoreValue = Static<typeof ScoreValue>;
+
 /** Tokens and cost, on a message or in a `usage` event's data; each part optional, none negative. */
 export const Usage = Type.Object(
   {
@@ -130,6 +160,13 @@ export const Session = Type.Object({
   stats: SessionStats,
   /** Where the session came from: `api`, `otlp`, `vapi` or `retell`. */
   source: SessionSourceSchema,
+  /** Lower-case labels, at most 20, in the order they were added. */
+  tags: Type.Array(Type.String()),
+  /** One value per score name (the latest written); who wrote it and when is in the detail. */
+  scores: { ...Type.Record(AnyKey, ScoreValue), example: { quality: 4, resolved: true } },
+  /** When the session was marked reviewed; null when it is not. */
+  reviewedAt: Nullable(Type.String({ format: 'date-time' })),
+  reviewedBy: Nullable(Actor),
 });
 export type Session = Static<typeof Session>;
 
@@ -160,6 +197,25 @@ export const SessionEvent = Type.Object({
   data: Type.Record(AnyKey, Type.Unknown()),
 });
 export type SessionEvent = Static<typeof SessionEvent>;
+
+export const ScoreDetail = Type.Object({
+  name: Type.String(),
+  value: ScoreValue,
+  comment: Nullable(Type.String()),
+  author: Actor,
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type ScoreDetail = Static<typeof ScoreDetail>;
+
+/** A note on a session: plain text, shown as text. */
+export const Note = Type.Object({
+  id: Type.String(),
+  sessionId: Type.String(),
+  body: Type.String(),
+  author: Actor,
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type Note = Static<typeof Note>;
 
 /** Where a transcript page leaves off: what `GET /sessions/:id/transcript` continues from. */
 export const TranscriptPosition = Type.Object({
@@ -192,6 +248,10 @@ export const SessionDetail = Type.Intersect([
     messages: Type.Array(Message),
     events: Type.Array(SessionEvent),
     transcript: Type.Intersect([TranscriptPosition, Type.Object({ eventCount: Type.Integer() })]),
+    /** Each score with who wrote it and when, by name. */
+    scoreDetails: Type.Array(ScoreDetail),
+    /** Notes, oldest first. */
+    notes: Type.Array(Note),
   }),
 ]);
 export type SessionDetail = Static<typeof SessionDetail>;
@@ -408,6 +468,15 @@ export const FilterProperties = {
       description: 'Every word must occur in the session’s messages.',
     }),
   ),
+  tag: Type.Optional(Type.String({ maxLength: 1024, description: 'Comma-separated tags: sessions with any of them.' })),
+  reviewed: Type.Optional(
+    StringEnum(['true', 'false'] as const, { description: 'Only sessions marked reviewed (true) or not (false).' }),
+  ),
+  problems: Type.Optional(
+    StringEnum(['true'] as const, {
+      description: 'Only sessions that failed or recorded at least one `error` event.',
+    }),
+  ),
 };
 /** `metadata.<key>=value` query parameters: exact match, ANDed. */
 export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
@@ -416,6 +485,10 @@ export const MetadataFilterPattern = '^metadata\\.[^\\s]{1,64}$';
  * field or operator is refused by the filter parser with a message naming it.
  */
 export const RangeFilterPattern = '^[A-Za-z_]{1,64}\\[[A-Za-z_]{1,16}\\]$';
+/** `score.<name>=<value>` (equal) and `score.<name>[gte]=<number>` parameters. */
+export const ScoreFilterPattern = '^score\\.[^\\s]{1,64}$';
+const ScoreFilterDoc =
+  'A score filter: `score.<name>=<value>` (the value as text: `4`, `true`, `resolved`) or `score.<name>[gte]=<number>`.';
 const RangeFilterDoc = `A range filter: one of ${RANGE_FIELDS.join(', ')}, then [${RANGE_OPS.join('|')}], e.g. \`turns[gte]=3\` or \`costUsd[gt]=0.5\`.`;
 
 const filterQuery = <P extends Record<string, TSchema>, F extends Record<string, TSchema> = typeof FilterProperties>(
@@ -429,6 +502,7 @@ const filterQuery = <P extends Record<string, TSchema>, F extends Record<string,
       patternProperties: {
         [MetadataFilterPattern]: Type.String({ maxLength: 1024 }),
         [RangeFilterPattern]: Type.String({ maxLength: 64, description: RangeFilterDoc }),
+        [ScoreFilterPattern]: Type.String({ maxLength: 128, description: ScoreFilterDoc }),
       },
     },
   );
@@ -437,7 +511,10 @@ const filterQuery = <P extends Record<string, TSchema>, F extends Record<string,
 export type RangeFilters = { [K in RangeParam]?: string | number };
 
 export const SessionFilters = filterQuery({});
-export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string } & RangeFilters;
+export type SessionFilters = Static<typeof SessionFilters> & { [key: `metadata.${string}`]: string } & RangeFilters &
+  ScoreFilters;
+/** `{'score.quality[gte]': 4, 'score.resolved': 'true'}`. */
+export type ScoreFilters = { [key: `score.${string}`]: string | number };
 
 export const Sort = StringEnum(SORTS, { default: '-startedAt' });
 export type Sort = Static<typeof Sort>;
@@ -450,7 +527,8 @@ export const ListSessionsQuery = filterQuery({
 });
 export type ListSessionsQuery = Static<typeof ListSessionsQuery> & {
   [key: `metadata.${string}`]: string;
-} & RangeFilters;
+} & RangeFilters &
+  ScoreFilters;
 
 export const Pagination = Type.Object({
   total: Type.Integer(),
@@ -514,6 +592,12 @@ export const Metrics = Type.Object({
   costUsd: Type.Number(),
   inputTokens: Type.Integer(),
   outputTokens: Type.Integer(),
+  scores: {
+    ...Type.Record(AnyKey, Type.Object({ mean: Type.Number(), count: Type.Integer() }), {
+      description: 'Per numeric score name: its mean and how many of the sessions have it.',
+    }),
+    example: { quality: { mean: 4.2, count: 31 } },
+  },
   generatedAt: Type.String({ format: 'date-time' }),
 });
 export type Metrics = Omit<Static<typeof Metrics>, 'byChannel' | 'byStatus' | 'byType'> & {

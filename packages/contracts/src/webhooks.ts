@@ -13,6 +13,7 @@ import {
   SESSION_SOURCES,
   SESSION_TYPES,
   STATUSES,
+  TAG_PATTERN,
 } from './enums.js';
 import { Pagination, StringEnum } from './schemas.js';
 
@@ -85,6 +86,11 @@ export const WebhookFilters = Type.Object(
       ),
     ),
     range: Type.Optional(RangeFilterObject),
+    tag: Type.Optional(
+      Type.Array(Type.String({ pattern: TAG_PATTERN }), { minItems: 1, maxItems: 20, uniqueItems: true }),
+    ),
+    reviewed: Type.Optional(Type.Boolean()),
+    problems: Type.Optional(Type.Literal(true)),
   },
   {
     additionalProperties: false,

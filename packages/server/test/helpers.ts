@@ -18,6 +18,7 @@ import { buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
 import type { SessionLimits } from '../src/lib/transcript.js';
+import type { JobOptions } from '../src/plugins/jobs.js';
 import type { RateQuotas } from '../src/plugins/rate-limit.js';
 import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
@@ -80,6 +81,7 @@ export async function setup(
     rateLimits?: Partial<RateQuotas>;
     sessionLimits?: SessionLimits;
     webhooks?: { allowPrivate?: boolean };
+    jobs?: JobOptions;
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -94,6 +96,7 @@ export async function setup(
     rateLimits: opts.rateLimits,
     sessionLimits: opts.sessionLimits,
     webhooks: opts.webhooks,
+    jobs: opts.jobs,
   });
   // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
   const validator = ResponseValidator.attach(app);

@@ -25,6 +25,10 @@ function formatEvent(ev: StreamEvent): string {
       session = ev.data.sessionId;
       detail = `${ev.data.type} ${oneLine(JSON.stringify(ev.data.data), 80)}`;
       break;
+    case 'note.created':
+      session = ev.data.sessionId;
+      detail = `${ev.data.author.name}: ${oneLine(ev.data.body)}`;
+      break;
     default: {
       const s = ev.data;
       session = s.id;

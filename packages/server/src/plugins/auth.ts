@@ -4,7 +4,7 @@
  * `config.scope`. A key whose checksum fails is refused before the database is touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Scope } from '@switchboard/contracts';
+import type { Actor, Scope } from '@switchboard/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
@@ -33,8 +33,11 @@ declare module 'fastify' {
     auth: AuthContext | null;
   }
   interface FastifyContextConfig {
-    /** The scope a route needs (`any`: signed in with any scope); routes without one are public. */
-    scope?: Scope | 'any';
+    /**
+     * The scope a route needs (`any`: signed in with any scope; a list: any one of them); routes
+     * without one are public.
+     */
+    scope?: Scope | Scope[] | 'any';
   }
 }
 
@@ -146,8 +149,13 @@ export const authPlugin = fp(
       const ctx = await auth.authenticate(req);
       if (!ctx) throw unauthorized('Authentication required: send "Authorization: Bearer <api key>" or sign in.');
       if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) requireCsrfHeader(req);
-      if (scope !== 'any' && !ctx.scopes.includes(scope))
-        throw new ApiError(403, 'forbidden', `This API key lacks the "${scope}" scope this route needs.`);
+      const needed = scope === 'any' ? [] : Array.isArray(scope) ? scope : [scope];
+      if (needed.length && !needed.some((s) => hasScope(ctx, s)))
+        throw new ApiError(
+          403,
+          'forbidden',
+          `This API key lacks the ${needed.map((s) => `"${s}"`).join(' or ')} scope this route needs.`,
+        );
       req.auth = ctx;
     });
   },
@@ -158,6 +166,19 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticator: Authenticator;
   }
+}
+
+/** Whether the request may act with `scope`: `admin` implies `review`. */
+export function hasScope(ctx: AuthContext, scope: Scope): boolean {
+  return ctx.scopes.includes(scope) || (scope === 'review' && ctx.scopes.includes('admin'));
+}
+
+/**
+ * Who is acting, as scores, notes and the reviewed mark record it: the one place that decides
+ * (today the API key, by id and name; the key behind a dashboard sign-in likewise).
+ */
+export function actorOf(auth: AuthContext): Actor {
+  return { type: 'key', id: auth.keyId, name: auth.keyName };
 }
 
 /** The authenticated context of a route that declared a scope. */

@@ -1,6 +1,6 @@
 /**
- * The work that runs beside the requests: the idle sweep, retention, the expiry sweep and the
- * webhook worker. Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
+ * The work that runs beside the requests: the idle sweep, retention, the expiry sweep, the
+ * webhook worker and the background job runner (bulk actions). Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
  * requests give none and drive a job by hand), starts when the app is ready and stops when it
  * closes.
  */
@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ExpirySweeper } from '../services/expiry.js';
 import { IdleSweeper } from '../services/idle.js';
+import { bulkHandler } from '../services/jobs/bulk.js';
+import { JobRunner, type JobRunnerOptions } from '../services/jobs/runner.js';
 import { RetentionJob } from '../services/retention.js';
 import { WebhookWorker, type WebhookWorkerOptions } from '../services/webhooks/worker.js';
 
@@ -24,6 +26,8 @@ export interface JobOptions {
   /** Deletes expired dashboard sign-ins and idle rate-limit buckets (services/expiry.ts). */
   sweepExpired?: boolean;
   webhooks?: WebhookWorkerOptions;
+  /** Runs the background jobs (bulk actions: services/jobs/); `batchSize` is sessions per step. */
+  backgroundJobs?: JobRunnerOptions & { batchSize?: number };
   /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
   onWebhookWork?: () => void;
 }
@@ -38,6 +42,10 @@ export const jobsPlugin = fp(
     const retention = retentionMonths === undefined ? undefined : new RetentionJob(app.store, retentionMonths, app.log);
     const expiry = opts.sweepExpired ? new ExpirySweeper(app.store, app.log) : undefined;
     const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);
+    const bg = opts.backgroundJobs;
+    const runner =
+      bg && new JobRunner(app.store, { 'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500) }, app.log, bg);
+    app.services.review.onJob(() => runner?.wake());
     // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
     // rather than at the worker's next poll.
     app.services.webhooks.onQueued(() => {
@@ -50,12 +58,13 @@ export const jobsPlugin = fp(
       retention?.start();
       expiry?.start();
       worker?.start();
+      runner?.start();
     });
     let workerStopped: Promise<void> | undefined;
     app.addHook('preClose', async () => {
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       workerStopped = worker?.stop();
-      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop()]);
+      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop(), runner?.stop()]);
     });
     app.addHook('onClose', async () => {
       await workerStopped;

@@ -30,7 +30,7 @@ export interface RouteFacts {
   method: string;
   url: string;
   schema: Json;
-  scope?: string;
+  scope?: string | string[];
   rateLimit?: string;
   secretFields?: string[];
 }
@@ -132,6 +132,20 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/integrations/{id}/requests': 'listIntegrationRequests',
   'POST /api/integrations/{id}': 'receiveIntegrationEvent',
   'POST /api/otlp/v1/traces': 'exportOtlpTraces',
+  'PATCH /api/v1/sessions/{id}/tags': 'updateSessionTags',
+  'PUT /api/v1/sessions/{id}/scores/{name}': 'putSessionScore',
+  'POST /api/v1/sessions/{id}/notes': 'createSessionNote',
+  'DELETE /api/v1/sessions/{id}/notes/{noteId}': 'deleteSessionNote',
+  'POST /api/v1/sessions/{id}/review': 'markSessionReviewed',
+  'DELETE /api/v1/sessions/{id}/review': 'unmarkSessionReviewed',
+  'GET /api/v1/tags': 'listTags',
+  'GET /api/v1/views': 'listViews',
+  'POST /api/v1/views': 'createView',
+  'GET /api/v1/views/{id}': 'getView',
+  'PATCH /api/v1/views/{id}': 'updateView',
+  'DELETE /api/v1/views/{id}': 'deleteView',
+  'POST /api/v1/sessions/bulk': 'bulkUpdateSessions',
+  'GET /api/v1/jobs/{id}': 'getJob',
   'GET /healthz': 'getHealth',
   'GET /readyz': 'getReadiness',
   'GET /metrics': 'getPrometheusMetrics',
@@ -183,6 +197,11 @@ export const TAGS = [
     name: 'OpenTelemetry',
     description:
       'OTLP/HTTP traces (protobuf or JSON, gzip or not) from any OpenTelemetry-instrumented agent, mapped to sessions by the GenAI conventions. Scope `ingest`.',
+  },
+  {
+    name: 'Review',
+    description:
+      'Tags, scores, notes and the reviewed mark of sessions, tag counts, the organization’s saved views and bulk actions with their jobs. Scope `review` (admin implies it); tags also with `ingest`.',
   },
   { name: 'Auth', description: 'Dashboard sign-in: an API key exchanged for an HttpOnly session cookie.' },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },
@@ -398,7 +417,7 @@ export const openapiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$
 
 /** What a route needs to be told apart by the document: read from its options when it is added. */
 export function routeFacts(route: RouteOptions): RouteFacts {
-  const cfg = (route.config ?? {}) as { scope?: string; rateLimit?: string; secretFields?: string[] };
+  const cfg = (route.config ?? {}) as { scope?: string | string[]; rateLimit?: string; secretFields?: string[] };
   return {
     method: String(route.method),
     url: route.url,
@@ -565,7 +584,14 @@ function finishOperation(path: string, method: string, op: Operation, route: Rou
   if (!op.description) op.description = op.summary;
   if (!scoped) op.security = path === '/metrics' ? [{ metricsToken: [] }] : [];
   if (scoped)
-    op.description = `${op.description}\n\nNeeds ${route.scope === 'any' ? 'any valid key or a dashboard sign-in' : `the \`${route.scope}\` scope`}.`;
+    op.description = `${op.description}\n\nNeeds ${
+      route.scope === 'any'
+        ? 'any valid key or a dashboard sign-in'
+        : `the ${[route.scope]
+            .flat()
+            .map((s) => `\`${s}\``)
+            .join(' or the ')} scope`
+    }.`;
 
   // Request: the body by name, with an example.
   if (hasBody && op.requestBody) {

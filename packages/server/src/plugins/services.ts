@@ -8,6 +8,7 @@ import { IntegrationService } from '../services/integrations/service.js';
 import { KeyService } from '../services/keys.js';
 import { OtlpService } from '../services/otlp/service.js';
 import { ReadService } from '../services/read.js';
+import { ReviewService } from '../services/review.js';
 import { StreamHub, type StreamOptions } from '../services/stream.js';
 import { WebhookService, type WebhookServiceOptions } from '../services/webhooks/service.js';
 
@@ -19,6 +20,7 @@ export interface Services {
   webhooks: WebhookService;
   otlp: OtlpService;
   integrations: IntegrationService;
+  review: ReviewService;
 }
 
 declare module 'fastify' {
@@ -46,6 +48,7 @@ export const servicesPlugin = fp(
       integrations: new IntegrationService(app.store, batch),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
+      review: new ReviewService(app.store),
     });
     const streams = new StreamHub(app.store, app.log, opts.stream);
     app.decorate('streams', streams);

@@ -8,6 +8,8 @@ import {
   type ProblemFieldError,
   RANGE_FIELDS,
   RANGE_OPS,
+  SCORE_NAME_PATTERN,
+  TAG_PATTERN,
   type RangeField,
   type RangeFilterObject,
   type RangeOp,
@@ -17,7 +19,7 @@ import {
 } from '@switchboard/contracts';
 import { badRequest } from '../lib/errors.js';
 import { parseBound } from '../lib/time.js';
-import { type RangeCondition, type SessionFilter, transcriptWords } from '../store/filters.js';
+import { type RangeCondition, type ScoreCondition, type SessionFilter, transcriptWords } from '../store/filters.js';
 
 export type FilterQuery = Record<string, unknown>;
 
@@ -84,6 +86,21 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   if (metadata.length) f.metadata = metadata;
   const ranges = parseRanges(q, errors);
   if (ranges.length) f.ranges = ranges;
+  const tags = list(q, 'tag', errors).map((t) => t.toLowerCase());
+  const badTags = tags.filter((t) => !TAG_RE.test(t));
+  if (badTags.length)
+    errors.push({ path: 'tag', message: `not a tag: ${badTags.map((t) => `"${t}"`).join(', ')} (${TAG_RULE})` });
+  else if (tags.length) f.tags = [...new Set(tags)];
+  const scores = parseScores(q, errors);
+  if (scores.length) f.scores = scores;
+  if (q.reviewed !== undefined) {
+    if (q.reviewed === 'true' || q.reviewed === 'false') f.reviewed = q.reviewed === 'true';
+    else errors.push({ path: 'reviewed', message: 'must be true or false' });
+  }
+  if (q.problems !== undefined) {
+    if (q.problems === 'true') f.problems = true;
+    else errors.push({ path: 'problems', message: 'must be true (leave it out for every session)' });
+  }
   if (typeof q.transcript === 'string' && q.transcript.trim()) {
     const words = transcriptWords(q.transcript);
     if (words.length === 0) errors.push({ path: 'transcript', message: 'must contain at least one word' });
@@ -91,6 +108,44 @@ export function parseFilters(q: FilterQuery, errors: ProblemFieldError[] = []): 
   }
   if (errors.length) throw badRequest(errors);
   return f;
+}
+
+const TAG_RE = new RegExp(TAG_PATTERN);
+const TAG_RULE = 'lower-case letters, digits, _ . : -, a letter or digit first, at most 40 characters';
+const SCORE_NAME_RE = new RegExp(SCORE_NAME_PATTERN);
+const SCORE_PARAM = /^score\.([^[\]]*)(?:\[([A-Za-z_]*)\])?$/;
+
+/** `score.<name>=<value>` and `score.<name>[gte]=<number>`; every bad one is named in `errors`. */
+function parseScores(q: FilterQuery, errors: ProblemFieldError[]): ScoreCondition[] {
+  const out: ScoreCondition[] = [];
+  for (const [key, raw] of Object.entries(q)) {
+    if (!key.startsWith('score.')) continue;
+    const m = SCORE_PARAM.exec(key);
+    const text = typeof raw === 'number' ? String(raw) : raw;
+    if (!m || !SCORE_NAME_RE.test(m[1])) {
+      errors.push({
+        path: key,
+        message: 'use score.<name>=<value> or score.<name>[gte]=<number>, name like "quality"',
+      });
+      continue;
+    }
+    if (typeof text !== 'string') {
+      errors.push({ path: key, message: 'must be given once' });
+      continue;
+    }
+    if (m[2] === undefined) {
+      if (text === '') errors.push({ path: key, message: 'must not be empty' });
+      else out.push({ name: m[1], op: 'eq', value: text });
+    } else if (m[2] !== 'gte') {
+      errors.push({ path: key, message: `unknown operator "${m[2]}"; score filters take [gte]` });
+    } else {
+      const value = text.trim() === '' ? Number.NaN : Number(text);
+      if (!Number.isFinite(value)) errors.push({ path: key, message: `"${text}" is not a number` });
+      else out.push({ name: m[1], op: 'gte', value });
+    }
+  }
+  if (out.length > 8) errors.push({ path: 'score', message: 'at most 8 score filters' });
+  return out;
 }
 
 const RANGE_PARAM = /^([A-Za-z_]+)\[([A-Za-z_]+)\]$/;

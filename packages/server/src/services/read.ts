@@ -62,6 +62,7 @@ import {
 } from '../store/sessions/transcript.js';
 import { findSession } from '../store/sessions/write.js';
 import { noneBut, type SessionFilter } from '../store/filters.js';
+import { notesOf, noteRowToApi, scoreDetails as scoreDetailsOf, scoreMeans } from '../store/review.js';
 import { parseFilters } from './filters.js';
 
 function parseSort(sort: Sort): SortSpec {
@@ -230,11 +231,12 @@ export class ReadService {
     const recentSince = now - DAY_MS;
     // The figures (and every count) from the counters or one scan; "recent" is a range of the
     // started_at index (one day of rows) within the same filter.
-    const [f, recent] = await Promise.all([
+    const [f, recent, scores] = await Promise.all([
       sessionFigures(db, dialect, orgId, filter),
       filter.from !== undefined && filter.from >= recentSince
         ? undefined
         : countSessions(db, dialect, orgId, { ...filter, from: recentSince }),
+      scoreMeans(db, dialect, orgId, filter),
     ]);
     let top: Metrics['topChannel'] = null;
     for (const ch of CHANNELS)
@@ -249,6 +251,7 @@ export class ReadService {
       byStatus: f.byStatus,
       byType: f.byType,
       ...figuresToApi(f),
+      scores,
       generatedAt: iso(now),
     };
   }
@@ -306,12 +309,18 @@ export class ReadService {
     const { db, dialect } = this.store;
     const row = await findSession(db, orgId, id);
     if (!row) throw notFound();
-    const page = await readTranscriptPage(db, dialect, row, { m: 0, e: 0 }, LIMITS.transcriptPageDefault);
+    const [page, scoreDetails, notes] = await Promise.all([
+      readTranscriptPage(db, dialect, row, { m: 0, e: 0 }, LIMITS.transcriptPageDefault),
+      scoreDetailsOf(db, row),
+      notesOf(db, row),
+    ]);
     return {
       ...sessionRowToApi(row),
       messages: page.messages,
       events: page.events,
       transcript: { hasMore: page.hasMore, nextCursor: page.nextCursor, eventCount: Number(row.event_count) },
+      scoreDetails,
+      notes: notes.map((n) => noteRowToApi(n, row.id)),
     };
   }
 
@@ -518,6 +527,11 @@ const CSV_HEADER = [
   'ended_reason',
   // Where the session came from (0021), after the figures for the same reason.
   'source',
+  // Review (0022), appended likewise: tags space-separated, scores as JSON, who reviewed it by name.
+  'tags',
+  'scores',
+  'reviewed_at',
+  'reviewed_by',
 ] as const;
 
 /**
@@ -578,7 +592,9 @@ export function csvRecord(r: CsvSessionRow): string {
     r.avg_response_ms ?? ''
   },${r.max_response_ms ?? ''},${r.handoffs},${r.errors},${r.interruptions},${r.input_tokens},${r.output_tokens},${usdText(
     r.cost_nanos,
-  )},${csvCell(r.ended_reason)},${r.source}\r\n`;
+  )},${csvCell(r.ended_reason)},${r.source},${r.tags === '[]' ? '' : csvCell((JSON.parse(r.tags) as string[]).join(' '))},${csvCell(
+    r.scores,
+  )},${r.reviewed_at === null ? '' : csvCell(exportIso(r.reviewed_at))},${r.reviewed_by === null ? '' : csvCell((JSON.parse(r.reviewed_by) as { name: string }).name)}\r\n`;
 }
 
 export function csvRow(s: Session): string {
@@ -606,6 +622,10 @@ export function csvRow(s: Session): string {
     usdText(Math.round(s.stats.costUsd * NANOS_PER_USD)),
     s.endedReason,
     s.source,
+    s.tags.length ? s.tags.join(' ') : null,
+    JSON.stringify(s.scores),
+    s.reviewedAt,
+    s.reviewedBy?.name ?? null,
   ]
     .map(csvCell)
     .join(',')}\r\n`;

@@ -4,7 +4,7 @@
  * full-text `transcript` filter has no per-event meaning and is refused by those routes.
  */
 import type { Session } from '@switchboard/contracts';
-import { noneBut, type RangeCondition, type SessionFilter } from '../store/filters.js';
+import { noneBut, type RangeCondition, type SessionFilter, scoreText } from '../store/filters.js';
 
 const text = (v: unknown) => (v === null ? 'null' : String(v));
 
@@ -20,6 +20,14 @@ export function sessionMatches(f: SessionFilter, s: Session): boolean {
     if (f.to !== undefined && started >= f.to) return false;
   }
   for (const r of f.ranges ?? []) if (!rangeHolds(r, s)) return false;
+  if (f.tags?.length && !f.tags.some((t) => s.tags.includes(t))) return false;
+  for (const c of f.scores ?? []) {
+    const v = s.scores[c.name];
+    if (v === undefined) return false;
+    if (c.op === 'eq' ? scoreText(v) !== c.value : typeof v !== 'number' || v < c.value) return false;
+  }
+  if (f.reviewed !== undefined && (s.reviewedAt !== null) !== f.reviewed) return false;
+  if (f.problems && s.status !== 'failed' && s.stats.errors === 0) return false;
   for (const [key, value] of f.metadata ?? []) {
     if (!(key in s.metadata) || text(s.metadata[key]) !== value) return false;
   }

@@ -26,7 +26,21 @@ export interface SessionFilter {
   transcriptWords?: string[];
   /** `turns[gte]=3`: conditions on the session's figures, all of which must hold. */
   ranges?: RangeCondition[];
+  /** `tag=a,b`: sessions with any of these tags. */
+  tags?: string[];
+  /** `score.quality[gte]=4`, `score.resolved=true`: all must hold. */
+  scores?: ScoreCondition[];
+  /** `reviewed=true|false`. */
+  reviewed?: boolean;
+  /** `problems=true`: failed, or at least one `error` event. */
+  problems?: boolean;
 }
+
+/** A condition on a session's score: equal to the value's text, or a number at least `value`. */
+export type ScoreCondition = { name: string; op: 'eq'; value: string } | { name: string; op: 'gte'; value: number };
+
+/** A score's value as the `score.<name>=` filter compares it. */
+export const scoreText = (v: number | boolean | string) => String(v);
 
 export interface RangeCondition {
   field: RangeField;
@@ -86,7 +100,30 @@ export function sessionFilterWhere(eb: Eb, dialect: DialectName, orgId: string, 
     const [column, scale] = RANGE_COLUMNS[r.field];
     and.push(eb(`s.${column}`, SQL_OPS[r.op], integerBound(r, scale)));
   }
+  if (f.tags?.length) and.push(sessionKeyIn(dialect, tagKeys(orgId, f.tags)));
+  for (const c of f.scores ?? []) and.push(sessionKeyIn(dialect, scoreKeys(orgId, c)));
+  if (f.reviewed !== undefined) and.push(eb('s.reviewed_at', f.reviewed ? 'is not' : 'is', null));
+  if (f.problems) and.push(eb.or([eb('s.status', '=', 'failed'), eb('s.errors', '>', 0)]));
   return eb.and(and);
+}
+
+/** The session keys (session_pk, started_at) of the organization's sessions with any of the tags (0022). */
+export function tagKeys(orgId: string, tags: string[]) {
+  return sql`SELECT t.session_pk, t.started_at FROM session_tags t WHERE t.org_id = ${orgId} AND t.tag IN (${sql.join(tags)})`;
+}
+
+/** The session keys of the organization's sessions whose score meets the condition (0022). */
+export function scoreKeys(orgId: string, c: ScoreCondition) {
+  const match = c.op === 'eq' ? sql`sc.value_text = ${c.value}` : sql`sc.value_num >= ${c.value}`;
+  return sql`SELECT sc.session_pk, sc.started_at FROM session_scores sc
+    WHERE sc.org_id = ${orgId} AND sc.name = ${c.name} AND ${match}`;
+}
+
+/** `s` is one of the sessions whose keys (session_pk, started_at) the subquery returns. */
+function sessionKeyIn(dialect: DialectName, keys: ReturnType<typeof sql>): Expression<SqlBool> {
+  // PostgreSQL: with the partition key, so each month's partition is probed by its own index.
+  if (dialect === 'postgres') return sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`;
+  return sql<SqlBool>`s.pk IN (SELECT session_pk FROM (${keys}))`;
 }
 
 /**
@@ -108,7 +145,7 @@ function metadataEquals(dialect: DialectName, orgId: string, key: string, value:
  * filter columns are copied into session_metadata).
  */
 export function metadataDriven(f: SessionFilter): f is SessionFilter & { metadata: Array<[string, string]> } {
-  return !!f.metadata?.length && !f.search && !f.transcriptWords?.length && !f.ranges?.length && !f.sources?.length;
+  return !!f.metadata?.length && noneBut(f, 'metadata', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
 }
 
 export type MetadataEb = ExpressionBuilder<Database & { m: Database['session_metadata'] }, 'm'>;

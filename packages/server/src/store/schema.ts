@@ -10,6 +10,8 @@ import type {
   Channel,
   OutboxEventType,
   IntegrationProvider,
+  JobKind,
+  JobStatus,
   Sender,
   SessionSource,
   SessionType,
@@ -102,6 +104,78 @@ export interface SessionsTable {
   uncounted: Generated<number>;
   /** Where the session came from (0021): the API, OTLP traces, or a Vapi or Retell integration. */
   source: Generated<SessionSource>;
+  /** JSON array of tags (0022); session_tags holds the same, one row each, for the filter. */
+  tags: ColumnType<unknown, string | undefined, string>;
+  /** JSON object {name: value} of the latest scores (0022); session_scores holds who and when. */
+  scores: ColumnType<unknown, string | undefined, string>;
+  reviewed_at: Generated<number | null>;
+  /** JSON Actor, or null. */
+  reviewed_by: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+export interface SessionTagsTable {
+  org_id: string;
+  tag: string;
+  started_at: number;
+  session_pk: number;
+}
+
+export interface SessionScoresTable {
+  org_id: string;
+  session_pk: number;
+  started_at: number;
+  name: string;
+  value: JsonColumn;
+  value_text: string;
+  value_num: number | null;
+  comment: string | null;
+  author: JsonColumn;
+  updated_at: number;
+}
+
+export interface SessionNotesTable {
+  id: string;
+  org_id: string;
+  session_pk: number;
+  started_at: number;
+  body: string;
+  author: JsonColumn;
+  created_at: number;
+}
+
+export interface SavedViewsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  query: string;
+  columns: ColumnType<unknown, string | null, string | null>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JobsTable {
+  id: string;
+  org_id: string;
+  kind: JobKind;
+  params: JsonColumn;
+  status: JobStatus;
+  phase: 'snapshot' | 'apply';
+  cursor: Generated<number>;
+  max_pk: number | null;
+  total: number | null;
+  done: Generated<number>;
+  failed: Generated<number>;
+  error: string | null;
+  actor: JsonColumn;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface JobItemsTable {
+  job_id: string;
+  session_pk: number;
+  started_at: number;
 }
 
 export interface MessagesTable {
@@ -439,6 +513,12 @@ export interface Database {
   session_search: SessionSearchTable;
   integrations: IntegrationsTable;
   integration_requests: IntegrationRequestsTable;
+  session_tags: SessionTagsTable;
+  session_scores: SessionScoresTable;
+  session_notes: SessionNotesTable;
+  saved_views: SavedViewsTable;
+  jobs: JobsTable;
+  job_items: JobItemsTable;
 }
 
 export type SessionRow = Selectable<SessionsTable>;

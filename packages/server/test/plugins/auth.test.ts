@@ -115,7 +115,7 @@ for (const dialect of DIALECTS) {
       assert.match(line, /SameSite=Strict/i);
       assert.match(line, /Path=\//);
       assert.doesNotMatch(line, /swb_/, 'the cookie is not the key');
-      assert.deepEqual(res.json().scopes.sort(), ['admin', 'ingest', 'read']);
+      assert.deepEqual(res.json().scopes.sort(), ['admin', 'ingest', 'read', 'review']);
       const me = await withCookie(value, 'GET', '/api/v1/auth/me');
       assert.equal(me.statusCode, 200);
       assertShape(Me, me.json());

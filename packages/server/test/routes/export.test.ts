@@ -7,7 +7,8 @@ import { DIALECTS, type TestContext, assertProblem, assertShape, call, seed, set
 
 const HEADER =
   'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source';
+  'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source,' +
+  'tags,scores,reviewed_at,reviewed_by';
 
 /** A strict RFC 4180 parser: fails on anything a conforming writer would not produce. */
 function parseCsv(text: string): string[][] {
@@ -141,9 +142,10 @@ for (const dialect of DIALECTS) {
         String((Date.parse(f5.endedAt as string) - Date.parse(f5.startedAt)) / 1000),
         String(f5.messages.length),
       ]);
-      assert.equal(r5.length, 23, 'the eleven columns, the ten figures, ended_reason, then source');
+      assert.equal(r5.length, 27, 'the eleven columns, the ten figures, ended_reason, source, then review');
       assert.equal(r5[21], f5.endedReason ?? '', 'ended_reason');
-      assert.equal(r5[22], 'api', 'source, last');
+      assert.equal(r5[22], 'api', 'source');
+      assert.deepEqual(r5.slice(23), ['', '{}', '', ''], 'no tags, no scores, not reviewed');
       const active = rows.find((r) => r[0] === 'r-004') as string[];
       assert.equal(active[7], '', 'null endedAt is an empty cell');
       assert.equal(active[8], '');
@@ -205,7 +207,10 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(r1.metadata, { ...fixture[1].metadata, touched: true });
       // The detail route (its one page is the whole transcript here) and the export agree.
-      const { transcript, ...d } = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/r-001')).json();
+      // (Notes and score authors are the detail's alone.)
+      const { transcript, notes, scoreDetails, ...d } = (
+        await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/r-001')
+      ).json();
       assert.equal(transcript.hasMore, false);
       assert.deepEqual(r1, d);
     });
@@ -359,7 +364,9 @@ for (const dialect of DIALECTS) {
 
     test('JSON and NDJSON carry `stats` as the API does', async () => {
       // The detail's whole transcript fits its first page; the export has no paging fields.
-      const { transcript, ...detail } = (await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/fig-1')).json();
+      const { transcript, notes, scoreDetails, ...detail } = (
+        await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/fig-1')
+      ).json();
       assert.equal(transcript.hasMore, false);
       const json = (await exp('format=json&sort=startedAt')).json();
       assert.deepEqual(json[0], detail);

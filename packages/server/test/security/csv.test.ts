@@ -139,12 +139,13 @@ for (const dialect of DIALECTS) {
           assert.equal(
             rows[0].join(','),
             'id,agent_id,agent_name,channel,type,status,started_at,ended_at,duration_seconds,message_count,metadata,' +
-              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source',
+              'turns,first_response_ms,avg_response_ms,max_response_ms,handoffs,errors,interruptions,input_tokens,output_tokens,cost_usd,ended_reason,source,' +
+              'tags,scores,reviewed_at,reviewed_by',
           );
           const body = rows.slice(1);
           assert.equal(body.length, stored.size);
           for (const row of body) {
-            assert.equal(row.length, 23, JSON.stringify(row));
+            assert.equal(row.length, 27, JSON.stringify(row));
             for (const cell of row)
               assert.ok(!/^[=+\-@\t\r]/.test(cell), `unguarded formula cell ${JSON.stringify(cell)}`);
             const s = stored.get(row[0]);
@@ -191,6 +192,24 @@ describe('the export writes rows straight from the database as the API would pri
     output_tokens: fc.nat(),
     cost_nanos: fc.oneof(fc.nat(), fc.integer({ min: 0, max: 1e15 })),
     ended_reason: fc.option(fc.string({ minLength: 1, maxLength: 64 })),
+    tags: fc
+      .uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9_.:-]{0,8}$/), { maxLength: 4 })
+      .map((t) => JSON.stringify(t)),
+    scores: fc
+      .dictionary(
+        fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/),
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.boolean(),
+          fc.string({ minLength: 1, maxLength: 8 }),
+        ),
+        { maxKeys: 3 },
+      )
+      .map((s) => JSON.stringify(s)),
+    reviewed_at: fc.option(when),
+    reviewed_by: fc.option(
+      fc.record({ type: fc.constant('key'), id: fc.uuid(), name: text }).map((a) => JSON.stringify(a)),
+    ),
   });
 
   test('csvRecord(row) = csvRow(the API session of row)', () => {

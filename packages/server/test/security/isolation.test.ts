@@ -35,7 +35,16 @@ interface World {
   t: TestContext;
   a: string;
   b: string;
-  ids: { session: string; webhook: string; delivery: string; key: string; integration: string };
+  ids: {
+    session: string;
+    webhook: string;
+    delivery: string;
+    key: string;
+    integration: string;
+    view: string;
+    job: string;
+    note: string;
+  };
   base: string;
 }
 
@@ -82,7 +91,75 @@ const detailOfA = async (w: World) => {
   assert.deepEqual(s.metadata, { secret: MARK });
 };
 
+/** A's tag (tags are lower case, so not MARK itself). */
+const TAG_A = 'orga-secret-7f3a';
+
+/** A's session as A sees it: its tags, scores, reviewed mark and notes untouched by B. */
+const reviewOfA = async (w: World) => {
+  const s = (await call(w.t.app, w.a, 'GET', `/api/v1/sessions/${w.ids.session}`)).json();
+  assert.deepEqual(s.tags, [TAG_A]);
+  assert.deepEqual(s.scores, { quality: 5 });
+  assert.equal(s.reviewedAt, null);
+  assert.deepEqual(
+    s.notes.map((n: { id: string }) => n.id),
+    [w.ids.note],
+  );
+};
+
 const CASES: Record<string, Case> = {
+  // ─── review ────────────────────────────────────────────────────────────────────────────────
+  'PATCH /api/v1/sessions/:id/tags': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/sessions/${w.ids.session}/tags`, { tags: ['b'] });
+    await reviewOfA(w);
+  },
+  'PUT /api/v1/sessions/:id/scores/:name': async (w) => {
+    await notFoundForB(w, 'PUT', `/api/v1/sessions/${w.ids.session}/scores/quality`, { value: 1 });
+    await reviewOfA(w);
+  },
+  'POST /api/v1/sessions/:id/notes': async (w) => {
+    await notFoundForB(w, 'POST', `/api/v1/sessions/${w.ids.session}/notes`, { body: 'from b' });
+    await reviewOfA(w);
+  },
+  'DELETE /api/v1/sessions/:id/notes/:noteId': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/sessions/${w.ids.session}/notes/${w.ids.note}`);
+    // A's note through B's own session is no way in either.
+    const res = await call(w.t.app, w.b, 'DELETE', `/api/v1/sessions/iso-b/notes/${w.ids.note}`);
+    assert.equal(res.statusCode, 404);
+    await reviewOfA(w);
+  },
+  'POST /api/v1/sessions/:id/review': async (w) => {
+    await notFoundForB(w, 'POST', `/api/v1/sessions/${w.ids.session}/review`);
+    await reviewOfA(w);
+  },
+  'DELETE /api/v1/sessions/:id/review': (w) => notFoundForB(w, 'DELETE', `/api/v1/sessions/${w.ids.session}/review`),
+  'GET /api/v1/tags': (w) =>
+    noRowsOfA(w, '/api/v1/tags', (res) => assert.ok(!res.body.includes(TAG_A), `B sees A's tag: ${res.body}`)),
+  'GET /api/v1/views': (w) => noRowsOfA(w, '/api/v1/views'),
+  'POST /api/v1/views': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/views', { name: 'b view', query: 'status=failed' });
+    assert.equal(res.statusCode, 201, res.body);
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/views')).json().data as { id: string }[];
+    assert.ok(!ofA.some((v) => v.id === res.json().id), 'B’s view shows in A’s list');
+  },
+  'GET /api/v1/views/:id': (w) => notFoundForB(w, 'GET', `/api/v1/views/${w.ids.view}`),
+  'PATCH /api/v1/views/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/views/${w.ids.view}`, { name: 'b' });
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/views/${w.ids.view}`)).json().name, MARK);
+  },
+  'DELETE /api/v1/views/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/views/${w.ids.view}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/views/${w.ids.view}`)).statusCode, 200);
+  },
+  'POST /api/v1/sessions/bulk': async (w) => {
+    // Every session B can see, marked: the job holds B's sessions, none of A's.
+    const ofB = await totalOfB(w);
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/sessions/bulk', { filters: '', action: { addTags: ['x'] } });
+    assert.equal(res.statusCode, 202, res.body);
+    const job = (await call(w.t.app, w.b, 'GET', `/api/v1/jobs/${res.json().jobId}`)).json();
+    assert.equal(job.total, ofB);
+    await notFoundForB({ ...w, b: w.a }, 'GET', `/api/v1/jobs/${res.json().jobId}`);
+  },
+  'GET /api/v1/jobs/:id': (w) => notFoundForB(w, 'GET', `/api/v1/jobs/${w.ids.job}`),
   // ─── integrations ──────────────────────────────────────────────────────────────────────────
   'POST /api/v1/integrations': async (w) => {
     const res = await call(w.t.app, w.b, 'POST', '/api/v1/integrations', {
@@ -365,7 +442,11 @@ async function headLikeGet(w: World, route: string) {
           ? w.ids.integration
           : path.startsWith('/api/v1/agents')
             ? `agent-${MARK}`
-            : w.ids.session,
+            : path.startsWith('/api/v1/views')
+              ? w.ids.view
+              : path.startsWith('/api/v1/jobs')
+                ? w.ids.job
+                : w.ids.session,
     );
   const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
   assert.equal(res.statusCode, 404, `HEAD ${url} as B`);
@@ -408,12 +489,19 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(made.statusCode, 201, made.body);
       const integration = made.json().id as string;
+      await call(t.app, a, 'PATCH', '/api/v1/sessions/iso-a/tags', { tags: [TAG_A] });
+      await call(t.app, a, 'PUT', '/api/v1/sessions/iso-a/scores/quality', { value: 5 });
+      const note = (await call(t.app, a, 'POST', '/api/v1/sessions/iso-a/notes', { body: MARK })).json().id;
+      const view = (await call(t.app, a, 'POST', '/api/v1/views', { name: MARK, query: `tag=${TAG_A}` })).json().id;
+      const job = (
+        await call(t.app, a, 'POST', '/api/v1/sessions/bulk', { filters: `tag=${TAG_A}`, action: { review: false } })
+      ).json().jobId;
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       w = {
         t,
         a,
         b: b.key,
-        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration },
+        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration, view, job, note },
         base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
       };
       routes = routeTable(t.app.printRoutes({ commonPrefix: false }));

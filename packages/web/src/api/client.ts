@@ -115,6 +115,10 @@ export function sdkFilters(f: SessionFilterValues): SessionFilters {
     ...(f.from ? { from: f.from } : {}),
     ...(f.to ? { to: f.to } : {}),
     ...f.ranges,
+    ...(f.tag.length ? { tag: f.tag } : {}),
+    ...(f.reviewed ? { reviewed: f.reviewed } : {}),
+    ...(f.problems ? { problems: 'true' as const } : {}),
+    ...f.scores,
   };
 }
 

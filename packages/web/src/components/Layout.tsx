@@ -23,6 +23,7 @@ import { filterQueryString } from '../lib/filters';
 import { THEME_CHOICES, type ThemeChoice, useTheme } from '../lib/theme';
 import { useTimeZone } from '../lib/timeZone';
 import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
+import { SavedViewsNav } from './SavedViewsNav';
 import { NotificationBell, NotificationProvider, useNotifications } from './Notifications';
 import { TimeZoneToggle } from './TimeZoneToggle';
 import { ToastProvider } from './Toasts';
@@ -221,6 +222,7 @@ function NavContent({
         {nav.slice(0, 3).map((item) => (
           <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />
         ))}
+        <SavedViewsNav onNavigate={onNavigate} />
         <p className="px-3 pt-5 pb-2 text-[11px] font-semibold tracking-wider text-slate-500 uppercase">Settings</p>
         {nav.slice(3).map((item) => (
           <SideLink key={item.label} {...item} active={item.match(path)} onNavigate={onNavigate} />

@@ -5,6 +5,7 @@ import { Duration } from './Duration';
 import { RelativeTime } from './RelativeTime';
 import { SessionId } from './SessionId';
 import { MatchLines, OPTIONAL_COLUMN_IDS, OPTIONAL_COLUMNS, type OptionalColumn } from './SessionsTable';
+import { SessionTags } from './SessionTags';
 import { StatusBadge } from './StatusBadge';
 import { cx } from './ui';
 
@@ -76,6 +77,7 @@ export function SessionList({
                 className="-my-1 -mr-1"
               />
             </div>
+            <SessionTags s={s} />
             {extras.length > 0 && (
               <dl className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs">
                 {extras.map((c) => (

@@ -9,6 +9,7 @@ import { Duration } from './Duration';
 import { Highlight } from './Highlight';
 import { RelativeTime } from './RelativeTime';
 import { SessionId } from './SessionId';
+import { SessionTags } from './SessionTags';
 import { StatusBadge } from './StatusBadge';
 import { cx, TBody, Th, THead } from './ui';
 
@@ -170,6 +171,7 @@ export function SessionsTable({
                   linkState={linkState}
                   reveal
                 />
+                <SessionTags s={s} />
               </td>
               <td className="px-4 py-3">
                 <div className="truncate font-medium text-slate-900" title={s.agent.name}>

@@ -34,6 +34,14 @@ export interface SessionFilterValues {
   /** YYYY-MM-DD, inclusive (the server includes the whole day of a bare date); or an instant, exclusive. */
   to: string;
   ranges: RangeFilterValues;
+  /** Sessions with any of these tags. */
+  tag: string[];
+  /** '' for either, 'true' reviewed, 'false' not yet. */
+  reviewed: '' | 'true' | 'false';
+  /** Failed or with an error. */
+  problems: boolean;
+  /** `{'score.quality[gte]': '4'}`: the API's own parameter names, as in the URL. */
+  scores: Record<string, string>;
 }
 
 export interface ListParams {
@@ -52,6 +60,10 @@ const EMPTY_FILTERS: SessionFilterValues = {
   from: '',
   to: '',
   ranges: {},
+  tag: [],
+  reviewed: '',
+  problems: false,
+  scores: {},
 };
 
 const DEFAULT_SORT: Sort = '-startedAt';
@@ -111,8 +123,14 @@ function parseFilters(sp: URLSearchParams): SessionFilterValues {
     from: DATE_RE.test(from) ? from : '',
     to: DATE_RE.test(to) ? to : '',
     ranges: parseRanges(sp),
+    tag: list(sp.get('tag')).map((t) => t.toLowerCase()),
+    reviewed: sp.get('reviewed') === 'true' ? 'true' : sp.get('reviewed') === 'false' ? 'false' : '',
+    problems: sp.get('problems') === 'true',
+    scores: Object.fromEntries([...sp].filter(([k, v]) => SCORE_RE.test(k) && v.trim() !== '')),
   };
 }
+
+const SCORE_RE = /^score\.[a-z][a-z0-9_]{0,39}(\[gte\])?$/;
 
 export function parseListParams(sp: URLSearchParams): ListParams {
   const sort = sp.get('sort') as Sort | null;
@@ -126,8 +144,15 @@ export function parseListParams(sp: URLSearchParams): ListParams {
 
 /** API query parameters for the filters; empty filters are left out. */
 function filtersToParams(f: SessionFilterValues): URLSearchParams {
-  const { ranges, ...rest } = f;
-  return filtersToQuery({ ...rest, search: f.search.trim(), transcript: f.transcript.trim(), ...ranges });
+  const { ranges, scores, problems, ...rest } = f;
+  return filtersToQuery({
+    ...rest,
+    search: f.search.trim(),
+    transcript: f.transcript.trim(),
+    ...ranges,
+    ...(problems ? { problems: 'true' } : {}),
+    ...scores,
+  });
 }
 
 export function hasActiveFilters(f: SessionFilterValues): boolean {
@@ -140,7 +165,11 @@ export function hasActiveFilters(f: SessionFilterValues): boolean {
       f.source.length ||
       f.from ||
       f.to ||
-      Object.keys(f.ranges).length,
+      Object.keys(f.ranges).length ||
+      f.tag.length ||
+      f.reviewed ||
+      f.problems ||
+      Object.keys(f.scores).length,
   );
 }
 

@@ -26,7 +26,7 @@ export const CHANNELS = [
 ] as const satisfies readonly Channel[];
 export const STATUSES = ['active', 'completed', 'failed', 'cancelled'] as const satisfies readonly Status[];
 export const SESSION_TYPES = ['chat', 'voice', 'video'] as const satisfies readonly SessionType[];
-export const SCOPES = ['read', 'ingest', 'admin'] as const satisfies readonly Scope[];
+export const SCOPES = ['read', 'ingest', 'review', 'admin'] as const satisfies readonly Scope[];
 
 /** The session figures a range filter (`costUsd[gt]=0.5`) compares and `sort` orders by. */
 export const RANGE_FIELDS = [
@@ -94,7 +94,7 @@ export const STATUS_COLORS: Record<Status, string> = {
 
 export const TYPE_LABELS: Record<SessionType, string> = { chat: 'Chat', voice: 'Voice', video: 'Video' };
 
-export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin' };
+export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin', review: 'Review' };
 
 /** The envelope types of the live stream, which are also what a webhook subscribes to. */
 export const OUTBOX_EVENT_TYPES = [
@@ -103,14 +103,16 @@ export const OUTBOX_EVENT_TYPES = [
   'session.ended',
   'message.created',
   'event.created',
+  'note.created',
 ] as const satisfies readonly OutboxEventType[];
 
 export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
   'session.started': 'A session is created',
-  'session.updated': 'Metadata or agent name changes',
+  'session.updated': 'Metadata, agent name, tags, scores or the reviewed mark change',
   'session.ended': 'A session reaches a final status',
   'message.created': 'Every message of a transcript',
   'event.created': 'Every system event (handoffs, errors…)',
+  'note.created': 'A reviewer adds a note',
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];

@@ -31,7 +31,8 @@ import { SCOPE_LABELS, SCOPES } from '../lib/vocab';
 const SCOPE_HELP: Record<Scope, string> = {
   read: 'List, search and export sessions',
   ingest: 'Report sessions, messages and events',
-  admin: 'Manage keys and webhooks',
+  admin: 'Manage keys and webhooks (and everything review does)',
+  review: 'Tag, score, note and mark sessions reviewed; saved views; bulk actions',
 };
 
 export default function KeysPage() {

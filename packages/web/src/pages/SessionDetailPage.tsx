@@ -24,6 +24,7 @@ import { Highlight } from '../components/Highlight';
 import { FindBar, useFind } from './sessionDetail/find';
 import { FailureSummary } from './sessionDetail/FailureSummary';
 import { ListNavigation } from './sessionDetail/ListNavigation';
+import { ReviewPanel } from './sessionDetail/ReviewPanel';
 import { AutoRefreshToggle, LiveIndicator } from '../components/RefreshControls';
 import { RelativeTime } from '../components/RelativeTime';
 import { SessionId } from '../components/SessionId';
@@ -256,6 +257,7 @@ function SessionView({ session: s, from }: { session: SessionDetail; from: strin
         </div>
 
         <div className="flex flex-col gap-6 lg:sticky lg:top-6">
+          <ReviewPanel s={s} />
           <SessionInfo s={s} />
           <MetadataTable metadata={s.metadata} />
         </div>

@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { useListRefetchInterval, useNewSessions, useRefetchInterval } from '../api/live';
 import { useMetricsQuery, useSessionsQuery } from '../api/queries';
 import { ColumnPicker } from '../components/ColumnPicker';
+import { BulkActions, SaveViewButton } from '../components/ReviewActions';
 import { ExportButtons } from '../components/ExportButtons';
 import { FilterBar } from '../components/FilterBar';
 import { MetricCards } from '../components/MetricCards';
@@ -92,6 +93,8 @@ export default function SessionsPage() {
         <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
           <h2 className="text-base font-semibold text-slate-900">Session history</h2>
           <div className="flex flex-wrap items-center gap-2">
+            <SaveViewButton />
+            <BulkActions total={list.data?.pagination.total ?? 0} />
             <ColumnPicker selected={columns} onChange={setColumns} />
             <ExportButtons filters={filters} sort={sort} />
           </div>

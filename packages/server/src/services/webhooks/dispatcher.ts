@@ -43,6 +43,9 @@ function webhookFilter(f: WebhookFilters): SessionFilter {
     sources: f.source,
     metadata: f.metadata ? Object.entries(f.metadata) : undefined,
     ranges: rangesOfObject(f.range),
+    tags: f.tag,
+    reviewed: f.reviewed,
+    problems: f.problems,
   };
 }
 

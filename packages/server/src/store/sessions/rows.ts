@@ -2,7 +2,17 @@
  * A session as every read returns it (its row with its agent's latest name), and rows to API
  * objects: one function per entity, the only place a row's columns become the API's fields.
  */
-import type { Agent, Message, Metadata, Percentiles, Session, SessionEvent, Usage } from '@switchboard/contracts';
+import type {
+  Actor,
+  Agent,
+  Message,
+  ScoreValue,
+  Metadata,
+  Percentiles,
+  Session,
+  SessionEvent,
+  Usage,
+} from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import {
   byConversationOrder,
@@ -63,7 +73,8 @@ export type CsvSessionRow = Pick<
   | 'ended_reason'
   | 'source'
   | (typeof CSV_STATS_COLUMNS)[number]
-> & { metadata: string };
+  | 'reviewed_at'
+> & { metadata: string; tags: string; scores: string; reviewed_by: string | null };
 
 /**
  * Sessions with their agent's latest name. The name is a scalar subquery, not a join: with a
@@ -95,8 +106,12 @@ export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
       's.source',
       ...CSV_STATS_COLUMNS.map((c) => `s.${c}` as const),
       's.ended_reason',
+      's.reviewed_at',
     ])
     .select(sql<string>`CAST(s.metadata AS TEXT)`.as('metadata'))
+    .select(sql<string>`CAST(s.tags AS TEXT)`.as('tags'))
+    .select(sql<string>`CAST(s.scores AS TEXT)`.as('scores'))
+    .select(sql<string | null>`CAST(s.reviewed_by AS TEXT)`.as('reviewed_by'))
     .select(agentName) as unknown as typeof all;
 }
 
@@ -119,6 +134,11 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     metadata: parseJson<Metadata>(row.metadata),
     stats: statsToApi(statsOf(row)),
     source: row.source ?? 'api',
+    // Rows built in memory by ingest, before 0022's columns were read back, have none yet.
+    tags: row.tags === undefined ? [] : parseJson<string[]>(row.tags),
+    scores: row.scores === undefined ? {} : parseJson<Record<string, ScoreValue>>(row.scores),
+    reviewedAt: isoOrNull(row.reviewed_at ?? null),
+    reviewedBy: row.reviewed_by === null || row.reviewed_by === undefined ? null : parseJson<Actor>(row.reviewed_by),
   };
 }
 

@@ -144,7 +144,9 @@ export async function lockSessions(
   return out;
 }
 
-type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string };
+type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | 'scores' | 'reviewed_by'>> & {
+  metadata?: string;
+};
 
 /** Columns that are not integers: how PostgreSQL reads them back from VALUES text. */
 const COLUMN_CASTS: Record<string, string> = {
@@ -209,7 +211,7 @@ export async function lockSessionRow(db: Db, ref: SessionRef) {
 export async function updateSessionRow(
   db: Db,
   ref: SessionRef,
-  set: Partial<Omit<SessionRow, 'pk' | 'metadata'>> & { metadata?: string },
+  set: Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | 'scores' | 'reviewed_by'>> & { metadata?: string },
 ) {
   const k = keyOf(ref);
   let q = db.updateTable('sessions').set(set).where('pk', '=', k.pk);

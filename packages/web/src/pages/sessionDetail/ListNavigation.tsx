@@ -1,5 +1,6 @@
 import type { Session } from '@switchboard/contracts';
 import { ChevronLeft, ChevronRight } from 'lucide-react';
+import { useEffect, useRef } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { PAGE_SIZE } from '../../api/client';
 import { useSessionsQuery } from '../../api/queries';
@@ -27,7 +28,32 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
   const needPrev = onList && at === 0 && params.page > 1;
   const nextPage = useSessionsQuery({ ...params, page: needNext ? params.page + 1 : params.page });
   const prevPage = useSessionsQuery({ ...params, page: needPrev ? params.page - 1 : params.page });
-  if (!onList || at < 0) return null;
+  // The review loop's keys: j next, k previous (not while typing).
+  const keys = useRef<{ j?: () => void; k?: () => void }>({});
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return;
+      const run = e.key === 'j' ? keys.current.j : e.key === 'k' ? keys.current.k : undefined;
+      if (run) {
+        e.preventDefault();
+        run();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  keys.current = {};
+  // Where the session sat when the list last showed it: marking it reviewed in "Needs review"
+  // takes it off the refetched list, and the loop must still go on to its neighbours.
+  const seen = useRef<{
+    id: string;
+    prev: [Session, number] | null;
+    next: [Session, number] | null;
+    position: number;
+  } | null>(null);
+  if (!onList) return null;
 
   const pageUrl = (page: number) => {
     const sp = new URLSearchParams(url.searchParams);
@@ -42,19 +68,25 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
       state: { from: pageUrl(page) },
     });
   };
-  const prev: [Session, number] | null =
-    at > 0
-      ? [rows[at - 1], params.page]
-      : needPrev && prevPage.data?.data.length
-        ? [prevPage.data.data[prevPage.data.data.length - 1], params.page - 1]
-        : null;
-  const next: [Session, number] | null =
-    at < rows.length - 1
-      ? [rows[at + 1], params.page]
-      : needNext && nextPage.data?.data[0]
-        ? [nextPage.data.data[0], params.page + 1]
-        : null;
-  const position = (params.page - 1) * PAGE_SIZE + at + 1;
+  if (at >= 0) {
+    const prevHere: [Session, number] | null =
+      at > 0
+        ? [rows[at - 1], params.page]
+        : needPrev && prevPage.data?.data.length
+          ? [prevPage.data.data[prevPage.data.data.length - 1], params.page - 1]
+          : null;
+    const nextHere: [Session, number] | null =
+      at < rows.length - 1
+        ? [rows[at + 1], params.page]
+        : needNext && nextPage.data?.data[0]
+          ? [nextPage.data.data[0], params.page + 1]
+          : null;
+    seen.current = { id, prev: prevHere, next: nextHere, position: (params.page - 1) * PAGE_SIZE + at + 1 };
+  }
+  const here = seen.current?.id === id ? seen.current : null;
+  if (!here) return null;
+  const { prev, next, position } = here;
+  keys.current = { j: next ? () => go(...next) : undefined, k: prev ? () => go(...prev) : undefined };
 
   return (
     <nav aria-label="Sessions of the list" className="flex items-center gap-1">
@@ -62,7 +94,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
         size="icon-sm"
         variant="ghost"
         aria-label="Previous session"
-        title="Previous session in the list"
+        title="Previous session in the list (k)"
         disabled={!prev}
         onClick={() => prev && go(...prev)}
       >
@@ -75,7 +107,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
         size="icon-sm"
         variant="ghost"
         aria-label="Next session"
-        title="Next session in the list"
+        title="Next session in the list (j)"
         disabled={!next}
         onClick={() => next && go(...next)}
       >

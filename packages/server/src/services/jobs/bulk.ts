@@ -1,0 +1,132 @@
+/**
+ * `sessions.bulk`: add or remove tags, or set or clear the reviewed mark, on every session the
+ * shared filters matched when the job was created (`POST /sessions/bulk`). Each step is one
+ * transaction over a batch of the snapshotted sessions: their changes, their `session.updated`
+ * events and the job's cursor commit together.
+ */
+import type { Actor, BulkAction, BulkBody } from '@switchboard/contracts';
+import { badRequest } from '../../lib/errors.js';
+import { uuidv7 } from '../../lib/ids.js';
+import type { Store } from '../../store/db.js';
+import { advanceJob, insertJobWithItems, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
+import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
+import { tagsOf, writeReviewed, writeTags } from '../../store/review.js';
+import { sessionRowToApi } from '../../store/sessions/rows.js';
+import { parseFilters } from '../filters.js';
+import { checkTagCount, nextTags } from '../review.js';
+import { retryTransaction } from '../transactions.js';
+import type { JobHandler } from './runner.js';
+
+export interface BulkParams {
+  filters: string;
+  action: BulkAction;
+}
+
+/** The filters of a bulk body (a query string) as the shared filter; a bad one is a 400 naming it. */
+export function parseFilterString(text: string) {
+  const params = new URLSearchParams(text.replace(/^\?/, ''));
+  const q: Record<string, string> = {};
+  const errors: Array<{ path: string; message: string }> = [];
+  for (const [k, v] of params) {
+    if (k in q) errors.push({ path: `filters/${k}`, message: 'must be given once' });
+    q[k] = v;
+  }
+  for (const k of ['sort', 'limit', 'offset', 'cursor', 'format']) delete q[k];
+  if (errors.length) throw badRequest(errors);
+  try {
+    return parseFilters(q);
+  } catch (err) {
+    const e = err as { errors?: Array<{ path: string; message: string }> };
+    if (e.errors) throw badRequest(e.errors.map((x) => ({ path: `filters/${x.path}`, message: x.message })));
+    throw err;
+  }
+}
+
+/** Creates the job and snapshots its sessions; the runner does the rest. */
+export async function createBulkJob(store: Store, orgId: string, body: BulkBody, actor: Actor, now = Date.now()) {
+  const filter = parseFilterString(body.filters);
+  const action: BulkAction = {
+    ...body.action,
+    addTags: body.action.addTags?.map((t) => t.toLowerCase()),
+    removeTags: body.action.removeTags?.map((t) => t.toLowerCase()),
+  };
+  const id = uuidv7(now);
+  const params: BulkParams = { filters: body.filters, action };
+  const total = await retryTransaction(store, () =>
+    store.db
+      .transaction()
+      .execute((trx) =>
+        insertJobWithItems(
+          trx,
+          store.dialect,
+          { id, org_id: orgId, kind: 'sessions.bulk', params, actor, now },
+          filter,
+        ),
+      ),
+  );
+  return { jobId: id, total };
+}
+
+export function bulkHandler(store: Store, batchSize: number): JobHandler {
+  return {
+    async step(job: JobRow) {
+      const params = (typeof job.params === 'string' ? JSON.parse(job.params) : job.params) as BulkParams;
+      const actor = (typeof job.actor === 'string' ? JSON.parse(job.actor) : job.actor) as Actor;
+      const { action } = params;
+      const now = Date.now();
+      const result = await retryTransaction(store, () =>
+        store.db.transaction().execute(async (trx) => {
+          const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), batchSize);
+          const rows = await sessionsByKeys(trx, job.org_id, keys);
+          const changed: number[] = [];
+          for (const row of rows) {
+            let touched = false;
+            if (action.addTags?.length || action.removeTags?.length) {
+              const before = tagsOf(row);
+              let after = nextTags(before, { addTags: action.addTags, removeTags: action.removeTags });
+              // A session already at the ceiling keeps its tags; the job goes on with the rest.
+              try {
+                checkTagCount(after);
+              } catch {
+                after = before;
+              }
+              if (JSON.stringify(before) !== JSON.stringify(after)) {
+                await writeTags(trx, row, before, after);
+                touched = true;
+              }
+            }
+            if (action.review !== undefined && (row.reviewed_at !== null) !== action.review) {
+              await writeReviewed(trx, row, action.review ? actor : null, now);
+              touched = true;
+            }
+            if (touched) changed.push(Number(row.pk));
+          }
+          const outbox: OutboxEntry[] = [];
+          if (changed.length) {
+            const after = await sessionsByKeys(
+              trx,
+              job.org_id,
+              keys.filter((k) => changed.includes(k.pk)),
+            );
+            for (const r of after) {
+              const s = sessionRowToApi(r);
+              outbox.push({ type: 'session.updated', sessionId: s.id, occurredAt: now, data: s });
+            }
+            await writeOutbox(trx, store.dialect, job.org_id, outbox);
+          }
+          const finished = keys.length < batchSize;
+          const cursor = keys.length ? keys[keys.length - 1].pk : Number(job.cursor);
+          await advanceJob(
+            trx,
+            job.id,
+            { cursor, done: rows.length, failed: keys.length - rows.length, finished },
+            now,
+          );
+          return { finished, told: outbox.length > 0 };
+        }),
+      );
+      if (result.told) store.outbox.emit('committed');
+      return result.finished;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The background job runner: takes the oldest unfinished job (one left running by a stopped
+ * process first) and runs its kind's steps until it is done. A step commits its work and the
+ * job's cursor together, so stopping between steps — or dying in one — loses nothing and applies
+ * nothing twice. On a shared PostgreSQL one process runs jobs at a time (an advisory lock).
+ */
+import type { JobKind } from '@switchboard/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store } from '../../store/db.js';
+import { failJob, findJobRow, type JobRow, nextJob } from '../../store/jobs.js';
+import { JOBS_LOCK, withTryLock } from '../../store/locks.js';
+
+export interface JobHandler {
+  /** One batch of the job, in one transaction with the move of its cursor; true when the job is done. */
+  step(job: JobRow): Promise<boolean>;
+}
+
+export interface JobRunnerOptions {
+  /** How often to look for work when not woken. */
+  pollMs?: number;
+  /** Consecutive failed steps after which a job is marked failed. */
+  maxFailures?: number;
+}
+
+export class JobRunner {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly handlers: Record<JobKind, JobHandler>,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: JobRunnerOptions = {},
+  ) {}
+
+  start() {
+    this.stopping = false;
+    this.wake();
+  }
+
+  /** Looks for work now (a job was just created). */
+  wake() {
+    if (this.stopping) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.drain()
+      .catch((err) => this.log.error({ err }, 'job runner failed'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopping) return;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else this.timer = setTimeout(() => this.wake(), this.opts.pollMs ?? 2000);
+      });
+  }
+
+  /** Stops after the step in progress; a job left unfinished resumes on the next start. */
+  async stop() {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private async drain() {
+    await withTryLock(this.store, JOBS_LOCK, async () => {
+      while (!this.stopping) {
+        const job = await nextJob(this.store.db);
+        if (!job) return;
+        await this.run(job);
+      }
+    });
+  }
+
+  private async run(first: JobRow) {
+    const handler = this.handlers[first.kind];
+    let failures = 0;
+    let job: JobRow | undefined = first;
+    while (job && !this.stopping && (job.status === 'queued' || job.status === 'running')) {
+      try {
+        if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+        if (await handler.step(job)) return;
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.log.error({ err, jobId: job.id }, 'job step failed');
+        if (!handler || failures >= (this.opts.maxFailures ?? 5)) {
+          await failJob(
+            this.store.db,
+            job.id,
+            'The job stopped after repeated errors; see the server log.',
+            Date.now(),
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * failures));
+      }
+      job = await findJobRow(this.store.db, job.id);
+    }
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * Review data (0022): a session's tags, scores and reviewed mark — kept on its row, which every
+ * read returns, and copied into session_tags and session_scores, which the filters read by index —
+ * its notes, and the organization's saved views. Functions take the db (or a transaction) first.
+ */
+import type { Actor, Note, SavedView, ScoreDetail, ScoreValue } from '@switchboard/contracts';
+import { type Kysely, sql } from 'kysely';
+import { iso } from '../lib/time.js';
+import type { DialectName } from './db.js';
+import { type SessionFilter, scoreText, sessionFilterWhere } from './filters.js';
+import type { Database } from './schema.js';
+import { parseJson, type SessionWithAgent } from './sessions/rows.js';
+
+type Db = Kysely<Database>;
+/** What identifies a session row: its pk, with started_at (the partition key on PostgreSQL). */
+export interface SessionKeyRef {
+  pk: number;
+  started_at: number;
+  org_id: string;
+}
+
+export const tagsOf = (row: Pick<SessionWithAgent, 'tags'>): string[] =>
+  row.tags === undefined ? [] : parseJson<string[]>(row.tags);
+export const scoresOf = (row: Pick<SessionWithAgent, 'scores'>): Record<string, ScoreValue> =>
+  row.scores === undefined ? {} : parseJson<Record<string, ScoreValue>>(row.scores);
+
+const byKey = (ref: SessionKeyRef) => ({ pk: Number(ref.pk), started_at: Number(ref.started_at) });
+
+/** Writes a session's whole tag list: its row, and session_tags to match. */
+export async function writeTags(db: Db, ref: SessionKeyRef, before: string[], after: string[]) {
+  const k = byKey(ref);
+  await db
+    .updateTable('sessions')
+    .set({ tags: JSON.stringify(after) })
+    .where('pk', '=', k.pk)
+    .where('started_at', '=', k.started_at)
+    .execute();
+  const gone = before.filter((t) => !after.includes(t));
+  const added = after.filter((t) => !before.includes(t));
+  if (gone.length)
+    await db
+      .deleteFrom('session_tags')
+      .where('org_id', '=', ref.org_id)
+      .where('tag', 'in', gone)
+      .where('started_at', '=', k.started_at)
+      .where('session_pk', '=', k.pk)
+      .execute();
+  if (added.length)
+    await db
+      .insertInto('session_tags')
+      .values(added.map((tag) => ({ org_id: ref.org_id, tag, started_at: k.started_at, session_pk: k.pk })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+}
+
+/** Sets one score (last write wins) on the session's row and in session_scores. */
+export async function writeScore(
+  db: Db,
+  ref: SessionKeyRef,
+  scores: Record<string, ScoreValue>,
+  name: string,
+  value: ScoreValue,
+  comment: string | null,
+  author: Actor,
+  now: number,
+) {
+  const k = byKey(ref);
+  await db
+    .updateTable('sessions')
+    .set({ scores: JSON.stringify({ ...scores, [name]: value }) })
+    .where('pk', '=', k.pk)
+    .where('started_at', '=', k.started_at)
+    .execute();
+  const row = {
+    value: JSON.stringify(value),
+    value_text: scoreText(value),
+    value_num: typeof value === 'number' ? value : null,
+    comment,
+    author: JSON.stringify(author),
+    updated_at: now,
+  };
+  await db
+    .insertInto('session_scores')
+    .values({ org_id: ref.org_id, session_pk: k.pk, started_at: k.started_at, name, ...row })
+    .onConflict((oc) => oc.columns(['session_pk', 'name']).doUpdateSet(row))
+    .execute();
+}
+
+/** Marks the session reviewed (an actor) or not (null). */
+export async function writeReviewed(db: Db, ref: SessionKeyRef, by: Actor | null, now: number) {
+  const k = byKey(ref);
+  await db
+    .updateTable('sessions')
+    .set({ reviewed_at: by ? now : null, reviewed_by: by ? JSON.stringify(by) : null })
+    .where('pk', '=', k.pk)
+    .where('started_at', '=', k.started_at)
+    .execute();
+}
+
+export async function scoreDetails(db: Db, ref: SessionKeyRef): Promise<ScoreDetail[]> {
+  const rows = await db
+    .selectFrom('session_scores')
+    .selectAll()
+    .where('session_pk', '=', Number(ref.pk))
+    .where('org_id', '=', ref.org_id)
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({
+    name: r.name,
+    value: parseJson<ScoreValue>(r.value),
+    comment: r.comment,
+    author: parseJson<Actor>(r.author),
+    updatedAt: iso(Number(r.updated_at)),
+  }));
+}
+
+export function noteRowToApi(
+  r: { id: string; body: string; author: unknown; created_at: number },
+  sessionId: string,
+): Note {
+  return {
+    id: r.id,
+    sessionId,
+    body: r.body,
+    author: parseJson<Actor>(r.author),
+    createdAt: iso(Number(r.created_at)),
+  };
+}
+
+export async function insertNote(db: Db, ref: SessionKeyRef, id: string, body: string, author: Actor, now: number) {
+  await db
+    .insertInto('session_notes')
+    .values({
+      id,
+      org_id: ref.org_id,
+      session_pk: Number(ref.pk),
+      started_at: Number(ref.started_at),
+      body,
+      author: JSON.stringify(author),
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function notesOf(db: Db, ref: SessionKeyRef) {
+  return db
+    .selectFrom('session_notes')
+    .selectAll()
+    .where('session_pk', '=', Number(ref.pk))
+    .where('org_id', '=', ref.org_id)
+    .orderBy('id')
+    .execute();
+}
+
+export async function findNote(db: Db, ref: SessionKeyRef, noteId: string) {
+  return db
+    .selectFrom('session_notes')
+    .selectAll()
+    .where('id', '=', noteId)
+    .where('session_pk', '=', Number(ref.pk))
+    .where('org_id', '=', ref.org_id)
+    .executeTakeFirst();
+}
+
+export async function deleteNote(db: Db, id: string) {
+  await db.deleteFrom('session_notes').where('id', '=', id).execute();
+}
+
+/** The organization's tags with how many sessions carry each, most used first. */
+export async function tagCounts(db: Db, orgId: string, limit: number) {
+  const rows = await db
+    .selectFrom('session_tags')
+    .select(['tag', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('org_id', '=', orgId)
+    .groupBy('tag')
+    .orderBy('count', 'desc')
+    .orderBy('tag')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
+}
+
+/** Per numeric score name: the mean and count over the sessions the filter matches. */
+export async function scoreMeans(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+): Promise<Record<string, { mean: number; count: number }>> {
+  const empty = Object.values(f).every((v) => v === undefined || (Array.isArray(v) && v.length === 0));
+  let q = db
+    .selectFrom('session_scores as sc')
+    .select(['sc.name', (eb) => eb.fn.avg<number>('sc.value_num').as('mean'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('sc.org_id', '=', orgId)
+    .where('sc.value_num', 'is not', null)
+    .groupBy('sc.name');
+  if (!empty)
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('sessions as s')
+          .select(sql`1`.as('one'))
+          .whereRef('s.pk', '=', 'sc.session_pk')
+          .whereRef('s.started_at', '=', 'sc.started_at')
+          .where((eb) => sessionFilterWhere(eb, dialect, orgId, f)),
+      ),
+    );
+  const rows = await q.execute();
+  return Object.fromEntries(rows.map((r) => [r.name, { mean: Number(r.mean), count: Number(r.n) }]));
+}
+
+// ─── saved views ───────────────────────────────────────────────────────────────────────────
+
+type ViewRow = { [K in keyof Database['saved_views']]: unknown } & {
+  id: string;
+  name: string;
+  query: string;
+  created_at: number;
+  updated_at: number;
+};
+
+export function viewRowToApi(r: ViewRow): SavedView {
+  return {
+    id: r.id,
+    name: r.name,
+    query: r.query,
+    columns: r.columns === null || r.columns === undefined ? null : parseJson<string[]>(r.columns),
+    createdAt: iso(Number(r.created_at)),
+    updatedAt: iso(Number(r.updated_at)),
+  };
+}
+
+export async function listViews(db: Db, orgId: string) {
+  return db
+    .selectFrom('saved_views')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function countViews(db: Db, orgId: string) {
+  const r = await db
+    .selectFrom('saved_views')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+export async function findView(db: Db, orgId: string, id: string) {
+  return db.selectFrom('saved_views').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertView(
+  db: Db,
+  row: { id: string; org_id: string; name: string; query: string; columns: string[] | null; now: number },
+) {
+  await db
+    .insertInto('saved_views')
+    .values({
+      id: row.id,
+      org_id: row.org_id,
+      name: row.name,
+      query: row.query,
+      columns: row.columns ? JSON.stringify(row.columns) : null,
+      created_at: row.now,
+      updated_at: row.now,
+    })
+    .execute();
+}
+
+export async function updateView(
+  db: Db,
+  orgId: string,
+  id: string,
+  set: { name?: string; query?: string; columns?: string[] | null },
+  now: number,
+) {
+  const values: { name?: string; query?: string; columns?: string | null; updated_at: number } = { updated_at: now };
+  if (set.name !== undefined) values.name = set.name;
+  if (set.query !== undefined) values.query = set.query;
+  if (set.columns !== undefined) values.columns = set.columns === null ? null : JSON.stringify(set.columns);
+  const r = await db
+    .updateTable('saved_views')
+    .set(values)
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function deleteView(db: Db, orgId: string, id: string) {
+  const r = await db.deleteFrom('saved_views').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** The view every organization starts with: failed or with errors, not reviewed yet. */
+export const NEEDS_REVIEW_VIEW = { name: 'Needs review', query: 'problems=true&reviewed=false' } as const;
