@@ -14,6 +14,7 @@ import {
   RANGE_FIELDS,
   RANGE_OPS,
   type RangeParam,
+  ROLES,
   SCOPES,
   SENDERS,
   SESSION_SOURCES,
@@ -27,7 +28,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const DateTime = Type.String({
   format: 'date-time',
@@ -681,7 +682,7 @@ export type TranscriptQuery = Static<typeof TranscriptQuery>;
 export const CreateKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: LIMITS.keyNameLength }),
-    scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
+    scopes: Type.Array(Scope, { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
@@ -712,14 +713,39 @@ export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 // ─── Dashboard auth ───────────────────────────────────────────────────────────────────────────
 
-export const LoginBody = Type.Object(
+export const KeyLoginBody = Type.Object(
   { key: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'KeyLoginBody' },
 );
+export const PasswordLoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false, title: 'PasswordLoginBody' },
+);
+/** A person's e-mail and password, or (for admins and automation) an API key. */
+export const LoginBody = Type.Union([PasswordLoginBody, KeyLoginBody]);
 export type LoginBody = Static<typeof LoginBody>;
 export const Me = Type.Object({
   organization: Type.Object({ id: Type.String(), name: Type.String() }),
-  key: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String() }),
+  user: Type.Optional(
+    Type.Object(
+      {
+        id: Type.String(),
+        email: Type.String(),
+        name: Type.String(),
+        role: StringEnum(ROLES),
+      },
+      { description: 'The person signed in; absent when signed in with an API key.' },
+    ),
+  ),
+  key: Type.Optional(
+    Type.Object(
+      { id: Type.String(), name: Type.String(), prefix: Type.String() },
+      { description: 'The API key used; absent when a person signed in.' },
+    ),
+  ),
   scopes: Type.Array(Scope),
   recordingHosts: Type.Array(Type.String(), {
     description:

@@ -33,6 +33,11 @@ import { apiRoutes } from './routes/index.js';
 import { integrationInboxRoutes } from './routes/integrations.js';
 import { otlpRoutes } from './routes/otlp.js';
 import type { StreamOptions } from './services/stream.js';
+import type { LockoutPolicy } from './services/accounts.js';
+
+export interface AccountOptions {
+  lockout?: LockoutPolicy;
+}
 import type { SessionLimits } from './lib/transcript.js';
 import { type LogFormat, prettyStream } from './lib/log-format.js';
 import type { Store } from './store/db.js';
@@ -63,6 +68,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Where users reach this server (SWITCHBOARD_PUBLIC_URL): the OpenAPI document's `servers`. */
   publicUrl?: string;
+  /** Team accounts: the sign-in lockout (tests shorten it) and SSO (services/accounts.ts, oidc.ts). */
+  accounts?: AccountOptions;
 }
 
 /**
@@ -125,6 +132,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     stream: opts.stream,
     webhooks: { allowPrivate: opts.webhooks?.allowPrivate },
     sessionLimits: opts.sessionLimits,
+    publicUrl: opts.publicUrl,
+    lockout: opts.accounts?.lockout,
   });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 

@@ -14,7 +14,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { TSchema } from 'typebox';
-import { buildApp } from '../src/app.js';
+import { type AccountOptions, buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
 import type { SessionLimits } from '../src/lib/transcript.js';
@@ -80,6 +80,8 @@ export async function setup(
     rateLimits?: Partial<RateQuotas>;
     sessionLimits?: SessionLimits;
     webhooks?: { allowPrivate?: boolean };
+    accounts?: AccountOptions;
+    publicUrl?: string;
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -94,6 +96,8 @@ export async function setup(
     rateLimits: opts.rateLimits,
     sessionLimits: opts.sessionLimits,
     webhooks: opts.webhooks,
+    accounts: opts.accounts,
+    publicUrl: opts.publicUrl,
   });
   // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
   const validator = ResponseValidator.attach(app);

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
+import { AccountService, type LockoutPolicy } from '../services/accounts.js';
+import { AuditService } from '../services/audit.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { IntegrationService } from '../services/integrations/service.js';
@@ -19,6 +21,8 @@ export interface Services {
   webhooks: WebhookService;
   otlp: OtlpService;
   integrations: IntegrationService;
+  audit: AuditService;
+  accounts: AccountService;
 }
 
 declare module 'fastify' {
@@ -32,13 +36,19 @@ interface ServicesPluginOptions {
   stream?: StreamOptions;
   sessionLimits?: SessionLimits;
   webhooks?: WebhookServiceOptions;
+  /** Where links in invitations and the setup link point. */
+  publicUrl?: string;
+  lockout?: LockoutPolicy;
 }
 
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
     const ingest = new IngestService(app.store, opts.sessionLimits);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
+    const audit = new AuditService(app.store);
     app.decorate<Services>('services', {
+      audit,
+      accounts: new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout }),
       ingest,
       read: new ReadService(app.readStore),
       batch,
