@@ -12,6 +12,8 @@ export { KeysApi } from './resources/keys.js';
 export { IntegrationsApi } from './resources/integrations.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
+export { UsersApi } from './resources/users.js';
+export { AuditApi } from './resources/audit.js';
 export { AgentsApi } from './resources/agents.js';
 export type { StreamOptions } from './sse.js';
 export {

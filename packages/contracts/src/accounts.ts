@@ -11,14 +11,31 @@ export const Role = StringEnum(ROLES, {
 });
 export type Role = Static<typeof Role>;
 
-const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email', description: 'An e-mail address.' });
-const PersonName = Type.String({ minLength: 1, maxLength: 128, description: 'The name shown to the team.' });
+const Email = Type.String({
+  minLength: 3,
+  maxLength: 254,
+  format: 'email',
+  description: 'An e-mail address.',
+  examples: ['grace@example.com'],
+});
+const PersonName = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'The name shown to the team.',
+  examples: ['Grace Hopper'],
+});
 const Password = Type.String({
   minLength: 10,
   maxLength: 1024,
   description: 'At least 10 characters.',
+  examples: ['correct horse battery staple'],
 });
-const OneTimeToken = Type.String({ minLength: 16, maxLength: 128, description: 'The token of the link, after `#token=`.' });
+const OneTimeToken = Type.String({
+  minLength: 16,
+  maxLength: 128,
+  description: 'The token of the link, after `#token=`.',
+  examples: ['q1Zb0T7dJpVw3cX9mL2rN8sK4fH6gY5a'],
+});
 
 export const User = Type.Object({
   id: Type.String(),
@@ -71,7 +88,9 @@ export type AcceptInvitationBody = Static<typeof AcceptInvitationBody>;
 
 export const AuthSession = Type.Object({
   id: Type.String(),
-  method: StringEnum(['password', 'setup', 'invitation', 'oidc'] as const, { description: 'How the person signed in.' }),
+  method: StringEnum(['password', 'setup', 'invitation', 'oidc'] as const, {
+    description: 'How the person signed in.',
+  }),
   userAgent: Nullable(Type.String()),
   ip: Nullable(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),

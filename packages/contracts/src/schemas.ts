@@ -713,19 +713,20 @@ export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 // ─── Dashboard auth ───────────────────────────────────────────────────────────────────────────
 
-export const KeyLoginBody = Type.Object(
-  { key: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false, title: 'KeyLoginBody' },
-);
-export const PasswordLoginBody = Type.Object(
+/**
+ * A person's e-mail and password, or (for admins and automation) an API key. One object rather
+ * than a union, so a bad key is reported as a bad `key`, not as every field of both ways.
+ */
+export const LoginBody = Type.Object(
   {
-    email: Type.String({ minLength: 3, maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, examples: ['grace@example.com'] })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, examples: ['correct horse battery staple'] })),
+    key: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'An API key, instead of e-mail and password.' }),
+    ),
   },
-  { additionalProperties: false, title: 'PasswordLoginBody' },
+  { additionalProperties: false, anyOf: [{ required: ['email', 'password'] }, { required: ['key'] }] },
 );
-/** A person's e-mail and password, or (for admins and automation) an API key. */
-export const LoginBody = Type.Union([PasswordLoginBody, KeyLoginBody]);
 export type LoginBody = Static<typeof LoginBody>;
 export const Me = Type.Object({
   organization: Type.Object({ id: Type.String(), name: Type.String() }),

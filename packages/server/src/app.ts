@@ -10,6 +10,7 @@ import { LIMITS } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { HTTP_LIMITS, type HttpLimits } from './config.js';
 import { requestIdOf } from './lib/request-id.js';
+import { auditPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
 import { connectionsPlugin } from './plugins/connections.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
@@ -138,6 +139,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 
   await app.register(authPlugin);
+  await app.register(auditPlugin);
   await app.register(rateLimitPlugin, { quotas: opts.rateLimits });
   await app.register(idempotencyPlugin);
   await app.register(etagPlugin);

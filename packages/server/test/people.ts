@@ -39,13 +39,18 @@ export function personFrom(t: TestContext, res: Res): Person {
 export const tokenOf = (url: string) => url.slice(url.indexOf('#token=') + '#token='.length);
 
 /** The first admin, made through the one-time setup link as a person would. */
-export async function firstAdmin(t: TestContext, email = 'ada@example.com'): Promise<Person> {
-  const url = await t.app.services.accounts.issueSetupLink(t.orgId);
+export async function firstAdmin(
+  t: TestContext,
+  email = 'ada@example.com',
+  name = 'Ada Admin',
+  orgId = t.orgId,
+): Promise<Person> {
+  const url = await t.app.services.accounts.issueSetupLink(orgId);
   assert.ok(url, 'the organization already has people');
   const res = await call(t.app, null, 'POST', '/api/v1/auth/setup', {
     token: tokenOf(url),
     email,
-    name: 'Ada Admin',
+    name,
     password: PASSWORD,
   });
   assert.equal(res.statusCode, 201, res.body);
@@ -53,7 +58,12 @@ export async function firstAdmin(t: TestContext, email = 'ada@example.com'): Pro
 }
 
 /** A person invited by `admin` with `role`, who accepted and is signed in. */
-export async function invited(t: TestContext, admin: Person, role: Role, email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`) {
+export async function invited(
+  t: TestContext,
+  admin: Person,
+  role: Role,
+  email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+) {
   const inv = await admin.call('POST', '/api/v1/users/invitations', { email, role });
   assert.equal(inv.statusCode, 201, inv.body);
   const res = await call(t.app, null, 'POST', '/api/v1/auth/invitations/accept', {

@@ -26,7 +26,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
   const { accounts } = app.services;
   const meOf = (ctx: AuthContext) =>
     ctx.user
-      ? { organization: { id: ctx.orgId, name: ctx.orgName }, user: ctx.user, scopes: ctx.scopes, recordingHosts: opts.recordingHosts }
+      ? {
+          organization: { id: ctx.orgId, name: ctx.orgName },
+          user: ctx.user,
+          scopes: ctx.scopes,
+          recordingHosts: opts.recordingHosts,
+        }
       : {
           organization: { id: ctx.orgId, name: ctx.orgName },
           key: { id: ctx.keyId, name: ctx.keyName, prefix: ctx.keyPrefix },
@@ -69,7 +74,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
     };
   };
   const orgName = async (orgId: string) =>
-    (await app.store.db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow()).name;
+    (await app.store.db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow())
+      .name;
 
   app.post(
     '/auth/login',
@@ -85,14 +91,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ recordingHosts: string[] }>
     },
     async (req, reply) => {
       const body = req.body;
-      if ('email' in body) {
+      if (body.key === undefined && body.email !== undefined && body.password !== undefined) {
         // Every attempt spends its address's quota first; failures also count towards the
         // lockout of the account and of the address (services/accounts.ts).
         await spendAddress(req, reply);
         const started = await accounts.login(body.email, body.password, metaOf(req));
         return signedIn(await orgName(started.user.org_id), started, req, reply);
       }
-      const key = body.key.trim();
+      const key = (body.key ?? '').trim();
       // A mistyped key is refused before anything touches the database, buckets included: it
       // costs nothing and can never sign in.
       app.authenticator.assertWellFormed(key);

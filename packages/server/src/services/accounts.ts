@@ -80,7 +80,11 @@ const wrongPair = () =>
     'www-authenticate': 'Bearer realm="switchboard"',
   });
 const badToken = (what: string) =>
-  new ApiError(401, 'invalid-token', `This ${what} link is not valid: it was used already, has expired or is mistyped.`);
+  new ApiError(
+    401,
+    'invalid-token',
+    `This ${what} link is not valid: it was used already, has expired or is mistyped.`,
+  );
 
 function assertPassword(password: string, email: string) {
   if (password.toLowerCase().includes(email.split('@')[0].toLowerCase()) && email.split('@')[0].length >= 4)
@@ -160,8 +164,16 @@ export class AccountService {
     }
     if (!match) {
       const policy = this.lockout;
-      await recordLoginFailure(this.store.db, account, now, { limit: policy.account, windowMs: policy.windowMs, lockMs: policy.lockMs });
-      await recordLoginFailure(this.store.db, address, now, { limit: policy.address, windowMs: policy.windowMs, lockMs: policy.lockMs });
+      await recordLoginFailure(this.store.db, account, now, {
+        limit: policy.account,
+        windowMs: policy.windowMs,
+        lockMs: policy.lockMs,
+      });
+      await recordLoginFailure(this.store.db, address, now, {
+        limit: policy.address,
+        windowMs: policy.windowMs,
+        lockMs: policy.lockMs,
+      });
       throw wrongPair();
     }
     await clearLoginFailures(this.store.db, account);
@@ -256,7 +268,7 @@ export class AccountService {
     const passwordHash = await hashPassword(body.password);
     const user = await this.store.db.transaction().execute(async (trx) => {
       const t = await spendAccountToken(trx, 'invitation', tokenHash(body.token), Date.now());
-      if (!t || !t.email || !t.role) throw badToken('invitation');
+      if (!t?.email || !t.role) throw badToken('invitation');
       assertPassword(body.password, t.email);
       if (await findUserByEmail(trx, t.org_id, t.email))
         throw new ApiError(409, 'conflict', `${t.email} already has an account here: sign in instead.`);
@@ -275,7 +287,12 @@ export class AccountService {
    * invited one made now, or — when `defaultRole` is set — a new one with that role. Undefined:
    * Switchboard was not told to admit them.
    */
-  async ssoUser(orgId: string, emailIn: string, name: string, defaultRole: Role | undefined): Promise<UserRow | undefined> {
+  async ssoUser(
+    orgId: string,
+    emailIn: string,
+    name: string,
+    defaultRole: Role | undefined,
+  ): Promise<UserRow | undefined> {
     const email = normalizeEmail(emailIn);
     const existing = await findUserByEmail(this.store.db, orgId, email);
     if (existing) return existing.disabled_at === null ? existing : undefined;
@@ -342,7 +359,8 @@ export class AccountService {
     const changes: Record<string, unknown> = {};
     if (after.role !== before.role) changes.role = { from: before.role, to: after.role };
     if ((after.disabled_at === null) !== (before.disabled_at === null)) changes.disabled = after.disabled_at !== null;
-    if (Object.keys(changes).length) await this.audit.record(orgId, by, 'user.updated', id, { email: before.email, ...changes });
+    if (Object.keys(changes).length)
+      await this.audit.record(orgId, by, 'user.updated', id, { email: before.email, ...changes });
     return userRowToApi(after);
   }
 }

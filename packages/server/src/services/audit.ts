@@ -56,7 +56,10 @@ export class AuditService {
     const bound = (text: string | undefined, field: string) => {
       if (text === undefined) return undefined;
       const ms = Date.parse(text);
-      if (Number.isNaN(ms)) throw new ApiError(400, 'validation', `${field}: not a date-time`, [{ path: field, message: 'not a date-time' }]);
+      if (Number.isNaN(ms))
+        throw new ApiError(400, 'validation', `${field}: not a date-time`, [
+          { path: field, message: 'not a date-time' },
+        ]);
       return ms;
     };
     let before: string | undefined;

@@ -41,11 +41,14 @@ for (const dialect of DIALECTS) {
       try {
         const url = await fresh.app.services.accounts.issueSetupLink(fresh.orgId);
         assert.ok(url?.startsWith('/setup#token='));
-        const body = { token: tokenOf(url), email: 'Root@Example.com', name: 'Root', password: PASSWORD };
+        const body = { token: tokenOf(url ?? ''), email: 'Root@Example.com', name: 'Root', password: PASSWORD };
         const first = await call(fresh.app, null, 'POST', '/api/v1/auth/setup', body);
         assert.equal(first.statusCode, 201, first.body);
         assert.equal(first.json().user.email, 'root@example.com', 'addresses are kept lower-case');
-        const again = await call(fresh.app, null, 'POST', '/api/v1/auth/setup', { ...body, email: 'other@example.com' });
+        const again = await call(fresh.app, null, 'POST', '/api/v1/auth/setup', {
+          ...body,
+          email: 'other@example.com',
+        });
         assertProblem(again, 401);
         const wrong = await call(fresh.app, null, 'POST', '/api/v1/auth/setup', {
           ...body,
@@ -70,8 +73,16 @@ for (const dialect of DIALECTS) {
       const wrongPassword = await login(t, 'ada@example.com', 'not the password', '198.51.100.1');
       const unknownUser = await login(t, 'nobody@example.com', 'not the password', '198.51.100.1');
       for (const r of [wrongPassword, unknownUser]) assertProblem(r, 401);
-      const strip = (b: { requestId?: string; instance?: string }) => ({ ...b, requestId: undefined, instance: undefined });
-      assert.deepEqual(strip(wrongPassword.json()), strip(unknownUser.json()), 'one identical problem for every wrong pair');
+      const strip = (b: { requestId?: string; instance?: string }) => ({
+        ...b,
+        requestId: undefined,
+        instance: undefined,
+      });
+      assert.deepEqual(
+        strip(wrongPassword.json()),
+        strip(unknownUser.json()),
+        'one identical problem for every wrong pair',
+      );
       // The API key sign-in still works beside it.
       const byKey = await call(t.app, null, 'POST', '/api/v1/auth/login', { key: t.adminKey });
       assert.equal(byKey.statusCode, 200);
@@ -89,7 +100,10 @@ for (const dialect of DIALECTS) {
       assertProblem(forbidden, 403);
       assert.match(forbidden.json().detail, /role \(viewer\)/);
       assertProblem(await reviewer.call('GET', '/api/v1/users'), 403);
-      assertProblem(await viewer.call('POST', '/api/v1/sessions', { agent: { id: 'a' }, channel: 'web', type: 'chat' }), 403);
+      assertProblem(
+        await viewer.call('POST', '/api/v1/sessions', { agent: { id: 'a' }, channel: 'web', type: 'chat' }),
+        403,
+      );
       const list = await ada.call('GET', '/api/v1/users');
       assert.equal(list.statusCode, 200);
       assertShape(UserList, list.json());
@@ -101,11 +115,21 @@ for (const dialect of DIALECTS) {
 
     test('a cookie write without the CSRF header is refused', async () => {
       const viewer = await invited(t, ada, 'viewer');
-      const res = await call(t.app, null, 'PATCH', `/api/v1/users/${viewer.id}`, { role: 'admin' }, {
-        cookie: `sb_session=${ada.cookie}`,
-      });
+      const res = await call(
+        t.app,
+        null,
+        'PATCH',
+        `/api/v1/users/${viewer.id}`,
+        { role: 'admin' },
+        {
+          cookie: `sb_session=${ada.cookie}`,
+        },
+      );
       assertProblem(res, 403);
-      assert.equal((await ada.call('GET', '/api/v1/users')).json().data.find((u: User) => u.id === viewer.id).role, 'viewer');
+      assert.equal(
+        (await ada.call('GET', '/api/v1/users')).json().data.find((u: User) => u.id === viewer.id).role,
+        'viewer',
+      );
     });
 
     test('invitations: a one-time link for 7 days; the person joins with the role chosen', async () => {
@@ -133,16 +157,29 @@ for (const dialect of DIALECTS) {
       });
       assertProblem(twice, 401);
       // Already a member: no second invitation.
-      assertProblem(await ada.call('POST', '/api/v1/users/invitations', { email: 'grace@example.com', role: 'admin' }), 409);
-      assertProblem(await ada.call('POST', '/api/v1/users/invitations', { email: 'not-an-address', role: 'admin' }), 400);
-      assertProblem(await ada.call('POST', '/api/v1/users/invitations', { email: 'x@example.com', role: 'owner' }), 400);
+      assertProblem(
+        await ada.call('POST', '/api/v1/users/invitations', { email: 'grace@example.com', role: 'admin' }),
+        409,
+      );
+      assertProblem(
+        await ada.call('POST', '/api/v1/users/invitations', { email: 'not-an-address', role: 'admin' }),
+        400,
+      );
+      assertProblem(
+        await ada.call('POST', '/api/v1/users/invitations', { email: 'x@example.com', role: 'owner' }),
+        400,
+      );
       // She can sign in with her password later.
       assert.equal((await login(t, 'grace@example.com', PASSWORD)).statusCode, 200);
     });
 
     test('an expired invitation is refused', async () => {
       const res = await ada.call('POST', '/api/v1/users/invitations', { email: 'late@example.com', role: 'viewer' });
-      await t.store.db.updateTable('account_tokens').set({ expires_at: Date.now() - 1 }).where('id', '=', res.json().id).execute();
+      await t.store.db
+        .updateTable('account_tokens')
+        .set({ expires_at: Date.now() - 1 })
+        .where('id', '=', res.json().id)
+        .execute();
       const accept = await call(t.app, null, 'POST', '/api/v1/auth/invitations/accept', {
         token: tokenOf(res.json().url),
         name: 'Late',

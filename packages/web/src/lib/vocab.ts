@@ -93,7 +93,7 @@ export const STATUS_COLORS: Record<Status, string> = {
 
 export const TYPE_LABELS: Record<SessionType, string> = { chat: 'Chat', voice: 'Voice', video: 'Video' };
 
-export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin' };
+export const SCOPE_LABELS: Record<Scope, string> = { read: 'Read', ingest: 'Ingest', admin: 'Admin', review: 'Review' };
 
 /** The envelope types of the live stream, which are also what a webhook subscribes to. */
 export const OUTBOX_EVENT_TYPES = [
