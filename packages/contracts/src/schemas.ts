@@ -725,7 +725,11 @@ export const LoginBody = Type.Object(
       Type.String({ minLength: 1, maxLength: 256, description: 'An API key, instead of e-mail and password.' }),
     ),
   },
-  { additionalProperties: false, anyOf: [{ required: ['email', 'password'] }, { required: ['key'] }] },
+  {
+    additionalProperties: false,
+    anyOf: [{ required: ['email', 'password'] }, { required: ['key'] }],
+    examples: [{ email: 'grace@example.com', password: 'correct horse battery staple' }],
+  },
 );
 export type LoginBody = Static<typeof LoginBody>;
 export const Me = Type.Object({

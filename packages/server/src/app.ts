@@ -35,9 +35,11 @@ import { integrationInboxRoutes } from './routes/integrations.js';
 import { otlpRoutes } from './routes/otlp.js';
 import type { StreamOptions } from './services/stream.js';
 import type { LockoutPolicy } from './services/accounts.js';
+import type { OidcOptions } from './services/oidc.js';
 
 export interface AccountOptions {
   lockout?: LockoutPolicy;
+  oidc?: OidcOptions;
 }
 import type { SessionLimits } from './lib/transcript.js';
 import { type LogFormat, prettyStream } from './lib/log-format.js';
@@ -135,6 +137,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionLimits: opts.sessionLimits,
     publicUrl: opts.publicUrl,
     lockout: opts.accounts?.lockout,
+    oidc: opts.accounts?.oidc,
   });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 

@@ -42,6 +42,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     webDir: config.webDir,
     rateLimits: config.rateLimits,
     recordingHosts: config.recordingHosts,
+    accounts: { oidc: config.oidc },
     sessionLimits: config.sessionLimits,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
@@ -57,6 +58,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  // While the organization has nobody, every start prints a fresh one-time link that creates the
+  // first admin (docs/SECURITY.md#people-and-roles); the admin key stays for automation.
+  const setupUrl = await app.services.accounts.issueSetupLink(boot.orgId, url);
   app.log.info(
     {
       url,
@@ -80,9 +84,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       'webhook secrets encrypted with another key cannot be opened, so their deliveries fail: start with the key they were encrypted with, or rotate those webhooks’ secrets',
     );
 
-  // While the organization has nobody, every start prints a fresh one-time link that creates the
-  // first admin (docs/SECURITY.md#people-and-roles); the admin key stays for automation.
-  const setupUrl = await app.services.accounts.issueSetupLink(boot.orgId, url);
   const color = config.logFormat === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   if (boot.generatedKey) {
     // Printed once, to the terminal, not through the logger: keys never go into logs.

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
 import { AccountService, type LockoutPolicy } from '../services/accounts.js';
 import { AuditService } from '../services/audit.js';
+import { type OidcOptions, OidcService } from '../services/oidc.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { IntegrationService } from '../services/integrations/service.js';
@@ -23,6 +24,8 @@ export interface Services {
   integrations: IntegrationService;
   audit: AuditService;
   accounts: AccountService;
+  /** SSO, when an issuer is configured. */
+  oidc?: OidcService;
 }
 
 declare module 'fastify' {
@@ -39,6 +42,7 @@ interface ServicesPluginOptions {
   /** Where links in invitations and the setup link point. */
   publicUrl?: string;
   lockout?: LockoutPolicy;
+  oidc?: OidcOptions;
 }
 
 export const servicesPlugin = fp(
@@ -46,9 +50,11 @@ export const servicesPlugin = fp(
     const ingest = new IngestService(app.store, opts.sessionLimits);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     const audit = new AuditService(app.store);
+    const accounts = new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout });
     app.decorate<Services>('services', {
       audit,
-      accounts: new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout }),
+      accounts,
+      oidc: opts.oidc ? new OidcService(app.store, accounts, opts.oidc, opts.publicUrl ?? '') : undefined,
       ingest,
       read: new ReadService(app.readStore),
       batch,

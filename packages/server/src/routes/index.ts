@@ -6,6 +6,7 @@ import { authRoutes } from './auth.js';
 import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
 import { keyRoutes } from './keys.js';
+import { oidcRoutes } from './oidc.js';
 import { sessionRoutes } from './sessions.js';
 import { streamRoutes } from './stream.js';
 import { userRoutes } from './users.js';
@@ -22,4 +23,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(integrationRoutes);
   await api.register(userRoutes);
   await api.register(auditRoutes);
+  await api.register(oidcRoutes);
 };

@@ -396,6 +396,9 @@ const NO_TENANT_DATA: Record<string, string> = {
   'GET /readyz': 'database reachability',
   'GET /metrics': 'process-wide request counters, no row data',
   'POST /api/v1/auth/logout': 'ends the caller’s own cookie',
+  'GET /api/v1/auth/sso': 'whether SSO is configured',
+  'GET /api/v1/auth/oidc/start': 'a redirect to the issuer (test/routes/oidc.test.ts)',
+  'GET /api/v1/auth/oidc/callback': 'signs in whoever the issuer names, in the configured organization (oidc.test.ts)',
   'GET /api/openapi.json': 'the API description',
 };
 const isDocs = (route: string) => / \/api\/docs(\/|$)/.test(route);
