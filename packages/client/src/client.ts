@@ -2,9 +2,11 @@ import type { SwitchboardError } from './errors.js';
 import { type FetchLike, type RequestOptions, type RetryInfo, Transport } from './http.js';
 import { Ingester } from './ingest.js';
 import { AgentsApi } from './resources/agents.js';
+import { AuditApi } from './resources/audit.js';
 import { AuthApi } from './resources/auth.js';
 import { IntegrationsApi } from './resources/integrations.js';
 import { KeysApi } from './resources/keys.js';
+import { UsersApi } from './resources/users.js';
 import { SessionsApi } from './resources/sessions.js';
 import { ReviewApi } from './resources/review.js';
 import { WebhooksApi } from './resources/webhooks.js';
@@ -76,6 +78,10 @@ export class Switchboard {
   readonly review: ReviewApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
   readonly auth: AuthApi;
+  /** The people of your organization: invite, change role, disable (scope `admin`). */
+  readonly users: UsersApi;
+  /** The audit log (scope `admin`). */
+  readonly audit: AuditApi;
   /**
    * Agents and how they perform: `sb.agents.list(params)`, `sb.agents.get(id, params)`. Still
    * callable as `sb.agents(options)`, the list without parameters, as before it took any.
@@ -112,6 +118,8 @@ export class Switchboard {
     this.webhooks = new WebhooksApi(this.transport);
     this.review = new ReviewApi(this.transport);
     this.auth = new AuthApi(this.transport);
+    this.users = new UsersApi(this.transport);
+    this.audit = new AuditApi(this.transport);
     const agents = new AgentsApi(this.transport);
     // A function carrying the bound methods, so existing `sb.agents()` calls keep working.
     this.agents = Object.assign((options: RequestOptions = {}) => agents.list({}, options), {

@@ -13,6 +13,8 @@ export { IntegrationsApi } from './resources/integrations.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
 export { ReviewApi } from './resources/review.js';
+export { UsersApi } from './resources/users.js';
+export { AuditApi } from './resources/audit.js';
 export { AgentsApi } from './resources/agents.js';
 export type { StreamOptions } from './sse.js';
 export {

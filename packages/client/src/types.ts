@@ -14,6 +14,8 @@ export type TerminalStatus = Exclude<Status, 'active'>;
 export type Sender = 'user' | 'agent';
 /** `review`: tags, scores, notes, the reviewed mark, saved views, bulk actions (admin implies it). */
 export type Scope = 'read' | 'ingest' | 'admin' | 'review';
+/** A person's role: `viewer` reads, `reviewer` reads and reviews, `admin` does everything. */
+export type Role = 'viewer' | 'reviewer' | 'admin';
 export type ExportFormat = 'csv' | 'json' | 'ndjson';
 /**
  * The session figures a range filter (`'turns[gte]': 3`) compares and `sort` orders by:
@@ -389,7 +391,10 @@ export interface CreatedApiKey {
 /** Who a cookie or key signs in as: `sb.auth.me()` and `sb.auth.login()`. */
 export interface Me {
   organization: { id: string; name: string };
-  key: { id: string; name: string; prefix: string };
+  /** The person signed in; absent when signed in with an API key. */
+  user?: { id: string; email: string; name: string; role: Role };
+  /** The API key used; absent when a person signed in. */
+  key?: { id: string; name: string; prefix: string };
   scopes: Scope[];
   /** Hosts the dashboard may play session recordings from (the server's SWITCHBOARD_RECORDING_HOSTS). */
   recordingHosts: string[];
@@ -629,4 +634,72 @@ export interface WebhookDelivery {
 export interface WebhookDeliveryList {
   data: WebhookDelivery[];
   pagination: Pagination;
+}
+
+/** A person of your organization (`sb.users`). */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  lastSeenAt: string | null;
+  disabledAt: string | null;
+  /** True when the person has no password and signs in through SSO only. */
+  sso: boolean;
+}
+
+/** An invitation: give `url` to the person; it works once, until `expiresAt`. */
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  url: string;
+  expiresAt: string;
+}
+
+/** One of the signed-in person's sign-ins (`sb.auth.sessions()`). */
+export interface AuthSession {
+  id: string;
+  method: 'password' | 'setup' | 'invitation' | 'oidc';
+  userAgent: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  /** The sign-in this request was made with. */
+  current: boolean;
+}
+
+export interface AuditActor {
+  type: 'user' | 'key' | 'system';
+  id: string | null;
+  name: string;
+}
+
+/** One entry of the audit log (`sb.audit.list()`). */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: AuditActor;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditList {
+  data: AuditEntry[];
+  pagination: { limit: number; hasMore: boolean; nextCursor: string | null };
+}
+
+/** `sb.audit.list(query)`: all optional. */
+export interface AuditQuery {
+  /** A user or key id, or its name. */
+  actor?: string;
+  /** An action (`user.updated`) or its group (`user`). */
+  action?: string;
+  from?: string | Date;
+  to?: string | Date;
+  cursor?: string;
+  limit?: number;
 }

@@ -23,6 +23,15 @@ export type IntegrationProvider = (typeof INTEGRATION_PROVIDERS)[number];
 /** `review`: tags, scores, notes, the reviewed mark, saved views and bulk actions (admin implies it). */
 export const SCOPES = ['read', 'ingest', 'admin', 'review'] as const;
 
+/** A person's role: what they may do, as the scopes of `ROLE_SCOPES`. */
+export const ROLES = ['viewer', 'reviewer', 'admin'] as const;
+/** viewer reads; reviewer reads and reviews; admin does everything, ingest included. */
+export const ROLE_SCOPES: Record<(typeof ROLES)[number], readonly (typeof SCOPES)[number][]> = {
+  viewer: ['read'],
+  reviewer: ['read', 'review'],
+  admin: SCOPES,
+};
+
 export const WELL_KNOWN_EVENT_TYPES = [
   'connection_established',
   'disconnected',

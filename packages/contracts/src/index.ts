@@ -5,3 +5,4 @@ export * from './schemas.js';
 export * from './webhooks.js';
 export * from './integrations.js';
 export * from './review.js';
+export * from './accounts.js';

@@ -14,6 +14,7 @@ import {
   RANGE_FIELDS,
   RANGE_OPS,
   type RangeParam,
+  ROLES,
   SCOPES,
   SENDERS,
   SESSION_SOURCES,
@@ -29,7 +30,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const DateTime = Type.String({
   format: 'date-time',
@@ -82,8 +83,8 @@ const EndedReason = Type.String({ minLength: 1, maxLength: LIMITS.endedReasonLen
 export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
 
 /**
- * Who did something (wrote a score or a note, marked a session reviewed): today the API key, by
- * its id and name.
+ * Who did something (wrote a score or a note, marked a session reviewed): the person signed in
+ * (`user`, by user id and name) or the API key (`key`, by key id and name).
  */
 export const Actor = Type.Object({
   type: StringEnum(['key', 'user'] as const),
@@ -765,7 +766,7 @@ export type TranscriptQuery = Static<typeof TranscriptQuery>;
 export const CreateKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: LIMITS.keyNameLength }),
-    scopes: Type.Array(Scope, { minItems: 1, maxItems: 3, uniqueItems: true }),
+    scopes: Type.Array(Scope, { minItems: 1, maxItems: SCOPES.length, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
@@ -796,14 +797,44 @@ export const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 // ─── Dashboard auth ───────────────────────────────────────────────────────────────────────────
 
+/**
+ * A person's e-mail and password, or (for admins and automation) an API key. One object rather
+ * than a union, so a bad key is reported as a bad `key`, not as every field of both ways.
+ */
 export const LoginBody = Type.Object(
-  { key: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false },
+  {
+    email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, examples: ['grace@example.com'] })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, examples: ['correct horse battery staple'] })),
+    key: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'An API key, instead of e-mail and password.' }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    anyOf: [{ required: ['email', 'password'] }, { required: ['key'] }],
+    examples: [{ email: 'grace@example.com', password: 'correct horse battery staple' }],
+  },
 );
 export type LoginBody = Static<typeof LoginBody>;
 export const Me = Type.Object({
   organization: Type.Object({ id: Type.String(), name: Type.String() }),
-  key: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String() }),
+  user: Type.Optional(
+    Type.Object(
+      {
+        id: Type.String(),
+        email: Type.String(),
+        name: Type.String(),
+        role: StringEnum(ROLES),
+      },
+      { description: 'The person signed in; absent when signed in with an API key.' },
+    ),
+  ),
+  key: Type.Optional(
+    Type.Object(
+      { id: Type.String(), name: Type.String(), prefix: Type.String() },
+      { description: 'The API key used; absent when a person signed in.' },
+    ),
+  ),
   scopes: Type.Array(Scope),
   recordingHosts: Type.Array(Type.String(), {
     description:

@@ -10,6 +10,7 @@ import { LIMITS } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { HTTP_LIMITS, type HttpLimits } from './config.js';
 import { requestIdOf } from './lib/request-id.js';
+import { auditPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
 import { connectionsPlugin } from './plugins/connections.js';
 import { dashboardPlugin } from './plugins/dashboard.js';
@@ -33,6 +34,13 @@ import { apiRoutes } from './routes/index.js';
 import { integrationInboxRoutes } from './routes/integrations.js';
 import { otlpRoutes } from './routes/otlp.js';
 import type { StreamOptions } from './services/stream.js';
+import type { LockoutPolicy } from './services/accounts.js';
+import type { OidcOptions } from './services/oidc.js';
+
+export interface AccountOptions {
+  lockout?: LockoutPolicy;
+  oidc?: OidcOptions;
+}
 import type { SessionLimits } from './lib/transcript.js';
 import { type LogFormat, prettyStream } from './lib/log-format.js';
 import type { Store } from './store/db.js';
@@ -63,6 +71,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Where users reach this server (SWITCHBOARD_PUBLIC_URL): the OpenAPI document's `servers`. */
   publicUrl?: string;
+  /** Team accounts: the sign-in lockout (tests shorten it) and SSO (services/accounts.ts, oidc.ts). */
+  accounts?: AccountOptions;
 }
 
 /**
@@ -125,10 +135,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     stream: opts.stream,
     webhooks: { allowPrivate: opts.webhooks?.allowPrivate },
     sessionLimits: opts.sessionLimits,
+    publicUrl: opts.publicUrl,
+    lockout: opts.accounts?.lockout,
+    oidc: opts.accounts?.oidc,
   });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 
   await app.register(authPlugin);
+  await app.register(auditPlugin);
   await app.register(rateLimitPlugin, { quotas: opts.rateLimits });
   await app.register(idempotencyPlugin);
   await app.register(etagPlugin);

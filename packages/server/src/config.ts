@@ -72,6 +72,16 @@ export interface Config {
   http: HttpLimits;
   /** SWITCHBOARD_METRICS_TOKEN: the bearer token `GET /metrics` needs; without one it is off (404). */
   metricsToken?: string;
+  /** SSO through an OpenID Connect issuer (SWITCHBOARD_OIDC_*); off when no issuer is set. */
+  oidc?: OidcConfig;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Unset: only invited addresses may sign in through SSO; set: anyone verified joins with it. */
+  defaultRole?: 'viewer' | 'reviewer' | 'admin';
 }
 
 export interface HttpLimits {
@@ -126,6 +136,10 @@ const FLAGS: Record<string, string> = {
   'connection-idle-timeout': 'SWITCHBOARD_CONNECTION_IDLE_TIMEOUT',
   'max-connections-per-address': 'SWITCHBOARD_MAX_CONNECTIONS_PER_ADDRESS',
   'metrics-token': 'SWITCHBOARD_METRICS_TOKEN',
+  'oidc-issuer': 'SWITCHBOARD_OIDC_ISSUER',
+  'oidc-client-id': 'SWITCHBOARD_OIDC_CLIENT_ID',
+  'oidc-client-secret': 'SWITCHBOARD_OIDC_CLIENT_SECRET',
+  'oidc-default-role': 'SWITCHBOARD_OIDC_DEFAULT_ROLE',
 };
 
 export class ConfigError extends Error {}
@@ -242,6 +256,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     // Never echo the value: it is a secret.
     throw new ConfigError('SWITCHBOARD_METRICS_TOKEN must be 16–256 printable characters without spaces');
   return {
+    oidc: oidcConfig(get),
     recordingHosts,
     http: httpConfig(get),
     metricsToken,
@@ -264,6 +279,30 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     trustProxy,
     publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
   };
+}
+
+function oidcConfig(get: (name: string) => string | undefined): OidcConfig | undefined {
+  const issuer = get('SWITCHBOARD_OIDC_ISSUER')?.trim();
+  if (!issuer) return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`SWITCHBOARD_OIDC_ISSUER must be the issuer's URL, got "${issuer}"`);
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local))
+    throw new ConfigError('SWITCHBOARD_OIDC_ISSUER must be an https:// URL (http:// only on localhost)');
+  const clientId = get('SWITCHBOARD_OIDC_CLIENT_ID')?.trim();
+  const clientSecret = get('SWITCHBOARD_OIDC_CLIENT_SECRET')?.trim();
+  if (!clientId || !clientSecret)
+    throw new ConfigError(
+      'SWITCHBOARD_OIDC_ISSUER needs SWITCHBOARD_OIDC_CLIENT_ID and SWITCHBOARD_OIDC_CLIENT_SECRET',
+    );
+  const role = get('SWITCHBOARD_OIDC_DEFAULT_ROLE')?.trim().toLowerCase() || undefined;
+  if (role !== undefined && !['viewer', 'reviewer', 'admin'].includes(role))
+    throw new ConfigError(`SWITCHBOARD_OIDC_DEFAULT_ROLE must be viewer, reviewer or admin, got "${role}"`);
+  return { issuer, clientId, clientSecret, defaultRole: role as OidcConfig['defaultRole'] };
 }
 
 function logFormatOf(flag: string | undefined, envValue: string | undefined): LogFormat {

@@ -42,6 +42,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     webDir: config.webDir,
     rateLimits: config.rateLimits,
     recordingHosts: config.recordingHosts,
+    accounts: { oidc: config.oidc },
     sessionLimits: config.sessionLimits,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
@@ -58,6 +59,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  // While the organization has nobody, every start prints a fresh one-time link that creates the
+  // first admin (docs/SECURITY.md#people-and-roles); the admin key stays for automation.
+  const setupUrl = await app.services.accounts.issueSetupLink(boot.orgId, url);
   app.log.info(
     {
       url,
@@ -81,16 +85,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       'webhook secrets encrypted with another key cannot be opened, so their deliveries fail: start with the key they were encrypted with, or rotate those webhooks’ secrets',
     );
 
+  const color = config.logFormat === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   if (boot.generatedKey) {
     // Printed once, to the terminal, not through the logger: keys never go into logs.
-    process.stdout.write(
-      firstStartBanner({
-        url,
-        key: boot.generatedKey,
-        keyFile: boot.keyFile,
-        color: config.logFormat === 'pretty' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-      }),
-    );
+    process.stdout.write(firstStartBanner({ url, key: boot.generatedKey, keyFile: boot.keyFile, setupUrl, color }));
+  } else if (setupUrl) {
+    process.stdout.write(setupBanner(setupUrl, color));
   }
 
   let stopping: Promise<void> | undefined;
@@ -142,7 +142,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
  * The first start's admin key and login link. In a terminal they are framed and bold, so they
  * stand out from the log lines around them; elsewhere plain text, as it always was.
  */
-export function firstStartBanner(opts: { url: string; key: string; keyFile?: string; color: boolean }): string {
+export function firstStartBanner(opts: {
+  url: string;
+  key: string;
+  keyFile?: string;
+  setupUrl?: string;
+  color: boolean;
+}): string {
   const bold = (t: string) => (opts.color ? `\x1b[1m${t}\x1b[22m` : t);
   const accent = (t: string) => (opts.color ? `\x1b[1;36m${t}\x1b[0m` : t);
   const login = `${opts.url}/login#key=${opts.key}`;
@@ -157,9 +163,16 @@ export function firstStartBanner(opts: { url: string; key: string; keyFile?: str
     '',
     '  Sign in to the dashboard:',
     `    ${accent(login)}`,
+    ...(opts.setupUrl ? ['', '  Create the first admin account (one-time link):', `    ${accent(opts.setupUrl)}`] : []),
     rule,
     '',
   ]
     .filter((l, i, all) => l !== '' || all[i - 1] !== '' || i === 0)
     .join('\n')}\n`;
+}
+
+/** The one-time link that creates the first admin, printed at each start until someone used one. */
+export function setupBanner(setupUrl: string, color: boolean): string {
+  const accent = (t: string) => (color ? `\x1b[1;36m${t}\x1b[0m` : t);
+  return `\n  Nobody has an account yet. Create the first admin (one-time link):\n    ${accent(setupUrl)}\n\n`;
 }

@@ -107,6 +107,24 @@ for (const dialect of DIALECTS) {
       const second = await serve(env);
       const res = await fetch(`${second.url}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(res.status, 200);
+      // The first start also printed a one-time link that creates the first admin; until someone
+      // has used one, each start prints a fresh one.
+      const setupToken = /\/setup#token=([\w-]+)/.exec(first.out())?.[1];
+      assert.ok(setupToken, `no setup link printed:\n${first.out()}`);
+      assert.match(second.out(), /Create the first admin \(one-time link\):\n\s+http:\/\/\S+\/setup#token=/);
+      const setup = (token: string) =>
+        fetch(`${second.url}/api/v1/auth/setup`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            token,
+            email: 'ada@example.com',
+            name: 'Ada',
+            password: 'correct horse battery staple',
+          }),
+        });
+      assert.equal((await setup(setupToken)).status, 201);
+      assert.equal((await setup(setupToken)).status, 401);
       second.child.kill('SIGTERM');
       assert.equal(await second.exited, 0);
       assert.doesNotMatch(second.out(), /Admin API key/);

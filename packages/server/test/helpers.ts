@@ -14,7 +14,7 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { TSchema } from 'typebox';
-import { buildApp } from '../src/app.js';
+import { type AccountOptions, buildApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { generateKey } from '../src/lib/keys.js';
 import type { SessionLimits } from '../src/lib/transcript.js';
@@ -82,6 +82,8 @@ export async function setup(
     sessionLimits?: SessionLimits;
     webhooks?: { allowPrivate?: boolean };
     jobs?: JobOptions;
+    accounts?: AccountOptions;
+    publicUrl?: string;
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -97,6 +99,8 @@ export async function setup(
     sessionLimits: opts.sessionLimits,
     webhooks: opts.webhooks,
     jobs: opts.jobs,
+    accounts: opts.accounts,
+    publicUrl: opts.publicUrl,
   });
   // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
   const validator = ResponseValidator.attach(app);

@@ -4,7 +4,7 @@
  * `config.scope`. A key whose checksum fails is refused before the database is touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Actor, Scope } from '@switchboard/contracts';
+import { type Actor, ROLE_SCOPES, type Role, type Scope } from '@switchboard/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
@@ -17,6 +17,7 @@ import {
   touchApiKey,
 } from '../store/keys.js';
 import type { Store } from '../store/db.js';
+import { findUserSession, touchUserSession } from '../store/users.js';
 
 export interface AuthContext {
   orgId: string;
@@ -26,6 +27,13 @@ export interface AuthContext {
   keyPrefix: string;
   scopes: Scope[];
   via: 'bearer' | 'cookie';
+  /**
+   * The person signed in (their role gives the scopes), or null for an API key. For a person,
+   * keyId/keyName/keyPrefix name them (`user:<id>`), so rate limits and logs work as for keys.
+   */
+  user: { id: string; email: string; name: string; role: Role } | null;
+  /** The person's sign-in (user_sessions.id), for listing and revoking their sessions. */
+  sessionId: string | null;
 }
 
 declare module 'fastify' {
@@ -63,8 +71,29 @@ function contextOf(row: KeyRow, via: AuthContext['via']): AuthContext {
     keyPrefix: row.prefix,
     scopes: row.scopes.split(',').filter(Boolean) as Scope[],
     via,
+    user: null,
+    sessionId: null,
   };
 }
+
+type UserSessionRow = NonNullable<Awaited<ReturnType<typeof findUserSession>>>;
+
+function userContextOf(row: UserSessionRow): AuthContext {
+  return {
+    orgId: row.org_id,
+    orgName: row.org_name,
+    keyId: row.id,
+    keyName: row.name,
+    keyPrefix: `user:${row.id}`,
+    scopes: [...ROLE_SCOPES[row.role]],
+    via: 'cookie',
+    user: { id: row.id, email: row.email, name: row.name, role: row.role },
+    sessionId: row.session_id,
+  };
+}
+
+/** A person's cookie starts with this (services/accounts.ts); an API key's sign-in does not. */
+const USER_TOKEN_PREFIX = 'u.';
 
 export class Authenticator {
   private touched = new Map<string, number>();
@@ -94,6 +123,15 @@ export class Authenticator {
       return contextOf(row, 'bearer');
     }
     const token = req.cookies?.[SESSION_COOKIE];
+    if (token?.startsWith(USER_TOKEN_PREFIX)) {
+      // A disabled person's sign-ins are deleted at once, and the join refuses them anyway.
+      const now = Date.now();
+      const row = await findUserSession(this.store.db, sha256(token), now);
+      if (!row) return null;
+      if (Number(row.session_seen_at) <= now - TOUCH_EVERY_MS)
+        touchUserSession(this.store.db, row.session_id, row.id, now).catch(() => {});
+      return userContextOf(row);
+    }
     if (token) {
       const row = await findDashboardSession(this.store.db, sha256(token), Date.now());
       if (!row || row.revoked_at !== null) return null;
@@ -150,12 +188,16 @@ export const authPlugin = fp(
       if (!ctx) throw unauthorized('Authentication required: send "Authorization: Bearer <api key>" or sign in.');
       if (ctx.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) requireCsrfHeader(req);
       const needed = scope === 'any' ? [] : Array.isArray(scope) ? scope : [scope];
-      if (needed.length && !needed.some((s) => hasScope(ctx, s)))
+      if (needed.length && !needed.some((s) => hasScope(ctx, s))) {
+        const wanted = needed.map((s) => `"${s}"`).join(' or ');
         throw new ApiError(
           403,
           'forbidden',
-          `This API key lacks the ${needed.map((s) => `"${s}"`).join(' or ')} scope this route needs.`,
+          ctx.user
+            ? `Your role (${ctx.user.role}) does not allow this: it needs the ${wanted} scope. Ask an admin.`
+            : `This API key lacks the ${wanted} scope this route needs.`,
         );
+      }
       req.auth = ctx;
     });
   },
@@ -174,10 +216,11 @@ export function hasScope(ctx: AuthContext, scope: Scope): boolean {
 }
 
 /**
- * Who is acting, as scores, notes and the reviewed mark record it: the one place that decides
- * (today the API key, by id and name; the key behind a dashboard sign-in likewise).
+ * Who is acting, as scores, notes, the reviewed mark and bulk jobs record it: the one place that
+ * decides — the person signed in, or else the API key, by id and name.
  */
 export function actorOf(auth: AuthContext): Actor {
+  if (auth.user) return { type: 'user', id: auth.user.id, name: auth.user.name };
   return { type: 'key', id: auth.keyId, name: auth.keyName };
 }
 

@@ -116,6 +116,17 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /api/v1/auth/login': 'signIn',
   'POST /api/v1/auth/logout': 'signOut',
   'GET /api/v1/auth/me': 'getMe',
+  'POST /api/v1/auth/setup': 'createFirstAdmin',
+  'POST /api/v1/auth/invitations/accept': 'acceptInvitation',
+  'GET /api/v1/auth/sessions': 'listMySignIns',
+  'DELETE /api/v1/auth/sessions/{id}': 'endMySignIn',
+  'GET /api/v1/users': 'listUsers',
+  'PATCH /api/v1/users/{id}': 'updateUser',
+  'POST /api/v1/users/invitations': 'inviteUser',
+  'GET /api/v1/audit': 'listAuditLog',
+  'GET /api/v1/auth/sso': 'getSsoAvailability',
+  'GET /api/v1/auth/oidc/start': 'startSso',
+  'GET /api/v1/auth/oidc/callback': 'finishSso',
   'POST /api/v1/webhooks': 'createWebhook',
   'GET /api/v1/webhooks': 'listWebhooks',
   'GET /api/v1/webhooks/{id}': 'getWebhook',
@@ -203,7 +214,17 @@ export const TAGS = [
     description:
       'Tags, scores, notes and the reviewed mark of sessions, tag counts, the organization’s saved views and bulk actions with their jobs. Scope `review` (admin implies it); tags also with `ingest`.',
   },
-  { name: 'Auth', description: 'Dashboard sign-in: an API key exchanged for an HttpOnly session cookie.' },
+  {
+    name: 'Auth',
+    description:
+      'Dashboard sign-in: a person’s e-mail and password, SSO, or an API key exchanged for an HttpOnly session cookie; the first admin, accepting invitations, and a person’s own sign-ins.',
+  },
+  {
+    name: 'Users',
+    description:
+      'The people of an organization: invite, change role (viewer, reviewer, admin), disable. Scope `admin`.',
+  },
+  { name: 'Audit', description: 'Who changed what and when: keys, webhooks, integrations, people. Scope `admin`.' },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },
 ];
 
@@ -572,7 +593,8 @@ export function finishDocument(doc: Json, facts: Map<string, RouteFacts>, public
 function finishOperation(path: string, method: string, op: Operation, route: RouteFacts, components: Components) {
   const schema = route.schema;
   const scoped = route.scope !== undefined;
-  const signIn = path === '/api/v1/auth/login';
+  // Routes that spend the sign-in quota of the client's address (routes/auth.ts).
+  const signIn = ['/api/v1/auth/login', '/api/v1/auth/setup', '/api/v1/auth/invitations/accept'].includes(path);
   const limited = scoped || signIn;
   const idempotent = method === 'POST' && scoped;
   const hasBody = schema.body !== undefined;

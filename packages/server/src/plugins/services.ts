@@ -2,6 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
+import { AccountService, type LockoutPolicy } from '../services/accounts.js';
+import { AuditService } from '../services/audit.js';
+import { type OidcOptions, OidcService } from '../services/oidc.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { IntegrationService } from '../services/integrations/service.js';
@@ -21,6 +24,10 @@ export interface Services {
   otlp: OtlpService;
   integrations: IntegrationService;
   review: ReviewService;
+  audit: AuditService;
+  accounts: AccountService;
+  /** SSO, when an issuer is configured. */
+  oidc?: OidcService;
 }
 
 declare module 'fastify' {
@@ -34,13 +41,22 @@ interface ServicesPluginOptions {
   stream?: StreamOptions;
   sessionLimits?: SessionLimits;
   webhooks?: WebhookServiceOptions;
+  /** Where links in invitations and the setup link point. */
+  publicUrl?: string;
+  lockout?: LockoutPolicy;
+  oidc?: OidcOptions;
 }
 
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
     const ingest = new IngestService(app.store, opts.sessionLimits);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
+    const audit = new AuditService(app.store);
+    const accounts = new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout });
     app.decorate<Services>('services', {
+      audit,
+      accounts,
+      oidc: opts.oidc ? new OidcService(app.store, accounts, opts.oidc, opts.publicUrl ?? '') : undefined,
       ingest,
       read: new ReadService(app.readStore),
       batch,

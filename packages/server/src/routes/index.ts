@@ -1,13 +1,16 @@
 /** The API under `/api/v1`: one plugin per route group, each thin over its service. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentRoutes } from './agents.js';
+import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
 import { keyRoutes } from './keys.js';
 import { reviewRoutes } from './review.js';
+import { oidcRoutes } from './oidc.js';
 import { sessionRoutes } from './sessions.js';
 import { streamRoutes } from './stream.js';
+import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
 
 export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }> = async (api, opts) => {
@@ -20,4 +23,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(webhookRoutes);
   await api.register(integrationRoutes);
   await api.register(reviewRoutes);
+  await api.register(userRoutes);
+  await api.register(auditRoutes);
+  await api.register(oidcRoutes);
 };

@@ -19,6 +19,7 @@ import {
   type Month,
   monthSuffix,
 } from '../store/partitions.js';
+import { deleteAuditBefore } from '../store/audit.js';
 import { deleteSessionsBefore, dropMonthWithTimeout, organizationIds, type RemovedCounts } from '../store/retention.js';
 
 export interface RetentionResult extends RemovedCounts {
@@ -94,6 +95,14 @@ export class RetentionJob {
       }
     }
     if (result.sessions || result.months.length) this.log.info({ ...result }, 'retention removed old sessions');
+    // The audit log is kept as long as the sessions.
+    let audit = 0;
+    for (;;) {
+      const n = await deleteAuditBefore(this.store.db, cutoff, BATCH);
+      audit += n;
+      if (n < BATCH) break;
+    }
+    if (audit) this.log.info({ auditEntries: audit, cutoff: result.cutoff }, 'retention removed old audit entries');
     return result;
   }
 

@@ -483,6 +483,76 @@ export interface IntegrationRequestsTable {
   reason: string | null;
 }
 
+/** A person of an organization (0023). `email` is lower-cased; `password_hash` is null for SSO-only people. */
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: 'viewer' | 'reviewer' | 'admin';
+  password_hash: string | null;
+  created_at: number;
+  last_seen_at: number | null;
+  disabled_at: number | null;
+}
+
+/** A person's dashboard sign-in: the cookie's token only as its SHA-256. */
+export interface UserSessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  method: 'password' | 'setup' | 'invitation' | 'oidc';
+  user_agent: string | null;
+  ip: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** One-time tokens: the first start's setup link and invitations. */
+export interface AccountTokensTable {
+  id: string;
+  org_id: string;
+  kind: 'setup' | 'invitation';
+  token_hash: string;
+  email: string | null;
+  role: 'viewer' | 'reviewer' | 'admin' | null;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** Failed password sign-ins per account (`acct:<email>`) and per address (`addr:<network>`). */
+export interface LoginFailuresTable {
+  bucket: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+/** An SSO round trip under way: the state's SHA-256, its nonce and PKCE verifier. */
+export interface OidcStatesTable {
+  state_hash: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  org_id: string;
+  at: number;
+  actor_type: 'user' | 'key' | 'system';
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  target: string | null;
+  /** JSON text. */
+  details: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -519,7 +589,16 @@ export interface Database {
   saved_views: SavedViewsTable;
   jobs: JobsTable;
   job_items: JobItemsTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  account_tokens: AccountTokensTable;
+  login_failures: LoginFailuresTable;
+  oidc_states: OidcStatesTable;
+  audit_log: AuditLogTable;
 }
+
+export type UserRow = Selectable<UsersTable>;
+export type AuditRow = Selectable<AuditLogTable>;
 
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSessionRow = Insertable<SessionsTable>;

@@ -9,27 +9,13 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fanOut } from '../../src/services/webhooks/dispatcher.js';
+import { type Person, PASSWORD, firstAdmin, personFrom, tokenOf } from '../people.js';
+import { routeTable } from '../route-table.js';
 import { connectSse } from '../sse.js';
 import { DIALECTS, type Res, type TestContext, call, seed, session, setup } from '../helpers.js';
 
 /** Text that appears in every row of A: no response to B may ever contain it. */
 const MARK = 'orgA-secret-7f3a';
-
-/** The app's routes as `METHOD /path`, parsed from Fastify's own route tree. */
-export function routeTable(tree: string): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1].length / 4;
-    const path = (depth > 0 ? stack[depth - 1] : '') + m[2];
-    stack[depth] = path;
-    stack.length = depth + 1;
-    for (const method of m[3]?.split(',').map((s) => s.trim()) ?? []) out.push(`${method} ${path}`);
-  }
-  return out;
-}
 
 interface World {
   t: TestContext;
@@ -44,7 +30,11 @@ interface World {
     view: string;
     job: string;
     note: string;
+    user: string;
+    signIn: string;
   };
+  /** A's first admin (named MARK), and a person of B. */
+  people: { a: Person; b: Person };
   base: string;
 }
 
@@ -408,6 +398,59 @@ const CASES: Record<string, Case> = {
     assert.notEqual(me.organization.id, w.t.orgId);
     assert.ok(!JSON.stringify(me).includes(MARK));
   },
+  // ─── people ────────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/users': (w) => noRowsOfA(w, '/api/v1/users'),
+  'PATCH /api/v1/users/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/users/${w.ids.user}`, { role: 'viewer' });
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/users')).json().data as { id: string; role: string }[];
+    assert.equal(ofA.find((u) => u.id === w.ids.user)?.role, 'admin');
+  },
+  'POST /api/v1/users/invitations': async (w) => {
+    // A's member's address is free in B (a person in two organizations has two users), and the
+    // invitation makes nobody in A.
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/users/invitations', {
+      email: w.people.a.email,
+      role: 'admin',
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.ok(!res.body.includes(MARK));
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/users')).json().data as unknown[];
+    assert.equal(ofA.length, 1);
+  },
+  'POST /api/v1/auth/invitations/accept': async (w) => {
+    // B's invitation makes B's person, who sees none of A.
+    const inv = await call(w.t.app, w.b, 'POST', '/api/v1/users/invitations', {
+      email: 'iso-b@example.com',
+      role: 'viewer',
+    });
+    const res = await call(w.t.app, null, 'POST', '/api/v1/auth/invitations/accept', {
+      token: tokenOf(inv.json().url),
+      name: 'B person',
+      password: PASSWORD,
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const person = personFrom(w.t, res);
+    assert.equal((await person.call('GET', `/api/v1/sessions/${w.ids.session}`)).statusCode, 404);
+    assert.ok(!(await person.call('GET', '/api/v1/sessions')).body.includes(MARK));
+  },
+  'POST /api/v1/auth/setup': async (w) => {
+    // A setup link of another organization makes that organization's admin, not A's.
+    const c = await w.t.otherOrg('org-c');
+    const admin = await firstAdmin(w.t, 'c@example.com', 'C admin', c.orgId);
+    assert.equal((await admin.call('GET', `/api/v1/sessions/${w.ids.session}`)).statusCode, 404);
+    assert.ok(!(await admin.call('GET', '/api/v1/users')).body.includes(MARK));
+  },
+  'GET /api/v1/auth/sessions': async (w) => {
+    const res = await w.people.b.call('GET', '/api/v1/auth/sessions');
+    assert.equal(res.statusCode, 200);
+    assert.ok(!res.body.includes(w.ids.signIn));
+    assert.equal(res.json().data.length, 1);
+  },
+  'DELETE /api/v1/auth/sessions/:id': async (w) => {
+    assert.equal((await w.people.b.call('DELETE', `/api/v1/auth/sessions/${w.ids.signIn}`)).statusCode, 404);
+    assert.equal((await w.people.a.call('GET', '/api/v1/auth/me')).statusCode, 200);
+  },
+  'GET /api/v1/audit': (w) => noRowsOfA(w, '/api/v1/audit'),
   'POST /api/v1/auth/login': async (w) => {
     // B's key signs in to B's organization, and the cookie reads B's data only.
     const res = await call(w.t.app, null, 'POST', '/api/v1/auth/login', { key: w.b });
@@ -424,6 +467,9 @@ const NO_TENANT_DATA: Record<string, string> = {
   'GET /readyz': 'database reachability',
   'GET /metrics': 'process-wide request counters, no row data',
   'POST /api/v1/auth/logout': 'ends the caller’s own cookie',
+  'GET /api/v1/auth/sso': 'whether SSO is configured',
+  'GET /api/v1/auth/oidc/start': 'a redirect to the issuer (test/routes/oidc.test.ts)',
+  'GET /api/v1/auth/oidc/callback': 'signs in whoever the issuer names, in the configured organization (oidc.test.ts)',
   'GET /api/openapi.json': 'the API description',
 };
 const isDocs = (route: string) => / \/api\/docs(\/|$)/.test(route);
@@ -496,12 +542,38 @@ for (const dialect of DIALECTS) {
       const job = (
         await call(t.app, a, 'POST', '/api/v1/sessions/bulk', { filters: `tag=${TAG_A}`, action: { review: false } })
       ).json().jobId;
+      const personA = await firstAdmin(t, 'iso-a@example.com', MARK);
+      const signIn = (await personA.call('GET', '/api/v1/auth/sessions')).json().data[0].id as string;
+      const invB = await call(t.app, b.key, 'POST', '/api/v1/users/invitations', {
+        email: 'b@example.com',
+        role: 'admin',
+      });
+      const personB = personFrom(
+        t,
+        await call(t.app, null, 'POST', '/api/v1/auth/invitations/accept', {
+          token: tokenOf(invB.json().url),
+          name: 'B admin',
+          password: PASSWORD,
+        }),
+      );
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       w = {
+        people: { a: personA, b: personB },
         t,
         a,
         b: b.key,
-        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration, view, job, note },
+        ids: {
+          session: 'iso-a',
+          webhook: hook.json().id,
+          delivery,
+          key: keyId,
+          integration,
+          view,
+          job,
+          note,
+          user: personA.id,
+          signIn,
+        },
         base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
       };
       routes = routeTable(t.app.printRoutes({ commonPrefix: false }));

@@ -13,7 +13,8 @@ export function AdminRequired({ what, serverMessage }: { what: string; serverMes
       <div>
         <h2 className="font-semibold text-slate-900">This page needs an admin key</h2>
         <p className="mt-1 text-sm text-slate-600">
-          You are signed in with <span className="font-medium">{me.data?.key.name ?? 'a key'}</span>
+          You are signed in with{' '}
+          <span className="font-medium">{me.data?.user?.name ?? me.data?.key?.name ?? 'a key'}</span>
           {me.data ? ` (scopes: ${me.data.scopes.join(', ')})` : ''}. Sign in with a key that has the{' '}
           <code className="rounded bg-slate-100 px-1">admin</code> scope to {what}.
         </p>

@@ -126,8 +126,8 @@ function Shell() {
       path={location.pathname}
       onNavigate={() => setDrawer(false)}
       orgName={me.data?.organization.name}
-      keyName={me.data?.key.name}
-      keyPrefix={me.data?.key.prefix}
+      keyName={me.data?.user ? `${me.data.user.name} · ${me.data.user.role}` : me.data?.key?.name}
+      keyPrefix={me.data?.user ? undefined : me.data?.key?.prefix}
       onSignOut={signOut}
       signingOut={logout.isPending}
       theme={theme.choice}
@@ -248,7 +248,7 @@ function NavContent({
               {orgName ?? '—'}
             </p>
             <p className="truncate text-xs text-slate-500" title={keyName ? `Signed in with ${keyName}` : undefined}>
-              {keyName ? `${keyName} · ${keyPrefix}…` : ''}
+              {keyName ? (keyPrefix ? `${keyName} · ${keyPrefix}…` : keyName) : ''}
             </p>
           </div>
           <button

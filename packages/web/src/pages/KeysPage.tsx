@@ -95,13 +95,13 @@ export default function KeysPage() {
               isEmpty={(data) => data.length === 0}
               empty={<p className="px-6 py-12 text-center text-sm text-slate-500">No keys yet.</p>}
             >
-              {(data) => <KeysTable keys={data} currentKeyId={me.data?.key.id} onRevoke={setConfirm} />}
+              {(data) => <KeysTable keys={data} currentKeyId={me.data?.key?.id} onRevoke={setConfirm} />}
             </QueryState>
           </Card>
         </>
       )}
       {confirm && (
-        <RevokeDialog apiKey={confirm} current={confirm.id === me.data?.key.id} onClose={() => setConfirm(null)} />
+        <RevokeDialog apiKey={confirm} current={confirm.id === me.data?.key?.id} onClose={() => setConfirm(null)} />
       )}
     </>
   );

@@ -50,7 +50,7 @@ export default function LoginPage() {
   // from anyone, and following it must not quietly move them into another organization (where
   // what they then type or change lands somewhere they did not mean). The same key needs no asking.
   const signedIn = me.isSuccess ? me.data : null;
-  const switching = hashKey !== null && signedIn !== null && !hashKey.startsWith(signedIn.key.prefix);
+  const switching = hashKey !== null && signedIn !== null && !(signedIn.key && hashKey.startsWith(signedIn.key.prefix));
   useEffect(() => {
     // Wait until it is known whether someone is signed in.
     if (!hashKey || started.current || me.isPending || switching) return;
@@ -80,8 +80,8 @@ export default function LoginPage() {
         }}
       >
         <p>
-          You are signed in to <strong data-testid="current-org">{signedIn.organization.name}</strong> with the key “
-          {signedIn.key.name}”. The link you opened signs in with a different key (
+          You are signed in to <strong data-testid="current-org">{signedIn.organization.name}</strong> as “
+          {signedIn.user?.name ?? signedIn.key?.name}”. The link you opened signs in with a different key (
           <span className="font-mono">{hashKey.slice(0, 12)}…</span>), which may belong to another organization.
         </p>
         <p className="mt-2">Switch only if you meant to; Cancel keeps you where you are.</p>

@@ -26,6 +26,7 @@ import * as m0019 from './0019_sign_in_expiry.js';
 import * as m0020 from './0020_uncounted_sessions.js';
 import * as m0021 from './0021_integrations.js';
 import * as m0022 from './0022_review.js';
+import * as m0023 from './0023_accounts.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0020_uncounted_sessions': m0020,
   '0021_integrations': m0021,
   '0022_review': m0022,
+  '0023_accounts': m0023,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

@@ -1,0 +1,42 @@
+import type { RequestOptions, Transport } from '../http.js';
+import type { Invitation, Role, User } from '../types.js';
+
+/** `sb.users`: the people of your organization (scope `admin`). */
+export class UsersApi {
+  /** @internal */
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * Everyone, disabled people included, oldest first.
+   *
+   * @example
+   * const admins = (await sb.users.list()).filter((u) => u.role === 'admin' && !u.disabledAt);
+   */
+  async list(options: RequestOptions = {}): Promise<User[]> {
+    const { data } = await this.transport.request<{ data: User[] }>('GET', '/users', {}, options);
+    return data;
+  }
+
+  /**
+   * Changes a person's role, or disables them (every sign-in of theirs ends at once) or lets
+   * them in again. The last active admin can be neither demoted nor disabled (422).
+   *
+   * @example
+   * await sb.users.update(user.id, { role: 'reviewer' });
+   * await sb.users.update(user.id, { disabled: true });
+   */
+  update(id: string, body: { role?: Role; disabled?: boolean }, options: RequestOptions = {}): Promise<User> {
+    return this.transport.request('PATCH', `/users/${encodeURIComponent(id)}`, { body }, options);
+  }
+
+  /**
+   * Invites a person: give them `url` (valid 7 days, once); opening it lets them choose a name
+   * and password, and they join with `role`.
+   *
+   * @example
+   * const { url } = await sb.users.invite({ email: 'grace@example.com', role: 'reviewer' });
+   */
+  invite(body: { email: string; role: Role }, options: RequestOptions = {}): Promise<Invitation> {
+    return this.transport.request('POST', '/users/invitations', { body }, options);
+  }
+}
