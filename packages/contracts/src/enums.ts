@@ -38,6 +38,8 @@ export const OUTBOX_EVENT_TYPES = [
   'session.ended',
   'message.created',
   'event.created',
+  'alert.fired',
+  'alert.resolved',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

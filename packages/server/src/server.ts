@@ -51,6 +51,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       retentionMonths: config.retentionMonths,
       sweepExpired: true,
       webhooks: config.webhooks,
+      alerts: { ...config.webhooks, intervalSeconds: config.alertInterval },
     },
   });
   await app.listen({ port: config.port, host: config.host });

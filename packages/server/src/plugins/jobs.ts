@@ -1,11 +1,12 @@
 /**
- * The work that runs beside the requests: the idle sweep, retention, the expiry sweep and the
- * webhook worker. Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
+ * The work that runs beside the requests: the idle sweep, retention, the expiry sweep, the
+ * webhook worker and the alert evaluator. Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
  * requests give none and drive a job by hand), starts when the app is ready and stops when it
  * closes.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { AlertJob, type AlertJobOptions } from '../services/alerts.js';
 import { ExpirySweeper } from '../services/expiry.js';
 import { IdleSweeper } from '../services/idle.js';
 import { RetentionJob } from '../services/retention.js';
@@ -24,6 +25,8 @@ export interface JobOptions {
   /** Deletes expired dashboard sign-ins and idle rate-limit buckets (services/expiry.ts). */
   sweepExpired?: boolean;
   webhooks?: WebhookWorkerOptions;
+  /** The alert evaluator and its Slack messages (services/alerts.ts). */
+  alerts?: AlertJobOptions;
   /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
   onWebhookWork?: () => void;
 }
@@ -38,6 +41,7 @@ export const jobsPlugin = fp(
     const retention = retentionMonths === undefined ? undefined : new RetentionJob(app.store, retentionMonths, app.log);
     const expiry = opts.sweepExpired ? new ExpirySweeper(app.store, app.log) : undefined;
     const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);
+    const alerts = opts.alerts && new AlertJob(app.store, app.services.alerts, opts.alerts, app.log);
     // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
     // rather than at the worker's next poll.
     app.services.webhooks.onQueued(() => {
@@ -50,12 +54,13 @@ export const jobsPlugin = fp(
       retention?.start();
       expiry?.start();
       worker?.start();
+      alerts?.start();
     });
     let workerStopped: Promise<void> | undefined;
     app.addHook('preClose', async () => {
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       workerStopped = worker?.stop();
-      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop()]);
+      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop(), alerts?.stop()]);
     });
     app.addHook('onClose', async () => {
       await workerStopped;

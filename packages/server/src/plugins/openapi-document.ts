@@ -132,6 +132,13 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/integrations/{id}/requests': 'listIntegrationRequests',
   'POST /api/integrations/{id}': 'receiveIntegrationEvent',
   'POST /api/otlp/v1/traces': 'exportOtlpTraces',
+  'POST /api/v1/alerts': 'createAlert',
+  'GET /api/v1/alerts': 'listAlerts',
+  'POST /api/v1/alerts/preview': 'previewAlertMetric',
+  'GET /api/v1/alerts/{id}': 'getAlert',
+  'PATCH /api/v1/alerts/{id}': 'updateAlert',
+  'DELETE /api/v1/alerts/{id}': 'deleteAlert',
+  'GET /api/v1/alerts/{id}/history': 'listAlertHistory',
   'GET /healthz': 'getHealth',
   'GET /readyz': 'getReadiness',
   'GET /metrics': 'getPrometheusMetrics',
@@ -183,6 +190,11 @@ export const TAGS = [
     name: 'OpenTelemetry',
     description:
       'OTLP/HTTP traces (protobuf or JSON, gzip or not) from any OpenTelemetry-instrumented agent, mapped to sessions by the GenAI conventions. Scope `ingest`.',
+  },
+  {
+    name: 'Alerts',
+    description:
+      'Rules that fire when a metric of the matching sessions crosses a threshold over a window: `alert.fired` and `alert.resolved` events on the stream and to webhooks, and a Slack message. Scope `read` to list, `admin` to change.',
   },
   { name: 'Auth', description: 'Dashboard sign-in: an API key exchanged for an HttpOnly session cookie.' },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },

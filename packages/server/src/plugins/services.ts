@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionLimits } from '../lib/transcript.js';
+import { AlertService } from '../services/alerts.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { IntegrationService } from '../services/integrations/service.js';
@@ -19,6 +20,7 @@ export interface Services {
   webhooks: WebhookService;
   otlp: OtlpService;
   integrations: IntegrationService;
+  alerts: AlertService;
 }
 
 declare module 'fastify' {
@@ -46,6 +48,7 @@ export const servicesPlugin = fp(
       integrations: new IntegrationService(app.store, batch),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
+      alerts: new AlertService(app.store, app.readStore, opts.webhooks),
     });
     const streams = new StreamHub(app.store, app.log, opts.stream);
     app.decorate('streams', streams);

@@ -1,6 +1,7 @@
 /** The API under `/api/v1`: one plugin per route group, each thin over its service. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentRoutes } from './agents.js';
+import { alertRoutes } from './alerts.js';
 import { authRoutes } from './auth.js';
 import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
@@ -18,4 +19,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(keyRoutes);
   await api.register(webhookRoutes);
   await api.register(integrationRoutes);
+  await api.register(alertRoutes);
 };
