@@ -3,6 +3,7 @@ import { type FetchLike, type RequestOptions, type RetryInfo, Transport } from '
 import { Ingester } from './ingest.js';
 import { AgentsApi } from './resources/agents.js';
 import { AuthApi } from './resources/auth.js';
+import { AlertsApi } from './resources/alerts.js';
 import { IntegrationsApi } from './resources/integrations.js';
 import { KeysApi } from './resources/keys.js';
 import { SessionsApi } from './resources/sessions.js';
@@ -71,6 +72,8 @@ export class Switchboard {
   readonly integrations: IntegrationsApi;
   /** Webhook endpoints and their delivery log (scope `admin`). */
   readonly webhooks: WebhooksApi;
+  /** Alert rules and their history (scope `read` to list, `admin` to change). */
+  readonly alerts: AlertsApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
   readonly auth: AuthApi;
   /**
@@ -107,6 +110,7 @@ export class Switchboard {
     this.keys = new KeysApi(this.transport);
     this.integrations = new IntegrationsApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
+    this.alerts = new AlertsApi(this.transport);
     this.auth = new AuthApi(this.transport);
     const agents = new AgentsApi(this.transport);
     // A function carrying the bound methods, so existing `sb.agents()` calls keep working.

@@ -46,7 +46,7 @@ for (const dialect of DIALECTS) {
       }));
     const end = (id: string, status: string, endedAt: number) => ({
       type: 'session.update',
-      body: { sessionId: id, status, endedAt: at(endedAt) },
+      body: { id, status, endedAt: at(endedAt) },
     });
 
     /** Asserts the rule's transitions so far (oldest first) in its history, its events and its state. */
