@@ -35,7 +35,7 @@ interface World {
   t: TestContext;
   a: string;
   b: string;
-  ids: { session: string; webhook: string; delivery: string; key: string; integration: string };
+  ids: { session: string; webhook: string; delivery: string; key: string; integration: string; alert: string };
   base: string;
 }
 
@@ -83,6 +83,47 @@ const detailOfA = async (w: World) => {
 };
 
 const CASES: Record<string, Case> = {
+  // ─── alerts ────────────────────────────────────────────────────────────────────────────────
+  'POST /api/v1/alerts': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/alerts', {
+      name: 'b-only',
+      metric: 'sessions',
+      op: 'gt',
+      threshold: 1,
+      windowSeconds: 60,
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/alerts')).json().data as { id: string }[];
+    assert.ok(!ofA.some((r) => r.id === res.json().id));
+    await call(w.t.app, w.b, 'DELETE', `/api/v1/alerts/${res.json().id}`);
+  },
+  'GET /api/v1/alerts': (w) => noRowsOfA(w, '/api/v1/alerts'),
+  'POST /api/v1/alerts/preview': async (w) => {
+    // B's preview over A's metadata counts none of A's sessions.
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/alerts/preview', {
+      filters: `metadata.secret=${MARK}`,
+      metric: 'active',
+      windowSeconds: 60,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().value, 0);
+    const own = await call(w.t.app, w.a, 'POST', '/api/v1/alerts/preview', {
+      filters: `metadata.secret=${MARK}`,
+      metric: 'active',
+      windowSeconds: 60,
+    });
+    assert.ok(own.json().value >= 1, 'A sees its own sessions through the same preview');
+  },
+  'GET /api/v1/alerts/:id': (w) => notFoundForB(w, 'GET', `/api/v1/alerts/${w.ids.alert}`),
+  'GET /api/v1/alerts/:id/history': (w) => notFoundForB(w, 'GET', `/api/v1/alerts/${w.ids.alert}/history`),
+  'PATCH /api/v1/alerts/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/alerts/${w.ids.alert}`, { enabled: false });
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/alerts/${w.ids.alert}`)).json().enabled, true);
+  },
+  'DELETE /api/v1/alerts/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/alerts/${w.ids.alert}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/alerts/${w.ids.alert}`)).statusCode, 200);
+  },
   // ─── integrations ──────────────────────────────────────────────────────────────────────────
   'POST /api/v1/integrations': async (w) => {
     const res = await call(w.t.app, w.b, 'POST', '/api/v1/integrations', {
@@ -363,6 +404,8 @@ async function headLikeGet(w: World, route: string) {
         ? w.ids.webhook
         : path.startsWith('/api/v1/integrations')
           ? w.ids.integration
+          : path.startsWith('/api/v1/alerts')
+            ? w.ids.alert
           : path.startsWith('/api/v1/agents')
             ? `agent-${MARK}`
             : w.ids.session,
@@ -408,12 +451,22 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(made.statusCode, 201, made.body);
       const integration = made.json().id as string;
+      const rule = await call(t.app, a, 'POST', '/api/v1/alerts', {
+        name: MARK,
+        filters: `metadata.secret=${MARK}`,
+        metric: 'active',
+        op: 'gte',
+        threshold: 1,
+        windowSeconds: 60,
+      });
+      assert.equal(rule.statusCode, 201, rule.body);
+      const alert = rule.json().id as string;
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       w = {
         t,
         a,
         b: b.key,
-        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration },
+        ids: { session: 'iso-a', webhook: hook.json().id, delivery, key: keyId, integration, alert },
         base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
       };
       routes = routeTable(t.app.printRoutes({ commonPrefix: false }));
