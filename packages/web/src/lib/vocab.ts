@@ -102,6 +102,8 @@ export const OUTBOX_EVENT_TYPES = [
   'session.ended',
   'message.created',
   'event.created',
+  'alert.fired',
+  'alert.resolved',
 ] as const satisfies readonly OutboxEventType[];
 
 export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
@@ -110,6 +112,8 @@ export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
   'session.ended': 'A session reaches a final status',
   'message.created': 'Every message of a transcript',
   'event.created': 'Every system event (handoffs, errors…)',
+  'alert.fired': 'An alert rule starts firing',
+  'alert.resolved': 'A firing alert rule is OK again',
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];
