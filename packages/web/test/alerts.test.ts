@@ -96,6 +96,19 @@ describe('Alerts page', { skip: !HAVE_CHROMIUM }, () => {
   });
 
   test('screenshots: the page and the form at phone and desktop size, light and dark', async () => {
+    // A day of phone calls, so the preview has a line to draw.
+    const now = Date.now();
+    const batch = Array.from({ length: 60 }, (_, i) => ({
+      type: 'session',
+      body: {
+        id: `day-${i}`,
+        agent: { id: 'phone-bot' },
+        channel: 'phone',
+        type: 'voice',
+        startedAt: new Date(now - ((i * 37) % 24) * 3_600_000 - i * 1000).toISOString(),
+      },
+    }));
+    assert.equal((await api('POST', '/ingest', { batch })).status, 207);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const [size, viewport] of [
@@ -106,7 +119,11 @@ describe('Alerts page', { skip: !HAVE_CHROMIUM }, () => {
         await page.goto('/alerts');
         await page.getByTestId('alert-row').first().waitFor();
         await page.getByRole('button', { name: /^Edit / }).first().click();
-        await page.getByTestId('preview-value').waitFor();
+        const form = page.getByRole('form', { name: 'Alert rule' });
+        await form.getByLabel('When').selectOption({ label: 'Sessions started' });
+        await form.getByLabel('Over the last').selectOption({ label: '1 hour' });
+        await form.getByLabel('Threshold').fill('4');
+        await page.getByTestId('preview-chart').waitFor();
         await textMatching(page.getByTestId('preview-value'), /^\d/);
         await screenshot(page, `alerts-${size}-${scheme}`);
         const width = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -40,7 +40,7 @@ import {
   sessionMatchesFilters,
 } from '../lib/notifications';
 import { CHANNEL_LABELS, STATUS_LABELS } from '../lib/vocab';
-import { conditionText, formatMetric } from '../pages/AlertsPage';
+import { conditionText, formatMetric } from '../lib/alerts';
 import { ChannelBadge } from './ChannelBadge';
 import { Popover } from './Popover';
 import { RelativeTime } from './RelativeTime';

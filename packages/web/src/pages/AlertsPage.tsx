@@ -29,58 +29,19 @@ import {
   QueryState,
   Select,
 } from '../components/ui';
+import {
+  COOLDOWNS,
+  conditionText,
+  formatMetric,
+  holds,
+  isRate,
+  METRIC_LABELS,
+  METRICS,
+  OPS,
+  WINDOWS,
+  windowLabel,
+} from '../lib/alerts';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
-
-export const METRIC_LABELS: Record<AlertMetric, string> = {
-  sessions: 'Sessions started',
-  failed: 'Sessions failed',
-  failureRate: 'Failure rate',
-  active: 'Active sessions (now)',
-  firstResponseP95Ms: 'First response p95',
-  handoffRate: 'Handoff rate',
-  errorRate: 'Error rate',
-};
-const METRICS = Object.keys(METRIC_LABELS) as AlertMetric[];
-const OPS: Record<AlertOp, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
-const WINDOWS: Array<[number, string]> = [
-  [60, '1 minute'],
-  [300, '5 minutes'],
-  [900, '15 minutes'],
-  [1800, '30 minutes'],
-  [3600, '1 hour'],
-  [6 * 3600, '6 hours'],
-  [86_400, '24 hours'],
-];
-const COOLDOWNS: Array<[number, string]> = [
-  [0, 'Only once until it resolves'],
-  [900, 'Remind every 15 minutes'],
-  [3600, 'Remind every hour'],
-  [4 * 3600, 'Remind every 4 hours'],
-  [86_400, 'Remind every day'],
-];
-
-const isRate = (m: AlertMetric) => m.endsWith('Rate');
-
-/** Whether `value op threshold` holds, as the server decides it (no value never holds). */
-export function holds(value: number | null, op: AlertOp, threshold: number | null): boolean {
-  if (value === null || threshold === null) return false;
-  return op === 'gt' ? value > threshold : op === 'gte' ? value >= threshold : op === 'lt' ? value < threshold : value <= threshold;
-}
-
-/** A metric's value as a person reads it: rates in %, times in ms or s. */
-export function formatMetric(metric: AlertMetric, value: number | null): string {
-  if (value === null) return '—';
-  if (isRate(metric)) return `${Math.round(value * 1000) / 10} %`;
-  if (metric === 'firstResponseP95Ms') return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
-  return value.toLocaleString();
-}
-
-const windowLabel = (s: number) => WINDOWS.find(([w]) => w === s)?.[1] ?? `${s} s`;
-
-export function conditionText(a: Pick<Alert, 'metric' | 'op' | 'threshold' | 'windowSeconds'>): string {
-  const over = a.metric === 'active' ? '' : ` over ${windowLabel(a.windowSeconds)}`;
-  return `${METRIC_LABELS[a.metric]} ${OPS[a.op]} ${formatMetric(a.metric, a.threshold)}${over}`;
-}
 
 function StateBadge({ alert }: { alert: Alert }) {
   if (!alert.enabled) return <Badge tone="gray">Off</Badge>;
@@ -278,9 +239,9 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
           <Field label="Name">
             <Input value={v.name} onChange={(e) => set('name', e.target.value)} required maxLength={128} placeholder="Phone calls failing" />
           </Field>
-          <div className="grid grid-cols-[minmax(0,1fr)_auto_6.5rem] items-end gap-2">
+          <div className="grid grid-cols-[minmax(0,1fr)_4.25rem_6rem] items-end gap-2">
             <Field label="When">
-              <Select value={v.metric} onChange={(e) => set('metric', e.target.value as AlertMetric)}>
+              <Select className="w-full" value={v.metric} onChange={(e) => set('metric', e.target.value as AlertMetric)}>
                 {METRICS.map((m) => (
                   <option key={m} value={m}>
                     {METRIC_LABELS[m]}
@@ -289,7 +250,7 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
               </Select>
             </Field>
             <Field label={<span className="sr-only">Comparison</span>}>
-              <Select value={v.op} onChange={(e) => set('op', e.target.value as AlertOp)} aria-label="Comparison">
+              <Select className="w-full" value={v.op} onChange={(e) => set('op', e.target.value as AlertOp)} aria-label="Comparison">
                 {(Object.keys(OPS) as AlertOp[]).map((o) => (
                   <option key={o} value={o}>
                     {OPS[o]}
@@ -310,7 +271,7 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
             </Field>
           </div>
           <Field label="Over the last" hint={v.metric === 'active' ? 'Active sessions are counted now; the window does not apply.' : undefined}>
-            <Select value={v.windowSeconds} onChange={(e) => set('windowSeconds', Number(e.target.value))}>
+            <Select className="w-full" value={v.windowSeconds} onChange={(e) => set('windowSeconds', Number(e.target.value))}>
               {WINDOWS.map(([s, label]) => (
                 <option key={s} value={s}>
                   {label}
@@ -322,7 +283,7 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
             <Input value={v.filters} onChange={(e) => set('filters', e.target.value)} placeholder="channel=phone" spellCheck={false} />
           </Field>
           <Field label="While it keeps firing">
-            <Select value={v.cooldownSeconds} onChange={(e) => set('cooldownSeconds', Number(e.target.value))}>
+            <Select className="w-full" value={v.cooldownSeconds} onChange={(e) => set('cooldownSeconds', Number(e.target.value))}>
               {COOLDOWNS.map(([s, label]) => (
                 <option key={s} value={s}>
                   {label}
