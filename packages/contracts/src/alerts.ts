@@ -58,7 +58,8 @@ const WindowSeconds = Type.Integer({
 const CooldownSeconds = Type.Integer({
   minimum: 0,
   maximum: ALERT_LIMITS.cooldownSecondsMax,
-  description: 'While firing, fire again (a reminder) once this many seconds have passed since the last firing; 0 never.',
+  description:
+    'While firing, fire again (a reminder) once this many seconds have passed since the last firing; 0 never.',
 });
 const SlackUrl = Type.String({
   minLength: 1,

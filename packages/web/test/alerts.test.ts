@@ -118,7 +118,10 @@ describe('Alerts page', { skip: !HAVE_CHROMIUM }, () => {
         await page.setViewportSize(viewport);
         await page.goto('/alerts');
         await page.getByTestId('alert-row').first().waitFor();
-        await page.getByRole('button', { name: /^Edit / }).first().click();
+        await page
+          .getByRole('button', { name: /^Edit / })
+          .first()
+          .click();
         const form = page.getByRole('form', { name: 'Alert rule' });
         await form.getByLabel('When').selectOption({ label: 'Sessions started' });
         await form.getByLabel('Over the last').selectOption({ label: '1 hour' });

@@ -59,7 +59,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Preview an alert metric',
-        description: 'The metric now and at each hour of the last 24 h, each over the window ending then, as the evaluator would see it.',
+        description:
+          'The metric now and at each hour of the last 24 h, each over the window ending then, as the evaluator would see it.',
         body: AlertPreviewBody,
         response: { 200: AlertPreview, ...problemResponses(400, 401, 403) },
       },

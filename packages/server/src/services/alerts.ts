@@ -90,7 +90,9 @@ export function parseRuleFilters(text: string): { filter: SessionFilter; errors:
     const bad = (message: string) => errors.push({ path: '/filters', message: `${key}: ${message}` });
     if (key in NOT_IN_RULES) bad(NOT_IN_RULES[key]);
     else if (!FILTER_KEYS.has(key) && !key.startsWith('metadata.') && !RANGE_PARAM.test(key))
-      bad('unknown filter; use the sessions list’s filters (search, agentId, channel, status, type, source, metadata.<key>, <figure>[gt|gte|lt|lte])');
+      bad(
+        'unknown filter; use the sessions list’s filters (search, agentId, channel, status, type, source, metadata.<key>, <figure>[gt|gte|lt|lte])',
+      );
     else if (key in q) bad('given twice; give each filter once (lists are comma-separated)');
     else q[key] = value;
   }
@@ -301,7 +303,9 @@ export class AlertService {
       case 'firstResponseP95Ms':
       case 'handoffRate':
       case 'errorRate': {
-        const f = figuresToApi(await once('figures', () => sessionFigures(db, dialect, orgId, { ...filter, from, to })));
+        const f = figuresToApi(
+          await once('figures', () => sessionFigures(db, dialect, orgId, { ...filter, from, to })),
+        );
         if (metric === 'firstResponseP95Ms') return f.firstResponseMs.p95;
         return metric === 'handoffRate' ? f.handoffRate : f.errorRate;
       }
@@ -449,7 +453,12 @@ export class AlertJob {
     private readonly opts: AlertJobOptions,
     private readonly log: FastifyBaseLogger,
   ) {
-    this.periodic = new Periodic(() => this.round(), Math.max(100, opts.intervalSeconds * 1000), log, 'alert evaluation');
+    this.periodic = new Periodic(
+      () => this.round(),
+      Math.max(100, opts.intervalSeconds * 1000),
+      log,
+      'alert evaluation',
+    );
     alerts.onQueued(() => this.send());
   }
 

@@ -48,7 +48,13 @@ export async function countAlerts(db: Db, orgId: string): Promise<number> {
 }
 
 export function listAlerts(db: Db, orgId: string) {
-  return db.selectFrom('alert_rules').selectAll().where('org_id', '=', orgId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('alert_rules')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function findAlert(db: Db, orgId: string, id: string) {
@@ -104,7 +110,16 @@ export async function noteAlertValue(db: Db, id: string, value: number | null, a
 
 export async function insertTransition(
   db: Db,
-  t: { alertId: string; orgId: string; state: 'ok' | 'firing'; value: number | null; threshold: number; op: AlertRuleRow['op']; windowSeconds: number; at: number },
+  t: {
+    alertId: string;
+    orgId: string;
+    state: 'ok' | 'firing';
+    value: number | null;
+    threshold: number;
+    op: AlertRuleRow['op'];
+    windowSeconds: number;
+    at: number;
+  },
 ) {
   await db
     .insertInto('alert_transitions')
@@ -211,7 +226,12 @@ export async function claimSlackMessages(db: Db, dialect: DialectName, now: numb
 export async function finishSlackMessage(
   db: Db,
   pk: number,
-  patch: { status: 'pending' | 'succeeded' | 'failed'; attempts: number; next_attempt_at: number | null; last_error: string | null },
+  patch: {
+    status: 'pending' | 'succeeded' | 'failed';
+    attempts: number;
+    next_attempt_at: number | null;
+    last_error: string | null;
+  },
 ) {
   await db
     .updateTable('alert_slack_messages')
@@ -222,7 +242,12 @@ export async function finishSlackMessage(
 
 /** The Slack messages of a rule, newest first (for tests and support). */
 export function slackMessagesOf(db: Db, alertId: string) {
-  return db.selectFrom('alert_slack_messages').selectAll().where('alert_id', '=', alertId).orderBy('pk', 'desc').execute();
+  return db
+    .selectFrom('alert_slack_messages')
+    .selectAll()
+    .where('alert_id', '=', alertId)
+    .orderBy('pk', 'desc')
+    .execute();
 }
 
 /** When the next pending Slack message is due (null: none). */

@@ -93,13 +93,10 @@ describe('alerts: three processes, one PostgreSQL', { skip: !PG && 'needs Postgr
     const history = (await api(a.url, key, 'GET', `/api/v1/alerts/${id}/history`)).json.data as Array<{
       state: string;
     }>;
-    assert.deepEqual(
-      history.map((h) => h.state).reverse(),
-      ['firing', 'ok', 'firing'],
+    assert.deepEqual(history.map((h) => h.state).reverse(), ['firing', 'ok', 'firing']);
+    const outbox = (await sql.query("SELECT type FROM outbox WHERE type LIKE 'alert.%' ORDER BY seq")).rows.map(
+      (r) => r.type,
     );
-    const outbox = (
-      await sql.query("SELECT type FROM outbox WHERE type LIKE 'alert.%' ORDER BY seq")
-    ).rows.map((r) => r.type);
     assert.deepEqual(outbox, expected);
     assert.deepEqual(
       hooks.got.map((r) => JSON.parse(r.body).type),

@@ -406,9 +406,9 @@ async function headLikeGet(w: World, route: string) {
           ? w.ids.integration
           : path.startsWith('/api/v1/alerts')
             ? w.ids.alert
-          : path.startsWith('/api/v1/agents')
-            ? `agent-${MARK}`
-            : w.ids.session,
+            : path.startsWith('/api/v1/agents')
+              ? `agent-${MARK}`
+              : w.ids.session,
     );
   const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
   assert.equal(res.statusCode, 404, `HEAD ${url} as B`);

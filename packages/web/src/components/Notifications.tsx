@@ -323,7 +323,11 @@ export function NotificationBell({ align = 'left' }: { align?: 'left' | 'right' 
             </button>
           </div>
           {firing.length > 0 && (
-            <ul aria-label="Firing alerts" className="border-b border-slate-100 bg-red-50/50" data-testid="firing-alerts">
+            <ul
+              aria-label="Firing alerts"
+              className="border-b border-slate-100 bg-red-50/50"
+              data-testid="firing-alerts"
+            >
               {firing.map((a) => (
                 <li key={a.id}>
                   <Link

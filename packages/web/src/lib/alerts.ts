@@ -34,14 +34,21 @@ export const isRate = (m: AlertMetric) => m.endsWith('Rate');
 /** Whether `value op threshold` holds, as the server decides it (no value never holds). */
 export function holds(value: number | null, op: AlertOp, threshold: number | null): boolean {
   if (value === null || threshold === null) return false;
-  return op === 'gt' ? value > threshold : op === 'gte' ? value >= threshold : op === 'lt' ? value < threshold : value <= threshold;
+  return op === 'gt'
+    ? value > threshold
+    : op === 'gte'
+      ? value >= threshold
+      : op === 'lt'
+        ? value < threshold
+        : value <= threshold;
 }
 
 /** A metric's value as a person reads it: rates in %, times in ms or s. */
 export function formatMetric(metric: AlertMetric, value: number | null): string {
   if (value === null) return '—';
   if (isRate(metric)) return `${Math.round(value * 1000) / 10} %`;
-  if (metric === 'firstResponseP95Ms') return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
+  if (metric === 'firstResponseP95Ms')
+    return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
   return value.toLocaleString();
 }
 
@@ -51,4 +58,3 @@ export function conditionText(a: Pick<Alert, 'metric' | 'op' | 'threshold' | 'wi
   const over = a.metric === 'active' ? '' : ` over ${windowLabel(a.windowSeconds)}`;
   return `${METRIC_LABELS[a.metric]} ${OPS[a.op]} ${formatMetric(a.metric, a.threshold)}${over}`;
 }
-

@@ -80,7 +80,11 @@ export default function AlertsPage() {
         }
       />
       {editing && (
-        <AlertForm key={editing === 'new' ? 'new' : editing.id} initial={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />
+        <AlertForm
+          key={editing === 'new' ? 'new' : editing.id}
+          initial={editing === 'new' ? null : editing}
+          onDone={() => setEditing(null)}
+        />
       )}
       <Card>
         <CardHeader title="Rules" />
@@ -100,43 +104,52 @@ export default function AlertsPage() {
           }
         >
           {(data) => (
-              <ul className="divide-y divide-slate-100" aria-label="Alert rules">
-                {data.map((a) => (
-                  <li key={a.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6" data-testid="alert-row">
-                    <div className="min-w-0 flex-1 basis-64">
-                      <div className="flex flex-wrap items-center gap-2">
-                        <span className="font-medium text-slate-900">{a.name}</span>
-                        <StateBadge alert={a} />
-                        {a.slack && <Badge tone="slate">Slack</Badge>}
-                      </div>
-                      <p className="mt-0.5 text-sm text-slate-600">{conditionText(a)}</p>
-                      {a.filters && <p className="mt-0.5 truncate text-xs text-slate-500">Sessions: {a.filters}</p>}
+            <ul className="divide-y divide-slate-100" aria-label="Alert rules">
+              {data.map((a) => (
+                <li
+                  key={a.id}
+                  className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-6"
+                  data-testid="alert-row"
+                >
+                  <div className="min-w-0 flex-1 basis-64">
+                    <div className="flex flex-wrap items-center gap-2">
+                      <span className="font-medium text-slate-900">{a.name}</span>
+                      <StateBadge alert={a} />
+                      {a.slack && <Badge tone="slate">Slack</Badge>}
                     </div>
-                    <div className="text-sm text-slate-600 tabular-nums">
-                      <span className="text-xs text-slate-500">Now </span>
-                      <span data-testid="alert-value" className="font-medium text-slate-900">
-                        {formatMetric(a.metric, a.value)}
+                    <p className="mt-0.5 text-sm text-slate-600">{conditionText(a)}</p>
+                    {a.filters && <p className="mt-0.5 truncate text-xs text-slate-500">Sessions: {a.filters}</p>}
+                  </div>
+                  <div className="text-sm text-slate-600 tabular-nums">
+                    <span className="text-xs text-slate-500">Now </span>
+                    <span data-testid="alert-value" className="font-medium text-slate-900">
+                      {formatMetric(a.metric, a.value)}
+                    </span>
+                    {a.evaluatedAt && (
+                      <span className="block text-xs text-slate-500">
+                        checked <RelativeTime iso={a.evaluatedAt} />
                       </span>
-                      {a.evaluatedAt && (
-                        <span className="block text-xs text-slate-500">
-                          checked <RelativeTime iso={a.evaluatedAt} />
-                        </span>
-                      )}
-                    </div>
-                    {admin && (
-                      <div className="flex gap-1">
-                        <Button size="sm" variant="ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
-                          <Pencil className="size-4" aria-hidden="true" />
-                          Edit
-                        </Button>
-                        <Button size="sm" variant="ghost-danger" onClick={() => setDeleting(a)} aria-label={`Delete ${a.name}`}>
-                          <Trash2 className="size-4" aria-hidden="true" />
-                        </Button>
-                      </div>
                     )}
-                  </li>
-                ))}
-              </ul>
+                  </div>
+                  {admin && (
+                    <div className="flex gap-1">
+                      <Button size="sm" variant="ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.name}`}>
+                        <Pencil className="size-4" aria-hidden="true" />
+                        Edit
+                      </Button>
+                      <Button
+                        size="sm"
+                        variant="ghost-danger"
+                        onClick={() => setDeleting(a)}
+                        aria-label={`Delete ${a.name}`}
+                      >
+                        <Trash2 className="size-4" aria-hidden="true" />
+                      </Button>
+                    </div>
+                  )}
+                </li>
+              ))}
+            </ul>
           )}
         </QueryState>
       </Card>
@@ -209,7 +222,10 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
   const set = <K extends keyof FormValues>(k: K, value: FormValues[K]) => setV((cur) => ({ ...cur, [k]: value }));
   const threshold = thresholdOf(v);
   const previewBody = useDebounced<AlertPreviewBody>(
-    useMemo(() => ({ filters: v.filters.trim(), metric: v.metric, windowSeconds: v.windowSeconds }), [v.filters, v.metric, v.windowSeconds]),
+    useMemo(
+      () => ({ filters: v.filters.trim(), metric: v.metric, windowSeconds: v.windowSeconds }),
+      [v.filters, v.metric, v.windowSeconds],
+    ),
     300,
   );
   const preview = useAlertPreviewQuery(previewBody);
@@ -234,14 +250,28 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
   return (
     <Card className="mb-6">
       <CardHeader title={initial ? `Edit “${initial.name}”` : 'New alert'} />
-      <form onSubmit={submit} className="grid gap-6 p-4 sm:p-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]" aria-label="Alert rule">
+      <form
+        onSubmit={submit}
+        className="grid gap-6 p-4 sm:p-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]"
+        aria-label="Alert rule"
+      >
         <div className="grid content-start gap-4">
           <Field label="Name">
-            <Input value={v.name} onChange={(e) => set('name', e.target.value)} required maxLength={128} placeholder="Phone calls failing" />
+            <Input
+              value={v.name}
+              onChange={(e) => set('name', e.target.value)}
+              required
+              maxLength={128}
+              placeholder="Phone calls failing"
+            />
           </Field>
           <div className="grid grid-cols-[minmax(0,1fr)_4.25rem_6rem] items-end gap-2">
             <Field label="When">
-              <Select className="w-full" value={v.metric} onChange={(e) => set('metric', e.target.value as AlertMetric)}>
+              <Select
+                className="w-full"
+                value={v.metric}
+                onChange={(e) => set('metric', e.target.value as AlertMetric)}
+              >
                 {METRICS.map((m) => (
                   <option key={m} value={m}>
                     {METRIC_LABELS[m]}
@@ -250,7 +280,12 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
               </Select>
             </Field>
             <Field label={<span className="sr-only">Comparison</span>}>
-              <Select className="w-full" value={v.op} onChange={(e) => set('op', e.target.value as AlertOp)} aria-label="Comparison">
+              <Select
+                className="w-full"
+                value={v.op}
+                onChange={(e) => set('op', e.target.value as AlertOp)}
+                aria-label="Comparison"
+              >
                 {(Object.keys(OPS) as AlertOp[]).map((o) => (
                   <option key={o} value={o}>
                     {OPS[o]}
@@ -258,7 +293,11 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
                 ))}
               </Select>
             </Field>
-            <Field label={isRate(v.metric) ? 'Threshold (%)' : v.metric === 'firstResponseP95Ms' ? 'Threshold (ms)' : 'Threshold'}>
+            <Field
+              label={
+                isRate(v.metric) ? 'Threshold (%)' : v.metric === 'firstResponseP95Ms' ? 'Threshold (ms)' : 'Threshold'
+              }
+            >
               <Input
                 type="number"
                 inputMode="decimal"
@@ -270,8 +309,15 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
               />
             </Field>
           </div>
-          <Field label="Over the last" hint={v.metric === 'active' ? 'Active sessions are counted now; the window does not apply.' : undefined}>
-            <Select className="w-full" value={v.windowSeconds} onChange={(e) => set('windowSeconds', Number(e.target.value))}>
+          <Field
+            label="Over the last"
+            hint={v.metric === 'active' ? 'Active sessions are counted now; the window does not apply.' : undefined}
+          >
+            <Select
+              className="w-full"
+              value={v.windowSeconds}
+              onChange={(e) => set('windowSeconds', Number(e.target.value))}
+            >
               {WINDOWS.map(([s, label]) => (
                 <option key={s} value={s}>
                   {label}
@@ -279,11 +325,24 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
               ))}
             </Select>
           </Field>
-          <Field label="Sessions" note="optional" hint="The Sessions page's filters as a query string, e.g. channel=phone&agentId=support-bot. Empty: every session.">
-            <Input value={v.filters} onChange={(e) => set('filters', e.target.value)} placeholder="channel=phone" spellCheck={false} />
+          <Field
+            label="Sessions"
+            note="optional"
+            hint="The Sessions page's filters as a query string, e.g. channel=phone&agentId=support-bot. Empty: every session."
+          >
+            <Input
+              value={v.filters}
+              onChange={(e) => set('filters', e.target.value)}
+              placeholder="channel=phone"
+              spellCheck={false}
+            />
           </Field>
           <Field label="While it keeps firing">
-            <Select className="w-full" value={v.cooldownSeconds} onChange={(e) => set('cooldownSeconds', Number(e.target.value))}>
+            <Select
+              className="w-full"
+              value={v.cooldownSeconds}
+              onChange={(e) => set('cooldownSeconds', Number(e.target.value))}
+            >
               {COOLDOWNS.map(([s, label]) => (
                 <option key={s} value={s}>
                   {label}
@@ -294,9 +353,18 @@ function AlertForm({ initial, onDone }: { initial: Alert | null; onDone: () => v
           <Field
             label="Slack webhook URL"
             note="optional"
-            hint={initial?.slack ? 'A URL is set (it is never shown). Type a new one to replace it.' : 'A Slack incoming webhook; each change is posted there.'}
+            hint={
+              initial?.slack
+                ? 'A URL is set (it is never shown). Type a new one to replace it.'
+                : 'A Slack incoming webhook; each change is posted there.'
+            }
           >
-            <Input type="url" value={v.slackUrl} onChange={(e) => set('slackUrl', e.target.value)} placeholder="https://hooks.slack.com/services/…" />
+            <Input
+              type="url"
+              value={v.slackUrl}
+              onChange={(e) => set('slackUrl', e.target.value)}
+              placeholder="https://hooks.slack.com/services/…"
+            />
           </Field>
           {initial?.slack && !v.slackUrl && (
             <label className="flex items-center gap-2 text-sm text-slate-700">
@@ -391,7 +459,9 @@ function PreviewChart({
   if (values.length < 2)
     return (
       <p className="mt-2 text-sm text-slate-500" data-testid="preview-chart-empty">
-        {metric === 'active' ? 'Active sessions are counted now only; there is no history to draw.' : 'No sessions in the last 24 hours.'}
+        {metric === 'active'
+          ? 'Active sessions are counted now only; there is no history to draw.'
+          : 'No sessions in the last 24 hours.'}
       </p>
     );
   const max = Math.max(...values, threshold ?? 0) * 1.1 || 1;
@@ -413,7 +483,15 @@ function PreviewChart({
       <line x1={pad.l} x2={W - pad.r} y1={H - pad.b} y2={H - pad.b} className="stroke-slate-300" strokeWidth="1" />
       {threshold !== null && (
         <g>
-          <line x1={pad.l} x2={W - pad.r} y1={y(threshold)} y2={y(threshold)} className="stroke-red-500" strokeWidth="1.5" strokeDasharray="5 4" />
+          <line
+            x1={pad.l}
+            x2={W - pad.r}
+            y1={y(threshold)}
+            y2={y(threshold)}
+            className="stroke-red-500"
+            strokeWidth="1.5"
+            strokeDasharray="5 4"
+          />
           <text x={W - pad.r} y={y(threshold) - 4} textAnchor="end" className="fill-red-600 text-[11px]">
             {formatMetric(metric, threshold)}
           </text>
@@ -440,4 +518,3 @@ function PreviewChart({
     </svg>
   );
 }
-
