@@ -25,6 +25,11 @@ function formatEvent(ev: StreamEvent): string {
       session = ev.data.sessionId;
       detail = `${ev.data.type} ${oneLine(JSON.stringify(ev.data.data), 80)}`;
       break;
+    case 'alert.fired':
+    case 'alert.resolved':
+      session = `alert ${ev.data.rule.id}`;
+      detail = `${ev.data.rule.name}: ${ev.data.rule.metric} ${ev.data.value ?? 'no value'} (${ev.data.rule.op} ${ev.data.threshold} over ${ev.data.window}s)`;
+      break;
     default: {
       const s = ev.data;
       session = s.id;
