@@ -7,7 +7,7 @@
  *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
  *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
  *   --no-growth                   skip the 1/10-size data set comparison
- *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp, review);
+ *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp, review, alerts);
  *                                 `--only ingest` / `--only otlp` alone skip the data set
  *
  * The machine is shared and noisy, which is why every figure sits next to the raw driver's
@@ -28,6 +28,7 @@ import { csvRecord, sessionCursorFields } from '../packages/server/src/services/
 import { hashOf } from '../packages/server/src/lib/hash.js';
 import { STATS_COLUMNS, statsOfConversation } from '../packages/server/src/lib/stats.js';
 import { searchText } from '../packages/server/src/services/ingest.js';
+import { AlertService } from '../packages/server/src/services/alerts.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import { migrate } from '../packages/server/src/store/migrate.js';
 import type { CsvSessionRow } from '../packages/server/src/store/sessions/rows.js';
@@ -81,7 +82,7 @@ const dialects: Dialect[] = value('dialect') ? [value('dialect') as Dialect] : [
 const outDir = value('out') ?? join(ROOT, 'bench', 'results');
 const growth = mode !== 'smoke' && !flag('no-growth');
 const gate = mode !== 'smoke';
-/** `--only reads,growth`: run some phases (export, reads, dashboard, growth, ingest, otlp) only. */
+/** `--only reads,growth`: run some phases (export, reads, dashboard, growth, ingest, otlp, alerts) only. */
 const only = value('only')?.split(',');
 const phase = (name: string) => !only || only.includes(name);
 const LOOP: LoopBudget =
@@ -1209,6 +1210,7 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
       log('  review …');
       await review(d, server, raw, p);
     }
+    if (phase('alerts')) await benchAlerts(d, main.url);
     log('  dashboard …');
     ensureWebBuild();
     // The smoke run (CI, < 60 s) measures the bundle only; a browser start is most of a minute there.
@@ -1277,6 +1279,68 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
   if (phase('ingest')) await benchIngest(d, cluster, key);
   if (phase('otlp')) await benchOtlp(d, cluster, key);
   return datasetRow;
+}
+
+/**
+ * One evaluation round of 100 alert rules over the data set (docs/ALERTS.md): every metric, windows
+ * from 5 minutes to a day, six kinds of filter, ending at the data set's newest session so the
+ * windows hold sessions. Rounds run one after another, as the job does.
+ */
+async function benchAlerts(d: Dialect, url: string) {
+  log('  alerts …');
+  const store = openStore(url);
+  try {
+    const org = await ensureDefaultOrg(store);
+    await store.db.deleteFrom('alert_rules').where('org_id', '=', org.id).execute();
+    const newest = Number(
+      (
+        await store.db
+          .selectFrom('sessions')
+          .select((eb) => eb.fn.max('started_at').as('t'))
+          .executeTakeFirstOrThrow()
+      ).t,
+    );
+    const agent = (await store.db.selectFrom('agents').select('id').limit(1).executeTakeFirst())?.id ?? 'none';
+    const alerts = new AlertService(store, store);
+    const metrics = ['sessions', 'failed', 'failureRate', 'active', 'firstResponseP95Ms', 'handoffRate', 'errorRate'] as const;
+    const windows = [300, 900, 3600, 21_600, 86_400];
+    const filters = ['', 'channel=phone', `agentId=${agent}`, 'status=failed,completed', 'type=voice', 'channel=web&type=chat'];
+    for (let i = 0; i < 100; i++)
+      await alerts.create(
+        org.id,
+        {
+          name: `bench ${i}`,
+          filters: filters[Math.floor(i / 7) % filters.length],
+          metric: metrics[i % metrics.length],
+          op: 'gt',
+          threshold: 1e9,
+          windowSeconds: windows[i % windows.length],
+          cooldownSeconds: 0,
+          enabled: true,
+        },
+        newest,
+      );
+    const times: number[] = [];
+    const rounds = mode === 'smoke' ? 2 : 10;
+    for (let r = 0; r <= rounds; r++) {
+      const started = performance.now();
+      await alerts.evaluate(newest + r * 30_000);
+      if (r > 0) times.push(performance.now() - started);
+    }
+    const pc = percentiles(times);
+    record({
+      dialect: d,
+      section: '§11 alerts',
+      what: 'alerts: one evaluation round, 100 rules',
+      unit: 'ms p95',
+      figure: Math.round(pc.p95),
+      budget: budgetFor(d, 1000),
+      detail: { rounds: times.map(Math.round), p50: Math.round(pc.p50) },
+    });
+    await store.db.deleteFrom('alert_rules').where('org_id', '=', org.id).execute();
+  } finally {
+    await store.close();
+  }
 }
 
 /**

@@ -49,6 +49,7 @@ test('npm run bench -- --smoke produces every row on every store', { timeout: 60
       'open streams',
       'gzipped JavaScript',
       'POST /api/otlp/v1/traces',
+      'one evaluation round, 100 rules',
     ])
       assert.ok(
         mine.some((r) => r.what.includes(what) && Number.isFinite(r.figure)),

@@ -4,6 +4,7 @@ import { Ingester } from './ingest.js';
 import { AgentsApi } from './resources/agents.js';
 import { AuditApi } from './resources/audit.js';
 import { AuthApi } from './resources/auth.js';
+import { AlertsApi } from './resources/alerts.js';
 import { IntegrationsApi } from './resources/integrations.js';
 import { KeysApi } from './resources/keys.js';
 import { UsersApi } from './resources/users.js';
@@ -76,6 +77,8 @@ export class Switchboard {
   readonly webhooks: WebhooksApi;
   /** Tags, scores, notes, the reviewed mark, saved views and bulk actions (scope `review`). */
   readonly review: ReviewApi;
+  /** Alert rules and their history (scope `read` to list, `admin` to change). */
+  readonly alerts: AlertsApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
   readonly auth: AuthApi;
   /** The people of your organization: invite, change role, disable (scope `admin`). */
@@ -117,6 +120,7 @@ export class Switchboard {
     this.integrations = new IntegrationsApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
     this.review = new ReviewApi(this.transport);
+    this.alerts = new AlertsApi(this.transport);
     this.auth = new AuthApi(this.transport);
     this.users = new UsersApi(this.transport);
     this.audit = new AuditApi(this.transport);

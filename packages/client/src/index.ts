@@ -9,6 +9,7 @@ export type { FetchLike, RequestOptions, RetryInfo } from './http.js';
 export { SessionHandle, type StartSessionInput, type ItemOptions, type MessageOptions } from './ingest.js';
 export { SessionsApi, type ListAllOptions, type ExportOptions } from './resources/sessions.js';
 export { KeysApi } from './resources/keys.js';
+export { AlertsApi } from './resources/alerts.js';
 export { IntegrationsApi } from './resources/integrations.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';

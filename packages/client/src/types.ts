@@ -47,7 +47,9 @@ export type StreamEventType =
   | 'session.ended'
   | 'message.created'
   | 'event.created'
-  | 'note.created';
+  | 'note.created'
+  | 'alert.fired'
+  | 'alert.resolved';
 
 /** Flat key–value pairs: ≤ 64 keys, values a string (≤ 1024 characters), number, boolean or null. */
 export type Metadata = { [key: string]: string | number | boolean | null };
@@ -550,7 +552,8 @@ export type StreamEvent =
   | EnvelopeOf<'session.started' | 'session.updated' | 'session.ended', Session>
   | EnvelopeOf<'message.created', Message>
   | EnvelopeOf<'event.created', SessionEvent>
-  | EnvelopeOf<'note.created', Note>;
+  | EnvelopeOf<'note.created', Note>
+  | EnvelopeOf<'alert.fired' | 'alert.resolved', AlertEventData>;
 
 // ─── Webhooks (scope `admin`) ────────────────────────────────────────────────────────────────
 
@@ -702,4 +705,89 @@ export interface AuditQuery {
   to?: string | Date;
   cursor?: string;
   limit?: number;
+}
+
+// ─── Alerts (scope `read` to list, `admin` to change) ────────────────────────────────────────
+
+export type AlertMetric =
+  | 'sessions'
+  | 'failed'
+  | 'failureRate'
+  | 'active'
+  | 'firstResponseP95Ms'
+  | 'handoffRate'
+  | 'errorRate';
+export type AlertOp = 'gt' | 'gte' | 'lt' | 'lte';
+export type AlertState = 'ok' | 'firing';
+
+export interface CreateAlertBody {
+  name: string;
+  /** The shared filters as a query string: `filtersToQuery({channel: ['phone']}).toString()`. */
+  filters?: string;
+  metric: AlertMetric;
+  op: AlertOp;
+  /** Rates are fractions (0.2 = 20 %), times milliseconds. */
+  threshold: number;
+  /** 60–86,400. */
+  windowSeconds: number;
+  /** While firing, fire again after this many seconds; 0 (default) never. */
+  cooldownSeconds?: number;
+  /** A Slack incoming-webhook URL; never shown again. null removes it. */
+  slackUrl?: string | null;
+  enabled?: boolean;
+}
+
+export type UpdateAlertBody = Partial<CreateAlertBody>;
+
+export interface Alert {
+  id: string;
+  name: string;
+  filters: string;
+  metric: AlertMetric;
+  op: AlertOp;
+  threshold: number;
+  windowSeconds: number;
+  cooldownSeconds: number;
+  /** Whether a Slack URL is set. */
+  slack: boolean;
+  enabled: boolean;
+  state: AlertState;
+  stateSince: string;
+  /** The last evaluation's value; null before the first or for a rate over nothing. */
+  value: number | null;
+  evaluatedAt: string | null;
+  lastFiredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlertTransition {
+  state: AlertState;
+  value: number | null;
+  threshold: number;
+  op: AlertOp;
+  windowSeconds: number;
+  at: string;
+}
+
+export interface AlertPreviewBody {
+  filters?: string;
+  metric: AlertMetric;
+  windowSeconds: number;
+}
+
+export interface AlertPreview {
+  value: number | null;
+  /** Each hour of the last 24 h and now, oldest first. */
+  points: Array<{ at: string; value: number | null }>;
+  generatedAt: string;
+}
+
+/** The `data` of `alert.fired` and `alert.resolved` events. */
+export interface AlertEventData {
+  rule: Alert;
+  value: number | null;
+  threshold: number;
+  /** Seconds. */
+  window: number;
 }

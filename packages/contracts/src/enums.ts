@@ -49,6 +49,8 @@ export const OUTBOX_EVENT_TYPES = [
   'message.created',
   'event.created',
   'note.created',
+  'alert.fired',
+  'alert.resolved',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

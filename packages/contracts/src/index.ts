@@ -6,3 +6,4 @@ export * from './webhooks.js';
 export * from './integrations.js';
 export * from './review.js';
 export * from './accounts.js';
+export * from './alerts.js';

@@ -22,6 +22,8 @@ export interface Config {
   adminKey?: string;
   /** Seconds of silence after which an active session is ended as failed; 0 turns it off. */
   idleTimeout: number;
+  /** Seconds between alert evaluations (SWITCHBOARD_ALERT_INTERVAL, default 30). */
+  alertInterval: number;
   /** Seconds of silence after which a session from OTLP traces ends as completed ("inactive"); 0 never. */
   otlpSessionIdle: number;
   logLevel: string;
@@ -110,6 +112,7 @@ const FLAGS: Record<string, string> = {
   'database-read-url': 'DATABASE_READ_URL',
   'admin-key': 'SWITCHBOARD_ADMIN_KEY',
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
+  'alert-interval': 'SWITCHBOARD_ALERT_INTERVAL',
   'otlp-session-idle': 'SWITCHBOARD_OTLP_SESSION_IDLE',
   'log-level': 'LOG_LEVEL',
   'log-format': 'SWITCHBOARD_LOG_FORMAT',
@@ -174,6 +177,11 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   if (!Number.isFinite(idleTimeout) || idleTimeout < 0)
     throw new ConfigError(
       `SWITCHBOARD_IDLE_TIMEOUT must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_IDLE_TIMEOUT')}"`,
+    );
+  const alertInterval = Number(get('SWITCHBOARD_ALERT_INTERVAL') ?? 30);
+  if (!Number.isFinite(alertInterval) || alertInterval < 1 || alertInterval > 3600)
+    throw new ConfigError(
+      `SWITCHBOARD_ALERT_INTERVAL must be a number of seconds from 1 to 3600, got "${get('SWITCHBOARD_ALERT_INTERVAL')}"`,
     );
   const otlpSessionIdle = Number(get('SWITCHBOARD_OTLP_SESSION_IDLE') ?? 900);
   if (!Number.isFinite(otlpSessionIdle) || otlpSessionIdle < 0)
@@ -271,6 +279,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     databaseReadUrl,
     adminKey: get('SWITCHBOARD_ADMIN_KEY') || undefined,
     idleTimeout,
+    alertInterval,
     otlpSessionIdle,
     logLevel: get('LOG_LEVEL') || 'info',
     logFormat: logFormatOf(flags['log-format'], env.SWITCHBOARD_LOG_FORMAT),

@@ -53,6 +53,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       sweepExpired: true,
       webhooks: config.webhooks,
       backgroundJobs: {},
+      alerts: { ...config.webhooks, intervalSeconds: config.alertInterval },
     },
   });
   await app.listen({ port: config.port, host: config.host });

@@ -20,6 +20,7 @@ const AgentDetailPage = lazy(() => import('./pages/agents/AgentDetailPage'));
 const KeysPage = lazy(() => import('./pages/KeysPage'));
 const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
 const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
+const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
@@ -61,6 +62,7 @@ export function App() {
             <Route path="analytics" element={<AnalyticsPage />} />
             <Route path="agents" element={<AgentsPage />} />
             <Route path="agents/:id" element={<AgentDetailPage />} />
+            <Route path="alerts" element={<AlertsPage />} />
             <Route path="settings" element={<Navigate to="/settings/keys" replace />} />
             <Route path="settings/keys" element={<KeysPage />} />
             <Route path="settings/webhooks" element={<WebhooksPage />} />

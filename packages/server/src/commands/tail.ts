@@ -28,6 +28,10 @@ function formatEvent(ev: StreamEvent): string {
     case 'note.created':
       session = ev.data.sessionId;
       detail = `${ev.data.author.name}: ${oneLine(ev.data.body)}`;
+    case 'alert.fired':
+    case 'alert.resolved':
+      session = `alert ${ev.data.rule.id}`;
+      detail = `${ev.data.rule.name}: ${ev.data.rule.metric} ${ev.data.value ?? 'no value'} (${ev.data.rule.op} ${ev.data.threshold} over ${ev.data.window}s)`;
       break;
     default: {
       const s = ev.data;

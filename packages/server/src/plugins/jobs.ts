@@ -1,11 +1,12 @@
 /**
  * The work that runs beside the requests: the idle sweep, retention, the expiry sweep, the
- * webhook worker and the background job runner (bulk actions). Each runs only when its options are given (`switchboard serve` gives all four; tests that inject
+ * webhook worker, the background job runner (bulk actions) and the alert evaluator. Each runs only when its options are given (`switchboard serve` gives all; tests that inject
  * requests give none and drive a job by hand), starts when the app is ready and stops when it
  * closes.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { AlertJob, type AlertJobOptions } from '../services/alerts.js';
 import { ExpirySweeper } from '../services/expiry.js';
 import { IdleSweeper } from '../services/idle.js';
 import { bulkHandler } from '../services/jobs/bulk.js';
@@ -28,6 +29,8 @@ export interface JobOptions {
   webhooks?: WebhookWorkerOptions;
   /** Runs the background jobs (bulk actions: services/jobs/); `batchSize` is sessions per step. */
   backgroundJobs?: JobRunnerOptions & { batchSize?: number };
+  /** The alert evaluator and its Slack messages (services/alerts.ts). */
+  alerts?: AlertJobOptions;
   /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
   onWebhookWork?: () => void;
 }
@@ -46,6 +49,7 @@ export const jobsPlugin = fp(
     const runner =
       bg && new JobRunner(app.store, { 'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500) }, app.log, bg);
     app.services.review.onJob(() => runner?.wake());
+    const alerts = opts.alerts && new AlertJob(app.store, app.services.alerts, opts.alerts, app.log);
     // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
     // rather than at the worker's next poll.
     app.services.webhooks.onQueued(() => {
@@ -59,12 +63,13 @@ export const jobsPlugin = fp(
       expiry?.start();
       worker?.start();
       runner?.start();
+      alerts?.start();
     });
     let workerStopped: Promise<void> | undefined;
     app.addHook('preClose', async () => {
       // Webhook attempts in flight finish (or go back to the queue) while requests drain.
       workerStopped = worker?.stop();
-      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop(), runner?.stop()]);
+      await Promise.all([sweeper?.stop(), retention?.stop(), expiry?.stop(), runner?.stop(), alerts?.stop()]);
     });
     app.addHook('onClose', async () => {
       await workerStopped;

@@ -157,6 +157,13 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /api/v1/views/{id}': 'deleteView',
   'POST /api/v1/sessions/bulk': 'bulkUpdateSessions',
   'GET /api/v1/jobs/{id}': 'getJob',
+  'POST /api/v1/alerts': 'createAlert',
+  'GET /api/v1/alerts': 'listAlerts',
+  'POST /api/v1/alerts/preview': 'previewAlertMetric',
+  'GET /api/v1/alerts/{id}': 'getAlert',
+  'PATCH /api/v1/alerts/{id}': 'updateAlert',
+  'DELETE /api/v1/alerts/{id}': 'deleteAlert',
+  'GET /api/v1/alerts/{id}/history': 'listAlertHistory',
   'GET /healthz': 'getHealth',
   'GET /readyz': 'getReadiness',
   'GET /metrics': 'getPrometheusMetrics',
@@ -225,6 +232,11 @@ export const TAGS = [
       'The people of an organization: invite, change role (viewer, reviewer, admin), disable. Scope `admin`.',
   },
   { name: 'Audit', description: 'Who changed what and when: keys, webhooks, integrations, people. Scope `admin`.' },
+  {
+    name: 'Alerts',
+    description:
+      'Rules that fire when a metric of the matching sessions crosses a threshold over a window: `alert.fired` and `alert.resolved` events on the stream and to webhooks, and a Slack message. Scope `read` to list, `admin` to change.',
+  },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },
 ];
 

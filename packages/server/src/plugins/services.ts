@@ -5,6 +5,7 @@ import type { SessionLimits } from '../lib/transcript.js';
 import { AccountService, type LockoutPolicy } from '../services/accounts.js';
 import { AuditService } from '../services/audit.js';
 import { type OidcOptions, OidcService } from '../services/oidc.js';
+import { AlertService } from '../services/alerts.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
 import { IntegrationService } from '../services/integrations/service.js';
@@ -28,6 +29,7 @@ export interface Services {
   accounts: AccountService;
   /** SSO, when an issuer is configured. */
   oidc?: OidcService;
+  alerts: AlertService;
 }
 
 declare module 'fastify' {
@@ -65,6 +67,7 @@ export const servicesPlugin = fp(
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
       review: new ReviewService(app.store),
+      alerts: new AlertService(app.store, app.readStore, opts.webhooks),
     });
     const streams = new StreamHub(app.store, app.log, opts.stream);
     app.decorate('streams', streams);

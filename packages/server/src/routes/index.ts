@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { agentRoutes } from './agents.js';
 import { auditRoutes } from './audit.js';
+import { alertRoutes } from './alerts.js';
 import { authRoutes } from './auth.js';
 import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
@@ -26,4 +27,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(userRoutes);
   await api.register(auditRoutes);
   await api.register(oidcRoutes);
+  await api.register(alertRoutes);
 };

@@ -201,6 +201,8 @@ export class StreamHub {
         if (!s.live || s.closed || s.orgId !== row.org_id || seq <= s.cursor) continue;
         s.cursor = seq;
         if (!s.matchAll) {
+          // An alert is about the organization, not a session: only unfiltered streams carry it.
+          if (row.type.startsWith('alert.')) continue;
           session ??= await this.sessionOf(row);
           if (!session || !sessionMatches(s.filter, session)) continue;
         }
@@ -230,6 +232,7 @@ export class StreamHub {
         if (seq <= sub.cursor) continue;
         sub.cursor = seq;
         if (!sub.matchAll) {
+          if (row.type.startsWith('alert.')) continue;
           const session = await this.sessionOf(row);
           if (!session || !sessionMatches(sub.filter, session)) continue;
         }

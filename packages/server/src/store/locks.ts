@@ -2,13 +2,15 @@
  * PostgreSQL advisory locks that let several Switchboard processes share one database. Ids in
  * use: 7245012 outbox order and counters (transaction-scoped, outbox.ts and the 0004 triggers),
  * 7245013 partition DDL (partitions.ts), 7245014 retention (retention.ts), 7245015 first-start
- * bootstrap, 7245016 the idle sweep, 7245022 the background jobs (services/jobs/runner.ts).
+ * bootstrap, 7245016 the idle sweep, 7245017 the alert evaluator, 7245022 the background jobs
+ * (services/jobs/runner.ts).
  */
 import { sql } from 'kysely';
 import type { Store } from './db.js';
 
 export const IDLE_SWEEP_LOCK = 7245016;
 export const JOBS_LOCK = 7245022;
+export const ALERT_LOCK = 7245017;
 const BOOTSTRAP_LOCK = 7245015;
 
 /**

@@ -7,6 +7,9 @@
  * a row needs no cast to become an API object.
  */
 import type {
+  AlertMetric,
+  AlertOp,
+  AlertState,
   Channel,
   OutboxEventType,
   IntegrationProvider,
@@ -551,6 +554,54 @@ export interface AuditLogTable {
   target: string | null;
   /** JSON text. */
   details: string | null;
+/** An alert rule (0024) with its current state; `slack_url` sealed. */
+export interface AlertRulesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  filters: string;
+  metric: AlertMetric;
+  op: AlertOp;
+  threshold: number;
+  window_seconds: number;
+  cooldown_seconds: number;
+  slack_url: string | null;
+  enabled: number;
+  state: AlertState;
+  state_since: number;
+  last_value: number | null;
+  evaluated_at: number | null;
+  last_fired_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+export type AlertRuleRow = Selectable<AlertRulesTable>;
+
+/** Each change of an alert's state (0024), with the value that caused it. */
+export interface AlertTransitionsTable {
+  pk: Generated<number>;
+  alert_id: string;
+  org_id: string;
+  state: AlertState;
+  value: number | null;
+  threshold: number;
+  op: AlertOp;
+  window_seconds: number;
+  at: number;
+}
+
+/** A Slack message of an alert transition (0024), until sent or given up on. */
+export interface AlertSlackMessagesTable {
+  pk: Generated<number>;
+  alert_id: string;
+  org_id: string;
+  body: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  claimed_until: number | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  last_error: string | null;
+  created_at: number;
 }
 
 export interface Database {
@@ -582,6 +633,9 @@ export interface Database {
   session_metadata_counts: SessionMetadataCountsTable;
   session_search: SessionSearchTable;
   integrations: IntegrationsTable;
+  alert_rules: AlertRulesTable;
+  alert_transitions: AlertTransitionsTable;
+  alert_slack_messages: AlertSlackMessagesTable;
   integration_requests: IntegrationRequestsTable;
   session_tags: SessionTagsTable;
   session_scores: SessionScoresTable;

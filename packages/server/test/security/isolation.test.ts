@@ -32,6 +32,7 @@ interface World {
     note: string;
     user: string;
     signIn: string;
+    alert: string;
   };
   /** A's first admin (named MARK), and a person of B. */
   people: { a: Person; b: Person };
@@ -150,6 +151,47 @@ const CASES: Record<string, Case> = {
     await notFoundForB({ ...w, b: w.a }, 'GET', `/api/v1/jobs/${res.json().jobId}`);
   },
   'GET /api/v1/jobs/:id': (w) => notFoundForB(w, 'GET', `/api/v1/jobs/${w.ids.job}`),
+  // ─── alerts ────────────────────────────────────────────────────────────────────────────────
+  'POST /api/v1/alerts': async (w) => {
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/alerts', {
+      name: 'b-only',
+      metric: 'sessions',
+      op: 'gt',
+      threshold: 1,
+      windowSeconds: 60,
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/alerts')).json().data as { id: string }[];
+    assert.ok(!ofA.some((r) => r.id === res.json().id));
+    await call(w.t.app, w.b, 'DELETE', `/api/v1/alerts/${res.json().id}`);
+  },
+  'GET /api/v1/alerts': (w) => noRowsOfA(w, '/api/v1/alerts'),
+  'POST /api/v1/alerts/preview': async (w) => {
+    // B's preview over A's metadata counts none of A's sessions.
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/alerts/preview', {
+      filters: `metadata.secret=${MARK}`,
+      metric: 'active',
+      windowSeconds: 60,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().value, 0);
+    const own = await call(w.t.app, w.a, 'POST', '/api/v1/alerts/preview', {
+      filters: `metadata.secret=${MARK}`,
+      metric: 'active',
+      windowSeconds: 60,
+    });
+    assert.ok(own.json().value >= 1, 'A sees its own sessions through the same preview');
+  },
+  'GET /api/v1/alerts/:id': (w) => notFoundForB(w, 'GET', `/api/v1/alerts/${w.ids.alert}`),
+  'GET /api/v1/alerts/:id/history': (w) => notFoundForB(w, 'GET', `/api/v1/alerts/${w.ids.alert}/history`),
+  'PATCH /api/v1/alerts/:id': async (w) => {
+    await notFoundForB(w, 'PATCH', `/api/v1/alerts/${w.ids.alert}`, { enabled: false });
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/alerts/${w.ids.alert}`)).json().enabled, true);
+  },
+  'DELETE /api/v1/alerts/:id': async (w) => {
+    await notFoundForB(w, 'DELETE', `/api/v1/alerts/${w.ids.alert}`);
+    assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/alerts/${w.ids.alert}`)).statusCode, 200);
+  },
   // ─── integrations ──────────────────────────────────────────────────────────────────────────
   'POST /api/v1/integrations': async (w) => {
     const res = await call(w.t.app, w.b, 'POST', '/api/v1/integrations', {
@@ -492,7 +534,9 @@ async function headLikeGet(w: World, route: string) {
               ? w.ids.view
               : path.startsWith('/api/v1/jobs')
                 ? w.ids.job
-                : w.ids.session,
+                : path.startsWith('/api/v1/alerts')
+                  ? w.ids.alert
+                  : w.ids.session,
     );
   const res = await w.t.app.inject({ method: 'HEAD', url, headers: { authorization: `Bearer ${w.b}` } });
   assert.equal(res.statusCode, 404, `HEAD ${url} as B`);
@@ -556,6 +600,16 @@ for (const dialect of DIALECTS) {
           password: PASSWORD,
         }),
       );
+      const rule = await call(t.app, a, 'POST', '/api/v1/alerts', {
+        name: MARK,
+        filters: `metadata.secret=${MARK}`,
+        metric: 'active',
+        op: 'gte',
+        threshold: 1,
+        windowSeconds: 60,
+      });
+      assert.equal(rule.statusCode, 201, rule.body);
+      const alert = rule.json().id as string;
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       w = {
         people: { a: personA, b: personB },
@@ -573,6 +627,7 @@ for (const dialect of DIALECTS) {
           note,
           user: personA.id,
           signIn,
+          alert,
         },
         base: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`,
       };

@@ -282,6 +282,11 @@ function applyEvent(
   batch: ReturnType<typeof createBatcher>,
   fresh: NewSessions,
 ): void {
+  if (env.type === 'alert.fired' || env.type === 'alert.resolved') {
+    // The rules' states (the Alerts page, the bell) are read again; no session changed.
+    void qc.invalidateQueries({ queryKey: ['alerts'] });
+    return;
+  }
   if (env.type === 'message.created' || env.type === 'event.created') {
     const item = env.data as Message | SessionEvent;
     const key = queryKeys.session(item.sessionId);

@@ -3,7 +3,14 @@
  * parameter is part of the query key, so two views with the same filters share one cache entry
  * and a filter change is a new entry.
  */
-import type { CreateIntegrationInput, CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
+import type {
+  AlertPreviewBody,
+  CreateAlertBody,
+  CreateIntegrationInput,
+  CreateWebhookBody,
+  Scope,
+  UpdateWebhookBody,
+} from '@switchboard/client';
 import type { AgentSort, Channel } from '@switchboard/contracts';
 import {
   keepPreviousData,
@@ -31,6 +38,9 @@ export const queryKeys = {
   keys: ['keys'] as const,
   webhooks: ['webhooks'] as const,
   integrations: ['integrations'] as const,
+  alerts: ['alerts'] as const,
+  alertPreview: (body: AlertPreviewBody) => ['alerts', 'preview', body] as const,
+  alertHistory: (id: string) => ['alerts', id, 'history'] as const,
   integrationRequests: (id: string) => ['integrations', id, 'requests'] as const,
   deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
 };
@@ -364,5 +374,50 @@ export function useDeleteIntegrationMutation() {
   return useMutation({
     mutationFn: (id: string) => call(() => sb.integrations.delete(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.integrations }),
+  });
+}
+
+// ─── Alerts ──────────────────────────────────────────────────────────────────────────────────
+
+export function useAlertsQuery() {
+  return useQuery({
+    queryKey: queryKeys.alerts,
+    queryFn: ({ signal }) => call(() => sb.alerts.list({ signal })),
+    // Alert events on the live stream refresh it at once; this catches a stream that is paused.
+    refetchInterval: 30_000,
+  });
+}
+
+export function useAlertPreviewQuery(body: AlertPreviewBody | null) {
+  return useQuery({
+    queryKey: queryKeys.alertPreview(body ?? { metric: 'sessions', windowSeconds: 60 }),
+    queryFn: ({ signal }) => call(() => sb.alerts.preview(body as AlertPreviewBody, { signal })),
+    enabled: body !== null,
+    placeholderData: (previous) => previous,
+    staleTime: 15_000,
+  });
+}
+
+export function useAlertHistoryQuery(id: string) {
+  return useQuery({
+    queryKey: queryKeys.alertHistory(id),
+    queryFn: ({ signal }) => call(() => sb.alerts.history(id, { limit: 20 }, { signal })),
+  });
+}
+
+export function useSaveAlertMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, body }: { id?: string; body: CreateAlertBody }) =>
+      call(() => (id ? sb.alerts.update(id, body) : sb.alerts.create(body))),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.alerts }),
+  });
+}
+
+export function useDeleteAlertMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => call(() => sb.alerts.delete(id)),
+    onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.alerts }),
   });
 }

@@ -12,6 +12,7 @@ import {
   Moon,
   Sun,
   Plug,
+  Siren,
   Webhook,
   X,
 } from 'lucide-react';
@@ -101,6 +102,7 @@ function Shell() {
     },
     { to: `/analytics${carry}`, label: 'Analytics', icon: BarChart3, match: (p: string) => p.startsWith('/analytics') },
     { to: '/agents', label: 'Agents', icon: Bot, match: (p: string) => p.startsWith('/agents') },
+    { to: '/alerts', label: 'Alerts', icon: Siren, match: (p: string) => p.startsWith('/alerts') },
     { to: '/settings/keys', label: 'API keys', icon: KeyRound, match: (p: string) => p.startsWith('/settings/keys') },
     {
       to: '/settings/webhooks',

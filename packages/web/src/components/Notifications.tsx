@@ -4,6 +4,7 @@
  * toast (and a browser notification while the tab is hidden, when allowed) and goes into the
  * list behind the bell, which keeps the recent ones with an unread count, per browser.
  */
+import type { AlertEventData } from '@switchboard/client';
 import type { Message, Session, SessionEvent } from '@switchboard/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import {
@@ -14,13 +15,14 @@ import {
   BellRing,
   Hourglass,
   type LucideIcon,
+  Siren,
   XCircle,
 } from 'lucide-react';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import { useLocation, useNavigate } from 'react-router-dom';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { call, sb } from '../api/client';
 import type { StreamEnvelope } from '../api/live';
-import { queryKeys } from '../api/queries';
+import { queryKeys, useAlertsQuery } from '../api/queries';
 import { notifyDesktop, useDesktopNotifications } from '../lib/desktopNotifications';
 import { hasActiveFilters, parseListParams, type SessionFilterValues } from '../lib/filters';
 import {
@@ -38,6 +40,7 @@ import {
   sessionMatchesFilters,
 } from '../lib/notifications';
 import { CHANNEL_LABELS, STATUS_LABELS } from '../lib/vocab';
+import { conditionText, formatMetric } from '../lib/alerts';
 import { ChannelBadge } from './ChannelBadge';
 import { Popover } from './Popover';
 import { RelativeTime } from './RelativeTime';
@@ -209,9 +212,30 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
     [qc, raise],
   );
 
+  /** An alert rule fired: a toast, and the browser's notification while the tab is hidden. */
+  const alertFired = useCallback(
+    (d: AlertEventData) => {
+      const id = `alert-${d.rule.id}-${d.rule.lastFiredAt ?? ''}`;
+      const detail = `${formatMetric(d.rule.metric, d.value)} · ${conditionText(d.rule)}`;
+      show({
+        id,
+        title: `Alert firing: ${d.rule.name}`,
+        tone: 'error',
+        body: <span className="text-slate-700">{detail}</span>,
+        link: { to: '/alerts', label: 'View alerts' },
+      });
+      notifyDesktop(`Alert firing: ${d.rule.name}`, detail, `switchboard-${id}`, () => navigate('/alerts'));
+    },
+    [show, navigate],
+  );
+
   const onStreamEvent = useCallback(
     (env: StreamEnvelope) => {
       const { prefs: p, filters: f } = latest.current;
+      if (env.type === 'alert.fired') {
+        alertFired(env.data as unknown as AlertEventData);
+        return;
+      }
       if (env.type === 'session.ended') {
         const s = env.data as Session;
         if (p.failed && s.status === 'failed' && sessionMatchesFilters(f, s))
@@ -239,7 +263,7 @@ export function NotificationProvider({ children }: { children: ReactNode }) {
         });
       }
     },
-    [raise, withSession],
+    [raise, withSession, alertFired],
   );
 
   const unread = items.filter((n) => !n.read).length;
@@ -267,7 +291,16 @@ function filterSummary(f: SessionFilterValues): string {
 /** The bell: unread count, the recent notifications, and what notifies this browser. */
 export function NotificationBell({ align = 'left' }: { align?: 'left' | 'right' }) {
   const { items, unread, markAllRead } = useNotifications();
-  const label = unread ? `Notifications, ${unread} unread` : 'Notifications';
+  const alerts = useAlertsQuery();
+  const firing = (alerts.data ?? []).filter((a) => a.enabled && a.state === 'firing');
+  const count = unread + firing.length;
+  const label = [
+    'Notifications',
+    firing.length ? `${firing.length} alert${firing.length > 1 ? 's' : ''} firing` : '',
+    unread ? `${unread} unread` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return (
     <Popover
       label={label}
@@ -276,13 +309,13 @@ export function NotificationBell({ align = 'left' }: { align?: 'left' | 'right' 
       buttonClassName="relative inline-flex size-9 items-center justify-center rounded-lg text-slate-500 hover:bg-slate-100 hover:text-slate-900"
       trigger={
         <>
-          {unread ? <BellRing className="size-5" aria-hidden="true" /> : <Bell className="size-5" aria-hidden="true" />}
-          {unread > 0 && (
+          {count ? <BellRing className="size-5" aria-hidden="true" /> : <Bell className="size-5" aria-hidden="true" />}
+          {count > 0 && (
             <span
               data-testid="unread-count"
               className="absolute -top-0.5 -right-0.5 flex h-4.5 min-w-4.5 items-center justify-center rounded-full bg-red-600 px-1 text-[10px] font-semibold text-white ring-2 ring-white"
             >
-              {unread > 99 ? '99+' : unread}
+              {count > 99 ? '99+' : count}
             </span>
           )}
         </>
@@ -301,6 +334,37 @@ export function NotificationBell({ align = 'left' }: { align?: 'left' | 'right' 
               Mark all read
             </button>
           </div>
+          {firing.length > 0 && (
+            <ul
+              aria-label="Firing alerts"
+              className="border-b border-slate-100 bg-red-50/50"
+              data-testid="firing-alerts"
+            >
+              {firing.map((a) => (
+                <li key={a.id}>
+                  <Link
+                    to="/alerts"
+                    onClick={close}
+                    className="flex items-start gap-3 px-4 py-2.5 hover:bg-red-50"
+                    data-testid="firing-alert"
+                  >
+                    <Siren className="mt-0.5 size-4 shrink-0 text-red-600" aria-hidden="true" />
+                    <span className="min-w-0 flex-1">
+                      <span className="flex items-center justify-between gap-2">
+                        <span className="truncate font-semibold text-slate-900">{a.name}</span>
+                        <span className="shrink-0 text-xs text-slate-500">
+                          <RelativeTime iso={a.stateSince} />
+                        </span>
+                      </span>
+                      <span className="block truncate text-xs text-slate-600">
+                        {formatMetric(a.metric, a.value)} · {conditionText(a)}
+                      </span>
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
           <NotificationList items={items} close={close} />
           <NotificationSettings />
         </div>

@@ -104,6 +104,8 @@ export const OUTBOX_EVENT_TYPES = [
   'message.created',
   'event.created',
   'note.created',
+  'alert.fired',
+  'alert.resolved',
 ] as const satisfies readonly OutboxEventType[];
 
 export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
@@ -113,6 +115,8 @@ export const WEBHOOK_EVENT_HELP: Record<OutboxEventType, string> = {
   'message.created': 'Every message of a transcript',
   'event.created': 'Every system event (handoffs, errors…)',
   'note.created': 'A reviewer adds a note',
+  'alert.fired': 'An alert rule starts firing',
+  'alert.resolved': 'A firing alert rule is OK again',
 };
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const satisfies readonly WebhookDeliveryStatus[];

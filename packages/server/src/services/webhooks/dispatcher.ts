@@ -95,7 +95,7 @@ export async function fanOut(
     const key = (orgId: string, id: string) => `${orgId}\u0000${id}`;
     const needed = new Map<string, Set<string>>();
     for (const r of rows) {
-      if (r.type.startsWith('session.')) continue;
+      if (r.type.startsWith('session.') || r.type.startsWith('alert.')) continue;
       if (!byOrg.get(r.org_id)?.some((s) => s.filter)) continue;
       const ids = needed.get(r.org_id) ?? new Set();
       ids.add(r.session_id);
@@ -113,7 +113,8 @@ export async function fanOut(
       // which would show the receiver how much other organizations write.
       const eventId = String(r.org_seq);
       let session: Session | undefined;
-      if (subs.some((s) => s.filter))
+      const alert = r.type.startsWith('alert.');
+      if (subs.some((s) => s.filter) && !alert)
         session = r.type.startsWith('session.')
           ? (JSON.parse(r.payload) as Session)
           : sessions.get(key(r.org_id, r.session_id));
@@ -121,7 +122,8 @@ export async function fanOut(
       for (const sub of subs) {
         if (seq <= sub.row.after_seq) continue;
         if (!sub.all && !sub.events.has(r.type)) continue;
-        if (sub.filter && (!session || !sessionMatches(sub.filter, session))) continue;
+        // An alert is about the organization, not a session: a filtered subscription does not get it.
+        if (sub.filter && (!session || alert || !sessionMatches(sub.filter, session))) continue;
         body ??= envelopeBody(eventId, r.type, r.occurred_at, r.payload);
         deliveries.push(
           pendingDelivery({

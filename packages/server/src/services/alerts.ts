@@ -1,0 +1,551 @@
+/**
+ * Alerts (docs/ALERTS.md): rules over the sessions' figures, evaluated every
+ * SWITCHBOARD_ALERT_INTERVAL seconds by one process at a time. Each change of a rule's state is
+ * one transition row, one outbox event (`alert.fired` / `alert.resolved`, to the live stream and
+ * webhooks) and, when the rule has a Slack URL, one queued `{"text": …}` message, all in one
+ * transaction; the message is POSTed by the webhooks' HTTP code (same address rules) and retried
+ * on the webhooks' schedule.
+ *
+ * What a round costs: per distinct (organization, filters, window) at most one count of the
+ * sessions started in the window (the `started_at` index, or the counters), one range of the
+ * `sessions_ended` index, one figures read of the window, and one count of active sessions (the
+ * counters when the filters allow). Rules sharing filters and a window share those reads. Nothing
+ * reads more than the sessions of its window, however many sessions are stored.
+ */
+import {
+  type Alert,
+  type AlertEventData,
+  type AlertHistory,
+  type AlertHistoryQuery,
+  type AlertList,
+  type AlertMetric,
+  type AlertOp,
+  type AlertPreview,
+  type AlertPreviewBody,
+  ALERT_LIMITS,
+  type CreateAlertBody,
+  type ProblemFieldError,
+  RANGE_FIELDS,
+  type Status,
+  type UpdateAlertBody,
+} from '@switchboard/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Filled } from '../lib/ajv.js';
+import { ApiError, badRequest, notFound } from '../lib/errors.js';
+import { uuidv7 } from '../lib/ids.js';
+import { Periodic } from '../lib/periodic.js';
+import { openSecretIfPossible, sealSecret } from '../lib/secret-box.js';
+import { HOUR_MS, iso } from '../lib/time.js';
+import {
+  alertHistory,
+  alertRowToApi,
+  claimSlackMessages,
+  countAlerts,
+  deleteAlert,
+  enabledAlerts,
+  endedIn,
+  findAlert,
+  finishSlackMessage,
+  insertAlert,
+  insertTransition,
+  listAlerts,
+  moveAlert,
+  nextSlackDueAt,
+  noteAlertValue,
+  queueSlackMessage,
+  updateAlert,
+} from '../store/alerts.js';
+import type { Store } from '../store/db.js';
+import type { SessionFilter } from '../store/filters.js';
+import { ALERT_LOCK, withTryLock } from '../store/locks.js';
+import { writeOutbox } from '../store/outbox.js';
+import type { AlertRuleRow, AlertRulesTable } from '../store/schema.js';
+import { countSessions } from '../store/sessions/counts.js';
+import { sessionFigures } from '../store/sessions/figures.js';
+import { figuresToApi } from '../store/sessions/rows.js';
+import { filterErrors, parseFilters } from './filters.js';
+import { postWebhook } from './webhooks/http.js';
+import { urlProblem } from './webhooks/ssrf.js';
+import { retryAfterMs } from './webhooks/worker.js';
+
+/** The filter parameters a rule may not take: its window is the range, and a transcript search is a scan. */
+const NOT_IN_RULES: Record<string, string> = {
+  from: 'the window is the rule’s range; leave out from',
+  to: 'the window is the rule’s range; leave out to',
+  transcript: 'a transcript search reads every message; alerts cannot use it',
+  sort: 'not a filter',
+  limit: 'not a filter',
+  offset: 'not a filter',
+  cursor: 'not a filter',
+};
+const FILTER_KEYS = new Set(['search', 'agentId', 'channel', 'status', 'type', 'source']);
+const RANGE_PARAM = new RegExp(`^(${RANGE_FIELDS.join('|')})\\[[a-z]+\\]$`);
+
+/** A rule's filters (a query string) as a SessionFilter; every problem named under `/filters`. */
+export function parseRuleFilters(text: string): { filter: SessionFilter; errors: ProblemFieldError[] } {
+  const errors: ProblemFieldError[] = [];
+  const q: Record<string, string> = {};
+  const params = new URLSearchParams(text.startsWith('?') ? text.slice(1) : text);
+  for (const [key, value] of params) {
+    const bad = (message: string) => errors.push({ path: '/filters', message: `${key}: ${message}` });
+    if (key in NOT_IN_RULES) bad(NOT_IN_RULES[key]);
+    else if (!FILTER_KEYS.has(key) && !key.startsWith('metadata.') && !RANGE_PARAM.test(key))
+      bad(
+        'unknown filter; use the sessions list’s filters (search, agentId, channel, status, type, source, metadata.<key>, <figure>[gt|gte|lt|lte])',
+      );
+    else if (key in q) bad('given twice; give each filter once (lists are comma-separated)');
+    else q[key] = value;
+  }
+  for (const e of filterErrors(q)) errors.push({ path: '/filters', message: `${e.path}: ${e.message}` });
+  return { filter: errors.length ? {} : parseFilters(q), errors };
+}
+
+export function breaches(value: number | null, op: AlertOp, threshold: number): boolean {
+  if (value === null) return false;
+  switch (op) {
+    case 'gt':
+      return value > threshold;
+    case 'gte':
+      return value >= threshold;
+    case 'lt':
+      return value < threshold;
+    case 'lte':
+      return value <= threshold;
+  }
+}
+
+const OP_TEXT: Record<AlertOp, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
+
+function windowText(seconds: number) {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+export function valueText(metric: AlertMetric, value: number | null): string {
+  if (value === null) return 'no data';
+  if (metric.endsWith('Rate')) return `${Math.round(value * 1000) / 10} %`;
+  if (metric === 'firstResponseP95Ms') return `${Math.round(value)} ms`;
+  return String(value);
+}
+
+/** The Slack `text` of a transition. */
+export function slackText(rule: Alert, fired: boolean, value: number | null): string {
+  const condition = `${rule.metric} ${OP_TEXT[rule.op]} ${valueText(rule.metric, rule.threshold)} over ${windowText(rule.windowSeconds)}`;
+  const scope = rule.filters ? ` (${rule.filters})` : '';
+  return fired
+    ? `:rotating_light: Alert "${rule.name}" is firing: ${rule.metric} is ${valueText(rule.metric, value)} (${condition})${scope}`
+    : `:white_check_mark: Alert "${rule.name}" resolved: ${rule.metric} is ${valueText(rule.metric, value)} (${condition})${scope}`;
+}
+
+/** Reads of one round, shared by rules with the same organization, filters and window. */
+type RoundCache = Map<string, Promise<unknown>>;
+
+export interface AlertServiceOptions {
+  /** SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE: Slack URLs may resolve to internal addresses. */
+  allowPrivate?: boolean;
+}
+
+export class AlertService {
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    /** Where the figures are read (the read replica when there is one). */
+    private readonly readStore: Store,
+    private readonly opts: AlertServiceOptions = {},
+  ) {}
+
+  /** Calls `listener` when a Slack message is queued outside an evaluation (a rule disabled while firing). */
+  onQueued(listener: () => void) {
+    this.listeners.push(listener);
+  }
+
+  async list(orgId: string): Promise<AlertList> {
+    return { data: (await listAlerts(this.store.db, orgId)).map(alertRowToApi) };
+  }
+
+  async get(orgId: string, id: string): Promise<Alert> {
+    return alertRowToApi(await this.own(orgId, id));
+  }
+
+  async create(orgId: string, body: CreateAlertBody, now = Date.now()): Promise<Alert> {
+    const b = body as Filled<CreateAlertBody, 'filters' | 'cooldownSeconds' | 'enabled'>;
+    await this.check(b);
+    if ((await countAlerts(this.store.db, orgId)) >= ALERT_LIMITS.rulesPerOrg)
+      throw new ApiError(
+        409,
+        'too-many-alerts',
+        `An organization has at most ${ALERT_LIMITS.rulesPerOrg} alert rules; delete one first.`,
+      );
+    const row: AlertRulesTable = {
+      id: uuidv7(now),
+      org_id: orgId,
+      name: b.name.trim(),
+      filters: b.filters,
+      metric: b.metric,
+      op: b.op,
+      threshold: b.threshold,
+      window_seconds: b.windowSeconds,
+      cooldown_seconds: b.cooldownSeconds,
+      slack_url: b.slackUrl ? sealSecret(b.slackUrl) : null,
+      enabled: b.enabled ? 1 : 0,
+      state: 'ok',
+      state_since: now,
+      last_value: null,
+      evaluated_at: null,
+      last_fired_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await insertAlert(this.store.db, row);
+    return alertRowToApi(row as AlertRuleRow);
+  }
+
+  async update(orgId: string, id: string, body: UpdateAlertBody, now = Date.now()): Promise<Alert> {
+    await this.check(body);
+    const patch: Partial<AlertRulesTable> = { updated_at: now };
+    if (body.name !== undefined) patch.name = body.name.trim();
+    if (body.filters !== undefined) patch.filters = body.filters;
+    if (body.metric !== undefined) patch.metric = body.metric;
+    if (body.op !== undefined) patch.op = body.op;
+    if (body.threshold !== undefined) patch.threshold = body.threshold;
+    if (body.windowSeconds !== undefined) patch.window_seconds = body.windowSeconds;
+    if (body.cooldownSeconds !== undefined) patch.cooldown_seconds = body.cooldownSeconds;
+    if (body.slackUrl !== undefined) patch.slack_url = body.slackUrl ? sealSecret(body.slackUrl) : null;
+    if (body.enabled !== undefined) patch.enabled = body.enabled ? 1 : 0;
+    let queued = false;
+    const { db, dialect } = this.store;
+    await db.transaction().execute(async (trx) => {
+      const before = await findAlert(trx, orgId, id);
+      if (!before) throw notFound('Alert');
+      // A firing rule that is switched off resolves now: nothing stays "firing" that no one evaluates.
+      if (body.enabled === false && before.state === 'firing') {
+        Object.assign(patch, { state: 'ok', state_since: now });
+        const rule = alertRowToApi({ ...before, ...patch } as AlertRuleRow);
+        queued = await this.writeTransition(trx, dialect, before, rule, false, null, now);
+      }
+      await updateAlert(trx, orgId, id, patch);
+    });
+    if (patch.state) this.store.outbox.emit('committed');
+    if (queued) for (const l of this.listeners) l();
+    return this.get(orgId, id);
+  }
+
+  async remove(orgId: string, id: string): Promise<void> {
+    const deleted = await this.store.db.transaction().execute((trx) => deleteAlert(trx, orgId, id));
+    if (!deleted) throw notFound('Alert');
+  }
+
+  async history(orgId: string, id: string, q: AlertHistoryQuery): Promise<AlertHistory> {
+    await this.own(orgId, id);
+    const { limit } = q as Filled<AlertHistoryQuery, 'limit'>;
+    return { data: await alertHistory(this.store.db, orgId, id, limit) };
+  }
+
+  /** The metric now and at each of the last 24 hours, each over the window ending then. */
+  async preview(orgId: string, body: AlertPreviewBody, now = Date.now()): Promise<AlertPreview> {
+    const { filters } = body as Filled<AlertPreviewBody, 'filters'>;
+    const { filter, errors } = parseRuleFilters(filters);
+    if (errors.length) throw badRequest(errors);
+    const at = Array.from({ length: 24 }, (_, i) => Math.floor(now / HOUR_MS) * HOUR_MS - (23 - i) * HOUR_MS);
+    const [value, ...points] = await Promise.all([
+      this.measure(orgId, filter, filters, body.metric, body.windowSeconds, now),
+      // "active" is the count now; earlier counts are not kept.
+      ...at.map((t) =>
+        body.metric === 'active' ? null : this.measure(orgId, filter, filters, body.metric, body.windowSeconds, t),
+      ),
+    ]);
+    return {
+      value,
+      points: [...at.map((t, i) => ({ at: iso(t), value: points[i] })), { at: iso(now), value }],
+      generatedAt: iso(now),
+    };
+  }
+
+  /** The value of `metric` over the window ending at `now`; null for a rate with nothing to divide. */
+  async measure(
+    orgId: string,
+    filter: SessionFilter,
+    filtersText: string,
+    metric: AlertMetric,
+    windowSeconds: number,
+    now: number,
+    cache: RoundCache = new Map(),
+  ): Promise<number | null> {
+    const { db, dialect } = this.readStore;
+    const from = now - windowSeconds * 1000;
+    // Sessions stamped at this very millisecond count as in the window.
+    const to = now + 1;
+    const once = <T>(kind: string, read: () => Promise<T>): Promise<T> => {
+      const key = `${orgId}\u0000${filtersText}\u0000${kind === 'active' ? '' : windowSeconds}\u0000${kind}\u0000${now}`;
+      let p = cache.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = read();
+        cache.set(key, p);
+      }
+      return p;
+    };
+    switch (metric) {
+      case 'sessions':
+        return once('started', () => countSessions(db, dialect, orgId, { ...filter, from, to }));
+      case 'failed':
+      case 'failureRate': {
+        const e = await once('ended', () => endedIn(db, dialect, orgId, filter, from, to));
+        if (metric === 'failed') return e.failed;
+        return e.ended > 0 ? e.failed / e.ended : null;
+      }
+      case 'active': {
+        const statuses: Status[] = filter.statuses ? filter.statuses.filter((s) => s === 'active') : ['active'];
+        if (statuses.length === 0) return 0;
+        return once('active', () => countSessions(db, dialect, orgId, { ...filter, statuses }));
+      }
+      case 'firstResponseP95Ms':
+      case 'handoffRate':
+      case 'errorRate': {
+        const f = figuresToApi(
+          await once('figures', () => sessionFigures(db, dialect, orgId, { ...filter, from, to })),
+        );
+        if (metric === 'firstResponseP95Ms') return f.firstResponseMs.p95;
+        return metric === 'handoffRate' ? f.handoffRate : f.errorRate;
+      }
+    }
+  }
+
+  /**
+   * One round over every enabled rule (of every organization) at `now`; returns the transitions
+   * written. On PostgreSQL one process evaluates at a time and the others skip the round.
+   */
+  async evaluate(now = Date.now(), log?: Pick<FastifyBaseLogger, 'error'>): Promise<number> {
+    return (await withTryLock(this.store, ALERT_LOCK, () => this.evaluateNow(now, log))) ?? 0;
+  }
+
+  private async evaluateNow(now: number, log?: Pick<FastifyBaseLogger, 'error'>): Promise<number> {
+    const rules = await enabledAlerts(this.store.db);
+    const cache: RoundCache = new Map();
+    const values = await Promise.all(
+      rules.map(async (r) => {
+        try {
+          const { filter, errors } = parseRuleFilters(r.filters);
+          if (errors.length) return undefined;
+          return await this.measure(r.org_id, filter, r.filters, r.metric, Number(r.window_seconds), now, cache);
+        } catch (err) {
+          log?.error({ err, alert: r.id }, 'alert rule could not be evaluated');
+          return undefined;
+        }
+      }),
+    );
+    let transitions = 0;
+    let queued = false;
+    for (const [i, r] of rules.entries()) {
+      const value = values[i];
+      if (value === undefined) continue;
+      const threshold = Number(r.threshold);
+      const breached = breaches(value, r.op, threshold);
+      const firing = r.state === 'firing';
+      const cooldown = Number(r.cooldown_seconds) * 1000;
+      const remind = firing && breached && cooldown > 0 && now - Number(r.last_fired_at ?? r.state_since) >= cooldown;
+      if (breached === firing && !remind) {
+        await noteAlertValue(this.store.db, r.id, value, now);
+        continue;
+      }
+      const { db, dialect } = this.store;
+      const moved = await db.transaction().execute(async (trx) => {
+        const patch = {
+          state: breached ? ('firing' as const) : ('ok' as const),
+          state_since: remind ? Number(r.state_since) : now,
+          last_value: value,
+          evaluated_at: now,
+          last_fired_at: breached ? now : r.last_fired_at,
+        };
+        if (!(await moveAlert(trx, r, patch))) return false;
+        const rule = alertRowToApi({ ...r, ...patch });
+        if (await this.writeTransition(trx, dialect, r, rule, breached, value, now)) queued = true;
+        return true;
+      });
+      if (moved) transitions++;
+    }
+    if (transitions) this.store.outbox.emit('committed');
+    if (queued) for (const l of this.listeners) l();
+    return transitions;
+  }
+
+  /** The transition row, the outbox event and the Slack message of one change; true when a message was queued. */
+  private async writeTransition(
+    trx: Store['db'],
+    dialect: Store['dialect'],
+    before: AlertRuleRow,
+    rule: Alert,
+    fired: boolean,
+    value: number | null,
+    now: number,
+  ): Promise<boolean> {
+    await insertTransition(trx, {
+      alertId: rule.id,
+      orgId: before.org_id,
+      state: fired ? 'firing' : 'ok',
+      value,
+      threshold: rule.threshold,
+      op: rule.op,
+      windowSeconds: rule.windowSeconds,
+      at: now,
+    });
+    const data: AlertEventData = { rule, value, threshold: rule.threshold, window: rule.windowSeconds };
+    const slack = before.slack_url !== null;
+    if (slack)
+      await queueSlackMessage(trx, {
+        alertId: rule.id,
+        orgId: before.org_id,
+        body: JSON.stringify({ text: slackText(rule, fired, value) }),
+        at: now,
+      });
+    // Last: the outbox write takes the outbox's lock until commit.
+    await writeOutbox(trx, dialect, before.org_id, [
+      { type: fired ? 'alert.fired' : 'alert.resolved', sessionId: rule.id, occurredAt: now, data },
+    ]);
+    return slack;
+  }
+
+  private async own(orgId: string, id: string): Promise<AlertRuleRow> {
+    const row = await findAlert(this.store.db, orgId, id);
+    if (!row) throw notFound('Alert');
+    return row;
+  }
+
+  /** Every problem with a rule's filters and Slack URL, as one 400. */
+  private async check(body: { filters?: string; slackUrl?: string | null; threshold?: number }) {
+    const errors: ProblemFieldError[] = [];
+    if (body.filters !== undefined) errors.push(...parseRuleFilters(body.filters).errors);
+    if (body.slackUrl) {
+      const problem = await urlProblem(body.slackUrl, this.opts.allowPrivate ?? false);
+      if (problem) errors.push({ path: '/slackUrl', message: problem });
+    }
+    if (body.threshold !== undefined && !Number.isFinite(body.threshold))
+      errors.push({ path: '/threshold', message: 'must be a finite number' });
+    if (errors.length) throw badRequest(errors);
+  }
+}
+
+export interface AlertJobOptions {
+  /** SWITCHBOARD_ALERT_INTERVAL: seconds between rounds. */
+  intervalSeconds: number;
+  /** The webhooks' retry schedule (seconds before each retry), timeout and address rule, for Slack. */
+  retrySchedule: number[];
+  timeoutSeconds: number;
+  allowPrivate: boolean;
+}
+
+/**
+ * The job: a round every interval, then the due Slack messages. Messages are leased before they
+ * are sent, so any process may send them and none is sent twice (a process that dies mid-send
+ * leaves a lease that runs out, and the message goes again).
+ */
+export class AlertJob {
+  private readonly periodic: Periodic;
+  private sending: Promise<void> | undefined;
+  private sendAgain = false;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly alerts: AlertService,
+    private readonly opts: AlertJobOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.periodic = new Periodic(
+      () => this.round(),
+      Math.max(100, opts.intervalSeconds * 1000),
+      log,
+      'alert evaluation',
+    );
+    alerts.onQueued(() => this.send());
+  }
+
+  start() {
+    this.stopped = false;
+    this.periodic.start({ now: true });
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.dueTimer);
+    await this.periodic.stop();
+    await this.sending;
+  }
+
+  private async round() {
+    try {
+      await this.alerts.evaluate(Date.now(), this.log);
+    } finally {
+      this.send();
+    }
+  }
+
+  /** Sends the due Slack messages (one run at a time; a call during a run asks for another). */
+  send() {
+    if (this.stopped) return;
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    this.sending = (async () => {
+      try {
+        do {
+          this.sendAgain = false;
+          await this.sendDue();
+        } while (this.sendAgain && !this.stopped);
+      } catch (err) {
+        this.log.error({ err }, 'alert Slack messages could not be sent; retrying on the next round');
+      } finally {
+        this.sending = undefined;
+      }
+    })();
+  }
+
+  private async sendDue() {
+    const { db, dialect } = this.store;
+    for (;;) {
+      const now = Date.now();
+      const claimed = await claimSlackMessages(db, dialect, now, now + this.opts.timeoutSeconds * 1000 + 30_000, 8);
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((m) => this.attempt(m)));
+    }
+    // A retry due before the next round gets a timer of its own.
+    const at = await nextSlackDueAt(db);
+    clearTimeout(this.dueTimer);
+    if (at !== null && !this.stopped && at - Date.now() < this.opts.intervalSeconds * 1000) {
+      this.dueTimer = setTimeout(() => this.send(), Math.max(0, at - Date.now()) + 5);
+      this.dueTimer.unref();
+    }
+  }
+
+  private async attempt(m: { pk: number; attempts: number; body: string; slack_url: string | null }) {
+    const attempt = m.attempts + 1;
+    const url = m.slack_url === null ? null : openSecretIfPossible(m.slack_url);
+    const r = url
+      ? await postWebhook({
+          url,
+          body: m.body,
+          timeoutMs: this.opts.timeoutSeconds * 1000,
+          allowPrivate: this.opts.allowPrivate,
+          headers: { 'content-type': 'application/json', 'user-agent': 'Switchboard-Alerts/1.0' },
+        })
+      : { status: null, error: 'the rule has no Slack URL (removed, or sealed with another key)', retryAfter: null };
+    const ok = r.status !== null && r.status >= 200 && r.status < 300;
+    const now = Date.now();
+    let next: number | null = null;
+    if (!ok && url && attempt <= this.opts.retrySchedule.length) {
+      let delay = this.opts.retrySchedule[attempt - 1] * 1000 * (0.9 + Math.random() * 0.2);
+      if (r.status === 429 || r.status === 503) delay = retryAfterMs(r.retryAfter, now) ?? delay;
+      next = now + Math.round(delay);
+    }
+    await finishSlackMessage(this.store.db, m.pk, {
+      status: ok ? 'succeeded' : next !== null ? 'pending' : 'failed',
+      attempts: attempt,
+      next_attempt_at: next,
+      last_error: ok ? null : (r.error ?? `HTTP ${r.status}`),
+    });
+    if (!ok) this.log.warn?.({ error: r.error ?? r.status, attempt }, 'alert Slack message failed');
+  }
+}
