@@ -4,3 +4,4 @@ export * from './recordings.js';
 export * from './schemas.js';
 export * from './webhooks.js';
 export * from './integrations.js';
+export * from './redaction.js';

@@ -43,6 +43,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rateLimits: config.rateLimits,
     recordingHosts: config.recordingHosts,
     sessionLimits: config.sessionLimits,
+    redact: config.redact,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
     jobs: {

@@ -1,6 +1,7 @@
 /** The services the routes call, on the app's store, and the live stream's hub. */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { RedactionDetector } from '@switchboard/contracts';
 import type { SessionLimits } from '../lib/transcript.js';
 import { BatchService } from '../services/batch.js';
 import { IngestService } from '../services/ingest.js';
@@ -8,6 +9,7 @@ import { IntegrationService } from '../services/integrations/service.js';
 import { KeyService } from '../services/keys.js';
 import { OtlpService } from '../services/otlp/service.js';
 import { ReadService } from '../services/read.js';
+import { RedactionService } from '../services/redaction.js';
 import { StreamHub, type StreamOptions } from '../services/stream.js';
 import { WebhookService, type WebhookServiceOptions } from '../services/webhooks/service.js';
 
@@ -19,6 +21,7 @@ export interface Services {
   webhooks: WebhookService;
   otlp: OtlpService;
   integrations: IntegrationService;
+  redaction: RedactionService;
 }
 
 declare module 'fastify' {
@@ -31,12 +34,15 @@ declare module 'fastify' {
 interface ServicesPluginOptions {
   stream?: StreamOptions;
   sessionLimits?: SessionLimits;
+  /** SWITCHBOARD_REDACT: detectors for organizations without their own setting. */
+  redact?: RedactionDetector[];
   webhooks?: WebhookServiceOptions;
 }
 
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
-    const ingest = new IngestService(app.store, opts.sessionLimits);
+    const redaction = new RedactionService(app.store, opts.redact ?? []);
+    const ingest = new IngestService(app.store, opts.sessionLimits, redaction);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     app.decorate<Services>('services', {
       ingest,
@@ -46,6 +52,7 @@ export const servicesPlugin = fp(
       integrations: new IntegrationService(app.store, batch),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
+      redaction,
     });
     const streams = new StreamHub(app.store, app.log, opts.stream);
     app.decorate('streams', streams);

@@ -102,6 +102,8 @@ export interface SessionsTable {
   uncounted: Generated<number>;
   /** Where the session came from (0021): the API, OTLP traces, or a Vapi or Retell integration. */
   source: Generated<SessionSource>;
+  /** Replacements redaction made in what the session received (0025): `stats.redactions`. */
+  redactions: Generated<number>;
 }
 
 export interface MessagesTable {
@@ -409,6 +411,16 @@ export interface IntegrationRequestsTable {
   reason: string | null;
 }
 
+/** An organization's own redaction settings (0025); without a row the server's default applies. */
+export interface RedactionSettingsTable {
+  org_id: string;
+  /** JSON array of detector names. */
+  detectors: string;
+  /** JSON array of {name, pattern}. */
+  custom: string;
+  updated_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -438,6 +450,7 @@ export interface Database {
   session_metadata_counts: SessionMetadataCountsTable;
   session_search: SessionSearchTable;
   integrations: IntegrationsTable;
+  redaction_settings: RedactionSettingsTable;
   integration_requests: IntegrationRequestsTable;
 }
 

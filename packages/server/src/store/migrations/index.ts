@@ -25,6 +25,7 @@ import * as m0018 from './0018_transcript_ceilings.js';
 import * as m0019 from './0019_sign_in_expiry.js';
 import * as m0020 from './0020_uncounted_sessions.js';
 import * as m0021 from './0021_integrations.js';
+import * as m0025 from './0025_redaction.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0019_sign_in_expiry': m0019,
   '0020_uncounted_sessions': m0020,
   '0021_integrations': m0021,
+  '0025_redaction': m0025,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */
