@@ -41,6 +41,9 @@ const PHONE_WORDS =
 const CURRENCY_BEFORE = /[$€£¥₹]\s*$|\b(?:usd|eur|gbp|chf|jpy|inr|aud|cad)\s*$/i;
 const CURRENCY_AFTER = /^\s*(?:usd|eur|gbp|chf|jpy|inr|aud|cad|dollars?|euros?|pounds?|€|\$|£)/i;
 
+const UNIT_AFTER =
+  /^\s*(?:tokens?|bytes?|[kmgt]i?b|ms|seconds?|secs?|minutes?|mins?|hours?|days?|requests?|calls?|items?|users?|rows?|records?|times|views|visits|points)\b|^\s*%/i;
+
 const before = (text: string, start: number, n = 40) => text.slice(Math.max(0, start - n), start);
 
 // ─── email ───────────────────────────────────────────────────────────────────────────────────
@@ -315,16 +318,15 @@ function judgePhone(text: string, start: number, value: string): boolean {
     if (ymd || dmy) return false;
   }
   if (!plus && groups.length === 1 && digits.length === 8 && isDate(digits)) return false;
-  // Versions and addresses: dot-separated groups of up to three digits (1.22.333.4444 aside).
-  if (
-    !plus &&
-    /^\.+$/.test(seps) &&
-    groups.length >= 3 &&
-    groups.slice(0, -1).every((g) => g.length <= 3) &&
-    groups[0].length < 3
-  )
-    return false;
+  // Addresses: four dot-separated groups of up to three digits.
   if (!plus && /^\.+$/.test(seps) && groups.length === 4 && groups.every((g) => g.length <= 3)) return false;
+  // Decimals and versions (3.14159265, 120.0.6099.109): dots around a single digit.
+  if (!plus && /^\.+$/.test(seps) && groups.some((g) => g.length === 1)) return false;
+  // A count of something: "1234567890 tokens".
+  if (UNIT_AFTER.test(text.slice(end, end + 12))) return false;
+  // The shape of a US Social Security number (123-45-6789), never of a phone number.
+  if (!plus && groups.length === 3 && groups[0].length === 3 && groups[1].length === 2 && groups[2].length === 4)
+    return false;
   // Unix times in seconds or milliseconds, bare.
   if (!plus && groups.length === 1 && (digits.length === 10 || digits.length === 13) && digits[0] === '1' && !keyword)
     return false;
@@ -339,18 +341,37 @@ function judgePhone(text: string, start: number, value: string): boolean {
 export const phone: Detector = {
   name: 'phone',
   needs: /\d/,
-  find: (text) =>
-    eachMatch(PHONE, text, (m) => {
-      let value = m[0];
+  find(text) {
+    const out: Span[] = [];
+    PHONE.lastIndex = 0;
+    for (let m = PHONE.exec(text); m !== null; m = PHONE.exec(text)) {
       let start = m.index;
-      // An opening parenthesis belongs to the number; a closing one only with its opening one.
-      if (value.endsWith(')') && value.split('(').length !== value.split(')').length) value = value.slice(0, -1);
+      let value = m[0];
       if (text[start - 1] === '(' && /^\d{1,5}\)/.test(value)) {
         start -= 1;
         value = `(${value}`;
       }
-      return judgePhone(text, start, value) ? [start, start + value.length] : null;
-    }),
+      // The whole run, else the longest part of it before a space (a number followed by another
+      // number: "+44 20 7946 0958 4111111111111111"), the rest scanned again.
+      // A cut is made only where the space is not one of the number's own separators: the part
+      // before it is written without spaces, or a long run of digits follows ("0000 0000 0000"
+      // goes on as one number, and is judged as one).
+      const cuts = [value.length];
+      for (let i = value.length - 1; i > 0; i--)
+        if (value[i] === ' ' && (!value.slice(0, i).includes(' ') || /^\d{6}/.test(value.slice(i + 1)))) cuts.push(i);
+      for (const cut of cuts) {
+        let v = value.slice(0, cut);
+        // A closing parenthesis belongs to the number only with its opening one.
+        if (v.endsWith(')') && v.split('(').length !== v.split(')').length) v = v.slice(0, -1);
+        if (judgePhone(text, start, v)) {
+          out.push([start, start + v.length]);
+          PHONE.lastIndex = start + v.length;
+          break;
+        }
+      }
+    }
+    return out;
+  },
 };
 
 /** In the order they run: the specific shapes first, so a card is never taken for a phone number. */
