@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCOPES, type Scope } from '@switchboard/contracts';
+import { type RedactionDetector, SCOPES, type Scope } from '@switchboard/contracts';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -80,6 +80,8 @@ export async function setup(
     rateLimits?: Partial<RateQuotas>;
     sessionLimits?: SessionLimits;
     webhooks?: { allowPrivate?: boolean };
+    /** SWITCHBOARD_REDACT: the detectors of organizations without their own setting. */
+    redact?: RedactionDetector[];
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -94,6 +96,7 @@ export async function setup(
     rateLimits: opts.rateLimits,
     sessionLimits: opts.sessionLimits,
     webhooks: opts.webhooks,
+    redact: opts.redact,
   });
   // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
   const validator = ResponseValidator.attach(app);

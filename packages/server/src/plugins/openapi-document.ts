@@ -131,6 +131,9 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /api/v1/integrations/{id}': 'deleteIntegration',
   'GET /api/v1/integrations/{id}/requests': 'listIntegrationRequests',
   'POST /api/integrations/{id}': 'receiveIntegrationEvent',
+  'GET /api/v1/settings/redaction': 'getRedactionSettings',
+  'PUT /api/v1/settings/redaction': 'putRedactionSettings',
+  'POST /api/v1/settings/redaction/preview': 'previewRedaction',
   'POST /api/otlp/v1/traces': 'exportOtlpTraces',
   'GET /healthz': 'getHealth',
   'GET /readyz': 'getReadiness',
@@ -183,6 +186,11 @@ export const TAGS = [
     name: 'OpenTelemetry',
     description:
       'OTLP/HTTP traces (protobuf or JSON, gzip or not) from any OpenTelemetry-instrumented agent, mapped to sessions by the GenAI conventions. Scope `ingest`.',
+  },
+  {
+    name: 'Redaction',
+    description:
+      'Personal data (emails, phone numbers, cards, IBANs, IP addresses, SSNs, custom patterns) replaced by `[redacted:<detector>]` before anything is stored, streamed or sent. Scope `admin`.',
   },
   { name: 'Auth', description: 'Dashboard sign-in: an API key exchanged for an HttpOnly session cookie.' },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },

@@ -6,6 +6,7 @@ import { ingestRoutes } from './ingest.js';
 import { integrationRoutes } from './integrations.js';
 import { keyRoutes } from './keys.js';
 import { sessionRoutes } from './sessions.js';
+import { settingsRoutes } from './settings.js';
 import { streamRoutes } from './stream.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -18,4 +19,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(keyRoutes);
   await api.register(webhookRoutes);
   await api.register(integrationRoutes);
+  await api.register(settingsRoutes);
 };

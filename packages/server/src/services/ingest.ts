@@ -423,7 +423,7 @@ export class IngestService {
     /** The ceilings on one session's transcript (SWITCHBOARD_SESSION_MAX_*). */
     readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
     /** Each organization's redactor (services/redaction.ts); nothing is redacted without one. */
-    private readonly redaction?: { redactorFor(orgId: string): Promise<Redactor> },
+    private readonly redaction?: { redactorFor(orgId: string, db: Db): Promise<Redactor> },
   ) {
     this.group = new GroupCommit(store);
   }
@@ -434,8 +434,8 @@ export class IngestService {
    * functions below, and each redacts there, before rows, outbox entries (the stream, webhooks)
    * or the idempotent-create hash are made: docs/REDACTION.md.
    */
-  private redactorFor(orgId: string): Promise<Redactor> {
-    return this.redaction ? this.redaction.redactorFor(orgId) : Promise.resolve(NO_REDACTION);
+  private redactorFor(orgId: string, db: Db): Promise<Redactor> {
+    return this.redaction ? this.redaction.redactorFor(orgId, db) : Promise.resolve(NO_REDACTION);
   }
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -512,7 +512,7 @@ export class IngestService {
     now: number,
     state?: SessionState,
   ): Promise<CreateOutcome[]> {
-    const redactor = await this.redactorFor(orgId);
+    const redactor = await this.redactorFor(orgId, db);
     const redactions = bodies.map(() => ({ n: 0 }));
     if (!redactor.empty) bodies = bodies.map((b, i) => redactCreate(redactor, b, redactions[i]));
     const hashes = bodies.map((b) => hashOf({ ...b, id: undefined }));
@@ -824,7 +824,7 @@ export class IngestService {
     sessionState?: SessionState,
   ): Promise<Array<AppendOutcome<Api>>> {
     const { dialect } = this.store;
-    const redactor = await this.redactorFor(orgId);
+    const redactor = await this.redactorFor(orgId, db);
     const found = await this.lockedSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))], sessionState);
     const sessions = [...found.values()];
     const given = groups.flatMap((g) => g.items.map((m) => m.id).filter((id): id is string => id !== undefined));
@@ -1011,7 +1011,7 @@ export class IngestService {
     // sweep): judge by the row as it is now, not as first read, or two writers ending one session
     // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
     const session = (await findSessionByPk(db, first)) as SessionWithAgent;
-    const plan = planRedactedUpdate(await this.redactorFor(orgId), session, body, now);
+    const plan = planRedactedUpdate(await this.redactorFor(orgId, db), session, body, now);
     if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
     const { set, events, outbox, after } = this.updateEffects(session, plan, counters.event_count, sessionId, now);
     await updateSessionRow(db, session, set);
@@ -1076,7 +1076,7 @@ export class IngestService {
     state?: SessionState,
   ): Promise<UpdateOutcome[]> {
     const { dialect } = this.store;
-    const redactor = await this.redactorFor(orgId);
+    const redactor = await this.redactorFor(orgId, db);
     const current = await this.lockedSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))], state);
     const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
     const events: Array<Parameters<typeof insertEvents>[1][number]> = [];

@@ -18,7 +18,7 @@ import type {
 import { ApiError, badRequest } from '../lib/errors.js';
 import { PatternError, Redactor } from '../lib/redaction/engine.js';
 import { isoOrNull } from '../lib/time.js';
-import type { Store } from '../store/db.js';
+import type { Db, Store } from '../store/db.js';
 import { findRedactionSettings, saveRedactionSettings } from '../store/redaction.js';
 
 export const REDACTION_CACHE_MS = 5_000;
@@ -86,11 +86,14 @@ export class RedactionService {
     return { text: r.text, redactions: r.count, byDetector: Object.fromEntries(tally) };
   }
 
-  /** The organization's redactor (cached, see above); an empty one when redaction is off. */
-  redactorFor(orgId: string, now = Date.now()): Promise<Redactor> {
+  /**
+   * The organization's redactor (cached, see above); an empty one when redaction is off. `db` is
+   * the caller's transaction when it holds one: on SQLite a read outside it would wait for it.
+   */
+  redactorFor(orgId: string, db: Db = this.store.db, now = Date.now()): Promise<Redactor> {
     const hit = this.cache.get(orgId);
     if (hit && now - hit.at < this.ttlMs) return hit.redactor;
-    const redactor = this.load(orgId);
+    const redactor = this.load(db, orgId);
     this.cache.set(orgId, { at: now, redactor });
     // A failed read is not kept: the next call tries again.
     redactor.catch(() => {
@@ -99,8 +102,8 @@ export class RedactionService {
     return redactor;
   }
 
-  private async load(orgId: string) {
-    const saved = await findRedactionSettings(this.store.db, orgId);
+  private async load(db: Db, orgId: string) {
+    const saved = await findRedactionSettings(db, orgId);
     // Saved patterns compiled when saved; should one no longer compile (a newer engine), ingest
     // keeps redacting with the detectors rather than failing every write.
     const config = saved ?? { detectors: this.defaults, custom: [] };
