@@ -4,6 +4,7 @@ import { Ingester } from './ingest.js';
 import { AgentsApi } from './resources/agents.js';
 import { AuthApi } from './resources/auth.js';
 import { IntegrationsApi } from './resources/integrations.js';
+import { SettingsApi } from './resources/settings.js';
 import { KeysApi } from './resources/keys.js';
 import { SessionsApi } from './resources/sessions.js';
 import { WebhooksApi } from './resources/webhooks.js';
@@ -69,6 +70,8 @@ export class Switchboard {
   readonly keys: KeysApi;
   /** Vapi and Retell integrations (scope `admin`). */
   readonly integrations: IntegrationsApi;
+  /** Organization settings: redaction (scope `admin`). */
+  readonly settings: SettingsApi;
   /** Webhook endpoints and their delivery log (scope `admin`). */
   readonly webhooks: WebhooksApi;
   /** Dashboard sign-in: exchange a key for the browser's session cookie, and who is signed in. */
@@ -106,6 +109,7 @@ export class Switchboard {
     this.sessions = new SessionsApi(this.transport, this.ingester);
     this.keys = new KeysApi(this.transport);
     this.integrations = new IntegrationsApi(this.transport);
+    this.settings = new SettingsApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
     this.auth = new AuthApi(this.transport);
     const agents = new AgentsApi(this.transport);

@@ -10,6 +10,7 @@ export { SessionHandle, type StartSessionInput, type ItemOptions, type MessageOp
 export { SessionsApi, type ListAllOptions, type ExportOptions } from './resources/sessions.js';
 export { KeysApi } from './resources/keys.js';
 export { IntegrationsApi } from './resources/integrations.js';
+export { SettingsApi } from './resources/settings.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
 export { AgentsApi } from './resources/agents.js';

@@ -37,9 +37,9 @@ export type CustomPattern = Static<typeof CustomPattern>;
 export const RedactionSettingsBody = Type.Object(
   {
     detectors: Type.Array(Detector, { uniqueItems: true, maxItems: REDACTION_DETECTORS.length }),
-    custom: Type.Array(CustomPattern, { maxItems: REDACTION_LIMITS.customPatterns, default: [] }),
+    custom: Type.Optional(Type.Array(CustomPattern, { maxItems: REDACTION_LIMITS.customPatterns })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'Without `custom`, no custom patterns.' },
 );
 export type RedactionSettingsBody = Static<typeof RedactionSettingsBody>;
 

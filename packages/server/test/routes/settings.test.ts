@@ -97,7 +97,9 @@ for (const dialect of DIALECTS) {
 
     test('preview: the saved settings, or the ones given, with counts per detector', async () => {
       await call(t.app, t.adminKey, 'PUT', URL_, { detectors: ['email'], custom: [] });
-      let res = await call(t.app, t.adminKey, 'POST', `${URL_}/preview`, { text: 'a@example.com b@example.com 10.0.0.1' });
+      let res = await call(t.app, t.adminKey, 'POST', `${URL_}/preview`, {
+        text: 'a@example.com b@example.com 10.0.0.1',
+      });
       assert.equal(res.statusCode, 200, res.body);
       assertShape(RedactionPreview, res.json());
       assert.deepEqual(res.json(), {
@@ -116,7 +118,10 @@ for (const dialect of DIALECTS) {
         byDetector: { ip: 1, code: 1 },
       });
       assertProblem(
-        await call(t.app, t.adminKey, 'POST', `${URL_}/preview`, { text: 'x', custom: [{ name: 'b', pattern: '(?=a)' }] }),
+        await call(t.app, t.adminKey, 'POST', `${URL_}/preview`, {
+          text: 'x',
+          custom: [{ name: 'b', pattern: '(?=a)' }],
+        }),
         400,
         ['/custom/0/pattern'],
       );
@@ -134,7 +139,10 @@ for (const dialect of DIALECTS) {
         }
         return best;
       };
-      await call(t.app, t.adminKey, 'PUT', URL_, { detectors: ['email', 'phone', 'card', 'iban', 'ip', 'ssn'], custom: [] });
+      await call(t.app, t.adminKey, 'PUT', URL_, {
+        detectors: ['email', 'phone', 'card', 'iban', 'ip', 'ssn'],
+        custom: [],
+      });
       const baseline = await timed(3);
       await call(t.app, t.adminKey, 'PUT', URL_, {
         detectors: ['email', 'phone', 'card', 'iban', 'ip', 'ssn'],
@@ -144,7 +152,9 @@ for (const dialect of DIALECTS) {
         ],
       });
       const hostile = await timed(3);
-      console.log(`32,000-character message: ${baseline.toFixed(1)} ms with the detectors, ${hostile.toFixed(1)} ms with (a+)+$ and (a|aa)*b too`);
+      console.log(
+        `32,000-character message: ${baseline.toFixed(1)} ms with the detectors, ${hostile.toFixed(1)} ms with (a+)+$ and (a|aa)*b too`,
+      );
       // A backtracking engine would take longer than the age of the universe; RE2 a few ms more.
       assert.ok(hostile < baseline * 4 + 200, `${hostile.toFixed(1)} ms against ${baseline.toFixed(1)} ms`);
     });
