@@ -3,7 +3,14 @@
  * parameter is part of the query key, so two views with the same filters share one cache entry
  * and a filter change is a new entry.
  */
-import type { CreateIntegrationInput, CreateWebhookBody, Scope, UpdateWebhookBody } from '@switchboard/client';
+import type {
+  CreateIntegrationInput,
+  CreateWebhookBody,
+  RedactionPreviewInput,
+  RedactionSettingsInput,
+  Scope,
+  UpdateWebhookBody,
+} from '@switchboard/client';
 import type { AgentSort, Channel } from '@switchboard/contracts';
 import {
   keepPreviousData,
@@ -31,6 +38,7 @@ export const queryKeys = {
   keys: ['keys'] as const,
   webhooks: ['webhooks'] as const,
   integrations: ['integrations'] as const,
+  redaction: ['settings', 'redaction'] as const,
   integrationRequests: (id: string) => ['integrations', id, 'requests'] as const,
   deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
 };
@@ -364,5 +372,27 @@ export function useDeleteIntegrationMutation() {
   return useMutation({
     mutationFn: (id: string) => call(() => sb.integrations.delete(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.integrations }),
+  });
+}
+
+export function useRedactionQuery() {
+  return useQuery({
+    queryKey: queryKeys.redaction,
+    queryFn: ({ signal }) => call(() => sb.settings.getRedaction({ signal })),
+  });
+}
+
+export function useSaveRedactionMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RedactionSettingsInput) => call(() => sb.settings.putRedaction(body)),
+    onSuccess: (saved) => qc.setQueryData(queryKeys.redaction, saved),
+  });
+}
+
+/** The "try it" box: what a text becomes under the settings on the form (nothing is stored). */
+export function usePreviewRedactionMutation() {
+  return useMutation({
+    mutationFn: (body: RedactionPreviewInput) => call(() => sb.settings.previewRedaction(body)),
   });
 }
