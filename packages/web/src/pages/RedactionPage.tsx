@@ -176,8 +176,14 @@ function RedactionForm({ saved }: { saved: RedactionSettings }) {
           <WandSparkles className="size-4 text-slate-400" aria-hidden="true" />
         </CardHeader>
         <div className="space-y-4 p-5">
-          <Field label="Sample text" hint="Checked with the settings on this page, saved or not. Nothing is stored.">
+          <Field
+            id="redaction-sample"
+            label="Sample text"
+            hint="Checked with the settings on this page, saved or not. Nothing is stored."
+          >
             <textarea
+              id="redaction-sample"
+              aria-describedby="redaction-sample-message"
               value={sample}
               onChange={(e) => setSample(e.target.value)}
               rows={5}
