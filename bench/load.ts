@@ -65,7 +65,12 @@ export interface BatchPlan {
 }
 
 let batchCounter = 0;
-export function planBatch(run: string): BatchPlan {
+/**
+ * A batch's sessions and messages. With `pii`, one message in four also carries what people type
+ * into a chat: an email address, a phone number, an order number, a date, an amount (the
+ * redaction benchmark's text; the others' text has no digits at all).
+ */
+export function planBatch(run: string, pii = false): BatchPlan {
   const b = batchCounter++;
   const plan: BatchPlan = { sessions: [], messages: [] };
   for (let i = 0; i < SESSIONS_PER_BATCH; i++) {
@@ -83,6 +88,8 @@ export function planBatch(run: string): BatchPlan {
       let content = '';
       for (let w = 0; w < 12 + ((b + m) % 20); w++)
         content += `${WORDS[(b * 31 + i * 7 + m * 3 + w * 5) % WORDS.length]} `;
+      if (pii && m % 4 === 0)
+        content += `mail me at user${b}.${i}@example.com or call +1 415 555 ${String(1000 + ((b + m) % 9000))}, order #${b * 100 + i} of 2024-12-04 was $${m + 10}.99 `;
       // Agent messages carry what agents report: a latency and the model's usage.
       const agent = m % 2 === 1;
       plan.messages.push({
@@ -205,7 +212,7 @@ export interface IngestResult {
 export async function ingestLoad(
   servers: Server[],
   run: string,
-  opts: { seconds?: number; amount?: number; connections: number; shape?: BatchShape },
+  opts: { seconds?: number; amount?: number; connections: number; shape?: BatchShape; pii?: boolean },
 ): Promise<IngestResult> {
   let ok = 0;
   let bad = 0;
@@ -229,7 +236,7 @@ export async function ingestLoad(
               body:
                 opts.shape === 'short'
                   ? shortBatchBody(`${run}-${i}`)
-                  : batchBody(planBatch(`${run}-${i}`), opts.shape),
+                  : batchBody(planBatch(`${run}-${i}`, opts.pii), opts.shape),
             }),
             onResponse: (status, body) => {
               const items =

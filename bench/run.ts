@@ -7,8 +7,9 @@
  *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
  *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
  *   --no-growth                   skip the 1/10-size data set comparison
- *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp, review, alerts);
- *                                 `--only ingest` / `--only otlp` alone skip the data set
+ *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp,
+ *                                 review, alerts, redaction); `--only ingest` / `otlp` / `redaction`
+ *                                 alone skip the data set
  *
  * The machine is shared and noisy, which is why every figure sits next to the raw driver's
  * figure from the same run: the ratio is the part of a number that is ours.
@@ -1173,9 +1174,10 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
   const key = generateKey();
   log(`\n── ${d} ──`);
   // `--only ingest` needs no data set: ingest writes into fresh databases.
-  if (only?.every((p) => p === 'ingest' || p === 'otlp')) {
+  if (only?.every((p) => p === 'ingest' || p === 'otlp' || p === 'redaction')) {
     if (phase('ingest')) await benchIngest(d, cluster, key);
     if (phase('otlp')) await benchOtlp(d, cluster, key);
+    if (phase('redaction')) await benchRedaction(d, cluster, key);
     return {};
   }
   const main = await dataset(d, cluster, sessions);
@@ -1278,6 +1280,7 @@ async function benchStore(d: Dialect, cluster: PgCluster | null) {
 
   if (phase('ingest')) await benchIngest(d, cluster, key);
   if (phase('otlp')) await benchOtlp(d, cluster, key);
+  if (phase('redaction')) await benchRedaction(d, cluster, key);
   return datasetRow;
 }
 
@@ -1556,6 +1559,61 @@ async function benchOtlp(d: Dialect, cluster: PgCluster | null, key: string) {
   }
   if (d === 'sqlite')
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(DATA_DIR, `otlp_server.db${suffix}`), { force: true });
+}
+
+/**
+ * Ingest with every built-in redaction detector on against ingest with redaction off, on one
+ * server and the same text (with personal data in one message of four): rounds alternate off and
+ * on, so the database's growth weighs on both alike, and each side keeps its best round.
+ */
+async function benchRedaction(d: Dialect, cluster: PgCluster | null, key: string) {
+  log('  redaction …');
+  let url: string;
+  if (d === 'sqlite') {
+    const file = join(DATA_DIR, 'redaction_server.db');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+    url = `sqlite:${file}`;
+  } else url = await pgFreshDb(cluster as PgCluster, 'redaction_server');
+  const server = await startServer(url, key);
+  const settings = (detectors: string[]) =>
+    request(server.url, 'PUT', '/api/v1/settings/redaction', {
+      key: server.key,
+      body: JSON.stringify({ detectors, custom: [] }),
+    }).then((r) => {
+      if (r.status !== 200) throw new Error(`PUT /settings/redaction: ${r.status} ${r.body}`);
+    });
+  try {
+    const best = { off: 0, on: 0 };
+    const rounds = mode === 'smoke' ? 1 : 3;
+    const load =
+      mode === 'smoke'
+        ? { amount: 4, connections: 4, pii: true }
+        : { seconds: Math.max(5, Math.round(INGEST_SECONDS / 2)), connections: 4, pii: true };
+    for (let round = 0; round < rounds; round++) {
+      for (const side of ['off', 'on'] as const) {
+        await settings(side === 'on' ? ['email', 'phone', 'card', 'iban', 'ip', 'ssn'] : []);
+        const r = await ingestLoad([server], `redact-${side}-${round}-${Date.now()}`, load);
+        if (r.failed) log(`  !! ${r.failed} batches failed with redaction ${side}; first: ${r.why}`);
+        best[side] = Math.max(best[side], r.messagesPerSecond);
+      }
+    }
+    const kept = Math.round((best.on / Math.max(1, best.off)) * 1000) / 10;
+    record({
+      dialect: d,
+      section: '§13 redaction',
+      what: 'POST /ingest with every detector on, as % of redaction off (1 msg in 4 with PII)',
+      unit: '%',
+      figure: kept,
+      budget: { limit: 85, atLeast: true },
+      detail: { on: best.on, off: best.off, rounds },
+    });
+    record({ dialect: d, section: '§13 redaction', what: '  … every detector on', unit: 'msg/s', figure: best.on });
+    record({ dialect: d, section: '§13 redaction', what: '  … redaction off', unit: 'msg/s', figure: best.off });
+  } finally {
+    await server.stop();
+  }
+  if (d === 'sqlite')
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(DATA_DIR, `redaction_server.db${suffix}`), { force: true });
 }
 
 /** Without a browser: the first load's scripts from index.html (entry and modulepreloads), gzipped. */

@@ -6,6 +6,7 @@ import { AuditApi } from './resources/audit.js';
 import { AuthApi } from './resources/auth.js';
 import { AlertsApi } from './resources/alerts.js';
 import { IntegrationsApi } from './resources/integrations.js';
+import { SettingsApi } from './resources/settings.js';
 import { KeysApi } from './resources/keys.js';
 import { UsersApi } from './resources/users.js';
 import { SessionsApi } from './resources/sessions.js';
@@ -73,6 +74,8 @@ export class Switchboard {
   readonly keys: KeysApi;
   /** Vapi and Retell integrations (scope `admin`). */
   readonly integrations: IntegrationsApi;
+  /** Organization settings: redaction (scope `admin`). */
+  readonly settings: SettingsApi;
   /** Webhook endpoints and their delivery log (scope `admin`). */
   readonly webhooks: WebhooksApi;
   /** Tags, scores, notes, the reviewed mark, saved views and bulk actions (scope `review`). */
@@ -118,6 +121,7 @@ export class Switchboard {
     this.sessions = new SessionsApi(this.transport, this.ingester);
     this.keys = new KeysApi(this.transport);
     this.integrations = new IntegrationsApi(this.transport);
+    this.settings = new SettingsApi(this.transport);
     this.webhooks = new WebhooksApi(this.transport);
     this.review = new ReviewApi(this.transport);
     this.alerts = new AlertsApi(this.transport);

@@ -11,6 +11,7 @@ export { SessionsApi, type ListAllOptions, type ExportOptions } from './resource
 export { KeysApi } from './resources/keys.js';
 export { AlertsApi } from './resources/alerts.js';
 export { IntegrationsApi } from './resources/integrations.js';
+export { SettingsApi } from './resources/settings.js';
 export { WebhooksApi, type DeliveryFilters, type DeliveryPageQuery } from './resources/webhooks.js';
 export { AuthApi } from './resources/auth.js';
 export { ReviewApi } from './resources/review.js';

@@ -86,6 +86,8 @@ export interface SessionStats {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Personal data replaced by redaction in what the session received. */
+  redactions: number;
 }
 
 export interface Session {
@@ -790,4 +792,40 @@ export interface AlertEventData {
   threshold: number;
   /** Seconds. */
   window: number;
+}
+
+/** A built-in redaction detector. */
+export type RedactionDetector = 'email' | 'phone' | 'card' | 'iban' | 'ip' | 'ssn';
+
+/** A custom redaction pattern: RE2 syntax; a match becomes `[redacted:<name>]`. */
+export interface RedactionPattern {
+  name: string;
+  pattern: string;
+}
+
+/** `PUT /settings/redaction`. */
+export interface RedactionSettingsInput {
+  detectors: RedactionDetector[];
+  custom?: RedactionPattern[];
+}
+
+/** `GET /settings/redaction`: `source` is `server` until the organization saves its own. */
+export interface RedactionSettings {
+  detectors: RedactionDetector[];
+  custom: RedactionPattern[];
+  source: 'organization' | 'server';
+  updatedAt: string | null;
+}
+
+/** `POST /settings/redaction/preview`: without `detectors`/`custom`, the saved settings. */
+export interface RedactionPreviewInput {
+  text: string;
+  detectors?: RedactionDetector[];
+  custom?: RedactionPattern[];
+}
+
+export interface RedactionPreview {
+  text: string;
+  redactions: number;
+  byDetector: Record<string, number>;
 }

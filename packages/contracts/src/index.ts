@@ -7,3 +7,4 @@ export * from './integrations.js';
 export * from './review.js';
 export * from './accounts.js';
 export * from './alerts.js';
+export * from './redaction.js';

@@ -142,6 +142,8 @@ export const SessionStats = Type.Object({
   inputTokens: Count,
   outputTokens: Count,
   costUsd: Type.Number({ minimum: 0 }),
+  /** Personal data replaced by redaction in what the session received (docs/REDACTION.md). */
+  redactions: Count,
 });
 export type SessionStats = Static<typeof SessionStats>;
 

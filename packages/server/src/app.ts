@@ -6,7 +6,7 @@
  */
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LIMITS } from '@switchboard/contracts';
+import { LIMITS, type RedactionDetector } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { HTTP_LIMITS, type HttpLimits } from './config.js';
 import { requestIdOf } from './lib/request-id.js';
@@ -59,6 +59,8 @@ export interface AppOptions {
   rateLimits?: Partial<RateQuotas>;
   /** The ceilings on one session's transcript (SWITCHBOARD_SESSION_MAX_*); the defaults when absent. */
   sessionLimits?: SessionLimits;
+  /** The detectors of organizations without their own redaction settings (SWITCHBOARD_REDACT); none when absent. */
+  redact?: RedactionDetector[];
   /** Whether webhooks may target private addresses; `onEnqueue` hears of work the routes queue. */
   webhooks?: { allowPrivate?: boolean; onEnqueue?: () => void };
   /** Hosts the dashboard may play recordings from (SWITCHBOARD_RECORDING_HOSTS); none when absent. */
@@ -138,6 +140,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     publicUrl: opts.publicUrl,
     lockout: opts.accounts?.lockout,
     oidc: opts.accounts?.oidc,
+    redact: opts.redact,
   });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });
 

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseRecordingHosts } from '@switchboard/contracts';
+import { parseRecordingHosts, type RedactionDetector } from '@switchboard/contracts';
+import { parseDetectorList } from './lib/redaction/engine.js';
 import { chooseLogFormat, LOG_FORMATS, type LogFormat } from './lib/log-format.js';
 import { parseEncryptionKey } from './lib/secret-box.js';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './lib/transcript.js';
@@ -26,6 +27,8 @@ export interface Config {
   alertInterval: number;
   /** Seconds of silence after which a session from OTLP traces ends as completed ("inactive"); 0 never. */
   otlpSessionIdle: number;
+  /** SWITCHBOARD_REDACT: the detectors of organizations without their own setting (docs/REDACTION.md). */
+  redact: RedactionDetector[];
   logLevel: string;
   /**
    * `pretty` (short lines for a person) in a terminal, `json` (one object a line) otherwise;
@@ -114,6 +117,7 @@ const FLAGS: Record<string, string> = {
   'idle-timeout': 'SWITCHBOARD_IDLE_TIMEOUT',
   'alert-interval': 'SWITCHBOARD_ALERT_INTERVAL',
   'otlp-session-idle': 'SWITCHBOARD_OTLP_SESSION_IDLE',
+  redact: 'SWITCHBOARD_REDACT',
   'log-level': 'LOG_LEVEL',
   'log-format': 'SWITCHBOARD_LOG_FORMAT',
   'web-dir': 'SWITCHBOARD_WEB_DIR',
@@ -188,6 +192,12 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     throw new ConfigError(
       `SWITCHBOARD_OTLP_SESSION_IDLE must be a number of seconds ≥ 0, got "${get('SWITCHBOARD_OTLP_SESSION_IDLE')}"`,
     );
+  let redact: RedactionDetector[];
+  try {
+    redact = parseDetectorList(get('SWITCHBOARD_REDACT') ?? '');
+  } catch (err) {
+    throw new ConfigError(`SWITCHBOARD_REDACT: ${(err as Error).message}`);
+  }
   const databaseUrl = get('DATABASE_URL') || 'sqlite:./data/switchboard.db';
   const parsed = parseDatabaseUrl(databaseUrl);
   const databaseReadUrl = get('DATABASE_READ_URL') || undefined;
@@ -281,6 +291,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     idleTimeout,
     alertInterval,
     otlpSessionIdle,
+    redact,
     logLevel: get('LOG_LEVEL') || 'info',
     logFormat: logFormatOf(flags['log-format'], env.SWITCHBOARD_LOG_FORMAT),
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),

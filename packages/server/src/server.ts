@@ -44,6 +44,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     recordingHosts: config.recordingHosts,
     accounts: { oidc: config.oidc },
     sessionLimits: config.sessionLimits,
+    redact: config.redact,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },
     // Retention runs even when off (0): it also keeps next month's partitions ready on PostgreSQL.
     jobs: {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SCOPES, type Scope } from '@switchboard/contracts';
+import { type RedactionDetector, SCOPES, type Scope } from '@switchboard/contracts';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -84,6 +84,8 @@ export async function setup(
     jobs?: JobOptions;
     accounts?: AccountOptions;
     publicUrl?: string;
+    /** SWITCHBOARD_REDACT: the detectors of organizations without their own setting. */
+    redact?: RedactionDetector[];
   } = {},
 ): Promise<TestContext> {
   const db = await freshDatabaseUrl(dialect);
@@ -101,6 +103,7 @@ export async function setup(
     jobs: opts.jobs,
     accounts: opts.accounts,
     publicUrl: opts.publicUrl,
+    redact: opts.redact,
   });
   // Every response the tests make is checked against the OpenAPI document (openapi-validator.ts).
   const validator = ResponseValidator.attach(app);

@@ -21,6 +21,7 @@ const KeysPage = lazy(() => import('./pages/KeysPage'));
 const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
 const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
+const RedactionPage = lazy(() => import('./pages/RedactionPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
@@ -67,6 +68,7 @@ export function App() {
             <Route path="settings/keys" element={<KeysPage />} />
             <Route path="settings/webhooks" element={<WebhooksPage />} />
             <Route path="settings/integrations" element={<IntegrationsPage />} />
+            <Route path="settings/redaction" element={<RedactionPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

@@ -132,6 +132,11 @@ describe('layout, phone and theme', { skip: !HAVE_CHROMIUM }, () => {
       path: () => '/settings/webhooks',
       ready: (p) => p.locator('tr[data-webhook-id]').first().waitFor(),
     },
+    {
+      name: 'redaction',
+      path: () => '/settings/redaction',
+      ready: (p) => p.getByTestId('redaction-count').waitFor(),
+    },
   ];
 
   for (const scheme of ['light', 'dark'] as const) {

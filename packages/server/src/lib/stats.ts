@@ -210,7 +210,8 @@ export function statsOfConversation(
   return s;
 }
 
-export function statsToApi(s: StatsColumns): SessionStats {
+/** `redactions` is kept beside the figures (a session's column, not one of these): docs/REDACTION.md. */
+export function statsToApi(s: StatsColumns, redactions = 0): SessionStats {
   return {
     turns: s.turns,
     userMessages: s.user_messages,
@@ -224,6 +225,7 @@ export function statsToApi(s: StatsColumns): SessionStats {
     inputTokens: s.input_tokens,
     outputTokens: s.output_tokens,
     costUsd: s.cost_nanos / NANOS_PER_USD,
+    redactions,
   };
 }
 

@@ -142,6 +142,9 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /api/v1/integrations/{id}': 'deleteIntegration',
   'GET /api/v1/integrations/{id}/requests': 'listIntegrationRequests',
   'POST /api/integrations/{id}': 'receiveIntegrationEvent',
+  'GET /api/v1/settings/redaction': 'getRedactionSettings',
+  'PUT /api/v1/settings/redaction': 'putRedactionSettings',
+  'POST /api/v1/settings/redaction/preview': 'previewRedaction',
   'POST /api/otlp/v1/traces': 'exportOtlpTraces',
   'PATCH /api/v1/sessions/{id}/tags': 'updateSessionTags',
   'PUT /api/v1/sessions/{id}/scores/{name}': 'putSessionScore',
@@ -236,6 +239,11 @@ export const TAGS = [
     name: 'Alerts',
     description:
       'Rules that fire when a metric of the matching sessions crosses a threshold over a window: `alert.fired` and `alert.resolved` events on the stream and to webhooks, and a Slack message. Scope `read` to list, `admin` to change.',
+  },
+  {
+    name: 'Redaction',
+    description:
+      'Personal data (emails, phone numbers, cards, IBANs, IP addresses, SSNs, custom patterns) replaced by `[redacted:<detector>]` before anything is stored, streamed or sent. Scope `admin`.',
   },
   { name: 'Operations', description: 'Liveness, readiness and Prometheus metrics for operators; no API key.' },
 ];

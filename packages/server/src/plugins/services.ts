@@ -1,6 +1,7 @@
 /** The services the routes call, on the app's store, and the live stream's hub. */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { RedactionDetector } from '@switchboard/contracts';
 import type { SessionLimits } from '../lib/transcript.js';
 import { AccountService, type LockoutPolicy } from '../services/accounts.js';
 import { AuditService } from '../services/audit.js';
@@ -13,6 +14,7 @@ import { KeyService } from '../services/keys.js';
 import { OtlpService } from '../services/otlp/service.js';
 import { ReadService } from '../services/read.js';
 import { ReviewService } from '../services/review.js';
+import { RedactionService } from '../services/redaction.js';
 import { StreamHub, type StreamOptions } from '../services/stream.js';
 import { WebhookService, type WebhookServiceOptions } from '../services/webhooks/service.js';
 
@@ -30,6 +32,7 @@ export interface Services {
   /** SSO, when an issuer is configured. */
   oidc?: OidcService;
   alerts: AlertService;
+  redaction: RedactionService;
 }
 
 declare module 'fastify' {
@@ -42,6 +45,8 @@ declare module 'fastify' {
 interface ServicesPluginOptions {
   stream?: StreamOptions;
   sessionLimits?: SessionLimits;
+  /** SWITCHBOARD_REDACT: detectors for organizations without their own setting. */
+  redact?: RedactionDetector[];
   webhooks?: WebhookServiceOptions;
   /** Where links in invitations and the setup link point. */
   publicUrl?: string;
@@ -51,7 +56,8 @@ interface ServicesPluginOptions {
 
 export const servicesPlugin = fp(
   async (app: FastifyInstance, opts: ServicesPluginOptions) => {
-    const ingest = new IngestService(app.store, opts.sessionLimits);
+    const redaction = new RedactionService(app.store, opts.redact ?? []);
+    const ingest = new IngestService(app.store, opts.sessionLimits, redaction);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     const audit = new AuditService(app.store);
     const accounts = new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout });
@@ -68,6 +74,7 @@ export const servicesPlugin = fp(
       webhooks: new WebhookService(app.store, opts.webhooks),
       review: new ReviewService(app.store),
       alerts: new AlertService(app.store, app.readStore, opts.webhooks),
+      redaction,
     });
     const streams = new StreamHub(app.store, app.log, opts.stream);
     app.decorate('streams', streams);

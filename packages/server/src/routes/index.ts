@@ -10,6 +10,7 @@ import { keyRoutes } from './keys.js';
 import { reviewRoutes } from './review.js';
 import { oidcRoutes } from './oidc.js';
 import { sessionRoutes } from './sessions.js';
+import { settingsRoutes } from './settings.js';
 import { streamRoutes } from './stream.js';
 import { userRoutes } from './users.js';
 import { webhookRoutes } from './webhooks.js';
@@ -28,4 +29,5 @@ export const apiRoutes: FastifyPluginAsyncTypebox<{ recordingHosts?: string[] }>
   await api.register(auditRoutes);
   await api.register(oidcRoutes);
   await api.register(alertRoutes);
+  await api.register(settingsRoutes);
 };

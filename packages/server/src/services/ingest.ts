@@ -36,6 +36,7 @@ import {
 } from '../lib/stats.js';
 import { canonical, hashOf } from '../lib/hash.js';
 import { uuidv7 } from '../lib/ids.js';
+import { NO_REDACTION, type Redactor } from '../lib/redaction/engine.js';
 import { parseTime } from '../lib/time.js';
 import { DEFAULT_SESSION_LIMITS, eventBytes, messageBytes, outOfOrder, type SessionLimits } from '../lib/transcript.js';
 import type { Db, Store, Trx } from '../store/db.js';
@@ -118,6 +119,8 @@ interface AppendKind<Item, Api> {
     latencies?: Array<number | null>,
   ): { rows: unknown[]; api: Api[] };
   insertAll(db: Db, rows: unknown[]): Promise<void>;
+  /** The item with its personal data replaced; `counter.n` counts the replacements. */
+  redact(redactor: Redactor, item: Item, counter: { n: number }): Item;
 }
 
 const MESSAGES: AppendKind<MessageInput, Message> = {
@@ -177,6 +180,12 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
     return { rows, api: rows.map((row, i) => messageRowToApi({ ...row, pk: 0 }, sessionId, latencies[i] ?? null)) };
   },
   insertAll: (db, rows) => insertMessages(db, rows as Parameters<typeof insertMessages>[1]),
+  redact(redactor, item, counter) {
+    const content = redactor.text(item.content);
+    counter.n += content.count;
+    const metadata = item.metadata && redactor.flat(item.metadata, counter);
+    return content.count || metadata !== item.metadata ? { ...item, content: content.text, metadata } : item;
+  },
 };
 
 /** Event types that change a session's figures. */
@@ -207,6 +216,10 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
     return { rows, api: rows.map((row) => eventRowToApi({ ...row, pk: 0 }, sessionId)) };
   },
   insertAll: (db, rows) => insertEvents(db, rows as Parameters<typeof insertEvents>[1]),
+  redact(redactor, item, counter) {
+    const data = item.data && redactor.deep(item.data, counter);
+    return data !== item.data ? { ...item, data } : item;
+  },
 };
 
 type SessionSet = Parameters<typeof updateSessionRow>[2];
@@ -262,6 +275,30 @@ interface UpdatePlan {
   changed: boolean;
   /** The agent's new name. */
   rename?: string;
+}
+
+/** A create body with its metadata's strings and its endedReason redacted. */
+function redactCreate<B extends CreateSessionBody>(redactor: Redactor, body: B, counter: { n: number }): B {
+  const metadata = body.metadata && redactor.flat(body.metadata, counter);
+  const reason = body.endedReason === undefined ? undefined : redactor.text(body.endedReason);
+  if (reason) counter.n += reason.count;
+  if (metadata === body.metadata && !reason?.count) return body;
+  return { ...body, metadata, ...(reason ? { endedReason: reason.text } : {}) };
+}
+
+/**
+ * Plans an update on its redacted body. Its replacements count only where they are kept: in
+ * metadata that changed, in the endedReason of the ending (a repeated update changes nothing).
+ */
+function planRedactedUpdate(redactor: Redactor, session: SessionWithAgent, body: UpdateSessionBody, now: number) {
+  if (redactor.empty) return planUpdate(session, body, now);
+  const inMetadata = { n: 0 };
+  const metadata = body.metadata && redactor.flat(body.metadata, inMetadata);
+  const reason = body.endedReason === undefined ? undefined : redactor.text(body.endedReason);
+  const plan = planUpdate(session, { ...body, metadata, ...(reason ? { endedReason: reason.text } : {}) }, now);
+  const n = (plan.set.metadata !== undefined ? inMetadata.n : 0) + (plan.ended ? (reason?.count ?? 0) : 0);
+  if (n) plan.set.redactions = Number(session.redactions ?? 0) + n;
+  return plan;
 }
 
 /** The rules of `PATCH /sessions/:id` (docs/API.md) for one row; throws the 422s. */
@@ -385,8 +422,20 @@ export class IngestService {
     private readonly store: Store,
     /** The ceilings on one session's transcript (SWITCHBOARD_SESSION_MAX_*). */
     readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+    /** Each organization's redactor (services/redaction.ts); nothing is redacted without one. */
+    private readonly redaction?: { redactorFor(orgId: string, db: Db): Promise<Redactor> },
   ) {
     this.group = new GroupCommit(store);
+  }
+
+  /**
+   * The redactor for an organization's writes. Every ingest path (the single routes, /ingest,
+   * OTLP, Vapi, Retell) reaches the store through createSessionsIn, appendManyIn and the update
+   * functions below, and each redacts there, before rows, outbox entries (the stream, webhooks)
+   * or the idempotent-create hash are made: docs/REDACTION.md.
+   */
+  private redactorFor(orgId: string, db: Db): Promise<Redactor> {
+    return this.redaction ? this.redaction.redactorFor(orgId, db) : Promise.resolve(NO_REDACTION);
   }
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -463,6 +512,9 @@ export class IngestService {
     now: number,
     state?: SessionState,
   ): Promise<CreateOutcome[]> {
+    const redactor = await this.redactorFor(orgId, db);
+    const redactions = bodies.map(() => ({ n: 0 }));
+    if (!redactor.empty) bodies = bodies.map((b, i) => redactCreate(redactor, b, redactions[i]));
     const hashes = bodies.map((b) => hashOf({ ...b, id: undefined }));
     const given = [...new Set(bodies.flatMap((b) => (b.id === undefined ? [] : [b.id])))];
     // A session this batch holds is answered as it is now, with the batch's changes so far.
@@ -521,6 +573,7 @@ export class IngestService {
           search_text: searchText(body.agent.id, metadata),
           create_hash: hashes[i],
           source: body.source ?? 'api',
+          ...(redactions[i].n ? { redactions: redactions[i].n } : {}),
         },
       });
     }
@@ -551,6 +604,7 @@ export class IngestService {
           ...emptyStats(),
           transcript_bytes: 0,
           messages_disordered: 0,
+          redactions: row.redactions ?? 0,
           pk: key.pk,
           started_at: key.started_at,
           agent_name: names.get(row.agent_id) ?? row.agent_id,
@@ -770,6 +824,7 @@ export class IngestService {
     sessionState?: SessionState,
   ): Promise<Array<AppendOutcome<Api>>> {
     const { dialect } = this.store;
+    const redactor = await this.redactorFor(orgId, db);
     const found = await this.lockedSessions(db, orgId, [...new Set(groups.map((g) => g.sessionId))], sessionState);
     const sessions = [...found.values()];
     const given = groups.flatMap((g) => g.items.map((m) => m.id).filter((id): id is string => id !== undefined));
@@ -788,6 +843,8 @@ export class IngestService {
         before: StatsColumns;
         bytes: number;
         disordered: boolean;
+        /** The session's `redactions`, as locked and then with this call's. */
+        redactions: number;
       }
     >();
     const max = this.limits[kind.limit.of];
@@ -813,6 +870,7 @@ export class IngestService {
           active: undefined,
           bytes: Number(session.transcript_bytes),
           disordered: Number(session.messages_disordered) === 1,
+          redactions: Number(session.redactions ?? 0),
         };
         state.set(session.pk, st);
       }
@@ -820,11 +878,15 @@ export class IngestService {
       const ids: string[] = [];
       const fresh: Array<NewItem<Item>> = [];
       let bytes = 0;
+      let redacted = 0;
       const refused = new Map<number, ApiError>();
-      for (const [i, item] of g.items.entries()) {
-        const id = item.id ?? uuidv7(at);
+      for (const [i, given] of g.items.entries()) {
+        const id = given.id ?? uuidv7(at);
         ids.push(id);
+        // A duplicate is answered with what was stored: redacted then, and counted then.
         if (st.known.has(id) || fresh.some((f) => f.id === id)) continue;
+        const counter = { n: 0 };
+        const item = redactor.empty ? given : kind.redact(redactor, given, counter);
         const size = kind.bytesOf(item);
         const held = { count: st.seq + fresh.length, bytes: st.bytes + bytes };
         if (held.count >= max || held.bytes + size > this.limits.maxBytes) {
@@ -833,6 +895,7 @@ export class IngestService {
           continue;
         }
         bytes += size;
+        redacted += counter.n;
         fresh.push({
           item,
           id,
@@ -847,6 +910,7 @@ export class IngestService {
       }
       st.seq += fresh.length;
       st.bytes += bytes;
+      st.redactions += redacted;
       st.active = Math.max(st.active ?? at, at);
       const outbox: OutboxEntry[] = [];
       if (fresh.length) {
@@ -882,6 +946,7 @@ export class IngestService {
           ? {
               [kind.counter]: st.seq,
               transcript_bytes: st.bytes,
+              ...(st.redactions !== Number(session.redactions ?? 0) ? { redactions: st.redactions } : {}),
               ...(st.disordered && Number(session.messages_disordered) !== 1 ? { messages_disordered: 1 } : {}),
               ...Object.fromEntries(
                 STATS_COLUMNS.filter((c) => st.stats[c] !== st.before[c]).map((c) => [c, st.stats[c]]),
@@ -946,7 +1011,7 @@ export class IngestService {
     // sweep): judge by the row as it is now, not as first read, or two writers ending one session
     // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
     const session = (await findSessionByPk(db, first)) as SessionWithAgent;
-    const plan = planUpdate(session, body, now);
+    const plan = planRedactedUpdate(await this.redactorFor(orgId, db), session, body, now);
     if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
     const { set, events, outbox, after } = this.updateEffects(session, plan, counters.event_count, sessionId, now);
     await updateSessionRow(db, session, set);
@@ -1011,6 +1076,7 @@ export class IngestService {
     state?: SessionState,
   ): Promise<UpdateOutcome[]> {
     const { dialect } = this.store;
+    const redactor = await this.redactorFor(orgId, db);
     const current = await this.lockedSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))], state);
     const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
     const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
@@ -1023,7 +1089,7 @@ export class IngestService {
       }
       let plan: UpdatePlan;
       try {
-        plan = planUpdate(session, body, now);
+        plan = planRedactedUpdate(redactor, session, body, now);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         outcomes.push({ error: err });

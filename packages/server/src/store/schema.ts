@@ -114,6 +114,8 @@ export interface SessionsTable {
   reviewed_at: Generated<number | null>;
   /** JSON Actor, or null. */
   reviewed_by: ColumnType<unknown, string | null | undefined, string | null>;
+  /** Replacements redaction made in what the session received (0025): `stats.redactions`. */
+  redactions: Generated<number>;
 }
 
 export interface SessionTagsTable {
@@ -554,6 +556,8 @@ export interface AuditLogTable {
   target: string | null;
   /** JSON text. */
   details: string | null;
+}
+
 /** An alert rule (0024) with its current state; `slack_url` sealed. */
 export interface AlertRulesTable {
   id: string;
@@ -604,6 +608,16 @@ export interface AlertSlackMessagesTable {
   created_at: number;
 }
 
+/** An organization's own redaction settings (0025); without a row the server's default applies. */
+export interface RedactionSettingsTable {
+  org_id: string;
+  /** JSON array of detector names. */
+  detectors: string;
+  /** JSON array of {name, pattern}. */
+  custom: string;
+  updated_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -636,6 +650,7 @@ export interface Database {
   alert_rules: AlertRulesTable;
   alert_transitions: AlertTransitionsTable;
   alert_slack_messages: AlertSlackMessagesTable;
+  redaction_settings: RedactionSettingsTable;
   integration_requests: IntegrationRequestsTable;
   session_tags: SessionTagsTable;
   session_scores: SessionScoresTable;

@@ -97,6 +97,25 @@ const reviewOfA = async (w: World) => {
   );
 };
 
+/** A pattern holding A's mark that matches none of A's rows (redaction must not change them). */
+const MARK_PATTERN = `${MARK}-pattern`;
+
+/** Runs a case with A's own redaction settings saved, and turns them off again after it. */
+function withRedactionOfA(check: Case): Case {
+  return async (w) => {
+    const res = await call(w.t.app, w.a, 'PUT', '/api/v1/settings/redaction', {
+      detectors: ['email'],
+      custom: [{ name: 'marker', pattern: MARK_PATTERN }],
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    try {
+      await check(w);
+    } finally {
+      await call(w.t.app, w.a, 'PUT', '/api/v1/settings/redaction', { detectors: [], custom: [] });
+    }
+  };
+}
+
 const CASES: Record<string, Case> = {
   // ─── review ────────────────────────────────────────────────────────────────────────────────
   'PATCH /api/v1/sessions/:id/tags': async (w) => {
@@ -192,6 +211,31 @@ const CASES: Record<string, Case> = {
     await notFoundForB(w, 'DELETE', `/api/v1/alerts/${w.ids.alert}`);
     assert.equal((await call(w.t.app, w.a, 'GET', `/api/v1/alerts/${w.ids.alert}`)).statusCode, 200);
   },
+  // ─── settings ──────────────────────────────────────────────────────────────────────────────
+  'GET /api/v1/settings/redaction': withRedactionOfA(async (w) => {
+    const res = await call(w.t.app, w.b, 'GET', '/api/v1/settings/redaction');
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(!res.body.includes(MARK), 'B sees A’s settings');
+    assert.ok((await call(w.t.app, w.a, 'GET', '/api/v1/settings/redaction')).body.includes(MARK));
+  }),
+  'PUT /api/v1/settings/redaction': withRedactionOfA(async (w) => {
+    const res = await call(w.t.app, w.b, 'PUT', '/api/v1/settings/redaction', { detectors: ['ip'], custom: [] });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(!res.body.includes(MARK));
+    const ofA = (await call(w.t.app, w.a, 'GET', '/api/v1/settings/redaction')).json();
+    assert.deepEqual(ofA.detectors, ['email'], 'B’s save changed A’s settings');
+    assert.equal(ofA.custom[0].pattern, MARK_PATTERN);
+    await call(w.t.app, w.b, 'PUT', '/api/v1/settings/redaction', { detectors: [], custom: [] });
+  }),
+  'POST /api/v1/settings/redaction/preview': withRedactionOfA(async (w) => {
+    // B's saved settings (none, or its own) apply to B's preview, never A's.
+    const text = `mail a@example.com about ${MARK_PATTERN}`;
+    const res = await call(w.t.app, w.b, 'POST', '/api/v1/settings/redaction/preview', { text });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(!res.body.includes('[redacted:marker]'), 'A’s custom pattern applied to B');
+    const own = await call(w.t.app, w.a, 'POST', '/api/v1/settings/redaction/preview', { text });
+    assert.equal(own.json().text, 'mail [redacted:email] about [redacted:marker]');
+  }),
   // ─── integrations ──────────────────────────────────────────────────────────────────────────
   'POST /api/v1/integrations': async (w) => {
     const res = await call(w.t.app, w.b, 'POST', '/api/v1/integrations', {

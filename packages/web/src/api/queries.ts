@@ -8,6 +8,8 @@ import type {
   CreateAlertBody,
   CreateIntegrationInput,
   CreateWebhookBody,
+  RedactionPreviewInput,
+  RedactionSettingsInput,
   Scope,
   UpdateWebhookBody,
 } from '@switchboard/client';
@@ -41,6 +43,7 @@ export const queryKeys = {
   alerts: ['alerts'] as const,
   alertPreview: (body: AlertPreviewBody) => ['alerts', 'preview', body] as const,
   alertHistory: (id: string) => ['alerts', id, 'history'] as const,
+  redaction: ['settings', 'redaction'] as const,
   integrationRequests: (id: string) => ['integrations', id, 'requests'] as const,
   deliveries: (id: string, page: DeliveryPage) => ['webhooks', id, 'deliveries', page] as const,
 };
@@ -419,5 +422,27 @@ export function useDeleteAlertMutation() {
   return useMutation({
     mutationFn: (id: string) => call(() => sb.alerts.delete(id)),
     onSuccess: () => qc.invalidateQueries({ queryKey: queryKeys.alerts }),
+  });
+}
+
+export function useRedactionQuery() {
+  return useQuery({
+    queryKey: queryKeys.redaction,
+    queryFn: ({ signal }) => call(() => sb.settings.getRedaction({ signal })),
+  });
+}
+
+export function useSaveRedactionMutation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RedactionSettingsInput) => call(() => sb.settings.putRedaction(body)),
+    onSuccess: (saved) => qc.setQueryData(queryKeys.redaction, saved),
+  });
+}
+
+/** The "try it" box: what a text becomes under the settings on the form (nothing is stored). */
+export function usePreviewRedactionMutation() {
+  return useMutation({
+    mutationFn: (body: RedactionPreviewInput) => call(() => sb.settings.previewRedaction(body)),
   });
 }

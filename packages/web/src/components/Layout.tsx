@@ -12,6 +12,7 @@ import {
   Moon,
   Sun,
   Plug,
+  EyeOff,
   Siren,
   Webhook,
   X,
@@ -115,6 +116,12 @@ function Shell() {
       label: 'Integrations',
       icon: Plug,
       match: (p: string) => p.startsWith('/settings/integrations'),
+    },
+    {
+      to: '/settings/redaction',
+      label: 'Redaction',
+      icon: EyeOff,
+      match: (p: string) => p.startsWith('/settings/redaction'),
     },
   ];
 

@@ -28,6 +28,7 @@ import * as m0021 from './0021_integrations.js';
 import * as m0022 from './0022_review.js';
 import * as m0023 from './0023_accounts.js';
 import * as m0024 from './0024_alerts.js';
+import * as m0025 from './0025_redaction.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0022_review': m0022,
   '0023_accounts': m0023,
   '0024_alerts': m0024,
+  '0025_redaction': m0025,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

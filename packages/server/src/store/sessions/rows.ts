@@ -132,7 +132,7 @@ export function sessionRowToApi(row: SessionWithAgent): Session {
     endedReason: row.ended_reason,
     lastActivityAt: iso(row.last_activity_at),
     metadata: parseJson<Metadata>(row.metadata),
-    stats: statsToApi(statsOf(row)),
+    stats: statsToApi(statsOf(row), Number(row.redactions ?? 0)),
     source: row.source ?? 'api',
     // Rows built in memory by ingest, before 0022's columns were read back, have none yet.
     tags: row.tags === undefined ? [] : parseJson<string[]>(row.tags),
