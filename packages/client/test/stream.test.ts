@@ -100,7 +100,8 @@ for (const dialect of DIALECTS) {
       }
       assert.ok(seen.length >= 3);
       for (const ev of seen) {
-        const sessionId = ev.type === 'message.created' || ev.type === 'event.created' ? ev.data.sessionId : ev.data.id;
+        const d = ev.data;
+        const sessionId = 'sessionId' in d ? d.sessionId : 'rule' in d ? d.rule.id : d.id;
         assert.notEqual(sessionId, web.id, 'the web session is filtered out');
       }
       const ended = seen.at(-1);

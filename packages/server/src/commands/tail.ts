@@ -28,6 +28,7 @@ function formatEvent(ev: StreamEvent): string {
     case 'note.created':
       session = ev.data.sessionId;
       detail = `${ev.data.author.name}: ${oneLine(ev.data.body)}`;
+      break;
     case 'alert.fired':
     case 'alert.resolved':
       session = `alert ${ev.data.rule.id}`;

@@ -17,7 +17,10 @@ describe('lib/redaction: built-in detectors', () => {
     const stats = new Map<string, { tp: number; fn: number; fp: number }>();
     const of = (d: string) => {
       let s = stats.get(d);
-      if (!s) stats.set(d, (s = { tp: 0, fn: 0, fp: 0 }));
+      if (!s) {
+        s = { tp: 0, fn: 0, fp: 0 };
+        stats.set(d, s);
+      }
       return s;
     };
     const misses: string[] = [];
