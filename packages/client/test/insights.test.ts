@@ -138,7 +138,9 @@ for (const dialect of DIALECTS) {
       await until('the costly session ended', () => got.some((e) => e.type === 'session.ended'));
       ac.abort();
       await done;
-      const sessionsTold = new Set(got.map((e) => ('sessionId' in e.data ? e.data.sessionId : e.data.id)));
+      const sessionsTold = new Set(
+        got.map((e) => ('sessionId' in e.data ? e.data.sessionId : 'rule' in e.data ? e.data.rule.id : e.data.id)),
+      );
       assert.deepEqual([...sessionsTold], ['dear']);
       await writer.close();
     });

@@ -100,7 +100,12 @@ for (const dialect of DIALECTS) {
       }
       assert.ok(seen.length >= 3);
       for (const ev of seen) {
-        const sessionId = ev.type === 'message.created' || ev.type === 'event.created' ? ev.data.sessionId : ev.data.id;
+        const sessionId =
+          ev.type === 'message.created' || ev.type === 'event.created'
+            ? ev.data.sessionId
+            : 'rule' in ev.data
+              ? ev.data.rule.id
+              : ev.data.id;
         assert.notEqual(sessionId, web.id, 'the web session is filtered out');
       }
       const ended = seen.at(-1);
