@@ -1228,9 +1228,24 @@ async function benchAlerts(d: Dialect, url: string) {
     );
     const agent = (await store.db.selectFrom('agents').select('id').limit(1).executeTakeFirst())?.id ?? 'none';
     const alerts = new AlertService(store, store);
-    const metrics = ['sessions', 'failed', 'failureRate', 'active', 'firstResponseP95Ms', 'handoffRate', 'errorRate'] as const;
+    const metrics = [
+      'sessions',
+      'failed',
+      'failureRate',
+      'active',
+      'firstResponseP95Ms',
+      'handoffRate',
+      'errorRate',
+    ] as const;
     const windows = [300, 900, 3600, 21_600, 86_400];
-    const filters = ['', 'channel=phone', `agentId=${agent}`, 'status=failed,completed', 'type=voice', 'channel=web&type=chat'];
+    const filters = [
+      '',
+      'channel=phone',
+      `agentId=${agent}`,
+      'status=failed,completed',
+      'type=voice',
+      'channel=web&type=chat',
+    ];
     for (let i = 0; i < 100; i++)
       await alerts.create(
         org.id,
