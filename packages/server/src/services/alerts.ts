@@ -337,6 +337,8 @@ export class AlertService {
     );
     let transitions = 0;
     let queued = false;
+    // The values of rules that stay as they are, written together in one transaction at the end.
+    const unchanged: Array<{ id: string; value: number | null }> = [];
     for (const [i, r] of rules.entries()) {
       const value = values[i];
       if (value === undefined) continue;
@@ -346,7 +348,7 @@ export class AlertService {
       const cooldown = Number(r.cooldown_seconds) * 1000;
       const remind = firing && breached && cooldown > 0 && now - Number(r.last_fired_at ?? r.state_since) >= cooldown;
       if (breached === firing && !remind) {
-        await noteAlertValue(this.store.db, r.id, value, now);
+        unchanged.push({ id: r.id, value });
         continue;
       }
       const { db, dialect } = this.store;
@@ -365,6 +367,10 @@ export class AlertService {
       });
       if (moved) transitions++;
     }
+    if (unchanged.length)
+      await this.store.db.transaction().execute(async (trx) => {
+        for (const u of unchanged) await noteAlertValue(trx, u.id, u.value, now);
+      });
     if (transitions) this.store.outbox.emit('committed');
     if (queued) for (const l of this.listeners) l();
     return transitions;
