@@ -81,6 +81,7 @@ export const RedactionPreview = Type.Object({
   text: Type.String({ description: 'The text as it would be stored.' }),
   redactions: Type.Integer({ minimum: 0, description: 'How many matches were replaced.' }),
   byDetector: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+    examples: [{ email: 1, phone: 1 }],
     description: 'Replacements per detector or custom pattern name.',
   }),
 });
