@@ -236,6 +236,7 @@ for (const dialect of DIALECTS) {
         inputTokens: 1400,
         outputTokens: 62,
         costUsd: 0.0121,
+        redactions: 0,
       });
       await sb.close();
     });

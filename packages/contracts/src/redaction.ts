@@ -21,11 +21,13 @@ export const CustomPattern = Type.Object(
   {
     name: Type.String({
       pattern: '^[a-z0-9][a-z0-9_-]{0,39}$',
+      examples: ['employee'],
       description: 'Lower-case letters, digits, `_` and `-`; a match becomes `[redacted:<name>]`.',
     }),
     pattern: Type.String({
       minLength: 1,
       maxLength: REDACTION_LIMITS.patternLength,
+      examples: ['EMP-\\d{6}'],
       description:
         'A regular expression in RE2 syntax (no backreferences or lookaround), run in time linear in the text; `(?i)` for case-insensitive.',
     }),
@@ -59,7 +61,11 @@ export type RedactionSettings = Static<typeof RedactionSettings>;
 
 export const RedactionPreviewBody = Type.Object(
   {
-    text: Type.String({ maxLength: REDACTION_LIMITS.previewBytes, description: 'The sample text to redact.' }),
+    text: Type.String({
+      maxLength: REDACTION_LIMITS.previewBytes,
+      examples: ['Call me at +44 20 7946 0958 or mail jane@example.com'],
+      description: 'The sample text to redact.',
+    }),
     detectors: Type.Optional(Type.Array(Detector, { uniqueItems: true, maxItems: REDACTION_DETECTORS.length })),
     custom: Type.Optional(Type.Array(CustomPattern, { maxItems: REDACTION_LIMITS.customPatterns })),
   },
@@ -75,6 +81,7 @@ export const RedactionPreview = Type.Object({
   text: Type.String({ description: 'The text as it would be stored.' }),
   redactions: Type.Integer({ minimum: 0, description: 'How many matches were replaced.' }),
   byDetector: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+    examples: [{ email: 1, phone: 1 }],
     description: 'Replacements per detector or custom pattern name.',
   }),
 });

@@ -16,11 +16,8 @@ describe('lib/redaction: built-in detectors', () => {
   test('the corpus: precision and recall per detector', () => {
     const stats = new Map<string, { tp: number; fn: number; fp: number }>();
     const of = (d: string) => {
-      let s = stats.get(d);
-      if (!s) {
-        s = { tp: 0, fn: 0, fp: 0 };
-        stats.set(d, s);
-      }
+      const s = stats.get(d) ?? { tp: 0, fn: 0, fp: 0 };
+      stats.set(d, s);
       return s;
     };
     const misses: string[] = [];

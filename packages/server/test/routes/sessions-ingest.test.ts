@@ -84,6 +84,7 @@ for (const dialect of DIALECTS) {
               inputTokens: 0,
               outputTokens: 0,
               costUsd: 0,
+              redactions: 0,
             },
             source: 'api',
             startedAt: undefined,

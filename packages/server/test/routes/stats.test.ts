@@ -71,6 +71,7 @@ function expected(messages: Msg[]) {
     inputTokens: sum((m) => m.usage?.inputTokens ?? 0),
     outputTokens: sum((m) => m.usage?.outputTokens ?? 0),
     costUsd: Math.round(sum((m) => m.usage?.costUsd ?? 0) * 1e9) / 1e9,
+    redactions: 0,
   };
 }
 

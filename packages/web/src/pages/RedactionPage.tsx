@@ -116,7 +116,7 @@ function RedactionForm({ saved }: { saved: RedactionSettings }) {
           <div className="space-y-4 p-5">
             <p className="text-xs text-slate-500">
               Regular expressions in RE2 syntax, run in linear time (no backreferences or lookaround). A match becomes{' '}
-              <code className="rounded bg-slate-100 px-1">[redacted:name]</code>.
+              <code className="rounded bg-slate-100 px-1 text-slate-700">[redacted:name]</code>.
             </p>
             {rows.length === 0 && <p className="text-sm text-slate-500">No custom patterns.</p>}
             {rows.map((c, i) => (

@@ -258,17 +258,22 @@ export const ip: Detector = {
   name: 'ip',
   needs: /[\d:]/,
   find(text) {
-    const v4 = eachMatch(IPV4, text, (m) => {
-      // "version 1.2.3.4", "v10.0.0.1": a version string, not an address.
-      if (/(?:\bv|version|ver\.?|release|build)\s*$/i.test(before(text, m.index, 12))) return null;
-      return [m.index, m.index + m[0].length];
-    });
-    const v6 = eachMatch(IPV6, text, (m) => {
-      const value = m[0];
-      // Times (12:30:45) and MAC addresses fail isIPv6; "::" alone says nothing about anyone.
-      if (!isIPv6(value) || !/[0-9A-Fa-f]{2}/.test(value)) return null;
-      return [m.index, m.index + value.length];
-    });
+    // An IPv4 address has dots, an IPv6 one colons: a text without them is not scanned for it.
+    const v4 = !text.includes('.')
+      ? []
+      : eachMatch(IPV4, text, (m) => {
+          // "version 1.2.3.4", "v10.0.0.1": a version string, not an address.
+          if (/(?:\bv|version|ver\.?|release|build)\s*$/i.test(before(text, m.index, 12))) return null;
+          return [m.index, m.index + m[0].length];
+        });
+    const v6 = !text.includes(':')
+      ? []
+      : eachMatch(IPV6, text, (m) => {
+          const value = m[0];
+          // Times (12:30:45) and MAC addresses fail isIPv6; "::" alone says nothing about anyone.
+          if (!isIPv6(value) || !/[0-9A-Fa-f]{2}/.test(value)) return null;
+          return [m.index, m.index + value.length];
+        });
     return [...v4, ...v6];
   },
 };

@@ -31,7 +31,7 @@ export function OptionCard({
         checked ? 'border-indigo-300 bg-indigo-50/50' : 'border-slate-200 hover:bg-slate-50',
       )}
     >
-      <Checkbox className="mt-0.5" checked={checked} onChange={onChange} />
+      <Checkbox className="mt-0.5 shrink-0" checked={checked} onChange={onChange} />
       <span className="min-w-0">
         <span className="block font-medium text-slate-900">{label}</span>
         {hint && <span className="block text-xs text-slate-500">{hint}</span>}
