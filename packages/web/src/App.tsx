@@ -21,6 +21,10 @@ const KeysPage = lazy(() => import('./pages/KeysPage'));
 const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage'));
 const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+const JoinPage = lazy(() => import('./pages/JoinPage'));
+const UsersPage = lazy(() => import('./pages/UsersPage'));
+const AuditPage = lazy(() => import('./pages/AuditPage'));
+const AccountPage = lazy(() => import('./pages/AccountPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
 function UnauthorizedBridge() {
@@ -48,6 +52,8 @@ export function App() {
       <Suspense fallback={<PageFallback />}>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
+          <Route path="/setup" element={<JoinPage kind="setup" />} />
+          <Route path="/invite" element={<JoinPage kind="invite" />} />
           <Route
             element={
               <RequireAuth>
@@ -65,6 +71,9 @@ export function App() {
             <Route path="settings/keys" element={<KeysPage />} />
             <Route path="settings/webhooks" element={<WebhooksPage />} />
             <Route path="settings/integrations" element={<IntegrationsPage />} />
+            <Route path="settings/people" element={<UsersPage />} />
+            <Route path="settings/audit" element={<AuditPage />} />
+            <Route path="settings/account" element={<AccountPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>
