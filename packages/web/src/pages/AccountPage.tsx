@@ -88,7 +88,7 @@ export default function AccountPage() {
                             disabled={end.isPending}
                             onClick={() => end.mutate(s.id)}
                           >
-                            Sign out
+                            End sign-in
                           </Button>
                         )}
                       </td>

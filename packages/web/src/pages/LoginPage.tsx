@@ -228,7 +228,7 @@ export default function LoginPage() {
               <ErrorAlert title="Sign-in failed" message={error} />
             </div>
           )}
-          <Button type="submit" variant="primary" size="lg" className="mt-5 w-full" disabled={login.isPending}>
+          <Button type="submit" variant="secondary" size="lg" className="mt-5 w-full" disabled={login.isPending}>
             {login.isPending && <Loader2 className="size-4 animate-spin" aria-hidden="true" />}
             {login.isPending ? 'Signing in…' : 'Sign in'}
           </Button>

@@ -158,7 +158,7 @@ function UsersTable({ users, myId }: { users: User[]; myId?: string }) {
             const disabled = u.disabledAt !== null;
             return (
               <tr key={u.id} data-user-email={u.email} className={disabled ? 'bg-slate-50/60 text-slate-400' : ''}>
-                <td className="px-5 py-3">
+                <td className="px-3 py-3 sm:px-5">
                   <span className="font-medium text-slate-900 wrap-anywhere">{u.name}</span>
                   {u.id === myId && (
                     <Badge tone="indigo" className="ml-2 border-transparent">
@@ -175,7 +175,7 @@ function UsersTable({ users, myId }: { users: User[]; myId?: string }) {
                     {u.sso ? ' · SSO' : ''}
                   </span>
                 </td>
-                <td className="px-5 py-3">
+                <td className="px-3 py-3 sm:px-5">
                   <Select
                     size="sm"
                     aria-label={`Role of ${u.name}`}
@@ -193,7 +193,7 @@ function UsersTable({ users, myId }: { users: User[]; myId?: string }) {
                 <td className="hidden px-5 py-3 text-slate-600 md:table-cell">
                   {u.lastSeenAt ? <RelativeTime iso={u.lastSeenAt} /> : <span className="text-slate-400">Never</span>}
                 </td>
-                <td className="px-5 py-3 text-right">
+                <td className="px-3 py-3 sm:px-5 text-right">
                   <Button
                     size="sm"
                     variant={disabled ? 'secondary' : 'ghost-danger'}
