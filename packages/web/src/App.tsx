@@ -23,6 +23,10 @@ const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const RedactionPage = lazy(() => import('./pages/RedactionPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
+const JoinPage = lazy(() => import('./pages/JoinPage'));
+const UsersPage = lazy(() => import('./pages/UsersPage'));
+const AuditPage = lazy(() => import('./pages/AuditPage'));
+const AccountPage = lazy(() => import('./pages/AccountPage'));
 
 /** Any 401 from the API ends the dashboard session: forget cached data and go to sign-in. */
 function UnauthorizedBridge() {
@@ -50,6 +54,8 @@ export function App() {
       <Suspense fallback={<PageFallback />}>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
+          <Route path="/setup" element={<JoinPage kind="setup" />} />
+          <Route path="/invite" element={<JoinPage kind="invite" />} />
           <Route
             element={
               <RequireAuth>
@@ -69,6 +75,9 @@ export function App() {
             <Route path="settings/webhooks" element={<WebhooksPage />} />
             <Route path="settings/integrations" element={<IntegrationsPage />} />
             <Route path="settings/redaction" element={<RedactionPage />} />
+            <Route path="settings/people" element={<UsersPage />} />
+            <Route path="settings/audit" element={<AuditPage />} />
+            <Route path="settings/account" element={<AccountPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

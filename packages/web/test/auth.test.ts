@@ -62,7 +62,7 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(new URL(page.url()).searchParams.get('next'), '/analytics?channel=web');
     await screenshot(page, 'login');
     await page.getByLabel('API key').fill(server.adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('channel'), 'web');
     await context.close();
@@ -74,7 +74,7 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     await page.goto('/login');
     // Well-formed but unknown.
     await page.getByLabel('API key').fill(makeKey());
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /Sign-in failed/);
@@ -84,7 +84,7 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
     // for this attempt's answer before looking at the field again.
     await page.getByLabel('API key').fill('swb_not-a-key');
     const answered = page.waitForResponse((r) => r.url().endsWith('/auth/login'));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     assert.ok((await answered).status() >= 400);
     await page.locator('#api-key[aria-invalid="true"]').waitFor();
     await page.getByRole('alert').waitFor();

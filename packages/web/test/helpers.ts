@@ -277,7 +277,7 @@ export async function newContext(browser: Browser, server: TestServer): Promise<
 export async function signIn(page: Page, key: string): Promise<void> {
   await page.goto('/login');
   await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
 }
 

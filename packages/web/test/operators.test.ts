@@ -369,7 +369,7 @@ describe('operators', { skip: !HAVE_CHROMIUM }, () => {
     const page = await context.newPage();
     await page.goto('/login');
     await page.getByLabel('API key').fill(made.body.key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const alert = page.getByRole('alert');
     await textMatching(alert, /"ingest" scope only.*"read" scope/);
     assert.equal(await alert.count(), 1);

@@ -8,6 +8,7 @@ import { Periodic } from '../lib/periodic.js';
 import type { Store } from '../store/db.js';
 import { deleteExpiredDashboardSessions } from '../store/keys.js';
 import { deleteIdleBuckets } from '../store/rate-limits.js';
+import { deleteExpiredUserSessions, deleteStaleLoginFailures } from '../store/users.js';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -47,6 +48,13 @@ export class ExpirySweeper {
       signIns += n;
       if (n < BATCH) break;
     }
+    // People's sign-ins too, and failed-sign-in counts whose window and lock are long over.
+    for (;;) {
+      const n = await deleteExpiredUserSessions(this.store.db, now, BATCH);
+      signIns += n;
+      if (n < BATCH) break;
+    }
+    await deleteStaleLoginFailures(this.store.db, now - 3600_000);
     const buckets = await deleteIdleBuckets(this.store, now - IDLE_BUCKET_MS);
     if (signIns || buckets) this.log.info({ signIns, buckets }, 'deleted expired sign-ins and idle rate-limit buckets');
     return { signIns, buckets };

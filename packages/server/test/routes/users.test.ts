@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthSessionList, Invitation, Me, User, UserList } from '@switchboard/contracts';
+import { ExpirySweeper } from '../../src/services/expiry.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, setup } from '../helpers.js';
 import { PASSWORD, type Person, cookieOf, firstAdmin, invited, login, personFrom, tokenOf } from '../people.js';
 
@@ -238,6 +239,26 @@ for (const dialect of DIALECTS) {
       assertProblem(await ada.call('PATCH', `/api/v1/users/${ada.id}`, { disabled: true }), 422);
       assertProblem(await ada.call('PATCH', `/api/v1/users/${ada.id}`, {}), 400);
       assertProblem(await ada.call('PATCH', '/api/v1/users/nope', { role: 'viewer' }), 404);
+    });
+
+    test('the expiry sweep deletes people’s expired sign-ins and stale failure counts', async () => {
+      const p = personFrom(t, await login(t, 'ada@example.com', PASSWORD));
+      const before = await t.store.db.selectFrom('user_sessions').select('id').execute();
+      await t.store.db.updateTable('user_sessions').set({ expires_at: 1 }).where('user_id', '=', p.id).execute();
+      await t.store.db
+        .insertInto('login_failures')
+        .values({ bucket: 'acct:stale', failures: 3, window_started_at: 1, locked_until: 2 })
+        .execute();
+      const quiet = { info() {}, error() {} };
+      const swept = await new ExpirySweeper(t.store, quiet).sweep();
+      assert.ok(swept.signIns >= 1);
+      const after = await t.store.db.selectFrom('user_sessions').select('id').execute();
+      assert.ok(after.length < before.length);
+      assert.equal(
+        (await t.store.db.selectFrom('login_failures').select('bucket').where('bucket', '=', 'acct:stale').execute())
+          .length,
+        0,
+      );
     });
 
     test('signing out ends the sign-in', async () => {

@@ -3,7 +3,10 @@ import {
   BookOpen,
   Bot,
   Building2,
+  CircleUserRound,
   KeyRound,
+  ScrollText,
+  Users,
   LogOut,
   type LucideIcon,
   Menu,
@@ -123,7 +126,32 @@ function Shell() {
       icon: EyeOff,
       match: (p: string) => p.startsWith('/settings/redaction'),
     },
+    { to: '/settings/people', label: 'People', icon: Users, match: (p: string) => p.startsWith('/settings/people') },
+    {
+      to: '/settings/audit',
+      label: 'Audit log',
+      icon: ScrollText,
+      match: (p: string) => p.startsWith('/settings/audit'),
+    },
+    {
+      to: '/settings/account',
+      label: 'Your account',
+      icon: CircleUserRound,
+      match: (p: string) => p.startsWith('/settings/account'),
+    },
   ];
+
+  // A person sees the admin pages only with the admin role (a key keeps every link and is told
+  // on the page what it lacks, as before).
+  const adminOnly = [
+    '/settings/keys',
+    '/settings/webhooks',
+    '/settings/integrations',
+    '/settings/people',
+    '/settings/audit',
+    '/settings/redaction',
+  ];
+  const shown = me.data?.user && me.data.user.role !== 'admin' ? nav.filter((n) => !adminOnly.includes(n.to)) : nav;
 
   const signOut = () => {
     logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) });
@@ -131,7 +159,7 @@ function Shell() {
 
   const content = (
     <NavContent
-      nav={nav}
+      nav={shown}
       path={location.pathname}
       onNavigate={() => setDrawer(false)}
       orgName={me.data?.organization.name}

@@ -1,6 +1,7 @@
-import { KeyRound, Loader2 } from 'lucide-react';
+import { AtSign, KeyRound, Loader2, LockKeyhole } from 'lucide-react';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { usePasswordLoginMutation, useSsoQuery } from '../api/accounts';
 import { useLoginMutation, useMeQuery } from '../api/queries';
 import { Button, ConfirmDialog, ErrorAlert, Field, Input } from '../components/ui';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
@@ -33,6 +34,15 @@ function takeKeyFromHash(): string | null {
   return pendingHashKey;
 }
 
+/** Why the issuer's round trip was refused (`/login?sso=<reason>`, set by the SSO callback). */
+const SSO_ERRORS: Record<string, string> = {
+  state: 'The sign-in took too long or did not start in this browser. Try again.',
+  issuer: 'The identity provider’s answer could not be verified. Try again, or ask an admin.',
+  unverified: 'Your identity provider did not confirm your e-mail address.',
+  'not-invited': 'Your account has not been invited to Switchboard (or is disabled). Ask an admin for an invitation.',
+  unavailable: 'The identity provider cannot be reached right now. Try again shortly.',
+};
+
 export default function LoginPage() {
   useDocumentTitle('Sign in');
   const [params] = useSearchParams();
@@ -44,7 +54,13 @@ export default function LoginPage() {
   const me = useMeQuery();
   const started = useRef(false);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  const emailInput = useRef<HTMLInputElement>(null);
+  useEffect(() => emailInput.current?.focus(), []);
+  const passwordLogin = usePasswordLoginMutation();
+  const sso = useSsoQuery();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const ssoError = SSO_ERRORS[params.get('sso') ?? ''];
 
   // Someone already signed in who opens a link with another key is asked first: a link can come
   // from anyone, and following it must not quietly move them into another organization (where
@@ -96,6 +112,13 @@ export default function LoginPage() {
   };
 
   const error = login.error ? login.error.message || 'That key was not accepted.' : null;
+  const passwordError = passwordLogin.error
+    ? passwordLogin.error.message || 'That e-mail address and password were not accepted.'
+    : null;
+  const submitPassword = (e: FormEvent) => {
+    e.preventDefault();
+    passwordLogin.mutate({ email: email.trim(), password }, { onSuccess: () => navigate(next, { replace: true }) });
+  };
 
   return (
     <div className="flex min-h-screen items-center justify-center bg-gradient-to-b from-slate-50 to-slate-100 px-4">
@@ -107,8 +130,70 @@ export default function LoginPage() {
             </svg>
           </span>
           <h1 className="mt-4 text-2xl font-semibold tracking-tight text-slate-900">Sign in to Switchboard</h1>
-          <p className="mt-1.5 text-sm text-slate-500">Paste an API key to open the dashboard.</p>
+          <p className="mt-1.5 text-sm text-slate-500">With your e-mail address, SSO, or an API key.</p>
         </div>
+        {ssoError && (
+          <div className="mb-4">
+            <ErrorAlert title="SSO sign-in failed" message={ssoError} />
+          </div>
+        )}
+        <form
+          onSubmit={submitPassword}
+          aria-label="Sign in with e-mail"
+          className="mb-4 rounded-2xl border border-slate-200 bg-white p-7 shadow-sm"
+          aria-busy={passwordLogin.isPending}
+        >
+          <Field id="login-email" label="E-mail">
+            <Input
+              icon={AtSign}
+              size="lg"
+              name="email"
+              type="email"
+              autoComplete="username"
+              ref={emailInput}
+              required
+              maxLength={254}
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </Field>
+          <div className="mt-4">
+            <Field id="login-password" label="Password">
+              <Input
+                icon={LockKeyhole}
+                size="lg"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                required
+                maxLength={1024}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                {...(passwordError ? { 'aria-invalid': true, 'aria-describedby': 'password-error' } : {})}
+              />
+            </Field>
+          </div>
+          {passwordError && (
+            <div id="password-error" className="mt-4">
+              <ErrorAlert title="Sign-in failed" message={passwordError} />
+            </div>
+          )}
+          <Button type="submit" variant="primary" size="lg" className="mt-5 w-full" disabled={passwordLogin.isPending}>
+            {passwordLogin.isPending && <Loader2 className="size-4 animate-spin" aria-hidden="true" />}
+            {passwordLogin.isPending ? 'Signing in…' : 'Sign in with e-mail'}
+          </Button>
+          {sso.data?.enabled && (
+            <a
+              href="/api/v1/auth/oidc/start"
+              className="mt-3 flex h-11 w-full items-center justify-center rounded-lg border border-slate-300 bg-white text-sm font-medium text-slate-700 hover:bg-slate-50"
+            >
+              Sign in with SSO
+            </a>
+          )}
+        </form>
+        <p className="mb-2 text-center text-xs font-medium uppercase tracking-wide text-slate-400">
+          or with an API key
+        </p>
         <form
           onSubmit={submit}
           className="rounded-2xl border border-slate-200 bg-white p-7 shadow-sm"
@@ -143,7 +228,7 @@ export default function LoginPage() {
               <ErrorAlert title="Sign-in failed" message={error} />
             </div>
           )}
-          <Button type="submit" variant="primary" size="lg" className="mt-5 w-full" disabled={login.isPending}>
+          <Button type="submit" variant="secondary" size="lg" className="mt-5 w-full" disabled={login.isPending}>
             {login.isPending && <Loader2 className="size-4 animate-spin" aria-hidden="true" />}
             {login.isPending ? 'Signing in…' : 'Sign in'}
           </Button>
