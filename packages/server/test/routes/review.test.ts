@@ -243,6 +243,31 @@ for (const dialect of DIALECTS) {
       assert.ok(!ids(tagged).includes('late-active'));
       const events = (await readOutbox(t.store.db, t.orgId, 0, 100_000)).slice(before);
       assert.equal(events.filter((e) => e.type === 'session.updated').length, 20);
+      // One tag alone pages through its index: cursor and offset pages agree with the whole list.
+      const whole = (await api('GET', '/sessions?tag=batch&limit=500', undefined, readKey))
+        .json()
+        .data.map((x: { id: string }) => x.id);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const pg: { data: Array<{ id: string }>; pagination: { total: number; nextCursor: string | null } } = (
+          await api('GET', `/sessions?tag=batch&limit=7${cursor ? `&cursor=${cursor}` : ''}`, undefined, readKey)
+        ).json();
+        assert.equal(pg.pagination.total, 20);
+        paged.push(...pg.data.map((x) => x.id));
+        cursor = pg.pagination.nextCursor;
+      } while (cursor);
+      assert.deepEqual(paged, whole);
+      const second = (await api('GET', '/sessions?tag=batch&limit=7&offset=7', undefined, readKey)).json();
+      assert.deepEqual(
+        second.data.map((x: { id: string }) => x.id),
+        whole.slice(7, 14),
+      );
+      const asc = (await api('GET', '/sessions?tag=batch&limit=500&sort=startedAt', undefined, readKey)).json();
+      assert.deepEqual(
+        asc.data.map((x: { id: string }) => x.id),
+        [...whole].reverse(),
+      );
 
       const rev = await api('POST', '/sessions/bulk', {
         filters: 'tag=batch',
