@@ -145,7 +145,7 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
         <section aria-label="Tags">
           <h3 className="mb-2 text-xs font-medium text-slate-500">Tags</h3>
           <ul className="flex flex-wrap gap-1.5" data-testid="tags">
-            {s.tags.length === 0 && <li className="text-sm text-slate-400">No tags</li>}
+            {s.tags.length === 0 && <li className="text-sm text-slate-500">No tags</li>}
             {s.tags.map((t) => (
               <li
                 key={t}
