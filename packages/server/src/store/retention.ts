@@ -103,6 +103,13 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
     .where('started_at', '>=', monthStart(m))
     .where('started_at', '<', monthStart(addMonths(m, 1)))
     .execute();
+  // Review rows (0022) of the month's sessions: not partitioned, so deleted by their start time.
+  for (const table of ['session_tags', 'session_scores', 'session_notes'] as const)
+    await trx
+      .deleteFrom(table)
+      .where('started_at', '>=', monthStart(m))
+      .where('started_at', '<', monthStart(addMonths(m, 1)))
+      .execute();
   await sql`DROP TABLE IF EXISTS ${sql.join(PARTITIONED.map(({ table }) => sql.id(`${table}_${suffix}`)))}`.execute(
     trx,
   );
@@ -128,6 +135,8 @@ export async function deleteSessionsBefore(trx: Db, orgId: string, before: numbe
   const pks = rows.map((r) => r.pk);
   await trx.deleteFrom('messages').where('session_pk', 'in', pks).execute();
   await trx.deleteFrom('session_events').where('session_pk', 'in', pks).execute();
+  for (const table of ['session_tags', 'session_scores', 'session_notes'] as const)
+    await trx.deleteFrom(table).where('session_pk', 'in', pks).execute();
   await trx
     .deleteFrom('session_ids')
     .where('org_id', '=', orgId)

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Job, Metrics, Note, SavedView, Session, SessionDetail, SessionList } from '@switchboard/contracts';
 import { readOutbox } from '../../src/store/outbox.js';
+import { connectSse } from '../sse.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, session, setup } from '../helpers.js';
 
 for (const dialect of DIALECTS) {
@@ -242,6 +243,31 @@ for (const dialect of DIALECTS) {
       assert.ok(!ids(tagged).includes('late-active'));
       const events = (await readOutbox(t.store.db, t.orgId, 0, 100_000)).slice(before);
       assert.equal(events.filter((e) => e.type === 'session.updated').length, 20);
+      // One tag alone pages through its index: cursor and offset pages agree with the whole list.
+      const whole = (await api('GET', '/sessions?tag=batch&limit=500', undefined, readKey))
+        .json()
+        .data.map((x: { id: string }) => x.id);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const pg: { data: Array<{ id: string }>; pagination: { total: number; nextCursor: string | null } } = (
+          await api('GET', `/sessions?tag=batch&limit=7${cursor ? `&cursor=${cursor}` : ''}`, undefined, readKey)
+        ).json();
+        assert.equal(pg.pagination.total, 20);
+        paged.push(...pg.data.map((x) => x.id));
+        cursor = pg.pagination.nextCursor;
+      } while (cursor);
+      assert.deepEqual(paged, whole);
+      const second = (await api('GET', '/sessions?tag=batch&limit=7&offset=7', undefined, readKey)).json();
+      assert.deepEqual(
+        second.data.map((x: { id: string }) => x.id),
+        whole.slice(7, 14),
+      );
+      const asc = (await api('GET', '/sessions?tag=batch&limit=500&sort=startedAt', undefined, readKey)).json();
+      assert.deepEqual(
+        asc.data.map((x: { id: string }) => x.id),
+        [...whole].reverse(),
+      );
 
       const rev = await api('POST', '/sessions/bulk', {
         filters: 'tag=batch',
@@ -254,6 +280,32 @@ for (const dialect of DIALECTS) {
         (await api('GET', '/sessions?reviewed=true&limit=500', undefined, readKey)).json().pagination.total >= 20,
       );
       assertProblem(await api('GET', '/jobs/nowhere'), 404);
+    });
+
+    test('live stream: filtered by tag and reviewed, with session.updated and note.created', async () => {
+      const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const sse = await connectSse(`${base}/api/v1/stream?tag=live-x&reviewed=false`, {
+        authorization: `Bearer ${readKey}`,
+      });
+      try {
+        assert.equal(sse.status, 200);
+        // Not matching yet (no tag), then matching: only the second change is on this stream.
+        await call(t.app, ingestKey, 'POST', '/api/v1/sessions', session({ id: 'r-10-live' }));
+        await api('PUT', '/sessions/r-10-live/scores/quality', { value: 1 });
+        await api('PATCH', '/sessions/r-10-live/tags', { addTags: ['live-x'] });
+        await api('POST', '/sessions/r-10-live/notes', { body: 'live note' });
+        await api('POST', '/sessions/r-10-live/review');
+        await api('POST', '/sessions/r-10-live/notes', { body: 'after review: filtered out' });
+        const [tagged, note] = await sse.waitFor(2);
+        assert.equal(tagged.event, 'session.updated');
+        assert.deepEqual(JSON.parse(tagged.data).data.tags, ['live-x']);
+        assert.equal(note.event, 'note.created');
+        assert.equal(JSON.parse(note.data).data.body, 'live note');
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(sse.events.length, 2, sse.events.map((e) => e.event).join());
+      } finally {
+        sse.close();
+      }
     });
 
     async function waitForJob(id: string): Promise<Job> {

@@ -255,6 +255,15 @@ for (const dialect of DIALECTS) {
     });
 
     test('retention removes exactly the months that ended before the window, and counters stay exact', async () => {
+      // Review rows (0022) go with their sessions: k7's tag, score and note; k6's stay.
+      for (const id of ['k7', 'k6']) {
+        assert.equal(
+          (await call(t.app, t.adminKey, 'PATCH', `/api/v1/sessions/${id}/tags`, { tags: ['old'] })).statusCode,
+          200,
+        );
+        await call(t.app, t.adminKey, 'PUT', `/api/v1/sessions/${id}/scores/quality`, { value: 3 });
+        await call(t.app, t.adminKey, 'POST', `/api/v1/sessions/${id}/notes`, { body: 'n' });
+      }
       const before = await assertExact();
       const cutoff = monthStart(addMonths(monthOf(NOW), -6));
       const doomed = await t.store.db
@@ -295,7 +304,7 @@ for (const dialect of DIALECTS) {
       const after = await assertExact();
       assert.equal(after.total, before.total - doomed.filter((r) => r.org_id === t.orgId).length);
       const pks = doomed.map((r) => Number(r.pk));
-      for (const table of ['messages', 'session_events'] as const) {
+      for (const table of ['messages', 'session_events', 'session_tags', 'session_scores', 'session_notes'] as const) {
         const left = await t.store.db
           .selectFrom(table)
           .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -310,6 +319,8 @@ for (const dialect of DIALECTS) {
         assert.equal(d.id, s.id);
       }
       for (const s of PLAN.filter((p) => p.kept)) assert.equal((await get(`/sessions/${s.id}`)).statusCode, 200);
+      assert.deepEqual((await get('/tags')).json().data, [{ tag: 'old', count: 1 }]);
+      assert.equal((await get('/sessions/metrics')).json().scores.quality.count, 1);
       // Transcript search no longer finds the removed sessions' words.
       const hit = (await get('/sessions?transcript=uniquey2019')).json();
       assert.equal(hit.pagination.total, 0);

@@ -18,6 +18,8 @@ import {
   sessionFilterWhere,
   transcriptCountPostgres,
   transcriptOnly,
+  reviewDriven,
+  type ScoreCondition,
 } from '../filters.js';
 import type { Database } from '../schema.js';
 
@@ -63,6 +65,27 @@ const sumOf = (rows: Array<{ n: number }>) => rows.reduce((sum, r) => sum + r.n,
 export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<number> {
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
+  const driver = reviewDriven(f);
+  if (driver === 'tag') {
+    const r = await db
+      .selectFrom('session_tags')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('tag', '=', (f.tags as string[])[0])
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+  if (driver === 'score') {
+    const c = (f.scores as ScoreCondition[])[0];
+    const r = await db
+      .selectFrom('session_scores')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('name', '=', c.name)
+      .where('value_text', '=', String(c.value))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
   if (metadataDriven(f)) {
     // A range of session_metadata's covering index; the sessions are not read.
     const m = await db

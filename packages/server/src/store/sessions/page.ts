@@ -16,6 +16,8 @@ import {
   type SessionFilter,
   sessionFilterWhere,
   transcriptOnly,
+  reviewDriven,
+  type ScoreCondition,
 } from '../filters.js';
 import type { Database, SessionRow } from '../schema.js';
 import { type Columns, type CsvSessionRow, type SessionWithAgent, sessionsWithAgent } from './rows.js';
@@ -103,6 +105,34 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
   const col = SORT_COLUMNS[sort.field];
   const dir = sort.desc ? 'desc' : 'asc';
   const beyond = sort.desc ? '<' : '>';
+  const driver = sort.field === 'startedAt' ? reviewDriven(f) : null;
+  if (driver) {
+    // One tag or one score value: the page's keys from its index in start order (0022).
+    const table = driver === 'tag' ? 'session_tags' : 'session_scores';
+    let keys = db
+      .selectFrom(`${table} as k` as 'session_tags as k')
+      .select(['k.session_pk', 'k.started_at'])
+      .where('k.org_id', '=', orgId);
+    if (driver === 'tag') keys = keys.where('k.tag', '=', (f.tags as string[])[0]);
+    else {
+      const c = (f.scores as ScoreCondition[])[0];
+      keys = keys.where(sql<SqlBool>`k.name = ${c.name} AND k.value_text = ${String(c.value)}`);
+    }
+    const value = after?.value;
+    if (after && value != null)
+      keys = keys.where((eb) => eb(eb.refTuple('k.started_at', 'k.session_pk'), beyond, eb.tuple(value, after.pk)));
+    keys = keys.orderBy('k.started_at', dir).orderBy('k.session_pk', dir).limit(page.limit);
+    if (!after && page.offset) keys = keys.offset(page.offset);
+    return sessionsWithAgent(db, columns)
+      .where((eb) =>
+        dialect === 'postgres'
+          ? sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`
+          : eb('s.pk', 'in', keys.clearSelect().select('k.session_pk')),
+      )
+      .orderBy('s.started_at', dir)
+      .orderBy('s.pk', dir)
+      .execute();
+  }
   if (sort.field === 'startedAt' && metadataDriven(f)) {
     // The page's keys from session_metadata's index alone, walked in start order, then only
     // those sessions read: no sort of every match, whether the value is rare or common. As a

@@ -145,7 +145,7 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
         <section aria-label="Tags">
           <h3 className="mb-2 text-xs font-medium text-slate-500">Tags</h3>
           <ul className="flex flex-wrap gap-1.5" data-testid="tags">
-            {s.tags.length === 0 && <li className="text-sm text-slate-400">No tags</li>}
+            {s.tags.length === 0 && <li className="text-sm text-slate-500">No tags</li>}
             {s.tags.map((t) => (
               <li
                 key={t}
@@ -189,7 +189,7 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
 
         <section aria-label="Scores">
           <h3 className="mb-2 text-xs font-medium text-slate-500">Quality</h3>
-          <div className="flex gap-1" role="group" aria-label="Quality score">
+          <fieldset className="flex gap-1" aria-label="Quality score">
             {[1, 2, 3, 4, 5].map((n) => (
               <button
                 key={n}
@@ -207,7 +207,7 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
                 {n}
               </button>
             ))}
-          </div>
+          </fieldset>
           {others.length > 0 && (
             <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm" data-testid="scores">
               {others.map((d) => (
