@@ -115,9 +115,9 @@ export interface Session {
   reviewedBy: Actor | null;
 }
 
-/** Who did something: today the API key (its id and name). */
+/** Who did something: a person (`user`), an API key (`key`) or a Vapi/Retell integration (`integration`), by id and name. */
 export interface Actor {
-  type: 'key' | 'user';
+  type: 'key' | 'user' | 'integration';
   id: string;
   name: string;
 }

@@ -84,10 +84,11 @@ export const AgentRef = Type.Object({ id: Type.String(), name: Type.String() });
 
 /**
  * Who did something (wrote a score or a note, marked a session reviewed): the person signed in
- * (`user`, by user id and name) or the API key (`key`, by key id and name).
+ * (`user`, by user id and name), the API key (`key`, by key id and name), or a Vapi or Retell
+ * integration whose call analysis gave a score (`integration`, by its id and name).
  */
 export const Actor = Type.Object({
-  type: StringEnum(['key', 'user'] as const),
+  type: StringEnum(['key', 'user', 'integration'] as const),
   id: Type.String(),
   name: Type.String(),
 });

@@ -60,6 +60,7 @@ export const servicesPlugin = fp(
     const ingest = new IngestService(app.store, opts.sessionLimits, redaction);
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     const audit = new AuditService(app.store);
+    const review = new ReviewService(app.store);
     const accounts = new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout });
     app.decorate<Services>('services', {
       audit,
@@ -69,10 +70,10 @@ export const servicesPlugin = fp(
       read: new ReadService(app.readStore),
       batch,
       otlp: new OtlpService(app.store, batch),
-      integrations: new IntegrationService(app.store, batch),
+      integrations: new IntegrationService(app.store, batch, review),
       keys: new KeyService(app.store),
       webhooks: new WebhookService(app.store, opts.webhooks),
-      review: new ReviewService(app.store),
+      review,
       alerts: new AlertService(app.store, app.readStore, opts.webhooks),
       redaction,
     });

@@ -311,7 +311,7 @@ export class ReadService {
     if (!row) throw notFound();
     const [page, scoreDetails, notes] = await Promise.all([
       readTranscriptPage(db, dialect, row, { m: 0, e: 0 }, LIMITS.transcriptPageDefault),
-      scoreDetailsOf(db, row),
+      scoreDetailsOf(db, dialect, row),
       notesOf(db, row),
     ]);
     return {

@@ -151,6 +151,32 @@ export class ReviewService {
     });
   }
 
+  /**
+   * Scores a platform reported for a call (docs/INTEGRATIONS.md): each written only when its value
+   * differs from the stored one, so a redelivered report changes nothing and tells no one. One
+   * transaction, one `session.updated` when anything changed.
+   */
+  async putPlatformScores(
+    orgId: string,
+    id: string,
+    values: Record<string, number | boolean | string>,
+    actor: Actor,
+    now = Date.now(),
+  ) {
+    return this.onSession(orgId, id, async (db, row, outbox) => {
+      let changed = false;
+      for (const [name, value] of Object.entries(values)) {
+        const scores = scoresOf(row);
+        if (scores[name] === value) continue;
+        if (!(name in scores) && Object.keys(scores).length >= LIMITS.scoresPerSession) continue;
+        await writeScore(db, row, scores, name, value, null, actor, now);
+        Object.assign(row, (await findSessionByPk(db, row)) as SessionWithAgent);
+        changed = true;
+      }
+      return changed ? this.updated(db, row, outbox, now) : sessionRowToApi(row);
+    });
+  }
+
   async setReviewed(orgId: string, id: string, by: Actor | null, now = Date.now()): Promise<Session> {
     return this.onSession(orgId, id, async (db, row, outbox) => {
       // Marking a reviewed session again keeps who reviewed it first, and tells no one.

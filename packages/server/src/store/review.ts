@@ -97,7 +97,7 @@ export async function writeReviewed(db: Db, ref: SessionKeyRef, by: Actor | null
     .execute();
 }
 
-export async function scoreDetails(db: Db, ref: SessionKeyRef): Promise<ScoreDetail[]> {
+export async function scoreDetails(db: Db, dialect: DialectName, ref: SessionKeyRef): Promise<ScoreDetail[]> {
   const rows = await db
     .selectFrom('session_scores')
     .selectAll()
@@ -107,7 +107,9 @@ export async function scoreDetails(db: Db, ref: SessionKeyRef): Promise<ScoreDet
     .execute();
   return rows.map((r) => ({
     name: r.name,
-    value: parseJson<ScoreValue>(r.value),
+    // PostgreSQL hands jsonb back parsed — a string score arrives as the string itself, which
+    // JSON.parse would refuse (or turn "5" into 5); SQLite hands back the JSON text.
+    value: (dialect === 'postgres' ? r.value : JSON.parse(r.value as string)) as ScoreValue,
     comment: r.comment,
     author: parseJson<Actor>(r.author),
     updatedAt: iso(Number(r.updated_at)),

@@ -129,8 +129,20 @@ for (const dialect of DIALECTS) {
       assert.equal(d.messages[1].timestamp, new Date(1764755100000 + 4100).toISOString());
       assert.equal(d.stats.firstResponseMs, 850);
       assert.equal(d.metadata.summary, 'The caller moved their cleaning appointment to Friday at 2 PM.');
-      assert.equal(d.metadata.sentiment, 'Positive');
-      assert.equal(d.metadata.successful, true);
+      // The call analysis as scores, written by the integration.
+      assert.deepEqual(d.scores, { sentiment: 'Positive', successful: true });
+      assert.equal(d.metadata.sentiment, undefined);
+      assert.deepEqual(
+        d.scoreDetails.map((x: { name: string; author: { type: string; id: string } }) => [
+          x.name,
+          x.author.type,
+          x.author.id,
+        ]),
+        [
+          ['sentiment', 'integration', retell.id],
+          ['successful', 'integration', retell.id],
+        ].sort(),
+      );
       assert.match(String(d.metadata.recordingUrl), /recording\.wav$/);
       assert.equal(d.stats.costUsd, 0.078933376);
       const log = await requests(retell);
@@ -151,6 +163,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(again.messages, before.messages);
       assert.deepEqual(again.events, before.events);
       assert.deepEqual(again.stats, before.stats);
+      // Scores written once: the same values, by the same hand, at the same time.
+      assert.deepEqual(again.scores, before.scores);
+      assert.deepEqual(again.scoreDetails, before.scoreDetails);
       assert.equal(again.status, 'completed');
     });
 
@@ -214,13 +229,15 @@ for (const dialect of DIALECTS) {
       );
       assert.equal(d.stats.costUsd, 0.1342);
       assert.equal(d.metadata.summary, 'The customer rescheduled their appointment to Thursday at 3 PM.');
-      assert.equal(d.metadata.successEvaluation, 'true');
+      assert.deepEqual(d.scores, { success: 'true' });
+      assert.equal(d.metadata.successEvaluation, undefined);
       assert.match(String(d.metadata.recordingUrl), /mono\.wav$/);
       // Redelivered: nothing changes.
       assert.equal((await deliver(vapi, report, { 'x-vapi-signature': signature })).statusCode, 200);
       const again = await detail(VAPI_CALL);
       assert.deepEqual(again.messages, d.messages);
       assert.deepEqual(again.stats, d.stats);
+      assert.deepEqual(again.scoreDetails, d.scoreDetails);
     });
 
     test('Vapi: a wrong secret or signature is a 401 and stores nothing; unknown addresses are 404', async () => {

@@ -8,6 +8,8 @@ export interface Mapped {
   /** The platform's event type, for the request log. */
   eventType: string | null;
   items: Item[];
+  /** Scores the platform's analysis gave the call (its session), written once its items are applied. */
+  scores?: { sessionId: string; values: Record<string, number | boolean | string> };
   /** Why nothing (or not everything) was used, for the request log. */
   note?: string;
 }
@@ -35,6 +37,30 @@ export function metadataValue(v: unknown): Metadata[string] | undefined {
   if (v === null || typeof v === 'number' || typeof v === 'boolean') return v;
   const text = (typeof v === 'string' ? v : JSON.stringify(v)).replace(/\u0000/g, '');
   return text.slice(0, LIMITS.metadataStringLength);
+}
+
+/** A score value as sessions keep them: a finite number, a boolean, or text of at most 64 characters. */
+export function scoreValue(v: unknown): number | boolean | string | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string')
+    return (
+      v
+        .replace(/\u0000/g, '')
+        .trim()
+        .slice(0, 64) || undefined
+    );
+  return undefined;
+}
+
+/** The defined ones of `entries` as scores. */
+export function scoresOf(entries: Record<string, unknown>): Record<string, number | boolean | string> {
+  const out: Record<string, number | boolean | string> = {};
+  for (const [k, v] of Object.entries(entries)) {
+    const value = scoreValue(v);
+    if (value !== undefined) out[k] = value;
+  }
+  return out;
 }
 
 /** Drops undefined values. */

@@ -13,6 +13,7 @@ import {
   messageText,
   metadataOf,
   occurrenceIds,
+  scoresOf,
   stableId,
   terminal,
 } from './common.js';
@@ -121,6 +122,7 @@ export function mapRetell(payload: RetellEvent, agentOverride: string | null): M
   if (!call || typeof call.call_id !== 'string' || call.call_id === '')
     return { eventType, items: [], note: 'no call.call_id in the payload' };
   const callId = clientId(call.call_id, 'call');
+  let scores: Mapped['scores'];
   const items: Item[] = [
     {
       type: 'session',
@@ -161,13 +163,9 @@ export function mapRetell(payload: RetellEvent, agentOverride: string | null): M
   }
   if (eventType === 'call_analyzed') {
     const a = call.call_analysis ?? {};
-    // Scores are metadata until sessions have scores of their own (docs/INTEGRATIONS.md).
-    const metadata = metadataOf({
-      summary: a.call_summary,
-      sentiment: a.user_sentiment,
-      successful: a.call_successful,
-    });
+    const metadata = metadataOf({ summary: a.call_summary });
     if (Object.keys(metadata).length) items.push({ type: 'session.update', body: { id: callId, metadata } });
+    scores = { sessionId: callId, values: scoresOf({ sentiment: a.user_sentiment, successful: a.call_successful }) };
     const cents = call.call_cost?.combined_cost;
     if (typeof cents === 'number' && Number.isFinite(cents) && cents >= 0)
       items.push({
@@ -182,5 +180,5 @@ export function mapRetell(payload: RetellEvent, agentOverride: string | null): M
         },
       });
   }
-  return { eventType, items };
+  return { eventType, items, ...(scores && Object.keys(scores.values).length ? { scores } : {}) };
 }

@@ -22,6 +22,7 @@ import {
   requestRowToApi,
 } from '../../store/integrations.js';
 import type { BatchService } from '../batch.js';
+import type { ReviewService } from '../review.js';
 import type { Mapped } from './common.js';
 import { mapRetell, type RetellEvent, verifyRetell } from './retell.js';
 import { mapVapi, type VapiServerMessage, verifyVapi } from './vapi.js';
@@ -40,6 +41,7 @@ export class IntegrationService {
   constructor(
     private readonly store: Store,
     private readonly batch: BatchService,
+    private readonly review: ReviewService,
   ) {}
 
   async create(orgId: string, body: CreateIntegrationBody, now = Date.now()): Promise<Integration> {
@@ -119,11 +121,34 @@ export class IntegrationService {
       integration.provider === 'retell'
         ? mapRetell(payload as RetellEvent, integration.agent_id)
         : mapVapi(payload as { message?: VapiServerMessage }, integration.agent_id);
-    if (!mapped.items.length) {
+    if (!mapped.items.length && !mapped.scores) {
       await log(200, true, mapped.eventType, mapped.note ?? 'nothing to store');
       return { status: 200, body: { received: true, stored: 0 } };
     }
-    const { results } = await this.batch.run(integration.org_id, mapped.items, now, integration.provider);
+    const { results } = mapped.items.length
+      ? await this.batch.run(integration.org_id, mapped.items, now, integration.provider)
+      : { results: [] };
+    // The platform's analysis as the session's scores, once its items are applied (a call the
+    // platform analyses without having announced it is refused like any item of an unknown session).
+    if (mapped.scores) {
+      const actor = { type: 'integration' as const, id: integration.id, name: integration.name };
+      try {
+        await this.review.putPlatformScores(
+          integration.org_id,
+          mapped.scores.sessionId,
+          mapped.scores.values,
+          actor,
+          now,
+        );
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        await log(200, true, mapped.eventType, `scores refused: ${err.detail}`);
+        return {
+          status: 200,
+          body: { received: true, stored: results.filter((r) => r.status < 300).length, refused: 1 },
+        };
+      }
+    }
     // A create of a session that exists, or the same ending again, is a redelivery: no refusal.
     const refused = results.filter(
       (r) =>

@@ -14,6 +14,7 @@ import {
   messageText,
   metadataOf,
   occurrenceIds,
+  scoresOf,
   stableId,
   terminal,
 } from './common.js';
@@ -138,6 +139,7 @@ export function mapVapi(payload: { message?: VapiServerMessage }, agentOverride:
         : {}),
     },
   };
+  let scores: Mapped['scores'];
   const items: Item[] = [session];
   switch (eventType) {
     case 'status-update':
@@ -201,12 +203,11 @@ export function mapVapi(payload: { message?: VapiServerMessage }, agentOverride:
             data: { costUsd: m.cost },
           },
         });
-      // Scores are metadata until sessions have scores of their own (docs/INTEGRATIONS.md).
       const metadata = metadataOf({
         summary: m.analysis?.summary,
-        successEvaluation: m.analysis?.successEvaluation ?? undefined,
         recordingUrl: m.artifact?.recordingUrl ?? m.recordingUrl,
       });
+      scores = { sessionId: callId, values: scoresOf({ success: m.analysis?.successEvaluation ?? undefined }) };
       if (Object.keys(metadata).length) items.push({ type: 'session.update', body: { id: callId, metadata } });
       items.push({ type: 'session.update', body: { id: callId, ...terminal(vapiStatus(reason), reason, endedAt) } });
       break;
@@ -214,5 +215,5 @@ export function mapVapi(payload: { message?: VapiServerMessage }, agentOverride:
     default:
       return { eventType, items: [], note: `"${eventType}" messages are not used` };
   }
-  return { eventType, items };
+  return { eventType, items, ...(scores && Object.keys(scores.values).length ? { scores } : {}) };
 }
