@@ -5,6 +5,7 @@
  */
 import type { Channel, SessionType, Status } from '@switchboard/contracts';
 import { keysOnly as serverKeysOnly } from '../packages/server/src/store/filters.js';
+import { CSV_STATS_COLUMNS } from '../packages/server/src/store/sessions/rows.js';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 
@@ -222,9 +223,15 @@ export function rawPage(
   };
 }
 
-/** The columns a CSV export writes, the metadata as its stored JSON text (as the server reads them). */
+/**
+ * The columns a CSV export writes, the JSON ones as their stored text and the agent's name by a
+ * scalar subquery (as the server reads them: `sessionsWithAgent` in store/sessions/rows.ts).
+ */
 export const CSV_COLUMNS = `s.pk, s.id, s.agent_id, s.channel, s.type, s.status, s.started_at, s.ended_at,
-  s.duration_ms, s.message_count, CAST(s.metadata AS TEXT) AS metadata`;
+  s.duration_ms, s.message_count, s.source, ${CSV_STATS_COLUMNS.map((c) => `s.${c}`).join(', ')},
+  s.ended_reason, s.reviewed_at, CAST(s.metadata AS TEXT) AS metadata, CAST(s.tags AS TEXT) AS tags,
+  CAST(s.scores AS TEXT) AS scores, CAST(s.reviewed_by AS TEXT) AS reviewed_by,
+  (SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id) AS agent_name`;
 
 /** SQLite: the keys of the three indexed branches of `search` (0007), of every organization but two. */
 function searchKeysSqlite(orgId: string, search: string) {

@@ -57,13 +57,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       alerts: { ...config.webhooks, intervalSeconds: config.alertInterval },
     },
   });
+  // While the organization has nobody, every start prints a fresh one-time link that creates the
+  // first admin (docs/SECURITY.md#people-and-roles); the admin key stays for automation. Made
+  // before listening: once /readyz answers, everything a start does (the banner, the signal
+  // handlers) is done, so a SIGTERM right after it is handled, not fatal.
+  const setupPath = await app.services.accounts.issueSetupLink(boot.orgId, '');
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
-  // While the organization has nobody, every start prints a fresh one-time link that creates the
-  // first admin (docs/SECURITY.md#people-and-roles); the admin key stays for automation.
-  const setupUrl = await app.services.accounts.issueSetupLink(boot.orgId, url);
+  const setupUrl = setupPath && `${url}${setupPath}`;
   app.log.info(
     {
       url,

@@ -32,6 +32,9 @@ for (const dialect of DIALECTS) {
       for (const [path, ops] of Object.entries(doc.paths))
         for (const [method, op] of Object.entries(ops)) {
           if (op.requestBody) continue;
+          // The SSO callback takes whatever the issuer adds (`iss`, `session_state`, …): OAuth 2.0
+          // lets a provider send parameters a client does not know, and the client must ignore them.
+          if (path === '/api/v1/auth/oidc/callback') continue;
           const url = `${path.replace(/\{[^}]+\}/g, 'edge-1')}?bogus=1`;
           const res = await call(t.app, t.adminKey, method.toUpperCase() as 'GET', url);
           assertProblem(res, 400, ['bogus']);

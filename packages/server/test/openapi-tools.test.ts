@@ -18,7 +18,14 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
 type Json = Record<string, unknown>;
 type Operation = {
   operationId: string;
-  parameters?: Array<{ name?: string; in?: string; required?: boolean; $ref?: string }>;
+  parameters?: Array<{
+    name?: string;
+    in?: string;
+    required?: boolean;
+    $ref?: string;
+    example?: unknown;
+    schema?: unknown;
+  }>;
   requestBody?: { content: Record<string, { example?: unknown }> };
   responses: Record<string, { content?: Record<string, unknown> }>;
 };
@@ -34,9 +41,21 @@ function callsScript(doc: { paths: Record<string, Record<string, Operation>> }) 
   for (const [path, ops] of Object.entries(doc.paths))
     for (const [method, op] of Object.entries(ops)) {
       const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name as string);
+      // A required query parameter gets its example (or a value of its type): the SSO callback's
+      // `code` and `state`, for one.
+      const required = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required);
+      const valueOf = (p: (typeof required)[number]) => {
+        const schema = (p.schema ?? {}) as { type?: string; enum?: unknown[]; example?: unknown };
+        return p.example ?? schema.example ?? schema.enum?.[0] ?? (schema.type === 'integer' ? 1 : 'x');
+      };
+      const params: string[] = [];
+      if (pathParams.length) params.push(`path: { ${pathParams.map((n) => `${n}: 'sess_8f2k1q'`).join(', ')} }`);
+      if (required.length)
+        params.push(
+          `query: { ${required.map((p) => `${JSON.stringify(p.name)}: ${JSON.stringify(valueOf(p))}`).join(', ')} }`,
+        );
       const init: string[] = [];
-      if (pathParams.length)
-        init.push(`params: { path: { ${pathParams.map((n) => `${n}: 'sess_8f2k1q'`).join(', ')} } }`);
+      if (params.length) init.push(`params: { ${params.join(', ')} }`);
       const body = op.requestBody?.content['application/json']?.example;
       if (op.requestBody) init.push(`body: ${JSON.stringify(body)}`);
       // Files and the endless stream are read as streams, and let go once their status is known.

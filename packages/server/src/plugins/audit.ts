@@ -19,10 +19,30 @@ export const AUDITED: Record<string, string> = {
   'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': 'webhook.delivery_retried',
   'POST /api/v1/integrations': 'integration.created',
   'DELETE /api/v1/integrations/:id': 'integration.deleted',
+  'POST /api/v1/alerts': 'alert.created',
+  'PATCH /api/v1/alerts/:id': 'alert.updated',
+  'DELETE /api/v1/alerts/:id': 'alert.deleted',
+  'PUT /api/v1/settings/redaction': 'settings.redaction_updated',
+  // Reviews (scope `review`): the marks, scores and notes people leave, saved views and bulk jobs.
+  // Tags are not: ingest keys set them as sessions arrive, and every one would be an entry.
+  'POST /api/v1/sessions/:id/review': 'session.reviewed',
+  'DELETE /api/v1/sessions/:id/review': 'session.review_removed',
+  'PUT /api/v1/sessions/:id/scores/:name': 'session.scored',
+  'POST /api/v1/sessions/:id/notes': 'note.created',
+  'DELETE /api/v1/sessions/:id/notes/:noteId': 'note.deleted',
+  'POST /api/v1/views': 'view.created',
+  'PATCH /api/v1/views/:id': 'view.updated',
+  'DELETE /api/v1/views/:id': 'view.deleted',
+  'POST /api/v1/sessions/bulk': 'bulk_job.created',
+};
+
+/** Admin routes that write nothing, so there is nothing to record: `METHOD /route` → why. */
+export const NOT_AUDITED: Record<string, string> = {
+  'POST /api/v1/settings/redaction/preview': 'shows what a sample text becomes; stores nothing',
 };
 
 /** Fields never written to the log, at any depth of the body. */
-const SECRET = new Set(['key', 'secret', 'password', 'token', 'authorization']);
+const SECRET = new Set(['key', 'secret', 'password', 'token', 'authorization', 'slackurl']);
 
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 4 || value === null || typeof value !== 'object') return value;
