@@ -44,7 +44,7 @@ function callsScript(doc: { paths: Record<string, Record<string, Operation>> }) 
       // A required query parameter gets its example (or a value of its type): the SSO callback's
       // `code` and `state`, for one.
       const required = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required);
-      const valueOf = (p: (typeof required)[number]) => {
+      const exampleOf = (p: (typeof required)[number]) => {
         const schema = (p.schema ?? {}) as { type?: string; enum?: unknown[]; example?: unknown };
         return p.example ?? schema.example ?? schema.enum?.[0] ?? (schema.type === 'integer' ? 1 : 'x');
       };
@@ -52,7 +52,7 @@ function callsScript(doc: { paths: Record<string, Record<string, Operation>> }) 
       if (pathParams.length) params.push(`path: { ${pathParams.map((n) => `${n}: 'sess_8f2k1q'`).join(', ')} }`);
       if (required.length)
         params.push(
-          `query: { ${required.map((p) => `${JSON.stringify(p.name)}: ${JSON.stringify(valueOf(p))}`).join(', ')} }`,
+          `query: { ${required.map((p) => `${JSON.stringify(p.name)}: ${JSON.stringify(exampleOf(p))}`).join(', ')} }`,
         );
       const init: string[] = [];
       if (params.length) init.push(`params: { ${params.join(', ')} }`);
