@@ -22,6 +22,7 @@ import type { JobOptions } from '../src/plugins/jobs.js';
 import type { RateQuotas } from '../src/plugins/rate-limit.js';
 import type { StreamOptions } from '../src/services/stream.js';
 import { openStore, type DialectName, type Store } from '../src/store/db.js';
+import { uuidv7 } from '../src/lib/ids.js';
 import { createApiKey } from '../src/store/keys.js';
 import { migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/store/orgs.js';
@@ -224,4 +225,16 @@ export function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The default organization as a schema before 0022 held it, for upgrade tests that bootstrap at an
+ * old migration: today's createOrg also writes the organization's "Needs review" view, a table
+ * 0022 adds (and fills for the organizations already there).
+ */
+export async function oldOrganization(store: Store) {
+  await store.db
+    .insertInto('organizations')
+    .values({ id: uuidv7(Date.now()), name: 'default', created_at: Date.now() })
+    .execute();
 }

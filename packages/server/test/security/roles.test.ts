@@ -23,6 +23,10 @@ const OWN_SIGN_IN: Record<string, string> = {
 const OWN_CREDENTIAL: Record<string, string> = {
   'POST /api/integrations/:id': 'authenticated by the platform’s signature (401 without it)',
 };
+/** Reads that take their question as a POST body: no write, so the read scope is enough. */
+const READ_BY_POST: Record<string, string> = {
+  'POST /api/v1/alerts/preview': 'a metric’s value now and over the last 24 h, for the rule being written',
+};
 /** Reads whose answer never ends: compared by the stream's own tests. */
 const ENDLESS: Record<string, string> = {
   'GET /api/v1/stream': 'Server-Sent Events (scope read: stream.test.ts)',
@@ -76,7 +80,7 @@ for (const dialect of DIALECTS) {
         let checked = 0;
         for (const route of routes) {
           const [method, path] = route.split(' ');
-          if (READS.has(method) || OWN_SIGN_IN[route] || method === 'OPTIONS') continue;
+          if (READS.has(method) || OWN_SIGN_IN[route] || READ_BY_POST[route] || method === 'OPTIONS') continue;
           // A review route is exactly what a reviewer may write; the review scope decides it.
           const res = await people[role].call(method as 'POST', urlOf(path), method === 'DELETE' ? undefined : {});
           const keyRes = await call(

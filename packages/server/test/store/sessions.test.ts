@@ -188,8 +188,10 @@ for (const dialect of DIALECTS) {
       const row = await findSession(db, t.orgId, 'st-2');
       assert.ok(row);
       const res = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions/st-2');
-      const { messages, events, transcript, ...detail } = res.json();
+      // The detail adds the transcript's first page and the review's scores with their authors and notes.
+      const { messages, events, transcript, scoreDetails, notes, ...detail } = res.json();
       assert.deepEqual(sessionRowToApi(row), detail);
+      assert.deepEqual([scoreDetails, notes], [[], []]);
       assert.deepEqual(transcript, { hasMore: false, nextCursor: null, eventCount: events.length });
       assert.deepEqual(
         (await sessionMessages(db, row)).map((m) => messageRowToApi(m, 'st-2')),

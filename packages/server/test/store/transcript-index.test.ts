@@ -15,7 +15,7 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { ensureMonths } from '../../src/store/partitions.js';
 import { deleteSessionsBefore } from '../../src/store/retention.js';
-import { DIALECTS, call, freshDatabaseUrl, session } from '../helpers.js';
+import { DIALECTS, call, freshDatabaseUrl, oldOrganization, session } from '../helpers.js';
 
 /** Two sessions of support-bot, three messages and two counted events, as the 0008 schema stored them. */
 async function writeAt0008(store: Store, orgId: string, start: number) {
@@ -76,6 +76,9 @@ for (const dialect of DIALECTS) {
       store = openStore(db.url);
       await migrate(store, '0008_session_keys');
       key = generateKey();
+      // The organization as the old schema held it (today's createOrg also writes a saved view,
+      // a table 0022 adds; 0022 gives existing organizations theirs).
+      await oldOrganization(store);
       ({ orgId } = await bootstrap(store, { adminKey: key, dataDir: tmpdir() }));
       // Rows as the schema of 0008 held them, written in SQL (today's code writes columns that
       // schema does not have); messages reach the old index through its triggers.

@@ -14,7 +14,17 @@ import { generateKey } from '../../src/lib/keys.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { assertCountersExact } from '../figures.js';
-import { call, DIALECTS, freshDatabaseUrl, session, type TestContext } from '../helpers.js';
+import { call, DIALECTS, freshDatabaseUrl, oldOrganization, session, type TestContext } from '../helpers.js';
+
+/** Columns today's writes touch that migrations after 0019 add, as lent to the old schema. */
+const LENT = [
+  "source text NOT NULL DEFAULT 'api'",
+  "tags text NOT NULL DEFAULT '[]'",
+  "scores text NOT NULL DEFAULT '{}'",
+  'reviewed_at bigint',
+  'reviewed_by text',
+  'redactions integer NOT NULL DEFAULT 0',
+];
 
 for (const dialect of DIALECTS)
   describe(`0020 uncounted sessions, upgraded (${dialect})`, () => {
@@ -30,11 +40,18 @@ for (const dialect of DIALECTS)
       store = openStore(db.url);
       await migrate(store, '0019_sign_in_expiry');
       key = generateKey();
+      // The organization as the old schema held it (today's createOrg also writes a saved view,
+      // a table 0022 adds; 0022 gives existing organizations theirs).
+      await oldOrganization(store);
       ({ orgId } = await bootstrap(store, { adminKey: key, dataDir: tmpdir() }));
       // Before the upgrade, through the single-item routes (they write no column 0020 adds). Today's
-      // code also writes `source`, which a later migration (0021) adds: lent here for the old
-      // writes, and taken back before the upgrade so 0021 adds it as it would.
-      await sql`ALTER TABLE sessions ADD COLUMN source text NOT NULL DEFAULT 'api'`.execute(store.db);
+      // code also writes columns later migrations add (0021 `source`, 0022 the review's, 0025
+      // `redactions`): lent here for the old writes, and taken back before the upgrade so the
+      // migrations add them as they would.
+      for (const column of LENT) await sql.raw(`ALTER TABLE sessions ADD COLUMN ${column}`).execute(store.db);
+      // And the table the redaction settings are read from in every write's transaction (0025).
+      await sql`CREATE TABLE redaction_settings (org_id text PRIMARY KEY, detectors text NOT NULL,
+        custom text NOT NULL, updated_at bigint NOT NULL)`.execute(store.db);
       const old = await buildApp({ store, webDir: '/nonexistent' });
       await old.ready();
       for (const [i, id] of ['old-a', 'old-b', 'old-c'].entries()) {
@@ -55,8 +72,17 @@ for (const dialect of DIALECTS)
         assert.equal(m.statusCode, 201, m.body);
       }
       await old.close();
-      await sql`ALTER TABLE sessions DROP COLUMN source`.execute(store.db);
-      assert.deepEqual(await migrate(store), ['0020_uncounted_sessions', '0021_integrations']);
+      for (const column of LENT)
+        await sql.raw(`ALTER TABLE sessions DROP COLUMN ${column.split(' ')[0]}`).execute(store.db);
+      await sql`DROP TABLE redaction_settings`.execute(store.db);
+      assert.deepEqual(await migrate(store), [
+        '0020_uncounted_sessions',
+        '0021_integrations',
+        '0022_review',
+        '0023_accounts',
+        '0024_alerts',
+        '0025_redaction',
+      ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();
     });
