@@ -135,15 +135,26 @@ describe('review', { skip: !HAVE_CHROMIUM }, () => {
   });
 
   test('j and k walk the list the detail was opened from', async () => {
+    // The detail on screen is the one asked for: its id in the header, the position beside "Back".
+    const showing = async (sid: string, position: RegExp) => {
+      await page.waitForURL(new RegExp(`/sessions/${sid}$`));
+      await page.locator(`h1 ~ * [data-session-id-label="${sid}"], header [data-session-id-label="${sid}"]`).first().waitFor();
+      await textMatching(page.getByTestId('list-position'), position);
+    };
     // The reviewed session has left "Needs review", and j still goes on from where it was.
     await page.keyboard.press('j');
-    await page.waitForURL(new RegExp(`/sessions/${failed[1]}$`));
-    await textMatching(page.getByTestId('list-position'), /^1 of 3$/);
+    await showing(failed[1], /^1 of 3$/);
     await page.keyboard.press('j');
-    await page.waitForURL(new RegExp(`/sessions/${failed[2]}$`));
-    await textMatching(page.getByTestId('list-position'), /^2 of 3$/);
+    await showing(failed[2], /^2 of 3$/);
     await page.keyboard.press('k');
-    await page.waitForURL(new RegExp(`/sessions/${failed[1]}$`));
+    await showing(failed[1], /^1 of 3$/);
+    // Pressed in a row, without waiting for each session to load, the keys still walk the list.
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await showing(failed[3], /^3 of 3$/);
+    await page.keyboard.press('k');
+    await page.keyboard.press('k');
+    await showing(failed[1], /^1 of 3$/);
   });
 
   test('list rows show tags; bulk tags every matching session with its progress', async () => {

@@ -333,10 +333,8 @@ export const AGENTS: readonly AgentProfile[] = [
     promptTokens: 600,
     name: 'Front Desk Receptionist',
     weight: 9,
-    routes: [
-      { channel: 'phone', type: 'voice', weight: 70 },
-      { channel: 'sip', type: 'voice', weight: 30 },
-    ],
+    // The public number: callers ring it and are put through, so phone hands over most.
+    routes: [{ channel: 'phone', type: 'voice', weight: 100 }],
     greeting: 'Good day, Harbor & Finch, this is the front desk. Who would you like to reach?',
     scenarios: [
       {

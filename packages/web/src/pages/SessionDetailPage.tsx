@@ -156,13 +156,18 @@ export default function SessionDetailPage() {
 
   return (
     <>
-      <Link
-        to={back}
-        className="mb-5 inline-flex items-center gap-1.5 rounded text-sm font-medium text-slate-500 hover:text-slate-900"
-      >
-        <ArrowLeft className="size-4" aria-hidden="true" />
-        Back to sessions
-      </Link>
+      {/* The list's previous and next go by the address, not the loaded session: they show at once,
+          and j pressed again while the next session loads goes on from it. */}
+      <div className="mb-5 flex min-h-8 items-center justify-between gap-3">
+        <Link
+          to={back}
+          className="inline-flex items-center gap-1.5 rounded text-sm font-medium text-slate-500 hover:text-slate-900"
+        >
+          <ArrowLeft className="size-4" aria-hidden="true" />
+          Back to sessions
+        </Link>
+        <ListNavigation id={id} from={back} />
+      </div>
       <QueryState
         query={query}
         label="Loading session..."
@@ -215,7 +220,6 @@ function SessionView({ session: s, from }: { session: SessionDetail; from: strin
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <ListNavigation id={s.id} from={from} />
           <LiveIndicator />
           <AutoRefreshToggle />
         </div>

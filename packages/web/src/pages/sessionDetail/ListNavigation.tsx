@@ -28,14 +28,22 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
   const needPrev = onList && at === 0 && params.page > 1;
   const nextPage = useSessionsQuery({ ...params, page: needNext ? params.page + 1 : params.page });
   const prevPage = useSessionsQuery({ ...params, page: needPrev ? params.page - 1 : params.page });
-  // The review loop's keys: j next, k previous (not while typing).
+  // The review loop's keys: j next, k previous (not while typing). A key pressed again before the
+  // page has caught up with the last one (the router renders a navigation as a transition) goes on
+  // from the address, over the rows at hand, not from the session still on screen.
   const keys = useRef<{ j?: () => void; k?: () => void }>({});
+  const walk = useRef<{ rows: Array<[Session, number]>; go: (s: Session, page: number) => void } | null>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement | null;
-      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.metaKey || e.ctrlKey || e.altKey || (e.key !== 'j' && e.key !== 'k')) return;
       if (el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName))) return;
-      const run = e.key === 'j' ? keys.current.j : e.key === 'k' ? keys.current.k : undefined;
+      const step = e.key === 'j' ? 1 : -1;
+      const addressed = decodeURIComponent(window.location.pathname.replace(/^\/sessions\//, ''));
+      const rows = walk.current?.rows ?? [];
+      const at = rows.findIndex(([s]) => s.id === addressed);
+      const target = at >= 0 ? rows[at + step] : undefined;
+      const run = target ? () => walk.current?.go(...target) : e.key === 'j' ? keys.current.j : keys.current.k;
       if (run) {
         e.preventDefault();
         run();
@@ -45,6 +53,7 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   keys.current = {};
+  walk.current = null;
   // Where the session sat when the list last showed it: marking it reviewed in "Needs review"
   // takes it off the refetched list, and the loop must still go on to its neighbours.
   const seen = useRef<{
@@ -83,6 +92,14 @@ export function ListNavigation({ id, from }: { id: string; from: string }) {
           : null;
     seen.current = { id, prev: prevHere, next: nextHere, position: (params.page - 1) * PAGE_SIZE + at + 1 };
   }
+  walk.current = {
+    rows: [
+      ...(needPrev ? (prevPage.data?.data ?? []).map((s): [Session, number] => [s, params.page - 1]) : []),
+      ...rows.map((s): [Session, number] => [s, params.page]),
+      ...(needNext ? (nextPage.data?.data ?? []).map((s): [Session, number] => [s, params.page + 1]) : []),
+    ],
+    go,
+  };
   const here = seen.current?.id === id ? seen.current : null;
   if (!here) return null;
   const { prev, next, position } = here;

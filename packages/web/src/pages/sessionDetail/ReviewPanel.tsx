@@ -1,6 +1,6 @@
 import type { SessionDetail } from '@switchboard/client';
 import { Check, Keyboard, X } from 'lucide-react';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 import {
   useDeleteNoteMutation,
   useNoteMutation,
@@ -46,7 +46,9 @@ export function ReviewPanel({ s }: { s: SessionDetail }) {
   const [help, setHelp] = useState(false);
   const isReviewed = s.reviewedAt !== null;
 
-  useEffect(() => {
+  // Listening from the commit that shows the panel, not a frame later: a key pressed as soon as the
+  // session appears (j, then r at once) must not fall between the two.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.metaKey || e.ctrlKey || e.altKey || typing(e)) return;
       if (e.key === 'r' && !reviewed.isPending) {
