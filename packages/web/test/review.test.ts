@@ -138,7 +138,7 @@ describe('review', { skip: !HAVE_CHROMIUM }, () => {
     // The detail on screen is the one asked for: its id in the header, the position beside "Back".
     const showing = async (sid: string, position: RegExp) => {
       await page.waitForURL(new RegExp(`/sessions/${sid}$`));
-      await page.locator(`h1 ~ * [data-session-id-label="${sid}"], header [data-session-id-label="${sid}"]`).first().waitFor();
+      await page.locator(`header [data-session-id-label="${sid}"]`).first().waitFor();
       await textMatching(page.getByTestId('list-position'), position);
     };
     // The reviewed session has left "Needs review", and j still goes on from where it was.
