@@ -77,6 +77,16 @@ export const Invitation = Type.Object({
   role: Role,
   url: Type.String({ description: 'The one-time link to give the person: `<public URL>/invite#token=…`.' }),
   expiresAt: Type.String({ format: 'date-time' }),
+  emailed: Type.Boolean({
+    description:
+      'Whether the link was also e-mailed to the person, through the mail server of `SWITCHBOARD_SMTP_URL`. False when none is set, or when sending failed: give them `url` yourself.',
+  }),
+  emailError: Nullable(
+    Type.String({
+      description:
+        'Why the e-mail was not sent although a mail server is set, in words (`the mail server smtp.example.com:587 refused the connection …`); null when it was sent or no mail server is set.',
+    }),
+  ),
 });
 export type Invitation = Static<typeof Invitation>;
 

@@ -8,7 +8,7 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LIMITS, type RedactionDetector } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { HTTP_LIMITS, type HttpLimits } from './config.js';
+import { HTTP_LIMITS, type HttpLimits, type SmtpConfig } from './config.js';
 import { requestIdOf } from './lib/request-id.js';
 import { auditPlugin } from './plugins/audit.js';
 import { authPlugin } from './plugins/auth.js';
@@ -40,6 +40,8 @@ import type { OidcOptions } from './services/oidc.js';
 export interface AccountOptions {
   lockout?: LockoutPolicy;
   oidc?: OidcOptions;
+  /** Invitations are also e-mailed through this server (SWITCHBOARD_SMTP_URL). */
+  smtp?: SmtpConfig;
 }
 import type { SessionLimits } from './lib/transcript.js';
 import { type LogFormat, prettyStream } from './lib/log-format.js';
@@ -140,6 +142,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     publicUrl: opts.publicUrl,
     lockout: opts.accounts?.lockout,
     oidc: opts.accounts?.oidc,
+    smtp: opts.accounts?.smtp,
     redact: opts.redact,
   });
   await app.register(jobsPlugin, { ...opts.jobs, onWebhookWork: opts.webhooks?.onEnqueue });

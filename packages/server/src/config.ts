@@ -79,6 +79,23 @@ export interface Config {
   metricsToken?: string;
   /** SSO through an OpenID Connect issuer (SWITCHBOARD_OIDC_*); off when no issuer is set. */
   oidc?: OidcConfig;
+  /** Invitations also go out by e-mail through this server (SWITCHBOARD_SMTP_*); off when no URL is set. */
+  smtp?: SmtpConfig;
+}
+
+/** An SMTP server to send invitations through (services/mail.ts). */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** smtps://: TLS from the first byte (port 465). smtp:// upgrades with STARTTLS when the server offers it. */
+  secure: boolean;
+  user?: string;
+  /** A secret: never logged, never echoed in an error. */
+  password?: string;
+  /** The From header: `Name <address>` or an address. */
+  from: string;
+  /** How long one message may take, connecting included, before the invitation is answered without it. */
+  timeoutMs: number;
 }
 
 export interface OidcConfig {
@@ -147,6 +164,9 @@ const FLAGS: Record<string, string> = {
   'oidc-client-id': 'SWITCHBOARD_OIDC_CLIENT_ID',
   'oidc-client-secret': 'SWITCHBOARD_OIDC_CLIENT_SECRET',
   'oidc-default-role': 'SWITCHBOARD_OIDC_DEFAULT_ROLE',
+  'smtp-url': 'SWITCHBOARD_SMTP_URL',
+  'smtp-from': 'SWITCHBOARD_SMTP_FROM',
+  'smtp-timeout': 'SWITCHBOARD_SMTP_TIMEOUT',
 };
 
 export class ConfigError extends Error {}
@@ -273,8 +293,10 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,256}$/.test(metricsToken))
     // Never echo the value: it is a secret.
     throw new ConfigError('SWITCHBOARD_METRICS_TOKEN must be 16–256 printable characters without spaces');
+  const publicUrl = (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, '');
   return {
     oidc: oidcConfig(get),
+    smtp: smtpConfig(get, publicUrl),
     recordingHosts,
     http: httpConfig(get),
     metricsToken,
@@ -297,7 +319,7 @@ export function loadConfig(flags: Record<string, string> = {}, env: NodeJS.Proce
     webDir: resolve(get('SWITCHBOARD_WEB_DIR') || defaultWebDir()),
     dataDir,
     trustProxy,
-    publicUrl: (get('SWITCHBOARD_PUBLIC_URL') || `http://${shownHost}:${port}`).replace(/\/$/, ''),
+    publicUrl,
   };
 }
 
@@ -323,6 +345,81 @@ function oidcConfig(get: (name: string) => string | undefined): OidcConfig | und
   if (role !== undefined && !['viewer', 'reviewer', 'admin'].includes(role))
     throw new ConfigError(`SWITCHBOARD_OIDC_DEFAULT_ROLE must be viewer, reviewer or admin, got "${role}"`);
   return { issuer, clientId, clientSecret, defaultRole: role as OidcConfig['defaultRole'] };
+}
+
+const SMTP_URL_SHAPE = 'smtp://user:password@host:587 or smtps://user:password@host:465';
+
+/**
+ * SWITCHBOARD_SMTP_URL, _FROM and _TIMEOUT. The URL holds a password: no message here repeats
+ * it, only the part that is wrong.
+ */
+function smtpConfig(get: (name: string) => string | undefined, publicUrl: string): SmtpConfig | undefined {
+  const text = get('SWITCHBOARD_SMTP_URL')?.trim();
+  const fromText = get('SWITCHBOARD_SMTP_FROM')?.trim();
+  if (!text) {
+    if (fromText) throw new ConfigError('SWITCHBOARD_SMTP_FROM needs SWITCHBOARD_SMTP_URL (the server to send through)');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`SWITCHBOARD_SMTP_URL is not a URL: write it as ${SMTP_URL_SHAPE}`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new ConfigError(
+      `SWITCHBOARD_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}// (${SMTP_URL_SHAPE})`,
+    );
+  if (!url.hostname) throw new ConfigError(`SWITCHBOARD_SMTP_URL has no host: write it as ${SMTP_URL_SHAPE}`);
+  if ((url.pathname && url.pathname !== '/') || url.search || url.hash)
+    throw new ConfigError(`SWITCHBOARD_SMTP_URL takes no path, ?options or #fragment: ${SMTP_URL_SHAPE}`);
+  const secure = url.protocol === 'smtps:';
+  // WHATWG URLs keep the port of a non-special scheme as written ('' when there is none).
+  const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ConfigError('SWITCHBOARD_SMTP_URL has a port outside 1–65535');
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = url.username ? decodeURIComponent(url.username) : undefined;
+    password = url.password ? decodeURIComponent(url.password) : undefined;
+  } catch {
+    throw new ConfigError(
+      'SWITCHBOARD_SMTP_URL has a user name or password that is not percent-encoded right (write @ as %40, : as %3A)',
+    );
+  }
+  if (password !== undefined && user === undefined)
+    throw new ConfigError('SWITCHBOARD_SMTP_URL has a password without a user name');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const from = fromText || `Switchboard <switchboard@${defaultMailDomain(publicUrl, host)}>`;
+  if (!isMailbox(from))
+    throw new ConfigError(
+      `SWITCHBOARD_SMTP_FROM must be an address or "Name <address>" on one line, got "${fromText?.replace(/[\r\n]/g, ' ')}"`,
+    );
+  const timeoutText = get('SWITCHBOARD_SMTP_TIMEOUT')?.trim();
+  const timeout = timeoutText ? Number(timeoutText) : 10;
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 60)
+    throw new ConfigError(`SWITCHBOARD_SMTP_TIMEOUT must be a number of seconds in (0, 60], got "${timeoutText}"`);
+  return { host, port, secure, user, password, from, timeoutMs: Math.round(timeout * 1000) };
+}
+
+/** The public URL's domain, else (an address or localhost there) the mail server's. */
+function defaultMailDomain(publicUrl: string, smtpHost: string): string {
+  const named = (h: string) => h.includes('.') && !/^[\d.]+$/.test(h) && !h.includes(':') && !h.startsWith('[');
+  let publicHost = '';
+  try {
+    publicHost = new URL(publicUrl).hostname;
+  } catch {}
+  if (named(publicHost)) return publicHost;
+  return named(smtpHost) ? smtpHost : 'localhost';
+}
+
+/** `someone@host` or `Display Name <someone@host>`, one line (a header cannot be smuggled in). */
+function isMailbox(text: string): boolean {
+  if (/[\r\n]/.test(text) || text.length > 320) return false;
+  const m = /^(?:[^<>]*<([^<>\s]+)>|([^<>\s]+))$/.exec(text.trim());
+  const address = m?.[1] ?? m?.[2];
+  return address !== undefined && /^[^@\s]+@[^@\s]+$/.test(address);
 }
 
 function logFormatOf(flag: string | undefined, envValue: string | undefined): LogFormat {

@@ -42,7 +42,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     webDir: config.webDir,
     rateLimits: config.rateLimits,
     recordingHosts: config.recordingHosts,
-    accounts: { oidc: config.oidc },
+    accounts: { oidc: config.oidc, smtp: config.smtp },
     sessionLimits: config.sessionLimits,
     redact: config.redact,
     webhooks: { allowPrivate: config.webhooks.allowPrivate },

@@ -5,6 +5,8 @@ import type { RedactionDetector } from '@switchboard/contracts';
 import type { SessionLimits } from '../lib/transcript.js';
 import { AccountService, type LockoutPolicy } from '../services/accounts.js';
 import { AuditService } from '../services/audit.js';
+import { Mailer } from '../services/mail.js';
+import type { SmtpConfig } from '../config.js';
 import { type OidcOptions, OidcService } from '../services/oidc.js';
 import { AlertService } from '../services/alerts.js';
 import { BatchService } from '../services/batch.js';
@@ -52,6 +54,8 @@ interface ServicesPluginOptions {
   publicUrl?: string;
   lockout?: LockoutPolicy;
   oidc?: OidcOptions;
+  /** Where invitations are e-mailed through; none: the admin gives the link themselves. */
+  smtp?: SmtpConfig;
 }
 
 export const servicesPlugin = fp(
@@ -61,7 +65,11 @@ export const servicesPlugin = fp(
     const batch = new BatchService(app.store, ingest, (err) => app.log.error({ err }, 'batch item failed'));
     const audit = new AuditService(app.store);
     const review = new ReviewService(app.store);
-    const accounts = new AccountService(app.store, audit, { publicUrl: opts.publicUrl ?? '', lockout: opts.lockout });
+    const accounts = new AccountService(app.store, audit, {
+      publicUrl: opts.publicUrl ?? '',
+      lockout: opts.lockout,
+      mailer: opts.smtp ? new Mailer(opts.smtp) : undefined,
+    });
     app.decorate<Services>('services', {
       audit,
       accounts,

@@ -47,15 +47,18 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Invite a person',
         description:
-          'Returns a one-time link (`url`, valid 7 days) to give the person; opening it lets them choose a name and password and signs them in with this role. With SSO they may also simply sign in through the issuer with this address.',
+          'Returns a one-time link (`url`, valid 7 days) to give the person; opening it lets them choose a name and password and signs them in with this role. With SSO they may also simply sign in through the issuer with this address.\n\nWhen a mail server is configured (`SWITCHBOARD_SMTP_URL`), the link is also e-mailed to the person before the answer; `emailed` says whether it was. A mail server that refuses the message, is down or does not answer within `SWITCHBOARD_SMTP_TIMEOUT` (10 s) does not fail the request: the invitation is made, `emailed` is false and `emailError` says why.',
         body: CreateInvitationBody,
         response: { 201: Invitation, ...problemResponses(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {
       const ctx = authOf(req);
+      const invitation = await accounts.invite(ctx.orgId, ctx, req.body);
+      if (invitation.emailError)
+        req.log.warn({ invitation: invitation.id, reason: invitation.emailError }, 'invitation not e-mailed');
       reply.code(201);
-      return accounts.invite(ctx.orgId, ctx, req.body);
+      return invitation;
     },
   );
 };

@@ -42,6 +42,7 @@ import {
 } from '../store/users.js';
 import type { UserRow, UserSessionsTable } from '../store/schema.js';
 import type { AuditService, Principal } from './audit.js';
+import type { Mailer, MailMessage } from './mail.js';
 import { isUniqueViolation } from './transactions.js';
 
 export const USER_TOKEN_PREFIX = 'u.';
@@ -97,7 +98,12 @@ export class AccountService {
   constructor(
     private readonly store: Store,
     private readonly audit: AuditService,
-    private readonly opts: { publicUrl: string; lockout?: LockoutPolicy } = { publicUrl: '' },
+    private readonly opts: {
+      publicUrl: string;
+      lockout?: LockoutPolicy;
+      /** Invitations are also e-mailed when a mail server is configured (SWITCHBOARD_SMTP_URL). */
+      mailer?: Mailer;
+    } = { publicUrl: '' },
   ) {}
 
   private get lockout() {
@@ -260,8 +266,28 @@ export class AccountService {
       created_at: now,
       expires_at: now + INVITATION_TTL_MS,
     });
-    await this.audit.record(orgId, by, 'user.invited', row.id, { email, role: body.role });
-    return { id: row.id, email, role: body.role, url: this.link('/invite', token), expiresAt: iso(row.expires_at) };
+    const url = this.link('/invite', token);
+    const expiresAt = iso(row.expires_at);
+    // Sent after the invitation exists and before the answer: whatever the mail server does, the
+    // admin gets the link, and the answer says whether the person got it too.
+    const mail = await this.mailInvitation(email, body.role, url, Number(row.expires_at), by);
+    await this.audit.record(orgId, by, 'user.invited', row.id, { email, role: body.role, emailed: mail.emailed });
+    return { id: row.id, email, role: body.role, url, expiresAt, ...mail };
+  }
+
+  private async mailInvitation(
+    to: string,
+    role: Role,
+    url: string,
+    expiresAt: number,
+    by: Principal,
+  ): Promise<Pick<Invitation, 'emailed' | 'emailError'>> {
+    const { mailer } = this.opts;
+    if (!mailer) return { emailed: false, emailError: null };
+    if (!/^https?:\/\//.test(url))
+      return { emailed: false, emailError: 'the link is not absolute: set SWITCHBOARD_PUBLIC_URL' };
+    const result = await mailer.send(invitationMessage({ to, role, url, expiresAt, inviter: by.user?.name ?? null }));
+    return result.sent ? { emailed: true, emailError: null } : { emailed: false, emailError: result.reason };
   }
 
   async acceptInvitation(body: AcceptInvitationBody, meta: SignInMeta): Promise<StartedSession> {
@@ -363,4 +389,52 @@ export class AccountService {
       await this.audit.record(orgId, by, 'user.updated', id, { email: before.email, ...changes });
     return userRowToApi(after);
   }
+}
+
+const ROLE_WORDS: Record<Role, string> = {
+  viewer: 'a viewer (you can read sessions)',
+  reviewer: 'a reviewer (you can read and review sessions)',
+  admin: 'an admin (you can do everything, people and keys included)',
+};
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+/**
+ * The invitation e-mail: plain text, and the same words as simple HTML. Everything that comes
+ * from a person (the inviter's name, the address) is escaped in the HTML; the link is the only
+ * way in, and it is shown in full so it can be copied when the button does not work.
+ */
+export function invitationMessage(opts: {
+  to: string;
+  role: Role;
+  url: string;
+  expiresAt: number;
+  inviter: string | null;
+}): MailMessage {
+  const host = new URL(opts.url).host;
+  // One line: a name goes into the Subject header too.
+  const inviter = opts.inviter?.replace(/\s+/g, ' ').trim() || null;
+  const who = inviter ? `${inviter} invited you` : 'You are invited';
+  const until = new Date(opts.expiresAt).toUTCString().replace(/:\d\d GMT$/, ' UTC');
+  const lines = [
+    `${who} to join Switchboard at ${host} as ${ROLE_WORDS[opts.role]}.`,
+    'Open this link to choose your name and password:',
+    opts.url,
+    `The link works once, until ${until}. If you did not expect this e-mail, ignore it: nothing happens without the link.`,
+  ];
+  const html = [
+    '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#0f172a">',
+    `<p>${escapeHtml(lines[0])}</p>`,
+    `<p><a href="${escapeHtml(opts.url)}" style="display:inline-block;padding:8px 16px;background:#4f46e5;color:#fff;border-radius:6px;text-decoration:none">Join Switchboard</a></p>`,
+    `<p>Or copy this link: <br><a href="${escapeHtml(opts.url)}">${escapeHtml(opts.url)}</a></p>`,
+    `<p style="color:#475569;font-size:13px">${escapeHtml(lines[3])}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return {
+    to: opts.to,
+    subject: `${who} to Switchboard`,
+    text: `Hello,\n\n${lines[0]}\n\n${lines[1]}\n\n${lines[2]}\n\n${lines[3]}\n`,
+    html,
+  };
 }
