@@ -357,7 +357,8 @@ function smtpConfig(get: (name: string) => string | undefined, publicUrl: string
   const text = get('SWITCHBOARD_SMTP_URL')?.trim();
   const fromText = get('SWITCHBOARD_SMTP_FROM')?.trim();
   if (!text) {
-    if (fromText) throw new ConfigError('SWITCHBOARD_SMTP_FROM needs SWITCHBOARD_SMTP_URL (the server to send through)');
+    if (fromText)
+      throw new ConfigError('SWITCHBOARD_SMTP_FROM needs SWITCHBOARD_SMTP_URL (the server to send through)');
     return undefined;
   }
   let url: URL;

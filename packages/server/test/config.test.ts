@@ -142,3 +142,69 @@ test('SWITCHBOARD_METRICS_TOKEN: off by default, 16–256 printable characters, 
       (err: unknown) => err instanceof ConfigError && !err.message.includes(bad),
     );
 });
+
+test('SWITCHBOARD_SMTP_URL: off by default; smtp:// and smtps:// with their ports; a bad one refused without echoing the password', () => {
+  assert.equal(loadConfig({}, {}).smtp, undefined);
+  assert.deepEqual(loadConfig({}, { SWITCHBOARD_SMTP_URL: 'smtp://mailer:p%40ss%3Aword@mail.example.com' }).smtp, {
+    host: 'mail.example.com',
+    port: 587,
+    secure: false,
+    user: 'mailer',
+    password: 'p@ss:word',
+    from: 'Switchboard <switchboard@mail.example.com>',
+    timeoutMs: 10_000,
+  });
+  const tls = loadConfig(
+    { 'smtp-url': 'smtps://relay.example.net', 'smtp-timeout': '2.5' },
+    { SWITCHBOARD_PUBLIC_URL: 'https://switchboard.example.com/' },
+  ).smtp;
+  assert.equal(tls?.port, 465);
+  assert.equal(tls?.secure, true);
+  assert.equal(tls?.user, undefined);
+  assert.equal(tls?.timeoutMs, 2500);
+  // The From address takes the public URL's domain when it has one.
+  assert.equal(tls?.from, 'Switchboard <switchboard@switchboard.example.com>');
+  assert.equal(loadConfig({}, { SWITCHBOARD_SMTP_URL: 'smtp://[::1]:2525' }).smtp?.host, '::1');
+  assert.equal(
+    loadConfig({}, { SWITCHBOARD_SMTP_URL: 'smtp://127.0.0.1:25', SWITCHBOARD_SMTP_FROM: 'Support <help@example.org>' })
+      .smtp?.from,
+    'Support <help@example.org>',
+  );
+  const refused = (env: NodeJS.ProcessEnv, message: RegExp) =>
+    assert.throws(
+      () => loadConfig({}, env),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError, String(err));
+        assert.match(err.message, message);
+        assert.ok(!err.message.includes('hunter2'), `the password leaked: ${err.message}`);
+        return true;
+      },
+    );
+  refused({ SWITCHBOARD_SMTP_URL: 'mail.example.com:587' }, /must start with smtp:\/\/ or smtps:\/\//);
+  refused(
+    { SWITCHBOARD_SMTP_URL: 'https://u:hunter2@mail.example.com' },
+    /must start with smtp:\/\/ or smtps:\/\/, not https:/,
+  );
+  refused({ SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@' }, /SWITCHBOARD_SMTP_URL/);
+  refused({ SWITCHBOARD_SMTP_URL: 'not a url hunter2' }, /is not a URL: write it as smtp:\/\/user:password@host:587/);
+  refused({ SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@mail.example.com:99999' }, /SWITCHBOARD_SMTP_URL/);
+  refused({ SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@mail.example.com/x?tls=off' }, /takes no path, \?options/);
+  refused({ SWITCHBOARD_SMTP_URL: 'smtp://:hunter2@mail.example.com' }, /a password without a user name/);
+  refused({ SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2%zz@mail.example.com' }, /percent-encoded/);
+  refused({ SWITCHBOARD_SMTP_FROM: 'help@example.org' }, /SWITCHBOARD_SMTP_FROM needs SWITCHBOARD_SMTP_URL/);
+  refused(
+    {
+      SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@h.example',
+      SWITCHBOARD_SMTP_FROM: 'x@example.org\r\nBcc: all@example.org',
+    },
+    /SWITCHBOARD_SMTP_FROM must be an address or "Name <address>" on one line/,
+  );
+  refused(
+    { SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@h.example', SWITCHBOARD_SMTP_FROM: 'nobody' },
+    /SWITCHBOARD_SMTP_FROM/,
+  );
+  refused(
+    { SWITCHBOARD_SMTP_URL: 'smtp://u:hunter2@h.example', SWITCHBOARD_SMTP_TIMEOUT: '0' },
+    /SWITCHBOARD_SMTP_TIMEOUT must be/,
+  );
+});

@@ -55,7 +55,7 @@ export class Mailer {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<MailResult>((resolve) => {
       timer = setTimeout(
-        () => resolve({ sent: false, reason: `the mail server ${this.server} did not finish within ${ms / 1000} s` }),
+        () => resolve({ sent: false, reason: `the mail server ${this.server} did not answer within ${ms / 1000} s` }),
         ms,
       );
     });
