@@ -654,13 +654,21 @@ export interface User {
   sso: boolean;
 }
 
-/** An invitation: give `url` to the person; it works once, until `expiresAt`. */
+/**
+ * An invitation: `url` works once, until `expiresAt`. With a mail server configured on the server
+ * (`SWITCHBOARD_SMTP_URL`) it was also e-mailed to the person when `emailed` is true; otherwise
+ * give them `url` yourself (`emailError` says why sending failed, when it was tried).
+ */
 export interface Invitation {
   id: string;
   email: string;
   role: Role;
   url: string;
   expiresAt: string;
+  /** True when the server e-mailed `url` to the person. */
+  emailed: boolean;
+  /** Why the e-mail was not sent although a mail server is configured; null otherwise. */
+  emailError: string | null;
 }
 
 /** One of the signed-in person's sign-ins (`sb.auth.sessions()`). */

@@ -30,11 +30,13 @@ export class UsersApi {
   }
 
   /**
-   * Invites a person: give them `url` (valid 7 days, once); opening it lets them choose a name
-   * and password, and they join with `role`.
+   * Invites a person: `url` (valid 7 days, once) lets them choose a name and password, and they
+   * join with `role`. When the server has a mail server (`SWITCHBOARD_SMTP_URL`) it e-mails them
+   * the link too; `emailed` says whether it did, `emailError` why not. Otherwise give them `url`.
    *
    * @example
-   * const { url } = await sb.users.invite({ email: 'grace@example.com', role: 'reviewer' });
+   * const inv = await sb.users.invite({ email: 'grace@example.com', role: 'reviewer' });
+   * if (!inv.emailed) console.log(`Send this link to ${inv.email}: ${inv.url}`, inv.emailError ?? '');
    */
   invite(body: { email: string; role: Role }, options: RequestOptions = {}): Promise<Invitation> {
     return this.transport.request('POST', '/users/invitations', { body }, options);
