@@ -1,14 +1,16 @@
 /// <reference path="../../server/test/oidc-provider.d.ts" />
 /**
- * A team of three working as themselves, in Chromium against a real server and a real OpenID
- * Connect issuer: the first admin from the printed setup link, an invitation accepted in another
- * browser, a reviewer whose role changes, SSO through the issuer's own pages, password sign-in,
+ * A team of three working as themselves, in Chromium against a real server, a real OpenID
+ * Connect issuer and a real SMTP server: the first admin from the printed setup link, an
+ * invitation e-mailed and accepted from the e-mail in another browser, one the mail server
+ * refused (the link to copy, with the reason), a reviewer whose role changes, SSO through the issuer's own pages, password sign-in,
  * disabling (the person's open page is signed out), the audit log and "Your account". Screenshots
  * of every new page at phone and desktop size, light and dark.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type MailServer, SMTP_PASSWORD, startMailServer } from '../../server/test/mail-server.ts';
 import { type Issuer, freePort, startIssuer } from '../../server/test/oidc-issuer.ts';
 import {
   ensureBuild,
@@ -29,6 +31,7 @@ const DESKTOP = { width: 1280, height: 800 };
 describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
   let server: TestServer;
   let issuer: Issuer;
+  let mail: MailServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let ada: Page;
@@ -39,7 +42,10 @@ describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     issuer = await startIssuer(`${url}/api/v1/auth/oidc/callback`);
+    mail = await startMailServer();
     server = await startServer({
+      SWITCHBOARD_SMTP_URL: mail.url,
+      SWITCHBOARD_SMTP_FROM: 'Switchboard <switchboard@example.com>',
       PORT: String(port),
       SWITCHBOARD_PUBLIC_URL: url,
       SWITCHBOARD_OIDC_ISSUER: issuer.url,
@@ -54,6 +60,7 @@ describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
     await browser?.close();
     await server?.stop();
     await issuer?.close();
+    await mail?.close();
   });
 
   async function fresh(viewport = DESKTOP, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
@@ -86,17 +93,61 @@ describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
     await textMatching(ada.getByTestId('org-name').locator('..'), /Ada Admin · admin/);
   });
 
-  test('the admin invites a reviewer and gets a link to give them', async () => {
+  test('the admin invites a reviewer, who gets the link by e-mail', async () => {
     await nav(ada).getByRole('link', { name: 'People' }).click();
     await ada.getByRole('heading', { name: 'People', level: 1 }).waitFor();
     await ada.getByRole('button', { name: 'Invite' }).click();
     const form = ada.getByRole('form', { name: 'Invite a person' });
     await form.getByLabel('E-mail', { exact: true }).fill('grace@example.com');
     await form.getByLabel('Role').selectOption('reviewer');
-    await form.getByRole('button', { name: 'Create link' }).click();
-    inviteUrl = await textMatching(ada.getByTestId('invitation-url'), /\/invite#token=/);
-    assert.match(inviteUrl.trim(), /^http:\/\/127\.0\.0\.1:\d+\/invite#token=[\w-]+$/);
+    await form.getByRole('button', { name: 'Create invitation' }).click();
+    await textMatching(ada.getByTestId('invitation-emailed'), /Invitation e-mailed to grace@example\.com/);
+    assert.equal(await ada.getByTestId('invitation-url').count(), 0, 'no link to copy: she has it');
+    const message = await mail.next();
+    assert.deepEqual(message.envelopeTo, ['grace@example.com']);
+    assert.equal(message.subject, 'Ada Admin invited you to Switchboard');
+    inviteUrl = /http:\/\/\S+\/invite#token=[\w-]+/.exec(message.text ?? '')?.[0] ?? '';
+    assert.match(inviteUrl, /^http:\/\/127\.0\.0\.1:\d+\/invite#token=[\w-]+$/);
     await screenshot(ada, 'desktop-people-invited-light');
+  });
+
+  test('a recipient the mail server refuses: the link to copy, and why it was not e-mailed', async () => {
+    const invite = async (email: string) => {
+      await ada.getByRole('button', { name: 'Invite' }).click();
+      const form = ada.getByRole('form', { name: 'Invite a person' });
+      await form.getByLabel('E-mail', { exact: true }).fill(email);
+      await form.getByRole('button', { name: 'Create invitation' }).click();
+    };
+    for (const [size, viewport, scheme] of [
+      ['desktop', DESKTOP, 'light'],
+      ['phone', PHONE, 'light'],
+      ['phone', PHONE, 'dark'],
+    ] as const) {
+      await ada.setViewportSize(viewport);
+      await ada.emulateMedia({ colorScheme: scheme });
+      const name = `${size}-${scheme}`;
+      await invite(`sent-${name}@example.com`);
+      const sent = ada.getByTestId('invitation-emailed');
+      await textMatching(sent, new RegExp(`Invitation e-mailed to sent-${name}@example\\.com`));
+      await screenshot(ada, `${size}-people-emailed-${scheme}`, { fullPage: false });
+      await sent.getByRole('button', { name: 'Done' }).click();
+
+      await invite(`refuse-${name}@example.com`);
+      const notice = ada.getByTestId('invitation-link');
+      await textMatching(notice, new RegExp(`Invitation for refuse-${name}@example\\.com`));
+      await textMatching(
+        ada.getByTestId('invitation-email-error'),
+        /^Not e-mailed: the mail server 127\.0\.0\.1:\d+ refused the sender or the recipient: 550 /,
+      );
+      const link = await textMatching(ada.getByTestId('invitation-url'), /\/invite#token=/);
+      assert.match(link.trim(), /^http:\/\/127\.0\.0\.1:\d+\/invite#token=[\w-]+$/);
+      await screenshot(ada, `${size}-people-not-emailed-${scheme}`, { fullPage: false });
+      await notice.getByRole('button', { name: 'Done' }).click();
+    }
+    await ada.setViewportSize(DESKTOP);
+    await ada.emulateMedia({ colorScheme: 'light' });
+    assert.ok(!server.logs().includes(SMTP_PASSWORD), 'the SMTP password is never logged');
+    assert.match(server.logs(), /invitation not e-mailed/);
   });
 
   test('the invited person joins in their own browser; admin pages are not offered to them', async () => {
@@ -115,7 +166,7 @@ describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
     assert.equal(await nav(grace).getByRole('link', { name: 'API keys' }).count(), 0);
     // The admin sees her, changes her role, then disables her: her open page is signed out.
     await ada.reload();
-    const row = ada.locator('tr[data-user-email="grace@example.com"]');
+    const row = ada.locator('[data-user-email="grace@example.com"]');
     await row.waitFor();
     await row.getByLabel('Role of Grace Hopper').selectOption('viewer');
     await waitFor(
@@ -221,7 +272,7 @@ describe('team accounts in the dashboard', { skip: !HAVE_CHROMIUM }, () => {
         await page.getByRole('button', { name: 'Sign in with e-mail' }).click();
         await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
         for (const [path, name, ready] of [
-          ['/settings/people', 'people', 'tr[data-user-email]'],
+          ['/settings/people', 'people', '[data-user-email]'],
           ['/settings/audit', 'audit', 'tr[data-action]'],
           ['/settings/account', 'account', 'tr[data-sign-in]'],
         ] as const) {

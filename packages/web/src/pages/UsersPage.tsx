@@ -1,6 +1,10 @@
-/** Settings → People: invite someone (a one-time link to give them), change roles, disable. Admins only. */
+/**
+ * Settings → People: invite someone (a one-time link, e-mailed to them when the server has a mail
+ * server, else given by the admin), change roles, disable. Admins only. A table where there is
+ * room, a list of cards on a phone.
+ */
 import type { Invitation, Role, User } from '@switchboard/client';
-import { UserPlus } from 'lucide-react';
+import { MailCheck, UserPlus } from 'lucide-react';
 import { type FormEvent, useState } from 'react';
 import { useInviteMutation, useUpdateUserMutation, useUsersQuery } from '../api/accounts';
 import { isForbidden } from '../api/client';
@@ -12,6 +16,7 @@ import {
   Badge,
   Button,
   Card,
+  cx,
   Field,
   Input,
   PageHeader,
@@ -23,6 +28,7 @@ import {
   THead,
 } from '../components/ui';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
+import { useMediaQuery, WIDE } from '../lib/useMediaQuery';
 
 export const ROLE_LABELS: Record<Role, string> = { viewer: 'Viewer', reviewer: 'Reviewer', admin: 'Admin' };
 const ROLE_HELP: Record<Role, string> = {
@@ -57,18 +63,7 @@ export default function UsersPage() {
         <AdminRequired what="manage people" serverMessage={users.error?.message} />
       ) : (
         <>
-          {invitation && (
-            <SecretReveal
-              title={`Invitation for ${invitation.email}`}
-              secret={new URL(invitation.url, window.location.origin).href}
-              copyLabel="Copy invitation link"
-              valueTestId="invitation-url"
-              onDismiss={() => setInvitation(null)}
-            >
-              Give this link to {invitation.email}; it works once, for 7 days, and makes them a{' '}
-              {ROLE_LABELS[invitation.role].toLowerCase()}.
-            </SecretReveal>
-          )}
+          {invitation && <InvitationNotice invitation={invitation} onDismiss={() => setInvitation(null)} />}
           {inviting && (
             <InviteForm
               onCancel={() => setInviting(false)}
@@ -88,12 +83,60 @@ export default function UsersPage() {
               isEmpty={(data) => data.length === 0}
               empty={<p className="px-6 py-12 text-center text-sm text-slate-500">Nobody yet: invite someone.</p>}
             >
-              {(data) => <UsersTable users={data} myId={me.data?.user?.id} />}
+              {(data) => <People users={data} myId={me.data?.user?.id} />}
             </QueryState>
           </Card>
         </>
       )}
     </>
+  );
+}
+
+/**
+ * What became of an invitation: e-mailed (the person has the link), or the link to give them,
+ * with the reason the e-mail failed when the server tried to send one.
+ */
+function InvitationNotice({ invitation, onDismiss }: { invitation: Invitation; onDismiss: () => void }) {
+  const terms = `it works once, for 7 days, and makes them ${invitation.role === 'admin' ? 'an' : 'a'} ${ROLE_LABELS[invitation.role].toLowerCase()}.`;
+  if (invitation.emailed)
+    return (
+      <div
+        role="status"
+        data-testid="invitation-emailed"
+        className="mb-6 flex items-start gap-3 rounded-xl border border-emerald-200 bg-emerald-50 p-5"
+      >
+        <MailCheck className="mt-0.5 size-5 shrink-0 text-emerald-600" aria-hidden="true" />
+        <div className="min-w-0 flex-1">
+          <h2 className="font-semibold text-emerald-900 wrap-anywhere">Invitation e-mailed to {invitation.email}</h2>
+          <p className="mt-0.5 text-sm text-emerald-800">The link in it {terms}</p>
+        </div>
+        <Button size="sm" variant="ghost" onClick={onDismiss}>
+          Done
+        </Button>
+      </div>
+    );
+  return (
+    <SecretReveal
+      title={<span className="wrap-anywhere">Invitation for {invitation.email}</span>}
+      secret={new URL(invitation.url, window.location.origin).href}
+      copyLabel="Copy invitation link"
+      valueTestId="invitation-url"
+      testId="invitation-link"
+      onDismiss={onDismiss}
+    >
+      {invitation.emailError ? (
+        <>
+          <span className="block wrap-anywhere" data-testid="invitation-email-error">
+            Not e-mailed: {invitation.emailError}.
+          </span>
+          Give them this link yourself; {terms}
+        </>
+      ) : (
+        <>
+          Give this link to {invitation.email}; {terms}
+        </>
+      )}
+    </SecretReveal>
   );
 }
 
@@ -126,7 +169,7 @@ function InviteForm({ onCancel, onInvited }: { onCancel: () => void; onInvited: 
         </Field>
         <div className="flex gap-2 sm:mb-6">
           <Button type="submit" variant="primary" disabled={invite.isPending}>
-            Create link
+            {invite.isPending ? 'Inviting…' : 'Create invitation'}
           </Button>
           <Button type="button" onClick={onCancel}>
             Cancel
@@ -138,77 +181,152 @@ function InviteForm({ onCancel, onInvited }: { onCancel: () => void; onInvited: 
   );
 }
 
-function UsersTable({ users, myId }: { users: User[]; myId?: string }) {
+/** The people as a table where there is room for its columns, as cards on a phone. */
+function People({ users, myId }: { users: User[]; myId?: string }) {
   const update = useUpdateUserMutation();
+  const wide = useMediaQuery(WIDE);
+  const setRole = (u: User, role: Role) => update.mutate({ id: u.id, role });
+  const toggle = (u: User) => update.mutate({ id: u.id, disabled: u.disabledAt === null });
+  const props = { users, myId, busy: update.isPending, setRole, toggle };
   return (
     <>
       {update.error && <ProblemAlert title="The change was not made" error={update.error} className="m-4" />}
-      <table className="w-full text-sm">
-        <caption className="sr-only">People</caption>
-        <THead>
-          <Th>Person</Th>
-          <Th>Role</Th>
-          <Th className="hidden md:table-cell">Last seen</Th>
-          <Th align="right">
-            <span className="sr-only">Actions</span>
-          </Th>
-        </THead>
-        <TBody>
-          {users.map((u) => {
-            const disabled = u.disabledAt !== null;
-            return (
-              <tr key={u.id} data-user-email={u.email} className={disabled ? 'bg-slate-50/60 text-slate-400' : ''}>
-                <td className="px-3 py-3 sm:px-5">
-                  <span className="font-medium text-slate-900 wrap-anywhere">{u.name}</span>
-                  {u.id === myId && (
-                    <Badge tone="indigo" className="ml-2 border-transparent">
-                      You
-                    </Badge>
-                  )}
-                  {disabled && (
-                    <Badge tone="slate" className="ml-2">
-                      Disabled
-                    </Badge>
-                  )}
-                  <span className="mt-0.5 block text-xs text-slate-500 wrap-anywhere">
-                    {u.email}
-                    {u.sso ? ' · SSO' : ''}
-                  </span>
-                </td>
-                <td className="px-3 py-3 sm:px-5">
-                  <Select
-                    size="sm"
-                    aria-label={`Role of ${u.name}`}
-                    value={u.role}
-                    disabled={update.isPending}
-                    onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}
-                  >
-                    {(Object.keys(ROLE_LABELS) as Role[]).map((r) => (
-                      <option key={r} value={r}>
-                        {ROLE_LABELS[r]}
-                      </option>
-                    ))}
-                  </Select>
-                </td>
-                <td className="hidden px-5 py-3 text-slate-600 md:table-cell">
-                  {u.lastSeenAt ? <RelativeTime iso={u.lastSeenAt} /> : <span className="text-slate-400">Never</span>}
-                </td>
-                <td className="px-3 py-3 sm:px-5 text-right">
-                  <Button
-                    size="sm"
-                    variant={disabled ? 'secondary' : 'ghost-danger'}
-                    disabled={update.isPending}
-                    onClick={() => update.mutate({ id: u.id, disabled: !disabled })}
-                    aria-label={`${disabled ? 'Enable' : 'Disable'} ${u.name}`}
-                  >
-                    {disabled ? 'Enable' : 'Disable'}
-                  </Button>
-                </td>
-              </tr>
-            );
-          })}
-        </TBody>
-      </table>
+      {wide ? <UsersTable {...props} /> : <UserCards {...props} />}
     </>
+  );
+}
+
+interface PeopleProps {
+  users: User[];
+  myId?: string;
+  busy: boolean;
+  setRole: (u: User, role: Role) => void;
+  toggle: (u: User) => void;
+}
+
+function PersonName({ user, myId }: { user: User; myId?: string }) {
+  return (
+    <>
+      <span className="font-medium text-slate-900 wrap-anywhere">{user.name}</span>
+      {user.id === myId && (
+        <Badge tone="indigo" className="ml-2 border-transparent">
+          You
+        </Badge>
+      )}
+      {user.disabledAt !== null && (
+        <Badge tone="slate" className="ml-2">
+          Disabled
+        </Badge>
+      )}
+    </>
+  );
+}
+
+function RoleSelect({ user, busy, setRole }: { user: User; busy: boolean; setRole: PeopleProps['setRole'] }) {
+  return (
+    <Select
+      size="sm"
+      aria-label={`Role of ${user.name}`}
+      value={user.role}
+      disabled={busy}
+      onChange={(e) => setRole(user, e.target.value as Role)}
+    >
+      {(Object.keys(ROLE_LABELS) as Role[]).map((r) => (
+        <option key={r} value={r}>
+          {ROLE_LABELS[r]}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+function ToggleButton({ user, busy, toggle }: { user: User; busy: boolean; toggle: PeopleProps['toggle'] }) {
+  const disabled = user.disabledAt !== null;
+  return (
+    <Button
+      size="sm"
+      variant={disabled ? 'secondary' : 'ghost-danger'}
+      disabled={busy}
+      onClick={() => toggle(user)}
+      aria-label={`${disabled ? 'Enable' : 'Disable'} ${user.name}`}
+    >
+      {disabled ? 'Enable' : 'Disable'}
+    </Button>
+  );
+}
+
+const lastSeen = (u: User) =>
+  u.lastSeenAt ? <RelativeTime iso={u.lastSeenAt} /> : <span className="text-slate-400">Never</span>;
+
+/**
+ * On a phone: one card per person, the name and address on full lines (an address is never
+ * squeezed into a column a few characters wide), the role and the action below them.
+ */
+function UserCards({ users, myId, busy, setRole, toggle }: PeopleProps) {
+  return (
+    <ul aria-label="People" className="divide-y divide-slate-100" data-testid="user-cards">
+      {users.map((u) => (
+        <li
+          key={u.id}
+          data-user-email={u.email}
+          className={cx('px-4 py-3', u.disabledAt !== null && 'bg-slate-50/60 text-slate-400')}
+        >
+          <div className="flex items-start justify-between gap-3">
+            <div className="min-w-0">
+              <PersonName user={u} myId={myId} />
+              <span className="mt-0.5 block text-sm text-slate-500 wrap-anywhere">
+                {u.email}
+                {u.sso ? ' · SSO' : ''}
+              </span>
+            </div>
+            <ToggleButton user={u} busy={busy} toggle={toggle} />
+          </div>
+          <div className="mt-2 flex items-center justify-between gap-3 text-xs text-slate-500">
+            <RoleSelect user={u} busy={busy} setRole={setRole} />
+            <span>Last seen {lastSeen(u)}</span>
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function UsersTable({ users, myId, busy, setRole, toggle }: PeopleProps) {
+  return (
+    <table className="w-full text-sm">
+      <caption className="sr-only">People</caption>
+      <THead>
+        <Th>Person</Th>
+        <Th>Role</Th>
+        <Th>Last seen</Th>
+        <Th align="right">
+          <span className="sr-only">Actions</span>
+        </Th>
+      </THead>
+      <TBody>
+        {users.map((u) => (
+          <tr
+            key={u.id}
+            data-user-email={u.email}
+            className={u.disabledAt !== null ? 'bg-slate-50/60 text-slate-400' : ''}
+          >
+            <td className="px-5 py-3">
+              <PersonName user={u} myId={myId} />
+              <span className="mt-0.5 block text-xs text-slate-500 wrap-anywhere">
+                {u.email}
+                {u.sso ? ' · SSO' : ''}
+              </span>
+            </td>
+            <td className="px-5 py-3">
+              <RoleSelect user={u} busy={busy} setRole={setRole} />
+            </td>
+            <td className="px-5 py-3 text-slate-600">{lastSeen(u)}</td>
+            <td className="px-5 py-3 text-right">
+              <ToggleButton user={u} busy={busy} toggle={toggle} />
+            </td>
+          </tr>
+        ))}
+      </TBody>
+    </table>
   );
 }

@@ -41,17 +41,18 @@ export function SecretReveal({
         <div className="min-w-0 flex-1">
           <h2 className="font-semibold text-amber-900">{title}</h2>
           <p className="mt-0.5 text-sm text-amber-800">{children}</p>
-          <div className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-white py-1.5 pr-1.5 pl-3">
-            <KeyRound className="size-4 shrink-0 text-slate-400" aria-hidden="true" />
-            <code className="min-w-0 flex-1 font-mono text-sm break-all text-slate-900" data-testid={valueTestId}>
-              {secret}
-            </code>
-            <CopyButton value={secret} label={copyLabel} />
-          </div>
         </div>
         <Button size="sm" variant="ghost" onClick={onDismiss}>
           Done
         </Button>
+      </div>
+      {/* Below the text at full width (under it, past the icon, from sm): a link or key is long. */}
+      <div className="mt-3 flex items-center gap-2 rounded-lg border border-amber-200 bg-white py-1.5 pr-1.5 pl-3 sm:ml-8">
+        <KeyRound className="size-4 shrink-0 text-slate-400" aria-hidden="true" />
+        <code className="min-w-0 flex-1 font-mono text-sm break-all text-slate-900" data-testid={valueTestId}>
+          {secret}
+        </code>
+        <CopyButton value={secret} label={copyLabel} />
       </div>
     </div>
   );
