@@ -32,8 +32,10 @@ for (const dialect of DIALECTS) {
       await mail.close();
     });
 
-    test('the link arrives by e-mail to the person, and following it makes them a member', async () => {
+    test('the link arrives by e-mail to the person, and following it makes them a member', async (c) => {
+      const started = Date.now();
       const res = await ada.call('POST', '/api/v1/users/invitations', { email: 'Grace@Example.com', role: 'reviewer' });
+      c.diagnostic(`invited and e-mailed in ${Date.now() - started} ms`);
       assert.equal(res.statusCode, 201, res.body);
       assertShape(Invitation, res.json());
       const inv = res.json();
@@ -88,7 +90,7 @@ for (const dialect of DIALECTS) {
       assert.equal(audit.json().data[0].details.emailed, false);
     });
 
-    test('a mail server that is down: made at once, not e-mailed, the reason in words', async () => {
+    test('a mail server that is down: made at once, not e-mailed, the reason in words', async (c) => {
       const port = await freePort();
       const down = await setup(dialect, {
         publicUrl: PUBLIC_URL,
@@ -106,6 +108,7 @@ for (const dialect of DIALECTS) {
           res.json().emailError,
           `the mail server 127.0.0.1:${port} refused the connection (is it running, and is the port right?)`,
         );
+        c.diagnostic(`answered in ${took} ms with the mail server down`);
         assert.ok(took < 5000, `answered in ${took} ms`);
         const users = await down.app.services.accounts.list(down.orgId);
         assert.equal(users.data.length, 1, 'nobody joins until the link is used');
@@ -151,12 +154,13 @@ describe('the mailer on its own', () => {
     assert.match(message.text, /until Tue, 08 Jan 2030 09:30 UTC/);
   });
 
-  test('a mail server that never answers: given up after the timeout', async () => {
+  test('a mail server that never answers: given up after the timeout', async (c) => {
     const port = (silent.address() as { port: number }).port;
     const mailer = new Mailer(mail.config({ port, timeoutMs: 800 }));
     const started = Date.now();
     const result = await mailer.send(message);
     const took = Date.now() - started;
+    c.diagnostic(`gave up after ${took} ms (timeout 800 ms)`);
     assert.deepEqual(result, { sent: false, reason: `the mail server 127.0.0.1:${port} did not answer within 0.8 s` });
     assert.ok(took >= 700 && took < 4000, `gave up after ${took} ms`);
   });
