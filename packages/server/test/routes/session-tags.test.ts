@@ -241,6 +241,64 @@ for (const dialect of DIALECTS) {
       await assertCountsExact();
     });
 
+    test('a tag or score with other filters: the same sessions, in order, page by page, as filtering all', async () => {
+      const base = Date.parse('2026-01-01T00:00:00Z');
+      const batch = Array.from({ length: 120 }, (_, i) => ({
+        type: 'session',
+        body: session({
+          id: `w-${i}`,
+          channel: i % 3 ? 'web' : 'phone',
+          status: i % 4 ? 'completed' : 'failed',
+          // Some share a start time: the keyset's tie-break by pk is exercised.
+          startedAt: new Date(base + Math.floor(i / 2) * 60_000).toISOString(),
+          ...(i % 2 ? { tags: ['walk'] } : {}),
+        }),
+      }));
+      const res = await api('POST', '/ingest', { batch });
+      assert.ok(
+        res.json().results.every((r: { status: number }) => r.status === 201),
+        res.body,
+      );
+      for (const i of [1, 5, 9, 13, 17, 40, 41, 77]) {
+        const r = await api('PUT', `/sessions/w-${i}/scores/q`, { value: i % 2 ? 5 : 3 }, t.adminKey);
+        assert.equal(r.statusCode, 200, r.body);
+      }
+      const all = (
+        await api('GET', '/sessions?limit=500&from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z', undefined, readKey)
+      ).json().data as Session[];
+      const cases: Array<[string, (s: Session) => boolean]> = [
+        ['tag=walk&status=failed', (s) => s.tags.includes('walk') && s.status === 'failed'],
+        ['tag=walk&channel=phone', (s) => s.tags.includes('walk') && s.channel === 'phone'],
+        ['tag=walk&from=2026-01-01T00:20:00Z', (s) => s.tags.includes('walk') && s.startedAt >= '2026-01-01T00:20:00'],
+        ['tag=walk&score.q=5', (s) => s.tags.includes('walk') && s.scores.q === 5],
+        ['score.q=5&channel=web', (s) => s.scores.q === 5 && s.channel === 'web'],
+      ];
+      for (const [q, keep] of cases) {
+        const expected = all.filter(keep).map((s) => s.id);
+        const got: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await api(
+            'GET',
+            `/sessions?${q}&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+            undefined,
+            readKey,
+          );
+          assert.equal(page.statusCode, 200, page.body);
+          got.push(...page.json().data.map((s: Session) => s.id));
+          assert.equal(page.json().pagination.total, expected.length, q);
+          cursor = page.json().pagination.nextCursor ?? undefined;
+        } while (cursor);
+        assert.deepEqual(got, expected, q);
+        const second = await api('GET', `/sessions?${q}&limit=3&offset=3`, undefined, readKey);
+        assert.deepEqual(
+          second.json().data.map((s: Session) => s.id),
+          expected.slice(3, 6),
+          `${q} by offset`,
+        );
+      }
+    });
+
     test('the tag filter finds sessions tagged at create and by PATCH', async () => {
       await api('POST', '/sessions', session({ id: 'f-1', tags: ['needle'] }));
       await api('POST', '/sessions', session({ id: 'f-2' }));
