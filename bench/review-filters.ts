@@ -149,6 +149,51 @@ for (const q of CASES) {
     `${(cluster ? 'pg' : 'sqlite').padEnd(7)} ${'GET /tags'.padEnd(48)}                p50 ${p.p50.toFixed(1).padStart(7)} ms  p95 ${p.p95.toFixed(1).padStart(7)} ms`,
   );
 }
+// The page's keys alone, in the two shapes (statements written out here, timed on the same data):
+// every match collected and sorted (`IN`), and the tag's index walked in start order (`walk`).
+const pg = cluster !== null;
+const keyIn = (inner: ReturnType<typeof sql>) =>
+  pg ? sql`(s.pk, s.started_at) IN (${inner})` : sql`s.pk IN (SELECT session_pk FROM (${inner}))`;
+const SHAPES: Array<[string, ReturnType<typeof sql>]> = [];
+for (const [label, tag, cond] of [
+  ['tag=common&status=failed', 'common', sql`s.status = 'failed'`],
+  ['tag=common&agentId=agent-3&channel=phone', 'common', sql`s.agent_id = 'agent-3' AND s.channel = 'phone'`],
+  ['tag=rare&status=failed', 'rare', sql`s.status = 'failed'`],
+] as const) {
+  const tagged = sql`SELECT t.session_pk, t.started_at FROM session_tags t WHERE t.org_id = ${orgId} AND t.tag = ${tag}`;
+  SHAPES.push([
+    `${label} (IN + sort)`,
+    sql`SELECT s.pk FROM sessions s WHERE s.org_id = ${orgId} AND ${cond} AND ${keyIn(tagged)}
+      ORDER BY s.started_at DESC, s.pk DESC LIMIT 50`,
+  ]);
+  SHAPES.push([
+    `${label} (walk)`,
+    sql`SELECT k.session_pk FROM session_tags k JOIN sessions s ON s.pk = k.session_pk AND s.started_at = k.started_at
+      WHERE k.org_id = ${orgId} AND k.tag = ${tag} AND s.org_id = ${orgId} AND ${cond}
+      ORDER BY k.started_at DESC, k.session_pk DESC LIMIT 50`,
+  ]);
+  SHAPES.push([
+    `${label} (count)`,
+    sql`SELECT count(*) AS n FROM sessions s WHERE s.org_id = ${orgId} AND ${cond} AND ${keyIn(tagged)}`,
+  ]);
+}
+for (const [label, query] of SHAPES) {
+  for (let i = 0; i < 3; i++) await query.execute(store.db);
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const s = performance.now();
+    await query.execute(store.db);
+    samples.push(performance.now() - s);
+  }
+  const p = percentiles(samples);
+  log(
+    `${(pg ? 'pg' : 'sqlite').padEnd(7)} statement ${label.padEnd(56)} p50 ${p.p50.toFixed(2).padStart(7)} ms  p95 ${p.p95.toFixed(2).padStart(7)} ms`,
+  );
+  const plan = await (pg ? sql`EXPLAIN (ANALYZE, COSTS OFF) ${query}` : sql`EXPLAIN QUERY PLAN ${query}`).execute(
+    store.db,
+  );
+  for (const row of plan.rows as Array<Record<string, unknown>>) log(`    ${String(row['QUERY PLAN'] ?? row.detail)}`);
+}
 await app.close();
 await store.close();
 cluster?.stop();
