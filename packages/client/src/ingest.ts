@@ -17,6 +17,7 @@ import type {
   SessionType,
   Status,
   TerminalStatus,
+  UpdateSessionBody,
   Usage,
 } from './types.js';
 import { uuidv7 } from './util.js';
@@ -263,6 +264,8 @@ export interface StartSessionInput {
   channel: Channel;
   type: SessionType;
   metadata?: Metadata;
+  /** Labels to find it by (at most 20; letters, digits, `_ . : -`); stored in lower case. */
+  tags?: string[];
   /** Defaults to now (this machine's clock). */
   startedAt?: Date | string;
 }
@@ -401,12 +404,14 @@ export class SessionHandle {
   }
 
   /**
-   * Merges metadata (a `null` value deletes the key) or renames the agent.
+   * Merges metadata (a `null` value deletes the key), renames the agent, or changes the tags:
+   * `tags` replaces them, then `addTags` and `removeTags` change them.
    *
    * @example
    * session.update({ metadata: { intent: 'refund', escalated: true } });
+   * session.update({ addTags: ['refund'], removeTags: ['triage'] });
    */
-  update(patch: { metadata?: Metadata; agent?: { name: string } }): Promise<void> {
+  update(patch: Pick<UpdateSessionBody, 'metadata' | 'agent' | 'tags' | 'addTags' | 'removeTags'>): Promise<void> {
     return handled(this.ingester.enqueue({ type: 'session.update', body: { id: this.id, ...patch } }));
   }
 
@@ -450,6 +455,7 @@ export function sessionItem(input: StartSessionInput): IngestItem & { type: 'ses
       type: input.type,
       startedAt: timeOf(input.startedAt),
       ...(input.metadata ? { metadata: input.metadata } : {}),
+      ...(input.tags ? { tags: input.tags } : {}),
     },
   };
 }

@@ -434,15 +434,23 @@ export interface CreateSessionBody {
   endedAt?: string;
   endedReason?: string;
   metadata?: Metadata;
+  /** At most 20; stored in lower case, each once. */
+  tags?: string[];
 }
 
-/** `PATCH /sessions/:id`; metadata merges, and a `null` value deletes its key. */
+/**
+ * `PATCH /sessions/:id`; metadata merges, and a `null` value deletes its key. `tags` replaces the
+ * tags, then `addTags` and `removeTags` change them (a key with only `review` may send just these).
+ */
 export interface UpdateSessionBody {
   status?: Status;
   endedAt?: string;
   endedReason?: string;
   metadata?: Metadata;
   agent?: { name: string };
+  tags?: string[];
+  addTags?: string[];
+  removeTags?: string[];
 }
 
 export interface MessageInput {

@@ -253,5 +253,21 @@ for (const dialect of DIALECTS) {
       await assert.rejects(refused);
       await sb.close();
     });
+
+    test('start({tags}) and update() with tags: stored in lower case, counted by review.tags()', async () => {
+      const sb = client(s, s.t.adminKey);
+      const session = await sb.sessions.start(
+        { agent: 'tag-bot', channel: 'web', type: 'chat', tags: ['SDK', 'triage'] },
+        { wait: true },
+      );
+      assert.deepEqual((await sb.sessions.get(session.id)).tags, ['sdk', 'triage']);
+      session.update({ addTags: ['Refund'], removeTags: ['triage'] });
+      await session.end('completed');
+      assert.deepEqual((await sb.sessions.get(session.id)).tags, ['sdk', 'refund']);
+      const counts = Object.fromEntries((await sb.review.tags()).map((c) => [c.tag, c.count]));
+      assert.equal(counts.sdk, 1);
+      assert.equal(counts.triage, undefined);
+      await sb.close();
+    });
   });
 }

@@ -3,18 +3,10 @@
  */
 import { type Static, type TSchema, Type } from 'typebox';
 import { JOB_KINDS, JOB_STATUSES, LIMITS, SCORE_NAME_PATTERN } from './enums.js';
-import { ScoreValue, StringEnum } from './schemas.js';
+import { ScoreValue, StringEnum, TagList } from './schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
-/** A tag as sent: any case (stored lower-cased). */
-const TagInput = Type.String({
-  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$',
-  description: 'Letters, digits, `_ . : -`, a letter or digit first, ≤ 40 characters; stored in lower case.',
-  example: 'refund',
-});
-const TagList = Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession });
-
 /** `PATCH /sessions/:id/tags`: `tags` replaces them all; `addTags` / `removeTags` change them. */
 export const UpdateTagsBody = Type.Object(
   {

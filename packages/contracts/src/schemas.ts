@@ -104,6 +104,14 @@ export const ScoreName = Type.String({
   description: 'e.g. `quality`, `csat`.',
   example: 'quality',
 });
+/** A tag as sent: any case (stored lower-cased). */
+export const TagInput = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$',
+  description: 'Letters, digits, `_ . : -`, a letter or digit first, ≤ 40 characters; stored in lower case.',
+  example: 'refund',
+});
+export const TagList = Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession });
+
 export const ScoreValue = Type.Union([
   Type.Number(),
   Type.Boolean(),
@@ -288,6 +296,12 @@ export const CreateSessionBody = Type.Object(
     endedAt: Type.Optional(DateTime),
     endedReason: Type.Optional(EndedReason),
     metadata: Type.Optional(Metadata),
+    tags: Type.Optional(
+      Type.Array(TagInput, {
+        maxItems: LIMITS.tagsPerSession,
+        description: 'At most 20; stored in lower case, each once.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -361,10 +375,18 @@ export const UpdateSessionBody = Type.Object(
     agent: Type.Optional(
       Type.Object({ name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false }),
     ),
+    // The tag fields are the ones a key with only the `review` scope may send (routes/sessions.ts).
+    tags: Type.Optional(Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession, description: 'Replaces the tags.' })),
+    addTags: Type.Optional(Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession, description: 'Tags to add.' })),
+    removeTags: Type.Optional(
+      Type.Array(TagInput, { maxItems: LIMITS.tagsPerSession, description: 'Tags to remove (after adding).' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type UpdateSessionBody = Static<typeof UpdateSessionBody>;
+/** The fields of `PATCH /sessions/:id` that change tags: all a `review`-only key may send. */
+export const TAG_FIELDS = ['tags', 'addTags', 'removeTags'] as const;
 
 export const BATCH_ITEM_TYPES = ['session', 'message', 'event', 'session.update'] as const;
 export type BatchItemType = (typeof BATCH_ITEM_TYPES)[number];

@@ -14,6 +14,7 @@ import {
   SessionFilters,
   SessionIdParams,
   SessionList,
+  TAG_FIELDS,
   Timeseries,
   TimeseriesQuery,
   TranscriptPage,
@@ -23,11 +24,14 @@ import {
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Filled } from '../lib/ajv.js';
 import { problemResponses } from '../lib/problem.js';
-import { authOf } from '../plugins/auth.js';
+import { ApiError } from '../lib/errors.js';
+import { authOf, hasScope } from '../plugins/auth.js';
 import { filterErrors } from '../services/filters.js';
 import { exportContentType } from '../services/read.js';
 
 const ingest = { scope: 'ingest' as const };
+/** `PATCH /sessions/:id`: `ingest` changes anything, `review` the tags only. */
+const updating = { scope: ['ingest', 'review'] as ('ingest' | 'review')[] };
 const read = { scope: 'read' as const, queryErrors: filterErrors };
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -42,7 +46,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['Ingest'],
         summary: 'Start a session',
         description:
-          'Creates a session. Idempotent on `id`: the same id with the same body returns 200 and the stored session; the same id with other fields is a 409.',
+          'Creates a session. Idempotent on `id`: the same id with the same body returns 200 and the stored session; the same id with other fields is a 409. `tags` (at most 20) are stored in lower case, each once.',
         body: CreateSessionBody,
         response: { 200: Session, 201: Session, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
       },
@@ -98,18 +102,30 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/sessions/:id',
     {
-      config: ingest,
+      config: updating,
       schema: {
         tags: ['Ingest'],
         summary: 'Update or end a session',
         description:
-          'Metadata merges (a `null` value deletes the key). Moving from `active` to a terminal status ends the session and records a `status_changed` event; a terminal status is final (422 on change, 200 when repeated).',
+          'Metadata merges (a `null` value deletes the key). Moving from `active` to a terminal status ends the session and records a `status_changed` event; a terminal status is final (422 on change, 200 when repeated). `tags` replaces the tags, `addTags` and `removeTags` change them (applied in that order; stored in lower case, each once, at most 20, else 422 `too-many-tags`). Any change emits one `session.updated`; a body that changes nothing emits none. Scope `ingest`; with `review` only, the body may hold only `tags`, `addTags` and `removeTags` (else 403). A change of tags alone does not count as activity for the idle timeout.',
         params: SessionIdParams,
         body: UpdateSessionBody,
         response: { 200: Session, ...problemResponses(400, 401, 403, 404, 415, 422) },
       },
     },
-    async (req) => ingestService.updateSession(authOf(req).orgId, req.params.id, req.body),
+    async (req) => {
+      const auth = authOf(req);
+      if (!hasScope(auth, 'ingest')) {
+        const other = Object.keys(req.body).filter((k) => !(TAG_FIELDS as readonly string[]).includes(k));
+        if (other.length || !Object.keys(req.body).length)
+          throw new ApiError(
+            403,
+            'forbidden',
+            `With the review scope, a session's update may change only ${TAG_FIELDS.join(', ')}${other.length ? `; ${other.join(', ')} need${other.length === 1 ? 's' : ''} the ingest scope` : ''}.`,
+          );
+      }
+      return ingestService.updateSession(auth.orgId, req.params.id, req.body);
+    },
   );
 
   // ─── read ─────────────────────────────────────────────────────────────────────────────────

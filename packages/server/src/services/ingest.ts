@@ -43,6 +43,7 @@ import type { Db, Store, Trx } from '../store/db.js';
 import type { EventRow, MessageRow, NewSessionRow } from '../store/schema.js';
 import { type OutboxEntry, writeOutbox } from '../store/outbox.js';
 import { ensureMonths } from '../store/partitions.js';
+import { tagsOf, writeTagRows } from '../store/review.js';
 import { countStartedSessions, ensureAgents, renameAgent } from '../store/sessions/agents.js';
 import {
   eventRowToApi,
@@ -64,6 +65,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
+import { changesTags, checkTagCount, foldTags, nextTags, sameTags } from './tags.js';
 import { GroupCommit, isUniqueViolation, type Outcome } from './transactions.js';
 import {
   checkContent,
@@ -275,6 +277,24 @@ interface UpdatePlan {
   changed: boolean;
   /** The agent's new name. */
   rename?: string;
+  /** The session's tags before and after, when they change (session_tags follows: writeTagRows). */
+  tags?: { before: string[]; after: string[] };
+}
+
+/**
+ * Whether an update only changes tags: then it is a reviewer's (or an agent's) label, not a sign of
+ * life from the conversation, and leaves `last_activity_at` (and so the idle timeout) alone, as
+ * `PATCH /sessions/:id/tags` does.
+ */
+const onlyTags = (body: UpdateSessionBody) =>
+  changesTags(body) && Object.keys(body).every((k) => k === 'tags' || k === 'addTags' || k === 'removeTags');
+
+/** A create body with its tags as stored (lower case, each once; none is no `tags`), before its hash. */
+function foldCreateTags<B extends CreateSessionBody>(body: B): B {
+  if (body.tags === undefined) return body;
+  const { tags, ...rest } = body;
+  const folded = foldTags(tags);
+  return (folded.length ? { ...rest, tags: folded } : rest) as B;
 }
 
 /** A create body with its metadata's strings and its endedReason redacted. */
@@ -303,7 +323,7 @@ function planRedactedUpdate(redactor: Redactor, session: SessionWithAgent, body:
 
 /** The rules of `PATCH /sessions/:id` (docs/API.md) for one row; throws the 422s. */
 function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: number): UpdatePlan {
-  const set: SessionSet = { last_activity_at: now };
+  const set: SessionSet = onlyTags(body) ? {} : { last_activity_at: now };
   let changed = false;
   let ended = false;
   const wasTerminal = isTerminal(session.status);
@@ -357,7 +377,18 @@ function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: num
   }
   const rename = body.agent?.name !== undefined && body.agent.name !== session.agent_name ? body.agent.name : undefined;
   if (rename !== undefined) changed = true;
-  return { set, ended, changed, rename };
+  let tags: UpdatePlan['tags'];
+  if (changesTags(body)) {
+    const before = tagsOf(session);
+    const after = nextTags(before, body);
+    checkTagCount(after);
+    if (!sameTags(before, after)) {
+      set.tags = JSON.stringify(after);
+      tags = { before, after };
+      changed = true;
+    }
+  }
+  return { set, ended, changed, rename, tags };
 }
 
 /**
@@ -513,6 +544,9 @@ export class IngestService {
     state?: SessionState,
   ): Promise<CreateOutcome[]> {
     const redactor = await this.redactorFor(orgId, db);
+    bodies = bodies.map(foldCreateTags);
+    // Every row of one insert has the same columns: `tags` only when a body of this call has some.
+    const tagged = bodies.some((b) => b.tags !== undefined);
     const redactions = bodies.map(() => ({ n: 0 }));
     if (!redactor.empty) bodies = bodies.map((b, i) => redactCreate(redactor, b, redactions[i]));
     const hashes = bodies.map((b) => hashOf({ ...b, id: undefined }));
@@ -574,6 +608,7 @@ export class IngestService {
           create_hash: hashes[i],
           source: body.source ?? 'api',
           ...(redactions[i].n ? { redactions: redactions[i].n } : {}),
+          ...(tagged ? { tags: JSON.stringify(body.tags ?? []) } : {}),
         },
       });
     }
@@ -595,6 +630,15 @@ export class IngestService {
       );
       for (const [id, name] of names) renamed(state, id, name);
       const keys = await insertSessions(db, rows);
+      if (tagged)
+        await writeTagRows(
+          db,
+          rows.flatMap((row) => {
+            const after = tagsOf(row as { tags: string });
+            const key = keys.get(row.id) as SessionKey;
+            return after.length ? [{ ref: { ...key, org_id: orgId }, before: [], after }] : [];
+          }),
+        );
       // The rows as stored, without reading them back: the inserted columns, the figures' defaults
       // and the agents' names as ensureAgents left them.
       for (const row of rows) {
@@ -1006,15 +1050,18 @@ export class IngestService {
       await lockSessionRow(db, first);
       if (!precondition((await findSessionByPk(db, first)) as SessionWithAgent)) return null;
     }
-    const counters = await touchSession(db, first, now);
+    // A change of tags alone only locks the row; anything else also marks activity.
+    if (onlyTags(body)) await lockSessionRow(db, first);
+    else await touchSession(db, first, now);
     // The touch locked the row, waiting for any other writer of it (another process, the idle
     // sweep): judge by the row as it is now, not as first read, or two writers ending one session
     // at once would both record the ending. (SQLite has one writer; the re-read is just a read.)
     const session = (await findSessionByPk(db, first)) as SessionWithAgent;
     const plan = planRedactedUpdate(await this.redactorFor(orgId, db), session, body, now);
     if (plan.rename !== undefined) await renameAgent(db, orgId, session.agent_id, plan.rename);
-    const { set, events, outbox, after } = this.updateEffects(session, plan, counters.event_count, sessionId, now);
-    await updateSessionRow(db, session, set);
+    const { set, events, outbox, after } = this.updateEffects(session, plan, session.event_count, sessionId, now);
+    if (Object.keys(set).length) await updateSessionRow(db, session, set);
+    if (plan.tags) await writeTagRows(db, [{ ref: session, ...plan.tags }]);
     if (events.length) await insertEvents(db, events);
     await this.emit(db, orgId, outbox, sink);
     return after;
@@ -1080,6 +1127,7 @@ export class IngestService {
     const current = await this.lockedSessions(db, orgId, [...new Set(units.map((u) => u.sessionId))], state);
     const writes = new Map<number, { key: SessionKey; set: SessionSet }>();
     const events: Array<Parameters<typeof insertEvents>[1][number]> = [];
+    const tagChanges: Parameters<typeof writeTagRows>[1] = [];
     const outcomes: UpdateOutcome[] = [];
     for (const { sessionId, body } of units) {
       const session = current.get(sessionId);
@@ -1104,6 +1152,7 @@ export class IngestService {
       }
       const effects = this.updateEffects(session, plan, session.event_count, sessionId, now);
       events.push(...effects.events);
+      if (plan.tags) tagChanges.push({ ref: session, ...plan.tags });
       if (state) stage(state, current.get(sessionId) as SessionWithAgent, effects.set);
       else {
         const write = writes.get(session.pk);
@@ -1118,6 +1167,8 @@ export class IngestService {
     }
     await updateSessionSets(db, dialect, [...writes.values()]);
     if (events.length) await insertEvents(db, events);
+    // Each change was judged against the tags as the one before it left them: applied in order.
+    if (tagChanges.length) await writeTagRows(db, tagChanges);
     return outcomes;
   }
 

@@ -45,28 +45,10 @@ import {
 import { sessionRowToApi, type SessionWithAgent } from '../store/sessions/rows.js';
 import { findSession, findSessionByPk, lockSessionRow } from '../store/sessions/write.js';
 import { createBulkJob } from './jobs/bulk.js';
+import { checkTagCount, nextTags, sameTags } from './tags.js';
 import { retryTransaction } from './transactions.js';
 
 type Db = Store['db'];
-
-/** The tags after a change: lower-cased, each once, in the order first added. */
-export function nextTags(current: string[], change: { tags?: string[]; addTags?: string[]; removeTags?: string[] }) {
-  const fold = (list?: string[]) => (list ?? []).map((t) => t.toLowerCase());
-  let tags = change.tags !== undefined ? fold(change.tags) : [...current];
-  for (const t of fold(change.addTags)) tags.push(t);
-  const remove = new Set(fold(change.removeTags));
-  tags = [...new Set(tags)].filter((t) => !remove.has(t));
-  return tags;
-}
-
-export function checkTagCount(tags: string[]) {
-  if (tags.length > LIMITS.tagsPerSession)
-    throw new ApiError(
-      422,
-      'too-many-tags',
-      `A session holds at most ${LIMITS.tagsPerSession} tags; this change would leave ${tags.length}.`,
-    );
-}
 
 export class ReviewService {
   private jobListeners: Array<() => void> = [];
@@ -133,7 +115,7 @@ export class ReviewService {
       const before = tagsOf(row);
       const after = nextTags(before, body);
       checkTagCount(after);
-      if (JSON.stringify(before) === JSON.stringify(after)) return sessionRowToApi(row);
+      if (sameTags(before, after)) return sessionRowToApi(row);
       await writeTags(db, row, before, after);
       return this.updated(db, row, outbox, now);
     });

@@ -131,6 +131,40 @@ export function reviewDriven(f: SessionFilter): 'tag' | 'score' | null {
   return null;
 }
 
+/**
+ * A filter of one tag (or, without a tag, one `score.<name>=<value>`) with other conditions that
+ * the session row answers by itself (agent, channel, status, type, source, time, reviewed,
+ * problems, other scores): a page in start order walks the tag's (score's) index, testing each
+ * session against the rest, and stops at the page's end — where walking every session of the
+ * organization, or collecting every match of the tag and sorting them, read them all. Not with
+ * ranges, search or transcript words: those have paths of their own, chosen by how many match.
+ */
+export function reviewLed(f: SessionFilter): { driver: 'tag' | 'score'; rest: SessionFilter } | null {
+  const rowOnly = (rest: SessionFilter) =>
+    noneBut(
+      rest,
+      'agentIds',
+      'channels',
+      'statuses',
+      'types',
+      'sources',
+      'from',
+      'to',
+      'reviewed',
+      'problems',
+      'scores',
+    );
+  if (f.tags?.length === 1) {
+    const rest = { ...f, tags: undefined };
+    return rowOnly(rest) ? { driver: 'tag', rest } : null;
+  }
+  if (!f.tags?.length && f.scores?.length && f.scores[0].op === 'eq') {
+    const rest = { ...f, scores: f.scores.slice(1) };
+    return rowOnly(rest) ? { driver: 'score', rest } : null;
+  }
+  return null;
+}
+
 /** `s` is one of the sessions whose keys (session_pk, started_at) the subquery returns. */
 function sessionKeyIn(dialect: DialectName, keys: ReturnType<typeof sql>): Expression<SqlBool> {
   // PostgreSQL: with the partition key, so each month's partition is probed by its own index.

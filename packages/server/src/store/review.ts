@@ -35,20 +35,53 @@ export async function writeTags(db: Db, ref: SessionKeyRef, before: string[], af
     .where('pk', '=', k.pk)
     .where('started_at', '=', k.started_at)
     .execute();
-  const gone = before.filter((t) => !after.includes(t));
-  const added = after.filter((t) => !before.includes(t));
-  if (gone.length)
+  await writeTagRows(db, [{ ref, before, after }]);
+}
+
+/**
+ * Brings session_tags in line with sessions' new tag lists (their rows are written by the caller):
+ * the tags gone deleted in one statement, the tags added inserted in one, for any number of
+ * sessions of one organization. What `GET /tags` counts and the `tag` filter reads.
+ */
+export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; before: string[]; after: string[] }>) {
+  const gone: Array<{ org_id: string; pk: number; started_at: number; tag: string }> = [];
+  const added: Array<{ org_id: string; tag: string; started_at: number; session_pk: number }> = [];
+  // A session changed twice here is written once: from its first `before` to its last `after`.
+  const net = new Map<string, { ref: SessionKeyRef; before: string[]; after: string[] }>();
+  for (const c of changes) {
+    const key = `${c.ref.org_id}\u0000${c.ref.pk}`;
+    const seen = net.get(key);
+    net.set(key, seen ? { ...seen, after: c.after } : c);
+  }
+  for (const { ref, before, after } of net.values()) {
+    const k = byKey(ref);
+    for (const tag of before)
+      if (!after.includes(tag)) gone.push({ org_id: ref.org_id, pk: k.pk, started_at: k.started_at, tag });
+    for (const tag of after)
+      if (!before.includes(tag)) added.push({ org_id: ref.org_id, tag, started_at: k.started_at, session_pk: k.pk });
+  }
+  for (let i = 0; i < gone.length; i += 500) {
+    const chunk = gone.slice(i, i + 500);
     await db
       .deleteFrom('session_tags')
-      .where('org_id', '=', ref.org_id)
-      .where('tag', 'in', gone)
-      .where('started_at', '=', k.started_at)
-      .where('session_pk', '=', k.pk)
+      .where((eb) =>
+        eb.or(
+          chunk.map((g) =>
+            eb.and([
+              eb('org_id', '=', g.org_id),
+              eb('tag', '=', g.tag),
+              eb('started_at', '=', g.started_at),
+              eb('session_pk', '=', g.pk),
+            ]),
+          ),
+        ),
+      )
       .execute();
-  if (added.length)
+  }
+  for (let i = 0; i < added.length; i += 500)
     await db
       .insertInto('session_tags')
-      .values(added.map((tag) => ({ org_id: ref.org_id, tag, started_at: k.started_at, session_pk: k.pk })))
+      .values(added.slice(i, i + 500))
       .onConflict((oc) => oc.doNothing())
       .execute();
 }

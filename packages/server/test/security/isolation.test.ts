@@ -356,6 +356,7 @@ const CASES: Record<string, Case> = {
   },
   'PATCH /api/v1/sessions/:id': async (w) => {
     await notFoundForB(w, 'PATCH', `/api/v1/sessions/${w.ids.session}`, { status: 'failed', metadata: { x: '1' } });
+    await notFoundForB(w, 'PATCH', `/api/v1/sessions/${w.ids.session}`, { addTags: ['b'] });
     await detailOfA(w);
   },
   'POST /api/v1/sessions/:id/messages': async (w) => {

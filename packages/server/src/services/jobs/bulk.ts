@@ -13,7 +13,7 @@ import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
 import { tagsOf, writeReviewed, writeTags } from '../../store/review.js';
 import { sessionRowToApi } from '../../store/sessions/rows.js';
 import { parseFilters } from '../filters.js';
-import { checkTagCount, nextTags } from '../review.js';
+import { checkTagCount, nextTags } from '../tags.js';
 import { retryTransaction } from '../transactions.js';
 import type { JobHandler } from './runner.js';
 

@@ -17,6 +17,7 @@ import {
   sessionFilterWhere,
   transcriptOnly,
   reviewDriven,
+  reviewLed,
   type ScoreCondition,
 } from '../filters.js';
 import type { Database, SessionRow } from '../schema.js';
@@ -105,9 +106,12 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
   const col = SORT_COLUMNS[sort.field];
   const dir = sort.desc ? 'desc' : 'asc';
   const beyond = sort.desc ? '<' : '>';
-  const driver = sort.field === 'startedAt' ? reviewDriven(f) : null;
-  if (driver) {
-    // One tag or one score value: the page's keys from its index in start order (0022).
+  const led = sort.field === 'startedAt' ? reviewLed(f) : null;
+  if (led) {
+    // One tag or one score value: the page's keys from its index in start order (0022); with
+    // other conditions, each session along the way is tested against them by its row (a join by
+    // key), and the walk stops at the page's end.
+    const { driver, rest } = led;
     const table = driver === 'tag' ? 'session_tags' : 'session_scores';
     let keys = db
       .selectFrom(`${table} as k` as 'session_tags as k')
@@ -117,6 +121,15 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     else {
       const c = (f.scores as ScoreCondition[])[0];
       keys = keys.where(sql<SqlBool>`k.name = ${c.name} AND k.value_text = ${String(c.value)}`);
+    }
+    if (!reviewDriven(f)) {
+      if (rest.from !== undefined) keys = keys.where('k.started_at', '>=', rest.from);
+      if (rest.to !== undefined) keys = keys.where('k.started_at', '<', rest.to);
+      keys = keys
+        .innerJoin('sessions as s', (j) =>
+          j.onRef('s.pk', '=', 'k.session_pk').onRef('s.started_at', '=', 'k.started_at'),
+        )
+        .where((eb) => sessionFilterWhere(eb as never, dialect, orgId, rest)) as unknown as typeof keys;
     }
     const value = after?.value;
     if (after && value != null)

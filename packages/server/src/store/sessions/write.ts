@@ -144,8 +144,10 @@ export async function lockSessions(
   return out;
 }
 
-type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | 'scores' | 'reviewed_by'>> & {
+export type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | 'scores' | 'reviewed_by'>> & {
   metadata?: string;
+  /** The JSON list; session_tags is written beside it (store/review.ts writeTagRows). */
+  tags?: string;
 };
 
 /** Columns that are not integers: how PostgreSQL reads them back from VALUES text. */
@@ -154,6 +156,7 @@ const COLUMN_CASTS: Record<string, string> = {
   ended_reason: 'text',
   search_text: 'text',
   metadata: 'json',
+  tags: 'json',
 };
 
 /**
@@ -208,11 +211,7 @@ export async function lockSessionRow(db: Db, ref: SessionRef) {
   await q.execute();
 }
 
-export async function updateSessionRow(
-  db: Db,
-  ref: SessionRef,
-  set: Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | 'scores' | 'reviewed_by'>> & { metadata?: string },
-) {
+export async function updateSessionRow(db: Db, ref: SessionRef, set: SessionSet) {
   const k = keyOf(ref);
   let q = db.updateTable('sessions').set(set).where('pk', '=', k.pk);
   if (k.started_at !== undefined) q = q.where('started_at', '=', k.started_at);
