@@ -23,6 +23,7 @@ export const AUDITED: Record<string, string> = {
   'PATCH /api/v1/alerts/:id': 'alert.updated',
   'DELETE /api/v1/alerts/:id': 'alert.deleted',
   'PUT /api/v1/settings/redaction': 'settings.redaction_updated',
+  'POST /api/v1/settings/redaction/apply': 'settings.redaction_applied',
   // Reviews (scope `review`): the marks, scores and notes people leave, saved views and bulk jobs.
   // Tags are not: ingest keys set them as sessions arrive, and every one would be an entry.
   'POST /api/v1/sessions/:id/review': 'session.reviewed',

@@ -1,7 +1,12 @@
-/** An organization's redaction settings (docs/REDACTION.md): one row, or none for the server default. */
+/**
+ * An organization's redaction settings (docs/REDACTION.md): one row, or none for the server
+ * default; and the writes of redaction applied again to stored sessions.
+ */
 import type { CustomPattern, RedactionDetector } from '@switchboard/contracts';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DialectName } from './db.js';
 import type { Database } from './schema.js';
+import type { SessionKey } from './sessions/write.js';
 
 type Db = Kysely<Database>;
 
@@ -34,4 +39,181 @@ export async function saveRedactionSettings(db: Db, orgId: string, s: StoredReda
     .values({ org_id: orgId, ...values })
     .onConflict((oc) => oc.column('org_id').doUpdateSet(values))
     .execute();
+}
+
+// ─── applying redaction again to stored sessions (services/jobs/redaction.ts) ─────────────
+
+/** A message's content and metadata as redaction left them. */
+export async function rewriteMessage(
+  db: Db,
+  row: { pk: number; session_started_at: number; content: string; metadata: string },
+) {
+  await db
+    .updateTable('messages')
+    .set({ content: row.content, metadata: row.metadata })
+    .where('pk', '=', row.pk)
+    .where('session_started_at', '=', row.session_started_at)
+    .execute();
+}
+
+export async function rewriteEvent(db: Db, row: { pk: number; session_started_at: number; data: string }) {
+  await db
+    .updateTable('session_events')
+    .set({ data: row.data })
+    .where('pk', '=', row.pk)
+    .where('session_started_at', '=', row.session_started_at)
+    .execute();
+}
+
+/**
+ * The transcript search index of a session whose messages were rewritten. Ingest only ever adds
+ * messages, so the index's triggers follow inserts and deletes, not updates: here SQLite's
+ * entries of the rewritten messages are replaced, and PostgreSQL's documents of the session
+ * (a word of the old text may be in any of them) become one made from its messages as they are.
+ */
+export async function reindexTranscript(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  session: SessionKey,
+  rewritten: Array<{ seq: number; content: string }>,
+) {
+  if (rewritten.length === 0) return;
+  if (dialect === 'sqlite') {
+    for (const m of rewritten) {
+      const rowid = sql`(${session.pk} << 32) | ${m.seq}`;
+      await sql`DELETE FROM transcript_fts WHERE rowid = ${rowid}`.execute(db);
+      await sql`INSERT INTO transcript_fts(rowid, content) VALUES (${rowid}, ${m.content})`.execute(db);
+    }
+    return;
+  }
+  await sql`DELETE FROM transcript_docs WHERE session_pk = ${session.pk} AND session_started_at = ${session.started_at}`.execute(
+    db,
+  );
+  await sql`INSERT INTO transcript_docs (org_id, session_pk, session_started_at, tsv)
+    SELECT ${orgId}::text, session_pk, session_started_at, to_tsvector('simple', string_agg(content, ' ' ORDER BY seq))
+    FROM messages WHERE session_pk = ${session.pk} AND session_started_at = ${session.started_at}
+    GROUP BY session_pk, session_started_at`.execute(db);
+}
+
+/** The organization's last event id (outbox `org_seq`), 0 before its first. */
+export async function lastOrgSeq(db: Db, orgId: string) {
+  const row = await db
+    .selectFrom('outbox_org_seqs')
+    .select('last_org_seq')
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return Number(row?.last_org_seq ?? 0);
+}
+
+/**
+ * The next `limit` events of the organization after `after` and up to `upTo` (org_seq), with
+ * whether each one's session is among the job's: those are the ones to redact again.
+ */
+export async function jobEventsAfter(db: Db, orgId: string, jobId: string, after: number, upTo: number, limit: number) {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['seq', 'org_seq', 'session_id', 'payload'])
+    .where('org_id', '=', orgId)
+    .where('org_seq', '>', after)
+    .where('org_seq', '<=', upTo)
+    .orderBy('org_seq')
+    .limit(limit)
+    .execute();
+  const ids = [...new Set(rows.map((r) => r.session_id))];
+  const inJob = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const found = await db
+      .selectFrom('session_ids as i')
+      .innerJoin('job_items as j', (j) => j.onRef('j.session_pk', '=', 'i.pk').on('j.job_id', '=', jobId))
+      .select('i.id')
+      .where('i.org_id', '=', orgId)
+      .where('i.id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const f of found) inJob.add(f.id);
+  }
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    orgSeq: Number(r.org_seq),
+    payload: r.payload,
+    inJob: inJob.has(r.session_id),
+  }));
+}
+
+export async function rewriteOutboxPayload(db: Db, seq: number, payload: string) {
+  await db.updateTable('outbox').set({ payload }).where('seq', '=', seq).execute();
+}
+
+/** The webhook deliveries of these events (by event id, the outbox `org_seq`). */
+export async function deliveriesOfEvents(db: Db, orgId: string, orgSeqs: number[]) {
+  if (orgSeqs.length === 0) return [];
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'payload'])
+    .where('webhook_id', 'in', db.selectFrom('webhooks').select('id').where('org_id', '=', orgId))
+    .where(
+      'event_id',
+      'in',
+      orgSeqs.map((s) => String(s)),
+    )
+    .execute();
+}
+
+export async function rewriteDeliveryPayload(db: Db, id: string, payload: string) {
+  await db.updateTable('webhook_deliveries').set({ payload }).where('id', '=', id).execute();
+}
+
+/** Moves a job to its next phase, its cursor back to the start and `max_pk` the phase's bound. */
+export async function enterJobPhase(
+  db: Db,
+  id: string,
+  step: { phase: 'outbox'; bound: number; done: number; failed: number },
+  now: number,
+) {
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      phase: step.phase,
+      cursor: 0,
+      max_pk: step.bound,
+      done: eb('done', '+', step.done),
+      failed: eb('failed', '+', step.failed),
+      status: 'running',
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * The metadata tables' rows of values no session holds any more. Their triggers count a value
+ * down to zero but keep its row (a value usually comes back); a value redaction replaced must
+ * not stay behind as a key. On PostgreSQL the counts are deferred triggers: they run first.
+ */
+export async function dropUnheldMetadataValues(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  values: Array<{ key: string; value: string }>,
+) {
+  if (values.length === 0) return;
+  if (dialect === 'postgres') await sql`SET CONSTRAINTS ALL IMMEDIATE`.execute(db);
+  for (const { key, value } of values) {
+    const held = await db
+      .selectFrom('session_metadata')
+      .select('key')
+      .where('org_id', '=', orgId)
+      .where('key', '=', key)
+      .where('value', '=', value)
+      .limit(1)
+      .executeTakeFirst();
+    if (held) continue;
+    for (const table of ['session_metadata_counts', 'session_metadata_figures', 'metadata_first_responses'] as const)
+      await db
+        .deleteFrom(table)
+        .where('org_id', '=', orgId)
+        .where('key', '=', key)
+        .where('value', '=', value)
+        .execute();
+  }
 }
