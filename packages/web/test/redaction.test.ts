@@ -125,7 +125,11 @@ describe('Redaction page', { skip: !HAVE_CHROMIUM }, () => {
     await server.api('POST', '/api/v1/sessions/stored-raw/messages', {
       messages: [{ sender: 'user', content: 'I am EMP-246810, mail me at jo@example.com' }],
     });
-    await server.api('PUT', '/api/v1/settings/redaction', saved.body);
+    const back = await server.api('PUT', '/api/v1/settings/redaction', {
+      detectors: saved.body.detectors,
+      custom: saved.body.custom,
+    });
+    assert.equal(back.status, 200);
 
     await page.reload();
     await page.getByRole('heading', { name: 'Sessions already stored' }).waitFor();
