@@ -162,10 +162,8 @@ describe('Redaction page', { skip: !HAVE_CHROMIUM }, () => {
     ] as const) {
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize({ width: 1280, height: 800 });
-      await page.getByTestId('redaction-apply').scrollIntoViewIfNeeded();
       await screenshot(page, `redaction-apply-desktop-${theme}`);
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.getByTestId('redaction-apply').scrollIntoViewIfNeeded();
       await screenshot(page, `redaction-apply-phone-${theme}`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });

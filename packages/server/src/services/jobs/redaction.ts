@@ -39,7 +39,7 @@ import {
 } from '../../store/redaction.js';
 import { parseJson, sessionRowToApi } from '../../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions } from '../../store/sessions/transcript.js';
-import { updateSessionRow } from '../../store/sessions/write.js';
+import { lockSessions, updateSessionRow } from '../../store/sessions/write.js';
 import { searchText } from '../ingest.js';
 import { retryTransaction } from '../transactions.js';
 import { parseFilterString } from './bulk.js';
@@ -106,7 +106,9 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
     const now = Date.now();
     const redactor = await redactorOf(trx, job.org_id);
     const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), batchSize);
-    const rows = await sessionsByKeys(trx, job.org_id, keys);
+    // Locked (PostgreSQL) before their transcripts are read: a message ingest appends meanwhile
+    // waits for this batch, so none is missed and no count is written over.
+    const rows = [...(await lockSessions(trx, store.dialect, await sessionsByKeys(trx, job.org_id, keys))).values()];
     const sessionKeys = rows.map((r) => ({ pk: Number(r.pk), started_at: Number(r.started_at) }));
     // Per session: replacements made and transcript bytes gained (a marker is shorter or longer).
     const counts = new Map<number, { n: number; bytes: number; rewritten: Array<{ seq: number; content: string }> }>();
