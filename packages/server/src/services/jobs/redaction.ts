@@ -31,15 +31,15 @@ import {
   enterJobPhase,
   jobEventsAfter,
   lastOrgSeq,
-  reindexTranscript,
+  reindexTranscripts,
   rewriteDeliveryPayload,
-  rewriteEvent,
-  rewriteMessage,
+  rewriteEvents,
+  rewriteMessages,
   rewriteOutboxPayload,
 } from '../../store/redaction.js';
 import { parseJson, sessionRowToApi } from '../../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions } from '../../store/sessions/transcript.js';
-import { lockSessions, updateSessionRow } from '../../store/sessions/write.js';
+import { lockSessions, updateSessionSets } from '../../store/sessions/write.js';
 import { searchText } from '../ingest.js';
 import { retryTransaction } from '../transactions.js';
 import { parseFilterString } from './bulk.js';
@@ -117,6 +117,8 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
       counts.set(pk, c);
       return c;
     };
+    const messages: Parameters<typeof rewriteMessages>[2] = [];
+    const events: Parameters<typeof rewriteEvents>[2] = [];
     if (!redactor.empty) {
       for (const m of await messagesOfSessions(trx, sessionKeys)) {
         const counter = { n: 0 };
@@ -131,11 +133,7 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
         c.n += counter.n;
         c.bytes += messageBytes(row) - messageBytes({ content: m.content, metadata: JSON.stringify(before), usage });
         if (content.count) c.rewritten.push({ seq: Number(m.seq), content: content.text });
-        await rewriteMessage(trx, {
-          pk: Number(m.pk),
-          session_started_at: Number(m.session_started_at),
-          ...row,
-        });
+        messages.push({ pk: Number(m.pk), session_started_at: Number(m.session_started_at), ...row });
       }
       for (const e of await eventsOfSessions(trx, sessionKeys)) {
         const counter = { n: 0 };
@@ -145,15 +143,15 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
         const c = of(Number(e.session_pk));
         c.n += counter.n;
         c.bytes += eventBytes({ data: JSON.stringify(data) }) - eventBytes({ data: JSON.stringify(before) });
-        await rewriteEvent(trx, {
-          pk: Number(e.pk),
-          session_started_at: Number(e.session_started_at),
-          data: JSON.stringify(data),
-        });
+        events.push({ pk: Number(e.pk), session_started_at: Number(e.session_started_at), data: JSON.stringify(data) });
       }
+      await rewriteMessages(trx, store.dialect, messages);
+      await rewriteEvents(trx, store.dialect, events);
     }
     const changed: typeof keys = [];
     const replacedValues = new Map<string, { key: string; value: string }>();
+    const sets: Parameters<typeof updateSessionSets>[2] = [];
+    const reindex: Parameters<typeof reindexTranscripts>[3] = [];
     for (const row of rows) {
       const pk = Number(row.pk);
       const key = { pk, started_at: Number(row.started_at) };
@@ -167,17 +165,22 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
       for (const [k, v] of Object.entries(before))
         if (typeof v === 'string' && metadata[k] !== v)
           replacedValues.set(JSON.stringify([k, v]), { key: k, value: v });
-      await updateSessionRow(trx, key, {
-        redactions: Number(row.redactions ?? 0) + counter.n + (c?.n ?? 0),
-        ...(metadata !== before
-          ? { metadata: JSON.stringify(metadata), search_text: searchText(row.agent_id, metadata) }
-          : {}),
-        ...(reason?.count ? { ended_reason: reason.text } : {}),
-        ...(c?.bytes ? { transcript_bytes: Number(row.transcript_bytes) + c.bytes } : {}),
+      sets.push({
+        key,
+        set: {
+          redactions: Number(row.redactions ?? 0) + counter.n + (c?.n ?? 0),
+          ...(metadata !== before
+            ? { metadata: JSON.stringify(metadata), search_text: searchText(row.agent_id, metadata) }
+            : {}),
+          ...(reason?.count ? { ended_reason: reason.text } : {}),
+          ...(c?.bytes ? { transcript_bytes: Number(row.transcript_bytes) + c.bytes } : {}),
+        },
       });
-      if (c?.rewritten.length) await reindexTranscript(trx, store.dialect, job.org_id, key, c.rewritten);
+      if (c?.rewritten.length) reindex.push({ key, rewritten: c.rewritten });
       changed.push(key);
     }
+    await updateSessionSets(trx, store.dialect, sets);
+    await reindexTranscripts(trx, store.dialect, job.org_id, reindex);
     await dropUnheldMetadataValues(trx, store.dialect, job.org_id, [...replacedValues.values()]);
     const outbox: OutboxEntry[] = [];
     for (const r of await sessionsByKeys(trx, job.org_id, changed)) {
