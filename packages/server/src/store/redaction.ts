@@ -188,8 +188,25 @@ export async function jobEventsAfter(db: Db, orgId: string, jobId: string, after
   }));
 }
 
-export async function rewriteOutboxPayload(db: Db, seq: number, payload: string) {
-  await db.updateTable('outbox').set({ payload }).where('seq', '=', seq).execute();
+/** Payloads of stored events (by `seq`) or webhook deliveries (by `id`), one statement per 500. */
+export async function rewritePayloads(
+  db: Db,
+  dialect: DialectName,
+  table: 'outbox' | 'webhook_deliveries',
+  rows: Array<{ key: number | string; payload: string }>,
+) {
+  const key = table === 'outbox' ? 'seq' : 'id';
+  for (let i = 0; i < rows.length; i += 500) {
+    const values = rows
+      .slice(i, i + 500)
+      .map(
+        (r) =>
+          sql`(${typed(dialect, r.key, table === 'outbox' ? 'bigint' : 'text')}, ${typed(dialect, r.payload, 'text')})`,
+      );
+    await sql`UPDATE ${sql.table(table)} SET payload = v.payload
+      FROM (SELECT column1 AS k, column2 AS payload FROM (VALUES ${sql.join(values)}) AS x) AS v
+      WHERE ${sql.ref(`${table}.${key}`)} = v.k`.execute(db);
+  }
 }
 
 /** The webhook deliveries of these events (by event id, the outbox `org_seq`). */
@@ -205,10 +222,6 @@ export async function deliveriesOfEvents(db: Db, orgId: string, orgSeqs: number[
       orgSeqs.map((s) => String(s)),
     )
     .execute();
-}
-
-export async function rewriteDeliveryPayload(db: Db, id: string, payload: string) {
-  await db.updateTable('webhook_deliveries').set({ payload }).where('id', '=', id).execute();
 }
 
 /** Moves a job to its next phase, its cursor back to the start and `max_pk` the phase's bound. */

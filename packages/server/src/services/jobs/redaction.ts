@@ -32,10 +32,9 @@ import {
   jobEventsAfter,
   lastOrgSeq,
   reindexTranscripts,
-  rewriteDeliveryPayload,
   rewriteEvents,
   rewriteMessages,
-  rewriteOutboxPayload,
+  rewritePayloads,
 } from '../../store/redaction.js';
 import { parseJson, sessionRowToApi } from '../../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions } from '../../store/sessions/transcript.js';
@@ -203,19 +202,24 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
     const redactor = await redactorOf(trx, job.org_id);
     const bound = Number(job.max_pk ?? 0);
     const events = await jobEventsAfter(trx, job.org_id, job.id, Number(job.cursor), bound, limit);
-    const rewritten: number[] = [];
+    const rewritten: Array<{ key: number; payload: string; orgSeq: number }> = [];
     for (const e of events) {
       if (!e.inJob || redactor.empty) continue;
       const payload = redactedJson(redactor, e.payload);
-      if (payload === null) continue;
-      await rewriteOutboxPayload(trx, e.seq, payload);
-      rewritten.push(e.orgSeq);
+      if (payload !== null) rewritten.push({ key: e.seq, payload, orgSeq: e.orgSeq });
     }
+    await rewritePayloads(trx, store.dialect, 'outbox', rewritten);
     // What webhooks deliver (or retry) is a copy of the event: rewritten with it.
-    for (const d of await deliveriesOfEvents(trx, job.org_id, rewritten)) {
+    const deliveries: Array<{ key: string; payload: string }> = [];
+    for (const d of await deliveriesOfEvents(
+      trx,
+      job.org_id,
+      rewritten.map((r) => r.orgSeq),
+    )) {
       const payload = redactedJson(redactor, d.payload);
-      if (payload !== null) await rewriteDeliveryPayload(trx, d.id, payload);
+      if (payload !== null) deliveries.push({ key: d.id, payload });
     }
+    await rewritePayloads(trx, store.dialect, 'webhook_deliveries', deliveries);
     const last = events.at(-1)?.orgSeq ?? bound;
     const finished = events.length < limit || last >= bound;
     await advanceJob(trx, job.id, { cursor: last, done: 0, failed: 0, finished }, now);
