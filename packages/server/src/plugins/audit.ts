@@ -60,7 +60,9 @@ function idOf(req: FastifyRequest, payload: unknown): string | null {
   if (params?.id) return params.id;
   if (typeof payload !== 'string') return null;
   try {
-    const id = (JSON.parse(payload) as { id?: unknown }).id;
+    // A created thing's id, or the job a request started (bulk actions, redaction applied).
+    const body = JSON.parse(payload) as { id?: unknown; jobId?: unknown };
+    const id = body.id ?? body.jobId;
     return typeof id === 'string' ? id : null;
   } catch {
     return null;

@@ -155,13 +155,14 @@ export async function lastOrgSeq(db: Db, orgId: string) {
 }
 
 /**
- * The next `limit` events of the organization after `after` and up to `upTo` (org_seq), with
- * whether each one's session is among the job's: those are the ones to redact again.
+ * The next `limit` events of the organization after `after` and up to `upTo` (org_seq): where
+ * the walk got to, and the payloads of those whose session is among the job's (the only ones
+ * read: a transcript's events can be large).
  */
 export async function jobEventsAfter(db: Db, orgId: string, jobId: string, after: number, upTo: number, limit: number) {
   const rows = await db
     .selectFrom('outbox')
-    .select(['seq', 'org_seq', 'session_id', 'payload'])
+    .select(['seq', 'org_seq', 'session_id'])
     .where('org_id', '=', orgId)
     .where('org_seq', '>', after)
     .where('org_seq', '<=', upTo)
@@ -180,12 +181,22 @@ export async function jobEventsAfter(db: Db, orgId: string, jobId: string, after
       .execute();
     for (const f of found) inJob.add(f.id);
   }
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    orgSeq: Number(r.org_seq),
-    payload: r.payload,
-    inJob: inJob.has(r.session_id),
-  }));
+  const seqs = rows.filter((r) => inJob.has(r.session_id)).map((r) => r.seq);
+  const payloads = [];
+  for (let i = 0; i < seqs.length; i += 500)
+    payloads.push(
+      ...(await db
+        .selectFrom('outbox')
+        .select(['seq', 'org_seq', 'payload'])
+        .where('seq', 'in', seqs.slice(i, i + 500))
+        .orderBy('seq')
+        .execute()),
+    );
+  return {
+    last: rows.length ? Number(rows[rows.length - 1].org_seq) : null,
+    read: rows.length,
+    events: payloads.map((r) => ({ seq: Number(r.seq), orgSeq: Number(r.org_seq), payload: r.payload })),
+  };
 }
 
 /** Payloads of stored events (by `seq`) or webhook deliveries (by `id`), one statement per 500. */

@@ -162,6 +162,10 @@ for (const dialect of DIALECTS) {
       assert.equal(res.statusCode, 202, res.body);
       assert.match(String(res.headers.location), /^\/api\/v1\/jobs\//);
       const job = await runJob(res.json().jobId, 2);
+      // The audit log has who applied it, to which sessions, and the job.
+      const audit = (await call(t.app, t.adminKey, 'GET', '/api/v1/audit')).json();
+      const entry = audit.data.find((e: { action: string }) => e.action === 'settings.redaction_applied');
+      assert.deepEqual([entry?.target, entry?.details], [res.json().jobId, { filters: 'channel=phone' }]);
       assert.deepEqual(
         [job.kind, job.status, job.total, job.done, job.failed],
         ['redaction.apply', 'succeeded', voice.length, voice.length, 0],

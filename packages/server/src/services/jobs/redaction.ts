@@ -201,10 +201,10 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
     const now = Date.now();
     const redactor = await redactorOf(trx, job.org_id);
     const bound = Number(job.max_pk ?? 0);
-    const events = await jobEventsAfter(trx, job.org_id, job.id, Number(job.cursor), bound, limit);
+    const { events, last, read } = await jobEventsAfter(trx, job.org_id, job.id, Number(job.cursor), bound, limit);
     const rewritten: Array<{ key: number; payload: string; orgSeq: number }> = [];
     for (const e of events) {
-      if (!e.inJob || redactor.empty) continue;
+      if (redactor.empty) continue;
       const payload = redactedJson(redactor, e.payload);
       if (payload !== null) rewritten.push({ key: e.seq, payload, orgSeq: e.orgSeq });
     }
@@ -220,9 +220,9 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
       if (payload !== null) deliveries.push({ key: d.id, payload });
     }
     await rewritePayloads(trx, store.dialect, 'webhook_deliveries', deliveries);
-    const last = events.at(-1)?.orgSeq ?? bound;
-    const finished = events.length < limit || last >= bound;
-    await advanceJob(trx, job.id, { cursor: last, done: 0, failed: 0, finished }, now);
+    const cursor = last ?? bound;
+    const finished = read < limit || cursor >= bound;
+    await advanceJob(trx, job.id, { cursor, done: 0, failed: 0, finished }, now);
     return { finished, outbox: false };
   }
 }
