@@ -161,10 +161,10 @@ export interface BulkAction {
   review?: boolean;
 }
 
-/** A background job (a bulk action): `total` sessions matched when it started. */
+/** A background job (a bulk action, redaction applied again): `total` sessions matched when it started. */
 export interface Job {
   id: string;
-  kind: 'sessions.bulk';
+  kind: 'sessions.bulk' | 'redaction.apply';
   status: 'queued' | 'running' | 'succeeded' | 'failed';
   total: number | null;
   done: number;

@@ -1,7 +1,7 @@
 /** `sb.settings`: redaction settings and previews through the SDK, against a real server. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ValidationError } from '../src/index.js';
+import { ConflictError, ValidationError } from '../src/index.js';
 import { DIALECTS, type Served, client, serve } from './helpers.js';
 
 for (const dialect of DIALECTS) {
@@ -36,6 +36,17 @@ for (const dialect of DIALECTS) {
         sb.settings.putRedaction({ detectors: [], custom: [{ name: 'bad', pattern: '(a)\\1' }] }),
         (err: unknown) => err instanceof ValidationError && /cannot be compiled/.test(err.message),
       );
+    });
+
+    test('apply redaction to stored sessions: a job, or a ConflictError while redaction is off', async () => {
+      const sb = client(s, s.t.adminKey);
+      await sb.settings.putRedaction({ detectors: [] });
+      await assert.rejects(sb.settings.applyRedaction(), (err: unknown) => err instanceof ConflictError);
+      await sb.settings.putRedaction({ detectors: ['email'] });
+      const { jobId } = await sb.settings.applyRedaction({ channel: 'phone' });
+      const job = await sb.review.job(jobId);
+      assert.equal(job.kind, 'redaction.apply');
+      await assert.rejects(sb.settings.applyRedaction('status=nope'), (err: unknown) => err instanceof ValidationError);
     });
   });
 }

@@ -95,8 +95,8 @@ export const EVENT_TYPE_PATTERN = '^[a-z][a-z0-9_.]{0,63}$';
 export const TAG_PATTERN = '^[a-z0-9][a-z0-9_.:-]{0,39}$';
 /** A score's name. */
 export const SCORE_NAME_PATTERN = '^[a-z][a-z0-9_]{0,39}$';
-/** What a bulk job does; kinds of the generic job runner. */
-export const JOB_KINDS = ['sessions.bulk'] as const;
+/** What a background job does: a bulk action, or redaction applied again to stored sessions. */
+export const JOB_KINDS = ['sessions.bulk', 'redaction.apply'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

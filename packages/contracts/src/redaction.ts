@@ -4,6 +4,7 @@
  * time), per organization.
  */
 import { type Static, Type } from 'typebox';
+import { LIMITS } from './enums.js';
 import { StringEnum } from './schemas.js';
 
 export const REDACTION_DETECTORS = ['email', 'phone', 'card', 'iban', 'ip', 'ssn'] as const;
@@ -86,3 +87,20 @@ export const RedactionPreview = Type.Object({
   }),
 });
 export type RedactionPreview = Static<typeof RedactionPreview>;
+
+export const RedactionApplyBody = Type.Object(
+  {
+    filters: Type.String({
+      maxLength: LIMITS.viewQueryLength,
+      description:
+        'The shared filters as a query string, e.g. `channel=voice&from=2026-01-01`; empty for every session.',
+      example: 'channel=voice',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The sessions to redact again with the saved settings: their messages, metadata, events and endedReason are rewritten, irreversibly.',
+  },
+);
+export type RedactionApplyBody = Static<typeof RedactionApplyBody>;

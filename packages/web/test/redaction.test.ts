@@ -110,4 +110,63 @@ describe('Redaction page', { skip: !HAVE_CHROMIUM }, () => {
     const stored = await server.api<{ custom: Array<{ pattern: string }> }>('GET', '/api/v1/settings/redaction');
     assert.equal(stored.body.custom[0].pattern, 'EMP-\\d{6}');
   });
+
+  test('apply the saved settings to stored sessions: confirmed, with the job’s progress', async () => {
+    // A session stored while redaction was off holds the raw values.
+    const saved = await server.api<{ detectors: string[]; custom: unknown[] }>('GET', '/api/v1/settings/redaction');
+    await server.api('PUT', '/api/v1/settings/redaction', { detectors: [], custom: [] });
+    await server.api('POST', '/api/v1/sessions', {
+      id: 'stored-raw',
+      agent: { id: 'support-bot' },
+      channel: 'phone',
+      type: 'voice',
+      metadata: { callback: '+44 20 7946 0958' },
+    });
+    await server.api('POST', '/api/v1/sessions/stored-raw/messages', {
+      messages: [{ sender: 'user', content: 'I am EMP-246810, mail me at jo@example.com' }],
+    });
+    const back = await server.api('PUT', '/api/v1/settings/redaction', {
+      detectors: saved.body.detectors,
+      custom: saved.body.custom,
+    });
+    assert.equal(back.status, 200);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sessions already stored' }).waitFor();
+    await page.getByRole('button', { name: 'Apply to stored sessions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Redact every stored session?' });
+    await textMatching(dialog, /cannot be undone/);
+    for (const [width, height, name] of [
+      [1280, 800, 'desktop'],
+      [390, 844, 'phone'],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await screenshot(page, `redaction-apply-confirm-${name}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await dialog.getByRole('button', { name: 'Apply redaction' }).click();
+    await textMatching(page.getByTestId('redaction-job-status'), /^Done: \d+ sessions/);
+    const bar = page.getByRole('progressbar', { name: 'Redaction progress' });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+
+    const s = await server.api<{ metadata: Record<string, string>; messages: Array<{ content: string }> }>(
+      'GET',
+      '/api/v1/sessions/stored-raw',
+    );
+    assert.equal(s.body.messages[0].content, 'I am [redacted:employee], mail me at [redacted:email]');
+    assert.deepEqual(s.body.metadata, { callback: '[redacted:phone]' });
+
+    for (const [theme, colorScheme] of [
+      ['light', 'light'],
+      ['dark', 'dark'],
+    ] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await screenshot(page, `redaction-apply-desktop-${theme}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, `redaction-apply-phone-${theme}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
 });

@@ -1,5 +1,12 @@
+import { filtersToQuery } from '@switchboard/contracts';
 import type { RequestOptions, Transport } from '../http.js';
-import type { RedactionPreview, RedactionPreviewInput, RedactionSettings, RedactionSettingsInput } from '../types.js';
+import type {
+  RedactionPreview,
+  RedactionPreviewInput,
+  RedactionSettings,
+  RedactionSettingsInput,
+  SessionFilters,
+} from '../types.js';
 
 /** `sb.settings`: organization settings (scope `admin`). */
 export class SettingsApi {
@@ -41,5 +48,20 @@ export class SettingsApi {
    */
   previewRedaction(body: RedactionPreviewInput, options: RequestOptions = {}): Promise<RedactionPreview> {
     return this.transport.request('POST', '/settings/redaction/preview', { body }, options);
+  }
+
+  /**
+   * Applies the saved redaction settings to sessions already stored (all of them with `{}` or
+   * `''`, or those the filters match now), in the background: their messages, metadata, events
+   * and endedReason are rewritten. Irreversible. Follow the job with `sb.review.job(jobId)`. A
+   * `ConflictError` while redaction is off.
+   *
+   * @example
+   * await sb.settings.putRedaction({ detectors: ['email', 'phone'] });
+   * const { jobId } = await sb.settings.applyRedaction({ channel: 'phone' });
+   */
+  applyRedaction(filters: SessionFilters | string = '', options: RequestOptions = {}): Promise<{ jobId: string }> {
+    const text = typeof filters === 'string' ? filters : filtersToQuery(filters).toString();
+    return this.transport.request('POST', '/settings/redaction/apply', { body: { filters: text } }, options);
   }
 }

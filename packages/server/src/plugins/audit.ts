@@ -23,6 +23,7 @@ export const AUDITED: Record<string, string> = {
   'PATCH /api/v1/alerts/:id': 'alert.updated',
   'DELETE /api/v1/alerts/:id': 'alert.deleted',
   'PUT /api/v1/settings/redaction': 'settings.redaction_updated',
+  'POST /api/v1/settings/redaction/apply': 'settings.redaction_applied',
   // Reviews (scope `review`): the marks, scores and notes people leave, saved views and bulk jobs.
   // Tags are not: ingest keys set them as sessions arrive, and every one would be an entry.
   'POST /api/v1/sessions/:id/review': 'session.reviewed',
@@ -59,7 +60,9 @@ function idOf(req: FastifyRequest, payload: unknown): string | null {
   if (params?.id) return params.id;
   if (typeof payload !== 'string') return null;
   try {
-    const id = (JSON.parse(payload) as { id?: unknown }).id;
+    // A created thing's id, or the job a request started (bulk actions, redaction applied).
+    const body = JSON.parse(payload) as { id?: unknown; jobId?: unknown };
+    const id = body.id ?? body.jobId;
     return typeof id === 'string' ? id : null;
   } catch {
     return null;

@@ -1,6 +1,6 @@
 /**
  * The work that runs beside the requests: the idle sweep, retention, the expiry sweep, the
- * webhook worker, the background job runner (bulk actions) and the alert evaluator. Each runs only when its options are given (`switchboard serve` gives all; tests that inject
+ * webhook worker, the background job runner (bulk actions, redaction applied again) and the alert evaluator. Each runs only when its options are given (`switchboard serve` gives all; tests that inject
  * requests give none and drive a job by hand), starts when the app is ready and stops when it
  * closes.
  */
@@ -10,6 +10,7 @@ import { AlertJob, type AlertJobOptions } from '../services/alerts.js';
 import { ExpirySweeper } from '../services/expiry.js';
 import { IdleSweeper } from '../services/idle.js';
 import { bulkHandler } from '../services/jobs/bulk.js';
+import { redactionHandler } from '../services/jobs/redaction.js';
 import { JobRunner, type JobRunnerOptions } from '../services/jobs/runner.js';
 import { RetentionJob } from '../services/retention.js';
 import { WebhookWorker, type WebhookWorkerOptions } from '../services/webhooks/worker.js';
@@ -27,7 +28,7 @@ export interface JobOptions {
   /** Deletes expired dashboard sign-ins and idle rate-limit buckets (services/expiry.ts). */
   sweepExpired?: boolean;
   webhooks?: WebhookWorkerOptions;
-  /** Runs the background jobs (bulk actions: services/jobs/); `batchSize` is sessions per step. */
+  /** Runs the background jobs (bulk actions, redaction applied again: services/jobs/); `batchSize` is sessions per step. */
   backgroundJobs?: JobRunnerOptions & { batchSize?: number };
   /** The alert evaluator and its Slack messages (services/alerts.ts). */
   alerts?: AlertJobOptions;
@@ -46,9 +47,24 @@ export const jobsPlugin = fp(
     const expiry = opts.sweepExpired ? new ExpirySweeper(app.store, app.log) : undefined;
     const worker = webhooks && new WebhookWorker(app.store, webhooks, app.log);
     const bg = opts.backgroundJobs;
+    const { redaction } = app.services;
     const runner =
-      bg && new JobRunner(app.store, { 'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500) }, app.log, bg);
+      bg &&
+      new JobRunner(
+        app.store,
+        {
+          'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500),
+          'redaction.apply': redactionHandler(
+            app.store,
+            (db, orgId) => redaction.storedRedactor(orgId, db),
+            bg.batchSize ?? 500,
+          ),
+        },
+        app.log,
+        bg,
+      );
     app.services.review.onJob(() => runner?.wake());
+    redaction.onJob(() => runner?.wake());
     const alerts = opts.alerts && new AlertJob(app.store, app.services.alerts, opts.alerts, app.log);
     // Webhook work queued by the API (a test ping, a retry, a re-enabled endpoint) is sent now
     // rather than at the worker's next poll.

@@ -145,6 +145,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/settings/redaction': 'getRedactionSettings',
   'PUT /api/v1/settings/redaction': 'putRedactionSettings',
   'POST /api/v1/settings/redaction/preview': 'previewRedaction',
+  'POST /api/v1/settings/redaction/apply': 'applyRedaction',
   'POST /api/otlp/v1/traces': 'exportOtlpTraces',
   'PATCH /api/v1/sessions/{id}/tags': 'updateSessionTags',
   'PUT /api/v1/sessions/{id}/scores/{name}': 'putSessionScore',

@@ -1,13 +1,15 @@
 /** Organization settings: redaction (docs/REDACTION.md); admin scope only. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  JobAccepted,
+  RedactionApplyBody,
   RedactionPreview,
   RedactionPreviewBody,
   RedactionSettings,
   RedactionSettingsBody,
 } from '@switchboard/contracts';
 import { problemResponses } from '../lib/problem.js';
-import { authOf } from '../plugins/auth.js';
+import { actorOf, authOf } from '../plugins/auth.js';
 
 const admin = { scope: 'admin' as const };
 const tags = ['Redaction'];
@@ -60,5 +62,27 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => redaction.preview(authOf(req).orgId, req.body),
+  );
+
+  app.post(
+    '/settings/redaction/apply',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'Redact stored sessions again',
+        description:
+          'Applies the saved settings to exactly the sessions the filters match now (a query string of the shared filters, `""` for all), in the background, in batches: their messages, metadata, events and endedReason, the search index and the stored events the stream and webhooks replay. Irreversible: the replaced text is gone. Text already redacted is left as it is, so a second run changes and counts nothing. Follow it with `GET /jobs/{id}`; each changed session emits `session.updated`. A 409 while redaction is off.',
+        body: RedactionApplyBody,
+        response: { 202: JobAccepted, ...problemResponses(400, 401, 403, 409, 415) },
+      },
+    },
+    async (req, reply) => {
+      reply.code(202);
+      const auth = authOf(req);
+      const accepted = await redaction.apply(auth.orgId, req.body, actorOf(auth));
+      reply.header('location', `/api/v1/jobs/${accepted.jobId}`);
+      return accepted;
+    },
   );
 };

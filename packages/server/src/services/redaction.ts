@@ -8,7 +8,9 @@
  * writes, and reading the row on every ingest call would cost a query per request.
  */
 import type {
+  Actor,
   CustomPattern,
+  RedactionApplyBody,
   RedactionDetector,
   RedactionPreview,
   RedactionPreviewBody,
@@ -20,6 +22,7 @@ import { PatternError, Redactor } from '../lib/redaction/engine.js';
 import { isoOrNull } from '../lib/time.js';
 import type { Db, Store } from '../store/db.js';
 import { findRedactionSettings, saveRedactionSettings } from '../store/redaction.js';
+import { createRedactionJob } from './jobs/redaction.js';
 
 export const REDACTION_CACHE_MS = 5_000;
 
@@ -47,6 +50,7 @@ function compile(config: { detectors: readonly RedactionDetector[]; custom: read
 }
 
 export class RedactionService {
+  private jobListeners: Array<() => void> = [];
   private readonly cache = new Map<string, { at: number; redactor: Promise<Redactor> }>();
 
   constructor(
@@ -102,15 +106,42 @@ export class RedactionService {
     return redactor;
   }
 
-  private async load(db: Db, orgId: string) {
+  /**
+   * The redactor for text stored earlier (redaction applied again: services/jobs/redaction.ts):
+   * the settings as saved now, read in the caller's transaction rather than cached, and keeping
+   * the `[redacted:…]` markers already there.
+   */
+  storedRedactor(orgId: string, db: Db = this.store.db): Promise<Redactor> {
+    return this.load(db, orgId, { keepMarkers: true });
+  }
+
+  /** `POST /settings/redaction/apply`: the job, with its sessions snapshotted; the runner applies it. */
+  async apply(orgId: string, body: RedactionApplyBody, actor: Actor) {
+    const { jobId } = await createRedactionJob(
+      this.store,
+      (db, org) => this.storedRedactor(org, db),
+      orgId,
+      body,
+      actor,
+    );
+    for (const fn of this.jobListeners) fn();
+    return { jobId };
+  }
+
+  /** Called when a job is created, so the runner starts on it now. */
+  onJob(fn: () => void) {
+    this.jobListeners.push(fn);
+  }
+
+  private async load(db: Db, orgId: string, opts: { keepMarkers?: boolean } = {}) {
     const saved = await findRedactionSettings(db, orgId);
     // Saved patterns compiled when saved; should one no longer compile (a newer engine), ingest
     // keeps redacting with the detectors rather than failing every write.
     const config = saved ?? { detectors: this.defaults, custom: [] };
     try {
-      return new Redactor(config);
+      return new Redactor(config, opts);
     } catch {
-      return new Redactor({ detectors: config.detectors, custom: [] });
+      return new Redactor({ detectors: config.detectors, custom: [] }, opts);
     }
   }
 }

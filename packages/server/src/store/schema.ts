@@ -164,7 +164,8 @@ export interface JobsTable {
   kind: JobKind;
   params: JsonColumn;
   status: JobStatus;
-  phase: 'snapshot' | 'apply';
+  /** `outbox`: redaction applied again (redaction.apply) going through the stored events. */
+  phase: 'snapshot' | 'apply' | 'outbox';
   cursor: Generated<number>;
   max_pk: number | null;
   total: number | null;

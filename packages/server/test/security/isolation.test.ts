@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { redactionHandler } from '../../src/services/jobs/redaction.js';
 import { fanOut } from '../../src/services/webhooks/dispatcher.js';
+import { findJobRow } from '../../src/store/jobs.js';
 import { type Person, PASSWORD, firstAdmin, personFrom, tokenOf } from '../people.js';
 import { routeTable } from '../route-table.js';
 import { connectSse } from '../sse.js';
@@ -235,6 +237,34 @@ const CASES: Record<string, Case> = {
     assert.ok(!res.body.includes('[redacted:marker]'), 'A’s custom pattern applied to B');
     const own = await call(w.t.app, w.a, 'POST', '/api/v1/settings/redaction/preview', { text });
     assert.equal(own.json().text, 'mail [redacted:email] about [redacted:marker]');
+  }),
+  'POST /api/v1/settings/redaction/apply': withRedactionOfA(async (w) => {
+    // B's redaction is off: A's settings never make B's job.
+    const off = await call(w.t.app, w.b, 'POST', '/api/v1/settings/redaction/apply', { filters: '' });
+    assert.equal(off.statusCode, 409, off.body);
+    // B's own pattern matches A's mark, yet B's job holds B's sessions only and leaves A's rows.
+    const put = await call(w.t.app, w.b, 'PUT', '/api/v1/settings/redaction', {
+      detectors: [],
+      custom: [{ name: 'mark', pattern: MARK }],
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    try {
+      const res = await call(w.t.app, w.b, 'POST', '/api/v1/settings/redaction/apply', { filters: '' });
+      assert.equal(res.statusCode, 202, res.body);
+      const { jobId } = res.json();
+      const handler = redactionHandler(w.t.store, (db, org) => w.t.app.services.redaction.storedRedactor(org, db), 50);
+      for (;;) {
+        const job = await findJobRow(w.t.store.db, jobId);
+        if (!job || job.status === 'succeeded') break;
+        await handler.step(job);
+      }
+      const job = (await call(w.t.app, w.b, 'GET', `/api/v1/jobs/${jobId}`)).json();
+      assert.deepEqual([job.status, job.total], ['succeeded', await totalOfB(w)]);
+      await notFoundForB({ ...w, b: w.a }, 'GET', `/api/v1/jobs/${jobId}`);
+      await detailOfA(w);
+    } finally {
+      await call(w.t.app, w.b, 'PUT', '/api/v1/settings/redaction', { detectors: [], custom: [] });
+    }
   }),
   // ─── integrations ──────────────────────────────────────────────────────────────────────────
   'POST /api/v1/integrations': async (w) => {

@@ -446,3 +446,8 @@ export function usePreviewRedactionMutation() {
     mutationFn: (body: RedactionPreviewInput) => call(() => sb.settings.previewRedaction(body)),
   });
 }
+
+/** "Apply to stored sessions": the saved settings applied again, as a job (follow it with useJobQuery). */
+export function useApplyRedactionMutation() {
+  return useMutation({ mutationFn: (filters: string) => call(() => sb.settings.applyRedaction(filters)) });
+}

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useLocation } from 'react-router-dom';
 import { useBulkMutation, useJobQuery, useSaveViewMutation } from '../api/review';
 import { filterQueryString } from '../lib/filters';
+import { JobProgress } from './JobProgress';
 import { Popover } from './Popover';
 import { Button } from './ui';
 
@@ -35,7 +36,6 @@ export function BulkActions({ total }: { total: number }) {
     start({ addTags: [t] });
   };
   const j = job.data;
-  const pct = j?.total ? Math.round((100 * (j.done + j.failed)) / j.total) : j?.status === 'succeeded' ? 100 : 0;
   return (
     <Popover
       label="Bulk actions"
@@ -73,27 +73,7 @@ export function BulkActions({ total }: { total: number }) {
               {error || bulk.error?.message}
             </p>
           )}
-          {j && (
-            <div data-testid="bulk-progress">
-              <div
-                role="progressbar"
-                aria-label="Bulk action progress"
-                aria-valuemin={0}
-                aria-valuemax={100}
-                aria-valuenow={pct}
-                className="h-2 overflow-hidden rounded-full bg-slate-100"
-              >
-                <div className="h-full rounded-full bg-indigo-600 transition-all" style={{ width: `${pct}%` }} />
-              </div>
-              <p className="mt-1 text-xs text-slate-600 tabular-nums" data-testid="bulk-status">
-                {j.status === 'succeeded'
-                  ? `Done: ${j.done.toLocaleString('en-US')} sessions${j.failed ? `, ${j.failed} gone` : ''}`
-                  : j.status === 'failed'
-                    ? `Stopped: ${j.error ?? 'failed'}`
-                    : `${(j.done + j.failed).toLocaleString('en-US')} of ${(j.total ?? 0).toLocaleString('en-US')}…`}
-              </p>
-            </div>
-          )}
+          {j && <JobProgress job={j} label="Bulk action progress" testId="bulk" />}
         </div>
       )}
     </Popover>

@@ -1,12 +1,30 @@
 import type { RedactionDetector, RedactionPattern, RedactionSettings } from '@switchboard/client';
-import { Plus, Trash2, WandSparkles } from 'lucide-react';
+import { History, Plus, Trash2, WandSparkles } from 'lucide-react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { isForbidden } from '../api/client';
-import { usePreviewRedactionMutation, useRedactionQuery, useSaveRedactionMutation } from '../api/queries';
+import {
+  useApplyRedactionMutation,
+  usePreviewRedactionMutation,
+  useRedactionQuery,
+  useSaveRedactionMutation,
+} from '../api/queries';
+import { useJobQuery } from '../api/review';
 import { AdminRequired } from '../components/AdminRequired';
+import { JobProgress } from '../components/JobProgress';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RelativeTime } from '../components/RelativeTime';
-import { Badge, Button, Card, CardHeader, Field, Input, OptionCard, PageHeader, QueryState } from '../components/ui';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  ConfirmDialog,
+  Field,
+  Input,
+  OptionCard,
+  PageHeader,
+  QueryState,
+} from '../components/ui';
 import { CONTROL } from '../components/ui/Input';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
@@ -170,6 +188,7 @@ function RedactionForm({ saved }: { saved: RedactionSettings }) {
             )}
           </p>
         </div>
+        <ApplyToStored saved={saved} dirty={dirty} />
       </form>
       <Card className="self-start">
         <CardHeader title="Try it">
@@ -217,5 +236,59 @@ function RedactionForm({ saved }: { saved: RedactionSettings }) {
         </div>
       </Card>
     </div>
+  );
+}
+
+/**
+ * Saved settings apply to what arrives from then on; this applies them to the sessions already
+ * stored (the server's redaction job), after a confirmation: the replaced text is gone for good.
+ */
+function ApplyToStored({ saved, dirty }: { saved: RedactionSettings; dirty: boolean }) {
+  const apply = useApplyRedactionMutation();
+  const [confirming, setConfirming] = useState(false);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const job = useJobQuery(jobId);
+  const on = saved.detectors.length > 0 || saved.custom.length > 0;
+  const running = job.data && (job.data.status === 'queued' || job.data.status === 'running');
+  return (
+    <Card>
+      <CardHeader title="Sessions already stored">
+        <History className="size-4 text-slate-400" aria-hidden="true" />
+      </CardHeader>
+      <div className="space-y-3 p-5" data-testid="redaction-apply">
+        <p className="text-sm text-slate-600">
+          Sessions stored before these settings keep what they hold. Apply the saved settings to every stored session:
+          messages, metadata, events and ended reasons are rewritten in the background.
+        </p>
+        <Button
+          onClick={() => setConfirming(true)}
+          disabled={!on || dirty || apply.isPending || !!running}
+          title={!on ? 'Redaction is off' : dirty ? 'Save your changes first' : undefined}
+        >
+          Apply to stored sessions
+        </Button>
+        {!on && <p className="text-xs text-slate-500">Turn on a detector or add a pattern, and save, first.</p>}
+        {on && dirty && <p className="text-xs text-slate-500">Save your changes first: the saved settings apply.</p>}
+        {job.data && <JobProgress job={job.data} label="Redaction progress" testId="redaction-job" />}
+      </div>
+      {confirming && (
+        <ConfirmDialog
+          title="Redact every stored session?"
+          confirmLabel="Apply redaction"
+          pendingLabel="Starting…"
+          pending={apply.isPending}
+          error={apply.error && <ProblemAlert title="Could not start" error={apply.error} />}
+          onConfirm={() => apply.mutateAsync('').then((r) => setJobId(r.jobId))}
+          onClose={() => setConfirming(false)}
+        >
+          <p>
+            Every match of the saved detectors and patterns in stored sessions is replaced by{' '}
+            <code className="rounded bg-slate-100 px-1">[redacted:…]</code>, in transcripts, metadata, events, search
+            and the events webhooks replay. <strong>This cannot be undone</strong>: the original text is not kept
+            anywhere.
+          </p>
+        </ConfirmDialog>
+      )}
+    </Card>
   );
 }

@@ -47,13 +47,25 @@ export interface Redacted {
   count: number;
 }
 
+/** What redaction left in a text: kept as it is when a stored text is redacted again. */
+const MARKER = /\[redacted:[a-z0-9_-]{1,40}\]/g;
+
 export class Redactor {
   private readonly detectors;
   private readonly patterns;
   /** A text without any of these characters cannot hold a built-in match. */
   private readonly needs: RegExp | null;
 
-  constructor(config: RedactionConfig) {
+  /**
+   * `keepMarkers`: for text stored earlier (applying redaction again, services/jobs/redaction.ts),
+   * where `[redacted:…]` markers are already there. Only the text between them is redacted, so a
+   * custom pattern that would match a marker (`\w+`, `redacted`) neither rewrites nor counts it
+   * again: a second run over the same text changes and counts nothing.
+   */
+  constructor(
+    config: RedactionConfig,
+    private readonly opts: { keepMarkers?: boolean } = {},
+  ) {
     const on = new Set(config.detectors);
     this.detectors = DETECTORS.filter((d) => on.has(d.name));
     this.patterns = compilePatterns(config.custom);
@@ -68,9 +80,32 @@ export class Redactor {
 
   /** Redacts one string; `tally` (if given) counts the replacements per name. */
   text(input: string, tally?: Map<string, number>): Redacted {
+    if (!this.opts.keepMarkers || !input.includes('[redacted:')) return this.plain(input, tally);
+    let text = '';
+    let count = 0;
+    let at = 0;
+    for (const m of input.matchAll(MARKER)) {
+      const r = this.plain(input.slice(at, m.index), tally);
+      text += r.text + m[0];
+      count += r.count;
+      at = m.index + m[0].length;
+    }
+    const r = this.plain(input.slice(at), tally);
+    return { text: text + r.text, count: count + r.count };
+  }
+
+  private plain(input: string, tally?: Map<string, number>): Redacted {
     let text = input;
     let count = 0;
-    const replace = (name: string, spans: Span[]) => {
+    const replace = (name: string, found: Span[]) => {
+      // A marker an earlier detector or pattern left is never matched again (a custom pattern
+      // like `redacted` or `\w+` would otherwise rewrite it and count it twice).
+      const markers = text.includes('[redacted:')
+        ? [...text.matchAll(MARKER)].map((m): Span => [m.index, m.index + m[0].length])
+        : [];
+      const spans = markers.length
+        ? found.filter(([start, end]) => !markers.some(([ms, me]) => start < me && end > ms))
+        : found;
       if (!spans.length) return;
       spans.sort((a, b) => a[0] - b[0]);
       let out = '';
