@@ -39,6 +39,8 @@ export interface DatasetParams {
   seed: string;
   /** Fixed, so the cache is reusable; the spawned server runs with idle timeout 0 so nothing ages. */
   now: number;
+  /** false: session rows without messages and events (the generator's `transcripts` option). */
+  transcripts?: boolean;
 }
 
 const BENCH_NOW = Date.parse('2026-01-01T00:00:00.000Z');
@@ -47,13 +49,27 @@ export function datasetParams(sessions: number): DatasetParams {
   return { sessions, messagesPerSession: 5, agents: 50, days: 90, seed: 'bench', now: BENCH_NOW };
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * `--rows-only`: the alerts benchmark's data set — the same generator, session rows without
+ * transcripts over the last `days` days, ending at the current hour so that a live server's alert
+ * windows (which end at the wall clock) hold the data set's newest sessions. About 15 times faster
+ * to generate than the full data set; cached for the hour.
+ */
+export function rowsOnlyParams(sessions: number, days = 30): DatasetParams {
+  const now = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+  return { sessions, messagesPerSession: 5, agents: 50, days, seed: 'bench', now, transcripts: false };
+}
+
 function datasetKey(p: DatasetParams): string {
   const generator = ['generate.ts', 'conversation.ts', 'catalog.ts', 'random.ts']
     .map((f) => readFileSync(join(ROOT, 'packages/server/src/demo', f)))
     .reduce((h, b) => h.update(b), createHash('sha256'))
     .digest('hex')
     .slice(0, 10);
-  return `${p.sessions}s-${p.messagesPerSession}m-${p.agents}a-${p.days}d-${p.seed}-${p.now}-${generator}`;
+  const rows = p.transcripts === false ? '-rows' : '';
+  return `${p.sessions}s-${p.messagesPerSession}m-${p.agents}a-${p.days}d-${p.seed}-${p.now}${rows}-${generator}`;
 }
 
 export interface DatasetInfo {
@@ -84,6 +100,7 @@ async function fill(url: string, p: DatasetParams): Promise<Omit<DatasetInfo, 'k
       agents: p.agents,
       messagesPerSession: p.messagesPerSession,
       now: p.now,
+      transcripts: p.transcripts,
       chunkSize: 5_000,
       onProgress: (x) => {
         if (x.done % 50_000 < 5_000 || x.done === x.total)
@@ -152,6 +169,11 @@ export async function sqliteDataset(p: DatasetParams): Promise<{ file: string; i
   );
   renameSync(tmp, file);
   for (const f of [`${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+  // A rows-only data set is cached for its hour: the earlier hours' copies of it go.
+  if (p.transcripts === false)
+    for (const old of readdirSync(DATA_DIR))
+      if (old.startsWith(`sqlite-${p.sessions}s-`) && old.includes('-rows-') && !old.startsWith(`sqlite-${key}.db`))
+        rmSync(join(DATA_DIR, old), { force: true });
   const info: DatasetInfo = { key, params: p, ...r, cached: false };
   writeFileSync(meta, JSON.stringify(info, null, 2));
   return { file, info };
@@ -304,4 +326,16 @@ export async function pgFreshDb(cluster: PgCluster, name: string): Promise<strin
   await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await pgExec(cluster.url('postgres'), `CREATE DATABASE ${name}`);
   return cluster.url(name);
+}
+
+/** A writable copy of a data set's database (its URL given), made from it as a template. */
+export async function pgCopyDb(cluster: PgCluster, url: string, name: string): Promise<string> {
+  const from = new URL(url).pathname.slice(1);
+  await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await pgExec(cluster.url('postgres'), `CREATE DATABASE ${name} TEMPLATE ${from}`);
+  return cluster.url(name);
+}
+
+export async function pgDropDb(cluster: PgCluster, name: string) {
+  await pgExec(cluster.url('postgres'), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
