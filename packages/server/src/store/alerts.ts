@@ -172,7 +172,7 @@ export async function endedIn(
       sql<number>`count(*)`.as('ended'),
       sql<number>`COALESCE(sum(CASE WHEN s.status = 'failed' THEN 1 ELSE 0 END), 0)`.as('failed'),
     ])
-    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f, { rangeFirst: true }))
     .where('s.ended_at', '>=', from)
     .where('s.ended_at', '<', to)
     .executeTakeFirstOrThrow();
@@ -257,7 +257,7 @@ export async function endedInWindows(
       sql<number>`count(*)`.as('ended'),
       sql<number>`COALESCE(sum(CASE WHEN s.status = 'failed' THEN 1 ELSE 0 END), 0)`.as('failed'),
     ])
-    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f))
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f, { rangeFirst: true }))
     .where('s.ended_at', '>=', now - windows[windows.length - 1] * 1000)
     .where('s.ended_at', '<', now + 1)
     .groupBy(sql`1`)
