@@ -9,7 +9,7 @@
  *   --no-growth                   skip the 1/10-size data set comparison
  *   --rows-only [--days N]        the alerts phase on session rows without transcripts over the last
  *                                 N days (default 30), ending at the current hour: a million in
- *                                 minutes instead of hours (bench/dataset.ts); `--only alerts` only
+ *                                 half an hour instead of hours (bench/dataset.ts); `--only alerts` only
  *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp,
  *                                 review, alerts, redaction); `--only ingest` / `otlp` / `redaction`
  *                                 alone skip the data set
