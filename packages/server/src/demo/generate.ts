@@ -46,6 +46,14 @@ export interface GenerateOptions {
   orgId?: string;
   /** Sessions per transaction (default 2,000). */
   chunkSize?: number;
+  /**
+   * false: write the session rows and agents only, not their messages and events. Each row keeps
+   * the counts and figures of its planned conversation (what ingest would have kept), so
+   * everything that reads the sessions' figures sees the same data set; transcripts are empty.
+   * For the alerts benchmark at a million sessions, where the transcripts are most of the
+   * generation time and nothing reads them (default true).
+   */
+  transcripts?: boolean;
   onProgress?: (p: DemoProgress) => void;
 }
 
@@ -174,6 +182,10 @@ export async function generateDemoData(store: Store, opts: GenerateOptions): Pro
       failBoost: agent.id === incidentAgent && startedAt >= incidentStart && startedAt < incidentEnd ? 0.45 : 0,
     });
     const p = place(rng, orgId, plan, startedAt, now, forceActive);
+    if (opts.transcripts === false) {
+      p.messages = [];
+      p.events = [];
+    }
     pending.push(p);
     summary.byStatus[p.row.status]++;
     summary.byChannel[plan.channel]++;
