@@ -185,7 +185,9 @@ for (const dialect of DIALECTS) {
         'the slow agent has the highest p95 first response',
       );
       const slow = agents.find((a) => a.id === 'claims-intake') as AgentFigures;
-      assert.ok(slow.firstResponseMs.p95 > 5000, `p95 ${slow.firstResponseMs.p95} ms`);
+      // Above the 4 s every other agent's answers stay under (its own p95 is about 7 s, but 300
+      // sessions give it only a dozen first responses, so the figure here moves by seconds).
+      assert.ok(slow.firstResponseMs.p95 > 4000, `p95 ${slow.firstResponseMs.p95} ms`);
       assert.equal(
         top((a) => a.costUsd / a.sessionCount),
         'sales-concierge',

@@ -566,8 +566,8 @@ export const AGENTS: readonly AgentProfile[] = [
     id: 'claims-intake',
     model: 'gpt-4.1',
     promptTokens: 3200,
-    // Slow on purpose: each answer waits on a claims-system lookup (its p95 first response > 5 s).
-    medianLatencyMs: 3600,
+    // Slow on purpose: each answer waits on a claims-system lookup (median 4.5 s, p95 about 7 s).
+    medianLatencyMs: 4500,
     name: 'Claims Intake',
     weight: 4,
     routes: [
