@@ -438,6 +438,18 @@ export async function textMatching(locator: Locator, pattern: RegExp, what = Str
   );
 }
 
+/**
+ * Waits until a metric card reads `expected`. The cards are a query of their own, recounted at
+ * most every few seconds while the stream moves, so they can trail the table they sit above.
+ */
+export async function waitForMetric(page: Page, name: string, expected: string): Promise<void> {
+  await waitFor(
+    async () => (await page.getByTestId(`metric-${name}`).innerText()).trim(),
+    (text) => text === expected,
+    `the ${name} metric to read ${expected}`,
+  );
+}
+
 /** The "Showing a to b of n sessions" line, whitespace-normalized. */
 export async function summary(page: Page): Promise<string> {
   return (await page.getByTestId('pagination-summary').innerText()).replace(/\s+/g, ' ').trim();

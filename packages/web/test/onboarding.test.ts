@@ -17,6 +17,7 @@ import {
   startServer,
   type TestServer,
   waitFor,
+  waitForMetric,
 } from './helpers.ts';
 
 describe('onboarding on an empty organization', { skip: !HAVE_CHROMIUM }, () => {
@@ -113,6 +114,6 @@ describe('onboarding on an empty organization', { skip: !HAVE_CHROMIUM }, () => 
       (ids) => ids.length === 1 && ids[0] === 'hello-1',
       'the first session in the table',
     );
-    assert.equal(await page.getByTestId('metric-Total Sessions').innerText(), '1');
+    await waitForMetric(page, 'Total Sessions', '1');
   });
 });

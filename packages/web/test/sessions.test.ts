@@ -31,6 +31,7 @@ import {
   summary,
   type TestServer,
   waitFor,
+  waitForMetric,
   waitForSummary,
 } from './helpers.ts';
 
@@ -69,9 +70,9 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
   test('lists the first page with metrics and the six columns', async () => {
     await openList();
     await waitForSummary(page, `Showing 1 to 50 of ${TOTAL} sessions`);
-    assert.equal(await page.getByTestId('metric-Total Sessions').innerText(), String(TOTAL));
-    assert.equal(await page.getByTestId('metric-Active Sessions').innerText(), '59');
-    assert.equal(await page.getByTestId('metric-Recent Sessions (24h)').innerText(), '205');
+    await waitForMetric(page, 'Total Sessions', String(TOTAL));
+    await waitForMetric(page, 'Active Sessions', '59');
+    await waitForMetric(page, 'Recent Sessions (24h)', '205');
     const headers = (await page.locator('thead th').allInnerTexts()).map((h) => h.trim().toUpperCase());
     assert.deepEqual(headers, ['SESSION ID', 'AGENT', 'CHANNEL', 'STATUS', 'STARTED', 'DURATION']);
     // Newest first by default; the id's last 8 characters (what tells UUIDv7 ids apart) with the
@@ -115,7 +116,7 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await waitForSummary(page, 'Showing 1 to 39 of 39 sessions');
     assert.deepEqual([...new Set(await rowChannels(page))], ['phone']);
     assert.deepEqual(await badges(page), ['Channel: Phone']);
-    assert.equal(await page.getByTestId('metric-Total Sessions').innerText(), '39');
+    await waitForMetric(page, 'Total Sessions', '39');
 
     // A second channel: comma-separated in the URL.
     await page.getByRole('button', { name: 'Channel filter' }).click();
@@ -308,7 +309,7 @@ describe('sessions page', { skip: !HAVE_CHROMIUM }, () => {
     await empty.waitFor();
     assert.equal(await empty.getByRole('heading').innerText(), 'No sessions found');
     assert.match(await empty.innerText(), /Try adjusting your filters or check back later\./);
-    assert.equal(await page.getByTestId('metric-Total Sessions').innerText(), '0');
+    await waitForMetric(page, 'Total Sessions', '0');
     await screenshot(page, 'empty-state');
   });
 
