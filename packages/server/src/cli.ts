@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'tail': {
       // These talk to a running server through the SDK; they get their own argv, since their
       // flags may repeat (--metadata) and unknown ones are refused.
-      const own = argv.filter((a, i) => i !== argv.indexOf(command));
+      const own = argv.filter((_arg, i) => i !== argv.indexOf(command));
       const { commands } = await import('./commands/index.js');
       return commands[command](own);
     }
