@@ -152,8 +152,8 @@ Load: ${CONNECTIONS} connections, ${seconds} s, ${process.env.DATABASE_URL ? 'Po
     rmSync(dir, { recursive: true, force: true });
   }
 
-  // The limiter: with a quota of 120 reads a minute, a burst of 150 gets exactly 120 through
-  // (give or take the tokens refilled during the burst), then 429 with Retry-After.
+  // The limiter: with a quota of 120 reads a minute, a burst gets exactly 120 through (plus the
+  // tokens refilled during the burst), then 429 with Retry-After.
   const qdir = mkdtempSync(join(tmpdir(), 'sb-quota-'));
   const q = await serve({
     DATABASE_URL: process.env.DATABASE_URL ? databaseUrl : `sqlite:${join(qdir, 'q.db')}`,
@@ -163,19 +163,24 @@ Load: ${CONNECTIONS} connections, ${seconds} s, ${process.env.DATABASE_URL ? 'Po
   try {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
-    for (let i = 0; i < 150; i++) {
+    const burstStarted = performance.now();
+    // Until the first 429 (a slow machine refills tokens as it goes), then 30 more.
+    for (let i = 0; i < 1_000 && (!statuses.includes(429) || statuses.length - statuses.indexOf(429) < 30); i++) {
       const r = await fetch(`${q.url}/api/v1/sessions?limit=1`, { headers: { authorization: `Bearer ${key}` } });
       statuses.push(r.status);
       if (r.status === 429) retryAfter ??= r.headers.get('retry-after');
       await r.arrayBuffer();
     }
+    const burstSeconds = (performance.now() - burstStarted) / 1000;
     const first429 = statuses.indexOf(429);
     const ok = statuses.filter((s) => s === 200).length;
+    // The bucket refills evenly, 2 tokens a second: a burst slowed by a loaded machine earns them.
+    const refilled = Math.ceil(burstSeconds * 2);
     console.log(
-      `  quota        120/min: ${ok} × 200, first 429 at request ${first429 + 1}, Retry-After ${retryAfter} s`,
+      `  quota        120/min: ${ok} × 200 in ${burstSeconds.toFixed(1)} s (${refilled} refilled), first 429 at request ${first429 + 1}, Retry-After ${retryAfter} s`,
     );
     assert.ok(first429 >= 120, `429 before the quota was used: at request ${first429 + 1}`);
-    assert.ok(ok <= 125, `${ok} requests passed a quota of 120`);
+    assert.ok(ok <= 120 + refilled + 1, `${ok} requests passed a quota of 120 (+${refilled} refilled)`);
     assert.ok(statuses.every((s) => s === 200 || s === 429));
     assert.ok(Number(retryAfter) >= 1);
   } finally {
