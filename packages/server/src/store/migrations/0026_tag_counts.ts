@@ -26,7 +26,9 @@ export async function up(db: MigrationDb, dialect: DialectName) {
   // Rebuilt, not altered: the key must cover the new columns.
   await sql`CREATE TABLE session_tags_0026 (${columns},
     ${sql.raw(pg ? 'CONSTRAINT session_tags_0026_pk ' : '')}PRIMARY KEY (org_id, tag, started_at, session_pk)
-    ${sql.raw(pg ? 'INCLUDE (channel, status, type, agent_id)' : '')})${sql.raw(pg ? '' : ' WITHOUT ROWID')}`.execute(db);
+    ${sql.raw(pg ? 'INCLUDE (channel, status, type, agent_id)' : '')})${sql.raw(pg ? '' : ' WITHOUT ROWID')}`.execute(
+    db,
+  );
   await sql`INSERT INTO session_tags_0026 (org_id, tag, started_at, session_pk, channel, status, type, agent_id)
     SELECT t.org_id, t.tag, t.started_at, t.session_pk, s.channel, s.status, s.type, s.agent_id
     FROM session_tags t JOIN sessions s ON s.pk = t.session_pk AND s.started_at = t.started_at`.execute(db);
