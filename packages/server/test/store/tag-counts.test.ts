@@ -3,15 +3,23 @@
  * store/sessions/page.ts): for one tag, several, and with agent, channel, status, type and time,
  * the total and every page equal a brute-force filter of all the sessions, and session_tags and
  * session_tag_counts equal the sessions' own tag lists — after creates, PATCHes of tags and of
- * status, `session.update` items, a bulk tag job and retention's deletes.
+ * status, `session.update` items, a bulk tag job and retention's deletes. A score condition alone
+ * is counted from session_scores: its totals too.
  */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { Session } from '@switchboard/contracts';
+import { sql } from 'kysely';
+import { buildApp } from '../../src/app.js';
+import { bootstrap } from '../../src/bootstrap.js';
+import { generateKey } from '../../src/lib/keys.js';
+import { openStore } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
 import { RetentionJob } from '../../src/services/retention.js';
 import { addMonths, monthOf, monthStart } from '../../src/store/partitions.js';
 import { assertTagRowsExact } from '../figures.js';
-import { DIALECTS, type TestContext, call, rng, seed, session, setup } from '../helpers.js';
+import { DIALECTS, type TestContext, call, freshDatabaseUrl, rng, seed, session, setup } from '../helpers.js';
 
 const silent = { info() {}, warn() {}, error() {} };
 const NOW = Date.now();
@@ -54,6 +62,21 @@ for (const dialect of DIALECTS) {
           };
         }),
       );
+      for (let i = 0; i < 240; i += 3) {
+        const res = await api('PUT', `/sessions/tc-${i}/scores/q`, { value: (i % 5) + 1 });
+        assert.equal(res.statusCode, 200, res.body);
+      }
+      // Another organization's tags and scores count for it alone.
+      const other = await t.otherOrg();
+      await seed(
+        t.app,
+        other.key,
+        Array.from({ length: 5 }, (_, i) => ({
+          type: 'session',
+          body: session({ id: `tc-${i}`, tags: ['red', 'rare'] }),
+        })),
+      );
+      await call(t.app, other.key, 'PUT', '/api/v1/sessions/tc-0/scores/q', { value: 5 });
     });
     after(() => t.close());
 
@@ -81,16 +104,15 @@ for (const dialect of DIALECTS) {
       for (const q of FILTERS) {
         const p = new URLSearchParams(q);
         const tags = (p.get('tag') ?? '').split(',');
-        const within = (s: Session, key: string, value: string) =>
-          !p.get(key) || p.get(key)?.split(',').includes(value);
+        const within = (key: string, value: string) => !p.get(key) || p.get(key)?.split(',').includes(value);
         const expected = all
           .filter(
             (s) =>
               s.tags.some((tag) => tags.includes(tag)) &&
-              within(s, 'status', s.status) &&
-              within(s, 'channel', s.channel) &&
-              within(s, 'type', s.type) &&
-              within(s, 'agentId', s.agent.id) &&
+              within('status', s.status) &&
+              within('channel', s.channel) &&
+              within('type', s.type) &&
+              within('agentId', s.agent.id) &&
               (!p.get('from') || Date.parse(s.startedAt) >= Date.parse(p.get('from') as string)) &&
               (!p.get('to') || Date.parse(s.startedAt) < Date.parse(p.get('to') as string)),
           )
@@ -116,6 +138,20 @@ for (const dialect of DIALECTS) {
           offset.json().data.map((s: Session) => s.id),
           expected.slice(5, 9),
           `${label}: ${q} by offset`,
+        );
+      }
+      for (const [q, keep] of [
+        ['score.q=5', (s: Session) => s.scores.q === 5],
+        ['score.q%5Bgte%5D=3', (s: Session) => Number(s.scores.q) >= 3],
+        ['score.q%5Bgte%5D=2.5', (s: Session) => Number(s.scores.q) >= 2.5],
+      ] as const) {
+        const expected = all.filter(keep).map((s) => s.id);
+        const page = (await api('GET', `/sessions?${q}&limit=9`)).json();
+        assert.equal(page.pagination.total, expected.length, `${label}: total of ${q}`);
+        assert.deepEqual(
+          page.data.map((s: Session) => s.id),
+          expected.slice(0, 9),
+          `${label}: ${q}`,
         );
       }
       const counts = new Map<string, number>();
@@ -195,5 +231,49 @@ for (const dialect of DIALECTS) {
       assert.equal((await api('GET', '/sessions?limit=1')).json().pagination.total, before - 12);
       await assertFiltersExact('retention');
     });
+  });
+
+  test(`0026 upgrade: tag rows written before it get their sessions' columns and counts (${dialect})`, async () => {
+    const db = await freshDatabaseUrl(dialect);
+    const store = openStore(db.url);
+    try {
+      await migrate(store, '0025_redaction');
+      const adminKey = generateKey();
+      const { orgId } = await bootstrap(store, { adminKey, dataDir: tmpdir() });
+      const app = await buildApp({ store, webDir: '/nonexistent' });
+      await app.ready();
+      // Untagged through today's routes; the tags as 0022's schema held them, written here.
+      await seed(
+        app,
+        adminKey,
+        ['web', 'phone', 'sip', 'web'].map((channel, i) => ({
+          type: 'session',
+          body: session({ id: `u-${i}`, channel, status: i % 2 ? 'failed' : 'completed' }),
+        })),
+      );
+      await app.close();
+      const rows = await store.db.selectFrom('sessions').select(['pk', 'started_at', 'id']).execute();
+      for (const r of rows) {
+        const tags = r.id === 'u-0' ? ['a'] : ['a', 'b'];
+        await sql`UPDATE sessions SET tags = ${JSON.stringify(tags)} WHERE pk = ${r.pk}`.execute(store.db);
+        for (const tag of tags)
+          await sql`INSERT INTO session_tags (org_id, tag, started_at, session_pk)
+            VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
+      }
+      assert.deepEqual(await migrate(store), ['0026_tag_counts']);
+      await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
+      const after = await buildApp({ store, webDir: '/nonexistent' });
+      await after.ready();
+      const total = async (q: string) =>
+        (await call(after, adminKey, 'GET', `/api/v1/sessions?${q}`)).json().pagination.total;
+      assert.deepEqual(
+        [await total('tag=a'), await total('tag=b&status=failed'), await total('tag=a,b&channel=web')],
+        [4, 2, 2],
+      );
+      await after.close();
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 }

@@ -18,7 +18,6 @@ import {
   sessionFilterWhere,
   transcriptCountPostgres,
   transcriptOnly,
-  reviewDriven,
   type ScoreCondition,
   tagRowsAnswer,
 } from '../filters.js';
@@ -68,14 +67,16 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
   if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
-  if (reviewDriven(f) === 'score') {
+  if (f.scores?.length === 1 && noneBut(f, 'scores')) {
+    // One score condition alone: a range of session_scores' index on the value's text (`=`) or
+    // number (`[gte]`), read alone — a session has one value per score name, so each counts once.
     const c = (f.scores as ScoreCondition[])[0];
     const r = await db
       .selectFrom('session_scores')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('org_id', '=', orgId)
       .where('name', '=', c.name)
-      .where('value_text', '=', String(c.value))
+      .where((eb) => (c.op === 'eq' ? eb('value_text', '=', String(c.value)) : eb('value_num', '>=', c.value)))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }
