@@ -10,12 +10,13 @@
  *   node --import tsx bench/tag-totals.ts 1000000 40
  */
 import { rmSync } from 'node:fs';
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { bootstrap } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import type { SessionFilter } from '../packages/server/src/store/filters.js';
 import { migrate } from '../packages/server/src/store/migrate.js';
+import type { Database } from '../packages/server/src/store/schema.js';
 import { countSessions } from '../packages/server/src/store/sessions/counts.js';
 import { DATA_DIR, pgFreshDb, startPgCluster } from './dataset.js';
 import { percentiles } from './http.js';
@@ -36,7 +37,7 @@ const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'] a
 const DAY = 86_400_000;
 const end = Date.now() - DAY;
 let t = performance.now();
-let rows: Array<Record<string, unknown>> = [];
+let rows: Array<Insertable<Database['session_tags']>> = [];
 const flush = async () => {
   if (rows.length) await store.db.insertInto('session_tags').values(rows).execute();
   rows = [];
@@ -57,7 +58,7 @@ for (let j = 0; j < sessions; j++) {
       channel: CHANNELS[j % CHANNELS.length],
       type: j % 3 ? 'chat' : 'voice',
       status: j % 7 === 0 ? 'failed' : 'completed',
-    });
+    } as const);
   if (rows.length >= 2000) await flush();
 }
 await flush();
