@@ -112,6 +112,8 @@ const CASES = [
   'tag=common&score.quality=5',
   'tag=common&agentId=agent-3&channel=phone',
   'tag=rare&status=failed',
+  'tag=common,rare&status=failed',
+  `tag=common&status=failed&from=${new Date(end - 30 * DAY).toISOString()}`,
 ];
 const out: Array<{ q: string; total: number; p50: number; p95: number }> = [];
 for (const q of CASES) {
@@ -155,10 +157,15 @@ const pg = cluster !== null;
 const keyIn = (inner: ReturnType<typeof sql>) =>
   pg ? sql`(s.pk, s.started_at) IN (${inner})` : sql`s.pk IN (SELECT session_pk FROM (${inner}))`;
 const SHAPES: Array<[string, ReturnType<typeof sql>]> = [];
-for (const [label, tag, cond] of [
-  ['tag=common&status=failed', 'common', sql`s.status = 'failed'`],
-  ['tag=common&agentId=agent-3&channel=phone', 'common', sql`s.agent_id = 'agent-3' AND s.channel = 'phone'`],
-  ['tag=rare&status=failed', 'rare', sql`s.status = 'failed'`],
+for (const [label, tag, cond, tagCond] of [
+  ['tag=common&status=failed', 'common', sql`s.status = 'failed'`, sql`t.status = 'failed'`],
+  [
+    'tag=common&agentId=agent-3&channel=phone',
+    'common',
+    sql`s.agent_id = 'agent-3' AND s.channel = 'phone'`,
+    sql`t.agent_id = 'agent-3' AND t.channel = 'phone'`,
+  ],
+  ['tag=rare&status=failed', 'rare', sql`s.status = 'failed'`, sql`t.status = 'failed'`],
 ] as const) {
   const tagged = sql`SELECT t.session_pk, t.started_at FROM session_tags t WHERE t.org_id = ${orgId} AND t.tag = ${tag}`;
   SHAPES.push([
@@ -175,6 +182,15 @@ for (const [label, tag, cond] of [
   SHAPES.push([
     `${label} (count)`,
     sql`SELECT count(*) AS n FROM sessions s WHERE s.org_id = ${orgId} AND ${cond} AND ${keyIn(tagged)}`,
+  ]);
+  // Since 0026: the tag rows carry the session's columns, and session_tag_counts counts them.
+  SHAPES.push([
+    `${label} (count, tag rows)`,
+    sql`SELECT count(*) AS n FROM session_tags t WHERE t.org_id = ${orgId} AND t.tag = ${tag} AND ${tagCond}`,
+  ]);
+  SHAPES.push([
+    `${label} (count, counters)`,
+    sql`SELECT sum(n) AS n FROM session_tag_counts t WHERE t.org_id = ${orgId} AND t.tag = ${tag} AND ${tagCond}`,
   ]);
 }
 for (const [label, query] of SHAPES) {

@@ -148,4 +148,53 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     metaTally,
     `${label}: metadata_first_responses = the sessions' buckets per metadata value`,
   );
+  await assertTagRowsExact(t, label);
+}
+
+/**
+ * session_tags (one row per session and tag, with the session's agent, channel, status and type)
+ * and session_tag_counts (0026) equal what the sessions' own tag lists and columns give.
+ */
+export async function assertTagRowsExact(t: TestContext, label = 'tags') {
+  const { db } = t.store;
+  const { rows: sessions } = await sql<{
+    pk: number;
+    started_at: number;
+    tags: string;
+    agent_id: string;
+    channel: string;
+    status: string;
+    type: string;
+  }>`SELECT pk, started_at, CAST(tags AS TEXT) AS tags, agent_id, channel, status, type
+    FROM sessions WHERE org_id = ${t.orgId}`.execute(db);
+  const rows: string[] = [];
+  const counts: Record<string, number> = {};
+  for (const s of sessions)
+    for (const tag of JSON.parse(s.tags) as string[]) {
+      rows.push(`${tag}/${Number(s.started_at)}/${Number(s.pk)}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`);
+      const k = `${tag}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`;
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+  const kept = await db.selectFrom('session_tags').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    kept
+      .map(
+        (r) =>
+          `${r.tag}/${Number(r.started_at)}/${Number(r.session_pk)}/${r.agent_id}/${r.channel}/${r.status}/${r.type}`,
+      )
+      .sort(),
+    rows.sort(),
+    `${label}: session_tags = the sessions' tag lists, with their columns`,
+  );
+  const keptCounts = await db.selectFrom('session_tag_counts').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(
+      keptCounts
+        .filter((r) => Number(r.n) !== 0)
+        .map((r) => [`${r.tag}/${r.agent_id}/${r.channel}/${r.status}/${r.type}`, Number(r.n)])
+        .sort(),
+    ),
+    Object.fromEntries(Object.entries(counts).sort()),
+    `${label}: session_tag_counts = the sessions counted per tag, agent, channel, status and type`,
+  );
 }

@@ -42,6 +42,9 @@ async function resetOrg(store: Store, orgId: string) {
     const ofOrg = trx.selectFrom('sessions').select('pk').where('org_id', '=', orgId);
     await trx.deleteFrom('messages').where('session_pk', 'in', ofOrg).execute();
     await trx.deleteFrom('session_events').where('session_pk', 'in', ofOrg).execute();
+    // The review rows (0022) go too: left behind, GET /tags would count tags of sessions now gone.
+    for (const table of ['session_tags', 'session_scores', 'session_notes'] as const)
+      await trx.deleteFrom(table).where('org_id', '=', orgId).execute();
     await trx.deleteFrom('sessions').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('session_ids').where('org_id', '=', orgId).execute();
     await trx.deleteFrom('agents').where('org_id', '=', orgId).execute();

@@ -180,6 +180,14 @@ export function reviewLed(f: SessionFilter): { driver: 'tag' | 'score'; rest: Se
   return null;
 }
 
+/**
+ * True when session_tags alone answers the filter's count (0026): tags, with conditions only on
+ * the columns each tag row copies from its session (agent, channel, status, type) and time.
+ */
+export function tagRowsAnswer(f: SessionFilter): boolean {
+  return !!f.tags?.length && noneBut(f, 'tags', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
+}
+
 /** `s` is one of the sessions whose keys (session_pk, started_at) the subquery returns. */
 function sessionKeyIn(dialect: DialectName, keys: ReturnType<typeof sql>): Expression<SqlBool> {
   // PostgreSQL: with the partition key, so each month's partition is probed by its own index.

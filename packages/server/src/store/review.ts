@@ -78,12 +78,51 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
       )
       .execute();
   }
-  for (let i = 0; i < added.length; i += 500)
-    await db
-      .insertInto('session_tags')
-      .values(added.slice(i, i + 500))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  // Each tag row copies its session's filter columns (0026), read from the session row as it is
+  // now: one statement per tag and chunk of sessions (a bulk job adds one tag to many).
+  const byTag = new Map<string, Array<{ org_id: string; session_pk: number; started_at: number }>>();
+  for (const a of added) {
+    const key = `${a.org_id}\u0000${a.tag}`;
+    const list = byTag.get(key);
+    if (list) list.push(a);
+    else byTag.set(key, [a]);
+  }
+  for (const [key, rows] of byTag) {
+    const [orgId, tag] = key.split('\u0000');
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await db
+        .insertInto('session_tags')
+        .columns(['org_id', 'tag', 'started_at', 'session_pk', 'channel', 'status', 'type', 'agent_id'])
+        .expression(
+          db
+            .selectFrom('sessions as s')
+            .select([
+              's.org_id',
+              sql<string>`CAST(${tag} AS text)`.as('tag'),
+              's.started_at',
+              's.pk',
+              's.channel',
+              's.status',
+              's.type',
+              's.agent_id',
+            ])
+            .where('s.org_id', '=', orgId)
+            .where(
+              's.pk',
+              'in',
+              chunk.map((r) => r.session_pk),
+            )
+            .where(
+              's.started_at',
+              'in',
+              chunk.map((r) => r.started_at),
+            ),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
 }
 
 /** Sets one score (last write wins) on the session's row and in session_scores. */
@@ -203,11 +242,13 @@ export async function deleteNote(db: Db, id: string) {
 
 /** The organization's tags with how many sessions carry each, most used first. */
 export async function tagCounts(db: Db, orgId: string, limit: number) {
+  // From the counters (0026): a few rows per tag, where session_tags has one per tagged session.
   const rows = await db
-    .selectFrom('session_tags')
-    .select(['tag', (eb) => eb.fn.countAll<number>().as('count')])
+    .selectFrom('session_tag_counts')
+    .select(['tag', sql<number>`sum(n)`.as('count')])
     .where('org_id', '=', orgId)
     .groupBy('tag')
+    .having(sql<number>`sum(n)`, '>', 0)
     .orderBy('count', 'desc')
     .orderBy('tag')
     .limit(limit)

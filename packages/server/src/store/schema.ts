@@ -123,6 +123,22 @@ export interface SessionTagsTable {
   tag: string;
   started_at: number;
   session_pk: number;
+  /** The session's, copied by a trigger on sessions (0026): the tag filter's counts read them here. */
+  channel: Channel;
+  status: Status;
+  type: SessionType;
+  agent_id: string;
+}
+
+/** Sessions per tag, agent, channel, status and type, kept exact by triggers on session_tags (0026). */
+export interface SessionTagCountsTable {
+  org_id: string;
+  tag: string;
+  agent_id: string;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
+  n: number;
 }
 
 export interface SessionScoresTable {
@@ -654,6 +670,7 @@ export interface Database {
   redaction_settings: RedactionSettingsTable;
   integration_requests: IntegrationRequestsTable;
   session_tags: SessionTagsTable;
+  session_tag_counts: SessionTagCountsTable;
   session_scores: SessionScoresTable;
   session_notes: SessionNotesTable;
   saved_views: SavedViewsTable;

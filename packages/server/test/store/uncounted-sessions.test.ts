@@ -82,6 +82,7 @@ for (const dialect of DIALECTS)
         '0023_accounts',
         '0024_alerts',
         '0025_redaction',
+        '0026_tag_counts',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

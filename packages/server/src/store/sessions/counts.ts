@@ -18,10 +18,11 @@ import {
   sessionFilterWhere,
   transcriptCountPostgres,
   transcriptOnly,
-  reviewDriven,
   type ScoreCondition,
+  tagRowsAnswer,
 } from '../filters.js';
 import type { Database } from '../schema.js';
+import { tagRows } from './page.js';
 
 type Db = Kysely<Database>;
 
@@ -65,24 +66,17 @@ const sumOf = (rows: Array<{ n: number }>) => rows.reduce((sum, r) => sum + r.n,
 export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<number> {
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
-  const driver = reviewDriven(f);
-  if (driver === 'tag') {
-    const r = await db
-      .selectFrom('session_tags')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('org_id', '=', orgId)
-      .where('tag', '=', (f.tags as string[])[0])
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-  if (driver === 'score') {
+  if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
+  if (f.scores?.length === 1 && noneBut(f, 'scores')) {
+    // One score condition alone: a range of session_scores' index on the value's text (`=`) or
+    // number (`[gte]`), read alone — a session has one value per score name, so each counts once.
     const c = (f.scores as ScoreCondition[])[0];
     const r = await db
       .selectFrom('session_scores')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('org_id', '=', orgId)
       .where('name', '=', c.name)
-      .where('value_text', '=', String(c.value))
+      .where((eb) => (c.op === 'eq' ? eb('value_text', '=', String(c.value)) : eb('value_num', '>=', c.value)))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }
@@ -122,6 +116,45 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
     return rows[0].n;
   }
   return (await counted.executeTakeFirstOrThrow()).n;
+}
+
+/**
+ * The total of a `tagRowsAnswer` filter, never reading the sessions (0026). Without a time range
+ * the counters answer one tag (a sum of a few rows, however many sessions carry it) and the
+ * largest of several; with one, each tag's rows in the range are counted in its key's index,
+ * conditions read from the tag rows. Several tags count each session once: every tag after the
+ * largest adds only its sessions that no tag before it has (a probe of the same key per earlier
+ * tag), so the cost is the smaller tags' rows, not all of them. One statement, one snapshot.
+ */
+async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
+  const timed = f.from !== undefined || f.to !== undefined;
+  let sized = db
+    .selectFrom('session_tag_counts as c')
+    .select(['c.tag', sql<number>`sum(c.n)`.as('n')])
+    .where('c.org_id', '=', orgId)
+    .where('c.tag', 'in', f.tags as string[]);
+  if (f.agentIds?.length) sized = sized.where('c.agent_id', 'in', f.agentIds);
+  if (f.channels?.length) sized = sized.where('c.channel', 'in', f.channels);
+  if (f.statuses?.length) sized = sized.where('c.status', 'in', f.statuses);
+  if (f.types?.length) sized = sized.where('c.type', 'in', f.types);
+  const sizes = new Map((await sized.groupBy('c.tag').execute()).map((r) => [r.tag, Number(r.n)]));
+  // Largest first; a tag with no matching session adds nothing.
+  const tags = [...sizes].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  if (!tags.length) return 0;
+  if (!timed && tags.length === 1) return tags[0][1];
+  const parts = tags.map(([tag, n], i) => {
+    if (i === 0 && !timed) return sql<number>`${n}`;
+    let q = tagRows(db, orgId, f, tag).select((eb) => eb.fn.countAll<number>().as('n'));
+    if (i > 0)
+      q = q.where(
+        sql<SqlBool>`NOT EXISTS (SELECT 1 FROM session_tags o WHERE o.org_id = t.org_id
+          AND o.tag IN (${sql.join(tags.slice(0, i).map(([earlier]) => earlier))})
+          AND o.started_at = t.started_at AND o.session_pk = t.session_pk)`,
+      );
+    return sql<number>`(${q})`;
+  });
+  const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
+  return Number(rows[0].n);
 }
 
 /** A `sum(…)` column: null over no rows. */

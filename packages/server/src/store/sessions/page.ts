@@ -19,6 +19,7 @@ import {
   reviewDriven,
   reviewLed,
   type ScoreCondition,
+  tagRowsAnswer,
 } from '../filters.js';
 import type { Database, SessionRow } from '../schema.js';
 import { type Columns, type CsvSessionRow, type SessionWithAgent, sessionsWithAgent } from './rows.js';
@@ -106,6 +107,51 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
   const col = SORT_COLUMNS[sort.field];
   const dir = sort.desc ? 'desc' : 'asc';
   const beyond = sort.desc ? '<' : '>';
+  if (sort.field === 'startedAt' && tagRowsAnswer(f)) {
+    // Tags with conditions their rows carry (0026): the page's keys from session_tags alone. Each
+    // tag's index walked in start order to the page's end, testing the copied columns; with several
+    // tags the page is the first of the union of each tag's first rows (a session on the page is on
+    // its own tag's first page too), each session once.
+    const skip = after ? 0 : (page.offset ?? 0);
+    const value = after?.value;
+    const walks = (f.tags as string[]).map((tag) => {
+      let q = tagRows(db, orgId, f, tag).select(['t.session_pk', 't.started_at']);
+      if (after && value != null)
+        q = q.where((eb) => eb(eb.refTuple('t.started_at', 't.session_pk'), beyond, eb.tuple(value, after.pk)));
+      return q
+        .orderBy('t.started_at', dir)
+        .orderBy('t.session_pk', dir)
+        .limit(skip + page.limit);
+    });
+    const [first, ...others] = walks;
+    let keys =
+      others.length === 0
+        ? first
+        : db
+            .selectFrom(
+              others
+                .reduce(
+                  (u, w) => u.unionAll(db.selectFrom(w.as('w')).selectAll()),
+                  db.selectFrom(first.as('w')).selectAll(),
+                )
+                .as('t'),
+            )
+            .select(['t.session_pk', 't.started_at'])
+            .distinct()
+            .orderBy('t.started_at', dir)
+            .orderBy('t.session_pk', dir)
+            .limit(skip + page.limit);
+    if (skip) keys = keys.offset(skip).limit(page.limit) as typeof keys;
+    return sessionsWithAgent(db, columns)
+      .where((eb) =>
+        dialect === 'postgres'
+          ? sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`
+          : eb('s.pk', 'in', keys.clearSelect().select('t.session_pk')),
+      )
+      .orderBy('s.started_at', dir)
+      .orderBy('s.pk', dir)
+      .execute();
+  }
   const led = sort.field === 'startedAt' ? reviewLed(f) : null;
   if (led) {
     // One tag or one score value: the page's keys from its index in start order (0022); with
@@ -291,4 +337,16 @@ async function walkKeysPage(
     .limit(skip + limit)
     .execute();
   return keys.length === skip + limit ? keys.slice(skip) : undefined;
+}
+
+/** One tag's rows (0026) under a `tagRowsAnswer` filter's conditions, read from the rows themselves. */
+export function tagRows(db: Db, orgId: string, f: SessionFilter, tag: string) {
+  let q = db.selectFrom('session_tags as t').where('t.org_id', '=', orgId).where('t.tag', '=', tag);
+  if (f.from !== undefined) q = q.where('t.started_at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('t.started_at', '<', f.to);
+  if (f.agentIds?.length) q = q.where('t.agent_id', 'in', f.agentIds);
+  if (f.channels?.length) q = q.where('t.channel', 'in', f.channels);
+  if (f.statuses?.length) q = q.where('t.status', 'in', f.statuses);
+  if (f.types?.length) q = q.where('t.type', 'in', f.types);
+  return q;
 }
