@@ -9,9 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { AlertJob, type JobClock, MAX_REST_MS, ROUND_REST } from '../../src/services/alerts.js';
 import { WebhookWorker } from '../../src/services/webhooks/worker.js';
+import { OutboxEnvelope } from '@switchboard/contracts';
 import { slackMessagesOf } from '../../src/store/alerts.js';
-import { DIALECTS, type TestContext, call, session, setup } from '../helpers.js';
+import { DIALECTS, type TestContext, assertShape, call, session, setup } from '../helpers.js';
 import { receiver, until } from '../security/proc.js';
+import { connectSse } from '../sse.js';
 import type { FastifyInstance } from 'fastify';
 
 const quiet = { info() {}, warn() {}, error() {} } as unknown as FastifyBaseLogger;
@@ -222,6 +224,65 @@ for (const dialect of DIALECTS) {
       } finally {
         await worker.stop();
         await hooks.close();
+      }
+    });
+
+    test('the live stream: an unfiltered stream gets each transition as it commits; a filtered one none', async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/v1`;
+      const auth = { authorization: `Bearer ${t.adminKey}` };
+      const all = await connectSse(`${base}/stream`, auth);
+      const phone = await connectSse(`${base}/stream?channel=phone`, auth);
+      try {
+        assert.equal(all.status, 200);
+        assert.equal(phone.status, 200);
+        const rule = (
+          await call(app, t.adminKey, 'POST', '/api/v1/alerts', {
+            name: 'Streamed',
+            filters: 'agentId=streamed&channel=phone',
+            metric: 'active',
+            op: 'gte',
+            threshold: 1,
+            windowSeconds: 60,
+          })
+        ).json();
+        const T = Date.now();
+        const s = session({ id: 'streamed-1', agent: { id: 'streamed' }, channel: 'phone' });
+        await call(app, t.adminKey, 'POST', '/api/v1/sessions', s);
+        await app.services.alerts.evaluate(T + 1000);
+        await call(app, t.adminKey, 'PATCH', '/api/v1/sessions/streamed-1', { status: 'completed' });
+        await app.services.alerts.evaluate(T + 2000);
+        const alertEvents = (c: typeof all) => c.events.filter((e) => e.event?.startsWith('alert.'));
+        await until('both transitions on the stream', () => alertEvents(all).length >= 2);
+        const got = alertEvents(all).map((e) => JSON.parse(e.data));
+        for (const env of got) assertShape(OutboxEnvelope, env);
+        assert.deepEqual(
+          got.map((e) => [e.type, e.data.rule.id, e.data.value, e.data.threshold, e.data.window]),
+          [
+            ['alert.fired', rule.id, 1, 1, 60],
+            ['alert.resolved', rule.id, 0, 1, 60],
+          ],
+        );
+        // The filtered stream: a phone session started after both transitions arrives, in commit
+        // order, so any alert event would have come before it; none did.
+        await call(
+          app,
+          t.adminKey,
+          'POST',
+          '/api/v1/sessions',
+          session({ id: 'streamed-2', agent: { id: 'streamed' }, channel: 'phone' }),
+        );
+        await until('the later session on the filtered stream', () =>
+          phone.events.some((e) => e.event === 'session.started' && e.data.includes('streamed-2')),
+        );
+        assert.ok(
+          phone.events.some((e) => e.data.includes('streamed-1')),
+          'the filtered stream is live',
+        );
+        assert.deepEqual(alertEvents(phone), []);
+      } finally {
+        all.close();
+        phone.close();
       }
     });
 
