@@ -208,3 +208,11 @@ test('SWITCHBOARD_SMTP_URL: off by default; smtp:// and smtps:// with their port
     /SWITCHBOARD_SMTP_TIMEOUT must be/,
   );
 });
+
+test('SWITCHBOARD_ALERT_INTERVAL: 30 seconds between alert rounds by default, 1 to 3600', () => {
+  assert.equal(loadConfig({}, {}).alertInterval, 30);
+  assert.equal(loadConfig({}, { SWITCHBOARD_ALERT_INTERVAL: '5' }).alertInterval, 5);
+  assert.equal(loadConfig({ 'alert-interval': '3600' }, { SWITCHBOARD_ALERT_INTERVAL: '5' }).alertInterval, 3600);
+  for (const bad of ['0', '0.5', '3601', 'soon', '-1'])
+    assert.throws(() => loadConfig({}, { SWITCHBOARD_ALERT_INTERVAL: bad }), /SWITCHBOARD_ALERT_INTERVAL/, bad);
+});

@@ -134,4 +134,73 @@ describe('Alerts page', { skip: !HAVE_CHROMIUM }, () => {
       }
     }
   });
+
+  test('a rule edited in the form is saved; when it fires in a hidden tab, the browser shows a notification', async () => {
+    const watcher = await newContext(browser, server);
+    await watcher.grantPermissions(['notifications'], { origin: server.url });
+    // Records each notification the page shows (the real one is still made). As text: the test
+    // runner's transpiler would wrap functions in helpers the page does not have.
+    await watcher.addInitScript(`
+      window.__notified = [];
+      const Real = window.Notification;
+      window.Notification = class extends Real {
+        constructor(title, options) {
+          window.__notified.push({ title, body: options && options.body });
+          super(title, options);
+        }
+      };
+    `);
+    const p = await watcher.newPage();
+    p.setDefaultTimeout(20_000);
+    try {
+      await signIn(p, server.adminKey);
+      await p.getByRole('button', { name: /^Notifications/ }).click();
+      await p.getByRole('button', { name: 'Allow' }).click();
+      await textMatching(p.getByTestId('notification-panel'), /Browser notifications are on/);
+      await p.keyboard.press('Escape');
+
+      const created = await api('POST', '/alerts', {
+        name: 'Kiosk queue',
+        filters: 'agentId=kiosk-bot',
+        metric: 'active',
+        op: 'gte',
+        threshold: 5,
+        windowSeconds: 300,
+      });
+      assert.equal(created.status, 201);
+      const rule = (await created.json()) as { id: string };
+      await p.goto('/alerts');
+      await p.getByRole('button', { name: 'Edit Kiosk queue' }).click();
+      const form = p.getByRole('form', { name: 'Alert rule' });
+      await form.getByLabel('Threshold').fill('1');
+      await form.getByRole('button', { name: 'Save' }).click();
+      const row = p.getByTestId('alert-row').filter({ hasText: 'Kiosk queue' });
+      await textMatching(row, /≥ 1/);
+      const saved = await (await api('GET', `/alerts/${rule.id}`)).json();
+      assert.equal(saved.threshold, 1);
+
+      // The tab goes to the background: the dashboard notifies only when nobody is looking at it.
+      await p.evaluate(
+        "Object.defineProperty(document, 'visibilityState', { configurable: true, get() { return 'hidden'; } })",
+      );
+      const res = await api('POST', '/sessions', {
+        id: 'kiosk-call-1',
+        agent: { id: 'kiosk-bot' },
+        channel: 'web',
+        type: 'chat',
+      });
+      assert.equal(res.status, 201);
+      await p.waitForFunction(() =>
+        (window as unknown as { __notified: Array<{ title: string }> }).__notified.some(
+          (n) => n.title === 'Alert firing: Kiosk queue',
+        ),
+      );
+      const shown = (await p.evaluate('window.__notified')) as Array<{ title: string; body?: string }>;
+      const kiosk = shown.filter((n) => n.title === 'Alert firing: Kiosk queue');
+      assert.equal(kiosk.length, 1, JSON.stringify(shown));
+      assert.match(kiosk[0].body ?? '', /^1 · .*≥ 1/);
+    } finally {
+      await watcher.close();
+    }
+  });
 });

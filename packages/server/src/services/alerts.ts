@@ -36,7 +36,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Filled } from '../lib/ajv.js';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
 import { uuidv7 } from '../lib/ids.js';
-import { Periodic } from '../lib/periodic.js';
 import { openSecretIfPossible, sealSecret } from '../lib/secret-box.js';
 import { HOUR_MS, iso } from '../lib/time.js';
 import {
@@ -493,63 +492,119 @@ export interface AlertJobOptions {
 export const ROUND_REST = 9;
 
 /**
+ * The longest rest, however long the round: a firing state is still noticed within five minutes
+ * of the last round's end. Past it (rounds over 33 s) evaluation takes more than a tenth of the
+ * process, and the job says so in the log.
+ */
+export const MAX_REST_MS = 5 * 60_000;
+
+/** The job's time: a monotonic clock and a timer (a test gives its own to see the schedule). */
+export interface JobClock {
+  /** Milliseconds on a monotonic clock: a wall clock set back must not hold the rounds off. */
+  now(): number;
+  /** Calls `fn` in `ms` (the timer never keeps the process alive); returns what cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+const systemClock: JobClock = {
+  now: () => performance.now(),
+  after(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * When the round after one that started at `startedAt` and ended at `endedAt` starts: an interval
+ * after the last start, or, when rounds take long, ROUND_REST times the last round's duration
+ * after its end (at most MAX_REST_MS).
+ */
+export function nextRoundAt(startedAt: number, endedAt: number, intervalMs: number): number {
+  const rest = Math.min(ROUND_REST * (endedAt - startedAt), MAX_REST_MS);
+  return Math.max(startedAt + intervalMs, endedAt + rest);
+}
+
+/**
  * The job: a round every interval (or, when rounds take long, after nine times the last round's
- * duration), then the due Slack messages. Messages are leased before they
+ * duration: nextRoundAt), then the due Slack messages. Messages are leased before they
  * are sent, so any process may send them and none is sent twice (a process that dies mid-send
  * leaves a lease that runs out, and the message goes again).
  */
 export class AlertJob {
-  private readonly periodic: Periodic;
+  private readonly intervalMs: number;
+  private readonly clock: JobClock;
+  private cancelNext: (() => void) | undefined;
+  private running: Promise<void> | undefined;
   private sending: Promise<void> | undefined;
   private sendAgain = false;
   private dueTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** No round starts before this (epoch ms): the rest after the last one. */
-  private restUntil = 0;
 
   constructor(
     private readonly store: Store,
     private readonly alerts: AlertService,
     private readonly opts: AlertJobOptions,
     private readonly log: FastifyBaseLogger,
+    clock: JobClock = systemClock,
   ) {
-    this.periodic = new Periodic(
-      () => this.round(),
-      Math.max(100, opts.intervalSeconds * 1000),
-      log,
-      'alert evaluation',
-    );
+    this.intervalMs = Math.max(100, opts.intervalSeconds * 1000);
+    this.clock = clock;
     alerts.onQueued(() => this.send());
   }
 
+  /**
+   * The first round runs at once: a rest belongs to the load of the round before it, which a
+   * restart (or a new process) does not carry, so nothing of it is kept.
+   */
   start() {
     this.stopped = false;
-    this.periodic.start({ now: true });
+    this.schedule(0);
   }
 
   async stop() {
     this.stopped = true;
+    this.cancelNext?.();
+    this.cancelNext = undefined;
     clearTimeout(this.dueTimer);
-    await this.periodic.stop();
+    await this.running;
     await this.sending;
   }
 
-  private async round() {
+  private schedule(ms: number) {
+    this.cancelNext?.();
+    this.cancelNext = this.clock.after(Math.max(0, ms), () => {
+      this.cancelNext = undefined;
+      // A start() during a round: the round schedules the next when it ends.
+      if (this.running || this.stopped) return;
+      this.running = this.round().then((next) => {
+        this.running = undefined;
+        if (!this.stopped) this.schedule(next - this.clock.now());
+      });
+    });
+  }
+
+  /** One round, then the due Slack messages; returns when the next round is due (on the clock). */
+  private async round(): Promise<number> {
     // A round runs on the process's one thread (on SQLite its reads block it outright): after a
     // round of t ms the next waits at least ROUND_REST × t, so evaluation never takes more than a
     // tenth of the process, whatever the interval and the data. Measured: rounds every second
     // took 30 % off ingest at 100,000 sessions (docs/PERFORMANCE.md).
-    if (Date.now() < this.restUntil) {
-      this.send();
-      return;
-    }
-    const started = Date.now();
+    const started = this.clock.now();
     try {
-      await this.alerts.evaluate(started, this.log);
-    } finally {
-      this.restUntil = Date.now() + ROUND_REST * (Date.now() - started);
-      this.send();
+      await this.alerts.evaluate(Date.now(), this.log);
+    } catch (err) {
+      this.log.error({ err }, 'alert evaluation failed');
     }
+    const ended = this.clock.now();
+    this.send();
+    const took = ended - started;
+    if (ROUND_REST * took > MAX_REST_MS)
+      this.log.warn(
+        { tookMs: Math.round(took), restMs: MAX_REST_MS },
+        'alert round took over 33 s: resting 5 minutes, so evaluation takes more than a tenth of the process; fewer or cheaper rules would help',
+      );
+    return nextRoundAt(started, ended, this.intervalMs);
   }
 
   /** Sends the due Slack messages (one run at a time; a call during a run asks for another). */
@@ -581,10 +636,11 @@ export class AlertJob {
       if (claimed.length === 0) break;
       await Promise.all(claimed.map((m) => this.attempt(m)));
     }
-    // A retry due before the next round gets a timer of its own.
+    // A retry due before the next round can be sure to come (an interval, or a rest, away) gets a
+    // timer of its own.
     const at = await nextSlackDueAt(db);
     clearTimeout(this.dueTimer);
-    if (at !== null && !this.stopped && at - Date.now() < this.opts.intervalSeconds * 1000) {
+    if (at !== null && !this.stopped && at - Date.now() < this.intervalMs + MAX_REST_MS) {
       this.dueTimer = setTimeout(() => this.send(), Math.max(0, at - Date.now()) + 5);
       this.dueTimer.unref();
     }

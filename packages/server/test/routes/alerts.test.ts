@@ -239,6 +239,48 @@ for (const dialect of DIALECTS) {
         await expectTransitions(rule.id, ['firing', 'ok'], [0.5, 0.25]);
       });
 
+    test('every op, at the threshold and past it: gt, gte, lt, lte', async () => {
+      const T = Date.now();
+      const rules = Object.fromEntries(
+        await Promise.all(
+          (['gt', 'gte', 'lt', 'lte'] as const).map(
+            async (op) =>
+              [
+                op,
+                await create({
+                  name: op,
+                  filters: 'agentId=m-ops',
+                  metric: 'sessions',
+                  op,
+                  threshold: 2,
+                  windowSeconds: 60,
+                }),
+              ] as const,
+          ),
+        ),
+      );
+      await seed(t.app, t.adminKey, sessions('m-ops', ['ops-1', 'ops-2'], T));
+      // At the threshold: only the inclusive ops hold.
+      await round(T + 1000);
+      await expectTransitions(rules.gt.id, []);
+      await expectTransitions(rules.gte.id, ['firing'], [2]);
+      await expectTransitions(rules.lt.id, []);
+      await expectTransitions(rules.lte.id, ['firing'], [2]);
+      // Past it: above holds for gt and gte, and no longer for lte.
+      await seed(t.app, t.adminKey, sessions('m-ops', ['ops-3'], T + 2000));
+      await round(T + 3000);
+      await expectTransitions(rules.gt.id, ['firing'], [3]);
+      await expectTransitions(rules.gte.id, ['firing'], [2]);
+      await expectTransitions(rules.lt.id, []);
+      await expectTransitions(rules.lte.id, ['firing', 'ok'], [2, 3]);
+      // Below it, once the window has moved past them all: lt and lte hold.
+      await round(T + 70_000);
+      await expectTransitions(rules.gt.id, ['firing', 'ok'], [3, 0]);
+      await expectTransitions(rules.gte.id, ['firing', 'ok'], [2, 0]);
+      await expectTransitions(rules.lt.id, ['firing'], [0]);
+      await expectTransitions(rules.lte.id, ['firing', 'ok', 'firing'], [2, 3, 0]);
+    });
+
     test('a firing rule does not fire again until it resolves, or until its cooldown has passed', async () => {
       const T = Date.now();
       const quiet = await create({
