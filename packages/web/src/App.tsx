@@ -1,18 +1,42 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
 import { setUnauthorizedHandler } from './api/client';
 import { Layout } from './components/Layout';
 import { RequireAuth } from './components/RequireAuth';
 import { Spinner } from './components/ui';
 
+/**
+ * `lazy()` for a page whose chunk may be loaded before it is first rendered: once loaded, it
+ * renders at once. A plain lazy page asks for its module again at its first render, and even a
+ * module already loaded answers `import()` a microtask later, so the page suspends: the shell
+ * commits its "Loading…" fallback and React holds the page back for 300 ms after showing a
+ * fallback (React 19's reveal throttle), which was most of the wait between the list's data
+ * arriving and its rows on screen. Which of the two a mount renders is chosen once, as switching
+ * would remount the page.
+ */
+function preloadablePage(load: () => Promise<{ default: ComponentType }>) {
+  let loaded: ComponentType | null = null;
+  const track = () =>
+    load().then((m) => {
+      loaded = m.default;
+      return m;
+    });
+  const Lazy = lazy(track);
+  function Page() {
+    const [Chosen] = useState(() => loaded ?? Lazy);
+    return <Chosen />;
+  }
+  return { Page, preload: () => void track() };
+}
+
 // Every page is its own chunk: the first load carries only the shell and the page you land on.
-const sessionsPage = () => import('./pages/SessionsPage');
+const sessions = preloadablePage(() => import('./pages/SessionsPage'));
 // Landing on the sessions list, its chunk loads alongside the shell's sign-in check instead of
-// after it (one round trip less before the first rows; import() loads a module once).
-if (window.location.pathname === '/') void sessionsPage();
+// after it (import() loads a module once), and is loaded by the time the check lets it render.
+if (window.location.pathname === '/') sessions.preload();
 const LoginPage = lazy(() => import('./pages/LoginPage'));
-const SessionsPage = lazy(sessionsPage);
+const SessionsPage = sessions.Page;
 const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
