@@ -1,10 +1,27 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
+import { type ComponentType, type LazyExoticComponent, lazy, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
 import { setUnauthorizedHandler } from './api/client';
 import { Layout } from './components/Layout';
 import { RequireAuth } from './components/RequireAuth';
 import { Spinner } from './components/ui';
+
+/** A page's chunk, loaded lazily, and its component once it is loaded. */
+interface PageChunk {
+  loaded: ComponentType | null;
+  Lazy: LazyExoticComponent<ComponentType>;
+  preload: () => void;
+}
+
+function pageChunk(load: () => Promise<{ default: ComponentType }>): PageChunk {
+  const track = () =>
+    load().then((m) => {
+      chunk.loaded = m.default;
+      return m;
+    });
+  const chunk: PageChunk = { loaded: null, Lazy: lazy(track), preload: () => void track() };
+  return chunk;
+}
 
 /**
  * `lazy()` for a page whose chunk may be loaded before it is first rendered: once loaded, it
@@ -15,28 +32,17 @@ import { Spinner } from './components/ui';
  * arriving and its rows on screen. Which of the two a mount renders is chosen once, as switching
  * would remount the page.
  */
-function preloadablePage(load: () => Promise<{ default: ComponentType }>) {
-  let loaded: ComponentType | null = null;
-  const track = () =>
-    load().then((m) => {
-      loaded = m.default;
-      return m;
-    });
-  const Lazy = lazy(track);
-  function Page() {
-    const [Chosen] = useState(() => loaded ?? Lazy);
-    return <Chosen />;
-  }
-  return { Page, preload: () => void track() };
+function ChunkPage({ chunk }: { chunk: PageChunk }) {
+  const [Page] = useState(() => chunk.loaded ?? chunk.Lazy);
+  return <Page />;
 }
 
 // Every page is its own chunk: the first load carries only the shell and the page you land on.
-const sessions = preloadablePage(() => import('./pages/SessionsPage'));
+const sessionsChunk = pageChunk(() => import('./pages/SessionsPage'));
 // Landing on the sessions list, its chunk loads alongside the shell's sign-in check instead of
 // after it (import() loads a module once), and is loaded by the time the check lets it render.
-if (window.location.pathname === '/') sessions.preload();
+if (window.location.pathname === '/') sessionsChunk.preload();
 const LoginPage = lazy(() => import('./pages/LoginPage'));
-const SessionsPage = sessions.Page;
 const SessionDetailPage = lazy(() => import('./pages/SessionDetailPage'));
 const AnalyticsPage = lazy(() => import('./pages/AnalyticsPage'));
 const AgentsPage = lazy(() => import('./pages/agents/AgentsPage'));
@@ -87,7 +93,7 @@ export function App() {
               </RequireAuth>
             }
           >
-            <Route index element={<SessionsPage />} />
+            <Route index element={<ChunkPage chunk={sessionsChunk} />} />
             <Route path="sessions" element={<Navigate to="/" replace />} />
             <Route path="sessions/:id" element={<SessionDetailPage />} />
             <Route path="analytics" element={<AnalyticsPage />} />
