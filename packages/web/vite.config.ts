@@ -5,7 +5,11 @@ import { defineConfig, type Plugin } from 'vite';
 /**
  * Most visits land on the sessions list. Its chunk and the chunks it imports are named in the
  * page's head, so the browser fetches them while the main bundle is still being fetched and run,
- * not after (the list's first rows no longer wait for a second wave of requests).
+ * not after (the list's first rows no longer wait for a second wave of requests). Their CSS is a
+ * stylesheet of the head like the main one: Vite's loader for a lazy chunk skips a stylesheet
+ * already in the document, but for anything else (a `preload` link, which the browser would not
+ * even reuse, its credentials mode differing) inserts one of its own and holds the chunk back
+ * until that has been fetched again and has loaded.
  */
 function preloadLanding(page = 'src/pages/SessionsPage.tsx'): Plugin {
   return {
@@ -38,7 +42,7 @@ function preloadLanding(page = 'src/pages/SessionsPage.tsx'): Plugin {
           })),
           ...[...css].map((f) => ({
             tag: 'link',
-            attrs: { rel: 'preload', as: 'style', href: `/${f}` },
+            attrs: { rel: 'stylesheet', crossorigin: true, href: `/${f}` },
             injectTo: 'head' as const,
           })),
         ];
