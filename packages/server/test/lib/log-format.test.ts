@@ -117,7 +117,13 @@ async function serveOnce(args: string[], env: Record<string, string>): Promise<s
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
-    await until('the server to listen', () => out.includes('switchboard listening') || child.exitCode !== null, 30_000);
+    // The first start's banner is the last thing the start prints: a kill on the listening line
+    // alone could cut the lines after it.
+    await until(
+      'the server to listen and print its first-start banner',
+      () => (out.includes('switchboard listening') && out.includes('login#key=')) || child.exitCode !== null,
+      30_000,
+    );
     assert.equal(child.exitCode, null, out);
   } finally {
     child.kill('SIGTERM');
