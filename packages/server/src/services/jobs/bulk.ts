@@ -5,16 +5,14 @@
  * events and the job's cursor commit together.
  */
 import type { Actor, BulkAction, BulkBody } from '@switchboard/contracts';
-import { badRequest } from '../../lib/errors.js';
-import { uuidv7 } from '../../lib/ids.js';
 import type { Store } from '../../store/db.js';
-import { advanceJob, insertJobWithItems, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
+import { advanceJob, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
 import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
 import { tagsOf, writeReviewed, writeTags } from '../../store/review.js';
 import { sessionRowToApi } from '../../store/sessions/rows.js';
-import { parseFilters } from '../filters.js';
 import { checkTagCount, nextTags } from '../tags.js';
 import { retryTransaction } from '../transactions.js';
+import { createJob } from './create.js';
 import type { JobHandler } from './runner.js';
 
 export interface BulkParams {
@@ -22,49 +20,15 @@ export interface BulkParams {
   action: BulkAction;
 }
 
-/** The filters of a bulk body (a query string) as the shared filter; a bad one is a 400 naming it. */
-export function parseFilterString(text: string) {
-  const params = new URLSearchParams(text.replace(/^\?/, ''));
-  const q: Record<string, string> = {};
-  const errors: Array<{ path: string; message: string }> = [];
-  for (const [k, v] of params) {
-    if (k in q) errors.push({ path: `filters/${k}`, message: 'must be given once' });
-    q[k] = v;
-  }
-  for (const k of ['sort', 'limit', 'offset', 'cursor', 'format']) delete q[k];
-  if (errors.length) throw badRequest(errors);
-  try {
-    return parseFilters(q);
-  } catch (err) {
-    const e = err as { errors?: Array<{ path: string; message: string }> };
-    if (e.errors) throw badRequest(e.errors.map((x) => ({ path: `filters/${x.path}`, message: x.message })));
-    throw err;
-  }
-}
-
 /** Creates the job and snapshots its sessions; the runner does the rest. */
 export async function createBulkJob(store: Store, orgId: string, body: BulkBody, actor: Actor, now = Date.now()) {
-  const filter = parseFilterString(body.filters);
   const action: BulkAction = {
     ...body.action,
     addTags: body.action.addTags?.map((t) => t.toLowerCase()),
     removeTags: body.action.removeTags?.map((t) => t.toLowerCase()),
   };
-  const id = uuidv7(now);
   const params: BulkParams = { filters: body.filters, action };
-  const total = await retryTransaction(store, () =>
-    store.db
-      .transaction()
-      .execute((trx) =>
-        insertJobWithItems(
-          trx,
-          store.dialect,
-          { id, org_id: orgId, kind: 'sessions.bulk', params, actor, now },
-          filter,
-        ),
-      ),
-  );
-  return { jobId: id, total };
+  return createJob(store, { orgId, kind: 'sessions.bulk', params, actor, now }, body.filters);
 }
 
 export function bulkHandler(store: Store, batchSize: number): JobHandler {

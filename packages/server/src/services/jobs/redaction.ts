@@ -19,11 +19,10 @@
  */
 import type { Actor, RedactionApplyBody } from '@switchboard/contracts';
 import { ApiError } from '../../lib/errors.js';
-import { uuidv7 } from '../../lib/ids.js';
 import type { Redactor } from '../../lib/redaction/engine.js';
 import { eventBytes, messageBytes } from '../../lib/transcript.js';
 import type { Db, Store } from '../../store/db.js';
-import { advanceJob, insertJobWithItems, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
+import { advanceJob, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
 import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
 import {
   deliveriesOfEvents,
@@ -41,7 +40,7 @@ import { eventsOfSessions, messagesOfSessions } from '../../store/sessions/trans
 import { lockSessions, updateSessionSets } from '../../store/sessions/write.js';
 import { searchText } from '../ingest.js';
 import { retryTransaction } from '../transactions.js';
-import { parseFilterString } from './bulk.js';
+import { createJob, parseFilterString } from './create.js';
 import type { JobHandler } from './runner.js';
 
 export interface RedactionApplyParams {
@@ -62,28 +61,15 @@ export async function createRedactionJob(
   actor: Actor,
   now = Date.now(),
 ) {
-  const filter = parseFilterString(body.filters);
+  parseFilterString(body.filters); // a bad filter is a 400 before redaction being off is a 409
   if ((await redactorOf(store.db, orgId)).empty)
     throw new ApiError(
       409,
       'redaction-off',
       'Redaction is off for this organization: there is nothing to apply. Choose detectors or patterns and save them first.',
     );
-  const id = uuidv7(now);
   const params: RedactionApplyParams = { filters: body.filters };
-  const total = await retryTransaction(store, () =>
-    store.db
-      .transaction()
-      .execute((trx) =>
-        insertJobWithItems(
-          trx,
-          store.dialect,
-          { id, org_id: orgId, kind: 'redaction.apply', params, actor, now },
-          filter,
-        ),
-      ),
-  );
-  return { jobId: id, total };
+  return createJob(store, { orgId, kind: 'redaction.apply', params, actor, now }, body.filters);
 }
 
 export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, batchSize: number): JobHandler {
