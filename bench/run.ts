@@ -24,7 +24,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Sort } from '@switchboard/contracts';
+import { ALERT_METRICS, type Sort } from '@switchboard/contracts';
 import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
 import { encodeCursor } from '../packages/server/src/lib/page.js';
@@ -1308,15 +1308,7 @@ async function createBenchRules(store: ReturnType<typeof openStore>, now: number
   await store.db.deleteFrom('alert_rules').where('org_id', '=', org.id).execute();
   const agent = (await store.db.selectFrom('agents').select('id').limit(1).executeTakeFirst())?.id ?? 'none';
   const alerts = new AlertService(store, store);
-  const metrics = [
-    'sessions',
-    'failed',
-    'failureRate',
-    'active',
-    'firstResponseP95Ms',
-    'handoffRate',
-    'errorRate',
-  ] as const;
+  const metrics = ALERT_METRICS;
   const windows = [300, 900, 3600, 21_600, 86_400];
   const filters = [
     '',
