@@ -57,7 +57,10 @@ import {
   findSession,
   findSessionByPk,
   findSessions,
+  insertSessionIds,
+  insertSessionRows,
   insertSessions,
+  reserveSessionPks,
   lockSessionRow,
   lockSessions,
   updateSessionSets,
@@ -239,24 +242,49 @@ export type UpdateOutcome = { error: ApiError } | { session: Session; outbox: Ou
 export interface SessionState {
   rows: Map<string, SessionWithAgent>;
   pending: Map<number, { key: SessionKey; set: SessionSet }>;
+  /**
+   * SQLite: sessions the batch created and has not inserted yet, by pk (taken ahead with
+   * `reserveSessionPks`), each with every change so far: inserted once, in its final state, by
+   * `writeSessionState`. Its indexes and its rollup triggers are then written once (an insert and
+   * an update touched 16 indexes and then 11 of them again: docs/PERFORMANCE.md). PostgreSQL
+   * inserts them at once, uncounted (0020), as its transcript trigger reads the session's row.
+   */
+  unwritten: Map<number, NewSessionRow & { pk: number }>;
+  /** The next pk a create may take without reading the counter (SQLite: above every unwritten one). */
+  nextPk: number;
 }
 
-export const newSessionState = (): SessionState => ({ rows: new Map(), pending: new Map() });
+export const newSessionState = (): SessionState => ({
+  rows: new Map(),
+  pending: new Map(),
+  unwritten: new Map(),
+  nextPk: 0,
+});
 
 /** A copy to change in a savepoint: adopted if it is released, dropped if it is rolled back. */
 export const forkSessionState = (s: SessionState): SessionState => ({
   rows: new Map(s.rows),
   pending: new Map(s.pending),
+  unwritten: new Map(s.unwritten),
+  nextPk: s.nextPk,
 });
 
-/** Writes the changes a batch holds; its rows stay as they are (now what is stored). */
+/** Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored). */
 export async function writeSessionState(db: Db, dialect: Store['dialect'], s: SessionState) {
+  if (s.unwritten.size) await insertSessionRows(db, [...s.unwritten.values()]);
+  s.unwritten.clear();
   await updateSessionSets(db, dialect, [...s.pending.values()]);
   s.pending.clear();
 }
 
 /** Records a change of a session's row (never changing a row or set object in place: see fork). */
 function stage(s: SessionState, row: SessionWithAgent, set: SessionSet) {
+  const unwritten = s.unwritten.get(row.pk);
+  if (unwritten) {
+    s.unwritten.set(row.pk, { ...unwritten, ...set } as NewSessionRow & { pk: number });
+    s.rows.set(row.id, { ...row, ...set } as SessionWithAgent);
+    return;
+  }
   const pending = s.pending.get(row.pk);
   s.pending.set(row.pk, { key: { pk: row.pk, started_at: row.started_at }, set: { ...pending?.set, ...set } });
   s.rows.set(row.id, { ...row, ...set } as SessionWithAgent);
@@ -629,7 +657,19 @@ export class IngestService {
         now,
       );
       for (const [id, name] of names) renamed(state, id, name);
-      const keys = await insertSessions(db, rows);
+      // On SQLite a batch inserts the rows it creates once, when it has finished with them (without
+      // tags, whose rows copy the session's from the table; see SessionState).
+      const later = state !== undefined && this.store.dialect === 'sqlite' && !tagged;
+      let keys: Map<string, SessionKey>;
+      if (later) {
+        const first = await reserveSessionPks(db, state.nextPk - 1);
+        keys = new Map(rows.map((row, i) => [row.id, { pk: first + i, started_at: row.started_at }]));
+        state.nextPk = first + rows.length;
+        await insertSessionIds(
+          db,
+          rows.map((row, i) => ({ org_id: orgId, id: row.id, pk: first + i, started_at: row.started_at })),
+        );
+      } else keys = await insertSessions(db, rows);
       if (tagged)
         await writeTagRows(
           db,
@@ -654,6 +694,10 @@ export class IngestService {
           agent_name: names.get(row.agent_id) ?? row.agent_id,
         } as SessionWithAgent;
         state?.rows.set(row.id, stored);
+        if (later && state) {
+          const { agent_name: _, ...whole } = stored;
+          state.unwritten.set(key.pk, whole as NewSessionRow & { pk: number });
+        }
         if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
@@ -1168,6 +1212,8 @@ export class IngestService {
     await updateSessionSets(db, dialect, [...writes.values()]);
     if (events.length) await insertEvents(db, events);
     // Each change was judged against the tags as the one before it left them: applied in order.
+    // Tag rows copy their session's columns from its row: one the batch has not inserted yet is first.
+    if (state && tagChanges.some((c) => state.unwritten.has(c.ref.pk))) await writeSessionState(db, dialect, state);
     if (tagChanges.length) await writeTagRows(db, tagChanges);
     return outcomes;
   }
