@@ -6,6 +6,7 @@ import type { SessionSource } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import { STATS_COLUMNS } from '../../lib/stats.js';
 import type { DialectName } from '../db.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database, NewSessionRow, SessionRow } from '../schema.js';
 import { type SessionWithAgent, sessionsWithAgent } from './rows.js';
 
@@ -125,11 +126,7 @@ export async function insertSessionIds(
   db: Db,
   rows: Array<{ org_id: string; id: string; pk: number; started_at: number }>,
 ) {
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('session_ids')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  await insertRows(db, 'session_ids', rows, 500);
 }
 
 /**
@@ -145,12 +142,7 @@ export async function insertSessionRows(db: Db, rows: Array<NewSessionRow & { pk
     else groups.set(columns, [r]);
   }
   // SQLite takes at most 32,766 parameters a statement: a session row has fewer than 60 columns.
-  for (const group of groups.values())
-    for (let i = 0; i < group.length; i += 250)
-      await db
-        .insertInto('sessions')
-        .values(group.slice(i, i + 250))
-        .execute();
+  for (const group of groups.values()) await insertRows(db, 'sessions', group, 250);
 }
 
 /**
