@@ -25,7 +25,6 @@ import {
   addEvents,
   addMessages,
   byConversationOrder,
-  emptyStats,
   foldOrdered,
   foldsInOrder,
   resetOrdered,
@@ -420,6 +419,57 @@ function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: num
 }
 
 /**
+ * A created session's row as stored: the inserted columns, the figures' defaults and its key. One
+ * object literal with every column, not a spread of the row and the defaults: the spread made
+ * each row a slow dictionary object, and building and copying them was the largest part of
+ * creating a session in JavaScript (docs/PERFORMANCE.md).
+ */
+function createdRow(row: NewSessionRow, key: SessionKey): NewSessionRow & { pk: number } {
+  const whole: NewSessionRow & { pk: number } = {
+    pk: key.pk,
+    org_id: row.org_id,
+    id: row.id,
+    agent_id: row.agent_id,
+    channel: row.channel,
+    type: row.type,
+    status: row.status,
+    started_at: key.started_at,
+    ended_at: row.ended_at,
+    duration_ms: row.duration_ms,
+    message_count: row.message_count,
+    event_count: row.event_count,
+    ended_reason: row.ended_reason,
+    last_activity_at: row.last_activity_at,
+    metadata: row.metadata,
+    search_text: row.search_text,
+    create_hash: row.create_hash,
+    source: row.source,
+    redactions: row.redactions ?? 0,
+    turns: 0,
+    user_messages: 0,
+    agent_messages: 0,
+    first_response_ms: null,
+    response_ms_sum: 0,
+    avg_response_ms: null,
+    max_response_ms: null,
+    handoffs: 0,
+    errors: 0,
+    interruptions: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_nanos: 0,
+    last_message_at: null,
+    last_user_at: null,
+    awaiting_reply: 0,
+    transcript_bytes: 0,
+    messages_disordered: 0,
+  };
+  if (row.tags !== undefined) whole.tags = row.tags;
+  if (row.uncounted !== undefined) whole.uncounted = row.uncounted;
+  return whole;
+}
+
+/**
  * A create body as the services take it: the API's, plus where the session came from, which only
  * the server sets (the OTLP route and the integrations; the API's bodies refuse the field).
  */
@@ -683,21 +733,10 @@ export class IngestService {
       // and the agents' names as ensureAgents left them.
       for (const row of rows) {
         const key = keys.get(row.id) as SessionKey;
-        const stored = {
-          ...row,
-          ...emptyStats(),
-          transcript_bytes: 0,
-          messages_disordered: 0,
-          redactions: row.redactions ?? 0,
-          pk: key.pk,
-          started_at: key.started_at,
-          agent_name: names.get(row.agent_id) ?? row.agent_id,
-        } as SessionWithAgent;
+        const whole = createdRow(row, key);
+        const stored = { ...whole, agent_name: names.get(row.agent_id) ?? row.agent_id } as SessionWithAgent;
         state?.rows.set(row.id, stored);
-        if (later && state) {
-          const { agent_name: _, ...whole } = stored;
-          state.unwritten.set(key.pk, whole as NewSessionRow & { pk: number });
-        }
+        if (later && state) state.unwritten.set(key.pk, whole);
         if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
