@@ -13,8 +13,8 @@ type Db = Kysely<Database>;
 
 /**
  * Inserts rows that all have the same columns (those of the first row) into `table`, `chunk` rows
- * a statement. Rows whose columns differ go through Kysely, which fills what they lack with the
- * column's default.
+ * a statement. Rows whose columns differ, or that leave one undefined, go through Kysely, which
+ * fills what a row lacks with the column's default.
  */
 export async function insertRows(db: Db, table: keyof Database & string, rows: object[], chunk: number) {
   if (rows.length === 0) return;
