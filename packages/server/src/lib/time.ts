@@ -1,5 +1,17 @@
-/** Times travel as ISO 8601 UTC with milliseconds and are stored as epoch milliseconds. */
-export const iso = (ms: number): string => new Date(ms).toISOString();
+/**
+ * Times travel as ISO 8601 UTC with milliseconds and are stored as epoch milliseconds. The last
+ * one is kept: a batch's items mostly carry the time it arrived (a session's start, its last
+ * activity, its messages' timestamps, each in several API objects).
+ */
+let lastMs = Number.NaN;
+let lastIso = '';
+export const iso = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

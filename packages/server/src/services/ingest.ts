@@ -25,7 +25,6 @@ import {
   addEvents,
   addMessages,
   byConversationOrder,
-  emptyStats,
   foldOrdered,
   foldsInOrder,
   resetOrdered,
@@ -57,7 +56,10 @@ import {
   findSession,
   findSessionByPk,
   findSessions,
+  insertSessionIds,
+  insertSessionRows,
   insertSessions,
+  reserveSessionPks,
   lockSessionRow,
   lockSessions,
   updateSessionSets,
@@ -239,24 +241,49 @@ export type UpdateOutcome = { error: ApiError } | { session: Session; outbox: Ou
 export interface SessionState {
   rows: Map<string, SessionWithAgent>;
   pending: Map<number, { key: SessionKey; set: SessionSet }>;
+  /**
+   * SQLite: sessions the batch created and has not inserted yet, by pk (taken ahead with
+   * `reserveSessionPks`), each with every change so far: inserted once, in its final state, by
+   * `writeSessionState`. Its indexes and its rollup triggers are then written once (an insert and
+   * an update touched 16 indexes and then 11 of them again: docs/PERFORMANCE.md). PostgreSQL
+   * inserts them at once, uncounted (0020), as its transcript trigger reads the session's row.
+   */
+  unwritten: Map<number, NewSessionRow & { pk: number }>;
+  /** The next pk a create may take without reading the counter (SQLite: above every unwritten one). */
+  nextPk: number;
 }
 
-export const newSessionState = (): SessionState => ({ rows: new Map(), pending: new Map() });
+export const newSessionState = (): SessionState => ({
+  rows: new Map(),
+  pending: new Map(),
+  unwritten: new Map(),
+  nextPk: 0,
+});
 
 /** A copy to change in a savepoint: adopted if it is released, dropped if it is rolled back. */
 export const forkSessionState = (s: SessionState): SessionState => ({
   rows: new Map(s.rows),
   pending: new Map(s.pending),
+  unwritten: new Map(s.unwritten),
+  nextPk: s.nextPk,
 });
 
-/** Writes the changes a batch holds; its rows stay as they are (now what is stored). */
+/** Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored). */
 export async function writeSessionState(db: Db, dialect: Store['dialect'], s: SessionState) {
+  if (s.unwritten.size) await insertSessionRows(db, [...s.unwritten.values()]);
+  s.unwritten.clear();
   await updateSessionSets(db, dialect, [...s.pending.values()]);
   s.pending.clear();
 }
 
 /** Records a change of a session's row (never changing a row or set object in place: see fork). */
 function stage(s: SessionState, row: SessionWithAgent, set: SessionSet) {
+  const unwritten = s.unwritten.get(row.pk);
+  if (unwritten) {
+    s.unwritten.set(row.pk, { ...unwritten, ...set } as NewSessionRow & { pk: number });
+    s.rows.set(row.id, { ...row, ...set } as SessionWithAgent);
+    return;
+  }
   const pending = s.pending.get(row.pk);
   s.pending.set(row.pk, { key: { pk: row.pk, started_at: row.started_at }, set: { ...pending?.set, ...set } });
   s.rows.set(row.id, { ...row, ...set } as SessionWithAgent);
@@ -389,6 +416,57 @@ function planUpdate(session: SessionWithAgent, body: UpdateSessionBody, now: num
     }
   }
   return { set, ended, changed, rename, tags };
+}
+
+/**
+ * A created session's row as stored: the inserted columns, the figures' defaults and its key. One
+ * object literal with every column, not a spread of the row and the defaults: the spread made
+ * each row a slow dictionary object, and building and copying them was the largest part of
+ * creating a session in JavaScript (docs/PERFORMANCE.md).
+ */
+function createdRow(row: NewSessionRow, key: SessionKey): NewSessionRow & { pk: number } {
+  const whole: NewSessionRow & { pk: number } = {
+    pk: key.pk,
+    org_id: row.org_id,
+    id: row.id,
+    agent_id: row.agent_id,
+    channel: row.channel,
+    type: row.type,
+    status: row.status,
+    started_at: key.started_at,
+    ended_at: row.ended_at,
+    duration_ms: row.duration_ms,
+    message_count: row.message_count,
+    event_count: row.event_count,
+    ended_reason: row.ended_reason,
+    last_activity_at: row.last_activity_at,
+    metadata: row.metadata,
+    search_text: row.search_text,
+    create_hash: row.create_hash,
+    source: row.source,
+    redactions: row.redactions ?? 0,
+    turns: 0,
+    user_messages: 0,
+    agent_messages: 0,
+    first_response_ms: null,
+    response_ms_sum: 0,
+    avg_response_ms: null,
+    max_response_ms: null,
+    handoffs: 0,
+    errors: 0,
+    interruptions: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_nanos: 0,
+    last_message_at: null,
+    last_user_at: null,
+    awaiting_reply: 0,
+    transcript_bytes: 0,
+    messages_disordered: 0,
+  };
+  if (row.tags !== undefined) whole.tags = row.tags;
+  if (row.uncounted !== undefined) whole.uncounted = row.uncounted;
+  return whole;
 }
 
 /**
@@ -629,7 +707,19 @@ export class IngestService {
         now,
       );
       for (const [id, name] of names) renamed(state, id, name);
-      const keys = await insertSessions(db, rows);
+      // On SQLite a batch inserts the rows it creates once, when it has finished with them (without
+      // tags, whose rows copy the session's from the table; see SessionState).
+      const later = state !== undefined && this.store.dialect === 'sqlite' && !tagged;
+      let keys: Map<string, SessionKey>;
+      if (later) {
+        const first = await reserveSessionPks(db, state.nextPk - 1);
+        keys = new Map(rows.map((row, i) => [row.id, { pk: first + i, started_at: row.started_at }]));
+        state.nextPk = first + rows.length;
+        await insertSessionIds(
+          db,
+          rows.map((row, i) => ({ org_id: orgId, id: row.id, pk: first + i, started_at: row.started_at })),
+        );
+      } else keys = await insertSessions(db, rows);
       if (tagged)
         await writeTagRows(
           db,
@@ -643,17 +733,10 @@ export class IngestService {
       // and the agents' names as ensureAgents left them.
       for (const row of rows) {
         const key = keys.get(row.id) as SessionKey;
-        const stored = {
-          ...row,
-          ...emptyStats(),
-          transcript_bytes: 0,
-          messages_disordered: 0,
-          redactions: row.redactions ?? 0,
-          pk: key.pk,
-          started_at: key.started_at,
-          agent_name: names.get(row.agent_id) ?? row.agent_id,
-        } as SessionWithAgent;
+        const whole = createdRow(row, key);
+        const stored = { ...whole, agent_name: names.get(row.agent_id) ?? row.agent_id } as SessionWithAgent;
         state?.rows.set(row.id, stored);
+        if (later && state) state.unwritten.set(key.pk, whole);
         if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
@@ -1168,6 +1251,8 @@ export class IngestService {
     await updateSessionSets(db, dialect, [...writes.values()]);
     if (events.length) await insertEvents(db, events);
     // Each change was judged against the tags as the one before it left them: applied in order.
+    // Tag rows copy their session's columns from its row: one the batch has not inserted yet is first.
+    if (state && tagChanges.some((c) => state.unwritten.has(c.ref.pk))) await writeSessionState(db, dialect, state);
     if (tagChanges.length) await writeTagRows(db, tagChanges);
     return outcomes;
   }

@@ -6,6 +6,7 @@
 import type { OutboxEventType } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import { type DialectName, OUTBOX_CHANNEL } from './db.js';
+import { insertRows } from './insert-rows.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -40,11 +41,7 @@ export async function writeOutbox(db: Db, dialect: DialectName, orgId: string, e
     occurred_at: e.occurredAt,
     payload: JSON.stringify(e.data),
   }));
-  for (let i = 0; i < rows.length; i += 1000)
-    await db
-      .insertInto('outbox')
-      .values(rows.slice(i, i + 1000))
-      .execute();
+  await insertRows(db, 'outbox', rows, 1000);
 }
 
 /** Moves the organization's counter on by `n` and returns its new value (the last id of the n). */

@@ -1,6 +1,7 @@
 /** A session's transcript: its messages and events, read and written by session key. */
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../db.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database, EventRow, MessageRow } from '../schema.js';
 import type { SessionKey } from './write.js';
 
@@ -77,19 +78,11 @@ type NewEvent = Omit<EventRow, 'pk' | 'data'> & { data: string };
 
 /** Multi-row inserts, in chunks that stay under SQLite's bound-parameter limit. */
 export async function insertMessages(db: Db, rows: NewMessage[]) {
-  for (let i = 0; i < rows.length; i += 1000)
-    await db
-      .insertInto('messages')
-      .values(rows.slice(i, i + 1000))
-      .execute();
+  await insertRows(db, 'messages', rows, 1000);
 }
 
 export async function insertEvents(db: Db, rows: NewEvent[]) {
-  for (let i = 0; i < rows.length; i += 1000)
-    await db
-      .insertInto('session_events')
-      .values(rows.slice(i, i + 1000))
-      .execute();
+  await insertRows(db, 'session_events', rows, 1000);
 }
 
 export const sessionMessages = (db: Db, session: SessionKey) => messagesOfSessions(db, [session]);

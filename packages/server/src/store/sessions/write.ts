@@ -6,6 +6,7 @@ import type { SessionSource } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
 import { STATS_COLUMNS } from '../../lib/stats.js';
 import type { DialectName } from '../db.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database, NewSessionRow, SessionRow } from '../schema.js';
 import { type SessionWithAgent, sessionsWithAgent } from './rows.js';
 
@@ -104,6 +105,44 @@ export async function insertSessions(db: Db, rows: NewSessionRow[]): Promise<Map
       .execute();
   }
   return keys;
+}
+
+/**
+ * SQLite: the first of the primary keys for sessions a batch inserts later itself
+ * (`insertSessionRows`), none below `after`; it takes as many as it needs from there. The batch
+ * holds the database's one write connection, so nothing else takes keys meanwhile; the
+ * AUTOINCREMENT counter moves past them when the rows are inserted. Foreign keys are checked at
+ * commit for the rest of the transaction, so the sessions' messages and events can be inserted
+ * before the sessions themselves.
+ */
+export async function reserveSessionPks(db: Db, after = 0): Promise<number> {
+  const { rows } = await sql<{ seq: number }>`SELECT seq FROM sqlite_sequence WHERE name = 'sessions'`.execute(db);
+  await sql`PRAGMA defer_foreign_keys = ON`.execute(db);
+  return Math.max(Number(rows[0]?.seq ?? 0), after) + 1;
+}
+
+/** Session ids with their sessions' keys (the rows themselves are inserted by `insertSessions` or later). */
+export async function insertSessionIds(
+  db: Db,
+  rows: Array<{ org_id: string; id: string; pk: number; started_at: number }>,
+) {
+  await insertRows(db, 'session_ids', rows, 500);
+}
+
+/**
+ * Whole session rows with their keys given (`reserveSessionPks`): one multi-row insert per set of
+ * columns and 250 rows. Their ids are already in session_ids.
+ */
+export async function insertSessionRows(db: Db, rows: Array<NewSessionRow & { pk: number }>) {
+  const groups = new Map<string, Array<NewSessionRow & { pk: number }>>();
+  for (const r of rows) {
+    const columns = Object.keys(r).sort().join(',');
+    const group = groups.get(columns);
+    if (group) group.push(r);
+    else groups.set(columns, [r]);
+  }
+  // SQLite takes at most 32,766 parameters a statement: a session row has fewer than 60 columns.
+  for (const group of groups.values()) await insertRows(db, 'sessions', group, 250);
 }
 
 /**
