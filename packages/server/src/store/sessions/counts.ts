@@ -12,6 +12,7 @@ import {
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
+  needsReview,
   noneBut,
   type SessionFilter,
   searchSessionsPostgres,
@@ -89,10 +90,13 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
       .executeTakeFirstOrThrow();
     return m.n;
   }
+  // "Needs review": the entries of sessions_needs_review (0028); SQLite would otherwise count
+  // along the index of an enum condition, every session of the channel or status.
+  const rangeFirst = needsReview(f);
   const counted = db
     .selectFrom('sessions as s')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f, { rangeFirst }));
   if (dialect === 'sqlite' && keysOnly(f)) {
     // search / transcript alone, when no other organization has a session (the usual
     // self-hosted case, read from session_counts in the same statement, so the same snapshot):
