@@ -775,9 +775,12 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status}: ${r.body.slice(0, 300)}`);
     return JSON.parse(r.body);
   };
-  const runJob = async (filters: string, action: unknown) => {
+  const startJob = async (filters: string, action: unknown) => {
     const t = performance.now();
     const { jobId } = await send('POST', '/api/v1/sessions/bulk', { filters, action });
+    return { t, jobId: jobId as string };
+  };
+  const jobDone = async ({ t, jobId }: { t: number; jobId: string }) => {
     for (;;) {
       const job = await send('GET', `/api/v1/jobs/${jobId}`);
       if (job.status === 'failed') throw new Error(`bulk job failed: ${job.error}`);
@@ -785,6 +788,7 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+  const runJob = async (filters: string, action: unknown) => jobDone(await startJob(filters, action));
   const n = Math.min(100_000, p.total);
   const [edge] = await raw.all(
     'SELECT started_at FROM sessions WHERE org_id = ? ORDER BY started_at DESC LIMIT 1 OFFSET ?',
@@ -800,6 +804,53 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     figure: Math.round(bulk.ms / 100) / 10,
     budget: { limit: 60 },
     detail: { job: bulk.job },
+  });
+  // Ingest while a bulk job runs: the ingest phase's batches (1,000 items, 4 connections) for a
+  // window before a second bulk tag of the same sessions, a window while it runs and one after
+  // it; the throughput while it runs against the mean of the two around it (the machine's load
+  // drifts). The job's time is with that ingest running.
+  const window =
+    mode === 'smoke' ? { amount: 2, connections: 2 } : { seconds: mode === 'quick' ? 5 : 8, connections: 4 };
+  const stamp = Date.now();
+  const ingestWindow = async (name: string) => {
+    const r = await ingestLoad([server], `review-${name}-${stamp}`, window);
+    if (r.failed) throw new Error(`ingest beside the bulk job: ${r.failed} batches failed; first: ${r.why}`);
+    return r;
+  };
+  const alone1 = await ingestWindow('before');
+  const second = await startJob(`from=${encodeURIComponent(from)}`, { addTags: ['bench-during'] });
+  const during = await ingestWindow('during');
+  const runningAtEnd = (await send('GET', `/api/v1/jobs/${second.jobId}`)).status !== 'succeeded';
+  const secondDone = await jobDone(second);
+  const alone2 = await ingestWindow('after');
+  if (!runningAtEnd) log('  !! the bulk job ended before the ingest window: the window is partly without it');
+  const aloneRate = (alone1.itemsPerSecond + alone2.itemsPerSecond) / 2;
+  record({
+    dialect: d,
+    section: sec,
+    what: `bulk tag of ${secondDone.job.total.toLocaleString('en')} sessions with ingest running, POST to done`,
+    unit: 's',
+    figure: Math.round(secondDone.ms / 100) / 10,
+    budget: { limit: 60 },
+    detail: { job: secondDone.job },
+  });
+  record({
+    dialect: d,
+    section: sec,
+    what: 'ingest items/s during that bulk job, % of without',
+    unit: '%',
+    figure: aloneRate > 0 ? Math.round((during.itemsPerSecond / aloneRate) * 100) : 0,
+    budget: { limit: 80, atLeast: true },
+    detail: {
+      during: during.itemsPerSecond,
+      before: alone1.itemsPerSecond,
+      after: alone2.itemsPerSecond,
+      latencyDuring: during.latency,
+      latencyBefore: alone1.latency,
+      latencyAfter: alone2.latency,
+      jobRunningAtWindowEnd: runningAtEnd,
+      loadAverage: os.loadavg(),
+    },
   });
   // A rare tag, spread over the whole time range.
   const rare = await runJob('channel=sip&status=cancelled', { addTags: ['bench-rare'] });
