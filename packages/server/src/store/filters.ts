@@ -208,6 +208,18 @@ export function tagRowsAnswer(f: SessionFilter): boolean {
   return !!f.tags?.length && noneBut(f, 'tags', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
 }
 
+/**
+ * Tags and one score condition, with otherwise only what the tag rows carry (0026): the total is
+ * counted from session_tags and session_scores alone (`tagScoreTotal`), never the sessions.
+ */
+export function tagScoreAnswer(f: SessionFilter): boolean {
+  return (
+    !!f.tags?.length &&
+    f.scores?.length === 1 &&
+    noneBut(f, 'tags', 'scores', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to')
+  );
+}
+
 /** `s` is one of the sessions whose keys (session_pk, started_at) the subquery returns. */
 function sessionKeyIn(dialect: DialectName, keys: ReturnType<typeof sql>): Expression<SqlBool> {
   // PostgreSQL: with the partition key, so each month's partition is probed by its own index.
