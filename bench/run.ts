@@ -852,6 +852,24 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
       loadAverage: os.loadavg(),
     },
   });
+  // What the tag rows and their counters cost ingest (0026), at this size: short sessions (create,
+  // two messages, ended) with two tags each against the same without, in alternating windows.
+  const shortRate = { short: [] as number[], 'short-tagged': [] as number[] };
+  for (let round = 0; round < 2; round++)
+    for (const shape of ['short', 'short-tagged'] as const) {
+      const r = await ingestLoad([server], `review-${shape}-${round}-${stamp}`, { ...window, shape });
+      if (r.failed) throw new Error(`ingest of ${shape} batches: ${r.failed} failed; first: ${r.why}`);
+      shortRate[shape].push(r.itemsPerSecond);
+    }
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  record({
+    dialect: d,
+    section: sec,
+    what: 'ingest items/s, short sessions with two tags, % of without',
+    unit: '%',
+    figure: Math.round((meanOf(shortRate['short-tagged']) / Math.max(1, meanOf(shortRate.short))) * 100),
+    detail: { ...shortRate, loadAverage: os.loadavg() },
+  });
   // A rare tag, spread over the whole time range.
   const rare = await runJob('channel=sip&status=cancelled', { addTags: ['bench-rare'] });
   // Scores on every 50th session, 1–5.
