@@ -28,6 +28,9 @@ import { tagRows } from './page.js';
 
 type Db = Kysely<Database>;
 
+/** session_tag_days' day (0028): a UTC day, by its start in epoch ms. */
+const DAY_MS = 86_400_000;
+
 /**
  * True when the filter narrows only by channel, status and type: the session_counts table then
  * answers counts exactly without touching the sessions.
@@ -127,8 +130,9 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
 /**
  * The total of a `tagRowsAnswer` filter, never reading the sessions (0026). Without a time range
  * the counters answer one tag (a sum of a few rows, however many sessions carry it) and the
- * largest of several; with one, each tag's rows in the range are counted in its key's index,
- * conditions read from the tag rows. Several tags count each session once: every tag after the
+ * largest of several; with one, the largest tag's whole days come from session_tag_days (0028,
+ * without an agent condition: `tagDaysTotal`) and the rest of each tag's rows in the range are
+ * counted in its key's index, conditions read from the tag rows. Several tags count each session once: every tag after the
  * largest adds only its sessions that no tag before it has (a probe of the same key per earlier
  * tag), so the cost is the smaller tags' rows, not all of them. One statement, one snapshot.
  */
@@ -150,6 +154,10 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   if (!timed && tags.length === 1) return tags[0][1];
   const parts = tags.map(([tag, n], i) => {
     if (i === 0 && !timed) return sql<number>`${n}`;
+    if (i === 0 && !f.agentIds?.length) {
+      const byDays = tagDaysTotal(db, orgId, f, tag);
+      if (byDays) return byDays;
+    }
     let q = tagRows(db, orgId, f, tag).select((eb) => eb.fn.countAll<number>().as('n'));
     if (i > 0)
       q = q.where(
@@ -161,6 +169,34 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   });
   const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
   return Number(rows[0].n);
+}
+
+/**
+ * One tag's sessions in a time range (with channel, status and type conditions) from
+ * session_tag_days (0028): the whole UTC days in the range summed from it, the rest of the edge
+ * days counted in the tag's index — at most two days of rows however long the range. Undefined
+ * when the range holds no whole day.
+ */
+function tagDaysTotal(db: Db, orgId: string, f: SessionFilter, tag: string) {
+  const first = f.from === undefined ? undefined : Math.ceil(f.from / DAY_MS) * DAY_MS;
+  const end = f.to === undefined ? undefined : Math.floor(f.to / DAY_MS) * DAY_MS;
+  if (first !== undefined && end !== undefined && first >= end) return undefined;
+  let days = db
+    .selectFrom('session_tag_days as d')
+    .select(sql<number>`COALESCE(sum(d.n), 0)`.as('n'))
+    .where('d.org_id', '=', orgId)
+    .where('d.tag', '=', tag);
+  if (first !== undefined) days = days.where('d.day', '>=', first);
+  if (end !== undefined) days = days.where('d.day', '<', end);
+  if (f.channels?.length) days = days.where('d.channel', 'in', f.channels);
+  if (f.statuses?.length) days = days.where('d.status', 'in', f.statuses);
+  if (f.types?.length) days = days.where('d.type', 'in', f.types);
+  const edge = (from: number | undefined, to: number | undefined) =>
+    sql<number>`(${tagRows(db, orgId, { ...f, from, to }, tag).select((eb) => eb.fn.countAll<number>().as('n'))})`;
+  const parts = [sql<number>`(${days})`];
+  if (first !== undefined && f.from !== undefined && f.from < first) parts.push(edge(f.from, first));
+  if (end !== undefined && f.to !== undefined && end < f.to) parts.push(edge(end, f.to));
+  return sql<number>`(${sql.join(parts, sql` + `)})`;
 }
 
 /**
