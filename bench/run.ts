@@ -884,6 +884,18 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     { label: `score.quality[gte]=4 (of ${scored.length} scored)`, q: 'score.quality%5Bgte%5D=4' },
     { label: 'score.quality=5', q: 'score.quality=5' },
     { label: 'reviewed=false&problems=true (Needs review)', q: 'reviewed=false&problems=true' },
+    {
+      label: 'Needs review & channel=phone',
+      q: 'reviewed=false&problems=true&channel=phone',
+    },
+    {
+      label: 'tag=bench-common&from=<30 days before the newest>',
+      q: `tag=bench-common&from=${encodeURIComponent(new Date(p.newest - 30 * 86_400_000).toISOString())}`,
+    },
+    { label: 'tag=bench-common&status=failed', q: 'tag=bench-common&status=failed' },
+    { label: 'tag=bench-common,bench-rare', q: 'tag=bench-common,bench-rare' },
+    { label: 'tag=bench-common&score.quality=5', q: 'tag=bench-common&score.quality=5' },
+    { label: 'tag=bench-common,bench-during (two 100,000 tags)', q: 'tag=bench-common,bench-during' },
   ];
   for (const c of cases) {
     const path = `/api/v1/sessions?${c.q}&limit=50`;
