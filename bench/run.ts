@@ -795,7 +795,11 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     [p.orgId, n - 1],
   );
   const from = new Date(Number(edge.started_at)).toISOString();
-  const bulk = await runJob(`from=${encodeURIComponent(from)}`, { addTags: ['bench-common'] });
+  // Tags of this run's own (the labels say bench-common etc.): on a cached data set that an earlier
+  // run tagged, the same names would make every job a no-op.
+  const runTag = Date.now().toString(36);
+  const tag = { common: `bench-common-${runTag}`, during: `bench-during-${runTag}`, rare: `bench-rare-${runTag}` };
+  const bulk = await runJob(`from=${encodeURIComponent(from)}`, { addTags: [tag.common] });
   record({
     dialect: d,
     section: sec,
@@ -818,7 +822,7 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     return r;
   };
   const alone1 = await ingestWindow('before');
-  const second = await startJob(`from=${encodeURIComponent(from)}`, { addTags: ['bench-during'] });
+  const second = await startJob(`from=${encodeURIComponent(from)}`, { addTags: [tag.during] });
   const during = await ingestWindow('during');
   const runningAtEnd = (await send('GET', `/api/v1/jobs/${second.jobId}`)).status !== 'succeeded';
   const secondDone = await jobDone(second);
@@ -871,7 +875,7 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     detail: { ...shortRate, loadAverage: os.loadavg() },
   });
   // A rare tag, spread over the whole time range.
-  const rare = await runJob('channel=sip&status=cancelled', { addTags: ['bench-rare'] });
+  const rare = await runJob('channel=sip&status=cancelled', { addTags: [tag.rare] });
   // Scores on every 50th session, 1–5.
   const scored = await raw.all('SELECT id, pk FROM sessions WHERE org_id = ? AND pk % 50 = 0', [p.orgId]);
   for (const r of scored)
@@ -879,8 +883,8 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
       value: (Number(r.pk) % 5) + 1,
     });
   const cases = [
-    { label: `tag=bench-common (${bulk.job.total} sessions)`, q: 'tag=bench-common' },
-    { label: `tag=bench-rare (${rare.job.total} sessions)`, q: 'tag=bench-rare' },
+    { label: `tag=bench-common (${bulk.job.total} sessions)`, q: `tag=${tag.common}` },
+    { label: `tag=bench-rare (${rare.job.total} sessions)`, q: `tag=${tag.rare}` },
     { label: `score.quality[gte]=4 (of ${scored.length} scored)`, q: 'score.quality%5Bgte%5D=4' },
     { label: 'score.quality=5', q: 'score.quality=5' },
     { label: 'reviewed=false&problems=true (Needs review)', q: 'reviewed=false&problems=true' },
@@ -890,12 +894,12 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     },
     {
       label: 'tag=bench-common&from=<30 days before the newest>',
-      q: `tag=bench-common&from=${encodeURIComponent(new Date(p.newest - 30 * 86_400_000).toISOString())}`,
+      q: `tag=${tag.common}&from=${encodeURIComponent(new Date(p.newest - 30 * 86_400_000).toISOString())}`,
     },
-    { label: 'tag=bench-common&status=failed', q: 'tag=bench-common&status=failed' },
-    { label: 'tag=bench-common,bench-rare', q: 'tag=bench-common,bench-rare' },
-    { label: 'tag=bench-common&score.quality=5', q: 'tag=bench-common&score.quality=5' },
-    { label: 'tag=bench-common,bench-during (two 100,000 tags)', q: 'tag=bench-common,bench-during' },
+    { label: 'tag=bench-common&status=failed', q: `tag=${tag.common}&status=failed` },
+    { label: 'tag=bench-common,bench-rare', q: `tag=${tag.common},${tag.rare}` },
+    { label: 'tag=bench-common&score.quality=5', q: `tag=${tag.common}&score.quality=5` },
+    { label: 'tag=bench-common,bench-during (two 100,000 tags)', q: `tag=${tag.common},${tag.during}` },
   ];
   for (const c of cases) {
     const path = `/api/v1/sessions?${c.q}&limit=50`;
