@@ -25,13 +25,15 @@ const CHANNEL_TYPES = [
  * importer sends a finished conversation. `interleaved`: the 20 sessions, then their messages
  * round-robin, one message of each in turn, as an SDK's buffer holds many open conversations.
  */
-export type BatchShape = 'consecutive' | 'interleaved' | 'short';
+export type BatchShape = 'consecutive' | 'interleaved' | 'short' | 'short-tagged';
 
 /**
  * `short`: 250 whole short sessions a batch, each created, a user message, an agent answer and
  * ended (1,000 items, 500 of them messages), as a platform reports finished calls.
  */
 const SHORT_SESSIONS = 250;
+// `short-tagged`: the same with two tags on each session at create (the review bench: what the tag
+// rows and their counters cost ingest, 0026), so its status change also moves the tag rows' copy.
 
 /** Items and messages a batch of each shape carries. */
 export const BATCH_ITEMS: Record<BatchShape, { items: number; messages: number }> = {
@@ -44,6 +46,7 @@ export const BATCH_ITEMS: Record<BatchShape, { items: number; messages: number }
     messages: SESSIONS_PER_BATCH * MESSAGES_PER_SESSION,
   },
   short: { items: SHORT_SESSIONS * 4, messages: SHORT_SESSIONS * 2 },
+  'short-tagged': { items: SHORT_SESSIONS * 4, messages: SHORT_SESSIONS * 2 },
 };
 
 export interface BatchPlan {
@@ -151,13 +154,19 @@ export function planShortBatch(run: string): ShortSession[] {
 }
 
 /** A `short` batch: whole sessions of two messages, each ended in the same batch. */
-export function shortBatchBody(run: string): string {
+export function shortBatchBody(run: string, tagged = false): string {
   const batch: unknown[] = [];
-  for (const s of planShortBatch(run))
+  for (const [i, s] of planShortBatch(run).entries())
     batch.push(
       {
         type: 'session',
-        body: { id: s.id, agent: { id: s.agentId, name: s.agentName }, channel: s.channel, type: s.type },
+        body: {
+          id: s.id,
+          agent: { id: s.agentId, name: s.agentName },
+          channel: s.channel,
+          type: s.type,
+          ...(tagged ? { tags: ['bench-ingest', `bench-ingest-${i % 3}`] } : {}),
+        },
       },
       ...s.messages.map((m) => ({ type: 'message', body: { sessionId: s.id, ...m } })),
       { type: 'session.update', body: { id: s.id, status: 'completed' } },
@@ -234,8 +243,8 @@ export async function ingestLoad(
             setupRequest: (req) => ({
               ...req,
               body:
-                opts.shape === 'short'
-                  ? shortBatchBody(`${run}-${i}`)
+                opts.shape === 'short' || opts.shape === 'short-tagged'
+                  ? shortBatchBody(`${run}-${i}`, opts.shape === 'short-tagged')
                   : batchBody(planBatch(`${run}-${i}`, opts.pii), opts.shape),
             }),
             onResponse: (status, body) => {

@@ -21,16 +21,31 @@ import { percentiles } from './http.js';
 const sessions = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 40);
 const cluster = process.argv[4] === 'pg' ? await startPgCluster() : null;
-/** REVIEW_FILTERS_DB: a SQLite file to keep (seeded when it does not exist yet), to read its plans after. */
+/**
+ * REVIEW_FILTERS_DB: a SQLite file (or, with `pg`, a database name) to keep, seeded when it does
+ * not exist yet: to read its plans after, or to run the cases again with other code (before and
+ * after a migration, on the same data).
+ */
 const kept = process.env.REVIEW_FILTERS_DB;
 const file = kept ?? `${DATA_DIR}/review-filters-${process.pid}.db`;
-const seeded = kept !== undefined && existsSync(kept);
-const url = cluster ? await pgFreshDb(cluster, 'review_filters') : `sqlite:${file}`;
+let seeded = !cluster && kept !== undefined && existsSync(kept);
+let url = `sqlite:${file}`;
+if (cluster && kept) {
+  url = cluster.url(kept);
+  const admin = openStore(cluster.url('postgres'));
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${kept}`.execute(
+    admin.db,
+  );
+  await admin.close();
+  if (rows[0].n === 0) await pgFreshDb(cluster, kept);
+  else seeded = true;
+} else if (cluster) url = await pgFreshDb(cluster, 'review_filters');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const store = openStore(url);
 await migrate(store);
 const adminKey = generateKey();
+// A kept database's organization, with a new admin key (bootstrap adds one when the org exists).
 const { orgId } = await bootstrap(store, { adminKey, dataDir: DATA_DIR });
 const app = await buildApp({
   store,
@@ -114,6 +129,9 @@ const CASES = [
   'tag=rare&status=failed',
   'tag=common,rare&status=failed',
   `tag=common&status=failed&from=${new Date(end - 30 * DAY).toISOString()}`,
+  'tag=common&score.quality%5Bgte%5D=4',
+  'problems=true&reviewed=false',
+  'problems=true&reviewed=false&channel=phone',
 ];
 const out: Array<{ q: string; total: number; p50: number; p95: number }> = [];
 for (const q of CASES) {

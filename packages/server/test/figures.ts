@@ -169,11 +169,14 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
     FROM sessions WHERE org_id = ${t.orgId}`.execute(db);
   const rows: string[] = [];
   const counts: Record<string, number> = {};
+  const days: Record<string, number> = {};
   for (const s of sessions)
     for (const tag of JSON.parse(s.tags) as string[]) {
       rows.push(`${tag}/${Number(s.started_at)}/${Number(s.pk)}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`);
       const k = `${tag}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`;
       counts[k] = (counts[k] ?? 0) + 1;
+      const d = `${tag}/${Math.floor(Number(s.started_at) / 86_400_000) * 86_400_000}/${s.channel}/${s.status}/${s.type}`;
+      days[d] = (days[d] ?? 0) + 1;
     }
   const kept = await db.selectFrom('session_tags').selectAll().where('org_id', '=', t.orgId).execute();
   assert.deepEqual(
@@ -196,5 +199,16 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
     ),
     Object.fromEntries(Object.entries(counts).sort()),
     `${label}: session_tag_counts = the sessions counted per tag, agent, channel, status and type`,
+  );
+  const keptDays = await db.selectFrom('session_tag_days').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(
+      keptDays
+        .filter((r) => Number(r.n) !== 0)
+        .map((r) => [`${r.tag}/${Number(r.day)}/${r.channel}/${r.status}/${r.type}`, Number(r.n)])
+        .sort(),
+    ),
+    Object.fromEntries(Object.entries(days).sort()),
+    `${label}: session_tag_days = the sessions counted per tag, day, channel, status and type`,
   );
 }

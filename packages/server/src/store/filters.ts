@@ -90,6 +90,7 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  * from `(org_id, agent_id, …)` — every session of the agent, 20,000 of a million, where the
  * window's range holds a few hundred (measured: 111–200 ms instead of a few). A unary `+` keeps
  * the condition and takes its column out of index selection; PostgreSQL costs the two itself.
+ * The "Needs review" filter (`needsReview`) is bounded likewise, by sessions_needs_review (0028).
  */
 export function sessionFilterWhere(
   eb: Eb,
@@ -118,7 +119,9 @@ export function sessionFilterWhere(
   if (f.tags?.length) and.push(sessionKeyIn(dialect, tagKeys(orgId, f.tags)));
   for (const c of f.scores ?? []) and.push(sessionKeyIn(dialect, scoreKeys(orgId, c)));
   if (f.reviewed !== undefined) and.push(eb('s.reviewed_at', f.reviewed ? 'is not' : 'is', null));
-  if (f.problems) and.push(eb.or([eb('s.status', '=', 'failed'), eb('s.errors', '>', 0)]));
+  // Literally as sessions_needs_review's condition (0028), not as parameters: both planners then
+  // see that the index holds every match of `problems=true&reviewed=false`.
+  if (f.problems) and.push(sql<SqlBool>`(s.status = 'failed' OR s.errors > 0)`);
   return eb.and(and);
 }
 
@@ -146,6 +149,10 @@ export function reviewDriven(f: SessionFilter): 'tag' | 'score' | null {
   return null;
 }
 
+/** No conditions but those a session row answers by itself (and scores, a seek each). */
+const rowOnly = (rest: SessionFilter) =>
+  noneBut(rest, 'agentIds', 'channels', 'statuses', 'types', 'sources', 'from', 'to', 'reviewed', 'problems', 'scores');
+
 /**
  * A filter of one tag (or, without a tag, one `score.<name>=<value>`) with other conditions that
  * the session row answers by itself (agent, channel, status, type, source, time, reviewed,
@@ -155,20 +162,6 @@ export function reviewDriven(f: SessionFilter): 'tag' | 'score' | null {
  * ranges, search or transcript words: those have paths of their own, chosen by how many match.
  */
 export function reviewLed(f: SessionFilter): { driver: 'tag' | 'score'; rest: SessionFilter } | null {
-  const rowOnly = (rest: SessionFilter) =>
-    noneBut(
-      rest,
-      'agentIds',
-      'channels',
-      'statuses',
-      'types',
-      'sources',
-      'from',
-      'to',
-      'reviewed',
-      'problems',
-      'scores',
-    );
   if (f.tags?.length === 1) {
     const rest = { ...f, tags: undefined };
     return rowOnly(rest) ? { driver: 'tag', rest } : null;
@@ -181,11 +174,50 @@ export function reviewLed(f: SessionFilter): { driver: 'tag' | 'score'; rest: Se
 }
 
 /**
+ * `problems=true&reviewed=false` (the "Needs review" view) with nothing else but conditions the
+ * session row answers: sessions_needs_review (0028) holds every match in start order, so a page
+ * walks it and a total counts its entries (with a look at each row only for those conditions).
+ */
+export function needsReview(f: SessionFilter): boolean {
+  return (
+    f.reviewed === false &&
+    !!f.problems &&
+    noneBut(f, 'reviewed', 'problems', 'agentIds', 'channels', 'statuses', 'types', 'sources', 'from', 'to')
+  );
+}
+
+/**
+ * A filter led by a score range (`score.<name>[gte]=x`, no tag) with other conditions the session
+ * row answers: its page in start order is the merge of one walk of session_scores' numeric index
+ * per distinct value in the range (`sessionPage`), where it used to collect every match and sort.
+ */
+export function scoreRangeLed(
+  f: SessionFilter,
+): { condition: ScoreCondition & { op: 'gte' }; rest: SessionFilter } | null {
+  const [first, ...others] = f.scores ?? [];
+  if (f.tags?.length || first?.op !== 'gte') return null;
+  const rest = { ...f, scores: others };
+  return rowOnly(rest) ? { condition: first, rest } : null;
+}
+
+/**
  * True when session_tags alone answers the filter's count (0026): tags, with conditions only on
  * the columns each tag row copies from its session (agent, channel, status, type) and time.
  */
 export function tagRowsAnswer(f: SessionFilter): boolean {
   return !!f.tags?.length && noneBut(f, 'tags', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
+}
+
+/**
+ * Tags and one score condition, with otherwise only what the tag rows carry (0026): the total is
+ * counted from session_tags and session_scores alone (`tagScoreTotal`), never the sessions.
+ */
+export function tagScoreAnswer(f: SessionFilter): boolean {
+  return (
+    !!f.tags?.length &&
+    f.scores?.length === 1 &&
+    noneBut(f, 'tags', 'scores', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to')
+  );
 }
 
 /** `s` is one of the sessions whose keys (session_pk, started_at) the subquery returns. */

@@ -141,6 +141,17 @@ export interface SessionTagCountsTable {
   n: number;
 }
 
+/** Sessions per tag, day of their start (UTC, epoch ms), channel, status and type; like the counts (0028). */
+export interface SessionTagDaysTable {
+  org_id: string;
+  tag: string;
+  day: number;
+  channel: Channel;
+  status: Status;
+  type: SessionType;
+  n: number;
+}
+
 export interface SessionScoresTable {
   org_id: string;
   session_pk: number;
@@ -671,6 +682,7 @@ export interface Database {
   integration_requests: IntegrationRequestsTable;
   session_tags: SessionTagsTable;
   session_tag_counts: SessionTagCountsTable;
+  session_tag_days: SessionTagDaysTable;
   session_scores: SessionScoresTable;
   session_notes: SessionNotesTable;
   saved_views: SavedViewsTable;

@@ -94,6 +94,11 @@ for (const dialect of DIALECTS) {
       `tag=green&from=${iso(NOW - 20 * DAY)}&to=${iso(NOW - 5 * DAY)}`,
       `tag=red,rare&from=${iso(NOW - 12 * DAY)}`,
       `tag=red,green&status=active&to=${iso(NOW - 9 * DAY)}`,
+      // Whole days from session_tag_days and the edge days from the index (0028), or no whole day.
+      `tag=blue&channel=web,phone&from=${iso(NOW - 30 * DAY)}`,
+      `tag=red&status=completed,failed&from=${iso(NOW - 11 * DAY - 7 * 3_600_000)}&to=${iso(NOW - 3 * DAY + 5 * 3_600_000)}`,
+      `tag=green&from=${iso(NOW - 4 * DAY)}&to=${iso(NOW - 4 * DAY + 9 * 3_600_000)}`,
+      `tag=green,blue&type=voice&to=${iso(NOW - 6 * DAY - 3_600_000)}`,
     ];
 
     /** Every filter: the total and each page (by cursor, both orders, and by offset) as filtering all. */
@@ -233,7 +238,7 @@ for (const dialect of DIALECTS) {
     });
   });
 
-  test(`0026 upgrade: tag rows written before it get their sessions' columns and counts (${dialect})`, async () => {
+  test(`0026 and 0028 upgrade: tag rows written before them get their sessions' columns, counts and days (${dialect})`, async () => {
     const db = await freshDatabaseUrl(dialect);
     const store = openStore(db.url);
     try {
@@ -260,7 +265,8 @@ for (const dialect of DIALECTS) {
           await sql`INSERT INTO session_tags (org_id, tag, started_at, session_pk)
             VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
       }
-      assert.deepEqual(await migrate(store), ['0026_tag_counts']);
+      // 0028 fills session_tag_days from the rows 0026 completed.
+      assert.deepEqual(await migrate(store), ['0026_tag_counts', '0028_review_indexes']);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       const after = await buildApp({ store, webDir: '/nonexistent' });
       await after.ready();

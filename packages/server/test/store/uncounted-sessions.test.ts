@@ -83,6 +83,7 @@ for (const dialect of DIALECTS)
         '0024_alerts',
         '0025_redaction',
         '0026_tag_counts',
+        '0028_review_indexes',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

@@ -100,6 +100,12 @@ export class JobRunner {
         }
         await new Promise((r) => setTimeout(r, 200 * failures));
       }
+      // Let what waits for the database go first. On SQLite every request shares one connection,
+      // and Kysely's lock is no queue: woken waiters retry in microtasks, and this loop, running
+      // on, took the connection back before any of them — ingest and reads waited for the whole
+      // job (docs/PERFORMANCE.md: no ingest batch finished during a bulk tag of 100,000
+      // sessions). After a turn of the event loop a waiting request has it first.
+      await new Promise((r) => setImmediate(r));
       job = await findJobRow(this.store.db, job.id);
     }
   }

@@ -12,6 +12,7 @@ import {
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
+  needsReview,
   noneBut,
   type SessionFilter,
   searchSessionsPostgres,
@@ -20,11 +21,15 @@ import {
   transcriptOnly,
   type ScoreCondition,
   tagRowsAnswer,
+  tagScoreAnswer,
 } from '../filters.js';
 import type { Database } from '../schema.js';
 import { tagRows } from './page.js';
 
 type Db = Kysely<Database>;
+
+/** session_tag_days' day (0028): a UTC day, by its start in epoch ms. */
+const DAY_MS = 86_400_000;
 
 /**
  * True when the filter narrows only by channel, status and type: the session_counts table then
@@ -67,6 +72,7 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
   if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
+  if (tagScoreAnswer(f)) return tagScoreTotal(db, orgId, f);
   if (f.scores?.length === 1 && noneBut(f, 'scores')) {
     // One score condition alone: a range of session_scores' index on the value's text (`=`) or
     // number (`[gte]`), read alone — a session has one value per score name, so each counts once.
@@ -89,10 +95,13 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
       .executeTakeFirstOrThrow();
     return m.n;
   }
+  // "Needs review": the entries of sessions_needs_review (0028); SQLite would otherwise count
+  // along the index of an enum condition, every session of the channel or status.
+  const rangeFirst = needsReview(f);
   const counted = db
     .selectFrom('sessions as s')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+    .where((eb) => sessionFilterWhere(eb, dialect, orgId, f, { rangeFirst }));
   if (dialect === 'sqlite' && keysOnly(f)) {
     // search / transcript alone, when no other organization has a session (the usual
     // self-hosted case, read from session_counts in the same statement, so the same snapshot):
@@ -121,8 +130,9 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
 /**
  * The total of a `tagRowsAnswer` filter, never reading the sessions (0026). Without a time range
  * the counters answer one tag (a sum of a few rows, however many sessions carry it) and the
- * largest of several; with one, each tag's rows in the range are counted in its key's index,
- * conditions read from the tag rows. Several tags count each session once: every tag after the
+ * largest of several; with one, the largest tag's whole days come from session_tag_days (0028,
+ * without an agent condition: `tagDaysTotal`) and the rest of each tag's rows in the range are
+ * counted in its key's index, conditions read from the tag rows. Several tags count each session once: every tag after the
  * largest adds only its sessions that no tag before it has (a probe of the same key per earlier
  * tag), so the cost is the smaller tags' rows, not all of them. One statement, one snapshot.
  */
@@ -144,6 +154,10 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   if (!timed && tags.length === 1) return tags[0][1];
   const parts = tags.map(([tag, n], i) => {
     if (i === 0 && !timed) return sql<number>`${n}`;
+    if (i === 0 && !f.agentIds?.length) {
+      const byDays = tagDaysTotal(db, orgId, f, tag);
+      if (byDays) return byDays;
+    }
     let q = tagRows(db, orgId, f, tag).select((eb) => eb.fn.countAll<number>().as('n'));
     if (i > 0)
       q = q.where(
@@ -155,6 +169,96 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   });
   const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
   return Number(rows[0].n);
+}
+
+/**
+ * One tag's sessions in a time range (with channel, status and type conditions) from
+ * session_tag_days (0028): the whole UTC days in the range summed from it, the rest of the edge
+ * days counted in the tag's index — at most two days of rows however long the range. Undefined
+ * when the range holds no whole day.
+ */
+function tagDaysTotal(db: Db, orgId: string, f: SessionFilter, tag: string) {
+  const first = f.from === undefined ? undefined : Math.ceil(f.from / DAY_MS) * DAY_MS;
+  const end = f.to === undefined ? undefined : Math.floor(f.to / DAY_MS) * DAY_MS;
+  if (first !== undefined && end !== undefined && first >= end) return undefined;
+  let days = db
+    .selectFrom('session_tag_days as d')
+    .select(sql<number>`COALESCE(sum(d.n), 0)`.as('n'))
+    .where('d.org_id', '=', orgId)
+    .where('d.tag', '=', tag);
+  if (first !== undefined) days = days.where('d.day', '>=', first);
+  if (end !== undefined) days = days.where('d.day', '<', end);
+  if (f.channels?.length) days = days.where('d.channel', 'in', f.channels);
+  if (f.statuses?.length) days = days.where('d.status', 'in', f.statuses);
+  if (f.types?.length) days = days.where('d.type', 'in', f.types);
+  const edge = (from: number | undefined, to: number | undefined) =>
+    sql<number>`(${tagRows(db, orgId, { ...f, from, to }, tag).select((eb) => eb.fn.countAll<number>().as('n'))})`;
+  const parts = [sql<number>`(${days})`];
+  if (first !== undefined && f.from !== undefined && f.from < first) parts.push(edge(f.from, first));
+  if (end !== undefined && f.to !== undefined && end < f.to) parts.push(edge(end, f.to));
+  return sql<number>`(${sql.join(parts, sql` + `)})`;
+}
+
+/**
+ * The total of a `tagScoreAnswer` filter from the two narrow tables, walking the smaller side:
+ * the score's rows (a range of its index on the value), each probing the tag rows by their key
+ * with the conditions they carry; or, for one tag with fewer matching rows than the score (its
+ * size from the counters, the score's counted up to it), the tag's rows, each probing the
+ * session's score by its key. A session has one value per score, so each counts once either way.
+ * Where the sessions themselves were looked up (`tag=<10 %>&score.quality=5` at a million:
+ * 100,000 rows read for 4,000 matches), this reads the few thousand scores.
+ */
+async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
+  const c = (f.scores as ScoreCondition[])[0];
+  const tags = f.tags as string[];
+  const matches = (v: string, n: string) =>
+    c.op === 'eq' ? sql<SqlBool>`${sql.ref(v)} = ${c.value}` : sql<SqlBool>`${sql.ref(n)} >= ${c.value}`;
+  let scores = db
+    .selectFrom('session_scores as sc')
+    .where('sc.org_id', '=', orgId)
+    .where('sc.name', '=', c.name)
+    .where(matches('sc.value_text', 'sc.value_num'));
+  if (f.from !== undefined) scores = scores.where('sc.started_at', '>=', f.from);
+  if (f.to !== undefined) scores = scores.where('sc.started_at', '<', f.to);
+  if (tags.length === 1) {
+    const tagged = await tagTotal(db, orgId, f);
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${scores
+      .select('sc.session_pk')
+      .limit(tagged + 1)}) x`.execute(db);
+    if (Number(rows[0].n) > tagged) {
+      const r = await tagRows(db, orgId, f, tags[0])
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('session_scores as sc')
+              .select(sql`1`.as('one'))
+              .whereRef('sc.session_pk', '=', 't.session_pk')
+              .where('sc.name', '=', c.name)
+              .whereRef('sc.started_at', '=', 't.started_at')
+              .where(matches('sc.value_text', 'sc.value_num')),
+          ),
+        )
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    }
+  }
+  const r = await scores
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(({ exists, selectFrom }) => {
+      let probe = selectFrom('session_tags as t')
+        .select(sql`1`.as('one'))
+        .where('t.org_id', '=', orgId)
+        .where('t.tag', 'in', tags)
+        .whereRef('t.started_at', '=', 'sc.started_at')
+        .whereRef('t.session_pk', '=', 'sc.session_pk');
+      if (f.agentIds?.length) probe = probe.where('t.agent_id', 'in', f.agentIds);
+      if (f.channels?.length) probe = probe.where('t.channel', 'in', f.channels);
+      if (f.statuses?.length) probe = probe.where('t.status', 'in', f.statuses);
+      if (f.types?.length) probe = probe.where('t.type', 'in', f.types);
+      return exists(probe);
+    })
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 /** A `sum(…)` column: null over no rows. */

@@ -4,7 +4,14 @@
  * read through here.
  */
 import type { SortField } from '@switchboard/contracts';
-import { type Kysely, type OrderByItemBuilder, type SqlBool, sql } from 'kysely';
+import {
+  type Kysely,
+  type OrderByItemBuilder,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import type { DialectName } from '../db.js';
 import {
   docsOfSessionHave,
@@ -13,6 +20,9 @@ import {
   keysSqlite,
   metadataDriven,
   metadataSideWhere,
+  needsReview,
+  noneBut,
+  scoreRangeLed,
   type SessionFilter,
   sessionFilterWhere,
   transcriptOnly,
@@ -123,34 +133,43 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         .orderBy('t.session_pk', dir)
         .limit(skip + page.limit);
     });
-    const [first, ...others] = walks;
-    let keys =
-      others.length === 0
-        ? first
-        : db
-            .selectFrom(
-              others
-                .reduce(
-                  (u, w) => u.unionAll(db.selectFrom(w.as('w')).selectAll()),
-                  db.selectFrom(first.as('w')).selectAll(),
-                )
-                .as('t'),
-            )
-            .select(['t.session_pk', 't.started_at'])
-            .distinct()
-            .orderBy('t.started_at', dir)
-            .orderBy('t.session_pk', dir)
-            .limit(skip + page.limit);
-    if (skip) keys = keys.offset(skip).limit(page.limit) as typeof keys;
-    return sessionsWithAgent(db, columns)
-      .where((eb) =>
-        dialect === 'postgres'
-          ? sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`
-          : eb('s.pk', 'in', keys.clearSelect().select('t.session_pk')),
-      )
-      .orderBy('s.started_at', dir)
-      .orderBy('s.pk', dir)
-      .execute();
+    return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
+  }
+  const ranged = sort.field === 'startedAt' ? scoreRangeLed(f) : null;
+  const values = ranged && (await scoreValues(db, orgId, ranged.condition));
+  if (ranged && values) {
+    // `score.<name>[gte]=x`: one walk of session_scores_num (org, name, value, start) per value in
+    // the range, each in start order to the page's end, testing the rest on the session's row;
+    // the page is the first of their union. A session has one value per score name, so no
+    // session is in two walks.
+    const skip = after ? 0 : (page.offset ?? 0);
+    const value = after?.value;
+    const { rest } = ranged;
+    const walks = values.map((v) => {
+      let q = db
+        .selectFrom('session_scores as k')
+        .select(['k.session_pk', 'k.started_at'])
+        .where('k.org_id', '=', orgId)
+        .where('k.name', '=', ranged.condition.name)
+        .where('k.value_num', '=', v);
+      if (!noneBut(rest)) {
+        if (rest.from !== undefined) q = q.where('k.started_at', '>=', rest.from);
+        if (rest.to !== undefined) q = q.where('k.started_at', '<', rest.to);
+        q = q
+          .innerJoin('sessions as s', (j) =>
+            j.onRef('s.pk', '=', 'k.session_pk').onRef('s.started_at', '=', 'k.started_at'),
+          )
+          .where((eb) => sessionFilterWhere(eb as never, dialect, orgId, rest)) as unknown as typeof q;
+      }
+      if (after && value != null)
+        q = q.where((eb) => eb(eb.refTuple('k.started_at', 'k.session_pk'), beyond, eb.tuple(value, after.pk)));
+      return q
+        .orderBy('k.started_at', dir)
+        .orderBy('k.session_pk', dir)
+        .limit(skip + page.limit);
+    });
+    if (walks.length === 0) return [];
+    return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
   }
   const led = sort.field === 'startedAt' ? reviewLed(f) : null;
   if (led) {
@@ -237,7 +256,9 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         .orderBy('s.pk', dir)
         .execute();
   }
-  let q = sessionsWithAgent(db, columns).where((eb) => sessionFilterWhere(eb, dialect, orgId, f));
+  // "Needs review" walks sessions_needs_review (0028), never an enum condition's index.
+  const rangeFirst = needsReview(f);
+  let q = sessionsWithAgent(db, columns).where((eb) => sessionFilterWhere(eb, dialect, orgId, f, { rangeFirst }));
   if (after) {
     const value = after.value;
     q = q.where((eb) =>
@@ -290,6 +311,63 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     .orderBy(col, order)
     .orderBy('s.pk', dir)
     .execute();
+}
+
+/**
+ * The page `skip`…`skip + limit` of the union of `walks` (each the first `skip + limit` keys of
+ * some index in start order, `dir`), each session once, read with its columns in that order.
+ */
+function keysPage(
+  db: Db,
+  dialect: DialectName,
+  columns: Columns,
+  walks: Array<SelectQueryBuilder<Database, never, { session_pk: number; started_at: number }>>,
+  dir: 'asc' | 'desc',
+  skip: number,
+  limit: number,
+) {
+  const [first, ...others] = walks;
+  let keys = db
+    .selectFrom(
+      others
+        .reduce((u, w) => u.unionAll(db.selectFrom(w.as('w')).selectAll()), db.selectFrom(first.as('w')).selectAll())
+        .as('t'),
+    )
+    .select(['t.session_pk', 't.started_at'])
+    .distinct()
+    .orderBy('t.started_at', dir)
+    .orderBy('t.session_pk', dir)
+    .limit(skip + limit);
+  if (skip) keys = keys.offset(skip).limit(limit) as typeof keys;
+  return sessionsWithAgent(db, columns)
+    .where((eb) =>
+      dialect === 'postgres'
+        ? sql<SqlBool>`(s.pk, s.started_at) IN (${keys})`
+        : eb('s.pk', 'in', keys.clearSelect().select('t.session_pk')),
+    )
+    .orderBy('s.started_at', dir)
+    .orderBy('s.pk', dir)
+    .execute();
+}
+
+/**
+ * Most distinct values of a score in a `[gte]` range that `sessionPage` walks one by one (scores
+ * are usually a few values, 1–5 or 0–10); more, and it sorts the matches as before.
+ */
+const SCORE_VALUES = 20;
+
+/**
+ * The distinct values of a score at or above the bound, from session_scores_num by a seek each
+ * (the next value above the last), or null past SCORE_VALUES.
+ */
+async function scoreValues(db: Db, orgId: string, c: { name: string; value: number }): Promise<number[] | null> {
+  const next = (above: RawBuilder<unknown>) => sql`(SELECT min(value_num) FROM session_scores
+    WHERE org_id = ${orgId} AND name = ${c.name} AND value_num ${above})`;
+  const { rows } = await sql<{ v: number }>`WITH RECURSIVE v(x) AS (
+      SELECT ${next(sql`>= ${c.value}`)}
+      UNION ALL SELECT ${next(sql`> v.x`)} FROM v WHERE v.x IS NOT NULL)
+    SELECT x AS v FROM v WHERE x IS NOT NULL LIMIT ${SCORE_VALUES + 1}`.execute(db);
+  return rows.length > SCORE_VALUES ? null : rows.map((r) => Number(r.v));
 }
 
 /**
