@@ -260,7 +260,7 @@ for (const dialect of DIALECTS) {
           await sql`INSERT INTO session_tags (org_id, tag, started_at, session_pk)
             VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
       }
-      assert.deepEqual(await migrate(store), ['0026_tag_counts']);
+      assert.deepEqual(await migrate(store), ['0026_tag_counts', '0027_citus']);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       const after = await buildApp({ store, webDir: '/nonexistent' });
       await after.ready();

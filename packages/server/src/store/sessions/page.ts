@@ -173,7 +173,10 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
       if (rest.to !== undefined) keys = keys.where('k.started_at', '<', rest.to);
       keys = keys
         .innerJoin('sessions as s', (j) =>
-          j.onRef('s.pk', '=', 'k.session_pk').onRef('s.started_at', '=', 'k.started_at'),
+          j
+            .onRef('s.pk', '=', 'k.session_pk')
+            .onRef('s.started_at', '=', 'k.started_at')
+            .onRef('s.org_id', '=', 'k.org_id'),
         )
         .where((eb) => sessionFilterWhere(eb as never, dialect, orgId, rest)) as unknown as typeof keys;
     }
