@@ -15,6 +15,9 @@ const SETTINGS = [
   'max_prepared_transactions=300',
   // Small machines: one connection per shard group and node, not a pool per shard.
   'citus.max_adaptive_executor_pool_size=4',
+  // Four shards per distributed table, not Citus's 32: every test database distributes some
+  // twenty partitioned tables, and each shard is a table of its own on a worker.
+  'citus.shard_count=4',
 ];
 
 async function query(url, text) {

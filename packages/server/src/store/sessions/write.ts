@@ -141,7 +141,7 @@ export async function lockSessions(
   for (const orgId of [...new Set(found.map((r) => r.org_id))].sort()) {
     const sorted = found.filter((r) => r.org_id === orgId).sort((a, b) => a.pk - b.pk);
     for (let i = 0; i < sorted.length; i += 500) {
-      const rows = await sessionsWithAgent(db)
+      const rows = await sessionsWithAgent(db, 'all', orgId)
         .where('s.org_id', '=', orgId)
         .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500), 's.'))
         .orderBy('s.pk')
