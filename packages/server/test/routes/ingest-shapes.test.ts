@@ -238,7 +238,7 @@ for (const dialect of DIALECTS) {
         if (dialect === 'postgres') {
           // 0010's search rows carry each session's status, as the sessions do.
           const { rows } = await sql<{ status: string; n: number }>`SELECT x.status, count(*) AS n
-            FROM session_search x JOIN sessions s ON s.pk = x.session_pk AND s.started_at = x.started_at
+            FROM session_search x JOIN sessions s ON s.pk = x.session_pk AND s.started_at = x.started_at AND s.org_id = x.org_id
             WHERE s.status = x.status GROUP BY x.status ORDER BY x.status`.execute(t.store.db);
           assert.deepEqual(
             rows.map((r) => [r.status, Number(r.n)]),

@@ -333,7 +333,7 @@ async function walkKeysPage(
     .where((eb) =>
       dialect === 'sqlite'
         ? sql<SqlBool>`w.pk IN (${keysSqlite(orgId, f)})`
-        : eb.and((f.transcriptWords ?? []).map((w) => docsOfSessionHave('w.pk', 'w.started_at', w))),
+        : eb.and((f.transcriptWords ?? []).map((w) => docsOfSessionHave(orgId, 'w.pk', 'w.started_at', w))),
     )
     .orderBy('w.started_at', dir)
     .orderBy('w.pk', dir)
