@@ -153,10 +153,15 @@ export async function up(db: MigrationDb, dialect: DialectName, log: MigrationLo
   await sql`CREATE TRIGGER transcript_docs_delete AFTER DELETE ON messages FOR EACH ROW EXECUTE FUNCTION sb_transcript_docs_row()`.execute(
     db,
   );
+  // Distributing a table copies its rows into the shards: with the triggers on, each copied
+  // session would add its side rows and counts again (and reach tables not yet distributed).
+  // The side tables are copied as they are; the triggers come back on once every table is.
+  for (const table of DISTRIBUTED_TABLES) await sql`ALTER TABLE ${sql.id(table)} DISABLE TRIGGER USER`.execute(db);
   for (const table of REFERENCE_TABLES) await sql`SELECT create_reference_table(${table})`.execute(db);
   for (const [i, table] of DISTRIBUTED_TABLES.entries()) {
     await sql`SELECT create_distributed_table(${table}, 'org_id', colocate_with => ${i === 0 ? 'default' : 'sessions'})`.execute(
       db,
     );
   }
+  for (const table of DISTRIBUTED_TABLES) await sql`ALTER TABLE ${sql.id(table)} ENABLE TRIGGER USER`.execute(db);
 }
