@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertCountersExact } from '../figures.js';
-import { call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
+import { CITUS, call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
 
 type Item = { type: string; body: Record<string, unknown> };
 
@@ -152,7 +152,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(bySession(b), bySession(a));
     });
 
-    test('a session a batch creates and ends is counted once, in its final state', async () => {
+    // These two count writes with a trigger of their own into a table of their own: on Citus a
+    // trigger runs on the worker of the row's shard, where that table is not.
+    const ownTriggers = CITUS ? 'a test trigger writing a coordinator table (Citus)' : false;
+    test('a session a batch creates and ends is counted once, in its final state', { skip: ownTriggers }, async () => {
       const t = await setup(dialect);
       try {
         // Every write of a session_counts row, logged by the database itself.
@@ -259,7 +262,9 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    test("a batch writes each session's row once, however many of its items change it", async () => {
+    test("a batch writes each session's row once, however many of its items change it", {
+      skip: ownTriggers,
+    }, async () => {
       const t = await setup(dialect);
       try {
         // Every UPDATE of a sessions row, counted by the database itself.
