@@ -120,6 +120,17 @@ export async function up(db: MigrationDb, dialect: DialectName, log: MigrationLo
       WHERE d.org_id = o.org_id AND d.session_pk = o.session_pk AND d.session_started_at = o.session_started_at;
     RETURN NULL; END $$`.execute(db);
 
+  // The first-response bucket's `ln()` only for a value it is taken of (64 ms or more): Citus
+  // evaluates a function of constants before the CASE around it chooses, and the trigger's OLD
+  // and NEW are constants there, so a first response of 0 ms was ln(0), an error. Same buckets.
+  const { rows: fns } = await sql<{ def: string }>`SELECT pg_get_functiondef(p.oid) AS def FROM pg_proc p
+    WHERE p.proname IN ('sb_day_first_responses', 'sb_session_first_responses', 'sb_session_metadata_figures')
+      AND p.pronamespace = current_schema()::regnamespace`.execute(db);
+  for (const { def } of fns) {
+    const safe = def.replace(/ln\((\w+\.first_response_ms)::float8 \/ 64\.0\)/g, 'ln(greatest($1, 64)::float8 / 64.0)');
+    if (safe !== def) await sql.raw(safe).execute(db);
+  }
+
   const citus = await sql`SELECT 1 FROM pg_extension WHERE extname = 'citus'`.execute(db);
   if (citus.rows.length === 0) return;
   log('0027: Citus found, distributing the organization-scoped tables by org_id');
