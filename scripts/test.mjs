@@ -90,7 +90,9 @@ const CITUS_PASSING = [
     'otlp',
     'review',
     'session-tags',
+    'ingest-shapes',
     'sessions-filters',
+    'sessions-ingest',
     'sessions-read',
     'settings',
     'stats',
@@ -99,7 +101,7 @@ const CITUS_PASSING = [
     'web',
     'webhooks',
   ].map((f) => `packages/server/test/routes/${f}.test.ts`),
-  ...['alerts', 'group-commit', 'idle', 'jobs', 'mail', 'redaction-apply', 'redaction'].map(
+  ...['alerts', 'group-commit', 'idle', 'jobs', 'mail', 'outbox', 'redaction-apply', 'redaction', 'webhooks'].map(
     (f) => `packages/server/test/services/${f}.test.ts`,
   ),
 ];
