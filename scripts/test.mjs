@@ -96,6 +96,7 @@ const CITUS_PASSING = [
     'sessions-read',
     'settings',
     'stats',
+    'stream',
     'transcript',
     'users',
     'web',
