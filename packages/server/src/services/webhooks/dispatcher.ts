@@ -13,7 +13,6 @@
  * every message's outbox row would be exact but would make every message write carry its session.
  */
 import { OUTBOX_EVENT_TYPES, type Session, type WebhookFilters } from '@switchboard/contracts';
-import { sql } from 'kysely';
 import { iso } from '../../lib/time.js';
 import type { Store } from '../../store/db.js';
 import type { SessionFilter } from '../../store/filters.js';
@@ -24,6 +23,7 @@ import {
   currentOutboxSeq,
   enabledWebhooksOf,
   insertDeliveries,
+  oneConnectionPerNode,
   lockCursor,
   outboxAfter,
   pendingDelivery,
@@ -74,11 +74,7 @@ export async function fanOut(
   now = Date.now(),
 ): Promise<{ rows: number; deliveries: number }> {
   return store.db.transaction().execute(async (trx) => {
-    // On Citus the filters read sessions of several shards, then the deliveries (a table on the
-    // coordinator that references organizations) are written: one connection per node makes
-    // that allowed in one transaction. Elsewhere a setting nothing reads.
-    if (store.dialect === 'postgres')
-      await sql`SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true)`.execute(trx);
+    if (store.dialect === 'postgres') await oneConnectionPerNode(trx);
     const last = await lockCursor(trx, store.dialect);
     // With no endpoint anywhere, skip the backlog in one step instead of reading it in batches.
     if (!(await anyEnabledWebhook(trx))) {
