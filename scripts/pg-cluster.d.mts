@@ -7,5 +7,5 @@ export interface Cluster {
 }
 export function findPgBin(): string | null;
 export function freePort(): Promise<number>;
-export function startCluster(opts?: { log?: (m: string) => void }): Promise<Cluster | null>;
+export function startCluster(opts?: { log?: (m: string) => void; settings?: string[] }): Promise<Cluster | null>;
 export function startReplica(primary: Cluster, opts?: { log?: (m: string) => void }): Promise<Cluster | null>;

@@ -53,7 +53,7 @@ function ownedTempDir() {
 }
 
 /** Starts the server of an initialized data folder on a free port; returns the cluster handle. */
-async function startIn(bin, dir, data, log) {
+async function startIn(bin, dir, data, log, settings = []) {
   const run = runner(bin);
   const port = await freePort();
   const opts = [
@@ -64,6 +64,7 @@ async function startIn(bin, dir, data, log) {
     '-c shared_buffers=256MB',
     '-c synchronous_commit=on',
     '-c fsync=on',
+    ...settings.map((setting) => `-c ${setting}`),
   ].join(' ');
   run('pg_ctl', ['-D', data, '-o', opts, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   log(`PostgreSQL test cluster on 127.0.0.1:${port} (${data})`);
@@ -81,13 +82,17 @@ async function startIn(bin, dir, data, log) {
   };
 }
 
-export async function startCluster({ log = () => {} } = {}) {
+/**
+ * `settings` are extra `-c name=value` server settings (the Citus cluster preloads its library
+ * this way).
+ */
+export async function startCluster({ log = () => {}, settings = [] } = {}) {
   const bin = findPgBin();
   if (!bin) return null;
   const dir = ownedTempDir();
   const data = join(dir, 'data');
   runner(bin)('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  return startIn(bin, dir, data, log);
+  return startIn(bin, dir, data, log, settings);
 }
 
 /**

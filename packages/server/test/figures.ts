@@ -112,7 +112,7 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
   const { rows: freshMeta } = await sql<
     Record<string, unknown>
   >`SELECT m.key, m.value, ${sql.join(figureSumColumns('s'))}
-    FROM session_metadata m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.started_at
+    FROM session_metadata m JOIN sessions s ON s.pk = m.session_pk AND s.started_at = m.started_at AND s.org_id = m.org_id
     WHERE m.org_id = ${t.orgId} GROUP BY m.key, m.value`.execute(db);
   const keptMeta = await db.selectFrom('session_metadata_figures').selectAll().where('org_id', '=', t.orgId).execute();
   const metaKey = (r: Record<string, unknown>) => `${r.key}=${r.value}`;
@@ -130,7 +130,12 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
   );
   const metaFirsts = await db
     .selectFrom('session_metadata as m')
-    .innerJoin('sessions as s', (j) => j.onRef('s.pk', '=', 'm.session_pk').onRef('s.started_at', '=', 'm.started_at'))
+    .innerJoin('sessions as s', (j) =>
+      j
+        .onRef('s.pk', '=', 'm.session_pk')
+        .onRef('s.started_at', '=', 'm.started_at')
+        .onRef('s.org_id', '=', 'm.org_id'),
+    )
     .select(['m.key', 'm.value', 's.first_response_ms'])
     .where('m.org_id', '=', t.orgId)
     .where('s.first_response_ms', 'is not', null)

@@ -26,10 +26,22 @@ import { uuidv7 } from '../src/lib/ids.js';
 import { createApiKey } from '../src/store/keys.js';
 import { migrate } from '../src/store/migrate.js';
 import { createOrg } from '../src/store/orgs.js';
+import { createCitusDatabase, dropCitusDatabase } from '../../../scripts/citus-cluster.mjs';
 import { ResponseValidator } from './openapi-validator.js';
 
 export const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL;
-export const DIALECTS: DialectName[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+/**
+ * The Citus store (`node scripts/test.mjs --citus`): PG_URL is a Citus coordinator, and every
+ * suite runs its `postgres` half there, not its SQLite half.
+ */
+export const CITUS: {
+  coordinator: { url: string; port: number };
+  workers: Array<{ url: string; port: number }>;
+} | null =
+  process.env.SWITCHBOARD_TEST_STORE === 'citus' && process.env.SWITCHBOARD_TEST_CITUS_NODES
+    ? JSON.parse(process.env.SWITCHBOARD_TEST_CITUS_NODES)
+    : null;
+export const DIALECTS: DialectName[] = CITUS ? ['postgres'] : PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 if (!PG_URL && !process.env.SWITCHBOARD_QUIET_SKIP)
   console.warn('!!! SKIPPING PostgreSQL: SWITCHBOARD_TEST_PG_URL is not set (run the suite with `npm test`).');
 
@@ -40,6 +52,11 @@ export async function freshDatabaseUrl(dialect: DialectName): Promise<{ url: str
     return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `sb_${randomBytes(6).toString('hex')}`;
+  if (CITUS) {
+    const citus = CITUS;
+    const url = await createCitusDatabase(citus.coordinator, citus.workers, name, { create: true });
+    return { url, drop: () => dropCitusDatabase(citus.coordinator, citus.workers, name) };
+  }
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

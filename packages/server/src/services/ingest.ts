@@ -117,7 +117,7 @@ interface AppendKind<Item, Api> {
   ): Promise<{ latencies?: Array<number | null>; disordered?: boolean }>;
   /** The rows to insert for new items, and the items as API objects, in order. */
   rowsOf(
-    session: SessionKey,
+    session: SessionKey & { org_id: string },
     sessionId: string,
     fresh: Array<NewItem<Item>>,
     latencies?: Array<number | null>,
@@ -169,6 +169,7 @@ const MESSAGES: AppendKind<MessageInput, Message> = {
   },
   rowsOf(session, sessionId, fresh, latencies = []) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
+      org_id: session.org_id,
       session_pk: session.pk,
       session_started_at: session.started_at,
       id,
@@ -209,6 +210,7 @@ const EVENTS: AppendKind<EventInput, SessionEvent> = {
   },
   rowsOf(session, sessionId, fresh) {
     const rows = fresh.map(({ item, id, seq, timestamp }) => ({
+      org_id: session.org_id,
       session_pk: session.pk,
       session_started_at: session.started_at,
       id,
@@ -1163,6 +1165,7 @@ export class IngestService {
     const outbox: OutboxEntry[] = [];
     if (plan.ended) {
       const row = {
+        org_id: session.org_id,
         session_pk: session.pk,
         session_started_at: session.started_at,
         id: uuidv7(now),

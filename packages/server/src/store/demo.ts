@@ -60,6 +60,7 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
       for (let i = 0; i < p.messages.length; i++) {
         const m = p.messages[i];
         messages.push({
+          org_id: p.row.org_id,
           session_pk: pk,
           session_started_at: p.row.started_at,
           id: m.id,
@@ -76,6 +77,7 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
       for (let i = 0; i < p.events.length; i++) {
         const e = p.events[i];
         events.push({
+          org_id: p.row.org_id,
           session_pk: pk,
           session_started_at: p.row.started_at,
           id: e.id,

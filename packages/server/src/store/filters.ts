@@ -397,16 +397,20 @@ export function noneBut(f: SessionFilter, ...allowed: Array<keyof SessionFilter>
  */
 export function transcriptCountPostgres(orgId: string, words: string[]) {
   const [first, ...rest] = words;
-  const probes = rest.map((w) => sql`AND ${docsOfSessionHave('d.session_pk', 'd.session_started_at', w)}`);
+  const probes = rest.map((w) => sql`AND ${docsOfSessionHave(orgId, 'd.session_pk', 'd.session_started_at', w)}`);
   return sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT DISTINCT d.session_pk, d.session_started_at
     FROM transcript_docs d WHERE d.org_id = ${orgId} AND d.tsv @@ plainto_tsquery('simple', ${first})
     ${sql.join(probes, sql` `)}) x`;
 }
 
-/** PostgreSQL: some document of the session (pk and started_at columns given) has the word. */
-export function docsOfSessionHave(pk: string, startedAt: string, word: string) {
-  return sql<SqlBool>`EXISTS (SELECT 1 FROM transcript_docs t WHERE t.session_pk = ${sql.ref(pk)}
-    AND t.session_started_at = ${sql.ref(startedAt)} AND t.tsv @@ plainto_tsquery('simple', ${word}))`;
+/**
+ * PostgreSQL: some document of the session (of organization `orgId`, pk and started_at columns
+ * given) has the word. The organization, as a value, lets Citus send the whole statement to the
+ * organization's one shard group.
+ */
+export function docsOfSessionHave(orgId: string, pk: string, startedAt: string, word: string) {
+  return sql<SqlBool>`EXISTS (SELECT 1 FROM transcript_docs t WHERE t.org_id = ${orgId}
+    AND t.session_pk = ${sql.ref(pk)} AND t.session_started_at = ${sql.ref(startedAt)} AND t.tsv @@ plainto_tsquery('simple', ${word}))`;
 }
 
 /** Only `transcript` words: PostgreSQL's documents answer counts and pages alone. */

@@ -93,11 +93,25 @@ export async function ensureMonths(store: Store, times: Iterable<number>): Promi
 /** Creates one month's partitions of every partitioned table (idempotent, safe across processes). */
 export async function createMonth(store: Store, m: Month): Promise<void> {
   if (store.dialect !== 'postgres') return;
-  await store.db.transaction().execute(async (trx) => {
-    // IF NOT EXISTS alone is not race-safe: two creators can both pass the check.
-    await sql`SELECT pg_advisory_xact_lock(${sql.lit(PARTITION_DDL_LOCK)})`.execute(trx);
-    await createMonthIn(trx, m);
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.db.transaction().execute(async (trx) => {
+        // IF NOT EXISTS alone is not race-safe: two creators can both pass the check.
+        await sql`SELECT pg_advisory_xact_lock(${sql.lit(PARTITION_DDL_LOCK)})`.execute(trx);
+        // On Citus a new partition of a distributed table that references a reference table
+        // (organizations) must be created over one connection per node; elsewhere a setting
+        // nothing reads.
+        await sql`SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true)`.execute(trx);
+        await createMonthIn(trx, m);
+      });
+      break;
+    } catch (err) {
+      // On Citus the DDL locks the shards of the whole co-located group on every worker; a write
+      // holding one of them while it waits for this transaction's advisory lock is a distributed
+      // deadlock, and Citus cancels one side (40P01). The DDL is idempotent: try again.
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+    }
+  }
   knownOf(store).add(monthSuffix(m));
 }
 

@@ -68,7 +68,7 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
     WHERE c.org_id = g.org_id AND c.agent_id = g.agent_id AND c.bucket = g.bucket`.execute(trx);
   // 0015's sums and histogram per metadata value, from the month's metadata rows and their sessions.
   const metadataOfMonth = sql`${sql.id(`session_metadata_${suffix}`)} m JOIN ${sessions} s
-    ON s.pk = m.session_pk AND s.started_at = m.started_at`;
+    ON s.pk = m.session_pk AND s.started_at = m.started_at AND s.org_id = m.org_id`;
   await sql`UPDATE session_metadata_figures c SET ${sql.join(
     FIGURE_SUMS.filter((col) => col !== 'n').map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),
   )}

@@ -154,7 +154,7 @@ export async function writeScore(
   await db
     .insertInto('session_scores')
     .values({ org_id: ref.org_id, session_pk: k.pk, started_at: k.started_at, name, ...row })
-    .onConflict((oc) => oc.columns(['session_pk', 'name']).doUpdateSet(row))
+    .onConflict((oc) => oc.columns(['org_id', 'session_pk', 'name']).doUpdateSet(row))
     .execute();
 }
 

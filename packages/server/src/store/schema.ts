@@ -213,6 +213,8 @@ export interface JobItemsTable {
 
 export interface MessagesTable {
   pk: Generated<number>;
+  /** The session's organization (0027): the distribution key on Citus, so a transcript lives on its session's shard. */
+  org_id: string;
   session_pk: number;
   /** The session's started_at: the partition key on PostgreSQL, so a transcript lives in its session's month. */
   session_started_at: number;
@@ -232,6 +234,8 @@ export interface MessagesTable {
 
 export interface EventsTable {
   pk: Generated<number>;
+  /** The session's organization (0027): the distribution key on Citus, so a transcript lives on its session's shard. */
+  org_id: string;
   session_pk: number;
   /** The session's started_at: the partition key on PostgreSQL, so a transcript lives in its session's month. */
   session_started_at: number;

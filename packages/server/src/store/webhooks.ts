@@ -9,7 +9,7 @@ import type {
   Webhook,
   WebhookFilters,
 } from '@switchboard/contracts';
-import type { Kysely, Updateable } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import { uuidv7 } from '../lib/ids.js';
 import { iso, isoOrNull } from '../lib/time.js';
 import type { DialectName } from './db.js';
@@ -200,6 +200,16 @@ export function pendingDelivery(d: {
     created_at: d.now,
     updated_at: d.now,
   };
+}
+
+/**
+ * PostgreSQL: the rest of this transaction goes over one connection per node. On Citus the
+ * fan-out reads sessions of several shards and then writes deliveries, a table on the coordinator
+ * that references organizations, which Citus allows in one transaction only so. Elsewhere a
+ * setting nothing reads.
+ */
+export async function oneConnectionPerNode(db: Db) {
+  await sql`SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true)`.execute(db);
 }
 
 export async function insertDeliveries(db: Db, rows: WebhookDeliveryRow[]) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { assertCountersExact, assertTagRowsExact } from '../figures.js';
-import { call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
+import { CITUS, call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
 
 type Item = { type: string; body: Record<string, unknown> };
 
@@ -152,7 +152,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(bySession(b), bySession(a));
     });
 
-    test('a session a batch creates and ends is counted once, in its final state', async () => {
+    // These two count writes with a trigger of their own into a table of their own: on Citus a
+    // trigger runs on the worker of the row's shard, where that table is not.
+    const ownTriggers = CITUS ? 'a test trigger writing a coordinator table (Citus)' : false;
+    test('a session a batch creates and ends is counted once, in its final state', { skip: ownTriggers }, async () => {
       const t = await setup(dialect);
       try {
         // Every write of a session_counts row, logged by the database itself.
@@ -238,7 +241,7 @@ for (const dialect of DIALECTS) {
         if (dialect === 'postgres') {
           // 0010's search rows carry each session's status, as the sessions do.
           const { rows } = await sql<{ status: string; n: number }>`SELECT x.status, count(*) AS n
-            FROM session_search x JOIN sessions s ON s.pk = x.session_pk AND s.started_at = x.started_at
+            FROM session_search x JOIN sessions s ON s.pk = x.session_pk AND s.started_at = x.started_at AND s.org_id = x.org_id
             WHERE s.status = x.status GROUP BY x.status ORDER BY x.status`.execute(t.store.db);
           assert.deepEqual(
             rows.map((r) => [r.status, Number(r.n)]),
@@ -259,7 +262,9 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    test("a batch writes each session's row once, however many of its items change it", async () => {
+    test("a batch writes each session's row once, however many of its items change it", {
+      skip: ownTriggers,
+    }, async () => {
       const t = await setup(dialect);
       try {
         // Every INSERT and UPDATE of a sessions row, counted by the database itself.

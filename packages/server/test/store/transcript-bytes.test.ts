@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { up } from '../../src/store/migrations/0018_transcript_ceilings.js';
-import { DIALECTS, type TestContext, call, session, setup } from '../helpers.js';
+import { CITUS, DIALECTS, type TestContext, call, session, setup } from '../helpers.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 for (const dialect of DIALECTS) {
-  describe(`0018 transcript bytes (${dialect})`, () => {
+  // It runs 0018 again over today's schema; on Citus today's tables are distributed, and 0018's
+  // correlated UPDATE (written for one node, run before 0027 distributes anything) is not for them.
+  describe(`0018 transcript bytes (${dialect})`, { skip: CITUS ? '0018 over distributed tables' : false }, () => {
     let t: TestContext;
     before(async () => {
       t = await setup(dialect);

@@ -49,6 +49,9 @@ for (const dialect of DIALECTS)
       // `redactions`): lent here for the old writes, and taken back before the upgrade so the
       // migrations add them as they would.
       for (const column of LENT) await sql.raw(`ALTER TABLE sessions ADD COLUMN ${column}`).execute(store.db);
+      // So are messages' and events' org_id (0027).
+      for (const table of ['messages', 'session_events'])
+        await sql.raw(`ALTER TABLE ${table} ADD COLUMN org_id text`).execute(store.db);
       // And the table the redaction settings are read from in every write's transaction (0025).
       await sql`CREATE TABLE redaction_settings (org_id text PRIMARY KEY, detectors text NOT NULL,
         custom text NOT NULL, updated_at bigint NOT NULL)`.execute(store.db);
@@ -74,6 +77,8 @@ for (const dialect of DIALECTS)
       await old.close();
       for (const column of LENT)
         await sql.raw(`ALTER TABLE sessions DROP COLUMN ${column.split(' ')[0]}`).execute(store.db);
+      for (const table of ['messages', 'session_events'])
+        await sql.raw(`ALTER TABLE ${table} DROP COLUMN org_id`).execute(store.db);
       await sql`DROP TABLE redaction_settings`.execute(store.db);
       assert.deepEqual(await migrate(store), [
         '0020_uncounted_sessions',
@@ -83,6 +88,7 @@ for (const dialect of DIALECTS)
         '0024_alerts',
         '0025_redaction',
         '0026_tag_counts',
+        '0027_citus',
         '0028_review_indexes',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });

@@ -23,6 +23,7 @@ import {
   currentOutboxSeq,
   enabledWebhooksOf,
   insertDeliveries,
+  oneConnectionPerNode,
   lockCursor,
   outboxAfter,
   pendingDelivery,
@@ -73,6 +74,7 @@ export async function fanOut(
   now = Date.now(),
 ): Promise<{ rows: number; deliveries: number }> {
   return store.db.transaction().execute(async (trx) => {
+    if (store.dialect === 'postgres') await oneConnectionPerNode(trx);
     const last = await lockCursor(trx, store.dialect);
     // With no endpoint anywhere, skip the backlog in one step instead of reading it in batches.
     if (!(await anyEnabledWebhook(trx))) {

@@ -30,6 +30,7 @@ import * as m0023 from './0023_accounts.js';
 import * as m0024 from './0024_alerts.js';
 import * as m0025 from './0025_redaction.js';
 import * as m0026 from './0026_tag_counts.js';
+import * as m0027 from './0027_citus.js';
 import * as m0028 from './0028_review_indexes.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0024_alerts': m0024,
   '0025_redaction': m0025,
   '0026_tag_counts': m0026,
+  '0027_citus': m0027,
   '0028_review_indexes': m0028,
 };
 

@@ -192,7 +192,10 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
       if (rest.to !== undefined) keys = keys.where('k.started_at', '<', rest.to);
       keys = keys
         .innerJoin('sessions as s', (j) =>
-          j.onRef('s.pk', '=', 'k.session_pk').onRef('s.started_at', '=', 'k.started_at'),
+          j
+            .onRef('s.pk', '=', 'k.session_pk')
+            .onRef('s.started_at', '=', 'k.started_at')
+            .onRef('s.org_id', '=', 'k.org_id'),
         )
         .where((eb) => sessionFilterWhere(eb as never, dialect, orgId, rest)) as unknown as typeof keys;
     }
@@ -408,7 +411,7 @@ async function walkKeysPage(
     .where((eb) =>
       dialect === 'sqlite'
         ? sql<SqlBool>`w.pk IN (${keysSqlite(orgId, f)})`
-        : eb.and((f.transcriptWords ?? []).map((w) => docsOfSessionHave('w.pk', 'w.started_at', w))),
+        : eb.and((f.transcriptWords ?? []).map((w) => docsOfSessionHave(orgId, 'w.pk', 'w.started_at', w))),
     )
     .orderBy('w.started_at', dir)
     .orderBy('w.pk', dir)

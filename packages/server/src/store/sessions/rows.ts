@@ -82,9 +82,12 @@ export type CsvSessionRow = Pick<
  * at 100,000 rows); as a subquery it runs for the returned rows only, after the sort index and
  * LIMIT have done their work.
  */
-export function sessionsWithAgent(db: Db, columns: Columns = 'all') {
+export function sessionsWithAgent(db: Db, columns: Columns = 'all', orgId?: string) {
   // Every session's agent exists: IngestService upserts it in the session's own transaction.
-  const agentName = sql<string>`(SELECT a.name FROM agents a WHERE a.org_id = s.org_id AND a.id = s.agent_id)`.as(
+  // With `orgId` the agent is found by it, not by the row's: Citus then sees that a statement
+  // that locks the rows (FOR UPDATE) reads one shard group.
+  const agentOrg = orgId === undefined ? sql`s.org_id` : sql`${orgId}`;
+  const agentName = sql<string>`(SELECT a.name FROM agents a WHERE a.org_id = ${agentOrg} AND a.id = s.agent_id)`.as(
     'agent_name',
   );
   const all = db.selectFrom('sessions as s').selectAll('s').select(agentName);

@@ -26,7 +26,9 @@ const keyOf = (ref: SessionRef): { pk: number; started_at?: number } => (typeof 
 /** By id, through session_ids: on PostgreSQL the join finds the one month to look in. */
 export async function findSession(db: Db, orgId: string, id: string): Promise<SessionWithAgent | undefined> {
   return sessionsWithAgent(db)
-    .innerJoin('session_ids as i', (j) => j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at'))
+    .innerJoin('session_ids as i', (j) =>
+      j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at').onRef('i.org_id', '=', 's.org_id'),
+    )
     .where('i.org_id', '=', orgId)
     .where('i.id', '=', id)
     .executeTakeFirst();
@@ -37,7 +39,9 @@ export async function findSessions(db: Db, orgId: string, ids: string[]): Promis
   const found = new Map<string, SessionWithAgent>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await sessionsWithAgent(db)
-      .innerJoin('session_ids as i', (j) => j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at'))
+      .innerJoin('session_ids as i', (j) =>
+        j.onRef('i.pk', '=', 's.pk').onRef('i.started_at', '=', 's.started_at').onRef('i.org_id', '=', 's.org_id'),
+      )
       .where('i.org_id', '=', orgId)
       .where('i.id', 'in', ids.slice(i, i + 500))
       .execute();
@@ -170,15 +174,20 @@ export async function lockSessions(
   found: SessionWithAgent[],
 ): Promise<Map<number, SessionWithAgent>> {
   if (dialect === 'sqlite') return new Map(found.map((r) => [r.pk, r]));
-  const sorted = [...found].sort((a, b) => a.pk - b.pk);
   const out = new Map<number, SessionWithAgent>();
-  for (let i = 0; i < sorted.length; i += 500) {
-    const rows = await sessionsWithAgent(db)
-      .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500), 's.'))
-      .orderBy('s.pk')
-      .forUpdate(['s'])
-      .execute();
-    for (const r of rows) out.set(Number(r.pk), r);
+  // One organization at a time (ingest writes one): on Citus, a row lock needs the statement
+  // to go to one shard, which an equality on org_id gives it.
+  for (const orgId of [...new Set(found.map((r) => r.org_id))].sort()) {
+    const sorted = found.filter((r) => r.org_id === orgId).sort((a, b) => a.pk - b.pk);
+    for (let i = 0; i < sorted.length; i += 500) {
+      const rows = await sessionsWithAgent(db, 'all', orgId)
+        .where('s.org_id', '=', orgId)
+        .where((eb) => keyIn(eb, dialect, sorted.slice(i, i + 500), 's.'))
+        .orderBy('s.pk')
+        .forUpdate(['s'])
+        .execute();
+      for (const r of rows) out.set(Number(r.pk), r);
+    }
   }
   return out;
 }
