@@ -231,6 +231,7 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
           const n = (seq.get(pk) ?? 0) + 1;
           seq.set(pk, n);
           mp.push(
+            orgId,
             pk,
             now,
             randomUUID(),
@@ -244,9 +245,9 @@ async function ingestRaw(raw: Raw, orgId: string, run: string, seconds: number, 
           );
         }
         await r.all(
-          `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata,
+          `INSERT INTO messages (org_id, session_pk, session_started_at, id, seq, sender, content, timestamp, metadata,
              latency_ms, usage)
-           VALUES ${p.messages.map(() => '(?,?,?,?,?,?,?,?,?,?)').join(',')}`,
+           VALUES ${p.messages.map(() => '(?,?,?,?,?,?,?,?,?,?,?)').join(',')}`,
           mp,
         );
         // The sessions' figures, as the server keeps them: one UPDATE per session.
@@ -385,25 +386,25 @@ async function ingestRawShort(raw: Raw, orgId: string, run: string, seconds: num
           const pk = pkOf.get(s.id);
           op.push(['session.started', s.id, now, JSON.stringify(s)]);
           for (const [k, m] of s.messages.entries()) {
-            mp.push(pk, now, randomUUID(), k + 1, m.sender, m.content, now, '{}', m.latencyMs ?? null);
+            mp.push(orgId, pk, now, randomUUID(), k + 1, m.sender, m.content, now, '{}', m.latencyMs ?? null);
             mp.push(m.usage ? JSON.stringify(m.usage) : null);
             op.push(['message.created', s.id, now, JSON.stringify(m)]);
           }
           const change = JSON.stringify({ from: 'active', to: 'completed' });
-          ep.push(pk, now, randomUUID(), 1, 'status_changed', now, change);
+          ep.push(orgId, pk, now, randomUUID(), 1, 'status_changed', now, change);
           op.push(['event.created', s.id, now, change], ['session.ended', s.id, now, JSON.stringify(s)]);
         }
         await r.all(
-          `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata,
+          `INSERT INTO messages (org_id, session_pk, session_started_at, id, seq, sender, content, timestamp, metadata,
              latency_ms, usage)
-           VALUES ${Array(mp.length / 10)
-             .fill('(?,?,?,?,?,?,?,?,?,?)')
+           VALUES ${Array(mp.length / 11)
+             .fill('(?,?,?,?,?,?,?,?,?,?,?)')
              .join(',')}`,
           mp,
         );
         await r.all(
-          `INSERT INTO session_events (session_pk, session_started_at, id, seq, type, timestamp, data)
-           VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+          `INSERT INTO session_events (org_id, session_pk, session_started_at, id, seq, type, timestamp, data)
+           VALUES ${batch.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
           ep,
         );
         await insertOutbox(r, orgId, op);
@@ -456,9 +457,9 @@ async function ingestRawSingle(raw: Raw, orgId: string, run: string, seconds: nu
           [n, at, sender === 'user' ? 1 : 0, pk, now],
         );
         await r.all(
-          `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata)
-           VALUES (?,?,?,?,?,?,?,'{}')`,
-          [pk, now, randomUUID(), n, sender, content, at],
+          `INSERT INTO messages (org_id, session_pk, session_started_at, id, seq, sender, content, timestamp, metadata)
+           VALUES (?,?,?,?,?,?,?,?,'{}')`,
+          [orgId, pk, now, randomUUID(), n, sender, content, at],
         );
         await insertOutbox(r, orgId, [['message.created', ids[k], at, JSON.stringify({ sender, content })]]);
       });
@@ -890,7 +891,7 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     `INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num, comment, author, updated_at)
      SELECT org_id, pk, started_at, 'quality', ${value}, CAST((pk % 5) + 1 AS TEXT), (pk % 5) + 1, NULL,
        ${d === 'postgres' ? '\'{"type":"key","id":"bench","name":"bench"}\'::json' : `'{"type":"key","id":"bench","name":"bench"}'`}, ?
-     FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (session_pk, name) DO NOTHING`,
+     FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO NOTHING`,
     [Date.now(), p.orgId],
   );
   const cases = [

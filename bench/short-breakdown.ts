@@ -158,6 +158,7 @@ for (const variant of variants) {
         op.push(['session.started', s.id, now, JSON.stringify(s)]);
         for (const [k, m] of s.messages.entries()) {
           mp.push(
+            org,
             pk,
             now,
             randomUUID(),
@@ -172,21 +173,21 @@ for (const variant of variants) {
           op.push(['message.created', s.id, now, JSON.stringify(m)]);
         }
         const change = JSON.stringify({ from: 'active', to: 'completed' });
-        ep.push(pk, now, randomUUID(), 1, 'status_changed', now, change);
+        ep.push(org, pk, now, randomUUID(), 1, 'status_changed', now, change);
         op.push(['event.created', s.id, now, change], ['session.ended', s.id, now, JSON.stringify(s)]);
       }
       run(
         'messages',
-        `INSERT INTO messages (session_pk, session_started_at, id, seq, sender, content, timestamp, metadata, latency_ms, usage)
-           VALUES ${Array(mp.length / 10)
-             .fill('(?,?,?,?,?,?,?,?,?,?)')
+        `INSERT INTO messages (org_id, session_pk, session_started_at, id, seq, sender, content, timestamp, metadata, latency_ms, usage)
+           VALUES ${Array(mp.length / 11)
+             .fill('(?,?,?,?,?,?,?,?,?,?,?)')
              .join(',')}`,
         mp,
       );
       run(
         'events',
-        `INSERT INTO session_events (session_pk, session_started_at, id, seq, type, timestamp, data)
-           VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+        `INSERT INTO session_events (org_id, session_pk, session_started_at, id, seq, type, timestamp, data)
+           VALUES ${batch.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
         ep,
       );
       if (twowrite) {

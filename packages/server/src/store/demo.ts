@@ -3,17 +3,31 @@
  * agents in one transaction, as multi-row inserts (the ingest path writes one session at a time).
  */
 import type { Sender, Usage } from '@switchboard/contracts';
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import type { Store } from './db.js';
-import type { EventsTable, MessagesTable, NewSessionRow } from './schema.js';
+import type { Database, EventsTable, MessagesTable, NewSessionRow } from './schema.js';
 
-/**
- * Bound parameters per statement (34 a session, 11 a message, 7 an event) stay under SQLite's
- * 32,766 (and PostgreSQL's 65,535).
- */
-const SESSION_ROWS_PER_INSERT = 900;
-const MESSAGE_ROWS_PER_INSERT = 2_900;
-const EVENT_ROWS_PER_INSERT = 4_000;
+/** SQLite's bound parameters per statement (PostgreSQL takes 65,535). */
+const MAX_PARAMS = 32_766;
+
+/** How many rows like this one fit in a statement: the bound is on values, so it follows the columns. */
+const rowsPerInsert = (row: object) => Math.floor(MAX_PARAMS / Object.keys(row).length);
+
+/** Inserts the rows in statements that each fit; returns an empty list for the next ones. */
+async function insertAll<T extends 'messages' | 'session_events'>(
+  trx: Transaction<Database>,
+  table: T,
+  rows: Insertable<Database[T]>[],
+): Promise<Insertable<Database[T]>[]> {
+  if (rows.length === 0) return rows;
+  const per = rowsPerInsert(rows[0]);
+  for (let i = 0; i < rows.length; i += per)
+    await trx
+      .insertInto(table)
+      .values(rows.slice(i, i + per) as never)
+      .execute();
+  return [];
+}
 
 /** One generated session, ready to insert. */
 export interface DemoSessionRows {
@@ -38,10 +52,11 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
   const dialect = store.dialect;
   return store.db.transaction().execute(async (trx) => {
     const pkOf = new Map<string, number>();
-    for (let i = 0; i < batch.length; i += SESSION_ROWS_PER_INSERT) {
+    const sessionRows = batch.length ? rowsPerInsert(batch[0].row) : 1;
+    for (let i = 0; i < batch.length; i += sessionRows) {
       const rows = await trx
         .insertInto('sessions')
-        .values(batch.slice(i, i + SESSION_ROWS_PER_INSERT).map((p) => p.row))
+        .values(batch.slice(i, i + sessionRows).map((p) => p.row))
         .returning(['pk', 'id', 'started_at'])
         .execute();
       // Matched by id, not position: neither database promises RETURNING order.
@@ -87,14 +102,8 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
           data: e.data,
         });
       }
-      if (messages.length >= MESSAGE_ROWS_PER_INSERT) {
-        await trx.insertInto('messages').values(messages).execute();
-        messages = [];
-      }
-      if (events.length >= EVENT_ROWS_PER_INSERT) {
-        await trx.insertInto('session_events').values(events).execute();
-        events = [];
-      }
+      if (messages.length >= rowsPerInsert(messages[0])) messages = await insertAll(trx, 'messages', messages);
+      if (events.length >= rowsPerInsert(events[0])) events = await insertAll(trx, 'session_events', events);
       // countStartedSessions runs at create time, so first/last seen are session start times.
       const started = p.row.started_at;
       const a = agents.get(p.row.agent_id);
@@ -104,8 +113,8 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
         a.last = Math.max(a.last, started);
       } else agents.set(p.row.agent_id, { name: p.agentName, first: started, last: started, count: 1 });
     }
-    if (messages.length) await trx.insertInto('messages').values(messages).execute();
-    if (events.length) await trx.insertInto('session_events').values(events).execute();
+    await insertAll(trx, 'messages', messages);
+    await insertAll(trx, 'session_events', events);
 
     const least = dialect === 'postgres' ? 'least' : 'min';
     const greatest = dialect === 'postgres' ? 'greatest' : 'max';
