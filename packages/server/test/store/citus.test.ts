@@ -9,7 +9,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { DISTRIBUTED_TABLES, REFERENCE_TABLES } from '../../src/store/migrations/0027_citus.js';
+import {
+  DISTRIBUTED_TABLES,
+  LATER_DISTRIBUTED_TABLES,
+  REFERENCE_TABLES,
+} from '../../src/store/migrations/0027_citus.js';
 import { CITUS, type TestContext, call, seed, session, setup } from '../helpers.js';
 
 if (!CITUS && !process.env.SWITCHBOARD_QUIET_SKIP)
@@ -29,6 +33,7 @@ const WRITTEN = [
   'session_scores',
   'session_counts',
   'session_tag_counts',
+  'session_tag_days',
   'agents',
 ];
 
@@ -77,7 +82,7 @@ describe('one organization on one shard group (Citus)', { skip: !CITUS }, () => 
     const by = new Map(rows.map((r) => [r.table, r]));
     const colocation = by.get('sessions')?.colocation;
     assert.ok(colocation !== undefined, 'sessions is not distributed');
-    for (const table of DISTRIBUTED_TABLES) {
+    for (const table of [...DISTRIBUTED_TABLES, ...LATER_DISTRIBUTED_TABLES]) {
       const r = by.get(table);
       assert.ok(r, `${table} is not a Citus table`);
       assert.equal(r.method, 'h', `${table} is not hash-distributed`);
@@ -101,7 +106,7 @@ describe('one organization on one shard group (Citus)', { skip: !CITUS }, () => 
       for (const { orgId } of orgs) {
         // The shard of the org in every table, its hash range and where it is placed.
         const shards = [];
-        for (const table of DISTRIBUTED_TABLES) {
+        for (const table of [...DISTRIBUTED_TABLES, ...LATER_DISTRIBUTED_TABLES]) {
           const { rows } = await db.query<{ shard: string; min: string; port: number }>(
             `SELECT s.shardid AS shard, s.shardminvalue AS min, n.nodeport AS port
              FROM pg_dist_shard s JOIN pg_dist_placement p USING (shardid) JOIN pg_dist_node n USING (groupid)

@@ -52,6 +52,20 @@ export const DISTRIBUTED_TABLES = [
 
 export const REFERENCE_TABLES = ['organizations'];
 
+/** Tables of an organization's sessions that later migrations add, distributed as they are created. */
+export const LATER_DISTRIBUTED_TABLES = ['session_tag_days'];
+
+/**
+ * On a Citus coordinator, distributes a table a later migration creates by org_id, co-located with
+ * sessions, as this migration does for the tables that existed before it; elsewhere does nothing.
+ */
+export async function distributeWithSessions(db: MigrationDb, dialect: DialectName, table: string) {
+  if (dialect !== 'postgres') return;
+  const citus = await sql`SELECT 1 FROM pg_extension WHERE extname = 'citus'`.execute(db);
+  if (citus.rows.length === 0) return;
+  await sql`SELECT create_distributed_table(${table}, 'org_id', colocate_with => 'sessions')`.execute(db);
+}
+
 export async function up(db: MigrationDb, dialect: DialectName, log: MigrationLog) {
   const pg = dialect === 'postgres';
   for (const table of ['messages', 'session_events']) {

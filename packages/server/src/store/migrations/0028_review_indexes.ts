@@ -23,6 +23,7 @@
 import { sql } from 'kysely';
 import type { DialectName } from '../db.js';
 import { columnTypes, type MigrationDb } from './columns.js';
+import { distributeWithSessions } from './0027_citus.js';
 
 /** The index's condition, as store/filters.ts writes `problems=true&reviewed=false`. */
 export const NEEDS_REVIEW_WHERE = "reviewed_at IS NULL AND (status = 'failed' OR errors > 0)";
@@ -44,6 +45,7 @@ export async function up(db: MigrationDb, dialect: DialectName) {
       channel text NOT NULL, status text NOT NULL, type text NOT NULL, n ${big} NOT NULL,
       PRIMARY KEY (org_id, tag, day, channel, status, type))`)
     .execute(db);
+  await distributeWithSessions(db, dialect, 'session_tag_days');
   const dayOf = (r: string) => `(${r}.started_at - ${r}.started_at % ${DAY_MS})`;
   await sql
     .raw(`INSERT INTO session_tag_days (org_id, tag, day, channel, status, type, n)
