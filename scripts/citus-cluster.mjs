@@ -18,6 +18,10 @@ const SETTINGS = [
   // Four shards per distributed table, not Citus's 32: every test database distributes some
   // twenty partitioned tables, and each shard is a table of its own on a worker.
   'citus.shard_count=4',
+  // The rebalancer (citus_rebalance_start) moves a shard group without blocking its writes by
+  // logical replication: the worker it leaves publishes the shards' changes, the one it joins
+  // subscribes. Publishing needs wal_level=logical; every node may be either.
+  'wal_level=logical',
 ];
 
 async function query(url, text) {
@@ -63,6 +67,26 @@ export async function dropCitusDatabase(coordinator, workers, name) {
 /** Starts one more node with the Citus library, not yet part of any database (a test adds it). */
 export async function startCitusNode({ log = () => {} } = {}) {
   return startCluster({ log, settings: SETTINGS });
+}
+
+/**
+ * Adds a worker to database `name` of a running cluster, as an operator would add a machine: starts
+ * one more node, makes `name` a Citus database there and `citus_add_node`s it from the coordinator.
+ * It holds no shard until a rebalance (`citus_rebalance_start`) moves some to it. Returns the node;
+ * `stop()` it after the database is dropped.
+ */
+export async function addCitusWorker(coordinator, name, { log = () => {} } = {}) {
+  const node = await startCitusNode({ log });
+  if (!node) throw new Error('no PostgreSQL binaries');
+  try {
+    if (name !== 'postgres') await query(node.url, `CREATE DATABASE ${name}`);
+    await query(inDatabase(node.url, name), 'CREATE EXTENSION IF NOT EXISTS citus');
+    await query(inDatabase(coordinator.url, name), `SELECT citus_add_node('127.0.0.1', ${node.port})`);
+    return node;
+  } catch (err) {
+    node.stop();
+    throw err;
+  }
 }
 
 /**

@@ -126,9 +126,13 @@ export async function createMonthIn(db: Kysely<any>, m: Month): Promise<void> {
     WHERE relnamespace = current_schema()::regnamespace AND relkind = 'p'`.execute(db);
   const parents = new Set(rows.map((r) => r.name));
   for (const { table } of PARTITIONED)
-    if (parents.has(table))
+    if (parents.has(table)) {
       await sql`CREATE TABLE IF NOT EXISTS ${sql.id(`${table}_${suffix}`)} PARTITION OF ${sql.id(table)}
         FOR VALUES FROM (${from}) TO (${to})`.execute(db);
+      // Its replica identity (0029): a partition does not take its parent's.
+      if (table === 'transcript_docs')
+        await sql`ALTER TABLE ${sql.id(`${table}_${suffix}`)} REPLICA IDENTITY FULL`.execute(db);
+    }
 }
 
 /**
