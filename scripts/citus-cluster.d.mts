@@ -17,3 +17,8 @@ export function dropCitusDatabase(
 ): Promise<void>;
 export function startCitusNode(opts?: { log?: (m: string) => void }): Promise<Cluster | null>;
 export function startCitusCluster(opts?: { log?: (m: string) => void; workers?: number }): Promise<CitusCluster | null>;
+export function addCitusWorker(
+  coordinator: { url: string; port: number },
+  name: string,
+  opts?: { log?: (m: string) => void },
+): Promise<Cluster>;

@@ -124,7 +124,7 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
   let added: Awaited<ReturnType<typeof addCitusWorker>> | undefined;
   const orgs: Acked[] = [];
   const stop = { now: false };
-  let writers: Promise<void[]>;
+  let writers: Promise<unknown>;
   /** The first error of a writer: every wait below gives up on it at once. */
   let failed: unknown;
   const window: { start?: number; end?: number } = {};
