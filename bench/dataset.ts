@@ -96,7 +96,7 @@ export interface DatasetInfo {
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-async function fill(url: string, p: DatasetParams): Promise<Omit<DatasetInfo, 'key' | 'params' | 'cached'>> {
+export async function fill(url: string, p: DatasetParams): Promise<Omit<DatasetInfo, 'key' | 'params' | 'cached'>> {
   const store = openStore(url);
   try {
     await migrate(store);

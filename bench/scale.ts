@@ -6,7 +6,11 @@
  * first process takes to reach a stream open on the last one.
  *
  *   npm run bench:scale                      100,000-session data set, 15 s per load phase
- *   npm run bench:scale -- --sessions N --seconds S --processes 1,2,3
+ *   npm run bench:scale -- --sessions N --seconds S --processes 1,2,3 [--no-citus]
+ *
+ * Then the same on Citus (issue 21): a throwaway coordinator with two workers on this machine, the
+ * data set generated into it, and the same ingest and read mix for each process count, printed as
+ * rows of their own next to plain PostgreSQL's. Skipped loudly when Citus cannot be started.
  *
  * The load generator runs on the same machine as the servers and the database, so these are
  * figures of one machine shared three ways, not of a cluster: they show whether adding a
@@ -19,7 +23,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateKey } from '../packages/server/src/lib/keys.js';
-import { datasetParams, pgDataset, pgFreshDb, ROOT, startPgCluster } from './dataset.js';
+import pg from 'pg';
+import { createCitusDatabase, startCitusCluster } from '../scripts/citus-cluster.mjs';
+import { datasetParams, fill, pgDataset, pgFreshDb, ROOT, startPgCluster } from './dataset.js';
 import { type Latency, percentiles, request, type Server, startServer } from './http.js';
 import { ingestLoad } from './load.js';
 
@@ -32,6 +38,8 @@ const SESSIONS = Number(value('sessions') ?? 100_000);
 const SECONDS = Number(value('seconds') ?? 15);
 const COUNTS = (value('processes') ?? '1,2,3').split(',').map(Number);
 const CONNECTIONS = 6;
+/** `--no-citus` leaves out the Citus rows. */
+const CITUS = !argv.includes('--no-citus');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 const READS = [
@@ -119,6 +127,82 @@ async function crossProcessLatency(servers: Server[], samples: number): Promise<
   return percentiles(times);
 }
 
+type Row = Record<string, unknown> & { store: string; processes: number };
+
+/**
+ * One row per process count on one store: ingest into a fresh database (`freshDb(n)`), then the
+ * read mix on the data set (`dataUrl`), and for several processes the stream across them.
+ */
+async function measure(store: string, key: string, dataUrl: string, freshDb: (n: number) => Promise<string>) {
+  const rows: Row[] = [];
+  for (const n of COUNTS) {
+    log(`\n${store}, ${n} process${n > 1 ? 'es' : ''}`);
+    const ingestUrl = await freshDb(n);
+    let servers = await startMany(ingestUrl, key, n);
+    log('  ingest …');
+    const ing = await ingestLoad(servers, `scale${n}-${Date.now()}`, { seconds: SECONDS, connections: CONNECTIONS });
+    if (ing.failed) log(`  !! ${ing.failed} batches failed: ${ing.why}`);
+    const stream = n > 1 ? await crossProcessLatency(servers, 40) : null;
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = await startMany(dataUrl, key, n);
+    log('  reads …');
+    const reads = await readMix(servers);
+    await Promise.all(servers.map((s) => s.stop()));
+    const row: Row = {
+      store,
+      processes: n,
+      ingestMessagesPerSecond: ing.messagesPerSecond,
+      ingestBatchP99: ing.latency.p99,
+      ingestFailed: ing.failed,
+      readsPerSecond: reads.requestsPerSecond,
+      readP50: reads.p50,
+      readP99: reads.p99,
+      readErrors: reads.errors,
+      streamAcrossP50: stream?.p50 ?? null,
+      streamAcrossP95: stream?.p95 ?? null,
+    };
+    log(`  ${JSON.stringify(row)}`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * The Citus rows (docs/DEPLOY.md, "Past one database: Citus"): the same data set and loads on a
+ * throwaway coordinator with two workers (scripts/citus-cluster.mjs) on this machine, each node
+ * with the per-node settings of the plain PostgreSQL above but its 256 MB of shared buffers.
+ * Skipped, loudly, when Citus cannot be built or started.
+ */
+async function citusRows(key: string): Promise<{ rows: Row[]; generatedInMs: number | null; skipped?: string }> {
+  const citus = await startCitusCluster({
+    log,
+    settings: ['work_mem=32MB', 'maintenance_work_mem=256MB', 'max_wal_size=4GB'],
+  }).catch((err: Error) => {
+    log(`!!! Could not start Citus: ${err.message}`);
+    return null;
+  });
+  if (!citus) {
+    const why = 'Citus could not be built or started (scripts/citus-build.mjs)';
+    log(`!!! SKIPPING the Citus rows: ${why}`);
+    return { rows: [], generatedInMs: null, skipped: why };
+  }
+  try {
+    const db = (name: string) => createCitusDatabase(citus.coordinator, citus.workers, name, { create: true });
+    const dataUrl = await db('scale_data');
+    log(`Generating the data set on Citus (${SESSIONS} sessions) …`);
+    const generated = await fill(dataUrl, datasetParams(SESSIONS));
+    const c = new pg.Client({ connectionString: dataUrl });
+    await c.connect();
+    await c.query('VACUUM (ANALYZE)');
+    await c.end();
+    log(`  generated in ${Math.round(generated.generatedInMs / 1000)} s`);
+    const rows = await measure('citus: coordinator + 2 workers', key, dataUrl, (n) => db(`scale_ingest_${n}`));
+    return { rows, generatedInMs: generated.generatedInMs };
+  } finally {
+    citus.stop();
+  }
+}
+
 async function main() {
   const cluster = await startPgCluster();
   if (!cluster) {
@@ -126,49 +210,27 @@ async function main() {
     process.exit(1);
   }
   const key = generateKey();
-  const rows: Record<string, unknown>[] = [];
+  const rows: Row[] = [];
+  let pgGeneratedInMs: number | null = null;
   try {
     const { url: dataUrl, info } = await pgDataset(cluster, datasetParams(SESSIONS));
     log(`data set ${info.key}${info.cached ? ' (cached)' : ''}`);
-    for (const n of COUNTS) {
-      log(`\n${n} process${n > 1 ? 'es' : ''}`);
-      const ingestUrl = await pgFreshDb(cluster, `scale_ingest_${n}`);
-      let servers = await startMany(ingestUrl, key, n);
-      log('  ingest …');
-      const ing = await ingestLoad(servers, `scale${n}-${Date.now()}`, { seconds: SECONDS, connections: CONNECTIONS });
-      if (ing.failed) log(`  !! ${ing.failed} batches failed: ${ing.why}`);
-      const stream = n > 1 ? await crossProcessLatency(servers, 40) : null;
-      await Promise.all(servers.map((s) => s.stop()));
-      servers = await startMany(dataUrl, key, n);
-      log('  reads …');
-      const reads = await readMix(servers);
-      await Promise.all(servers.map((s) => s.stop()));
-      const row = {
-        processes: n,
-        ingestMessagesPerSecond: ing.messagesPerSecond,
-        ingestBatchP99: ing.latency.p99,
-        ingestFailed: ing.failed,
-        readsPerSecond: reads.requestsPerSecond,
-        readP50: reads.p50,
-        readP99: reads.p99,
-        readErrors: reads.errors,
-        streamAcrossP50: stream?.p50 ?? null,
-        streamAcrossP95: stream?.p95 ?? null,
-      };
-      log(`  ${JSON.stringify(row)}`);
-      rows.push(row);
-    }
+    if (!info.cached) pgGeneratedInMs = info.generatedInMs;
+    rows.push(...(await measure('postgres', key, dataUrl, (n) => pgFreshDb(cluster, `scale_ingest_${n}`))));
   } finally {
     cluster.stop();
   }
+  const citus = CITUS ? await citusRows(key) : { rows: [], generatedInMs: null, skipped: '--no-citus' };
+  rows.push(...citus.rows);
   const head =
-    '| processes | ingest msg/s | batch p99 ms | reads/s | read p50 ms | read p99 ms | stream across p50 / p95 ms |';
+    '| store | processes | ingest msg/s | batch p99 ms | reads/s | read p50 ms | read p99 ms | stream across p50 / p95 ms |';
   const lines = rows.map(
     (r) =>
-      `| ${r.processes} | ${r.ingestMessagesPerSecond} | ${r.ingestBatchP99} | ${r.readsPerSecond} | ${r.readP50} | ${r.readP99} | ${r.streamAcrossP50 === null ? '—' : `${Math.round(Number(r.streamAcrossP50))} / ${Math.round(Number(r.streamAcrossP95))}`} |`,
+      `| ${r.store} | ${r.processes} | ${r.ingestMessagesPerSecond} | ${r.ingestBatchP99} | ${r.readsPerSecond} | ${r.readP50} | ${r.readP99} | ${r.streamAcrossP50 === null ? '—' : `${Math.round(Number(r.streamAcrossP50))} / ${Math.round(Number(r.streamAcrossP95))}`} |`,
   );
-  const table = [head, `|${'---|'.repeat(7)}`, ...lines].join('\n');
+  const table = [head, `|${'---|'.repeat(8)}`, ...lines].join('\n');
   process.stdout.write(`\n${table}\n`);
+  if (citus.skipped) process.stdout.write(`\n!!! No Citus rows: ${citus.skipped}\n`);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `scale-${new Date().toISOString().replace(/[:]/g, '-').slice(0, 19)}.json`);
@@ -182,6 +244,10 @@ async function main() {
         seconds: SECONDS,
         connections: CONNECTIONS,
         machine: { cpus: cpus.length, model: cpus[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30) },
+        // The load average as the run ended: the machine may be shared.
+        loadAverage: os.loadavg(),
+        dataSetGeneratedInMs: { postgres: pgGeneratedInMs, citus: citus.generatedInMs },
+        citusSkipped: citus.skipped ?? null,
         rows,
         table,
       },

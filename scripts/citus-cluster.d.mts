@@ -16,7 +16,11 @@ export function dropCitusDatabase(
   name: string,
 ): Promise<void>;
 export function startCitusNode(opts?: { log?: (m: string) => void }): Promise<Cluster | null>;
-export function startCitusCluster(opts?: { log?: (m: string) => void; workers?: number }): Promise<CitusCluster | null>;
+export function startCitusCluster(opts?: {
+  log?: (m: string) => void;
+  workers?: number;
+  settings?: string[];
+}): Promise<CitusCluster | null>;
 export function addCitusWorker(
   coordinator: { url: string; port: number },
   name: string,

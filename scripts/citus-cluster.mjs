@@ -91,14 +91,14 @@ export async function addCitusWorker(coordinator, name, { log = () => {} } = {})
 
 /**
  * Builds Citus first when it is missing (scripts/citus-build.mjs); null when it cannot be built or
- * PostgreSQL is not installed.
+ * PostgreSQL is not installed. `settings` are more `-c name=value` for every node (the benchmark's).
  */
-export async function startCitusCluster({ log = () => {}, workers: count = 2 } = {}) {
+export async function startCitusCluster({ log = () => {}, workers: count = 2, settings = [] } = {}) {
   if (!ensureCitus({ log })) return null;
   const nodes = [];
   try {
     for (let i = 0; i <= count; i++) {
-      const node = await startCluster({ log: () => {}, settings: SETTINGS });
+      const node = await startCluster({ log: () => {}, settings: [...SETTINGS, ...settings] });
       if (!node) throw new Error('no PostgreSQL binaries');
       nodes.push(node);
     }
