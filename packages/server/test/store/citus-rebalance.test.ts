@@ -260,6 +260,11 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
       `rebalance: ${Math.round(((window.end as number) - (window.start as number)) / 100) / 10} s, ${during} requests answered during it, ${answered()} in all, ${orgs.reduce((s, a) => s + a.retried.length, 0)} sent again`,
     );
 
+    // A named restore point on every node, the three workers included (docs/DEPLOY.md, "Backups"):
+    // what a restore of all nodes to one consistent moment names.
+    const point = await sql.query<{ lsn: string }>("SELECT citus_create_restore_point('after-rebalance')::text AS lsn");
+    assert.match(point.rows[0].lsn, /^[0-9A-F]+\/[0-9A-F]+$/, 'a restore point across the cluster');
+
     // Shards moved: the new worker holds placements, and each shard has exactly one.
     assert.ok((await onNew()) > 0, 'shards moved to the new worker');
     const { rows: doubled } = await sql.query(
