@@ -129,7 +129,7 @@ export async function createMonthIn(db: Kysely<any>, m: Month): Promise<void> {
     if (parents.has(table)) {
       await sql`CREATE TABLE IF NOT EXISTS ${sql.id(`${table}_${suffix}`)} PARTITION OF ${sql.id(table)}
         FOR VALUES FROM (${from}) TO (${to})`.execute(db);
-      // Its replica identity (0029): a partition does not take its parent's.
+      // Its replica identity (0031): a partition does not take its parent's.
       if (table === 'transcript_docs')
         await sql`ALTER TABLE ${sql.id(`${table}_${suffix}`)} REPLICA IDENTITY FULL`.execute(db);
     }

@@ -270,7 +270,7 @@ for (const dialect of DIALECTS) {
         '0026_tag_counts',
         '0027_citus',
         '0028_review_indexes',
-        '0029_replica_identity',
+        '0031_replica_identity',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       const after = await buildApp({ store, webDir: '/nonexistent' });

@@ -1,5 +1,5 @@
 /**
- * 0029, a replica identity for every table of an organization's sessions (PostgreSQL; docs/DEPLOY.md,
+ * 0031, a replica identity for every table of an organization's sessions (PostgreSQL; docs/DEPLOY.md,
  * "Adding a worker"). Logical replication must find the row an UPDATE or DELETE changed on the
  * receiving side, by the table's primary key or its REPLICA IDENTITY. Citus's rebalancer moves a
  * shard group to a new worker that way while writes go on (citus_rebalance_start, shard_transfer_mode
