@@ -68,7 +68,7 @@ import {
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { changesTags, checkTagCount, foldTags, nextTags, sameTags } from './tags.js';
-import { GroupCommit, isUniqueViolation, type Outcome } from './transactions.js';
+import { GroupCommit, isUniqueViolation, type Outcome, type Tx } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -552,6 +552,21 @@ export class IngestService {
 
   private tx<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
     return this.group.run(fn as never) as Promise<T>;
+  }
+
+  /**
+   * Runs `fn` in a transaction shared with the writes that arrive while another commit runs
+   * (GroupCommit): in a savepoint of its own when it has company, rolled back alone if it fails.
+   * `items` is what it writes, so that one commit holds a bounded amount (a batch of 1,000 items
+   * shares with up to three others).
+   */
+  together<T>(fn: (trx: Tx) => Promise<T>, items: number): Promise<T> {
+    return this.group.run(fn as never, undefined, items) as Promise<T>;
+  }
+
+  /** Commits of single writes and shared batches so far (see `together`). */
+  get commits() {
+    return this.group.commits;
   }
 
   // ─── create ─────────────────────────────────────────────────────────────────────────────

@@ -266,7 +266,12 @@ for (const dialect of DIALECTS) {
             VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
       }
       // 0028 fills session_tag_days from the rows 0026 completed.
-      assert.deepEqual(await migrate(store), ['0026_tag_counts', '0027_citus', '0028_review_indexes', '0030_transcript_org']);
+      assert.deepEqual(await migrate(store), [
+        '0026_tag_counts',
+        '0027_citus',
+        '0028_review_indexes',
+        '0030_transcript_org',
+      ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       const after = await buildApp({ store, webDir: '/nonexistent' });
       await after.ready();

@@ -122,9 +122,9 @@ export async function insertSessions(db: Db, rows: NewSessionRow[]): Promise<Map
  */
 export async function reserveSessionPks(db: Db, dialect: DialectName, n: number, after = 0): Promise<number[]> {
   if (dialect === 'postgres') {
-    const { rows } = await sql<{ pk: string }>`SELECT nextval('sessions_pk_seq') AS pk FROM generate_series(1, ${n})`.execute(
-      db,
-    );
+    const { rows } = await sql<{
+      pk: string;
+    }>`SELECT nextval('sessions_pk_seq') AS pk FROM generate_series(1, ${n})`.execute(db);
     return rows.map((r) => Number(r.pk));
   }
   const { rows } = await sql<{ seq: number }>`SELECT seq FROM sqlite_sequence WHERE name = 'sessions'`.execute(db);
