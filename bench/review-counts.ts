@@ -1,7 +1,8 @@
 /**
  * The total of the "Needs review" view both ways, on a database `bench/review-filters.ts` kept
  * (REVIEW_FILTERS_DB): the count of sessions_needs_review's entries (0028; what countSessions ran
- * before 0029) and the sum of session_review_counts' rows (0029). Both totals must agree.
+ * before 0029) and the sum of session_review_counts' rows (0029), which must agree, and the first
+ * page with its total as the list route runs them now.
  *
  *   SWITCHBOARD_BENCH_DATA=<dir with pg/> node --import tsx bench/review-counts.ts <database> [rounds]
  *
@@ -14,6 +15,7 @@ import { sessionFilterWhere } from '../packages/server/src/store/filters.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import { up as up0029 } from '../packages/server/src/store/migrations/0029_review_counts.js';
 import { countSessions } from '../packages/server/src/store/sessions/counts.js';
+import { listSessions } from '../packages/server/src/store/sessions/page.js';
 import { startPgCluster } from './dataset.js';
 import { percentiles } from './http.js';
 
@@ -81,6 +83,14 @@ try {
     });
     const after = await time(`${q} (session_review_counts, 0029)`, () => countSessions(db, 'postgres', orgId, f));
     if (before !== after) throw new Error(`${q}: ${before} counted, ${after} summed`);
+    // The first page of 50 newest with its total, as GET /sessions runs them (at once).
+    await time(`${q} (first page + total)`, async () => {
+      const [, total] = await Promise.all([
+        listSessions(db, 'postgres', { orgId, filter: f, sort: { field: 'startedAt', desc: true }, limit: 50 }),
+        countSessions(db, 'postgres', orgId, f),
+      ]);
+      return total;
+    });
   }
 } finally {
   await store.close();
