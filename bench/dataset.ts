@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
@@ -17,6 +18,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -249,6 +251,9 @@ export async function startPgCluster(): Promise<PgCluster | null> {
   const asRoot = process.getuid?.() === 0;
   mkdirSync(dir, { recursive: true });
   if (asRoot) {
+    // The server makes the folder of a SQLite file 0700 (store/db.ts); the cluster runs as
+    // postgres, which must pass through it to reach its own folder (it lists nothing there).
+    chmodSync(DATA_DIR, statSync(DATA_DIR).mode | 0o111);
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
     chownSync(dir, uid, gid);

@@ -1,7 +1,7 @@
 /**
  * Holds the counter tables of 0012 (session_figures and the two first-response histograms) and the
  * day rollups of 0013 (session_days and its two histograms) and 0015's sums and histogram per
- * metadata value equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
+ * metadata value, and 0029's sessions that need review, equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
  * JavaScript: so the triggers and the SQL bucket expression are checked together.
  */
 import assert from 'node:assert/strict';
@@ -154,6 +154,25 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     `${label}: metadata_first_responses = the sessions' buckets per metadata value`,
   );
   await assertTagRowsExact(t, label);
+  await assertReviewCountsExact(t, label);
+}
+
+/**
+ * session_review_counts (0029) equal a GROUP BY of the organization's sessions that need review:
+ * failed or with an error, and not marked reviewed.
+ */
+export async function assertReviewCountsExact(t: TestContext, label = 'review counts') {
+  const { db } = t.store;
+  const key = (r: { channel: string; status: string; type: string }) => `${r.channel}/${r.status}/${r.type}`;
+  const { rows: fresh } = await sql<{ channel: string; status: string; type: string; n: number }>`
+    SELECT channel, status, type, count(*) AS n FROM sessions s WHERE s.org_id = ${t.orgId}
+      AND s.reviewed_at IS NULL AND (s.status = 'failed' OR s.errors > 0) GROUP BY channel, status, type`.execute(db);
+  const kept = await db.selectFrom('session_review_counts').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(kept.filter((r) => Number(r.n) !== 0).map((r) => [key(r), Number(r.n)])),
+    Object.fromEntries(fresh.map((r) => [key(r), Number(r.n)])),
+    `${label}: session_review_counts = a GROUP BY of the sessions that need review`,
+  );
 }
 
 /**

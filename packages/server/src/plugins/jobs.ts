@@ -28,8 +28,12 @@ export interface JobOptions {
   /** Deletes expired dashboard sign-ins and idle rate-limit buckets (services/expiry.ts). */
   sweepExpired?: boolean;
   webhooks?: WebhookWorkerOptions;
-  /** Runs the background jobs (bulk actions, redaction applied again: services/jobs/); `batchSize` is sessions per step. */
-  backgroundJobs?: JobRunnerOptions & { batchSize?: number };
+  /**
+   * Runs the background jobs (bulk actions, redaction applied again: services/jobs/); `batchSize`
+   * is the most sessions per step, and a bulk action's step ends once it has taken `stepMs`
+   * (50 ms unless set), so that requests waiting for the database wait no longer than that.
+   */
+  backgroundJobs?: JobRunnerOptions & { batchSize?: number; stepMs?: number };
   /** The alert evaluator and its Slack messages (services/alerts.ts). */
   alerts?: AlertJobOptions;
   /** Called whenever the routes queue webhook work: for tests that run a worker of their own. */
@@ -53,7 +57,7 @@ export const jobsPlugin = fp(
       new JobRunner(
         app.store,
         {
-          'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500),
+          'sessions.bulk': bulkHandler(app.store, bg.batchSize ?? 500, bg.stepMs ?? 50),
           'redaction.apply': redactionHandler(
             app.store,
             (db, orgId) => redaction.storedRedactor(orgId, db),

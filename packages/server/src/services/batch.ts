@@ -49,15 +49,13 @@ import {
   startOf,
   writeSessionState,
 } from './ingest.js';
-import { isRetryable, retryTransaction } from './transactions.js';
+import { isRetryable, retryTransaction, type Tx } from './transactions.js';
 
 const validators = Object.fromEntries(
   Object.entries(BATCH_BODY_SCHEMAS).map(([type, schema]) => [type, bodyAjv.compile(schema)]),
 ) as Record<BatchItemType, ReturnType<typeof bodyAjv.compile>>;
 
 type Result = IngestBatchResult['results'][number];
-/** The batch's transaction, in which groups and units take savepoints. */
-type Tx = Awaited<ReturnType<ReturnType<Store['db']['startTransaction']>['execute']>>;
 
 /** One unit of work: an item that creates or updates a session, or one session's gathered items. */
 type Unit =
@@ -193,11 +191,10 @@ export class BatchService {
       this.store,
       layers.flat().flatMap((u) => (u.kind === 'create' ? [u.startedAt] : [])),
     );
-    let results: Result[] = [];
-    await retryTransaction(this.store, async () => {
+    /** The whole batch in `trx`, from scratch each time it runs (a retried transaction runs it again). */
+    const apply = async (trx: Tx): Promise<Result[]> => {
       // A retried attempt starts again from the items refused before the transaction began.
-      results = [...refused];
-      const trx = await this.store.db.startTransaction().execute();
+      const results: Result[] = [...refused];
       // Every applied unit's outbox entries with the index of its first item.
       const outbox: Array<{ at: number; entries: OutboxEntry[] }> = [];
       // The sessions the batch holds and their unwritten row changes, step to step (SessionState).
@@ -206,46 +203,61 @@ export class BatchService {
         results.push(...done.results);
         outbox.push({ at: indexesOf(unit)[0], entries: done.outbox });
       };
-      try {
-        for (const layer of layers) {
-          const creates = layer.filter((u) => u.kind === 'create');
-          const messages = layer.filter((u) => u.kind === 'messages');
-          const events = layer.filter((u) => u.kind === 'events');
-          if (creates.length)
-            await this.group(trx, orgId, creates, now, record, state, (db, s) =>
-              this.createAll(db, orgId, creates, now, s),
-            );
-          if (messages.length)
-            await this.group(trx, orgId, messages, now, record, state, async (db, s) =>
-              doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now, true, s)),
-            );
-          if (events.length)
-            await this.group(trx, orgId, events, now, record, state, async (db, s) =>
-              doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now, true, s)),
-            );
-          const updates = layer.filter((u) => u.kind === 'update');
-          if (updates.length)
-            await this.group(trx, orgId, updates, now, record, state, async (db, s) =>
-              (await this.ingest.updateSessionsIn(db, orgId, updates, now, s)).map((o, i): Done => {
-                const index = updates[i].index;
-                if ('error' in o)
-                  return { results: [{ index, status: o.error.status, error: problemOf(o.error) }], outbox: [] };
-                return { results: [{ index, status: 200, id: o.session.id }], outbox: o.outbox };
-              }),
-            );
-        }
-        // Each session's row changes, written once.
-        await writeSessionState(trx, this.store.dialect, state.current);
-        const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
-        await writeOutbox(trx, this.store.dialect, orgId, entries);
-        await countStartedSessions(trx, this.store.dialect, orgId, entries);
-        await trx.commit().execute();
-        this.store.outbox.emit('committed');
-      } catch (err) {
-        await trx.rollback().execute();
-        throw err;
+      for (const layer of layers) {
+        const creates = layer.filter((u) => u.kind === 'create');
+        const messages = layer.filter((u) => u.kind === 'messages');
+        const events = layer.filter((u) => u.kind === 'events');
+        if (creates.length)
+          await this.group(trx, orgId, creates, now, record, state, (db, s) =>
+            this.createAll(db, orgId, creates, now, s),
+          );
+        if (messages.length)
+          await this.group(trx, orgId, messages, now, record, state, async (db, s) =>
+            doneOfAppends(messages, await this.ingest.appendManyMessagesIn(db, orgId, messages, now, true, s)),
+          );
+        if (events.length)
+          await this.group(trx, orgId, events, now, record, state, async (db, s) =>
+            doneOfAppends(events, await this.ingest.appendManyEventsIn(db, orgId, events, now, true, s)),
+          );
+        const updates = layer.filter((u) => u.kind === 'update');
+        if (updates.length)
+          await this.group(trx, orgId, updates, now, record, state, async (db, s) =>
+            (await this.ingest.updateSessionsIn(db, orgId, updates, now, s)).map((o, i): Done => {
+              const index = updates[i].index;
+              if ('error' in o)
+                return { results: [{ index, status: o.error.status, error: problemOf(o.error) }], outbox: [] };
+              return { results: [{ index, status: 200, id: o.session.id }], outbox: o.outbox };
+            }),
+          );
       }
-    });
+      // Each session's row changes, written once.
+      await writeSessionState(trx, this.store.dialect, state.current);
+      const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
+      await writeOutbox(trx, this.store.dialect, orgId, entries);
+      await countStartedSessions(trx, this.store.dialect, orgId, entries);
+      return results;
+    };
+    let results: Result[];
+    if (this.store.dialect === 'sqlite') {
+      // SQLite writes one transaction at a time on its one connection, and each commit waits for
+      // the disk: batches that arrive while another runs share its successor's commit, each in a
+      // savepoint of its own (services/transactions.ts, GroupCommit), one fsync for several.
+      results = await this.ingest.together(apply, batch.length);
+    } else {
+      // PostgreSQL runs concurrent batches side by side, each in its own transaction.
+      results = [];
+      await retryTransaction(this.store, async () => {
+        const trx = await this.store.db.startTransaction().execute();
+        try {
+          results = await apply(trx);
+          await trx.commit().execute();
+          this.store.outbox.emit('committed');
+        } catch (err) {
+          await trx.rollback().execute();
+          throw err;
+        }
+      });
+    }
     results.sort((a, b) => a.index - b.index);
     return { results };
   }

@@ -68,7 +68,7 @@ import {
   updateSessionRow,
 } from '../store/sessions/write.js';
 import { changesTags, checkTagCount, foldTags, nextTags, sameTags } from './tags.js';
-import { GroupCommit, isUniqueViolation, type Outcome } from './transactions.js';
+import { GroupCommit, isUniqueViolation, type Outcome, type Tx } from './transactions.js';
 import {
   checkContent,
   checkEventData,
@@ -244,11 +244,12 @@ export interface SessionState {
   rows: Map<string, SessionWithAgent>;
   pending: Map<number, { key: SessionKey; set: SessionSet }>;
   /**
-   * SQLite: sessions the batch created and has not inserted yet, by pk (taken ahead with
+   * Sessions the batch created and has not inserted yet, by pk (taken ahead with
    * `reserveSessionPks`), each with every change so far: inserted once, in its final state, by
    * `writeSessionState`. Its indexes and its rollup triggers are then written once (an insert and
-   * an update touched 16 indexes and then 11 of them again: docs/PERFORMANCE.md). PostgreSQL
-   * inserts them at once, uncounted (0020), as its transcript trigger reads the session's row.
+   * an update touched 16 indexes and then 11 of them again: docs/PERFORMANCE.md). Nothing in the
+   * transaction reads them from the table meanwhile: the batch answers from `rows`, and the
+   * transcript index takes the organization from the messages themselves (0030).
    */
   unwritten: Map<number, NewSessionRow & { pk: number }>;
   /** The next pk a create may take without reading the counter (SQLite: above every unwritten one). */
@@ -553,6 +554,21 @@ export class IngestService {
     return this.group.run(fn as never) as Promise<T>;
   }
 
+  /**
+   * Runs `fn` in a transaction shared with the writes that arrive while another commit runs
+   * (GroupCommit): in a savepoint of its own when it has company, rolled back alone if it fails.
+   * `items` is what it writes, so that one commit holds a bounded amount (a batch of 1,000 items
+   * shares with up to three others).
+   */
+  together<T>(fn: (trx: Tx) => Promise<T>, items: number): Promise<T> {
+    return this.group.run(fn as never, undefined, items) as Promise<T>;
+  }
+
+  /** Commits of single writes and shared batches so far (see `together`). */
+  get commits() {
+    return this.group.commits;
+  }
+
   // ─── create ─────────────────────────────────────────────────────────────────────────────
 
   validateCreate(body: CreateSessionBody, base = ''): void {
@@ -692,10 +708,7 @@ export class IngestService {
         },
       });
     }
-    // A batch on PostgreSQL writes each row it creates once more before it commits: inserted
-    // uncounted, the row wakes the rollup triggers once, at that write, as it then is (0020).
-    const uncounted = state !== undefined && this.store.dialect === 'postgres';
-    const rows = plans.flatMap((p) => ('row' in p ? [uncounted ? { ...p.row, uncounted: 1 } : p.row] : []));
+    const rows = plans.flatMap((p) => ('row' in p ? [p.row] : []));
     const created = new Map<string, Session>();
     if (rows.length) {
       // The name the last create of each agent gave, as creating them in order would leave it.
@@ -709,17 +722,17 @@ export class IngestService {
         now,
       );
       for (const [id, name] of names) renamed(state, id, name);
-      // On SQLite a batch inserts the rows it creates once, when it has finished with them (without
-      // tags, whose rows copy the session's from the table; see SessionState).
-      const later = state !== undefined && this.store.dialect === 'sqlite' && !tagged;
+      // A batch inserts the rows it creates once, when it has finished with them (without tags,
+      // whose rows copy the session's from the table; see SessionState).
+      const later = state !== undefined && !tagged;
       let keys: Map<string, SessionKey>;
       if (later) {
-        const first = await reserveSessionPks(db, state.nextPk - 1);
-        keys = new Map(rows.map((row, i) => [row.id, { pk: first + i, started_at: row.started_at }]));
-        state.nextPk = first + rows.length;
+        const pks = await reserveSessionPks(db, this.store.dialect, rows.length, state.nextPk - 1);
+        keys = new Map(rows.map((row, i) => [row.id, { pk: pks[i], started_at: row.started_at }]));
+        state.nextPk = pks[pks.length - 1] + 1;
         await insertSessionIds(
           db,
-          rows.map((row, i) => ({ org_id: orgId, id: row.id, pk: first + i, started_at: row.started_at })),
+          rows.map((row, i) => ({ org_id: orgId, id: row.id, pk: pks[i], started_at: row.started_at })),
         );
       } else keys = await insertSessions(db, rows);
       if (tagged)
@@ -739,7 +752,6 @@ export class IngestService {
         const stored = { ...whole, agent_name: names.get(row.agent_id) ?? row.agent_id } as SessionWithAgent;
         state?.rows.set(row.id, stored);
         if (later && state) state.unwritten.set(key.pk, whole);
-        if (uncounted && state) stage(state, stored, { uncounted: 0 });
         created.set(row.id, sessionRowToApi(stored));
       }
     }

@@ -47,7 +47,7 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-type Tx = Awaited<ReturnType<ReturnType<Store['db']['startTransaction']>['execute']>>;
+export type Tx = Awaited<ReturnType<ReturnType<Store['db']['startTransaction']>['execute']>>;
 
 /** What became of one job of a group run together: its value, or the error it alone is refused with. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; err: unknown };
@@ -65,6 +65,8 @@ export interface Together<I, T> {
 
 interface Job {
   fn: (trx: Tx) => Promise<unknown>;
+  /** Items it writes: a commit takes jobs up to `maxItems` of them (a single write is 1). */
+  weight: number;
   together?: Together<unknown, unknown>;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -92,15 +94,20 @@ export class GroupCommit {
   private queue: Job[] = [];
   private running = false;
 
+  /** Commits so far (`commit`), for the metrics and the tests. */
+  commits = 0;
+
   constructor(
     private readonly store: Store,
     private readonly max = 200,
+    private readonly maxItems = 4000,
   ) {}
 
-  run<T, I = never>(fn: (trx: Tx) => Promise<T>, together?: Together<I, T>): Promise<T> {
+  run<T, I = never>(fn: (trx: Tx) => Promise<T>, together?: Together<I, T>, weight = 1): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         fn,
+        weight,
         together: together as Together<unknown, unknown> | undefined,
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -113,7 +120,13 @@ export class GroupCommit {
     this.running = true;
     try {
       while (this.queue.length) {
-        const jobs = this.queue.splice(0, this.max);
+        // As many as arrived, up to `max` jobs and `maxItems` items (a batch of 1,000 weighs
+        // 1,000), so one commit never holds back its first caller for long; at least one.
+        let n = 1;
+        let items = this.queue[0].weight;
+        while (n < this.queue.length && n < this.max && items + this.queue[n].weight <= this.maxItems)
+          items += this.queue[n++].weight;
+        const jobs = this.queue.splice(0, n);
         await this.commit(jobs);
         // Let requests that arrived during the commit (it blocks the event loop) queue up, so the
         // next round takes them together.
@@ -142,6 +155,7 @@ export class GroupCommit {
               i = end;
             }
           await trx.commit().execute();
+          this.commits++;
         } catch (err) {
           await trx.rollback().execute();
           throw err;

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { type Checkpointer, SAFETY_PAGES, startCheckpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -109,11 +110,15 @@ export function openStore(url: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
+  // Checkpoints run on a thread of their own (store/checkpointer.ts); this is the fallback.
+  sqlite.pragma(`wal_autocheckpoint = ${SAFETY_PAGES}`);
   const db = new Kysely<Database>({
     dialect: new TransactionalSqliteDialect({ database: withStatementCache(sqlite) }),
   });
   let scanDb = db;
+  let checkpointer: Checkpointer | undefined;
   if (file !== ':memory:') {
+    checkpointer = startCheckpointer(file);
     // Opened lazily: a database file that does not exist yet is created by the main connection.
     scanDb = new Kysely<Database>({
       dialect: new SqliteDialect({
@@ -134,6 +139,7 @@ export function openStore(url: string): Store {
     outbox: outboxEmitter(),
     listen: async () => {},
     close: async () => {
+      await checkpointer?.close();
       if (scanDb !== db) await scanDb.destroy();
       await db.destroy();
     },

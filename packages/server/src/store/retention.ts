@@ -2,10 +2,11 @@
  * Removing old sessions with their messages and events (SWITCHBOARD_RETENTION_MONTHS). On
  * PostgreSQL a whole month goes at once by dropping its partitions; elsewhere (SQLite) sessions
  * are deleted in batches. Either way everything derived from the sessions stays exact:
- * session_counts, session_figures, the day rollups, the metadata figures and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
+ * session_counts, session_review_counts, session_figures, the day rollups, the metadata figures and the first-response histograms, agents' session_count, session_ids, session_metadata and its counts (a partition on
  * PostgreSQL, its triggers on SQLite), and SQLite's full-text indexes.
  */
 import { type Kysely, sql } from 'kysely';
+import { needsReviewOf } from './migrations/0029_review_counts.js';
 import { addMonths, type Month, monthStart, monthSuffix, PARTITIONED } from './partitions.js';
 import type { Database } from './schema.js';
 import { FIGURE_SUMS, figureSumColumns, firstResponseBucket } from './sessions/figures.js';
@@ -48,6 +49,10 @@ async function dropMonth(trx: Db, m: Month): Promise<RemovedCounts | null> {
   await sql`SELECT pg_advisory_xact_lock(7245012)`.execute(trx);
   await sql`UPDATE session_counts c SET n = c.n - g.n
     FROM (SELECT org_id, channel, status, type, count(*) AS n FROM ${sessions} GROUP BY 1, 2, 3, 4) g
+    WHERE c.org_id = g.org_id AND c.channel = g.channel AND c.status = g.status AND c.type = g.type`.execute(trx);
+  await sql`UPDATE session_review_counts c SET n = c.n - g.n
+    FROM (SELECT org_id, channel, status, type, count(*) AS n FROM ${sessions} s
+      WHERE ${sql.raw(needsReviewOf('s'))} GROUP BY 1, 2, 3, 4) g
     WHERE c.org_id = g.org_id AND c.channel = g.channel AND c.status = g.status AND c.type = g.type`.execute(trx);
   await sql`UPDATE session_figures c SET ${sql.join(
     FIGURE_SUMS.map((col) => sql`${sql.id(col)} = c.${sql.id(col)} - g.${sql.id(col)}`),

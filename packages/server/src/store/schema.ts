@@ -142,6 +142,15 @@ export interface SessionTagCountsTable {
 }
 
 /** Sessions per tag, day of their start (UTC, epoch ms), channel, status and type; like the counts (0028). */
+/** Sessions that need review (failed or with an error, not reviewed) per channel, status and type (0029). */
+export interface SessionReviewCountsTable {
+  org_id: string;
+  channel: string;
+  status: string;
+  type: string;
+  n: number;
+}
+
 export interface SessionTagDaysTable {
   org_id: string;
   tag: string;
@@ -687,6 +696,7 @@ export interface Database {
   session_tags: SessionTagsTable;
   session_tag_counts: SessionTagCountsTable;
   session_tag_days: SessionTagDaysTable;
+  session_review_counts: SessionReviewCountsTable;
   session_scores: SessionScoresTable;
   session_notes: SessionNotesTable;
   saved_views: SavedViewsTable;

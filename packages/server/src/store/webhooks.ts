@@ -75,6 +75,16 @@ export async function anyEnabledWebhook(db: Db): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Where the enabled endpoint that starts earliest starts hearing (its after_seq); null: none enabled. */
+export async function oldestEnabledWebhookSeq(db: Db): Promise<number | null> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.min('after_seq').as('seq'))
+    .where('enabled', '=', 1)
+    .executeTakeFirst();
+  return row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
+}
+
 export async function disableWebhook(db: Db, id: string, reason: string, now: number) {
   await db
     .updateTable('webhooks')

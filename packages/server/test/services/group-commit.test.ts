@@ -1,6 +1,6 @@
 /**
- * Group commit (services/transactions.ts) for single-item writes: concurrent requests share
- * commits, concurrent appends run as one append, each is still applied or refused on its own, and
+ * Group commit (services/transactions.ts) for single-item writes, and on SQLite for batches too:
+ * concurrent requests share commits, concurrent appends run as one append, each is still applied or refused on its own, and
  * what each was told is what is stored.
  */
 import assert from 'node:assert/strict';
@@ -79,6 +79,48 @@ describe('group commit of single-item writes (sqlite)', () => {
       .where('type', '=', 'message.created')
       .executeTakeFirstOrThrow();
     assert.equal(Number(outbox.n), 160);
+  });
+
+  test('concurrent batches share commits, each answered and stored as if alone', async () => {
+    const batchOf = (b: number) => [
+      { type: 'session', body: session({ id: `gb-${b}-a` }) },
+      { type: 'session', body: session({ id: `gb-${b}-b` }) },
+      { type: 'message', body: { sessionId: `gb-${b}-a`, sender: 'user', content: `hello ${b}` } },
+      { type: 'message', body: { sessionId: `gb-${b}-nowhere`, sender: 'user', content: 'lost' } },
+      { type: 'message', body: { sessionId: `gb-${b}-b`, sender: 'agent', content: `hi ${b}` } },
+      { type: 'session.update', body: { id: `gb-${b}-a`, status: 'completed' } },
+    ];
+    let commits = 0;
+    const count = () => commits++;
+    t.store.outbox.on('committed', count);
+    const before = t.app.services.ingest.commits;
+    let answers: Array<{ statusCode: number; body: string }>;
+    try {
+      answers = await Promise.all(
+        Array.from({ length: 8 }, (_, b) => call(t.app, t.adminKey, 'POST', '/api/v1/ingest', { batch: batchOf(b) })),
+      );
+    } finally {
+      t.store.outbox.off('committed', count);
+    }
+    for (const res of answers) {
+      assert.equal(res.statusCode, 207, res.body);
+      assert.deepEqual(
+        (JSON.parse(res.body) as { results: Array<{ status: number }> }).results.map((r) => r.status),
+        [201, 201, 201, 404, 201, 200],
+      );
+    }
+    assert.ok(commits < answers.length, `${answers.length} batches took ${commits} commits`);
+    assert.equal(t.app.services.ingest.commits - before, commits, 'the stream and webhooks hear of each commit once');
+    for (let b = 0; b < 8; b++) {
+      const a = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/gb-${b}-a`)).json();
+      assert.equal(a.status, 'completed');
+      assert.deepEqual(
+        a.messages.map((m: { content: string; seq: number }) => [m.seq, m.content]),
+        [[1, `hello ${b}`]],
+      );
+      const s = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/gb-${b}-b`)).json();
+      assert.equal(s.messageCount, 1);
+    }
   });
 });
 

@@ -109,5 +109,44 @@ for (const dialect of DIALECTS) {
       for (const s of list.json().data) assert.deepEqual(s.tags, ['second-pass']);
       assert.equal((await updatesOf(Number(last))).length, N);
     });
+
+    test('a step ends at its time budget, at the session it was on, and the job still applies each change once', async () => {
+      const last = (await readOutbox(t.store.db, t.orgId, 0, 1_000_000)).at(-1)?.org_seq ?? 0;
+      const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', {
+        filters: 'tag=second-pass',
+        action: { addTags: ['bounded'] },
+      });
+      const { jobId } = res.json();
+      // A budget of 0 ms is spent by the first session of every step, however many it read.
+      const handler = bulkHandler(t.store, 50, 0);
+      let steps = 0;
+      for (;;) {
+        const finished = await handler.step((await findJobRow(t.store.db, jobId))!);
+        steps++;
+        const job = (await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${jobId}`)).json();
+        assert.equal(job.done, steps, `after step ${steps}`);
+        assert.equal((await updatesOf(Number(last))).length, steps);
+        if (finished) break;
+        assert.ok(steps < N, 'the job did not finish');
+      }
+      assert.equal(steps, N);
+      const job = (await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${jobId}`)).json();
+      assert.deepEqual([job.status, job.total, job.done, job.failed], ['succeeded', N, N, 0]);
+      const list = await call(t.app, t.adminKey, 'GET', '/api/v1/sessions?tag=bounded&limit=500');
+      assert.equal(list.json().pagination.total, N);
+      for (const s of list.json().data) assert.deepEqual(s.tags, ['second-pass', 'bounded']);
+      assert.equal(new Set((await updatesOf(Number(last))).map((u) => u.session_id)).size, N);
+    });
+
+    test('without a time budget a step takes its whole batch', async () => {
+      const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', {
+        filters: 'tag=bounded',
+        action: { removeTags: ['bounded'] },
+      });
+      const { jobId } = res.json();
+      const handler = bulkHandler(t.store, 50);
+      assert.equal(await handler.step((await findJobRow(t.store.db, jobId))!), false);
+      assert.equal((await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${jobId}`)).json().done, 50);
+    });
   });
 }

@@ -322,6 +322,30 @@ for (const dialect of DIALECTS) {
       assert.equal((await deliveries(w.id)).length, 1);
     });
 
+    test('with every endpoint paused the fan-out writes nothing; re-enabled, it hears only what came after', async () => {
+      const r = await listen();
+      const w = await hook({ url: r.url, events: ['session.started'] });
+      const paused = await call(app, t.adminKey, 'PATCH', `/api/v1/webhooks/${w.id}`, { enabled: false });
+      assert.equal(paused.statusCode, 200, paused.body);
+      const cursor = async () =>
+        Number((await t.store.db.selectFrom('webhook_cursor').select('last_seq').executeTakeFirst())?.last_seq ?? 0);
+      const before = await cursor();
+      const whilePaused = await newSession();
+      // Nothing enabled: no transaction, so the cursor stays where it was (no commit per batch).
+      assert.deepEqual(await fanOut(t.store), { rows: 0, deliveries: 0 });
+      assert.equal(await cursor(), before);
+
+      const resumed = await call(app, t.adminKey, 'PATCH', `/api/v1/webhooks/${w.id}`, { enabled: true });
+      assert.equal(resumed.statusCode, 200, resumed.body);
+      const afterwards = await newSession();
+      worker = startWorker();
+      await until('one delivery', () => r.got.length >= 1);
+      await sleep(300);
+      assert.equal(r.got.length, 1, 'the session started while paused is not delivered');
+      assert.equal((JSON.parse(r.got[0].body) as { data: { id: string } }).data.id, afterwards);
+      assert.notEqual(afterwards, whilePaused);
+    });
+
     test('a worker stopped between attempts delivers after a restart', async () => {
       let failing = true;
       const r = await listen(() => ({ status: failing ? 500 : 200 }));

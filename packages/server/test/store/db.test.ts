@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { SAFETY_PAGES } from '../../src/store/checkpointer.js';
 import { openStore, parseDatabaseUrl } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { DIALECTS, type TestContext, setup } from '../helpers.js';
@@ -124,6 +125,33 @@ describe('SQLite files at rest', () => {
         await again.close();
       }
     } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite checkpoints', () => {
+  test('a thread of their own copies the log into the database file before the writer would', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-ckpt-'));
+    const file = join(root, 'switchboard.db');
+    const store = openStore(`sqlite:${file}`);
+    try {
+      const threshold = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(store.db);
+      assert.equal(threshold.rows[0].wal_autocheckpoint, SAFETY_PAGES);
+      await sql`CREATE TABLE filler (x BLOB)`.execute(store.db);
+      const empty = statSync(file).size;
+      // ~8 MiB in eight commits: half the log the writer would wait for before copying it itself.
+      const pages = SAFETY_PAGES / 2;
+      for (let i = 0; i < 8; i++)
+        await sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${pages / 8})
+          INSERT INTO filler SELECT randomblob(4000) FROM n`.execute(store.db);
+      const end = Date.now() + 20_000;
+      while (statSync(file).size < empty + pages * 4000 * 0.9) {
+        assert.ok(Date.now() < end, `the database file stayed at ${statSync(file).size} bytes: nothing copied the log`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await store.close();
       rmSync(root, { recursive: true, force: true });
     }
   });

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Session } from '@switchboard/contracts';
 import { CompiledQuery, sql } from 'kysely';
 import { needsReview, sessionFilterWhere } from '../../src/store/filters.js';
+import { assertReviewCountsExact } from '../figures.js';
 import { DIALECTS, type TestContext, call, rng, seed, session, setup } from '../helpers.js';
 
 const NOW = Date.now();
@@ -117,6 +118,7 @@ for (const dialect of DIALECTS) {
 
     /** Each filter's total and every page (cursor, both orders; offset) as filtering every session. */
     async function assertExact(label: string) {
+      await assertReviewCountsExact(t, label);
       const res = await api('GET', '/sessions?limit=500');
       const all = res.json().data as Session[];
       assert.equal(all.length, 200);
@@ -185,6 +187,48 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 200, res.body);
       }
       await assertExact('changed');
+    });
+
+    test('session_review_counts stay exact under concurrent batches, reviews and status changes', async () => {
+      // Writers at once: batches that create failed sessions and report errors on others, review
+      // marks set and cleared, statuses changed. On PostgreSQL each commits its counter changes
+      // behind the same lock, whatever order they run in.
+      const ids = ((await api('GET', '/sessions?limit=500')).json().data as Session[]).map((s) => s.id);
+      const writers: Array<Promise<unknown>> = [];
+      for (let w = 0; w < 4; w++)
+        writers.push(
+          seed(t.app, t.adminKey, [
+            ...Array.from({ length: 15 }, (_, i) => ({
+              type: 'session',
+              body: session({ id: `nc-${w}-${i}`, status: i % 2 ? 'failed' : 'active', channel: 'phone' }),
+            })),
+            ...ids
+              .slice(w * 20, w * 20 + 20)
+              .map((id) => ({ type: 'event', body: { sessionId: id, type: 'error', data: {} } })),
+          ]),
+        );
+      for (const [k, id] of ids.slice(100, 160).entries()) {
+        writers.push(api('POST', `/sessions/${id}/review`));
+        if (k % 3 === 0) writers.push(api('DELETE', `/sessions/${ids[(k * 7) % 200]}/review`));
+        if (k % 4 === 0) writers.push(api('PATCH', `/sessions/${ids[(k * 11) % 200]}`, { status: 'failed' }));
+      }
+      await Promise.all(writers);
+      await assertReviewCountsExact(t, 'concurrent');
+      // The view's total alone and with channel, status and type: read from the counter rows.
+      const all = (await api('GET', '/sessions?limit=500')).json().data as Session[];
+      const needs = all.filter((s) => s.reviewedAt === null && (s.status === 'failed' || s.stats.errors > 0));
+      assert.ok(needs.length >= 10, `${needs.length} need review`);
+      for (const [q, keep] of [
+        ['', () => true],
+        ['&channel=phone', (s: Session) => s.channel === 'phone'],
+        [
+          '&status=active,failed&type=chat',
+          (s: Session) => ['active', 'failed'].includes(s.status) && s.type === 'chat',
+        ],
+      ] as const) {
+        const page = await api('GET', `/sessions?problems=true&reviewed=false${q}&limit=1`);
+        assert.equal(page.json().pagination.total, needs.filter(keep).length, q);
+      }
     });
 
     test('the total of "Needs review" reads sessions_needs_review', async () => {

@@ -18,7 +18,7 @@ import { openStore } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { RetentionJob } from '../../src/services/retention.js';
 import { addMonths, monthOf, monthStart } from '../../src/store/partitions.js';
-import { assertTagRowsExact } from '../figures.js';
+import { assertReviewCountsExact, assertTagRowsExact } from '../figures.js';
 import { DIALECTS, type TestContext, call, freshDatabaseUrl, rng, seed, session, setup } from '../helpers.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -265,14 +265,28 @@ for (const dialect of DIALECTS) {
           await sql`INSERT INTO session_tags (org_id, tag, started_at, session_pk)
             VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
       }
-      // 0028 fills session_tag_days from the rows 0026 completed.
+      // 0028 fills session_tag_days from the rows 0026 completed; 0029 counts the failed sessions.
       assert.deepEqual(await migrate(store), [
         '0026_tag_counts',
         '0027_citus',
         '0028_review_indexes',
+        '0029_review_counts',
+        '0030_transcript_org',
         '0031_replica_identity',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
+      await assertReviewCountsExact({ store, orgId } as TestContext, 'upgraded');
+      assert.equal(
+        Number(
+          (
+            await store.db
+              .selectFrom('session_review_counts')
+              .select((eb) => eb.fn.sum<number>('n').as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+        2,
+      );
       const after = await buildApp({ store, webDir: '/nonexistent' });
       await after.ready();
       const total = async (q: string) =>

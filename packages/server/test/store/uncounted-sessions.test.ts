@@ -90,6 +90,8 @@ for (const dialect of DIALECTS)
         '0026_tag_counts',
         '0027_citus',
         '0028_review_indexes',
+        '0029_review_counts',
+        '0030_transcript_org',
         '0031_replica_identity',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });

@@ -31,7 +31,15 @@ export async function createBulkJob(store: Store, orgId: string, body: BulkBody,
   return createJob(store, { orgId, kind: 'sessions.bulk', params, actor, now }, body.filters);
 }
 
-export function bulkHandler(store: Store, batchSize: number): JobHandler {
+/**
+ * `batchSize` is the most sessions a step takes; `stepMs` ends a step early once its changes have
+ * taken that long, at the session it was on. A step is one transaction, and on SQLite every
+ * request waits for it: at a million sessions a step of 500 took ~0.3 s, which an ingest batch
+ * waited for (docs/PERFORMANCE.md). The next step reads about as many sessions as the last one
+ * got through (twice as many after one that did not run out of time, up to `batchSize`).
+ */
+export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POSITIVE_INFINITY): JobHandler {
+  let size = batchSize;
   return {
     async step(job: JobRow) {
       const params = (typeof job.params === 'string' ? JSON.parse(job.params) : job.params) as BulkParams;
@@ -40,30 +48,41 @@ export function bulkHandler(store: Store, batchSize: number): JobHandler {
       const now = Date.now();
       const result = await retryTransaction(store, () =>
         store.db.transaction().execute(async (trx) => {
-          const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), batchSize);
-          const rows = await sessionsByKeys(trx, job.org_id, keys);
+          const began = performance.now();
+          const limit = size;
+          const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), limit);
+          const byPk = new Map((await sessionsByKeys(trx, job.org_id, keys)).map((r) => [Number(r.pk), r]));
           const changed: number[] = [];
-          for (const row of rows) {
-            let touched = false;
-            if (action.addTags?.length || action.removeTags?.length) {
-              const before = tagsOf(row);
-              let after = nextTags(before, { addTags: action.addTags, removeTags: action.removeTags });
-              // A session already at the ceiling keeps its tags; the job goes on with the rest.
-              try {
-                checkTagCount(after);
-              } catch {
-                after = before;
+          // Items taken, in pk order: the cursor moves to the last one.
+          let taken = 0;
+          let found = 0;
+          for (const key of keys) {
+            taken++;
+            const row = byPk.get(key.pk);
+            if (row) {
+              found++;
+              let touched = false;
+              if (action.addTags?.length || action.removeTags?.length) {
+                const before = tagsOf(row);
+                let after = nextTags(before, { addTags: action.addTags, removeTags: action.removeTags });
+                // A session already at the ceiling keeps its tags; the job goes on with the rest.
+                try {
+                  checkTagCount(after);
+                } catch {
+                  after = before;
+                }
+                if (JSON.stringify(before) !== JSON.stringify(after)) {
+                  await writeTags(trx, row, before, after);
+                  touched = true;
+                }
               }
-              if (JSON.stringify(before) !== JSON.stringify(after)) {
-                await writeTags(trx, row, before, after);
+              if (action.review !== undefined && (row.reviewed_at !== null) !== action.review) {
+                await writeReviewed(trx, row, action.review ? actor : null, now);
                 touched = true;
               }
+              if (touched) changed.push(key.pk);
             }
-            if (action.review !== undefined && (row.reviewed_at !== null) !== action.review) {
-              await writeReviewed(trx, row, action.review ? actor : null, now);
-              touched = true;
-            }
-            if (touched) changed.push(Number(row.pk));
+            if (performance.now() - began >= stepMs) break;
           }
           const outbox: OutboxEntry[] = [];
           if (changed.length) {
@@ -78,17 +97,13 @@ export function bulkHandler(store: Store, batchSize: number): JobHandler {
             }
             await writeOutbox(trx, store.dialect, job.org_id, outbox);
           }
-          const finished = keys.length < batchSize;
-          const cursor = keys.length ? keys[keys.length - 1].pk : Number(job.cursor);
-          await advanceJob(
-            trx,
-            job.id,
-            { cursor, done: rows.length, failed: keys.length - rows.length, finished },
-            now,
-          );
-          return { finished, told: outbox.length > 0 };
+          const finished = taken === keys.length && keys.length < limit;
+          const cursor = taken ? keys[taken - 1].pk : Number(job.cursor);
+          await advanceJob(trx, job.id, { cursor, done: found, failed: taken - found, finished }, now);
+          return { finished, told: outbox.length > 0, taken, whole: taken === keys.length };
         }),
       );
+      size = result.whole ? Math.min(batchSize, size * 2) : Math.max(1, Math.ceil(result.taken * 1.25));
       if (result.told) store.outbox.emit('committed');
       return result.finished;
     },

@@ -20,11 +20,11 @@ import type { WebhookDeliveryRow, WebhookRow } from '../../store/schema.js';
 import { sessionRowToApi } from '../../store/sessions/rows.js';
 import {
   anyEnabledWebhook,
-  currentOutboxSeq,
   enabledWebhooksOf,
   insertDeliveries,
   oneConnectionPerNode,
   lockCursor,
+  oldestEnabledWebhookSeq,
   outboxAfter,
   pendingDelivery,
   sessionsByIds,
@@ -73,17 +73,22 @@ export async function fanOut(
   batch = 500,
   now = Date.now(),
 ): Promise<{ rows: number; deliveries: number }> {
+  // With no endpoint enabled anywhere (most servers, most of the time) there is nothing to do and
+  // nothing to write: a read, not a transaction that commits (on SQLite a second fsync for every
+  // ingest batch). The cursor then stays behind; no endpoint hears an event from before it was
+  // created or re-enabled (its after_seq), so the first fan-out after that starts from there.
+  if (!(await anyEnabledWebhook(store.db))) return { rows: 0, deliveries: 0 };
   return store.db.transaction().execute(async (trx) => {
     if (store.dialect === 'postgres') await oneConnectionPerNode(trx);
-    const last = await lockCursor(trx, store.dialect);
-    // With no endpoint anywhere, skip the backlog in one step instead of reading it in batches.
-    if (!(await anyEnabledWebhook(trx))) {
-      const newest = await currentOutboxSeq(trx);
-      if (newest > last) await setCursor(trx, newest);
+    const cursor = await lockCursor(trx, store.dialect);
+    const oldest = await oldestEnabledWebhookSeq(trx);
+    if (oldest === null) return { rows: 0, deliveries: 0 };
+    const last = Math.max(cursor, oldest);
+    const rows = await outboxAfter(trx, last, batch);
+    if (rows.length === 0) {
+      if (last > cursor) await setCursor(trx, last);
       return { rows: 0, deliveries: 0 };
     }
-    const rows = await outboxAfter(trx, last, batch);
-    if (rows.length === 0) return { rows: 0, deliveries: 0 };
 
     const byOrg = new Map<string, Subscription[]>();
     for (const hook of await enabledWebhooksOf(trx, [...new Set(rows.map((r) => r.org_id))])) {

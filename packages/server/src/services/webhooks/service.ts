@@ -104,7 +104,7 @@ export class WebhookService {
 
   /** Re-enabling an endpoint clears why it was disabled and wakes the worker for what is pending. */
   async update(orgId: string, id: string, body: UpdateWebhookBody, now = Date.now()): Promise<Webhook> {
-    await this.own(orgId, id);
+    const current = await this.own(orgId, id);
     await this.check(body);
     const patch: WebhookUpdate = { updated_at: now };
     if (body.url !== undefined) patch.url = body.url;
@@ -117,6 +117,9 @@ export class WebhookService {
       patch.disabled_reason = null;
       if (body.enabled) patch.first_failure_at = null;
     }
+    // Paused hears nothing: a re-enabled endpoint hears only events after this moment, exactly,
+    // however far the fan-out has got (it never advances while no endpoint is enabled).
+    if (body.enabled && !current.enabled) patch.after_seq = await currentOutboxSeq(this.store.db);
     const row = await updateWebhook(this.store.db, orgId, id, patch);
     if (!row) throw notFound('Webhook');
     if (body.enabled) this.queued();

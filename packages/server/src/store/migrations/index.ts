@@ -32,6 +32,8 @@ import * as m0025 from './0025_redaction.js';
 import * as m0026 from './0026_tag_counts.js';
 import * as m0027 from './0027_citus.js';
 import * as m0028 from './0028_review_indexes.js';
+import * as m0029 from './0029_review_counts.js';
+import * as m0030 from './0030_transcript_org.js';
 import * as m0031 from './0031_replica_identity.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
@@ -63,6 +65,8 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0026_tag_counts': m0026,
   '0027_citus': m0027,
   '0028_review_indexes': m0028,
+  '0029_review_counts': m0029,
+  '0030_transcript_org': m0030,
   '0031_replica_identity': m0031,
 };
 

@@ -39,6 +39,11 @@ export function countsAnswer(f: SessionFilter): boolean {
   return noneBut(f, 'channels', 'statuses', 'types');
 }
 
+/** True when session_review_counts (0029) answers: "Needs review" with channel, status and type only. */
+export function reviewCountsAnswer(f: SessionFilter): boolean {
+  return needsReview(f) && noneBut(f, 'reviewed', 'problems', 'channels', 'statuses', 'types');
+}
+
 async function countRows(db: Db, orgId: string, f: SessionFilter) {
   let q = db.selectFrom('session_counts').select(['channel', 'status', 'type', 'n']).where('org_id', '=', orgId);
   if (f.channels?.length) q = q.where('channel', 'in', f.channels);
@@ -95,7 +100,20 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
       .executeTakeFirstOrThrow();
     return m.n;
   }
-  // "Needs review": the entries of sessions_needs_review (0028); SQLite would otherwise count
+  // "Needs review" alone or with channel, status and type: a sum of session_review_counts' rows
+  // (0029), where counting the partial index's entries read one per session waiting for review.
+  if (reviewCountsAnswer(f)) {
+    let q = db
+      .selectFrom('session_review_counts')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), sql<number>`0`).as('n'))
+      .where('org_id', '=', orgId);
+    if (f.channels?.length) q = q.where('channel', 'in', f.channels);
+    if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+    if (f.types?.length) q = q.where('type', 'in', f.types);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  }
+  // "Needs review" with an agent, a source or a time range: the entries of sessions_needs_review
+  // (0028); SQLite would otherwise count
   // along the index of an enum condition, every session of the channel or status.
   const rangeFirst = needsReview(f);
   const counted = db

@@ -112,17 +112,25 @@ export async function insertSessions(db: Db, rows: NewSessionRow[]): Promise<Map
 }
 
 /**
- * SQLite: the first of the primary keys for sessions a batch inserts later itself
- * (`insertSessionRows`), none below `after`; it takes as many as it needs from there. The batch
- * holds the database's one write connection, so nothing else takes keys meanwhile; the
- * AUTOINCREMENT counter moves past them when the rows are inserted. Foreign keys are checked at
- * commit for the rest of the transaction, so the sessions' messages and events can be inserted
- * before the sessions themselves.
+ * Primary keys for `n` sessions a batch inserts later itself (`insertSessionRows`), in order.
+ * SQLite: from above the AUTOINCREMENT counter and above `after` (what the batch took before); the
+ * batch holds the database's one write connection, so nothing else takes keys meanwhile, and the
+ * counter moves past them when the rows are inserted. Foreign keys are checked at commit for the
+ * rest of the transaction, so the sessions' messages and events can be inserted before the
+ * sessions themselves. PostgreSQL: from the sessions' sequence, as their inserts would take them
+ * (messages and events have no foreign key to the partitioned sessions there).
  */
-export async function reserveSessionPks(db: Db, after = 0): Promise<number> {
+export async function reserveSessionPks(db: Db, dialect: DialectName, n: number, after = 0): Promise<number[]> {
+  if (dialect === 'postgres') {
+    const { rows } = await sql<{
+      pk: string;
+    }>`SELECT nextval('sessions_pk_seq') AS pk FROM generate_series(1, ${n})`.execute(db);
+    return rows.map((r) => Number(r.pk));
+  }
   const { rows } = await sql<{ seq: number }>`SELECT seq FROM sqlite_sequence WHERE name = 'sessions'`.execute(db);
   await sql`PRAGMA defer_foreign_keys = ON`.execute(db);
-  return Math.max(Number(rows[0]?.seq ?? 0), after) + 1;
+  const first = Math.max(Number(rows[0]?.seq ?? 0), after) + 1;
+  return Array.from({ length: n }, (_, i) => first + i);
 }
 
 /** Session ids with their sessions' keys (the rows themselves are inserted by `insertSessions` or later). */
