@@ -82,6 +82,8 @@ const CITUS_PASSING = [
   'packages/server/test/cli.test.ts',
   'packages/server/test/security/',
   'packages/server/test/services/webhooks/',
+  'packages/server/test/scale/',
+  'packages/server/test/load/',
   ...[
     'agents',
     'alerts',
