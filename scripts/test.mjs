@@ -53,6 +53,11 @@ const QUICK_SKIPS = [
   'packages/server/test/scale/',
   // 100 concurrent clients on a real server process for 10 seconds.
   'packages/server/test/load/',
+  'packages/server/test/demo.test.ts',
+  'packages/server/test/examples.test.ts',
+  'packages/server/test/openapi-tools.test.ts',
+  'packages/server/test/pack.test.ts',
+  'packages/client/test/',
   // Generated input (fast-check): hostile requests for every route, arbitrary sessions through CSV.
   'packages/server/test/security/fuzz.test.ts',
   'packages/server/test/security/csv.test.ts',
@@ -84,6 +89,11 @@ const CITUS_PASSING = [
   'packages/server/test/services/webhooks/',
   'packages/server/test/scale/',
   'packages/server/test/load/',
+  'packages/server/test/demo.test.ts',
+  'packages/server/test/examples.test.ts',
+  'packages/server/test/openapi-tools.test.ts',
+  'packages/server/test/pack.test.ts',
+  'packages/client/test/',
   ...[
     'agents',
     'alerts',
