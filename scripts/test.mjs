@@ -171,7 +171,7 @@ if (!citus) {
         console.error(`!!! Could not start PostgreSQL: ${err.message}`);
         return null;
       });
-  if (sqliteOnly) console.log('SQLite only (--sqlite): `npm test` runs every suite on PostgreSQL and Citus too.');
+  if (sqliteOnly) console.log('SQLite only (--sqlite): `npm test` runs every suite on PostgreSQL too.');
   else if (!cluster)
     console.warn(
       '!!! SKIPPING the PostgreSQL half of every suite: no PostgreSQL binaries in /usr/lib/postgresql (apt-get install postgresql).',
