@@ -34,6 +34,23 @@ async function query(url, text) {
   }
 }
 
+/**
+ * `query`, tried again when two databases are made Citus ones at once (test files run two at a
+ * time, and a file may set up two databases together): citus_add_node writes the workers' shared
+ * catalogs and fails with "tuple concurrently updated" when another database does the same. It
+ * rolls back whole, so trying again is safe.
+ */
+async function queryRetrying(url, text) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await query(url, text);
+    } catch (err) {
+      if (attempt >= 5 || !/concurrently updated|marked as essential|deadlock/.test(String(err?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 function inDatabase(url, name) {
   const u = new URL(url);
   u.pathname = `/${name}`;
@@ -49,12 +66,12 @@ export async function createCitusDatabase(coordinator, workers, name, { create =
   if (create) await query(coordinator.url, `CREATE DATABASE ${name}`);
   for (const w of workers) {
     if (name !== 'postgres') await query(w.url, `CREATE DATABASE ${name}`);
-    await query(inDatabase(w.url, name), 'CREATE EXTENSION IF NOT EXISTS citus');
+    await queryRetrying(inDatabase(w.url, name), 'CREATE EXTENSION IF NOT EXISTS citus');
   }
   const url = inDatabase(coordinator.url, name);
-  await query(url, 'CREATE EXTENSION IF NOT EXISTS citus');
-  await query(url, `SELECT citus_set_coordinator_host('127.0.0.1', ${coordinator.port})`);
-  for (const w of workers) await query(url, `SELECT citus_add_node('127.0.0.1', ${w.port})`);
+  await queryRetrying(url, 'CREATE EXTENSION IF NOT EXISTS citus');
+  await queryRetrying(url, `SELECT citus_set_coordinator_host('127.0.0.1', ${coordinator.port})`);
+  for (const w of workers) await queryRetrying(url, `SELECT citus_add_node('127.0.0.1', ${w.port})`);
   return url;
 }
 

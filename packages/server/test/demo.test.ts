@@ -15,8 +15,8 @@ async function seqProblems(store: Store, orgId: string) {
   const check = async (table: 'messages' | 'session_events', counter: 'message_count' | 'event_count') => {
     const rows = await sql<{ id: string }>`
       SELECT s.id FROM sessions s
-      LEFT JOIN (SELECT session_pk, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM ${sql.table(table)} GROUP BY session_pk) c
-        ON c.session_pk = s.pk
+      LEFT JOIN (SELECT org_id, session_pk, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM ${sql.table(table)} GROUP BY org_id, session_pk) c
+        ON c.org_id = s.org_id AND c.session_pk = s.pk
       WHERE s.org_id = ${orgId}
         AND (coalesce(c.n, 0) <> s.${sql.ref(counter)} OR (c.n > 0 AND (c.lo <> 1 OR c.hi <> c.n)))`.execute(store.db);
     return rows.rows.map((r) => `${table}:${r.id}`);
@@ -214,7 +214,7 @@ for (const dialect of DIALECTS) {
       // Response times as the agents keep them: voice 0.8–2.5 s, chat 0.6–4 s, except the slow one.
       const rows = await t.store.db
         .selectFrom('messages as m')
-        .innerJoin('sessions as s', 's.pk', 'm.session_pk')
+        .innerJoin('sessions as s', (j) => j.onRef('s.org_id', '=', 'm.org_id').onRef('s.pk', '=', 'm.session_pk'))
         .select(['s.type', 's.agent_id', 'm.latency_ms', 'm.metadata'])
         .where('s.org_id', '=', t.orgId)
         .where('m.sender', '=', 'agent')

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
   ensureBuild,
+  freshDatabase,
   HAVE_CHROMIUM,
   launchBrowser,
   makeKey,
@@ -31,17 +32,19 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
 
   /** An admin key of a second organization, `acme`, made with `switchboard orgs create`. */
   let acmeKey: string;
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-web-auth-'));
 
   before(async () => {
     ensureBuild();
-    const databaseUrl = `sqlite:${join(dataDir, 'sb.db')}`;
-    server = await startServer({ DATABASE_URL: databaseUrl });
+    db = await freshDatabase(dataDir);
+    const env = { DATABASE_URL: db.url, SWITCHBOARD_DATA_DIR: dataDir };
+    server = await startServer(env);
     await server.ingest(sessionItems(makeSessions(5)));
     const created = execFileSync(
       process.execPath,
       ['--import', 'tsx', 'packages/server/src/cli.ts', 'orgs', 'create', 'acme'],
-      { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' },
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' },
     );
     acmeKey = /(swb_\w+)/.exec(created)?.[1] ?? '';
     assert.ok(acmeKey, created);
@@ -51,6 +54,7 @@ describe('sign in', { skip: !HAVE_CHROMIUM }, () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await db?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

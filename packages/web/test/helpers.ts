@@ -1,6 +1,6 @@
 /**
  * Shared setup for the browser tests: a well-formed API key, a real server on a free port with a
- * fresh SQLite database, seeding through the public ingest API, the web build, and Chromium.
+ * fresh SQLite database (a fresh Citus one on the Citus store, `node scripts/test.mjs --citus`), seeding through the public ingest API, the web build, and Chromium.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { createCitusDatabase, dropCitusDatabase } from '../../../scripts/citus-cluster.mjs';
 
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = resolve(WEB_DIR, '../..');
@@ -113,9 +114,29 @@ export interface TestServer {
   logs: () => string;
 }
 
+/**
+ * The Citus store's nodes (set by `node scripts/test.mjs --citus`). The dashboard suites run on
+ * SQLite alone in `npm test`'s first half and skip nothing there; on the Citus store their server
+ * runs on a fresh Citus database instead, so the dashboard is driven against distributed tables.
+ */
+const CITUS: { coordinator: { url: string; port: number }; workers: Array<{ url: string; port: number }> } | null =
+  process.env.SWITCHBOARD_TEST_STORE === 'citus' && process.env.SWITCHBOARD_TEST_CITUS_NODES
+    ? JSON.parse(process.env.SWITCHBOARD_TEST_CITUS_NODES)
+    : null;
+
+/** A fresh database for a test server: a SQLite file in `dir`, or a new Citus database on the Citus store. */
+export async function freshDatabase(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!CITUS) return { url: `sqlite:${join(dir, 'sb.db')}`, drop: async () => {} };
+  const { coordinator, workers } = CITUS;
+  const name = `sb_web_${randomInt(2 ** 40).toString(16)}`;
+  const url: string = await createCitusDatabase(coordinator, workers, name, { create: true });
+  return { url, drop: () => dropCitusDatabase(coordinator, workers, name) };
+}
+
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sb-web-test-'));
+  const db = env.DATABASE_URL ? null : await freshDatabase(dir);
   const adminKey = makeKey();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
@@ -125,7 +146,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'sb.db')}`,
+      // A PostgreSQL-backed server keeps its files in the data folder (a SQLite one, by its database).
+      ...(db ? { DATABASE_URL: db.url, SWITCHBOARD_DATA_DIR: dir } : {}),
       SWITCHBOARD_ADMIN_KEY: adminKey,
       SWITCHBOARD_WEB_DIR: DIST_DIR,
       LOG_LEVEL: 'warn',
@@ -137,7 +159,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
-  const deadline = Date.now() + 30_000;
+  // On Citus the first start's migrations distribute some twenty tables: slower on a busy machine.
+  const readyWithin = CITUS ? 120_000 : 30_000;
+  const deadline = Date.now() + readyWithin;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
     try {
@@ -148,7 +172,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready after 30 s:\n${output}`);
+      throw new Error(`server not ready after ${readyWithin / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -201,6 +225,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
         await exited;
         clearTimeout(t);
       }
+      await db?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -7,12 +7,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { CITUS, freshDatabaseUrl } from '../helpers.js';
 
 const run = promisify(execFile);
 
-test('load: 100 clients for 10 s, zero errors, zero non-2xx, quota respected', async () => {
+// On SQLite in `npm test`'s first half; on the Citus store, on a fresh Citus database.
+test('load: 100 clients for 10 s, zero errors, zero non-2xx, quota respected', async (t) => {
+  const db = CITUS ? await freshDatabaseUrl('postgres') : null;
+  if (db) t.after(() => db.drop());
   const script = new URL('./run.ts', import.meta.url).pathname;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--short'], {
+    env: { ...process.env, ...(db ? { DATABASE_URL: db.url } : {}) },
     maxBuffer: 16 * 1024 * 1024,
     timeout: 180_000,
   }).catch((err: { stdout?: string; stderr?: string; message: string }) => {

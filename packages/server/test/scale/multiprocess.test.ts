@@ -470,7 +470,7 @@ describe('three processes, one PostgreSQL', { skip: !PG && 'needs PostgreSQL' },
 
     // Every acknowledged session and message is stored, exactly once.
     const rows = await sql.query(
-      `SELECT s.id AS sid, m.id AS mid FROM sessions s JOIN messages m ON m.session_pk = s.pk WHERE s.id = ANY($1)`,
+      `SELECT s.id AS sid, m.id AS mid FROM sessions s JOIN messages m ON m.org_id = s.org_id AND m.session_pk = s.pk WHERE s.id = ANY($1)`,
       [[...acked.sessions]],
     );
     const stored = new Map<string, string[]>();

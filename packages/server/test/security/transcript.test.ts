@@ -117,8 +117,8 @@ for (const dialect of DIALECTS) {
       const text = (c: string) => sql.raw(dialect === 'postgres' ? `${c}::text` : c);
       const { rows } = await sql<{ kept: number; stored: number }>`SELECT s.transcript_bytes AS kept,
         COALESCE((SELECT sum(octet_length(m.content) + octet_length(${text('m.metadata')}) + COALESCE(octet_length(${text('m.usage')}), 0))
-          FROM messages m WHERE m.session_pk = s.pk), 0)
-        + COALESCE((SELECT sum(octet_length(${text('e.data')})) FROM session_events e WHERE e.session_pk = s.pk), 0) AS stored
+          FROM messages m WHERE m.org_id = s.org_id AND m.session_pk = s.pk), 0)
+        + COALESCE((SELECT sum(octet_length(${text('e.data')})) FROM session_events e WHERE e.org_id = s.org_id AND e.session_pk = s.pk), 0) AS stored
         FROM sessions s WHERE s.id = ${id}`.execute(t.store.db);
       return { kept: Number(rows[0].kept), stored: Number(rows[0].stored) };
     }
