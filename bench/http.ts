@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 // @ts-expect-error: a plain .mjs script without type declarations.
-import { ensureServerBuild, SERVER_BUNDLE } from '../scripts/build-server.mjs';
+import { ensureServerBuild, SERVER_BUNDLE, SERVER_NODE_FLAGS } from '../scripts/build-server.mjs';
 import { freePort, ROOT } from './dataset.js';
 
 export interface Server {
@@ -27,7 +27,8 @@ export async function startServer(databaseUrl: string, key: string, extra: strin
     [
       // SWITCHBOARD_BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server under load.
       ...(process.env.SWITCHBOARD_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      // The bundle `npm start` runs (scripts/build-server.mjs; built before the first server).
+      // The bundle `npm start` runs, with its flags (scripts/build-server.mjs; built before the first server).
+      ...SERVER_NODE_FLAGS,
       SERVER_BUNDLE,
       'serve',
       '--port',

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureServerBuild, SERVER_BUNDLE } from './build-server.mjs';
+import { ensureServerBuild, SERVER_BUNDLE, SERVER_NODE_FLAGS } from './build-server.mjs';
 import { ensureWebBuild } from './build-web.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,6 +19,9 @@ const entry = (await ensureServerBuild({ log: console.error }))
 const args = process.argv.slice(2);
 const demo = args.includes('--demo');
 const rest = args.filter((a) => a !== '--demo');
-const child = spawn(process.execPath, [...entry, demo ? 'demo' : 'serve', ...rest], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...entry, demo ? 'demo' : 'serve', ...rest], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

@@ -401,7 +401,7 @@ describe('npm start', () => {
       assert.match(await (await fetch(`${p.url}/login`)).text(), /<div id="root">/);
       // The server process is the bundle, not the TypeScript sources through a loader.
       const { stdout } = await run('ps', ['-o', 'args=', '--ppid', String(p.child.pid)]);
-      assert.match(stdout, /packages\/server\/dist\/cli\.mjs serve/);
+      assert.match(stdout, /--max-semi-space-size=64 \S*packages\/server\/dist\/cli\.mjs serve/);
       assert.doesNotMatch(stdout, /tsx/);
     } finally {
       p.child.kill('SIGTERM');
