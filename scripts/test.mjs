@@ -66,9 +66,9 @@ const QUICK_SKIPS = [
 ];
 
 /**
- * Whether `npm test` runs the Citus half after SQLite and PostgreSQL. Every suite but
- * store/review-indexes.test.ts has passed on Citus, in runs of a few files each; this stays off
- * until `node scripts/test.mjs --citus` (every file, in one run) passes.
+ * Whether `npm test` runs the Citus half after SQLite and PostgreSQL. Every suite has passed on
+ * Citus, in runs of a few files each; this stays off until `node scripts/test.mjs --citus`
+ * (every file, in one run) passes.
  */
 const CITUS_IN_NPM_TEST = false;
 

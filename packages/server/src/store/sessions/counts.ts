@@ -251,6 +251,8 @@ async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<n
             selectFrom('session_scores as sc')
               .select(sql`1`.as('one'))
               .whereRef('sc.session_pk', '=', 't.session_pk')
+              // The organization too: on Citus a correlated subquery must join on it.
+              .whereRef('sc.org_id', '=', 't.org_id')
               .where('sc.name', '=', c.name)
               .whereRef('sc.started_at', '=', 't.started_at')
               .where(matches('sc.value_text', 'sc.value_num')),
