@@ -468,7 +468,6 @@ function createdRow(row: NewSessionRow, key: SessionKey): NewSessionRow & { pk: 
     messages_disordered: 0,
   };
   if (row.tags !== undefined) whole.tags = row.tags;
-  if (row.uncounted !== undefined) whole.uncounted = row.uncounted;
   return whole;
 }
 

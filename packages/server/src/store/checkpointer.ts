@@ -30,14 +30,12 @@ const SQLite = require(workerData.driver);
 const db = new SQLite(workerData.file);
 db.pragma('synchronous = FULL');
 let timer;
-let rounds = 0;
 function round() {
   let wait = ${IDLE_MS};
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     // busy: another connection held the checkpoint; log > checkpointed: frames left to copy.
     if (r.busy || r.checkpointed < r.log) wait = ${BUSY_MS};
-    if (r.checkpointed > 0) parentPort.postMessage({ rounds: ++rounds, log: r.log, checkpointed: r.checkpointed });
   } catch {
     // A locked or briefly unavailable file: the next round tries again.
   }
@@ -53,8 +51,6 @@ round();
 `;
 
 export interface Checkpointer {
-  /** The last checkpoint that copied anything: frames in the log, and frames copied. */
-  readonly last: { rounds: number; log: number; checkpointed: number };
   close(): Promise<void>;
 }
 
@@ -64,18 +60,11 @@ export function startCheckpointer(file: string): Checkpointer {
   const worker = new Worker(WORKER, { eval: true, workerData: { file, driver } });
   // Never what keeps the process alive: the main connection checkpoints on its own if it must.
   worker.unref();
-  const state = { last: { rounds: 0, log: 0, checkpointed: 0 } };
-  worker.on('message', (m: Checkpointer['last']) => {
-    state.last = m;
-  });
   // A worker that fails (its file removed under it, say) leaves the main connection's own
   // checkpoint to do the work; it never takes the server down.
   worker.on('error', () => {});
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
-    get last() {
-      return state.last;
-    },
     close: async () => {
       // Held until it has closed its connection, or the process could end with the wait pending.
       worker.ref();
