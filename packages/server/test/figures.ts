@@ -1,5 +1,5 @@
 /**
- * Holds the counter tables of 0012 (session_figures and the two first-response histograms) and the
+ * Holds 0004's session_counts, the counter tables of 0012 (session_figures and the two first-response histograms) and the
  * day rollups of 0013 (session_days and its two histograms) and 0015's sums and histogram per
  * metadata value, and 0029's sessions that need review, equal to a GROUP BY of the sessions they count, with the buckets computed by lib/stats.ts in
  * JavaScript: so the triggers and the SQL bucket expression are checked together.
@@ -24,6 +24,14 @@ export async function assertCountersExact(t: TestContext, label = 'counters') {
     Object.fromEntries(kept.filter(nonzero).map((r) => [key(r), sums(r)])),
     Object.fromEntries(fresh.map((r) => [key(r), sums(r)])),
     `${label}: session_figures = a GROUP BY of sessions`,
+  );
+  // 0004's counts, by channel, status and type.
+  const enums = (r: Record<string, unknown>) => `${r.channel}/${r.status}/${r.type}`;
+  const counts = await db.selectFrom('session_counts').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(counts.filter((r) => Number(r.n) !== 0).map((r) => [enums(r), Number(r.n)])),
+    Object.fromEntries(fresh.reduce((m, r) => m.set(enums(r), (m.get(enums(r)) ?? 0) + Number(r.n)), new Map())),
+    `${label}: session_counts = a GROUP BY of sessions`,
   );
 
   const DAY = 86_400_000;

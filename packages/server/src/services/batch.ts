@@ -231,7 +231,7 @@ export class BatchService {
           );
       }
       // Each session's row changes, written once.
-      await writeSessionState(trx, this.store.dialect, state.current);
+      await writeSessionState(trx, this.store, state.current);
       const entries = outbox.sort((a, b) => a.at - b.at).flatMap((o) => o.entries);
       await writeOutbox(trx, this.store.dialect, orgId, entries);
       await countStartedSessions(trx, this.store.dialect, orgId, entries);
@@ -290,7 +290,7 @@ export class BatchService {
       if (isRetryable(err)) throw err;
       await sp.rollbackToSavepoint('group').execute();
       // (A unit alone may also rename an agent that held rows show: none are held after this.)
-      await writeSessionState(trx, this.store.dialect, state.current);
+      await writeSessionState(trx, this.store, state.current);
       state.current.rows.clear();
       for (const unit of units) record(unit, await this.alone(trx, orgId, unit, now));
       return;

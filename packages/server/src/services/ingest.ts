@@ -67,6 +67,7 @@ import {
   touchSession,
   updateSessionRow,
 } from '../store/sessions/write.js';
+import { batchRollups } from '../store/sessions/rollups.js';
 import { changesTags, checkTagCount, foldTags, nextTags, sameTags } from './tags.js';
 import { GroupCommit, isUniqueViolation, type Outcome, type Tx } from './transactions.js';
 import {
@@ -272,10 +273,11 @@ export const forkSessionState = (s: SessionState): SessionState => ({
 });
 
 /** Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored). */
-export async function writeSessionState(db: Db, dialect: Store['dialect'], s: SessionState) {
-  if (s.unwritten.size) await insertSessionRows(db, [...s.unwritten.values()]);
+export async function writeSessionState(db: Db, store: Store, s: SessionState) {
+  if (s.unwritten.size)
+    await insertSessionRows(db, [...s.unwritten.values()], await batchRollups(db, store.dialect, store));
   s.unwritten.clear();
-  await updateSessionSets(db, dialect, [...s.pending.values()]);
+  await updateSessionSets(db, store.dialect, [...s.pending.values()]);
   s.pending.clear();
 }
 
@@ -1266,7 +1268,7 @@ export class IngestService {
     if (events.length) await insertEvents(db, events);
     // Each change was judged against the tags as the one before it left them: applied in order.
     // Tag rows copy their session's columns from its row: one the batch has not inserted yet is first.
-    if (state && tagChanges.some((c) => state.unwritten.has(c.ref.pk))) await writeSessionState(db, dialect, state);
+    if (state && tagChanges.some((c) => state.unwritten.has(c.ref.pk))) await writeSessionState(db, this.store, state);
     if (tagChanges.length) await writeTagRows(db, tagChanges);
     return outcomes;
   }

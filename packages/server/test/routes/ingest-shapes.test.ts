@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { assertCountersExact, assertTagRowsExact } from '../figures.js';
+import { assertCountersExact, assertReviewCountsExact, assertTagRowsExact } from '../figures.js';
 import { CITUS, call, DIALECTS, type Res, rng, setup, type TestContext } from '../helpers.js';
 
 type Item = { type: string; body: Record<string, unknown> };
@@ -25,7 +25,16 @@ function scenario(rand: () => number, prefix: string, existing: string[]): Item[
     const id = kind < 0.15 && existing.length ? existing[Math.floor(rand() * existing.length)] : `${prefix}-${n}`;
     const items: Item[] = [];
     const agent = { id: `agent-${Math.floor(rand() * 3)}`, name: rand() < 0.5 ? `Agent ${n % 3}` : undefined };
-    const create = { id, agent, channel: rand() < 0.5 ? 'web' : 'phone', type: 'chat', startedAt: at(n) };
+    const plan = rand();
+    const create = {
+      id,
+      agent,
+      channel: rand() < 0.5 ? 'web' : 'phone',
+      type: 'chat',
+      startedAt: at(n),
+      // Metadata for the rollups per value (some sessions share a value, some have none).
+      ...(plan < 0.6 ? { metadata: { plan: plan < 0.3 ? 'pro' : 'free', seats: Math.floor(plan * 10) } } : {}),
+    };
     // Most sessions are created here; some are existing ones, some never exist (404s).
     if (kind >= 0.15 && kind < 0.9) items.push({ type: 'session', body: create });
     if (kind >= 0.15 && kind < 0.9 && rand() < 0.15)
@@ -59,7 +68,10 @@ function scenario(rand: () => number, prefix: string, existing: string[]): Item[
         },
       });
     if (rand() < 0.4) {
-      items.push({ type: 'session.update', body: { id, status: 'completed', endedAt: at(n + 60) } });
+      items.push({
+        type: 'session.update',
+        body: { id, status: rand() < 0.3 ? 'failed' : 'completed', endedAt: at(n + 60) },
+      });
       if (rand() < 0.5)
         items.push({
           type: 'message',
@@ -137,6 +149,12 @@ for (const dialect of DIALECTS) {
         const ids = [...new Set(ordered.map((i) => String(i.body.id ?? i.body.sessionId)))];
         for (const id of ids) assert.deepEqual(await stored(many, id), await stored(one, id), `round ${round}: ${id}`);
         for (const id of ids) if (!known.includes(id) && (await stored(one, id))) known.push(id);
+        // Every rollup equal to a GROUP BY of the sessions, whether the batch's sessions were
+        // counted by row triggers (one by one) or per statement (a batch on PostgreSQL).
+        for (const t of [one, many]) {
+          await assertCountersExact(t, `round ${round}`);
+          await assertReviewCountsExact(t, `round ${round}`);
+        }
       }
       // The same entries for the same sessions; within a session, in the same order.
       const [a, b] = [await outbox(one), await outbox(many)];
@@ -183,9 +201,16 @@ for (const dialect of DIALECTS) {
         ]);
         assert.ok(statuses(await ingest(t, batch)).every((s: number) => s < 300));
         const writes = await sql<{ n: number }>`SELECT n FROM test_count_writes`.execute(t.store.db);
-        // Each created session is counted once, in its final state: PostgreSQL counts it as it
-        // commits (0020), SQLite inserts its row only then. One write of a counter row each.
-        assert.equal(writes.rows.length, ids.length);
+        // Each created session is counted once, in its final state: the batch inserts its row
+        // only then. SQLite's triggers count each row as it is inserted: one write of a counter
+        // row per session. PostgreSQL adds the batch's new sessions to each counter row with one
+        // upsert (0032): one write per status here, of all three sessions at once.
+        if (dialect === 'postgres')
+          assert.deepEqual(
+            writes.rows.map((w) => Number(w.n)),
+            [3, 3],
+          );
+        else assert.equal(writes.rows.length, ids.length);
         const counts = await t.store.db
           .selectFrom('session_counts')
           .select(['status', 'n'])

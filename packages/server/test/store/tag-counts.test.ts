@@ -273,6 +273,7 @@ for (const dialect of DIALECTS) {
         '0029_review_counts',
         '0030_transcript_org',
         '0031_replica_identity',
+        '0032_batch_rollups',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       await assertReviewCountsExact({ store, orgId } as TestContext, 'upgraded');

@@ -93,6 +93,7 @@ for (const dialect of DIALECTS)
         '0029_review_counts',
         '0030_transcript_org',
         '0031_replica_identity',
+        '0032_batch_rollups',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

@@ -9,6 +9,7 @@ import type { DialectName } from '../db.js';
 import { insertRows } from '../insert-rows.js';
 import type { Database, NewSessionRow, SessionRow } from '../schema.js';
 import { type SessionWithAgent, sessionsWithAgent } from './rows.js';
+import { insertCountedSessions } from './rollups.js';
 
 type Db = Kysely<Database>;
 
@@ -145,7 +146,7 @@ export async function insertSessionIds(
  * Whole session rows with their keys given (`reserveSessionPks`): one multi-row insert per set of
  * columns and 250 rows. Their ids are already in session_ids.
  */
-export async function insertSessionRows(db: Db, rows: Array<NewSessionRow & { pk: number }>) {
+export async function insertSessionRows(db: Db, rows: Array<NewSessionRow & { pk: number }>, counted = false) {
   const groups = new Map<string, Array<NewSessionRow & { pk: number }>>();
   for (const r of rows) {
     const columns = Object.keys(r).sort().join(',');
@@ -153,6 +154,8 @@ export async function insertSessionRows(db: Db, rows: Array<NewSessionRow & { pk
     if (group) group.push(r);
     else groups.set(columns, [r]);
   }
+  // With `counted` (PostgreSQL, `batchRollups`), the rollups are added per statement, not per row.
+  if (counted) return insertCountedSessions(db, [...groups.values()]);
   // SQLite takes at most 32,766 parameters a statement: a session row has fewer than 60 columns.
   for (const group of groups.values()) await insertRows(db, 'sessions', group, 250);
 }
