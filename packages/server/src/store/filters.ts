@@ -137,18 +137,6 @@ export function scoreKeys(orgId: string, c: ScoreCondition) {
     WHERE sc.org_id = ${orgId} AND sc.name = ${c.name} AND ${match}`;
 }
 
-/**
- * A filter that is one tag, or one `score.<name>=<value>`, and nothing else: its sessions are a
- * range of session_tags' (or session_scores') index in start order, so a page walks that index
- * and reads only the page's sessions, and a count reads the index alone — no sort or scan of
- * every match (a common tag at 100,000 sessions: seconds otherwise).
- */
-export function reviewDriven(f: SessionFilter): 'tag' | 'score' | null {
-  if (f.tags?.length === 1 && noneBut(f, 'tags')) return 'tag';
-  if (f.scores?.length === 1 && f.scores[0].op === 'eq' && noneBut(f, 'scores')) return 'score';
-  return null;
-}
-
 /** No conditions but those a session row answers by itself (and scores, a seek each). */
 const rowOnly = (rest: SessionFilter) =>
   noneBut(rest, 'agentIds', 'channels', 'statuses', 'types', 'sources', 'from', 'to', 'reviewed', 'problems', 'scores');
