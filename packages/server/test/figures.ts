@@ -197,14 +197,20 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
     channel: string;
     status: string;
     type: string;
-  }>`SELECT pk, started_at, CAST(tags AS TEXT) AS tags, agent_id, channel, status, type
+    reviewed_at: number | null;
+    errors: number;
+    source: string;
+  }>`SELECT pk, started_at, CAST(tags AS TEXT) AS tags, agent_id, channel, status, type, reviewed_at, errors, source
     FROM sessions WHERE org_id = ${t.orgId}`.execute(db);
   const rows: string[] = [];
   const counts: Record<string, number> = {};
   const days: Record<string, number> = {};
   for (const s of sessions)
     for (const tag of JSON.parse(s.tags) as string[]) {
-      rows.push(`${tag}/${Number(s.started_at)}/${Number(s.pk)}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`);
+      rows.push(
+        `${tag}/${Number(s.started_at)}/${Number(s.pk)}/${s.agent_id}/${s.channel}/${s.status}/${s.type}` +
+          `/${s.reviewed_at === null ? 0 : 1}/${s.status === 'failed' || Number(s.errors) > 0 ? 1 : 0}/${s.source}`,
+      );
       const k = `${tag}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`;
       counts[k] = (counts[k] ?? 0) + 1;
       const d = `${tag}/${Math.floor(Number(s.started_at) / 86_400_000) * 86_400_000}/${s.channel}/${s.status}/${s.type}`;
@@ -215,11 +221,12 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
     kept
       .map(
         (r) =>
-          `${r.tag}/${Number(r.started_at)}/${Number(r.session_pk)}/${r.agent_id}/${r.channel}/${r.status}/${r.type}`,
+          `${r.tag}/${Number(r.started_at)}/${Number(r.session_pk)}/${r.agent_id}/${r.channel}/${r.status}/${r.type}` +
+          `/${Number(r.reviewed)}/${Number(r.problem)}/${r.source}`,
       )
       .sort(),
     rows.sort(),
-    `${label}: session_tags = the sessions' tag lists, with their columns`,
+    `${label}: session_tags = the sessions' tag lists, with their columns (0026, 0033)`,
   );
   const keptCounts = await db.selectFrom('session_tag_counts').selectAll().where('org_id', '=', t.orgId).execute();
   assert.deepEqual(

@@ -190,10 +190,22 @@ export function scoreRangeLed(
 
 /**
  * True when session_tags alone answers the filter's count (0026): tags, with conditions only on
- * the columns each tag row copies from its session (agent, channel, status, type) and time.
+ * the columns each tag row copies from its session (agent, channel, status, type; since 0033
+ * reviewed, problems and source) and time.
  */
 export function tagRowsAnswer(f: SessionFilter): boolean {
-  return !!f.tags?.length && noneBut(f, 'tags', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
+  return (
+    !!f.tags?.length &&
+    noneBut(f, 'tags', 'agentIds', 'channels', 'statuses', 'types', 'from', 'to', 'reviewed', 'problems', 'sources')
+  );
+}
+
+/**
+ * Conditions of a `tagRowsAnswer` filter that the tag rows carry (0033) but their counters do not
+ * split by: with any of them, a total counts the tag's rows.
+ */
+export function tagFlagged(f: SessionFilter): boolean {
+  return f.reviewed !== undefined || !!f.problems || !!f.sources?.length;
 }
 
 /**

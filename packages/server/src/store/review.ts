@@ -78,7 +78,7 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
       )
       .execute();
   }
-  // Each tag row copies its session's filter columns (0026), read from the session row as it is
+  // Each tag row copies its session's filter columns (0026, 0033), read from the session row as it is
   // now: one statement per tag and chunk of sessions (a bulk job adds one tag to many).
   const byTag = new Map<string, Array<{ org_id: string; session_pk: number; started_at: number }>>();
   for (const a of added) {
@@ -93,7 +93,19 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
       const chunk = rows.slice(i, i + 500);
       await db
         .insertInto('session_tags')
-        .columns(['org_id', 'tag', 'started_at', 'session_pk', 'channel', 'status', 'type', 'agent_id'])
+        .columns([
+          'org_id',
+          'tag',
+          'started_at',
+          'session_pk',
+          'channel',
+          'status',
+          'type',
+          'agent_id',
+          'reviewed',
+          'problem',
+          'source',
+        ])
         .expression(
           db
             .selectFrom('sessions as s')
@@ -106,6 +118,10 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
               's.status',
               's.type',
               's.agent_id',
+              // As 0033's trigger copies them.
+              sql<number>`CASE WHEN s.reviewed_at IS NULL THEN 0 ELSE 1 END`.as('reviewed'),
+              sql<number>`CASE WHEN s.status = 'failed' OR s.errors > 0 THEN 1 ELSE 0 END`.as('problem'),
+              's.source',
             ])
             .where('s.org_id', '=', orgId)
             .where(

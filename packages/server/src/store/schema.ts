@@ -128,6 +128,10 @@ export interface SessionTagsTable {
   status: Status;
   type: SessionType;
   agent_id: string;
+  /** Also copied (0033): 1 when the session is marked reviewed; 1 when it failed or has an error; its source. */
+  reviewed: Generated<number>;
+  problem: Generated<number>;
+  source: Generated<SessionSource>;
 }
 
 /** Sessions per tag, agent, channel, status and type, kept exact by triggers on session_tags (0026). */

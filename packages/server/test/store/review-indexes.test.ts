@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Session } from '@switchboard/contracts';
 import { CompiledQuery, sql } from 'kysely';
 import { needsReview, sessionFilterWhere } from '../../src/store/filters.js';
-import { assertReviewCountsExact } from '../figures.js';
+import { assertReviewCountsExact, assertTagRowsExact } from '../figures.js';
 import { CITUS, DIALECTS, type TestContext, call, rng, seed, session, setup } from '../helpers.js';
 
 const NOW = Date.now();
@@ -114,11 +114,36 @@ for (const dialect of DIALECTS) {
           Date.parse(s.startedAt) >= NOW - 50 * HOUR,
       ],
       ['tag=nosuch&score.q=5', () => false],
+      // Tags with the review columns their rows carry (0033), alone, together and with the others.
+      ['tag=hot&reviewed=false', (s) => s.tags.includes('hot') && s.reviewedAt === null],
+      ['tag=cold&reviewed=true', (s) => s.tags.includes('cold') && s.reviewedAt !== null],
+      [
+        'tag=hot,cold&problems=true',
+        (s) => (s.tags.includes('hot') || s.tags.includes('cold')) && (s.status === 'failed' || s.stats.errors > 0),
+      ],
+      [
+        'tag=hot&problems=true&reviewed=false&channel=web,phone',
+        (s) =>
+          s.tags.includes('hot') &&
+          (s.status === 'failed' || s.stats.errors > 0) &&
+          s.reviewedAt === null &&
+          s.channel !== 'sip',
+      ],
+      [
+        `tag=hot,rare&source=api&problems=true&from=${iso(NOW - 60 * HOUR)}`,
+        (s) =>
+          (s.tags.includes('hot') || s.tags.includes('rare')) &&
+          s.source === 'api' &&
+          (s.status === 'failed' || s.stats.errors > 0) &&
+          Date.parse(s.startedAt) >= NOW - 60 * HOUR,
+      ],
+      ['tag=hot&source=otlp', () => false],
     ];
 
     /** Each filter's total and every page (cursor, both orders; offset) as filtering every session. */
     async function assertExact(label: string) {
       await assertReviewCountsExact(t, label);
+      await assertTagRowsExact(t, label);
       const res = await api('GET', '/sessions?limit=500');
       const all = res.json().data as Session[];
       assert.equal(all.length, 200);
@@ -132,7 +157,15 @@ for (const dialect of DIALECTS) {
               (!q.includes('reviewed=true') || s.reviewedAt !== null),
           )
           .map((s) => s.id);
-        if (['problems=true&reviewed=false', 'score.q%5Bgte%5D=4', 'tag=hot&score.q=5'].includes(q))
+        if (
+          [
+            'problems=true&reviewed=false',
+            'score.q%5Bgte%5D=4',
+            'tag=hot&score.q=5',
+            'tag=hot&reviewed=false',
+            'tag=hot,cold&problems=true',
+          ].includes(q)
+        )
           assert.ok(expected.length >= 8, `${label}: ${q} matches ${expected.length}`);
         for (const [sort, ids] of [
           ['-startedAt', expected],

@@ -274,6 +274,7 @@ for (const dialect of DIALECTS) {
         '0030_transcript_org',
         '0031_replica_identity',
         '0032_batch_rollups',
+        '0033_tag_review_columns',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       await assertReviewCountsExact({ store, orgId } as TestContext, 'upgraded');

@@ -94,6 +94,7 @@ for (const dialect of DIALECTS)
         '0030_transcript_org',
         '0031_replica_identity',
         '0032_batch_rollups',
+        '0033_tag_review_columns',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

@@ -20,6 +20,7 @@ import {
   transcriptCountPostgres,
   transcriptOnly,
   type ScoreCondition,
+  tagFlagged,
   tagRowsAnswer,
   tagScoreAnswer,
 } from '../filters.js';
@@ -146,6 +147,12 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
 }
 
 /**
+ * When the tags after the largest hold more than 1/UNION_SHARE of its rows, `tagTotal` counts the
+ * union of every tag's rows instead of probing (a probe cost about four reads of a row).
+ */
+const UNION_SHARE = 4;
+
+/**
  * The total of a `tagRowsAnswer` filter, never reading the sessions (0026). Without a time range
  * the counters answer one tag (a sum of a few rows, however many sessions carry it) and the
  * largest of several; with one, the largest tag's whole days come from session_tag_days (0028,
@@ -153,13 +160,9 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
  * counted in its key's index, conditions read from the tag rows. Several tags count each session once: every tag after the
  * largest adds only its sessions that no tag before it has (a probe of the same key per earlier
  * tag), so the cost is the smaller tags' rows, not all of them. One statement, one snapshot.
+ * With `reviewed`, `problems` or `source` (0033), which the counters do not split by, the rows are
+ * counted even for one tag without a time range.
  */
-/**
- * When the tags after the largest hold more than 1/UNION_SHARE of its rows, `tagTotal` counts the
- * union of every tag's rows instead of probing (a probe cost about four reads of a row).
- */
-const UNION_SHARE = 4;
-
 async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
   const timed = f.from !== undefined || f.to !== undefined;
   let sized = db
@@ -175,7 +178,9 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   // Largest first; a tag with no matching session adds nothing.
   const tags = [...sizes].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   if (!tags.length) return 0;
-  if (!timed && tags.length === 1) return tags[0][1];
+  // With reviewed, problems or source (0033) the counters are only the tags' sizes: the rows count.
+  const counted = !timed && !tagFlagged(f);
+  if (counted && tags.length === 1) return tags[0][1];
   // Tags that are each common: the union of their rows, which both stores take as they are read
   // (SQLite merges the tags' key ranges, each in (started_at, session_pk) order; PostgreSQL hashes
   // them), reads every row once. Probing each later tag's rows into the earlier ones costs an
@@ -189,8 +194,8 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
     return Number(rows[0].n);
   }
   const parts = tags.map(([tag, n], i) => {
-    if (i === 0 && !timed) return sql<number>`${n}`;
-    if (i === 0 && !f.agentIds?.length) {
+    if (i === 0 && counted) return sql<number>`${n}`;
+    if (i === 0 && !f.agentIds?.length && !tagFlagged(f)) {
       const byDays = tagDaysTotal(db, orgId, f, tag);
       if (byDays) return byDays;
     }

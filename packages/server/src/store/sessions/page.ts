@@ -464,5 +464,8 @@ export function tagRows(db: Db, orgId: string, f: SessionFilter, tag: string) {
   if (f.channels?.length) q = q.where('t.channel', 'in', f.channels);
   if (f.statuses?.length) q = q.where('t.status', 'in', f.statuses);
   if (f.types?.length) q = q.where('t.type', 'in', f.types);
+  if (f.reviewed !== undefined) q = q.where('t.reviewed', '=', f.reviewed ? 1 : 0);
+  if (f.problems) q = q.where('t.problem', '=', 1);
+  if (f.sources?.length) q = q.where('t.source', 'in', f.sources);
   return q;
 }
