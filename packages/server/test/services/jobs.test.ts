@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { bulkHandler } from '../../src/services/jobs/bulk.js';
+import { BUSY_WITHIN_MS, pauseAfterStep } from '../../src/services/jobs/runner.js';
 import { openStore } from '../../src/store/db.js';
 import { findJobRow } from '../../src/store/jobs.js';
 import { readOutbox } from '../../src/store/outbox.js';
@@ -150,3 +151,67 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+test('pauseAfterStep: nothing when no other write committed in the last second, else the factor times the step, at most a second', () => {
+  assert.equal(pauseAfterStep(40, BUSY_WITHIN_MS + 1, 4), 0);
+  assert.equal(pauseAfterStep(40, Number.POSITIVE_INFINITY, 4), 0);
+  assert.equal(pauseAfterStep(40, 10, 4), 160);
+  assert.equal(pauseAfterStep(40, BUSY_WITHIN_MS, 4), 160);
+  assert.equal(pauseAfterStep(400, 10, 4), 1000);
+  assert.equal(pauseAfterStep(40, 10, 0), 0);
+});
+
+// SQLite has one writer: a job gives way to ingest while ingest is writing (`yieldFactor`).
+describe('a job gives way to ingest on SQLite', () => {
+  let t: TestContext;
+  before(async () => {
+    // Every step that follows another write's commit waits the most, a second.
+    t = await setup('sqlite', { jobs: { backgroundJobs: { pollMs: 20, batchSize: 1, yieldFactor: 1_000_000 } } });
+    await seed(t.app, t.adminKey, [
+      ...Array.from({ length: 4 }, (_, i) => ({ type: 'session', body: session({ id: `y-${i}`, status: 'failed' }) })),
+      { type: 'session', body: session({ id: 'y-live' }) },
+    ]);
+  });
+  after(() => t.close());
+
+  async function bulkTag(filters: string, tag: string) {
+    const began = performance.now();
+    const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', { filters, action: { addTags: [tag] } });
+    assert.equal(res.statusCode, 202, res.body);
+    for (;;) {
+      const job = (await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${res.json().jobId}`)).json();
+      if (job.status === 'succeeded') return { ms: performance.now() - began, job };
+      assert.notEqual(job.status, 'failed');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('with messages committing beside it, each step waits; alone, it runs its steps back to back', async () => {
+    // Four steps of one session while a message to another commits every 50 ms: three waits of a second.
+    let writing = true;
+    const message = (n: number) =>
+      call(t.app, t.adminKey, 'POST', '/api/v1/sessions/y-live/messages', {
+        messages: [{ sender: 'user', content: `still here ${n}` }],
+      });
+    // One committed before the job starts, so its first step already follows another write.
+    assert.ok((await message(-1)).statusCode < 300);
+    const ingest = (async () => {
+      for (let n = 0; writing; n++) {
+        const res = await message(n);
+        assert.ok(res.statusCode < 300, res.body);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const busy = await bulkTag('status=failed', 'busy').finally(() => {
+      writing = false;
+    });
+    await ingest;
+    assert.equal(busy.job.done, 4);
+    assert.ok(busy.ms >= 2500, `the job gave way: ${Math.round(busy.ms)} ms for 4 steps`);
+    // Nothing else writing (the last message committed over a second before): no waits.
+    await new Promise((r) => setTimeout(r, BUSY_WITHIN_MS + 100));
+    const alone = await bulkTag('tag=busy', 'alone');
+    assert.equal(alone.job.done, 4);
+    assert.ok(alone.ms < 2500, `alone the job did not wait: ${Math.round(alone.ms)} ms`);
+  });
+});
