@@ -274,8 +274,7 @@ export const forkSessionState = (s: SessionState): SessionState => ({
 
 /** Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored). */
 export async function writeSessionState(db: Db, store: Store, s: SessionState) {
-  if (s.unwritten.size)
-    await insertSessionRows(db, [...s.unwritten.values()], await batchRollups(db, store.dialect, store));
+  if (s.unwritten.size) await insertSessionRows(db, [...s.unwritten.values()], await batchRollups(db, store));
   s.unwritten.clear();
   await updateSessionSets(db, store.dialect, [...s.pending.values()]);
   s.pending.clear();

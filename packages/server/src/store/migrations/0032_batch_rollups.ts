@@ -28,8 +28,11 @@ export const BATCH_COUNTED_TRIGGERS = [
   'session_review_counts_insert',
 ];
 
+/** The transaction-local setting a batch turns to `batch` for the insert of its new rows. */
+export const ROLLUPS_SETTING = 'switchboard.rollups';
+
 /** What the triggers' WHEN now asks first: the batch's statement counts the rows instead. */
-export const NOT_BATCH_COUNTED = `current_setting('switchboard.rollups', true) IS DISTINCT FROM 'batch'`;
+const NOT_BATCH_COUNTED = `current_setting('${ROLLUPS_SETTING}', true) IS DISTINCT FROM 'batch'`;
 
 export async function up(db: MigrationDb, dialect: DialectName, log: MigrationLog) {
   if (dialect !== 'postgres') return;

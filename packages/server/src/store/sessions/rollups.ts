@@ -15,37 +15,38 @@
  * SQLite (triggers that run inline, at a fraction of the cost: docs/PERFORMANCE.md) and Citus
  * (0032 leaves its triggers as they are) insert and let the triggers count.
  */
+import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { type Kysely, sql } from 'kysely';
-import { BATCH_COUNTED_TRIGGERS } from '../migrations/0032_batch_rollups.js';
+import { BATCH_COUNTED_TRIGGERS, ROLLUPS_SETTING } from '../migrations/0032_batch_rollups.js';
 import { needsReviewOf } from '../migrations/0029_review_counts.js';
-import type { DialectName } from '../db.js';
+import type { Store } from '../db.js';
 import { insertRows } from '../insert-rows.js';
 import type { Database, NewSessionRow } from '../schema.js';
 import { FIGURE_SUMS, figureSumColumns, firstResponseBucket } from './figures.js';
 
 type Db = Kysely<Database>;
 
-/** 0013's sessions per channel, status and type, as session_days' columns. */
+/** 0013's sessions per channel, status and type, as session_days' columns (`channel_web`, …). */
 const DAY_COUNTED = [
-  ...['web', 'phone', 'telegram', 'whatsapp', 'mobile_sdk', 'sip'].map((v) => ['channel', v] as const),
-  ...['active', 'completed', 'failed', 'cancelled'].map((v) => ['status', v] as const),
-  ...['chat', 'voice', 'video'].map((v) => ['type', v] as const),
+  ...CHANNELS.map((v) => ['channel', v] as const),
+  ...STATUSES.map((v) => ['status', v] as const),
+  ...SESSION_TYPES.map((v) => ['type', v] as const),
 ];
 const DAY_MS = 86_400_000;
 
 /** Whether this database's rollup triggers leave a batch's inserts to it (0032; not on Citus). */
-const known = new WeakMap<object, Promise<boolean>>();
-export function batchRollups(db: Db, dialect: DialectName, cacheKey: object): Promise<boolean> {
-  if (dialect !== 'postgres') return Promise.resolve(false);
-  let answer = known.get(cacheKey);
+const known = new WeakMap<Store, Promise<boolean>>();
+export function batchRollups(db: Db, store: Store): Promise<boolean> {
+  if (store.dialect !== 'postgres') return Promise.resolve(false);
+  let answer = known.get(store);
   if (!answer) {
     answer = sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_trigger t WHERE t.tgrelid = 'sessions'::regclass
       AND t.tgname IN (${sql.join(BATCH_COUNTED_TRIGGERS)})
-      AND position('switchboard.rollups' IN pg_get_triggerdef(t.oid)) > 0`
+      AND position(${ROLLUPS_SETTING} IN pg_get_triggerdef(t.oid)) > 0`
       .execute(db)
       .then(({ rows }) => rows[0].n === BATCH_COUNTED_TRIGGERS.length);
-    known.set(cacheKey, answer);
-    answer.catch(() => known.delete(cacheKey));
+    known.set(store, answer);
+    answer.catch(() => known.delete(store));
   }
   return answer;
 }
@@ -56,10 +57,10 @@ export function batchRollups(db: Db, dialect: DialectName, cacheKey: object): Pr
  * lasts until the insert is done, and a rollback takes it back with everything else.
  */
 export async function insertCountedSessions(db: Db, groups: Array<Array<NewSessionRow & { pk: number }>>) {
-  await sql`SELECT set_config('switchboard.rollups', 'batch', true)`.execute(db);
+  await sql`SELECT set_config(${ROLLUPS_SETTING}, 'batch', true)`.execute(db);
   for (const group of groups) await insertRows(db, 'sessions', group, 250);
   // The lock every rollup trigger takes first, so counter rows change in one order for every writer.
-  await sql`SELECT set_config('switchboard.rollups', '', true), pg_advisory_xact_lock(7245012)`.execute(db);
+  await sql`SELECT set_config(${ROLLUPS_SETTING}, '', true), pg_advisory_xact_lock(7245012)`.execute(db);
   const rows = groups.flat();
   const orgs = [...new Set(rows.map((r) => r.org_id))];
   let lo = Number.POSITIVE_INFINITY;
@@ -69,8 +70,9 @@ export async function insertCountedSessions(db: Db, groups: Array<Array<NewSessi
     hi = Math.max(hi, r.started_at);
   }
   const pks = `{${rows.map((r) => r.pk).join(',')}}`;
-  const sums = (t: string) =>
-    sql.join(FIGURE_SUMS.map((c) => sql`${sql.id(c)} = ${sql.id(t)}.${sql.id(c)} + excluded.${sql.id(c)}`));
+  /** `c = t.c + excluded.c` for each column: an upsert adding the batch's sums to the row's. */
+  const plus = (t: string, columns: readonly string[]) =>
+    sql.join(columns.map((c) => sql`${sql.id(c)} = ${sql.id(t)}.${sql.id(c)} + excluded.${sql.id(c)}`));
   const bucket = firstResponseBucket('postgres', sql.ref('s.first_response_ms'));
   const metaValue = sql`CASE json_typeof(j.value) WHEN 'string' THEN j.value #>> '{}' ELSE j.value::text END`;
   const anyFigure = sql.raw(
@@ -96,7 +98,7 @@ export async function insertCountedSessions(db: Db, groups: Array<Array<NewSessi
     ), figures AS (
       INSERT INTO session_figures AS f (org_id, agent_id, channel, status, type, ${sql.join(FIGURE_SUMS.map((c) => sql.id(c)))})
       SELECT s.org_id, s.agent_id, s.channel, s.status, s.type, ${sql.join(figureSumColumns('s'))} FROM s GROUP BY 1, 2, 3, 4, 5
-      ON CONFLICT (org_id, agent_id, channel, status, type) DO UPDATE SET ${sums('f')}
+      ON CONFLICT (org_id, agent_id, channel, status, type) DO UPDATE SET ${plus('f', FIGURE_SUMS)}
     ), first_responses AS (
       INSERT INTO session_first_responses AS h (org_id, channel, status, type, bucket, n)
       SELECT s.org_id, s.channel, s.status, s.type, ${bucket}, count(*) FROM s WHERE s.first_response_ms IS NOT NULL
@@ -111,8 +113,7 @@ export async function insertCountedSessions(db: Db, groups: Array<Array<NewSessi
       SELECT s.org_id, ${day}, s.agent_id, ${sql.join(figureSumColumns('s'))},
         ${sql.join(DAY_COUNTED.map(([column, value]) => sql`count(*) FILTER (WHERE ${sql.ref(`s.${column}`)} = ${value})`))}
       FROM s GROUP BY 1, 2, 3
-      ON CONFLICT (org_id, day, agent_id) DO UPDATE SET ${sums('f')},
-        ${sql.join(counted.map((c) => sql`${sql.id(c)} = f.${sql.id(c)} + excluded.${sql.id(c)}`))}
+      ON CONFLICT (org_id, day, agent_id) DO UPDATE SET ${plus('f', [...FIGURE_SUMS, ...counted])}
     ), day_first_responses AS (
       INSERT INTO day_first_responses AS h (org_id, day, bucket, n)
       SELECT s.org_id, ${day}, ${bucket}, count(*) FROM s WHERE s.first_response_ms IS NOT NULL GROUP BY 1, 2, 3
@@ -129,8 +130,7 @@ export async function insertCountedSessions(db: Db, groups: Array<Array<NewSessi
       SELECT g.org_id, g.key, g.value, ${sql.join(metaSums.map((c) => sql.ref(`g.${c}`)))}
       FROM (SELECT s.org_id, s.key, s.value, ${sql.join(figureSumColumns('s'))} FROM meta s WHERE ${anyFigure}
         GROUP BY 1, 2, 3) g
-      ON CONFLICT (org_id, key, value) DO UPDATE SET
-        ${sql.join(metaSums.map((c) => sql`${sql.id(c)} = f.${sql.id(c)} + excluded.${sql.id(c)}`))}
+      ON CONFLICT (org_id, key, value) DO UPDATE SET ${plus('f', metaSums)}
     ), metadata_first_responses AS (
       INSERT INTO metadata_first_responses AS h (org_id, key, value, bucket, n)
       SELECT s.org_id, s.key, s.value, ${bucket}, count(*) FROM meta s WHERE s.first_response_ms IS NOT NULL
