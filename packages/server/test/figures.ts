@@ -184,8 +184,9 @@ export async function assertReviewCountsExact(t: TestContext, label = 'review co
 }
 
 /**
- * session_tags (one row per session and tag, with the session's agent, channel, status and type)
- * and session_tag_counts (0026) equal what the sessions' own tag lists and columns give.
+ * session_tags (one row per session and tag, with the session's agent, channel, status, type and
+ * whole tag list), session_tag_counts (0026), session_tag_days (0028) and session_tag_set_counts
+ * (0034) equal what the sessions' own tag lists and columns give.
  */
 export async function assertTagRowsExact(t: TestContext, label = 'tags') {
   const { db } = t.store;
@@ -205,28 +206,45 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
   const rows: string[] = [];
   const counts: Record<string, number> = {};
   const days: Record<string, number> = {};
-  for (const s of sessions)
-    for (const tag of JSON.parse(s.tags) as string[]) {
+  const sets: Record<string, number> = {};
+  for (const s of sessions) {
+    const tags = JSON.parse(s.tags) as string[];
+    // The session's list as 0034 writes it: sorted, `,a,b,`.
+    const list = `,${[...tags].sort().join(',')},`;
+    for (const tag of tags) {
       rows.push(
         `${tag}/${Number(s.started_at)}/${Number(s.pk)}/${s.agent_id}/${s.channel}/${s.status}/${s.type}` +
-          `/${s.reviewed_at === null ? 0 : 1}/${s.status === 'failed' || Number(s.errors) > 0 ? 1 : 0}/${s.source}`,
+          `/${s.reviewed_at === null ? 0 : 1}/${s.status === 'failed' || Number(s.errors) > 0 ? 1 : 0}/${s.source}/${list}`,
       );
       const k = `${tag}/${s.agent_id}/${s.channel}/${s.status}/${s.type}`;
       counts[k] = (counts[k] ?? 0) + 1;
+      sets[`${k}/${list}`] = (sets[`${k}/${list}`] ?? 0) + 1;
       const d = `${tag}/${Math.floor(Number(s.started_at) / 86_400_000) * 86_400_000}/${s.channel}/${s.status}/${s.type}`;
       days[d] = (days[d] ?? 0) + 1;
     }
+  }
   const kept = await db.selectFrom('session_tags').selectAll().where('org_id', '=', t.orgId).execute();
   assert.deepEqual(
     kept
       .map(
         (r) =>
           `${r.tag}/${Number(r.started_at)}/${Number(r.session_pk)}/${r.agent_id}/${r.channel}/${r.status}/${r.type}` +
-          `/${Number(r.reviewed)}/${Number(r.problem)}/${r.source}`,
+          `/${Number(r.reviewed)}/${Number(r.problem)}/${r.source}/${r.tag_set}`,
       )
       .sort(),
     rows.sort(),
-    `${label}: session_tags = the sessions' tag lists, with their columns (0026, 0033)`,
+    `${label}: session_tags = the sessions' tag lists, with their columns (0026, 0033) and whole list (0034)`,
+  );
+  const keptSets = await db.selectFrom('session_tag_set_counts').selectAll().where('org_id', '=', t.orgId).execute();
+  assert.deepEqual(
+    Object.fromEntries(
+      keptSets
+        .filter((r) => Number(r.n) !== 0)
+        .map((r) => [`${r.tag}/${r.agent_id}/${r.channel}/${r.status}/${r.type}/${r.tag_set}`, Number(r.n)])
+        .sort(),
+    ),
+    Object.fromEntries(Object.entries(sets).sort()),
+    `${label}: session_tag_set_counts = the sessions counted per tag, agent, channel, status, type and list`,
   );
   const keptCounts = await db.selectFrom('session_tag_counts').selectAll().where('org_id', '=', t.orgId).execute();
   assert.deepEqual(

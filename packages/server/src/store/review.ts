@@ -39,13 +39,28 @@ export async function writeTags(db: Db, ref: SessionKeyRef, before: string[], af
 }
 
 /**
- * Brings session_tags in line with sessions' new tag lists (their rows are written by the caller):
- * the tags gone deleted in one statement, the tags added inserted in one, for any number of
- * sessions of one organization. What `GET /tags` counts and the `tag` filter reads.
+ * A session's tag list as its tag rows carry it (0034): sorted (bytewise: tags are ASCII) and
+ * written `,a,b,`, so that `,a,` is in it exactly when the session has `a`.
+ */
+export const tagSetOf = (tags: readonly string[]) => (tags.length ? `,${[...tags].sort().join(',')},` : '');
+
+/**
+ * Brings session_tags in line with sessions' new tag lists (their rows are written by the caller),
+ * for any number of sessions of one organization: the tags gone deleted, the session's list
+ * (`tag_set`, 0034) rewritten on the rows it keeps, the tags added inserted — one statement per
+ * chunk of sessions (and, for the inserts, per tag and list). What `GET /tags` counts and the `tag`
+ * filter reads.
  */
 export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; before: string[]; after: string[] }>) {
-  const gone: Array<{ org_id: string; pk: number; started_at: number; tag: string }> = [];
-  const added: Array<{ org_id: string; tag: string; started_at: number; session_pk: number }> = [];
+  type Key = { org_id: string; session_pk: number; started_at: number };
+  const gone: Array<Key & { tag: string }> = [];
+  const added = new Map<string, Key[]>();
+  const kept = new Map<string, Key[]>();
+  const push = (map: Map<string, Key[]>, key: string, k: Key) => {
+    const list = map.get(key);
+    if (list) list.push(k);
+    else map.set(key, [k]);
+  };
   // A session changed twice here is written once: from its first `before` to its last `after`.
   const net = new Map<string, { ref: SessionKeyRef; before: string[]; after: string[] }>();
   for (const c of changes) {
@@ -54,11 +69,13 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
     net.set(key, seen ? { ...seen, after: c.after } : c);
   }
   for (const { ref, before, after } of net.values()) {
-    const k = byKey(ref);
-    for (const tag of before)
-      if (!after.includes(tag)) gone.push({ org_id: ref.org_id, pk: k.pk, started_at: k.started_at, tag });
-    for (const tag of after)
-      if (!before.includes(tag)) added.push({ org_id: ref.org_id, tag, started_at: k.started_at, session_pk: k.pk });
+    const { pk, started_at } = byKey(ref);
+    const k = { org_id: ref.org_id, session_pk: pk, started_at };
+    const set = tagSetOf(after);
+    if (set === tagSetOf(before)) continue;
+    for (const tag of before) if (!after.includes(tag)) gone.push({ ...k, tag });
+    for (const tag of after) if (!before.includes(tag)) push(added, `${ref.org_id}\u0000${tag}\u0000${set}`, k);
+    if (after.some((tag) => before.includes(tag))) push(kept, `${ref.org_id}\u0000${set}`, k);
   }
   for (let i = 0; i < gone.length; i += 500) {
     const chunk = gone.slice(i, i + 500);
@@ -71,24 +88,41 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
               eb('org_id', '=', g.org_id),
               eb('tag', '=', g.tag),
               eb('started_at', '=', g.started_at),
-              eb('session_pk', '=', g.pk),
+              eb('session_pk', '=', g.session_pk),
             ]),
           ),
         ),
       )
       .execute();
   }
-  // Each tag row copies its session's filter columns (0026, 0033), read from the session row as it is
-  // now: one statement per tag and chunk of sessions (a bulk job adds one tag to many).
-  const byTag = new Map<string, Array<{ org_id: string; session_pk: number; started_at: number }>>();
-  for (const a of added) {
-    const key = `${a.org_id}\u0000${a.tag}`;
-    const list = byTag.get(key);
-    if (list) list.push(a);
-    else byTag.set(key, [a]);
+  // The rows a session keeps take its new list, which moves each one's count in
+  // session_tag_set_counts from the old list to the new (its trigger).
+  for (const [key, rows] of kept) {
+    const [orgId, set] = key.split('\u0000');
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await db
+        .updateTable('session_tags')
+        .set({ tag_set: set })
+        .where('org_id', '=', orgId)
+        .where(
+          'session_pk',
+          'in',
+          chunk.map((r) => r.session_pk),
+        )
+        .where(
+          'started_at',
+          'in',
+          chunk.map((r) => r.started_at),
+        )
+        .where('tag_set', '<>', set)
+        .execute();
+    }
   }
-  for (const [key, rows] of byTag) {
-    const [orgId, tag] = key.split('\u0000');
+  // Each tag row copies its session's filter columns (0026, 0033), read from the session row as it is
+  // now: one statement per tag, list and chunk of sessions (a bulk job adds one tag to many).
+  for (const [key, rows] of added) {
+    const [orgId, tag, set] = key.split('\u0000');
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
       await db
@@ -105,6 +139,7 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
           'reviewed',
           'problem',
           'source',
+          'tag_set',
         ])
         .expression(
           db
@@ -122,6 +157,7 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
               sql<number>`CASE WHEN s.reviewed_at IS NULL THEN 0 ELSE 1 END`.as('reviewed'),
               sql<number>`CASE WHEN s.status = 'failed' OR s.errors > 0 THEN 1 ELSE 0 END`.as('problem'),
               's.source',
+              sql<string>`CAST(${set} AS text)`.as('tag_set'),
             ])
             .where('s.org_id', '=', orgId)
             .where(

@@ -132,6 +132,8 @@ export interface SessionTagsTable {
   reviewed: Generated<number>;
   problem: Generated<number>;
   source: Generated<SessionSource>;
+  /** The session's whole tag list, sorted and written `,a,b,` (0034; store/review.ts writeTagRows). */
+  tag_set: Generated<string>;
 }
 
 /** Sessions per tag, agent, channel, status and type, kept exact by triggers on session_tags (0026). */
@@ -145,7 +147,11 @@ export interface SessionTagCountsTable {
   n: number;
 }
 
-/** Sessions per tag, day of their start (UTC, epoch ms), channel, status and type; like the counts (0028). */
+/** Sessions per tag, their whole tag list, agent, channel, status and type (0034). */
+export interface SessionTagSetCountsTable extends SessionTagCountsTable {
+  tag_set: string;
+}
+
 /** Sessions that need review (failed or with an error, not reviewed) per channel, status and type (0029). */
 export interface SessionReviewCountsTable {
   org_id: string;
@@ -155,6 +161,7 @@ export interface SessionReviewCountsTable {
   n: number;
 }
 
+/** Sessions per tag, day of their start (UTC, epoch ms), channel, status and type; like the counts (0028). */
 export interface SessionTagDaysTable {
   org_id: string;
   tag: string;
@@ -699,6 +706,7 @@ export interface Database {
   integration_requests: IntegrationRequestsTable;
   session_tags: SessionTagsTable;
   session_tag_counts: SessionTagCountsTable;
+  session_tag_set_counts: SessionTagSetCountsTable;
   session_tag_days: SessionTagDaysTable;
   session_review_counts: SessionReviewCountsTable;
   session_scores: SessionScoresTable;

@@ -95,6 +95,7 @@ for (const dialect of DIALECTS)
         '0031_replica_identity',
         '0032_batch_rollups',
         '0033_tag_review_columns',
+        '0034_tag_sets',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

@@ -53,7 +53,7 @@ export const DISTRIBUTED_TABLES = [
 export const REFERENCE_TABLES = ['organizations'];
 
 /** Tables of an organization's sessions that later migrations add, distributed as they are created. */
-export const LATER_DISTRIBUTED_TABLES = ['session_tag_days', 'session_review_counts'];
+export const LATER_DISTRIBUTED_TABLES = ['session_tag_days', 'session_review_counts', 'session_tag_set_counts'];
 
 /**
  * On a Citus coordinator, distributes a table a later migration creates by org_id, co-located with

@@ -37,6 +37,7 @@ import * as m0030 from './0030_transcript_org.js';
 import * as m0031 from './0031_replica_identity.js';
 import * as m0032 from './0032_batch_rollups.js';
 import * as m0033 from './0033_tag_review_columns.js';
+import * as m0034 from './0034_tag_sets.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0031_replica_identity': m0031,
   '0032_batch_rollups': m0032,
   '0033_tag_review_columns': m0033,
+  '0034_tag_sets': m0034,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

@@ -181,6 +181,7 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   // With reviewed, problems or source (0033) the counters are only the tags' sizes: the rows count.
   const counted = !timed && !tagFlagged(f);
   if (counted && tags.length === 1) return tags[0][1];
+  if (counted) return tagSetsTotal(db, orgId, f, tags.map(([tag]) => tag));
   // Tags that are each common: the union of their rows, which both stores take as they are read
   // (SQLite merges the tags' key ranges, each in (started_at, session_pk) order; PostgreSQL hashes
   // them), reads every row once. Probing each later tag's rows into the earlier ones costs an
@@ -206,6 +207,32 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
           AND o.tag IN (${sql.join(tags.slice(0, i).map(([earlier]) => earlier))})
           AND o.started_at = t.started_at AND o.session_pk = t.session_pk)`,
       );
+    return sql<number>`(${q})`;
+  });
+  const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
+  return Number(rows[0].n);
+}
+
+/**
+ * Several tags' sessions from session_tag_set_counts (0034), each session counted once, at the
+ * first of the tags it has: every tag adds its rows whose session's list holds none of the tags
+ * before it. A sum over a few rows per distinct tag list, where the union of the tags' rows read
+ * one per tagged session (200,000 for two 10 % tags at a million sessions). One statement.
+ */
+async function tagSetsTotal(db: Db, orgId: string, f: SessionFilter, tags: string[]) {
+  const parts = tags.map((tag, i) => {
+    let q = db
+      .selectFrom('session_tag_set_counts as c')
+      .select(sql<number>`COALESCE(sum(c.n), 0)`.as('n'))
+      .where('c.org_id', '=', orgId)
+      .where('c.tag', '=', tag);
+    // `_`, which a tag may have, is LIKE's one-character wildcard: escaped.
+    for (const earlier of tags.slice(0, i))
+      q = q.where(sql<SqlBool>`c.tag_set NOT LIKE ${`%,${earlier.replaceAll('_', '\\_')},%`} ESCAPE '\\'`);
+    if (f.agentIds?.length) q = q.where('c.agent_id', 'in', f.agentIds);
+    if (f.channels?.length) q = q.where('c.channel', 'in', f.channels);
+    if (f.statuses?.length) q = q.where('c.status', 'in', f.statuses);
+    if (f.types?.length) q = q.where('c.type', 'in', f.types);
     return sql<number>`(${q})`;
   });
   const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
