@@ -28,7 +28,9 @@ export async function up(db: MigrationDb, dialect: DialectName) {
   const { pg, big } = columnTypes(dialect);
   await sql`ALTER TABLE session_tags ADD COLUMN tag_set text NOT NULL DEFAULT ''`.execute(db);
   // Bytewise order on PostgreSQL too, as JavaScript sorts (store/review.ts tagSetOf).
-  const list = pg ? `',' || string_agg(tag, ',' ORDER BY tag COLLATE "C") || ','` : `',' || group_concat(tag, ',' ORDER BY tag) || ','`;
+  const list = pg
+    ? `',' || string_agg(tag, ',' ORDER BY tag COLLATE "C") || ','`
+    : `',' || group_concat(tag, ',' ORDER BY tag) || ','`;
   await sql
     .raw(`UPDATE session_tags SET tag_set = l.tag_set
       FROM (SELECT org_id, session_pk, started_at, ${list} AS tag_set FROM session_tags

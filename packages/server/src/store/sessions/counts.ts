@@ -154,14 +154,15 @@ const UNION_SHARE = 4;
 
 /**
  * The total of a `tagRowsAnswer` filter, never reading the sessions (0026). Without a time range
- * the counters answer one tag (a sum of a few rows, however many sessions carry it) and the
- * largest of several; with one, the largest tag's whole days come from session_tag_days (0028,
- * without an agent condition: `tagDaysTotal`) and the rest of each tag's rows in the range are
- * counted in its key's index, conditions read from the tag rows. Several tags count each session once: every tag after the
- * largest adds only its sessions that no tag before it has (a probe of the same key per earlier
- * tag), so the cost is the smaller tags' rows, not all of them. One statement, one snapshot.
- * With `reviewed`, `problems` or `source` (0033), which the counters do not split by, the rows are
- * counted even for one tag without a time range.
+ * the counters answer: one tag from session_tag_counts (a sum of a few rows, however many
+ * sessions carry it), several from session_tag_set_counts (0034: `tagSetsTotal`). With a time
+ * range, the largest tag's whole days come from session_tag_days (0028, without an agent
+ * condition: `tagDaysTotal`) and the rest of each tag's rows in the range are counted in its key's
+ * index, conditions read from the tag rows; several tags count each session once, either as the
+ * union of their rows or with every tag after the largest adding only its sessions that no tag
+ * before it has (a probe of the same key per earlier tag), whichever reads less. One statement,
+ * one snapshot. With `reviewed`, `problems` or `source` (0033), which the counters do not split
+ * by, the rows are counted as with a time range, even for one tag.
  */
 async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
   const timed = f.from !== undefined || f.to !== undefined;
@@ -181,7 +182,8 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
   // With reviewed, problems or source (0033) the counters are only the tags' sizes: the rows count.
   const counted = !timed && !tagFlagged(f);
   if (counted && tags.length === 1) return tags[0][1];
-  if (counted) return tagSetsTotal(db, orgId, f, tags.map(([tag]) => tag));
+  // Several, largest first: from the counters by tag list (0034).
+  if (counted) return tagSetsTotal(db, orgId, f, tags);
   // Tags that are each common: the union of their rows, which both stores take as they are read
   // (SQLite merges the tags' key ranges, each in (started_at, session_pk) order; PostgreSQL hashes
   // them), reads every row once. Probing each later tag's rows into the earlier ones costs an
@@ -219,7 +221,8 @@ async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number
  * before it. A sum over a few rows per distinct tag list, where the union of the tags' rows read
  * one per tagged session (200,000 for two 10 % tags at a million sessions). One statement.
  */
-async function tagSetsTotal(db: Db, orgId: string, f: SessionFilter, tags: string[]) {
+async function tagSetsTotal(db: Db, orgId: string, f: SessionFilter, sized: Array<[string, number]>) {
+  const tags = sized.map(([tag]) => tag);
   const parts = tags.map((tag, i) => {
     let q = db
       .selectFrom('session_tag_set_counts as c')
