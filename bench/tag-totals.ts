@@ -1,10 +1,10 @@
 /**
  * The exact total of tag filters (`countSessions`, 0026) at the density of `sessions` sessions,
  * without generating the sessions: a tag filter with agent, channel, status, type and time
- * conditions is counted from session_tags and session_tag_counts alone, so this writes only
- * those — `common` on 10 % of the sessions, `common2` on another 10 %, `rare` on 0.1 %, over
- * 90 days, with the bench's mix of agents, channels, statuses and types — through the counters'
- * triggers, and times each total (p50 and p95 over `rounds`) with the statements' plans.
+ * conditions is counted from session_tags and its counters (0026, 0028, 0034) alone, so this
+ * writes only those — `common` on 10 % of the sessions, `common2` on another 10 %, `rare` on
+ * 0.1 %, over 90 days, with the bench's mix of agents, channels, statuses and types — through the
+ * counters' triggers, and times each total (p50 and p95 over `rounds`) with the statements' plans.
  *
  *   node --import tsx bench/tag-totals.ts [sessions] [rounds] [pg]
  *   node --import tsx bench/tag-totals.ts 1000000 40
@@ -16,6 +16,7 @@ import { generateKey } from '../packages/server/src/lib/keys.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import type { SessionFilter } from '../packages/server/src/store/filters.js';
 import { migrate } from '../packages/server/src/store/migrate.js';
+import { tagSetOf } from '../packages/server/src/store/review.js';
 import type { Database } from '../packages/server/src/store/schema.js';
 import { countSessions } from '../packages/server/src/store/sessions/counts.js';
 import { DATA_DIR, pgFreshDb, startPgCluster } from './dataset.js';
@@ -48,8 +49,10 @@ for (let j = 0; j < sessions; j++) {
     ...(j % 10 === 6 ? ['common2'] : []),
     ...(j % 1000 === 7 ? ['rare'] : []),
   ];
+  const tagSet = tagSetOf(tags);
   for (const tag of tags)
     rows.push({
+      tag_set: tagSet,
       org_id: orgId,
       tag,
       started_at: end - ((j * 2654435761) % (90 * DAY)),
