@@ -1,8 +1,8 @@
 /**
  * First pages (with their total) filtered by tag and score, in process, on a data set shaped for
  * them: `sessions` sessions over 90 days through `POST /ingest` with tags at create — `common` on
- * 10 %, `rare` on 0.1 % — and a `quality` score of 1–5 on 10 % (written into session_scores
- * directly, as the filter reads it). Each case is `GET /sessions?<filter>&limit=50` (default sort
+ * 10 %, `rare` on 0.1 % — a `quality` score of 1–5 on 10 % (written into session_scores directly,
+ * as the filter reads it) and `common2` on another 10 % by a bulk job (half of them `common` too). Each case is `GET /sessions?<filter>&limit=50` (default sort
  * `-startedAt`) through `app.inject`, p50 and p95 over `rounds` calls after a warm-up.
  *
  *   node --import tsx bench/review-filters.ts [sessions] [rounds] [pg]
@@ -51,6 +51,8 @@ const app = await buildApp({
   store,
   webDir: '/nonexistent',
   rateLimits: { read: 0, ingest: 0, export: 0 },
+  // The bulk job below; as the server runs them.
+  jobs: { backgroundJobs: {} },
 });
 await app.ready();
 const inject = (method: 'GET' | 'POST', path: string, body?: unknown) =>
@@ -112,6 +114,26 @@ for (let i = 0; i < rows.length; i += 1000)
     .values(rows.slice(i, i + 1000))
     .execute();
 log(`scored ${rows.length} sessions in ${Math.round(performance.now() - t)} ms`);
+// A second common tag, `common2`, on agents 3 and 4 (10 %, half of them also `common`), by a bulk
+// job as an operator adds one, timed: on a kept database that has no such tag yet too.
+if (!(await store.db.selectFrom('session_tag_counts').select('tag').where('tag', '=', 'common2').executeTakeFirst())) {
+  t = performance.now();
+  const job = await inject('POST', '/api/v1/sessions/bulk', {
+    filters: 'agentId=agent-3,agent-4',
+    action: { addTags: ['common2'] },
+  });
+  if (job.statusCode !== 202) throw new Error(job.body.slice(0, 300));
+  const { jobId } = job.json();
+  for (;;) {
+    const state = (await inject('GET', `/api/v1/jobs/${jobId}`)).json();
+    if (state.status === 'failed') throw new Error(JSON.stringify(state));
+    if (state.status === 'succeeded') {
+      log(`bulk tag of ${state.total} sessions with common2 in ${Math.round(performance.now() - t)} ms`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 await sql`ANALYZE`.execute(store.db);
 
 const CASES = [
@@ -120,6 +142,8 @@ const CASES = [
   'tag=common&status=failed',
   'tag=rare&channel=phone',
   'tag=common,rare',
+  'tag=common,common2',
+  'tag=common,common2&status=failed',
   'tag=common&from=' + new Date(end - 7 * DAY).toISOString(),
   'score.quality=5',
   'score.quality%5Bgte%5D=4',
