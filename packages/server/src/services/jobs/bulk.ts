@@ -2,18 +2,23 @@
  * `sessions.bulk`: add or remove tags, or set or clear the reviewed mark, on every session the
  * shared filters matched when the job was created (`POST /sessions/bulk`). Each step is one
  * transaction over a batch of the snapshotted sessions: their changes, their `session.updated`
- * events and the job's cursor commit together.
+ * events and the job's cursor commit together. The changes are the same as the single-session
+ * routes write (the row's tags and reviewed mark, session_tags), a chunk of sessions at a time.
  */
 import type { Actor, BulkAction, BulkBody } from '@switchboard/contracts';
 import type { Store } from '../../store/db.js';
 import { advanceJob, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
 import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
-import { tagsOf, writeReviewed, writeTags } from '../../store/review.js';
+import { tagsOf, writeTagRows } from '../../store/review.js';
 import { sessionRowToApi } from '../../store/sessions/rows.js';
+import { type SessionKey, type SessionSet, updateSessionSets } from '../../store/sessions/write.js';
 import { checkTagCount, nextTags } from '../tags.js';
 import { retryTransaction } from '../transactions.js';
 import { createJob } from './create.js';
 import type { JobHandler } from './runner.js';
+
+/** The most sessions a step writes at once (its chunks grow 1, 2, 4, … up to this). */
+const CHUNK = 64;
 
 export interface BulkParams {
   filters: string;
@@ -33,13 +38,15 @@ export async function createBulkJob(store: Store, orgId: string, body: BulkBody,
 
 /**
  * `batchSize` is the most sessions a step takes; `stepMs` ends a step early once its changes have
- * taken that long, at the session it was on. A step is one transaction, and on SQLite every
+ * taken that long, after the chunk it was on. A step is one transaction, and on SQLite every
  * request waits for it: at a million sessions a step of 500 took ~0.3 s, which an ingest batch
  * waited for (docs/PERFORMANCE.md). The next step reads about as many sessions as the last one
  * got through (twice as many after one that did not run out of time, up to `batchSize`).
  */
 export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POSITIVE_INFINITY): JobHandler {
   let size = batchSize;
+  // Carried from step to step: a step starts with the chunk the last one reached.
+  let chunk = 1;
   return {
     async step(job: JobRow) {
       const params = (typeof job.params === 'string' ? JSON.parse(job.params) : job.params) as BulkParams;
@@ -56,12 +63,20 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
           // Items taken, in pk order: the cursor moves to the last one.
           let taken = 0;
           let found = 0;
-          for (const key of keys) {
-            taken++;
-            const row = byPk.get(key.pk);
-            if (row) {
+          // The changes are written a chunk of sessions at a time — their rows in one UPDATE, their
+          // tag rows in a few statements (updateSessionSets, writeTagRows) — where a session at a
+          // time cost ~1.4 ms of round trips each on PostgreSQL. The time budget is checked after
+          // each chunk; chunks grow from one session by doubling while a step has time, and the
+          // next step starts at the size reached.
+          while (taken < keys.length) {
+            const part = keys.slice(taken, taken + chunk);
+            const sets: Array<{ key: SessionKey; set: SessionSet }> = [];
+            const tagChanges: Parameters<typeof writeTagRows>[1] = [];
+            for (const key of part) {
+              const row = byPk.get(key.pk);
+              if (!row) continue;
               found++;
-              let touched = false;
+              const set: SessionSet = {};
               if (action.addTags?.length || action.removeTags?.length) {
                 const before = tagsOf(row);
                 let after = nextTags(before, { addTags: action.addTags, removeTags: action.removeTags });
@@ -72,17 +87,24 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
                   after = before;
                 }
                 if (JSON.stringify(before) !== JSON.stringify(after)) {
-                  await writeTags(trx, row, before, after);
-                  touched = true;
+                  set.tags = JSON.stringify(after);
+                  tagChanges.push({ ref: row, before, after });
                 }
               }
               if (action.review !== undefined && (row.reviewed_at !== null) !== action.review) {
-                await writeReviewed(trx, row, action.review ? actor : null, now);
-                touched = true;
+                set.reviewed_at = action.review ? now : null;
+                set.reviewed_by = action.review ? JSON.stringify(actor) : null;
               }
-              if (touched) changed.push(key.pk);
+              if (Object.keys(set).length) {
+                sets.push({ key: { pk: Number(row.pk), started_at: Number(row.started_at) }, set });
+                changed.push(key.pk);
+              }
             }
+            await updateSessionSets(trx, store.dialect, sets);
+            if (tagChanges.length) await writeTagRows(trx, tagChanges);
+            taken += part.length;
             if (performance.now() - began >= stepMs) break;
+            chunk = Math.min(CHUNK, chunk * 2);
           }
           const outbox: OutboxEntry[] = [];
           if (changed.length) {

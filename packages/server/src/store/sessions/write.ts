@@ -207,6 +207,8 @@ export type SessionSet = Partial<Omit<SessionRow, 'pk' | 'metadata' | 'tags' | '
   metadata?: string;
   /** The JSON list; session_tags is written beside it (store/review.ts writeTagRows). */
   tags?: string;
+  /** The reviewer, as JSON (a bulk job's reviewed mark). */
+  reviewed_by?: string | null;
 };
 
 /** Columns that are not integers: how PostgreSQL reads them back from VALUES text. */
@@ -216,6 +218,7 @@ const COLUMN_CASTS: Record<string, string> = {
   search_text: 'text',
   metadata: 'json',
   tags: 'json',
+  reviewed_by: 'json',
 };
 
 /**
