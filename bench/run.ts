@@ -902,6 +902,7 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
     { label: `tag=bench-rare (${rare.job.total} sessions)`, q: `tag=${tag.rare}` },
     { label: `score.quality[gte]=4 (of ${scored.length} scored)`, q: 'score.quality%5Bgte%5D=4' },
     { label: 'score.quality=5', q: 'score.quality=5' },
+    { label: 'score.quality=5&status=failed', q: 'score.quality=5&status=failed' },
     { label: 'reviewed=false&problems=true (Needs review)', q: 'reviewed=false&problems=true' },
     {
       label: 'Needs review & channel=phone',
