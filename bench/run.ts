@@ -885,16 +885,22 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
   // request each, every one a commit, took 12 minutes at a million sessions on the shared
   // machine). The session rows' own `scores` stay as they were for those.
   const scored = await raw.all('SELECT id, pk FROM sessions WHERE org_id = ? AND pk % 50 = 0', [p.orgId]);
+  // The value is the pk's fiftieth modulo 5, plus 1: every pk here is a multiple of 50, so the pk
+  // itself modulo 5 would make every score 1 (as it did until 2026-12-05: the score rows then
+  // matched nothing).
   for (const r of scored.slice(0, 100))
     await send('PUT', `/api/v1/sessions/${encodeURIComponent(String(r.id))}/scores/quality`, {
-      value: (Number(r.pk) % 5) + 1,
+      value: (Math.floor(Number(r.pk) / 50) % 5) + 1,
     });
-  const value = d === 'postgres' ? 'to_json((pk % 5) + 1)' : 'CAST((pk % 5) + 1 AS TEXT)';
+  const v = '((pk / 50) % 5) + 1';
+  const value = d === 'postgres' ? `to_json(${v})` : `CAST(${v} AS TEXT)`;
+  // A cached data set scored by a run before that fix gets its values again.
   await raw.all(
     `INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num, comment, author, updated_at)
-     SELECT org_id, pk, started_at, 'quality', ${value}, CAST((pk % 5) + 1 AS TEXT), (pk % 5) + 1, NULL,
+     SELECT org_id, pk, started_at, 'quality', ${value}, CAST(${v} AS TEXT), ${v}, NULL,
        ${d === 'postgres' ? '\'{"type":"key","id":"bench","name":"bench"}\'::json' : `'{"type":"key","id":"bench","name":"bench"}'`}, ?
-     FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO NOTHING`,
+     FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO UPDATE
+     SET value = excluded.value, value_text = excluded.value_text, value_num = excluded.value_num`,
     [Date.now(), p.orgId],
   );
   const cases = [
