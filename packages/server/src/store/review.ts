@@ -80,107 +80,90 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
   // Per tag: its rows' keys in the tag's index (a list of (started_at, session_pk) pairs as ORs
   // was a filter over all of the tag's rows on PostgreSQL, 30 s of a bulk removal of a tag from
   // 100,000 sessions). A session's pk alone identifies it, so the two lists match only its rows.
-  for (const [key, rows] of gone) {
-    const [orgId, tag] = key.split('\u0000');
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      await db
-        .deleteFrom('session_tags')
-        .where('org_id', '=', orgId)
-        .where('tag', '=', tag)
-        .where(
-          'started_at',
-          'in',
-          chunk.map((r) => r.started_at),
-        )
-        .where(
-          'session_pk',
-          'in',
-          chunk.map((r) => r.session_pk),
-        )
-        .execute();
-    }
-  }
+  await inChunks(gone, ([orgId, tag], pks, starts) =>
+    db
+      .deleteFrom('session_tags')
+      .where('org_id', '=', orgId)
+      .where('tag', '=', tag)
+      .where('started_at', 'in', starts)
+      .where('session_pk', 'in', pks)
+      .execute(),
+  );
   // The rows a session keeps take its new list, which moves each one's count in
   // session_tag_set_counts from the old list to the new (its trigger).
-  for (const [key, rows] of kept) {
-    const [orgId, set] = key.split('\u0000');
-    for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
-      await db
-        .updateTable('session_tags')
-        .set({ tag_set: set })
-        .where('org_id', '=', orgId)
-        .where(
-          'session_pk',
-          'in',
-          chunk.map((r) => r.session_pk),
-        )
-        .where(
-          'started_at',
-          'in',
-          chunk.map((r) => r.started_at),
-        )
-        .where('tag_set', '<>', set)
-        .execute();
-    }
-  }
+  await inChunks(kept, ([orgId, set], pks, starts) =>
+    db
+      .updateTable('session_tags')
+      .set({ tag_set: set })
+      .where('org_id', '=', orgId)
+      .where('session_pk', 'in', pks)
+      .where('started_at', 'in', starts)
+      .where('tag_set', '<>', set)
+      .execute(),
+  );
   // Each tag row copies its session's filter columns (0026, 0033), read from the session row as it is
   // now: one statement per tag, list and chunk of sessions (a bulk job adds one tag to many).
-  for (const [key, rows] of added) {
-    const [orgId, tag, set] = key.split('\u0000');
+  await inChunks(added, ([orgId, tag, set], pks, starts) =>
+    db
+      .insertInto('session_tags')
+      .columns([
+        'org_id',
+        'tag',
+        'started_at',
+        'session_pk',
+        'channel',
+        'status',
+        'type',
+        'agent_id',
+        'reviewed',
+        'problem',
+        'source',
+        'tag_set',
+      ])
+      .expression(
+        db
+          .selectFrom('sessions as s')
+          .select([
+            's.org_id',
+            sql<string>`CAST(${tag} AS text)`.as('tag'),
+            's.started_at',
+            's.pk',
+            's.channel',
+            's.status',
+            's.type',
+            's.agent_id',
+            // As 0033's trigger copies them.
+            sql<number>`CASE WHEN s.reviewed_at IS NULL THEN 0 ELSE 1 END`.as('reviewed'),
+            sql<number>`CASE WHEN s.status = 'failed' OR s.errors > 0 THEN 1 ELSE 0 END`.as('problem'),
+            's.source',
+            sql<string>`CAST(${set} AS text)`.as('tag_set'),
+          ])
+          .where('s.org_id', '=', orgId)
+          .where('s.pk', 'in', pks)
+          .where('s.started_at', 'in', starts),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute(),
+  );
+}
+
+/**
+ * `write` for each group of session keys, 500 at a time: the group's name split at its NULs
+ * (organization, tag, list), the chunk's pks and start times.
+ */
+async function inChunks(
+  groups: Map<string, Array<{ session_pk: number; started_at: number }>>,
+  write: (name: string[], pks: number[], starts: number[]) => Promise<unknown>,
+) {
+  for (const [name, rows] of groups)
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
-      await db
-        .insertInto('session_tags')
-        .columns([
-          'org_id',
-          'tag',
-          'started_at',
-          'session_pk',
-          'channel',
-          'status',
-          'type',
-          'agent_id',
-          'reviewed',
-          'problem',
-          'source',
-          'tag_set',
-        ])
-        .expression(
-          db
-            .selectFrom('sessions as s')
-            .select([
-              's.org_id',
-              sql<string>`CAST(${tag} AS text)`.as('tag'),
-              's.started_at',
-              's.pk',
-              's.channel',
-              's.status',
-              's.type',
-              's.agent_id',
-              // As 0033's trigger copies them.
-              sql<number>`CASE WHEN s.reviewed_at IS NULL THEN 0 ELSE 1 END`.as('reviewed'),
-              sql<number>`CASE WHEN s.status = 'failed' OR s.errors > 0 THEN 1 ELSE 0 END`.as('problem'),
-              's.source',
-              sql<string>`CAST(${set} AS text)`.as('tag_set'),
-            ])
-            .where('s.org_id', '=', orgId)
-            .where(
-              's.pk',
-              'in',
-              chunk.map((r) => r.session_pk),
-            )
-            .where(
-              's.started_at',
-              'in',
-              chunk.map((r) => r.started_at),
-            ),
-        )
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await write(
+        name.split('\u0000'),
+        chunk.map((r) => r.session_pk),
+        chunk.map((r) => r.started_at),
+      );
     }
-  }
 }
 
 /** Sets one score (last write wins) on the session's row and in session_scores. */
