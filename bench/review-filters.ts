@@ -90,7 +90,11 @@ for (let i = 0; i < (seeded ? 0 : sessions); i += 1000) {
 }
 log(`seeded ${sessions} sessions in ${Math.round(performance.now() - t)} ms`);
 t = performance.now();
-const scored = await store.db.selectFrom('sessions').select(['pk', 'started_at']).where('org_id', '=', orgId).execute();
+const scored = await store.db
+  .selectFrom('sessions')
+  .select(['pk', 'started_at', 'agent_id', 'channel', 'status', 'type'])
+  .where('org_id', '=', orgId)
+  .execute();
 const rows = (seeded ? [] : scored)
   .filter((r) => Number(r.pk) % 10 === 5)
   .map((r) => {
@@ -106,6 +110,11 @@ const rows = (seeded ? [] : scored)
       comment: null,
       author: JSON.stringify({ type: 'key', id: 'bench', name: 'bench' }),
       updated_at: Date.now(),
+      // The session's, as writeScore copies them (0035).
+      agent_id: r.agent_id,
+      channel: r.channel,
+      status: r.status,
+      type: r.type,
     };
   });
 for (let i = 0; i < rows.length; i += 1000)

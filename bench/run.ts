@@ -896,9 +896,11 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
   const value = d === 'postgres' ? `to_json(${v})` : `CAST(${v} AS TEXT)`;
   // A cached data set scored by a run before that fix gets its values again.
   await raw.all(
-    `INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num, comment, author, updated_at)
+    `INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num, comment, author, updated_at,
+       agent_id, channel, status, type)
      SELECT org_id, pk, started_at, 'quality', ${value}, CAST(${v} AS TEXT), ${v}, NULL,
-       ${d === 'postgres' ? '\'{"type":"key","id":"bench","name":"bench"}\'::json' : `'{"type":"key","id":"bench","name":"bench"}'`}, ?
+       ${d === 'postgres' ? '\'{"type":"key","id":"bench","name":"bench"}\'::json' : `'{"type":"key","id":"bench","name":"bench"}'`}, ?,
+       agent_id, channel, status, type
      FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO UPDATE
      SET value = excluded.value, value_text = excluded.value_text, value_num = excluded.value_num`,
     [Date.now(), p.orgId],

@@ -269,3 +269,14 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
     `${label}: session_tag_days = the sessions counted per tag, day, channel, status and type`,
   );
 }
+
+/** session_scores' copies of their sessions' agent, channel, status and type (0035) equal the sessions'. */
+export async function assertScoreRowsExact(t: TestContext, label = 'scores') {
+  const { rows } = await sql<{ name: string; copied: string; own: string }>`
+    SELECT sc.name, sc.agent_id || '/' || sc.channel || '/' || sc.status || '/' || sc.type AS copied,
+      s.agent_id || '/' || s.channel || '/' || s.status || '/' || s.type AS own
+    FROM session_scores sc JOIN sessions s ON s.org_id = sc.org_id AND s.pk = sc.session_pk AND s.started_at = sc.started_at
+    WHERE sc.org_id = ${t.orgId}`.execute(t.store.db);
+  assert.ok(rows.length > 0, `${label}: some scores`);
+  for (const r of rows) assert.equal(r.copied, r.own, `${label}: score ${r.name}'s copy of its session's columns`);
+}

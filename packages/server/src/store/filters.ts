@@ -188,6 +188,34 @@ export function scoreRangeLed(
   return rowOnly(rest) ? { condition: first, rest } : null;
 }
 
+/** Conditions a score row carries besides its score (0035): agent, channel, status, type, time. */
+export function scoreRowsOnly(rest: SessionFilter): boolean {
+  return noneBut(rest, 'agentIds', 'channels', 'statuses', 'types', 'from', 'to');
+}
+
+/** One score condition, no tag, and otherwise only what its row carries: session_scores answers. */
+export function scoreRowsAnswer(f: SessionFilter): boolean {
+  return !f.tags?.length && f.scores?.length === 1 && scoreRowsOnly({ ...f, scores: undefined });
+}
+
+/**
+ * The conditions a score row carries (`scoreRowsOnly`), on session_scores as `k`: for a count or
+ * a walk of its value index that never reads the sessions.
+ */
+export function scoreRowsWhere(
+  eb: ExpressionBuilder<Database & { k: Database['session_scores'] }, 'k'>,
+  f: SessionFilter,
+): Expression<SqlBool> {
+  const and: Expression<SqlBool>[] = [];
+  if (f.agentIds?.length) and.push(eb('k.agent_id', 'in', f.agentIds));
+  if (f.channels?.length) and.push(eb('k.channel', 'in', f.channels));
+  if (f.statuses?.length) and.push(eb('k.status', 'in', f.statuses));
+  if (f.types?.length) and.push(eb('k.type', 'in', f.types));
+  if (f.from !== undefined) and.push(eb('k.started_at', '>=', f.from));
+  if (f.to !== undefined) and.push(eb('k.started_at', '<', f.to));
+  return eb.and(and);
+}
+
 /**
  * True when session_tags alone answers the filter's count (0026): tags, with conditions only on
  * the columns each tag row copies from its session (agent, channel, status, type; since 0033

@@ -166,10 +166,13 @@ async function inChunks(
     }
 }
 
-/** Sets one score (last write wins) on the session's row and in session_scores. */
+/**
+ * Sets one score (last write wins) on the session's row and in session_scores, which carries the
+ * session's agent, channel, status and type (0035) from `ref`, the session's row as it is now.
+ */
 export async function writeScore(
   db: Db,
-  ref: SessionKeyRef,
+  ref: SessionKeyRef & Pick<SessionWithAgent, 'agent_id' | 'channel' | 'status' | 'type'>,
   scores: Record<string, ScoreValue>,
   name: string,
   value: ScoreValue,
@@ -191,6 +194,10 @@ export async function writeScore(
     comment,
     author: JSON.stringify(author),
     updated_at: now,
+    agent_id: ref.agent_id,
+    channel: ref.channel,
+    status: ref.status,
+    type: ref.type,
   };
   await db
     .insertInto('session_scores')

@@ -183,6 +183,11 @@ export interface SessionScoresTable {
   comment: string | null;
   author: JsonColumn;
   updated_at: number;
+  /** The session's, copied by a trigger on sessions (0035): a score's filter with them reads them here. */
+  agent_id: Generated<string>;
+  channel: Generated<Channel>;
+  status: Generated<Status>;
+  type: Generated<SessionType>;
 }
 
 export interface SessionNotesTable {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Session } from '@switchboard/contracts';
 import { CompiledQuery, sql } from 'kysely';
 import { needsReview, sessionFilterWhere } from '../../src/store/filters.js';
-import { assertReviewCountsExact, assertTagRowsExact } from '../figures.js';
+import { assertReviewCountsExact, assertScoreRowsExact, assertTagRowsExact } from '../figures.js';
 import { CITUS, DIALECTS, type TestContext, call, rng, seed, session, setup } from '../helpers.js';
 
 const NOW = Date.now();
@@ -93,6 +93,17 @@ for (const dialect of DIALECTS) {
       ['score.q%5Bgte%5D=2.5&channel=web', (s) => Number(s.scores.q) >= 2.5 && s.channel === 'web'],
       ['score.q%5Bgte%5D=1&reviewed=true&status=failed', (s) => s.scores.q !== undefined && s.status === 'failed'],
       ['score.q%5Bgte%5D=3&score.fine%5Bgte%5D=5', (s) => Number(s.scores.q) >= 3 && Number(s.scores.fine) >= 5],
+      // A score with what its rows carry (0035): counted and paged from session_scores alone.
+      ['score.q=5&status=failed', (s) => s.scores.q === 5 && s.status === 'failed'],
+      [
+        `score.q=3&channel=web,sip&type=voice&from=${iso(NOW - 70 * HOUR)}`,
+        (s) =>
+          s.scores.q === 3 && s.channel !== 'phone' && s.type === 'voice' && Date.parse(s.startedAt) >= NOW - 70 * HOUR,
+      ],
+      [
+        'score.q%5Bgte%5D=2&status=active,completed&channel=phone',
+        (s) => Number(s.scores.q) >= 2 && ['active', 'completed'].includes(s.status) && s.channel === 'phone',
+      ],
       ['score.q%5Bgte%5D=6', () => false],
       ['score.nosuch%5Bgte%5D=0', () => false],
       // More distinct values than are walked one by one: the matches are sorted instead.
@@ -144,6 +155,7 @@ for (const dialect of DIALECTS) {
     async function assertExact(label: string) {
       await assertReviewCountsExact(t, label);
       await assertTagRowsExact(t, label);
+      await assertScoreRowsExact(t, label);
       const res = await api('GET', '/sessions?limit=500');
       const all = res.json().data as Session[];
       assert.equal(all.length, 200);

@@ -285,6 +285,7 @@ for (const dialect of DIALECTS) {
         '0032_batch_rollups',
         '0033_tag_review_columns',
         '0034_tag_sets',
+        '0035_score_columns',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
       await assertReviewCountsExact({ store, orgId } as TestContext, 'upgraded');

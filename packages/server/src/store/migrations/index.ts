@@ -38,6 +38,7 @@ import * as m0031 from './0031_replica_identity.js';
 import * as m0032 from './0032_batch_rollups.js';
 import * as m0033 from './0033_tag_review_columns.js';
 import * as m0034 from './0034_tag_sets.js';
+import * as m0035 from './0035_score_columns.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -74,6 +75,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0032_batch_rollups': m0032,
   '0033_tag_review_columns': m0033,
   '0034_tag_sets': m0034,
+  '0035_score_columns': m0035,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

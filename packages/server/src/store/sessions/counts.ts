@@ -20,6 +20,8 @@ import {
   transcriptCountPostgres,
   transcriptOnly,
   type ScoreCondition,
+  scoreRowsAnswer,
+  scoreRowsWhere,
   tagFlagged,
   tagRowsAnswer,
   tagScoreAnswer,
@@ -79,16 +81,18 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
   if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
   if (tagScoreAnswer(f)) return tagScoreTotal(db, orgId, f);
-  if (f.scores?.length === 1 && noneBut(f, 'scores')) {
-    // One score condition alone: a range of session_scores' index on the value's text (`=`) or
-    // number (`[gte]`), read alone — a session has one value per score name, so each counts once.
+  if (scoreRowsAnswer(f)) {
+    // One score condition, alone or with what its rows carry (0035): a range of session_scores'
+    // index on the value's text (`=`) or number (`[gte]`), read alone — a session has one value
+    // per score name, so each counts once.
     const c = (f.scores as ScoreCondition[])[0];
     const r = await db
-      .selectFrom('session_scores')
+      .selectFrom('session_scores as k')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('org_id', '=', orgId)
-      .where('name', '=', c.name)
-      .where((eb) => (c.op === 'eq' ? eb('value_text', '=', String(c.value)) : eb('value_num', '>=', c.value)))
+      .where('k.org_id', '=', orgId)
+      .where('k.name', '=', c.name)
+      .where((eb) => (c.op === 'eq' ? eb('k.value_text', '=', String(c.value)) : eb('k.value_num', '>=', c.value)))
+      .where((eb) => scoreRowsWhere(eb, f))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

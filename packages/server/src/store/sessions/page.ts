@@ -23,6 +23,8 @@ import {
   needsReview,
   noneBut,
   scoreRangeLed,
+  scoreRowsOnly,
+  scoreRowsWhere,
   type SessionFilter,
   sessionFilterWhere,
   transcriptOnly,
@@ -181,7 +183,9 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         .where('k.org_id', '=', orgId)
         .where('k.name', '=', ranged.condition.name)
         .where('k.value_num', '=', v);
-      if (!noneBut(rest)) {
+      // What the score rows carry (0035) is tested on them; anything else on the session's row.
+      if (scoreRowsOnly(rest)) q = q.where((eb) => scoreRowsWhere(eb, rest));
+      else if (!noneBut(rest)) {
         if (rest.from !== undefined) q = q.where('k.started_at', '>=', rest.from);
         if (rest.to !== undefined) q = q.where('k.started_at', '<', rest.to);
         q = q
@@ -222,7 +226,9 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         sql<SqlBool>`EXISTS (SELECT 1 FROM session_tags t WHERE t.org_id = k.org_id AND t.tag = ${led.tag}
           AND t.started_at = k.started_at AND t.session_pk = k.session_pk)`,
       );
-    if (!noneBut(rest)) {
+    if (driver === 'score' && scoreRowsOnly(rest))
+      keys = keys.where((eb) => scoreRowsWhere(eb as never, rest)) as unknown as typeof keys;
+    else if (!noneBut(rest)) {
       if (rest.from !== undefined) keys = keys.where('k.started_at', '>=', rest.from);
       if (rest.to !== undefined) keys = keys.where('k.started_at', '<', rest.to);
       keys = keys
