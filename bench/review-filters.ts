@@ -2,21 +2,27 @@
  * First pages (with their total) filtered by tag and score, in process, on a data set shaped for
  * them: `sessions` sessions over 90 days through `POST /ingest` with tags at create — `common` on
  * 10 %, `rare` on 0.1 % — a `quality` score of 1–5 on 10 % (written into session_scores directly,
- * as the filter reads it) and `common2` on another 10 % by a bulk job (half of them `common` too). Each case is `GET /sessions?<filter>&limit=50` (default sort
- * `-startedAt`) through `app.inject`, p50 and p95 over `rounds` calls after a warm-up.
+ * as the filter reads it, on sessions none of which is `common`) and `common2` on another 10 % by a
+ * bulk job (half of them `common` too). Each case is `GET /sessions?<filter>&limit=50` (default
+ * sort `-startedAt`) through `app.inject`, p50 and p95 over `rounds` calls after a warm-up. A bulk
+ * tag of those 100,000 sessions is timed alone and with ingest beside it (REVIEW_FILTERS_INGEST=0:
+ * not with ingest).
  *
  *   node --import tsx bench/review-filters.ts [sessions] [rounds] [pg]
  *   node --import tsx bench/review-filters.ts 100000 40
  */
 import { existsSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { buildApp } from '../packages/server/src/app.js';
 import { bootstrap } from '../packages/server/src/bootstrap.js';
 import { generateKey } from '../packages/server/src/lib/keys.js';
 import { openStore } from '../packages/server/src/store/db.js';
 import { migrate } from '../packages/server/src/store/migrate.js';
+import { tagSetOf, tagsOf } from '../packages/server/src/store/review.js';
 import { DATA_DIR, pgFreshDb, startPgCluster } from './dataset.js';
 import { percentiles } from './http.js';
+import { ingestLoad } from './load.js';
 
 const sessions = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 40);
@@ -92,7 +98,7 @@ log(`seeded ${sessions} sessions in ${Math.round(performance.now() - t)} ms`);
 t = performance.now();
 const scored = await store.db
   .selectFrom('sessions')
-  .select(['pk', 'started_at', 'agent_id', 'channel', 'status', 'type'])
+  .select(['pk', 'started_at', 'agent_id', 'channel', 'status', 'type', 'tags'])
   .where('org_id', '=', orgId)
   .execute();
 const rows = (seeded ? [] : scored)
@@ -110,11 +116,12 @@ const rows = (seeded ? [] : scored)
       comment: null,
       author: JSON.stringify({ type: 'key', id: 'bench', name: 'bench' }),
       updated_at: Date.now(),
-      // The session's, as writeScore copies them (0035).
+      // The session's, as writeScore copies them (0035, 0036).
       agent_id: r.agent_id,
       channel: r.channel,
       status: r.status,
       type: r.type,
+      tag_set: tagSetOf(tagsOf(r)),
     };
   });
 for (let i = 0; i < rows.length; i += 1000)
@@ -147,6 +154,39 @@ if (!(await store.db.selectFrom('session_tag_counts').select('tag').where('tag',
 for (const action of ['addTags', 'removeTags']) {
   const r = await bulk('agentId=agent-3,agent-4', { [action]: [`pass-${process.pid}`] });
   log(`bulk ${action} of ${r.sessions} sessions in ${Math.round(r.ms)} ms`);
+}
+// Ingest while a bulk job runs, as bench/run.ts's review phase measures it (there on the §8 data
+// set, which PostgreSQL has no million-session copy of on this machine): batches of 1,000 items
+// (20 sessions with their messages), 4 connections, to this process listening on a port, for a
+// window before the job, one while it runs and one after; the throughput during it against the
+// mean of the two around it. The job tags the same 100,000 sessions again and a removal after it
+// (not timed) leaves a kept database's tags as they were; the batches' sessions stay (untagged).
+if (process.env.REVIEW_FILTERS_INGEST !== '0') {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const server = { url: `http://127.0.0.1:${port}`, port, pid: process.pid, key: adminKey, stop: async () => {} };
+  const window = async (name: string) => {
+    const r = await ingestLoad([server], `rf-${name}-${process.pid}`, { seconds: 8, connections: 4 });
+    if (r.failed) throw new Error(`ingest beside the bulk job: ${r.failed} batches failed; first: ${r.why}`);
+    return r.itemsPerSecond;
+  };
+  const before = await window('before');
+  const during = bulk('agentId=agent-3,agent-4', { addTags: [`during-${process.pid}`] });
+  let done = false;
+  void during.then(() => {
+    done = true;
+  });
+  const beside = await window('during');
+  const endedEarly = done;
+  const job = await during;
+  const after = await window('after');
+  await bulk('agentId=agent-3,agent-4', { removeTags: [`during-${process.pid}`] });
+  const share = Math.round((beside / ((before + after) / 2)) * 100);
+  log(
+    `bulk addTags of ${job.sessions} sessions with ingest beside it in ${Math.round(job.ms)} ms; ingest items/s ` +
+      `${before} before, ${beside} during (${share} % of without), ${after} after` +
+      (endedEarly ? ' — the job ended inside the window: partly without it' : ''),
+  );
 }
 await sql`ANALYZE`.execute(store.db);
 

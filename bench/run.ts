@@ -881,7 +881,8 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
   // A rare tag, spread over the whole time range.
   const rare = await runJob('channel=sip&status=cancelled', { addTags: [tag.rare] });
   // Scores on every 50th session, 1–5: the first hundred through `PUT /scores` (the route's own
-  // path), the rest written into session_scores directly, which is what the filters read (one
+  // path), the rest written into session_scores directly, with the session's columns and tag list
+  // as writeScore copies them, which is what the filters read (one
   // request each, every one a commit, took 12 minutes at a million sessions on the shared
   // machine). The session rows' own `scores` stay as they were for those.
   const scored = await raw.all('SELECT id, pk FROM sessions WHERE org_id = ? AND pk % 50 = 0', [p.orgId]);
@@ -897,12 +898,15 @@ async function review(d: Dialect, server: Server, raw: Raw, p: Probe) {
   // A cached data set scored by a run before that fix gets its values again.
   await raw.all(
     `INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num, comment, author, updated_at,
-       agent_id, channel, status, type)
+       agent_id, channel, status, type, tag_set)
      SELECT org_id, pk, started_at, 'quality', ${value}, CAST(${v} AS TEXT), ${v}, NULL,
        ${d === 'postgres' ? '\'{"type":"key","id":"bench","name":"bench"}\'::json' : `'{"type":"key","id":"bench","name":"bench"}'`}, ?,
-       agent_id, channel, status, type
-     FROM sessions WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO UPDATE
-     SET value = excluded.value, value_text = excluded.value_text, value_num = excluded.value_num`,
+       agent_id, channel, status, type,
+       COALESCE((SELECT min(t.tag_set) FROM session_tags t WHERE t.org_id = s.org_id AND t.session_pk = s.pk
+         AND t.started_at = s.started_at), '')
+     FROM sessions s WHERE org_id = ? AND pk % 50 = 0 ON CONFLICT (org_id, session_pk, name) DO UPDATE
+     SET value = excluded.value, value_text = excluded.value_text, value_num = excluded.value_num,
+       tag_set = excluded.tag_set`,
     [Date.now(), p.orgId],
   );
   const cases = [

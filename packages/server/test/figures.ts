@@ -270,7 +270,10 @@ export async function assertTagRowsExact(t: TestContext, label = 'tags') {
   );
 }
 
-/** session_scores' copies of their sessions' agent, channel, status and type (0035) equal the sessions'. */
+/**
+ * session_scores' copies of their sessions' agent, channel, status and type (0035) and tag list
+ * (0036) equal the sessions'.
+ */
 export async function assertScoreRowsExact(t: TestContext, label = 'scores') {
   const { rows } = await sql<{ name: string; copied: string; own: string }>`
     SELECT sc.name, sc.agent_id || '/' || sc.channel || '/' || sc.status || '/' || sc.type AS copied,
@@ -279,4 +282,14 @@ export async function assertScoreRowsExact(t: TestContext, label = 'scores') {
     WHERE sc.org_id = ${t.orgId}`.execute(t.store.db);
   assert.ok(rows.length > 0, `${label}: some scores`);
   for (const r of rows) assert.equal(r.copied, r.own, `${label}: score ${r.name}'s copy of its session's columns`);
+  // And of its tag list (0036): sorted, `,a,b,` as the tag rows carry it, '' with no tag.
+  const lists = await sql<{ id: string; name: string; tag_set: string; tags: string }>`
+    SELECT s.id, sc.name, sc.tag_set, CAST(s.tags AS TEXT) AS tags
+    FROM session_scores sc JOIN sessions s ON s.org_id = sc.org_id AND s.pk = sc.session_pk AND s.started_at = sc.started_at
+    WHERE sc.org_id = ${t.orgId}`.execute(t.store.db);
+  for (const r of lists.rows) {
+    const tags = JSON.parse(r.tags) as string[];
+    const list = tags.length ? `,${[...tags].sort().join(',')},` : '';
+    assert.equal(r.tag_set, list, `${label}: score ${r.name} of ${r.id}: its session's tag list`);
+  }
 }

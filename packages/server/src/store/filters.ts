@@ -217,6 +217,15 @@ export function scoreRowsWhere(
 }
 
 /**
+ * The session's tag list in `column` (`,a,b,`: session_tags since 0034, session_scores since 0036)
+ * holds one of the tags. `_`, which a tag may have, is LIKE's one-character wildcard: escaped.
+ */
+export function tagSetHas(column: string, tags: readonly string[]): Expression<SqlBool> {
+  const one = (tag: string) => sql<SqlBool>`${sql.ref(column)} LIKE ${`%,${tag.replaceAll('_', '\\_')},%`} ESCAPE '\\'`;
+  return tags.length === 1 ? one(tags[0]) : sql<SqlBool>`(${sql.join(tags.map(one), sql` OR `)})`;
+}
+
+/**
  * True when session_tags alone answers the filter's count (0026): tags, with conditions only on
  * the columns each tag row copies from its session (agent, channel, status, type; since 0033
  * reviewed, problems and source) and time.

@@ -47,15 +47,16 @@ export const tagSetOf = (tags: readonly string[]) => (tags.length ? `,${[...tags
 /**
  * Brings session_tags in line with sessions' new tag lists (their rows are written by the caller),
  * for any number of sessions: the tags gone deleted, the session's list (`tag_set`, 0034)
- * rewritten on the rows it keeps, the tags added inserted — a statement per chunk of 500 sessions
- * and per tag (deletes), list (rewrites) or tag and list (inserts). What `GET /tags` counts and the
- * `tag` filter reads.
+ * rewritten on the rows it keeps and on its score rows (0036), the tags added inserted — a
+ * statement per chunk of 500 sessions and per tag (deletes), list (rewrites) or tag and list
+ * (inserts). What `GET /tags` counts and the `tag` filter reads.
  */
 export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; before: string[]; after: string[] }>) {
   type Key = { org_id: string; session_pk: number; started_at: number };
   const gone = new Map<string, Key[]>();
   const added = new Map<string, Key[]>();
   const kept = new Map<string, Key[]>();
+  const lists = new Map<string, Key[]>();
   const push = (map: Map<string, Key[]>, key: string, k: Key) => {
     const list = map.get(key);
     if (list) list.push(k);
@@ -76,6 +77,7 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
     for (const tag of before) if (!after.includes(tag)) push(gone, `${ref.org_id}\u0000${tag}`, k);
     for (const tag of after) if (!before.includes(tag)) push(added, `${ref.org_id}\u0000${tag}\u0000${set}`, k);
     if (after.some((tag) => before.includes(tag))) push(kept, `${ref.org_id}\u0000${set}`, k);
+    push(lists, `${ref.org_id}\u0000${set}`, k);
   }
   // Per tag: its rows' keys in the tag's index (a list of (started_at, session_pk) pairs as ORs
   // was a filter over all of the tag's rows on PostgreSQL, 30 s of a bulk removal of a tag from
@@ -94,6 +96,17 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
   await inChunks(kept, ([orgId, set], pks, starts) =>
     db
       .updateTable('session_tags')
+      .set({ tag_set: set })
+      .where('org_id', '=', orgId)
+      .where('session_pk', 'in', pks)
+      .where('started_at', 'in', starts)
+      .where('tag_set', '<>', set)
+      .execute(),
+  );
+  // The session's score rows carry the list too (0036): a probe of session_scores' key each.
+  await inChunks(lists, ([orgId, set], pks, starts) =>
+    db
+      .updateTable('session_scores')
       .set({ tag_set: set })
       .where('org_id', '=', orgId)
       .where('session_pk', 'in', pks)
@@ -168,11 +181,12 @@ async function inChunks(
 
 /**
  * Sets one score (last write wins) on the session's row and in session_scores, which carries the
- * session's agent, channel, status and type (0035) from `ref`, the session's row as it is now.
+ * session's agent, channel, status and type (0035) and its tag list (0036) from `ref`, the
+ * session's row as it is now.
  */
 export async function writeScore(
   db: Db,
-  ref: SessionKeyRef & Pick<SessionWithAgent, 'agent_id' | 'channel' | 'status' | 'type'>,
+  ref: SessionKeyRef & Pick<SessionWithAgent, 'agent_id' | 'channel' | 'status' | 'type' | 'tags'>,
   scores: Record<string, ScoreValue>,
   name: string,
   value: ScoreValue,
@@ -198,6 +212,7 @@ export async function writeScore(
     channel: ref.channel,
     status: ref.status,
     type: ref.type,
+    tag_set: tagSetOf(tagsOf(ref)),
   };
   await db
     .insertInto('session_scores')

@@ -188,6 +188,8 @@ export interface SessionScoresTable {
   channel: Generated<Channel>;
   status: Generated<Status>;
   type: Generated<SessionType>;
+  /** The session's tag list, `,a,b,` (0036), written with the tag rows: a tag with a score reads it here. */
+  tag_set: Generated<string>;
 }
 
 export interface SessionNotesTable {

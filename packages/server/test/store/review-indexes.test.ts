@@ -6,7 +6,8 @@
  * after reviews are marked and cleared, statuses change and error events arrive. The count of
  * "Needs review" reads sessions_needs_review on both stores (its plan says so), and a score with
  * more distinct values than the page walks one by one still pages exactly. A tag with a score
- * (`tagScoreTotal`), from either side, totals and pages exactly too.
+ * (`tagScoreTotal`), from either side, totals and pages exactly too — also after tags change on
+ * scored sessions, whose score rows carry the tag list (0036).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -125,6 +126,16 @@ for (const dialect of DIALECTS) {
           Date.parse(s.startedAt) >= NOW - 50 * HOUR,
       ],
       ['tag=nosuch&score.q=5', () => false],
+      // A score range with fewer rows than the tags: its walks test the tags on the lists the
+      // score rows carry (0036).
+      ['tag=hot&score.q%5Bgte%5D=4', (s) => s.tags.includes('hot') && Number(s.scores.q) >= 4],
+      [
+        'tag=hot,cold&score.q%5Bgte%5D=5&status=failed,active',
+        (s) =>
+          (s.tags.includes('hot') || s.tags.includes('cold')) &&
+          s.scores.q === 5 &&
+          ['failed', 'active'].includes(s.status),
+      ],
       // Tags with the review columns their rows carry (0033), alone, together and with the others.
       ['tag=hot&reviewed=false', (s) => s.tags.includes('hot') && s.reviewedAt === null],
       ['tag=cold&reviewed=true', (s) => s.tags.includes('cold') && s.reviewedAt !== null],
@@ -174,6 +185,7 @@ for (const dialect of DIALECTS) {
             'problems=true&reviewed=false',
             'score.q%5Bgte%5D=4',
             'tag=hot&score.q=5',
+            'tag=hot&score.q%5Bgte%5D=4',
             'tag=hot&reviewed=false',
             'tag=hot,cold&problems=true',
           ].includes(q)

@@ -18,7 +18,7 @@ import { openStore } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { RetentionJob } from '../../src/services/retention.js';
 import { addMonths, monthOf, monthStart } from '../../src/store/partitions.js';
-import { assertReviewCountsExact, assertTagRowsExact } from '../figures.js';
+import { assertReviewCountsExact, assertScoreRowsExact, assertTagRowsExact } from '../figures.js';
 import { DIALECTS, type TestContext, call, freshDatabaseUrl, rng, seed, session, setup } from '../helpers.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -247,7 +247,7 @@ for (const dialect of DIALECTS) {
     });
   });
 
-  test(`0026 and 0028 upgrade: tag rows written before them get their sessions' columns, counts and days (${dialect})`, async () => {
+  test(`0026 to 0036 upgrade: tag and score rows written before them get their sessions' columns, lists, counts and days (${dialect})`, async () => {
     const db = await freshDatabaseUrl(dialect);
     const store = openStore(db.url);
     try {
@@ -273,6 +273,15 @@ for (const dialect of DIALECTS) {
         for (const tag of tags)
           await sql`INSERT INTO session_tags (org_id, tag, started_at, session_pk)
             VALUES (${orgId}, ${tag}, ${r.started_at}, ${r.pk})`.execute(store.db);
+        // Scores as 0022 held them: 0035 copies the sessions' columns, 0036 their tag lists.
+        if (r.id !== 'u-3') {
+          const value = r.id === 'u-2' ? 3 : 5;
+          await sql`UPDATE sessions SET scores = ${JSON.stringify({ q: value })} WHERE pk = ${r.pk}`.execute(store.db);
+          await sql`INSERT INTO session_scores (org_id, session_pk, started_at, name, value, value_text, value_num,
+              author, updated_at)
+            VALUES (${orgId}, ${r.pk}, ${r.started_at}, 'q', ${String(value)}, ${String(value)}, ${value},
+              ${JSON.stringify({ type: 'key', id: 'k', name: 'k' })}, ${Date.now()})`.execute(store.db);
+        }
       }
       // 0028 fills session_tag_days from the rows 0026 completed; 0029 counts the failed sessions.
       assert.deepEqual(await migrate(store), [
@@ -286,8 +295,10 @@ for (const dialect of DIALECTS) {
         '0033_tag_review_columns',
         '0034_tag_sets',
         '0035_score_columns',
+        '0036_score_tag_sets',
       ]);
       await assertTagRowsExact({ store, orgId } as TestContext, 'upgraded');
+      await assertScoreRowsExact({ store, orgId } as TestContext, 'upgraded');
       await assertReviewCountsExact({ store, orgId } as TestContext, 'upgraded');
       assert.equal(
         Number(
@@ -308,6 +319,7 @@ for (const dialect of DIALECTS) {
         [await total('tag=a'), await total('tag=b&status=failed'), await total('tag=a,b&channel=web')],
         [4, 2, 2],
       );
+      assert.deepEqual([await total('tag=a&score.q=5'), await total('tag=b&score.q%5Bgte%5D=4')], [2, 1]);
       await after.close();
     } finally {
       await store.close();

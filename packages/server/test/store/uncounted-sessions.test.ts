@@ -97,6 +97,7 @@ for (const dialect of DIALECTS)
         '0033_tag_review_columns',
         '0034_tag_sets',
         '0035_score_columns',
+        '0036_score_tag_sets',
       ]);
       app = await buildApp({ store, webDir: '/nonexistent' });
       await app.ready();

@@ -39,6 +39,7 @@ import * as m0032 from './0032_batch_rollups.js';
 import * as m0033 from './0033_tag_review_columns.js';
 import * as m0034 from './0034_tag_sets.js';
 import * as m0035 from './0035_score_columns.js';
+import * as m0036 from './0036_score_tag_sets.js';
 import type { DialectMigration, MigrationLog } from './columns.js';
 
 const MIGRATIONS: Record<string, DialectMigration> = {
@@ -76,6 +77,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0033_tag_review_columns': m0033,
   '0034_tag_sets': m0034,
   '0035_score_columns': m0035,
+  '0036_score_tag_sets': m0036,
 };
 
 /** The migrations as Kysely's migrator takes them, for one dialect. */

@@ -25,6 +25,7 @@ import {
   tagFlagged,
   tagRowsAnswer,
   tagScoreAnswer,
+  tagSetHas,
 } from '../filters.js';
 import type { Database } from '../schema.js';
 import { tagRows } from './page.js';
@@ -237,9 +238,7 @@ async function tagSetsTotal(db: Db, orgId: string, f: SessionFilter, sized: Arra
       .select(sql<number>`COALESCE(sum(c.n), 0)`.as('n'))
       .where('c.org_id', '=', orgId)
       .where('c.tag', '=', tag);
-    // `_`, which a tag may have, is LIKE's one-character wildcard: escaped.
-    for (const earlier of tags.slice(0, i))
-      q = q.where(sql<SqlBool>`c.tag_set NOT LIKE ${`%,${earlier.replaceAll('_', '\\_')},%`} ESCAPE '\\'`);
+    for (const earlier of tags.slice(0, i)) q = q.where((eb) => eb.not(tagSetHas('c.tag_set', [earlier])));
     if (f.agentIds?.length) q = q.where('c.agent_id', 'in', f.agentIds);
     if (f.channels?.length) q = q.where('c.channel', 'in', f.channels);
     if (f.statuses?.length) q = q.where('c.status', 'in', f.statuses);
@@ -279,30 +278,30 @@ function tagDaysTotal(db: Db, orgId: string, f: SessionFilter, tag: string) {
 }
 
 /**
- * The total of a `tagScoreAnswer` filter from the two narrow tables, walking the smaller side:
- * the score's rows (a range of its index on the value), each probing the tag rows by their key
- * with the conditions they carry; or, for one tag with fewer matching rows than the score (its
- * size from the counters, the score's counted up to it), the tag's rows, each probing the
- * session's score by its key. A session has one value per score, so each counts once either way.
- * Where the sessions themselves were looked up (`tag=<10 %>&score.quality=5` at a million:
- * 100,000 rows read for 4,000 matches), this reads the few thousand scores.
+ * The total of a `tagScoreAnswer` filter from the narrow tables, never the sessions: the score's
+ * rows (a range of its index on the value), testing the tags on the list each carries (0036) and
+ * the other conditions on its copied columns (0035); or, for one tag with fewer matching rows
+ * than the score (its size from the counters, the score's counted up to it), the tag's rows, each
+ * probing the session's score by its key. A session has one value per score, so each counts once
+ * either way. Where the sessions themselves were looked up (`tag=<10 %>&score.quality=5` at a
+ * million: 100,000 rows read for 4,000 matches), this reads the score's few thousand index
+ * entries — and where each of those probed the tag's rows, it tests a string on the entry.
  */
 async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
   const c = (f.scores as ScoreCondition[])[0];
   const tags = f.tags as string[];
   const matches = (v: string, n: string) =>
     c.op === 'eq' ? sql<SqlBool>`${sql.ref(v)} = ${c.value}` : sql<SqlBool>`${sql.ref(n)} >= ${c.value}`;
-  let scores = db
-    .selectFrom('session_scores as sc')
-    .where('sc.org_id', '=', orgId)
-    .where('sc.name', '=', c.name)
-    .where(matches('sc.value_text', 'sc.value_num'));
-  if (f.from !== undefined) scores = scores.where('sc.started_at', '>=', f.from);
-  if (f.to !== undefined) scores = scores.where('sc.started_at', '<', f.to);
+  const scores = db
+    .selectFrom('session_scores as k')
+    .where('k.org_id', '=', orgId)
+    .where('k.name', '=', c.name)
+    .where(matches('k.value_text', 'k.value_num'))
+    .where((eb) => scoreRowsWhere(eb, f));
   if (tags.length === 1) {
     const tagged = await tagTotal(db, orgId, f);
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${scores
-      .select('sc.session_pk')
+      .select('k.session_pk')
       .limit(tagged + 1)}) x`.execute(db);
     if (Number(rows[0].n) > tagged) {
       const r = await tagRows(db, orgId, f, tags[0])
@@ -325,19 +324,7 @@ async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<n
   }
   const r = await scores
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(({ exists, selectFrom }) => {
-      let probe = selectFrom('session_tags as t')
-        .select(sql`1`.as('one'))
-        .where('t.org_id', '=', orgId)
-        .where('t.tag', 'in', tags)
-        .whereRef('t.started_at', '=', 'sc.started_at')
-        .whereRef('t.session_pk', '=', 'sc.session_pk');
-      if (f.agentIds?.length) probe = probe.where('t.agent_id', 'in', f.agentIds);
-      if (f.channels?.length) probe = probe.where('t.channel', 'in', f.channels);
-      if (f.statuses?.length) probe = probe.where('t.status', 'in', f.statuses);
-      if (f.types?.length) probe = probe.where('t.type', 'in', f.types);
-      return exists(probe);
-    })
+    .where(tagSetHas('k.tag_set', tags))
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }

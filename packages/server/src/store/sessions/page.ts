@@ -31,6 +31,7 @@ import {
   reviewLed,
   type ScoreCondition,
   tagRowsAnswer,
+  tagSetHas,
 } from '../filters.js';
 import type { Database, SessionRow } from '../schema.js';
 import { type Columns, type CsvSessionRow, type SessionWithAgent, sessionsWithAgent } from './rows.js';
@@ -113,34 +114,61 @@ export function keysetOf(row: Pick<SessionRow, 'pk' | SortColumn>, field: SortFi
   return { value: row[column], pk: row.pk };
 }
 
+/** Sessions with one of the tags (at most: a session with two counts twice), from the counters. */
+async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<number> {
+  const { n } = await db
+    .selectFrom('session_tag_counts')
+    .select(sql<number>`COALESCE(sum(n), 0)`.as('n'))
+    .where('org_id', '=', orgId)
+    .where('tag', 'in', tags)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** True when fewer than `than` sessions have a score meeting the condition (counted up to it). */
+async function fewerScores(db: Db, orgId: string, c: ScoreCondition, than: number): Promise<boolean> {
+  const match = c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`;
+  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM session_scores k
+    WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c`.execute(db);
+  return Number(rows[0].n) < than;
+}
+
 /**
  * `reviewLed`, except that a tag with a `score.<name>=<value>` walks the score's rows when they are
- * fewer than the tag's (its count from session_tag_counts, the score's counted up to it), probing
- * each for the tag by its key. Walking the tag's rows for a score few of them have read every one
- * of them (100,000 at a million sessions for a 10 % tag) before the page was full.
+ * fewer than the tag's (its count from session_tag_counts, the score's counted up to it), testing
+ * each for the tag on the list it carries (0036). Walking the tag's rows for a score few of them
+ * have read every one of them (100,000 at a million sessions for a 10 % tag) before the page was
+ * full; probing session_tags for each score row did the same work from the other side when few
+ * sessions have both.
  */
 async function sizedReviewLed(
   db: Db,
   orgId: string,
   f: SessionFilter,
-): Promise<{ driver: 'tag' | 'score'; rest: SessionFilter; score?: ScoreCondition; tag?: string } | null> {
+): Promise<{ driver: 'tag' | 'score'; rest: SessionFilter; score?: ScoreCondition; tags?: string[] } | null> {
   const led = reviewLed(f);
   const scores = led?.rest.scores ?? [];
   const at = scores.findIndex((c) => c.op === 'eq');
   if (led?.driver !== 'tag' || at < 0) return led;
-  const tag = (f.tags as string[])[0];
+  const tags = f.tags as string[];
   const score = scores[at];
-  const { n: tagged } = await db
-    .selectFrom('session_tag_counts')
-    .select(sql<number>`COALESCE(sum(n), 0)`.as('n'))
-    .where('org_id', '=', orgId)
-    .where('tag', '=', tag)
-    .executeTakeFirstOrThrow();
-  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM session_scores k
-    WHERE k.org_id = ${orgId} AND k.name = ${score.name} AND k.value_text = ${String(score.value)}
-    LIMIT ${Number(tagged)}) c`.execute(db);
-  if (Number(rows[0].n) >= Number(tagged)) return led;
-  return { driver: 'score', score, tag, rest: { ...led.rest, scores: scores.filter((_, i) => i !== at) } };
+  if (!(await fewerScores(db, orgId, score, await taggedAtMost(db, orgId, tags)))) return led;
+  return { driver: 'score', score, tags, rest: { ...led.rest, scores: scores.filter((_, i) => i !== at) } };
+}
+
+/**
+ * `scoreRangeLed`, and with tags when the range has fewer rows than the tags: each walk then
+ * tests the tags on the list its rows carry (0036). A tag with `score.<name>[gte]=x` otherwise
+ * walked the tag's rows and looked up each session's scores.
+ */
+async function sizedRangeLed(db: Db, orgId: string, f: SessionFilter) {
+  if (!f.tags?.length) {
+    const ranged = scoreRangeLed(f);
+    return ranged && { ...ranged, tags: undefined };
+  }
+  const ranged = scoreRangeLed({ ...f, tags: undefined });
+  if (!ranged || !(await fewerScores(db, orgId, ranged.condition, await taggedAtMost(db, orgId, f.tags)))) return null;
+  return { ...ranged, tags: f.tags };
 }
 
 async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, columns: Columns) {
@@ -166,7 +194,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     });
     return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
   }
-  const ranged = sort.field === 'startedAt' ? scoreRangeLed(f) : null;
+  const ranged = sort.field === 'startedAt' ? await sizedRangeLed(db, orgId, f) : null;
   const values = ranged && (await scoreValues(db, orgId, ranged.condition));
   if (ranged && values) {
     // `score.<name>[gte]=x`: one walk of session_scores_num (org, name, value, start) per value in
@@ -183,6 +211,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         .where('k.org_id', '=', orgId)
         .where('k.name', '=', ranged.condition.name)
         .where('k.value_num', '=', v);
+      if (ranged.tags) q = q.where(tagSetHas('k.tag_set', ranged.tags));
       // What the score rows carry (0035) is tested on them; anything else on the session's row.
       if (scoreRowsOnly(rest)) q = q.where((eb) => scoreRowsWhere(eb, rest));
       else if (!noneBut(rest)) {
@@ -209,7 +238,8 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     // One tag or one score value: the page's keys from its index in start order (0022); with
     // other conditions, each session along the way is tested against them by its row (a join by
     // key), and the walk stops at the page's end. A tag with a score value walks the smaller of
-    // the two and probes the other by its key (`sizedReviewLed`).
+    // the two: the tag's rows probing the session's score, or the score's testing the tag on the
+    // list they carry (`sizedReviewLed`).
     const { driver, rest } = led;
     const table = driver === 'tag' ? 'session_tags' : 'session_scores';
     let keys = db
@@ -221,11 +251,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
       const c = led.score ?? (f.scores as ScoreCondition[])[0];
       keys = keys.where(sql<SqlBool>`k.name = ${c.name} AND k.value_text = ${String(c.value)}`);
     }
-    if (led.tag !== undefined)
-      keys = keys.where(
-        sql<SqlBool>`EXISTS (SELECT 1 FROM session_tags t WHERE t.org_id = k.org_id AND t.tag = ${led.tag}
-          AND t.started_at = k.started_at AND t.session_pk = k.session_pk)`,
-      );
+    if (led.tags) keys = keys.where(tagSetHas('k.tag_set', led.tags));
     if (driver === 'score' && scoreRowsOnly(rest))
       keys = keys.where((eb) => scoreRowsWhere(eb as never, rest)) as unknown as typeof keys;
     else if (!noneBut(rest)) {
