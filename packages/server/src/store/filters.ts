@@ -199,21 +199,24 @@ export function scoreRowsAnswer(f: SessionFilter): boolean {
 }
 
 /**
- * The conditions a score row carries (`scoreRowsOnly`), on session_scores as `k`: for a count or
- * a walk of its value index that never reads the sessions.
+ * The conditions that a narrow table answers from the columns it copies from its session — agent,
+ * channel, status and type (session_tags, session_scores, session_metadata and their counters),
+ * and the start time unless `time` is false (the counters have none) — on `alias`'s columns: for a
+ * count or a walk that never reads the sessions.
  */
-export function scoreRowsWhere(
-  eb: ExpressionBuilder<Database & { k: Database['session_scores'] }, 'k'>,
-  f: SessionFilter,
-): Expression<SqlBool> {
+export function copiedWhere(alias: string, f: SessionFilter, time = true): Expression<SqlBool> {
+  const col = (name: string) => sql.ref(`${alias}.${name}`);
   const and: Expression<SqlBool>[] = [];
-  if (f.agentIds?.length) and.push(eb('k.agent_id', 'in', f.agentIds));
-  if (f.channels?.length) and.push(eb('k.channel', 'in', f.channels));
-  if (f.statuses?.length) and.push(eb('k.status', 'in', f.statuses));
-  if (f.types?.length) and.push(eb('k.type', 'in', f.types));
-  if (f.from !== undefined) and.push(eb('k.started_at', '>=', f.from));
-  if (f.to !== undefined) and.push(eb('k.started_at', '<', f.to));
-  return eb.and(and);
+  for (const [name, values] of [
+    ['agent_id', f.agentIds],
+    ['channel', f.channels],
+    ['status', f.statuses],
+    ['type', f.types],
+  ] as const)
+    if (values?.length) and.push(sql<SqlBool>`${col(name)} IN (${sql.join(values)})`);
+  if (time && f.from !== undefined) and.push(sql<SqlBool>`${col('started_at')} >= ${f.from}`);
+  if (time && f.to !== undefined) and.push(sql<SqlBool>`${col('started_at')} < ${f.to}`);
+  return and.length ? sql<SqlBool>`(${sql.join(and, sql` AND `)})` : sql<SqlBool>`1 = 1`;
 }
 
 /**
@@ -294,13 +297,12 @@ export type MetadataEb = ExpressionBuilder<Database & { m: Database['session_met
  */
 export function metadataSideWhere(eb: MetadataEb, orgId: string, f: SessionFilter): Expression<SqlBool> {
   const [[key, value], ...rest] = f.metadata ?? [];
-  const and: Expression<SqlBool>[] = [eb('m.org_id', '=', orgId), eb('m.key', '=', key), eb('m.value', '=', value)];
-  if (f.agentIds?.length) and.push(eb('m.agent_id', 'in', f.agentIds));
-  if (f.channels?.length) and.push(eb('m.channel', 'in', f.channels));
-  if (f.statuses?.length) and.push(eb('m.status', 'in', f.statuses));
-  if (f.types?.length) and.push(eb('m.type', 'in', f.types));
-  if (f.from !== undefined) and.push(eb('m.started_at', '>=', f.from));
-  if (f.to !== undefined) and.push(eb('m.started_at', '<', f.to));
+  const and: Expression<SqlBool>[] = [
+    eb('m.org_id', '=', orgId),
+    eb('m.key', '=', key),
+    eb('m.value', '=', value),
+    copiedWhere('m', f),
+  ];
   for (const [k, v] of rest)
     and.push(
       sql<SqlBool>`EXISTS (SELECT 1 FROM session_metadata m2 WHERE m2.org_id = m.org_id AND m2.key = ${k}

@@ -7,6 +7,7 @@ import { CHANNELS, SESSION_TYPES, STATUSES } from '@switchboard/contracts';
 import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { DialectName } from '../db.js';
 import {
+  copiedWhere,
   keysOnly,
   keysPostgres,
   keysSqlite,
@@ -21,7 +22,6 @@ import {
   transcriptOnly,
   type ScoreCondition,
   scoreRowsAnswer,
-  scoreRowsWhere,
   tagFlagged,
   tagRowsAnswer,
   tagScoreAnswer,
@@ -93,7 +93,7 @@ export async function countSessions(db: Db, dialect: DialectName, orgId: string,
       .where('k.org_id', '=', orgId)
       .where('k.name', '=', c.name)
       .where((eb) => (c.op === 'eq' ? eb('k.value_text', '=', String(c.value)) : eb('k.value_num', '>=', c.value)))
-      .where((eb) => scoreRowsWhere(eb, f))
+      .where(copiedWhere('k', f))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }
@@ -171,15 +171,12 @@ const UNION_SHARE = 4;
  */
 async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
   const timed = f.from !== undefined || f.to !== undefined;
-  let sized = db
+  const sized = db
     .selectFrom('session_tag_counts as c')
     .select(['c.tag', sql<number>`sum(c.n)`.as('n')])
     .where('c.org_id', '=', orgId)
-    .where('c.tag', 'in', f.tags as string[]);
-  if (f.agentIds?.length) sized = sized.where('c.agent_id', 'in', f.agentIds);
-  if (f.channels?.length) sized = sized.where('c.channel', 'in', f.channels);
-  if (f.statuses?.length) sized = sized.where('c.status', 'in', f.statuses);
-  if (f.types?.length) sized = sized.where('c.type', 'in', f.types);
+    .where('c.tag', 'in', f.tags as string[])
+    .where(copiedWhere('c', f, false));
   const sizes = new Map((await sized.groupBy('c.tag').execute()).map((r) => [r.tag, Number(r.n)]));
   // Largest first; a tag with no matching session adds nothing.
   const tags = [...sizes].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
@@ -237,12 +234,9 @@ async function tagSetsTotal(db: Db, orgId: string, f: SessionFilter, sized: Arra
       .selectFrom('session_tag_set_counts as c')
       .select(sql<number>`COALESCE(sum(c.n), 0)`.as('n'))
       .where('c.org_id', '=', orgId)
-      .where('c.tag', '=', tag);
+      .where('c.tag', '=', tag)
+      .where(copiedWhere('c', f, false));
     for (const earlier of tags.slice(0, i)) q = q.where((eb) => eb.not(tagSetHas('c.tag_set', [earlier])));
-    if (f.agentIds?.length) q = q.where('c.agent_id', 'in', f.agentIds);
-    if (f.channels?.length) q = q.where('c.channel', 'in', f.channels);
-    if (f.statuses?.length) q = q.where('c.status', 'in', f.statuses);
-    if (f.types?.length) q = q.where('c.type', 'in', f.types);
     return sql<number>`(${q})`;
   });
   const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
@@ -297,7 +291,7 @@ async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<n
     .where('k.org_id', '=', orgId)
     .where('k.name', '=', c.name)
     .where(matches('k.value_text', 'k.value_num'))
-    .where((eb) => scoreRowsWhere(eb, f));
+    .where(copiedWhere('k', f));
   if (tags.length === 1) {
     const tagged = await tagTotal(db, orgId, f);
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${scores

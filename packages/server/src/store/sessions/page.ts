@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import type { DialectName } from '../db.js';
 import {
+  copiedWhere,
   docsOfSessionHave,
   RANGE_COLUMNS,
   keysOnly,
@@ -24,7 +25,6 @@ import {
   noneBut,
   scoreRangeLed,
   scoreRowsOnly,
-  scoreRowsWhere,
   type SessionFilter,
   sessionFilterWhere,
   transcriptOnly,
@@ -213,7 +213,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
         .where('k.value_num', '=', v);
       if (ranged.tags) q = q.where(tagSetHas('k.tag_set', ranged.tags));
       // What the score rows carry (0035) is tested on them; anything else on the session's row.
-      if (scoreRowsOnly(rest)) q = q.where((eb) => scoreRowsWhere(eb, rest));
+      if (scoreRowsOnly(rest)) q = q.where(copiedWhere('k', rest));
       else if (!noneBut(rest)) {
         if (rest.from !== undefined) q = q.where('k.started_at', '>=', rest.from);
         if (rest.to !== undefined) q = q.where('k.started_at', '<', rest.to);
@@ -252,8 +252,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
       keys = keys.where(sql<SqlBool>`k.name = ${c.name} AND k.value_text = ${String(c.value)}`);
     }
     if (led.tags) keys = keys.where(tagSetHas('k.tag_set', led.tags));
-    if (driver === 'score' && scoreRowsOnly(rest))
-      keys = keys.where((eb) => scoreRowsWhere(eb as never, rest)) as unknown as typeof keys;
+    if (driver === 'score' && scoreRowsOnly(rest)) keys = keys.where(copiedWhere('k', rest));
     else if (!noneBut(rest)) {
       if (rest.from !== undefined) keys = keys.where('k.started_at', '>=', rest.from);
       if (rest.to !== undefined) keys = keys.where('k.started_at', '<', rest.to);
@@ -489,13 +488,11 @@ async function walkKeysPage(
 
 /** One tag's rows (0026) under a `tagRowsAnswer` filter's conditions, read from the rows themselves. */
 export function tagRows(db: Db, orgId: string, f: SessionFilter, tag: string) {
-  let q = db.selectFrom('session_tags as t').where('t.org_id', '=', orgId).where('t.tag', '=', tag);
-  if (f.from !== undefined) q = q.where('t.started_at', '>=', f.from);
-  if (f.to !== undefined) q = q.where('t.started_at', '<', f.to);
-  if (f.agentIds?.length) q = q.where('t.agent_id', 'in', f.agentIds);
-  if (f.channels?.length) q = q.where('t.channel', 'in', f.channels);
-  if (f.statuses?.length) q = q.where('t.status', 'in', f.statuses);
-  if (f.types?.length) q = q.where('t.type', 'in', f.types);
+  let q = db
+    .selectFrom('session_tags as t')
+    .where('t.org_id', '=', orgId)
+    .where('t.tag', '=', tag)
+    .where(copiedWhere('t', f));
   if (f.reviewed !== undefined) q = q.where('t.reviewed', '=', f.reviewed ? 1 : 0);
   if (f.problems) q = q.where('t.problem', '=', 1);
   if (f.sources?.length) q = q.where('t.source', 'in', f.sources);
