@@ -92,28 +92,22 @@ export async function writeTagRows(db: Db, changes: Array<{ ref: SessionKeyRef; 
       .execute(),
   );
   // The rows a session keeps take its new list, which moves each one's count in
-  // session_tag_set_counts from the old list to the new (its trigger).
-  await inChunks(kept, ([orgId, set], pks, starts) =>
-    db
-      .updateTable('session_tags')
-      .set({ tag_set: set })
-      .where('org_id', '=', orgId)
-      .where('session_pk', 'in', pks)
-      .where('started_at', 'in', starts)
-      .where('tag_set', '<>', set)
-      .execute(),
-  );
-  // The session's score rows carry the list too (0036): a probe of session_scores' key each.
-  await inChunks(lists, ([orgId, set], pks, starts) =>
-    db
-      .updateTable('session_scores')
-      .set({ tag_set: set })
-      .where('org_id', '=', orgId)
-      .where('session_pk', 'in', pks)
-      .where('started_at', 'in', starts)
-      .where('tag_set', '<>', set)
-      .execute(),
-  );
+  // session_tag_set_counts from the old list to the new (its trigger); its score rows carry the
+  // list too (0036), a probe of session_scores' key each.
+  for (const [table, groups] of [
+    ['session_tags', kept],
+    ['session_scores', lists],
+  ] as const)
+    await inChunks(groups, ([orgId, set], pks, starts) =>
+      db
+        .updateTable(table as 'session_tags')
+        .set({ tag_set: set })
+        .where('org_id', '=', orgId)
+        .where('session_pk', 'in', pks)
+        .where('started_at', 'in', starts)
+        .where('tag_set', '<>', set)
+        .execute(),
+    );
   // Each tag row copies its session's filter columns (0026, 0033), read from the session row as it is
   // now: one statement per tag, list and chunk of sessions (a bulk job adds one tag to many).
   await inChunks(added, ([orgId, tag, set], pks, starts) =>
