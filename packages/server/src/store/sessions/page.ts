@@ -429,7 +429,7 @@ const SCORE_VALUES = 20;
  * The distinct values of a score at or above the bound, from session_scores_num by a seek each
  * (the next value above the last), or null past SCORE_VALUES.
  */
-async function scoreValues(db: Db, orgId: string, c: { name: string; value: number }): Promise<number[] | null> {
+export async function scoreValues(db: Db, orgId: string, c: { name: string; value: number }): Promise<number[] | null> {
   const next = (above: RawBuilder<unknown>) => sql`(SELECT min(value_num) FROM session_scores
     WHERE org_id = ${orgId} AND name = ${c.name} AND value_num ${above})`;
   const { rows } = await sql<{ v: number }>`WITH RECURSIVE v(x) AS (
