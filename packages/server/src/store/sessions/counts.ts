@@ -28,7 +28,7 @@ import {
   tagSetHas,
 } from '../filters.js';
 import type { Database } from '../schema.js';
-import { scoreValues, tagRows } from './page.js';
+import { fewerScores, scoreValues, tagRows } from './page.js';
 
 type Db = Kysely<Database>;
 
@@ -275,18 +275,10 @@ async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<n
   const tags = f.tags as string[];
   const matches = (v: string, n: string) =>
     c.op === 'eq' ? sql<SqlBool>`${sql.ref(v)} = ${c.value}` : sql<SqlBool>`${sql.ref(n)} >= ${c.value}`;
-  const scores = db
-    .selectFrom('session_scores as k')
-    .where('k.org_id', '=', orgId)
-    .where('k.name', '=', c.name)
-    .where(matches('k.value_text', 'k.value_num'))
-    .where(copiedWhere('k', f));
   if (tags.length === 1) {
+    // The score's rows counted up to the tag's size (without the other conditions: a guide only).
     const tagged = await tagTotal(db, orgId, f);
-    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (${scores
-      .select('k.session_pk')
-      .limit(tagged + 1)}) x`.execute(db);
-    if (Number(rows[0].n) > tagged) {
+    if (!(await fewerScores(db, orgId, c, tagged + 1))) {
       const r = await tagRows(db, orgId, f, tags[0])
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where(({ exists, selectFrom }) =>

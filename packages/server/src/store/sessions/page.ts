@@ -125,11 +125,20 @@ async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<numb
   return Number(n);
 }
 
-/** True when fewer than `than` sessions have a score meeting the condition (counted up to it). */
-async function fewerScores(db: Db, orgId: string, c: ScoreCondition, than: number): Promise<boolean> {
-  const match = c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`;
-  const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM session_scores k
-    WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c`.execute(db);
+/**
+ * True when fewer than `than` sessions have a score meeting the condition, counted up to it in
+ * the value index (a `[gte]` range of a few values a value at a time: as one range PostgreSQL
+ * scanned the table for it).
+ */
+export async function fewerScores(db: Db, orgId: string, c: ScoreCondition, than: number): Promise<boolean> {
+  const upTo = (match: RawBuilder<unknown>) => sql<number>`(SELECT count(*) FROM (SELECT 1 FROM session_scores k
+    WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c)`;
+  const values = c.op === 'gte' ? await scoreValues(db, orgId, c) : null;
+  const parts = values
+    ? values.map((v) => upTo(sql`k.value_num = ${v}`))
+    : [upTo(c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`)];
+  if (!parts.length) return than > 0;
+  const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
   return Number(rows[0].n) < than;
 }
 
