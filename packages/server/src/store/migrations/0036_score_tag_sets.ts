@@ -8,8 +8,9 @@
  *
  * - written by the application with the tag rows (store/review.ts `writeTagRows`, on the
  *   session's score rows when its list changes) and with the score (`writeScore`);
- * - on PostgreSQL INCLUDEd in the two value indexes, so a walk of a score value tests the tag on
- *   the index entry.
+ * - in the two value indexes (PostgreSQL INCLUDEs them with 0035's columns; on SQLite the columns
+ *   close the key), so a walk of a score value tests the tag and the copied columns on the index
+ *   entry without reading the table.
  */
 import { sql } from 'kysely';
 import type { DialectName } from '../db.js';
@@ -23,15 +24,19 @@ export async function up(db: MigrationDb, dialect: DialectName) {
       GROUP BY org_id, session_pk, started_at) l
     WHERE l.org_id = session_scores.org_id AND l.session_pk = session_scores.session_pk
       AND l.started_at = session_scores.started_at`.execute(db);
-  if (dialect !== 'postgres') return;
+  // SQLite has no INCLUDE: the columns go at the end of the key, which covers them the same way.
+  const carried = 'session_pk, agent_id, channel, status, type, tag_set';
   for (const [index, column] of [
     ['session_scores_text', 'value_text'],
     ['session_scores_num', 'value_num'],
   ]) {
     await sql`DROP INDEX ${sql.id(index)}`.execute(db);
     await sql
-      .raw(`CREATE INDEX ${index} ON session_scores (org_id, name, ${column}, started_at)
-        INCLUDE (session_pk, agent_id, channel, status, type, tag_set)`)
+      .raw(
+        dialect === 'postgres'
+          ? `CREATE INDEX ${index} ON session_scores (org_id, name, ${column}, started_at) INCLUDE (${carried})`
+          : `CREATE INDEX ${index} ON session_scores (org_id, name, ${column}, started_at, ${carried})`,
+      )
       .execute(db);
   }
 }
