@@ -128,12 +128,18 @@ async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<numb
 /**
  * True when fewer than `than` sessions have a score meeting the condition, counted up to it in
  * the value index (a `[gte]` range of a few values a value at a time: as one range PostgreSQL
- * scanned the table for it).
+ * scanned the table for it). `known`: the range's values (`scoreValues`), when the caller has them.
  */
-export async function fewerScores(db: Db, orgId: string, c: ScoreCondition, than: number): Promise<boolean> {
+export async function fewerScores(
+  db: Db,
+  orgId: string,
+  c: ScoreCondition,
+  than: number,
+  known?: number[] | null,
+): Promise<boolean> {
   const upTo = (match: RawBuilder<unknown>) => sql<number>`(SELECT count(*) FROM (SELECT 1 FROM session_scores k
     WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c)`;
-  const values = c.op === 'gte' ? await scoreValues(db, orgId, c) : null;
+  const values = c.op === 'gte' ? (known !== undefined ? known : await scoreValues(db, orgId, c)) : null;
   const parts = values
     ? values.map((v) => upTo(sql`k.value_num = ${v}`))
     : [upTo(c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`)];
@@ -171,13 +177,14 @@ async function sizedReviewLed(
  * walked the tag's rows and looked up each session's scores.
  */
 async function sizedRangeLed(db: Db, orgId: string, f: SessionFilter) {
-  if (!f.tags?.length) {
-    const ranged = scoreRangeLed(f);
-    return ranged && { ...ranged, tags: undefined };
-  }
   const ranged = scoreRangeLed({ ...f, tags: undefined });
-  if (!ranged || !(await fewerScores(db, orgId, ranged.condition, await taggedAtMost(db, orgId, f.tags)))) return null;
-  return { ...ranged, tags: f.tags };
+  // The range's values, read once: the walks' and, with tags, the size's.
+  const values = ranged && (await scoreValues(db, orgId, ranged.condition));
+  if (!ranged || !values) return null;
+  const tags = f.tags?.length ? f.tags : undefined;
+  if (tags && !(await fewerScores(db, orgId, ranged.condition, await taggedAtMost(db, orgId, tags), values)))
+    return null;
+  return { ...ranged, tags, values };
 }
 
 async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, columns: Columns) {
@@ -204,8 +211,8 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
   }
   const ranged = sort.field === 'startedAt' ? await sizedRangeLed(db, orgId, f) : null;
-  const values = ranged && (await scoreValues(db, orgId, ranged.condition));
-  if (ranged && values) {
+  if (ranged) {
+    const { values } = ranged;
     // `score.<name>[gte]=x`: one walk of session_scores_num (org, name, value, start) per value in
     // the range, each in start order to the page's end, testing the rest on the session's row;
     // the page is the first of their union. A session has one value per score name, so no
