@@ -22,6 +22,11 @@ const SETTINGS = [
   // logical replication: the worker it leaves publishes the shards' changes, the one it joins
   // subscribes. Publishing needs wal_level=logical; every node may be either.
   'wal_level=logical',
+  // Background workers: each Citus database has a maintenance daemon on every node, and a
+  // rebalance needs a task queue monitor and its task executors on the coordinator beside them.
+  // PostgreSQL's 8 fill up when the tests that run beside the rebalance test hold a few databases
+  // (or a dropped one's daemon has not exited yet), and the rebalance then waits for a slot forever.
+  'max_worker_processes=64',
 ];
 
 async function query(url, text) {

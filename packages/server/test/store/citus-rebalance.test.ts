@@ -226,6 +226,13 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
     window.start = Date.now();
     const job = (await sql.query(`SELECT citus_rebalance_start() AS id`)).rows[0].id;
     assert.ok(job, 'the rebalancer planned moves');
+    const tasks = async () =>
+      (
+        await sql.query(
+          'SELECT task_id, status::text, pid, message, left(command, 80) AS command FROM pg_dist_background_task WHERE job_id = $1',
+          [job],
+        )
+      ).rows;
     const done = await until(
       'the rebalance to finish',
       async () => {
@@ -237,14 +244,19 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
         return rows[0] && ['finished', 'failed', 'cancelled'].includes(rows[0].state) && rows[0].state;
       },
       300_000,
-    );
+    ).catch(async (err) => {
+      // A move that never starts waits for a background worker slot: say what held them.
+      const workers = await sql.query(
+        'SELECT backend_type, datname FROM pg_stat_activity WHERE backend_type NOT IN ($1, $2) ORDER BY 1',
+        ['client backend', 'walsender'],
+      );
+      throw new Error(
+        `${(err as Error).message}; tasks ${JSON.stringify(await tasks())}; background workers ${JSON.stringify(workers.rows)}`,
+      );
+    });
     window.end = Date.now();
     if (done !== 'finished') {
-      const { rows } = await sql.query(
-        'SELECT status::text, message, command FROM pg_dist_background_task WHERE job_id = $1',
-        [job],
-      );
-      assert.fail(`the rebalance ${done}: ${JSON.stringify(rows)}`);
+      assert.fail(`the rebalance ${done}: ${JSON.stringify(await tasks())}`);
     }
     // Some writes were acknowledged while shards were moving, and writing goes on after it.
     const during = orgs.reduce(
