@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { bulkHandler } from '../../src/services/jobs/bulk.js';
 import { BUSY_WITHIN_MS, pauseAfterStep } from '../../src/services/jobs/runner.js';
 import { openStore } from '../../src/store/db.js';
 import { findJobRow } from '../../src/store/jobs.js';
 import { readOutbox } from '../../src/store/outbox.js';
-import { DIALECTS, type TestContext, call, seed, session, setup } from '../helpers.js';
+import { CITUS, DIALECTS, type TestContext, call, seed, session, setup } from '../helpers.js';
 
 const N = 120;
 
@@ -137,6 +138,53 @@ for (const dialect of DIALECTS) {
       assert.equal(list.json().pagination.total, N);
       for (const s of list.json().data) assert.deepEqual(s.tags, ['second-pass', 'bounded']);
       assert.equal(new Set((await updatesOf(Number(last))).map((u) => u.session_id)).size, N);
+    });
+
+    test('on PostgreSQL a job reports success once the tag and score rows it rewrote are vacuumed: reading them from their indexes alone visits no table page', {
+      skip: (dialect !== 'postgres' || CITUS !== null) && 'PostgreSQL alone (on Citus the rows are on the workers)',
+    }, async () => {
+      const ids = Array.from({ length: N }, (_, i) => `j-${i}`);
+      for (const [i, id] of ids.entries())
+        assert.equal(
+          (await call(t.app, t.adminKey, 'PUT', `/api/v1/sessions/${id}/scores/quality`, { value: (i % 5) + 1 }))
+            .statusCode,
+          200,
+        );
+      // Retagging every scored session rewrites its tag rows and, with the session's new tag list,
+      // its score row.
+      const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', {
+        filters: 'status=failed',
+        action: { addTags: ['vacuumed'] },
+      });
+      const job = await runToEnd(res.json().jobId);
+      assert.deepEqual([job.status, job.done], ['succeeded', N]);
+      const sql = new pg.Client({ connectionString: t.databaseUrl });
+      await sql.connect();
+      try {
+        // The index, whatever the planner would pick for so few rows.
+        await sql.query('SET enable_seqscan = off; SET enable_bitmapscan = off');
+        for (const [what, query] of [
+          [
+            'score rows',
+            "SELECT session_pk, tag_set FROM session_scores WHERE org_id = $1 AND name = 'quality' AND value_text = '3'",
+          ],
+          ['tag rows', "SELECT session_pk, started_at FROM session_tags WHERE org_id = $1 AND tag = 'vacuumed'"],
+        ]) {
+          const { rows } = await sql.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${query}`, [t.orgId]);
+          const nodes: Array<Record<string, unknown>> = [];
+          const walk = (n: Record<string, unknown>) => {
+            nodes.push(n);
+            for (const c of (n.Plans as Array<Record<string, unknown>>) ?? []) walk(c);
+          };
+          walk(rows[0]['QUERY PLAN'][0].Plan);
+          const scan = nodes.find((n) => n['Node Type'] === 'Index Only Scan');
+          assert.ok(scan, `${what}: an index-only scan (${JSON.stringify(nodes.map((n) => n['Node Type']))})`);
+          assert.ok(Number(scan['Actual Rows']) > 0, `${what}: rows read`);
+          assert.equal(scan['Heap Fetches'], 0, `${what}: no table page visited`);
+        }
+      } finally {
+        await sql.end();
+      }
     });
 
     test('without a time budget a step takes its whole batch', async () => {
