@@ -98,17 +98,24 @@ export async function jobItemsAfter(db: Db, jobId: string, cursor: number, limit
 }
 
 /** The organization's sessions among these keys (a session deleted since is simply absent). */
-export async function sessionsByKeys(db: Db, orgId: string, keys: Array<{ pk: number; started_at: number }>) {
+export async function sessionsByKeys(
+  db: Db,
+  orgId: string,
+  keys: Array<{ pk: number; started_at: number }>,
+  { lock = false } = {},
+) {
   if (keys.length === 0) return [];
-  return sessionsWithAgent(db)
+  const q = sessionsWithAgent(db, 'all', orgId)
     .where('s.org_id', '=', orgId)
     .where(
       's.pk',
       'in',
       keys.map((k) => k.pk),
     )
-    .where('s.started_at', 'in', [...new Set(keys.map((k) => k.started_at))])
-    .execute();
+    .where('s.started_at', 'in', [...new Set(keys.map((k) => k.started_at))]);
+  // Locked in pk order, as ingest locks its sessions (lockSessions): two writers never wait for
+  // each other in a circle.
+  return lock ? q.orderBy('s.pk').forUpdate(['s']).execute() : q.execute();
 }
 
 /** Moves the job on after a step, in the step's transaction. */

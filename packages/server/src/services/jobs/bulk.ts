@@ -58,7 +58,11 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
           const began = performance.now();
           const limit = size;
           const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), limit);
-          const byPk = new Map((await sessionsByKeys(trx, job.org_id, keys)).map((r) => [Number(r.pk), r]));
+          // Read under the rows' locks on PostgreSQL: a session's tags written by another request
+          // between this read and the step's update would otherwise be lost (the step's list,
+          // computed from what it read, replaced them). On SQLite the step is the one writer.
+          const lock = store.dialect === 'postgres';
+          const byPk = new Map((await sessionsByKeys(trx, job.org_id, keys, { lock })).map((r) => [Number(r.pk), r]));
           const changed: number[] = [];
           // Items taken, in pk order: the cursor moves to the last one.
           let taken = 0;
