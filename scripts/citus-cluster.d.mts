@@ -15,7 +15,7 @@ export function dropCitusDatabase(
   workers: Array<{ url: string; port: number }>,
   name: string,
 ): Promise<void>;
-export function startCitusNode(opts?: { log?: (m: string) => void }): Promise<Cluster | null>;
+export function startCitusNode(opts?: { log?: (m: string) => void; settings?: string[] }): Promise<Cluster | null>;
 export function startCitusCluster(opts?: {
   log?: (m: string) => void;
   workers?: number;
@@ -24,5 +24,5 @@ export function startCitusCluster(opts?: {
 export function addCitusWorker(
   coordinator: { url: string; port: number },
   name: string,
-  opts?: { log?: (m: string) => void },
+  opts?: { log?: (m: string) => void; settings?: string[] },
 ): Promise<Cluster>;

@@ -22,11 +22,6 @@ const SETTINGS = [
   // logical replication: the worker it leaves publishes the shards' changes, the one it joins
   // subscribes. Publishing needs wal_level=logical; every node may be either.
   'wal_level=logical',
-  // Background workers: each Citus database has a maintenance daemon on every node, and a
-  // rebalance needs a task queue monitor and its task executors on the coordinator beside them.
-  // PostgreSQL's 8 fill up when the tests that run beside the rebalance test hold a few databases
-  // (or a dropped one's daemon has not exited yet), and the rebalance then waits for a slot forever.
-  'max_worker_processes=64',
 ];
 
 async function query(url, text) {
@@ -87,8 +82,8 @@ export async function dropCitusDatabase(coordinator, workers, name) {
 }
 
 /** Starts one more node with the Citus library, not yet part of any database (a test adds it). */
-export async function startCitusNode({ log = () => {} } = {}) {
-  return startCluster({ log, settings: SETTINGS });
+export async function startCitusNode({ log = () => {}, settings = [] } = {}) {
+  return startCluster({ log, settings: [...SETTINGS, ...settings] });
 }
 
 /**
@@ -97,8 +92,8 @@ export async function startCitusNode({ log = () => {} } = {}) {
  * It holds no shard until a rebalance (`citus_rebalance_start`) moves some to it. Returns the node;
  * `stop()` it after the database is dropped.
  */
-export async function addCitusWorker(coordinator, name, { log = () => {} } = {}) {
-  const node = await startCitusNode({ log });
+export async function addCitusWorker(coordinator, name, { log = () => {}, settings = [] } = {}) {
+  const node = await startCitusNode({ log, settings });
   if (!node) throw new Error('no PostgreSQL binaries');
   try {
     if (name !== 'postgres') await query(node.url, `CREATE DATABASE ${name}`);

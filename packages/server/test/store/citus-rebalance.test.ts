@@ -12,14 +12,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { addCitusWorker } from '../../../../scripts/citus-cluster.mjs';
+import { addCitusWorker, createCitusDatabase, startCitusCluster } from '../../../../scripts/citus-cluster.mjs';
 import { generateKey } from '../../src/lib/keys.js';
 import { type Store, openStore } from '../../src/store/db.js';
 import { createApiKey } from '../../src/store/keys.js';
 import { DISTRIBUTED_TABLES, LATER_DISTRIBUTED_TABLES } from '../../src/store/migrations/0027_citus.js';
 import { createOrg } from '../../src/store/orgs.js';
 import { SCOPES } from '@switchboard/contracts';
-import { CITUS, freshDatabaseUrl } from '../helpers.js';
+import { CITUS } from '../helpers.js';
 import { type Proc, api, serve, until } from '../security/proc.js';
 
 if (!CITUS && !process.env.SWITCHBOARD_QUIET_SKIP)
@@ -27,6 +27,8 @@ if (!CITUS && !process.env.SWITCHBOARD_QUIET_SKIP)
     '!!! SKIPPING the Citus rebalance test: not on the Citus store (run it with `node scripts/test.mjs --citus`).',
   );
 
+/** Room for the rebalance's background tasks and logical replication workers (docs/DEPLOY.md). */
+const WORKER_SLOTS = 'max_worker_processes=32';
 const CHANNELS = ['web', 'phone', 'telegram', 'whatsapp'] as const;
 const ENDINGS = ['completed', 'failed', 'cancelled'] as const;
 
@@ -116,8 +118,9 @@ async function writer(n: number, a: Acked, base: string, stop: { now: boolean })
 describe('adding a worker and rebalancing while ingest runs (Citus)', {
   skip: !CITUS && 'needs the Citus store',
 }, () => {
-  let db: Awaited<ReturnType<typeof freshDatabaseUrl>>;
-  let dbName: string;
+  let cluster: Awaited<ReturnType<typeof startCitusCluster>>;
+  const dbName = 'sb_rebalance';
+  let url: string;
   let proc: Proc;
   let store: Store;
   let sql: pg.Client;
@@ -146,18 +149,23 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
   }
 
   before(async () => {
-    db = await freshDatabaseUrl('postgres');
-    dbName = new URL(db.url).pathname.slice(1);
+    // A cluster of its own, not the one the other test files share: a rebalance runs as background
+    // tasks, which need free background worker slots on the coordinator beside one Citus
+    // maintenance daemon per database. On the shared cluster the databases of the files running
+    // beside this one took PostgreSQL's 8, and the rebalance waited for a slot until it timed out.
+    cluster = await startCitusCluster({ settings: [WORKER_SLOTS] });
+    assert.ok(cluster, 'a Citus cluster');
+    url = await createCitusDatabase(cluster.coordinator, cluster.workers, dbName, { create: true });
     const adminKey = generateKey();
     proc = await serve({
-      DATABASE_URL: db.url,
+      DATABASE_URL: url,
       SWITCHBOARD_ADMIN_KEY: adminKey,
       SWITCHBOARD_RATE_LIMIT_INGEST: '0',
       SWITCHBOARD_RATE_LIMIT_READ: '0',
     });
-    sql = new pg.Client({ connectionString: db.url });
+    sql = new pg.Client({ connectionString: url });
     await sql.connect();
-    store = openStore(db.url);
+    store = openStore(url);
     // Organizations until every shard group of the sessions holds one, so whichever group the
     // rebalancer moves, writes are going to it while it moves.
     const groups = Number(
@@ -192,13 +200,12 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
     await proc?.stop();
     await sql?.end();
     await store?.close();
-    await db?.drop();
-    // The database is gone from the other nodes; the added one is dropped with it.
     added?.stop();
+    cluster?.stop();
   });
 
   test('a third worker joins and takes shards while ingest runs; nothing acknowledged is lost', async () => {
-    const coordinator = CITUS?.coordinator;
+    const coordinator = cluster?.coordinator;
     assert.ok(coordinator);
     writers = Promise.all(orgs.map((a, n) => writer(n, a, proc.url, stop)));
     writers.catch((err) => {
@@ -210,7 +217,7 @@ describe('adding a worker and rebalancing while ingest runs (Citus)', {
     };
     await until('the writers to be under way', () => answered() >= 50, 120_000);
 
-    added = await addCitusWorker(coordinator, dbName);
+    added = await addCitusWorker(coordinator, dbName, { settings: [WORKER_SLOTS] });
     const onNew = async () =>
       Number(
         (
