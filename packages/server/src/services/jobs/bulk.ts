@@ -47,6 +47,8 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
   let size = batchSize;
   // Carried from step to step: a step starts with the chunk the last one reached.
   let chunk = 1;
+  // PostgreSQL: sessions read under their row locks, and the job's end waits for a vacuum.
+  const pg = store.dialect === 'postgres';
   return {
     async step(job: JobRow) {
       const params = (typeof job.params === 'string' ? JSON.parse(job.params) : job.params) as BulkParams;
@@ -61,8 +63,9 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
           // Read under the rows' locks on PostgreSQL: a session's tags written by another request
           // between this read and the step's update would otherwise be lost (the step's list,
           // computed from what it read, replaced them). On SQLite the step is the one writer.
-          const lock = store.dialect === 'postgres';
-          const byPk = new Map((await sessionsByKeys(trx, job.org_id, keys, { lock })).map((r) => [Number(r.pk), r]));
+          const byPk = new Map(
+            (await sessionsByKeys(trx, job.org_id, keys, { lock: pg })).map((r) => [Number(r.pk), r]),
+          );
           const changed: number[] = [];
           // Items taken, in pk order: the cursor moves to the last one.
           let taken = 0;
@@ -126,14 +129,14 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
           const end = taken === keys.length && keys.length < limit;
           const cursor = taken ? keys[taken - 1].pk : Number(job.cursor);
           // On PostgreSQL the job is done once the rows it rewrote are vacuumed (below).
-          const finished = end && store.dialect !== 'postgres';
+          const finished = end && !pg;
           await advanceJob(trx, job.id, { cursor, done: found, failed: taken - found, finished }, now);
           return { end, cursor, told: outbox.length > 0, taken, whole: taken === keys.length };
         }),
       );
       size = result.whole ? Math.min(batchSize, size * 2) : Math.max(1, Math.ceil(result.taken * 1.25));
       if (result.told) store.outbox.emit('committed');
-      if (result.end && store.dialect === 'postgres') {
+      if (result.end && pg) {
         // A job that reports success is read at full speed at once: the filters' index-only reads
         // of the tag and score rows it rewrote do not wait for autovacuum. Stopped in between, the
         // next step finds no items left and comes here again.

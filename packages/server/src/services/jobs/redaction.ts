@@ -37,7 +37,7 @@ import {
 } from '../../store/redaction.js';
 import { parseJson, sessionRowToApi } from '../../store/sessions/rows.js';
 import { eventsOfSessions, messagesOfSessions } from '../../store/sessions/transcript.js';
-import { lockSessions, updateSessionSets } from '../../store/sessions/write.js';
+import { updateSessionSets } from '../../store/sessions/write.js';
 import { searchText } from '../ingest.js';
 import { retryTransaction } from '../transactions.js';
 import { createJob, parseFilterString } from './create.js';
@@ -93,7 +93,7 @@ export function redactionHandler(store: Store, redactorOf: StoredRedactorOf, bat
     const keys = await jobItemsAfter(trx, job.id, Number(job.cursor), batchSize);
     // Locked (PostgreSQL) before their transcripts are read: a message ingest appends meanwhile
     // waits for this batch, so none is missed and no count is written over.
-    const rows = [...(await lockSessions(trx, store.dialect, await sessionsByKeys(trx, job.org_id, keys))).values()];
+    const rows = await sessionsByKeys(trx, job.org_id, keys, { lock: store.dialect === 'postgres' });
     const sessionKeys = rows.map((r) => ({ pk: Number(r.pk), started_at: Number(r.started_at) }));
     // Per session: replacements made and transcript bytes gained (a marker is shorter or longer).
     const counts = new Map<number, { n: number; bytes: number; rewritten: Array<{ seq: number; content: string }> }>();
