@@ -40,7 +40,14 @@ import type { MessageRow } from '../store/schema.js';
 import { findAgent, listAgents } from '../store/sessions/agents.js';
 import { countSessions } from '../store/sessions/counts.js';
 import { emptyFigures, figuresByAgent, figuresByTime, sessionFigures } from '../store/sessions/figures.js';
-import { type Keyset, keysetOf, listCsvRows, listSessions, type SortSpec } from '../store/sessions/page.js';
+import {
+  type Keyset,
+  keysetOf,
+  listCsvRows,
+  listSessions,
+  type SharedWalks,
+  type SortSpec,
+} from '../store/sessions/page.js';
 import {
   agentRowToApi,
   type CsvSessionRow,
@@ -202,9 +209,12 @@ export class ReadService {
     // With a range condition the count comes first: how many match decides how the page is found
     // (page.ts, `FEW_MATCHES`). It is an index range like the page itself.
     const counted = filter.ranges?.length ? await countSessions(db, dialect, orgId, filter) : undefined;
+    // A tag with a score: the page and the total each size one against the other by a walk of
+    // the score's rows, which they make once (page.ts, `scoreSized`).
+    const shared: SharedWalks = new Map();
     const [rows, total] = await Promise.all([
-      listSessions(db, dialect, { orgId, filter, sort, ...start, matches: counted }),
-      counted ?? countSessions(db, dialect, orgId, filter),
+      listSessions(db, dialect, { orgId, filter, sort, ...start, matches: counted, shared }),
+      counted ?? countSessions(db, dialect, orgId, filter, shared),
     ]);
     const page = pageOf(rows, total, start, sessionRowToApi, (last) =>
       sessionCursorFields(q.sort, keysetOf(last, sort.field)),

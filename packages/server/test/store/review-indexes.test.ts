@@ -20,9 +20,13 @@ import { CITUS, DIALECTS, type TestContext, call, rng, seed, session, setup } fr
 const NOW = Date.now();
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-/** `hot` on a third of the sessions, `cold` on a few of them and others, `rare` on three. */
+/**
+ * `hot` on a third of the sessions, `cold` on a few of them and others, `rare` on three,
+ * `unscored` on those without a `q` score (as created).
+ */
 const TAGS_OF = (i: number) => [
   ...(i % 3 === 0 ? ['hot'] : []),
+  ...(i % 4 === 3 ? ['unscored'] : []),
   ...(i % 11 === 0 ? ['cold'] : []),
   ...(i % 67 === 1 ? ['rare'] : []),
 ];
@@ -136,6 +140,12 @@ for (const dialect of DIALECTS) {
           s.scores.q === 5 &&
           ['failed', 'active'].includes(s.status),
       ],
+      // A score with fewer rows than the tag and no session with both (as created): the walk that
+      // sized them found none, and the page is empty without another. With a condition the score
+      // rows carry that none of them meets, the same.
+      ['tag=unscored&score.q=5', (s) => s.tags.includes('unscored') && s.scores.q === 5],
+      ['tag=unscored&score.q%5Bgte%5D=4', (s) => s.tags.includes('unscored') && Number(s.scores.q) >= 4],
+      ['tag=hot&score.q%5Bgte%5D=4&agentId=nosuch', () => false],
       // Tags with the review columns their rows carry (0033), alone, together and with the others.
       ['tag=hot&reviewed=false', (s) => s.tags.includes('hot') && s.reviewedAt === null],
       ['tag=cold&reviewed=true', (s) => s.tags.includes('cold') && s.reviewedAt !== null],
@@ -217,6 +227,27 @@ for (const dialect of DIALECTS) {
 
     test('as created', async () => {
       await assertExact('created');
+    });
+
+    test("a tag with a score: the page and its total share the walk that sizes the score's rows", async () => {
+      // Every statement the server runs, seen on its way to the driver.
+      const executor = t.store.db.getExecutor();
+      const run = executor.executeQuery.bind(executor);
+      const sizing: string[] = [];
+      executor.executeQuery = ((q, id) => {
+        if (q.sql.includes('AS hits')) sizing.push(q.sql);
+        return run(q, id);
+      }) as typeof executor.executeQuery;
+      try {
+        for (const q of ['tag=hot&score.q%5Bgte%5D=4', 'tag=hot&score.q=5', 'tag=unscored&score.q%5Bgte%5D=4']) {
+          sizing.length = 0;
+          const res = await api('GET', `/sessions?${q}&limit=5`);
+          assert.equal(res.statusCode, 200, res.body);
+          assert.equal(sizing.length, 1, `${q}: the score's rows sized ${sizing.length} times`);
+        }
+      } finally {
+        executor.executeQuery = run;
+      }
     });
 
     test('after reviews marked and cleared, statuses changed and errors reported', async () => {

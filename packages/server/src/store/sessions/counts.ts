@@ -28,7 +28,7 @@ import {
   tagSetHas,
 } from '../filters.js';
 import type { Database } from '../schema.js';
-import { fewerScores, scoreValues, tagRows } from './page.js';
+import { type SharedWalks, scoreSized, scoreValues, tagRows } from './page.js';
 
 type Db = Kysely<Database>;
 
@@ -77,11 +77,18 @@ async function metadataCountRows(db: Db, orgId: string, f: SessionFilter) {
 
 const sumOf = (rows: Array<{ n: number }>) => rows.reduce((sum, r) => sum + r.n, 0);
 
-export async function countSessions(db: Db, dialect: DialectName, orgId: string, f: SessionFilter): Promise<number> {
+export async function countSessions(
+  db: Db,
+  dialect: DialectName,
+  orgId: string,
+  f: SessionFilter,
+  /** Walks the page beside this count makes too (`scoreSized`). */
+  shared?: SharedWalks,
+): Promise<number> {
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
   if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
-  if (tagScoreAnswer(f)) return tagScoreTotal(db, orgId, f);
+  if (tagScoreAnswer(f)) return tagScoreTotal(db, orgId, f, shared);
   if (scoreRowsAnswer(f))
     // One score condition, alone or with what its rows carry (0035): session_scores' index on the
     // value, read alone — a session has one value per score name, so each counts once.
@@ -270,32 +277,33 @@ function tagDaysTotal(db: Db, orgId: string, f: SessionFilter, tag: string) {
  * million: 100,000 rows read for 4,000 matches), this reads the score's few thousand index
  * entries — and where each of those probed the tag's rows, it tests a string on the entry.
  */
-async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
+async function tagScoreTotal(db: Db, orgId: string, f: SessionFilter, shared?: SharedWalks): Promise<number> {
   const c = (f.scores as ScoreCondition[])[0];
   const tags = f.tags as string[];
   const matches = (v: string, n: string) =>
     c.op === 'eq' ? sql<SqlBool>`${sql.ref(v)} = ${c.value}` : sql<SqlBool>`${sql.ref(n)} >= ${c.value}`;
+  // The score's rows counted up to the tags' size (without the other conditions: a guide only);
+  // the same walk counts those meeting the filter, the answer when the score's are the fewer. The
+  // page beside this total sizes the score the same way: one walk for both (`shared`).
+  const sized = await scoreSized(db, orgId, c, tags, f, shared);
+  if (sized.fewer) return sized.hits;
   if (tags.length === 1) {
-    // The score's rows counted up to the tag's size (without the other conditions: a guide only).
-    const tagged = await tagTotal(db, orgId, f);
-    if (!(await fewerScores(db, orgId, c, tagged + 1))) {
-      const r = await tagRows(db, orgId, f, tags[0])
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('session_scores as sc')
-              .select(sql`1`.as('one'))
-              .whereRef('sc.session_pk', '=', 't.session_pk')
-              // The organization too: on Citus a correlated subquery must join on it.
-              .whereRef('sc.org_id', '=', 't.org_id')
-              .where('sc.name', '=', c.name)
-              .whereRef('sc.started_at', '=', 't.started_at')
-              .where(matches('sc.value_text', 'sc.value_num')),
-          ),
-        )
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    }
+    const r = await tagRows(db, orgId, f, tags[0])
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('session_scores as sc')
+            .select(sql`1`.as('one'))
+            .whereRef('sc.session_pk', '=', 't.session_pk')
+            // The organization too: on Citus a correlated subquery must join on it.
+            .whereRef('sc.org_id', '=', 't.org_id')
+            .where('sc.name', '=', c.name)
+            .whereRef('sc.started_at', '=', 't.started_at')
+            .where(matches('sc.value_text', 'sc.value_num')),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
   return scoreRowsCount(db, orgId, c, sql<SqlBool>`${copiedWhere('k', f)} AND ${tagSetHas('k.tag_set', tags)}`);
 }

@@ -5,6 +5,7 @@
  */
 import type { SortField } from '@switchboard/contracts';
 import {
+  type Expression,
   type Kysely,
   type OrderByItemBuilder,
   type RawBuilder,
@@ -61,6 +62,8 @@ export interface PageQuery {
   after?: Keyset;
   /** How many sessions the filter matches, when the caller already knows (it counts for the total). */
   matches?: number;
+  /** Walks the page's total makes too (`scoreSized`), when the caller counts it beside the page. */
+  shared?: SharedWalks;
 }
 
 /**
@@ -126,26 +129,63 @@ async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<numb
 }
 
 /**
- * True when fewer than `than` sessions have a score meeting the condition, counted up to it in
- * the value index (a `[gte]` range of a few values a value at a time: as one range PostgreSQL
- * scanned the table for it). `known`: the range's values (`scoreValues`), when the caller has them.
+ * The rows of a score meeting the condition, counted up to `than` in its value index (a `[gte]`
+ * range of a few values a value at a time: as one range PostgreSQL scanned the table for it), and
+ * how many of those meet `hit`, a condition on what the rows carry. `fewer`: fewer than `than`
+ * rows meet the condition — the walk then read every one of them, and `hits` is exact. One walk
+ * both sizes the score against another driver and, when the score is the smaller, answers a
+ * count, or shows that no session meets both (an empty page, found without walking for it).
+ * `known`: the range's values (`scoreValues`), when the caller has them.
  */
-export async function fewerScores(
+export async function scoreRowsUpTo(
   db: Db,
   orgId: string,
   c: ScoreCondition,
   than: number,
+  hit: Expression<SqlBool>,
   known?: number[] | null,
-): Promise<boolean> {
-  const upTo = (match: RawBuilder<unknown>) => sql<number>`(SELECT count(*) FROM (SELECT 1 FROM session_scores k
-    WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c)`;
+): Promise<{ fewer: boolean; hits: number }> {
+  const upTo = (match: RawBuilder<unknown>) => sql`SELECT count(*) AS n, COALESCE(sum(h), 0) AS hits
+    FROM (SELECT CASE WHEN ${hit} THEN 1 ELSE 0 END AS h FROM session_scores k
+      WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c`;
   const values = c.op === 'gte' ? (known !== undefined ? known : await scoreValues(db, orgId, c)) : null;
   const parts = values
     ? values.map((v) => upTo(sql`k.value_num = ${v}`))
     : [upTo(c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`)];
-  if (!parts.length) return than > 0;
-  const { rows } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
-  return Number(rows[0].n) < than;
+  if (!parts.length) return { fewer: than > 0, hits: 0 };
+  const { rows } = await sql<{ n: number; hits: number }>`SELECT sum(n) AS n, sum(hits) AS hits
+    FROM (${sql.join(parts, sql` UNION ALL `)}) u`.execute(db);
+  return { fewer: Number(rows[0].n) < than, hits: Number(rows[0].hits) };
+}
+
+/**
+ * Walks that a page and its total would both make, made once: `scoreSized`'s, by score condition
+ * and tags. For one request (one filter), whose count and page share it.
+ */
+export type SharedWalks = Map<string, Promise<{ fewer: boolean; hits: number }>>;
+
+/**
+ * A score condition against tags (any of them): the score's rows counted up to the tags' size
+ * (from session_tag_counts; a session with two of them counts twice, so at most), and of those the
+ * ones with a tag and `f`'s conditions that the score rows carry (0035, 0036). Both a page and its
+ * total size a tag with a score this way; given `shared`, a walk one of them made the other reuses.
+ */
+export function scoreSized(
+  db: Db,
+  orgId: string,
+  c: ScoreCondition,
+  tags: readonly string[],
+  f: SessionFilter,
+  shared?: SharedWalks,
+  known?: number[] | null,
+) {
+  const key = JSON.stringify([c.name, c.op, c.value, tags]);
+  const made = shared?.get(key);
+  if (made) return made;
+  const hit = sql<SqlBool>`${tagSetHas('k.tag_set', tags)} AND ${copiedWhere('k', f)}`;
+  const sized = taggedAtMost(db, orgId, [...tags]).then((than) => scoreRowsUpTo(db, orgId, c, than, hit, known));
+  shared?.set(key, sized);
+  return sized;
 }
 
 /**
@@ -154,37 +194,47 @@ export async function fewerScores(
  * each for the tag on the list it carries (0036). Walking the tag's rows for a score few of them
  * have read every one of them (100,000 at a million sessions for a 10 % tag) before the page was
  * full; probing session_tags for each score row did the same work from the other side when few
- * sessions have both.
+ * sessions have both. `none`: the walk that sized the score found no session with both, so the
+ * page is empty.
  */
 async function sizedReviewLed(
   db: Db,
   orgId: string,
   f: SessionFilter,
-): Promise<{ driver: 'tag' | 'score'; rest: SessionFilter; score?: ScoreCondition; tags?: string[] } | null> {
+  shared?: SharedWalks,
+): Promise<{
+  driver: 'tag' | 'score';
+  rest: SessionFilter;
+  score?: ScoreCondition;
+  tags?: string[];
+  none?: boolean;
+} | null> {
   const led = reviewLed(f);
   const scores = led?.rest.scores ?? [];
   const at = scores.findIndex((c) => c.op === 'eq');
   if (led?.driver !== 'tag' || at < 0) return led;
   const tags = f.tags as string[];
   const score = scores[at];
-  if (!(await fewerScores(db, orgId, score, await taggedAtMost(db, orgId, tags)))) return led;
-  return { driver: 'score', score, tags, rest: { ...led.rest, scores: scores.filter((_, i) => i !== at) } };
+  const rest = { ...led.rest, scores: scores.filter((_, i) => i !== at) };
+  const sized = await scoreSized(db, orgId, score, tags, f, shared);
+  if (!sized.fewer) return led;
+  return { driver: 'score', score, tags, rest, none: sized.hits === 0 };
 }
 
 /**
  * `scoreRangeLed`, and with tags when the range has fewer rows than the tags: each walk then
  * tests the tags on the list its rows carry (0036). A tag with `score.<name>[gte]=x` otherwise
- * walked the tag's rows and looked up each session's scores.
+ * walked the tag's rows and looked up each session's scores. `none` as for `sizedReviewLed`.
  */
-async function sizedRangeLed(db: Db, orgId: string, f: SessionFilter) {
+async function sizedRangeLed(db: Db, orgId: string, f: SessionFilter, shared?: SharedWalks) {
   const ranged = scoreRangeLed({ ...f, tags: undefined });
   // The range's values, read once: the walks' and, with tags, the size's.
   const values = ranged && (await scoreValues(db, orgId, ranged.condition));
   if (!ranged || !values) return null;
   const tags = f.tags?.length ? f.tags : undefined;
-  if (tags && !(await fewerScores(db, orgId, ranged.condition, await taggedAtMost(db, orgId, tags), values)))
-    return null;
-  return { ...ranged, tags, values };
+  if (!tags) return { ...ranged, tags, values, none: false };
+  const sized = await scoreSized(db, orgId, ranged.condition, tags, f, shared, values);
+  return sized.fewer ? { ...ranged, tags, values, none: sized.hits === 0 } : null;
 }
 
 async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, columns: Columns) {
@@ -210,9 +260,10 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     });
     return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
   }
-  const ranged = sort.field === 'startedAt' ? await sizedRangeLed(db, orgId, f) : null;
+  const ranged = sort.field === 'startedAt' ? await sizedRangeLed(db, orgId, f, page.shared) : null;
   if (ranged) {
     const { values } = ranged;
+    if (ranged.none) return [];
     // `score.<name>[gte]=x`: one walk of session_scores_num (org, name, value, start) per value in
     // the range, each in start order to the page's end, testing the rest on the session's row;
     // the page is the first of their union. A session has one value per score name, so no
@@ -249,7 +300,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     if (walks.length === 0) return [];
     return keysPage(db, dialect, columns, walks, dir, skip, page.limit);
   }
-  const led = sort.field === 'startedAt' ? await sizedReviewLed(db, orgId, f) : null;
+  const led = sort.field === 'startedAt' ? await sizedReviewLed(db, orgId, f, page.shared) : null;
   if (led) {
     // One tag or one score value: the page's keys from its index in start order (0022); with
     // other conditions, each session along the way is tested against them by its row (a join by
@@ -257,6 +308,7 @@ async function sessionPage(db: Db, dialect: DialectName, page: PageQuery, column
     // the two: the tag's rows probing the session's score, or the score's testing the tag on the
     // list they carry (`sizedReviewLed`).
     const { driver, rest } = led;
+    if (led.none) return [];
     const table = driver === 'tag' ? 'session_tags' : 'session_scores';
     let keys = db
       .selectFrom(`${table} as k` as 'session_tags as k')
