@@ -10,7 +10,7 @@ import type { Store } from '../../store/db.js';
 import { advanceJob, type JobRow, jobItemsAfter, sessionsByKeys } from '../../store/jobs.js';
 import { type OutboxEntry, writeOutbox } from '../../store/outbox.js';
 import { tagsOf, vacuumReviewRows, writeTagRows } from '../../store/review.js';
-import { sessionRowToApi } from '../../store/sessions/rows.js';
+import { type SessionWithAgent, sessionRowToApi } from '../../store/sessions/rows.js';
 import { type SessionKey, type SessionSet, updateSessionSets } from '../../store/sessions/write.js';
 import { checkTagCount, nextTags } from '../tags.js';
 import { retryTransaction } from '../transactions.js';
@@ -66,7 +66,9 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
           const byPk = new Map(
             (await sessionsByKeys(trx, job.org_id, keys, { lock: pg })).map((r) => [Number(r.pk), r]),
           );
-          const changed: number[] = [];
+          // The sessions changed, as they are now: the row read (under its lock on PostgreSQL, and
+          // SQLite has one writer) with the step's changes, which no trigger alters.
+          const changed: SessionWithAgent[] = [];
           // Items taken, in pk order: the cursor moves to the last one.
           let taken = 0;
           let found = 0;
@@ -104,7 +106,7 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
               }
               if (Object.keys(set).length) {
                 sets.push({ key: { pk: Number(row.pk), started_at: Number(row.started_at) }, set });
-                changed.push(key.pk);
+                changed.push({ ...row, ...set });
               }
             }
             await updateSessionSets(trx, store.dialect, sets);
@@ -113,19 +115,11 @@ export function bulkHandler(store: Store, batchSize: number, stepMs = Number.POS
             if (performance.now() - began >= stepMs) break;
             chunk = Math.min(CHUNK, chunk * 2);
           }
-          const outbox: OutboxEntry[] = [];
-          if (changed.length) {
-            const after = await sessionsByKeys(
-              trx,
-              job.org_id,
-              keys.filter((k) => changed.includes(k.pk)),
-            );
-            for (const r of after) {
-              const s = sessionRowToApi(r);
-              outbox.push({ type: 'session.updated', sessionId: s.id, occurredAt: now, data: s });
-            }
-            await writeOutbox(trx, store.dialect, job.org_id, outbox);
-          }
+          const outbox: OutboxEntry[] = changed.map((r) => {
+            const s = sessionRowToApi(r);
+            return { type: 'session.updated', sessionId: s.id, occurredAt: now, data: s };
+          });
+          if (outbox.length) await writeOutbox(trx, store.dialect, job.org_id, outbox);
           const end = taken === keys.length && keys.length < limit;
           const cursor = taken ? keys[taken - 1].pk : Number(job.cursor);
           // On PostgreSQL the job is done once the rows it rewrote are vacuumed (below).
