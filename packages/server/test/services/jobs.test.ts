@@ -80,6 +80,18 @@ for (const dialect of DIALECTS) {
       const updates = await updatesOf(Number(last));
       assert.equal(updates.length, N);
       assert.equal(new Set(updates.map((u) => u.session_id)).size, N);
+      // Each event carries the session as it is now, tags and reviewed mark included: every field
+      // of it as GET /sessions/:id has it (which adds the transcript, notes and score details).
+      for (const u of updates) {
+        const now = (await call(t.app, t.adminKey, 'GET', `/api/v1/sessions/${u.session_id}`)).json();
+        const sent = JSON.parse(u.payload);
+        assert.ok(
+          ['tags', 'reviewedAt', 'stats'].every((k) => k in sent),
+          Object.keys(sent).join(),
+        );
+        const asNow = Object.fromEntries(Object.keys(sent).map((k) => [k, now[k]]));
+        assert.deepEqual(sent, asNow, `${u.session_id}: the event's session`);
+      }
       // The items are gone with the job done.
       const items = await t.store.db.selectFrom('job_items').selectAll().where('job_id', '=', jobId).execute();
       assert.equal(items.length, 0);
@@ -272,57 +284,65 @@ test('pauseAfterStep: nothing when no other write committed in the last second, 
   assert.equal(pauseAfterStep(40, 10, 0), 0);
 });
 
-// SQLite has one writer: a job gives way to ingest while ingest is writing (`yieldFactor`).
-describe('a job gives way to ingest on SQLite', () => {
-  let t: TestContext;
-  before(async () => {
-    // Every step that follows another write's commit waits the most, a second.
-    t = await setup('sqlite', { jobs: { backgroundJobs: { pollMs: 20, batchSize: 1, yieldFactor: 1_000_000 } } });
-    await seed(t.app, t.adminKey, [
-      ...Array.from({ length: 4 }, (_, i) => ({ type: 'session', body: session({ id: `y-${i}`, status: 'failed' }) })),
-      { type: 'session', body: session({ id: 'y-live' }) },
-    ]);
-  });
-  after(() => t.close());
-
-  async function bulkTag(filters: string, tag: string) {
-    const began = performance.now();
-    const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', { filters, action: { addTags: [tag] } });
-    assert.equal(res.statusCode, 202, res.body);
-    for (;;) {
-      const job = (await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${res.json().jobId}`)).json();
-      if (job.status === 'succeeded') return { ms: performance.now() - began, job };
-      assert.notEqual(job.status, 'failed');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  test('with messages committing beside it, each step waits; alone, it runs its steps back to back', async () => {
-    // Four steps of one session while a message to another commits every 50 ms: three waits of a second.
-    let writing = true;
-    const message = (n: number) =>
-      call(t.app, t.adminKey, 'POST', '/api/v1/sessions/y-live/messages', {
-        messages: [{ sender: 'user', content: `still here ${n}` }],
-      });
-    // One committed before the job starts, so its first step already follows another write.
-    assert.ok((await message(-1)).statusCode < 300);
-    const ingest = (async () => {
-      for (let n = 0; writing; n++) {
-        const res = await message(n);
-        assert.ok(res.statusCode < 300, res.body);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    const busy = await bulkTag('status=failed', 'busy').finally(() => {
-      writing = false;
+// A job gives way to ingest while ingest is writing (`yieldFactor`): on SQLite's one writer, and on
+// PostgreSQL's CPUs.
+for (const dialect of DIALECTS)
+  describe(`a job gives way to ingest (${dialect})`, () => {
+    let t: TestContext;
+    before(async () => {
+      // Every step that follows another write's commit waits the most, a second.
+      t = await setup(dialect, { jobs: { backgroundJobs: { pollMs: 20, batchSize: 1, yieldFactor: 1_000_000 } } });
+      await seed(t.app, t.adminKey, [
+        ...Array.from({ length: 4 }, (_, i) => ({
+          type: 'session',
+          body: session({ id: `y-${i}`, status: 'failed' }),
+        })),
+        { type: 'session', body: session({ id: 'y-live' }) },
+      ]);
     });
-    await ingest;
-    assert.equal(busy.job.done, 4);
-    assert.ok(busy.ms >= 2500, `the job gave way: ${Math.round(busy.ms)} ms for 4 steps`);
-    // Nothing else writing (the last message committed over a second before): no waits.
-    await new Promise((r) => setTimeout(r, BUSY_WITHIN_MS + 100));
-    const alone = await bulkTag('tag=busy', 'alone');
-    assert.equal(alone.job.done, 4);
-    assert.ok(alone.ms < 2500, `alone the job did not wait: ${Math.round(alone.ms)} ms`);
+    after(() => t.close());
+
+    async function bulkTag(filters: string, tag: string) {
+      const began = performance.now();
+      const res = await call(t.app, t.adminKey, 'POST', '/api/v1/sessions/bulk', {
+        filters,
+        action: { addTags: [tag] },
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      for (;;) {
+        const job = (await call(t.app, t.adminKey, 'GET', `/api/v1/jobs/${res.json().jobId}`)).json();
+        if (job.status === 'succeeded') return { ms: performance.now() - began, job };
+        assert.notEqual(job.status, 'failed');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+
+    test('with messages committing beside it, each step waits; alone, it runs its steps back to back', async () => {
+      // Four steps of one session while a message to another commits every 50 ms: three waits of a second.
+      let writing = true;
+      const message = (n: number) =>
+        call(t.app, t.adminKey, 'POST', '/api/v1/sessions/y-live/messages', {
+          messages: [{ sender: 'user', content: `still here ${n}` }],
+        });
+      // One committed before the job starts, so its first step already follows another write.
+      assert.ok((await message(-1)).statusCode < 300);
+      const ingest = (async () => {
+        for (let n = 0; writing; n++) {
+          const res = await message(n);
+          assert.ok(res.statusCode < 300, res.body);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      const busy = await bulkTag('status=failed', 'busy').finally(() => {
+        writing = false;
+      });
+      await ingest;
+      assert.equal(busy.job.done, 4);
+      assert.ok(busy.ms >= 2500, `the job gave way: ${Math.round(busy.ms)} ms for 4 steps`);
+      // Nothing else writing (the last message committed over a second before): no waits.
+      await new Promise((r) => setTimeout(r, BUSY_WITHIN_MS + 100));
+      const alone = await bulkTag('tag=busy', 'alone');
+      assert.equal(alone.job.done, 4);
+      assert.ok(alone.ms < 2500, `alone the job did not wait: ${Math.round(alone.ms)} ms`);
+    });
   });
-});

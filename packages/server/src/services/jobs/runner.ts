@@ -21,12 +21,21 @@ export interface JobRunnerOptions {
   /** Consecutive failed steps after which a job is marked failed. */
   maxFailures?: number;
   /**
-   * SQLite, while other writes are committing (ingest): after a step of T ms, wait `yieldFactor`
-   * × T before the next, so a job takes at most 1 / (1 + yieldFactor) of the one writer and
-   * ingest the rest (4: a fifth). Alone, a job runs its steps back to back. 0 turns it off.
+   * While other writes are committing in this process (ingest): after a step of T ms, wait
+   * `yieldFactor` × T before the next, so a job takes at most 1 / (1 + yieldFactor) of the time.
+   * Alone, a job runs its steps back to back. 0 turns it off. The default is per store
+   * (`YIELD_FACTOR`).
    */
   yieldFactor?: number;
 }
+
+/**
+ * The default `yieldFactor`. SQLite has one writer: a job takes a fifth of it while ingest writes.
+ * PostgreSQL's writers run side by side, but on the same CPUs; a job that ran flat out beside
+ * ingest left it 79–86 % of its rate at a million sessions, and pausing a fifth as long as each
+ * step (a sixth of the time) gives it back the rest (docs/PERFORMANCE.md).
+ */
+export const YIELD_FACTOR = { sqlite: 4, postgres: 0.2 } as const;
 
 /** How recently another write must have committed for a job to give way (`yieldFactor`). */
 export const BUSY_WITHIN_MS = 1000;
@@ -61,7 +70,7 @@ export class JobRunner {
 
   start() {
     this.stopping = false;
-    if (this.store.dialect === 'sqlite') this.store.outbox.on('committed', this.onCommit);
+    this.store.outbox.on('committed', this.onCommit);
     this.wake();
   }
 
@@ -120,9 +129,10 @@ export class JobRunner {
         }
         if (done) return;
         failures = 0;
-        // On SQLite's one writer, give way to ingest while it is writing (`yieldFactor`).
+        // Give way to ingest while it is writing (`yieldFactor`).
         const ended = performance.now();
-        const pause = pauseAfterStep(ended - began, ended - this.lastOtherCommit, this.opts.yieldFactor ?? 4);
+        const factor = this.opts.yieldFactor ?? YIELD_FACTOR[this.store.dialect];
+        const pause = pauseAfterStep(ended - began, ended - this.lastOtherCommit, factor);
         if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       } catch (err) {
         failures++;
