@@ -234,9 +234,9 @@ for (const dialect of DIALECTS) {
       const executor = t.store.db.getExecutor();
       const run = executor.executeQuery.bind(executor);
       const sizing: string[] = [];
-      executor.executeQuery = ((q, id) => {
+      executor.executeQuery = ((q: CompiledQuery) => {
         if (q.sql.includes('AS hits')) sizing.push(q.sql);
-        return run(q, id);
+        return run(q);
       }) as typeof executor.executeQuery;
       try {
         for (const q of ['tag=hot&score.q%5Bgte%5D=4', 'tag=hot&score.q=5', 'tag=unscored&score.q%5Bgte%5D=4']) {
