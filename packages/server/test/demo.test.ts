@@ -332,6 +332,29 @@ for (const dialect of DIALECTS) {
       assert.ok(continued >= 3, `${continued} sessions continue after the handoff`);
     });
 
+    test("without transcripts (the benchmark's rows-only data set): session rows, no message or event rows", async () => {
+      const other = await t.otherOrg();
+      const s = await generateDemoData(t.store, {
+        sessions: 1_000,
+        seed: 'rows',
+        now,
+        orgId: other.orgId,
+        transcripts: false,
+      });
+      const count = (table: 'sessions' | 'messages' | 'session_events') =>
+        t.store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('org_id', '=', other.orgId)
+          .executeTakeFirstOrThrow()
+          .then((r) => Number(r.n));
+      assert.equal(s.sessions, 1_000);
+      assert.deepEqual(
+        [await count('sessions'), await count('messages'), await count('session_events')],
+        [1_000, 0, 0],
+      );
+    });
+
     test('the same seed and clock give the same data', async () => {
       const other = await t.otherOrg();
       await generateDemoData(t.store, { sessions: 300, seed: 'demo-test', now, orgId: other.orgId });

@@ -102,8 +102,11 @@ export function insertDemoSessions(store: Store, orgId: string, batch: DemoSessi
           data: e.data,
         });
       }
-      if (messages.length >= rowsPerInsert(messages[0])) messages = await insertAll(trx, 'messages', messages);
-      if (events.length >= rowsPerInsert(events[0])) events = await insertAll(trx, 'session_events', events);
+      // A data set without transcripts has none of either.
+      if (messages.length && messages.length >= rowsPerInsert(messages[0]))
+        messages = await insertAll(trx, 'messages', messages);
+      if (events.length && events.length >= rowsPerInsert(events[0]))
+        events = await insertAll(trx, 'session_events', events);
       // countStartedSessions runs at create time, so first/last seen are session start times.
       const started = p.row.started_at;
       const a = agents.get(p.row.agent_id);
