@@ -7,9 +7,10 @@
  *   npm run bench -- --smoke      2,000 sessions, a few iterations per row, no budget gate (CI)
  *   --dialect sqlite|postgres     only one store        --out DIR   where the JSON goes
  *   --no-growth                   skip the 1/10-size data set comparison
- *   --rows-only [--days N]        the alerts phase on session rows without transcripts over the last
- *                                 N days (default 30), ending at the current hour: a million in
- *                                 half an hour instead of hours (bench/dataset.ts); `--only alerts` only
+ *   --rows-only [--days N]        the alerts or the review phase on session rows without transcripts
+ *                                 over the last N days (default 30), ending at the current hour: a
+ *                                 million in half an hour instead of hours (bench/dataset.ts); with
+ *                                 `--only alerts` or `--only review` only
  *   --only reads,growth           only these phases (export, reads, dashboard, growth, ingest, otlp,
  *                                 review, alerts, redaction); `--only ingest` / `otlp` / `redaction`
  *                                 alone skip the data set
@@ -94,9 +95,10 @@ const gate = mode !== 'smoke';
 /** `--only reads,growth`: run some phases (export, reads, dashboard, growth, ingest, otlp, alerts) only. */
 const only = value('only')?.split(',');
 const phase = (name: string) => !only || only.includes(name);
-// Without messages the other phases would measure a different data set than their budgets name.
-if (rowsOnly && (only?.length !== 1 || only[0] !== 'alerts')) {
-  process.stderr.write('--rows-only is for the alerts phase: add --only alerts\n');
+// Without messages the other phases would measure a different data set than their budgets name;
+// alerts and review read only session rows (review's tags and scores are its own).
+if (rowsOnly && (only?.length !== 1 || !['alerts', 'review'].includes(only[0]))) {
+  process.stderr.write('--rows-only is for the alerts or the review phase: add --only alerts or --only review\n');
   process.exit(2);
 }
 const LOOP: LoopBudget =
