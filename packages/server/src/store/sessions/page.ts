@@ -137,7 +137,7 @@ async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<numb
  * count, or shows that no session meets both (an empty page, found without walking for it).
  * `known`: the range's values (`scoreValues`), when the caller has them.
  */
-export async function scoreRowsUpTo(
+async function scoreRowsUpTo(
   db: Db,
   orgId: string,
   c: ScoreCondition,
