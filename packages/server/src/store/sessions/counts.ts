@@ -28,7 +28,7 @@ import {
   tagSetHas,
 } from '../filters.js';
 import type { Database } from '../schema.js';
-import { type SharedWalks, scoreSized, scoreValues, tagRows } from './page.js';
+import { type SharedWalks, scoreMatches, scoreSized, tagRows } from './page.js';
 
 type Db = Kysely<Database>;
 
@@ -324,12 +324,7 @@ async function scoreRowsCount(db: Db, orgId: string, c: ScoreCondition, rest: Ex
       .where('k.name', '=', c.name)
       .where(match)
       .where(rest);
-  const values = c.op === 'gte' ? await scoreValues(db, orgId, c) : null;
-  const parts = values
-    ? values.map((v) => sql<number>`(${rows(sql<SqlBool>`k.value_num = ${v}`)})`)
-    : [
-        sql<number>`(${rows(c.op === 'eq' ? sql<SqlBool>`k.value_text = ${String(c.value)}` : sql<SqlBool>`k.value_num >= ${c.value}`)})`,
-      ];
+  const parts = (await scoreMatches(db, orgId, c)).map((match) => sql<number>`(${rows(match)})`);
   if (!parts.length) return 0;
   const { rows: r } = await sql<{ n: number }>`SELECT ${sql.join(parts, sql` + `)} AS n`.execute(db);
   return Number(r[0].n);

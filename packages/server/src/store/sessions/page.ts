@@ -118,7 +118,7 @@ export function keysetOf(row: Pick<SessionRow, 'pk' | SortColumn>, field: SortFi
 }
 
 /** Sessions with one of the tags (at most: a session with two counts twice), from the counters. */
-async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<number> {
+async function taggedAtMost(db: Db, orgId: string, tags: readonly string[]): Promise<number> {
   const { n } = await db
     .selectFrom('session_tag_counts')
     .select(sql<number>`COALESCE(sum(n), 0)`.as('n'))
@@ -126,6 +126,23 @@ async function taggedAtMost(db: Db, orgId: string, tags: string[]): Promise<numb
     .where('tag', 'in', tags)
     .executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/**
+ * A score condition as conditions on session_scores `k`'s value: one per value of a `[gte]` range
+ * of a few values (`scoreValues`; as one range PostgreSQL scanned the table for it), none when the
+ * range holds no value, else the condition itself. `known`: the range's values, when the caller
+ * has them.
+ */
+export async function scoreMatches(
+  db: Db,
+  orgId: string,
+  c: ScoreCondition,
+  known?: number[] | null,
+): Promise<RawBuilder<SqlBool>[]> {
+  const values = c.op === 'gte' ? (known !== undefined ? known : await scoreValues(db, orgId, c)) : null;
+  if (values) return values.map((v) => sql<SqlBool>`k.value_num = ${v}`);
+  return [c.op === 'eq' ? sql<SqlBool>`k.value_text = ${String(c.value)}` : sql<SqlBool>`k.value_num >= ${c.value}`];
 }
 
 /**
@@ -148,10 +165,7 @@ async function scoreRowsUpTo(
   const upTo = (match: RawBuilder<unknown>) => sql`SELECT count(*) AS n, COALESCE(sum(h), 0) AS hits
     FROM (SELECT CASE WHEN ${hit} THEN 1 ELSE 0 END AS h FROM session_scores k
       WHERE k.org_id = ${orgId} AND k.name = ${c.name} AND ${match} LIMIT ${than}) c`;
-  const values = c.op === 'gte' ? (known !== undefined ? known : await scoreValues(db, orgId, c)) : null;
-  const parts = values
-    ? values.map((v) => upTo(sql`k.value_num = ${v}`))
-    : [upTo(c.op === 'eq' ? sql`k.value_text = ${String(c.value)}` : sql`k.value_num >= ${c.value}`)];
+  const parts = (await scoreMatches(db, orgId, c, known)).map(upTo);
   if (!parts.length) return { fewer: than > 0, hits: 0 };
   const { rows } = await sql<{ n: number; hits: number }>`SELECT sum(n) AS n, sum(hits) AS hits
     FROM (${sql.join(parts, sql` UNION ALL `)}) u`.execute(db);
@@ -183,7 +197,7 @@ export function scoreSized(
   const made = shared?.get(key);
   if (made) return made;
   const hit = sql<SqlBool>`${tagSetHas('k.tag_set', tags)} AND ${copiedWhere('k', f)}`;
-  const sized = taggedAtMost(db, orgId, [...tags]).then((than) => scoreRowsUpTo(db, orgId, c, than, hit, known));
+  const sized = taggedAtMost(db, orgId, tags).then((than) => scoreRowsUpTo(db, orgId, c, than, hit, known));
   shared?.set(key, sized);
   return sized;
 }
