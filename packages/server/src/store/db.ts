@@ -35,7 +35,7 @@ export interface Store {
    * Emits `committed` after a transaction that wrote outbox rows has committed, so the live
    * stream and the webhook worker read the outbox at once instead of waiting for their poll.
    */
-  outbox: EventEmitter<{ committed: [] }>;
+  outbox: OutboxEmitter;
   /**
    * Starts hearing other processes' outbox commits (PostgreSQL `LISTEN`), re-emitted as
    * `committed`; idempotent, and a no-op on SQLite, which has one server process.
@@ -87,7 +87,18 @@ export function openStore(url: string): Store {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(target);
     const outbox = outboxEmitter();
-    const listener = new OutboxListener(target, outbox);
+    // The server process of each of the pool's connections: a notification from one is an echo.
+    const own = new Set<number>();
+    const pid = (client: unknown) => (client as { processID?: number }).processID;
+    pool.on('connect', (client) => {
+      const p = pid(client);
+      if (p !== undefined) own.add(p);
+    });
+    pool.on('remove', (client) => {
+      const p = pid(client);
+      if (p !== undefined) own.delete(p);
+    });
+    const listener = new OutboxListener(target, outbox, own);
     return {
       db,
       scanDb: db,
@@ -204,8 +215,17 @@ function withStatementCache(sqlite: SQLite.Database, size = 500): SQLite.Databas
   });
 }
 
-function outboxEmitter() {
-  const e = new EventEmitter<{ committed: [] }>();
+/**
+ * `committed` comes from this store's own writes (emitted by the writer) and, on PostgreSQL, from
+ * every commit heard through `LISTEN` (`Store.listen`). Those of this store's own connections are
+ * heard too, and come with `echo` true: the writer has already said so. A reader of the outbox
+ * wakes on either; the job runner, which gives way to other writers, ignores echoes (its own
+ * steps' commits came back after its step and read as someone else's).
+ */
+export type OutboxEmitter = EventEmitter<{ committed: [echo?: boolean] }>;
+
+function outboxEmitter(): OutboxEmitter {
+  const e: OutboxEmitter = new EventEmitter();
   // One listener per stream hub and webhook worker, plus tests; no leak warning for those.
   e.setMaxListeners(100);
   return e;
@@ -226,7 +246,9 @@ class OutboxListener {
 
   constructor(
     private readonly url: string,
-    private readonly outbox: EventEmitter<{ committed: [] }>,
+    private readonly outbox: OutboxEmitter,
+    /** The server processes of this store's own connections (`OutboxEmitter`'s echoes). */
+    private readonly own: ReadonlySet<number>,
   ) {}
 
   start(): Promise<void> {
@@ -237,7 +259,7 @@ class OutboxListener {
 
   private async connect() {
     const client = new pg.Client({ connectionString: this.url, application_name: 'switchboard-listen' });
-    client.on('notification', () => this.outbox.emit('committed'));
+    client.on('notification', (msg) => this.outbox.emit('committed', this.own.has(msg.processId)));
     client.on('error', () => this.reconnectLater());
     client.on('end', () => this.reconnectLater());
     this.client = client;

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { SAFETY_PAGES } from '../../src/store/checkpointer.js';
 import { openStore, parseDatabaseUrl } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { writeOutbox } from '../../src/store/outbox.js';
 import { DIALECTS, type TestContext, setup } from '../helpers.js';
 
 for (const dialect of DIALECTS) {
@@ -71,6 +72,38 @@ for (const dialect of DIALECTS) {
     test('migrations are recorded and running them again changes nothing', async () => {
       const { migrate } = await import('../../src/store/migrate.js');
       assert.deepEqual(await migrate(t.store), []);
+    });
+
+    test('a commit heard through LISTEN is an echo to the store that wrote it, news to another', {
+      skip: dialect === 'sqlite' && 'one process: nothing to hear',
+    }, async () => {
+      const other = openStore(t.databaseUrl);
+      const heard = (store: typeof other) => {
+        const got: Array<boolean | undefined> = [];
+        store.outbox.on('committed', (echo) => got.push(echo));
+        return got;
+      };
+      const mine = heard(t.store);
+      const theirs = heard(other);
+      try {
+        await Promise.all([t.store.listen(), other.listen()]);
+        await t.store.db
+          .transaction()
+          .execute((trx) =>
+            writeOutbox(trx, dialect, t.orgId, [
+              { type: 'session.updated', sessionId: 'echo', occurredAt: Date.now(), data: {} },
+            ]),
+          );
+        // Notifications are delivered at commit, to both listeners, in no set time: wait for both.
+        for (let i = 0; mine.length === 0 || theirs.length === 0; i++) {
+          assert.ok(i < 500, 'the commit was not heard within 10 s');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.deepEqual(mine, [true]);
+        assert.deepEqual(theirs, [false]);
+      } finally {
+        await other.close();
+      }
     });
   });
 }

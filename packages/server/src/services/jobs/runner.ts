@@ -27,6 +27,8 @@ export interface JobRunnerOptions {
    * (`YIELD_FACTOR`).
    */
   yieldFactor?: number;
+  /** Called with each pause the runner takes to give way (`yieldFactor`): for tests. */
+  onPause?: (ms: number) => void;
 }
 
 /**
@@ -54,11 +56,14 @@ export class JobRunner {
   private running: Promise<void> | undefined;
   private stopping = false;
   private again = false;
-  /** When another writer last committed (not this runner's own steps): `yieldFactor`. */
+  /**
+   * When another writer last committed (not this runner's own steps, nor their echo from
+   * PostgreSQL's LISTEN, which arrives after the step): `yieldFactor`.
+   */
   private lastOtherCommit = Number.NEGATIVE_INFINITY;
   private stepping = false;
-  private readonly onCommit = () => {
-    if (!this.stepping) this.lastOtherCommit = performance.now();
+  private readonly onCommit = (echo?: boolean) => {
+    if (!this.stepping && !echo) this.lastOtherCommit = performance.now();
   };
 
   constructor(
@@ -133,7 +138,10 @@ export class JobRunner {
         const ended = performance.now();
         const factor = this.opts.yieldFactor ?? YIELD_FACTOR[this.store.dialect];
         const pause = pauseAfterStep(ended - began, ended - this.lastOtherCommit, factor);
-        if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+        if (pause > 0) {
+          this.opts.onPause?.(pause);
+          await new Promise((r) => setTimeout(r, pause));
+        }
       } catch (err) {
         failures++;
         this.log.error({ err, jobId: job.id }, 'job step failed');
