@@ -272,9 +272,26 @@ export const forkSessionState = (s: SessionState): SessionState => ({
   nextPk: s.nextPk,
 });
 
-/** Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored). */
+/**
+ * Writes the sessions and changes a batch holds; its rows stay as they are (now what is stored).
+ * A session inserted here gets its tag rows now too, from its final list and copying its final
+ * columns: none were written before (a tagged session left the batch's single insert, then the
+ * end of the call moved each tag row's copy of its status: docs/PERFORMANCE.md).
+ */
 export async function writeSessionState(db: Db, store: Store, s: SessionState) {
-  if (s.unwritten.size) await insertSessionRows(db, [...s.unwritten.values()], await batchRollups(db, store));
+  if (s.unwritten.size) {
+    const rows = [...s.unwritten.values()];
+    await insertSessionRows(db, rows, await batchRollups(db, store));
+    await writeTagRows(
+      db,
+      rows.flatMap((row) => {
+        const after = row.tags === undefined ? [] : tagsOf(row as { tags: string });
+        return after.length
+          ? [{ ref: { org_id: row.org_id, pk: row.pk, started_at: row.started_at }, before: [], after }]
+          : [];
+      }),
+    );
+  }
   s.unwritten.clear();
   await updateSessionSets(db, store.dialect, [...s.pending.values()]);
   s.pending.clear();
@@ -722,9 +739,9 @@ export class IngestService {
         now,
       );
       for (const [id, name] of names) renamed(state, id, name);
-      // A batch inserts the rows it creates once, when it has finished with them (without tags,
-      // whose rows copy the session's from the table; see SessionState).
-      const later = state !== undefined && !tagged;
+      // A batch inserts the rows it creates once, when it has finished with them, and their tag
+      // rows after them (writeSessionState).
+      const later = state !== undefined;
       let keys: Map<string, SessionKey>;
       if (later) {
         const pks = await reserveSessionPks(db, this.store.dialect, rows.length, state.nextPk - 1);
@@ -735,7 +752,7 @@ export class IngestService {
           rows.map((row, i) => ({ org_id: orgId, id: row.id, pk: pks[i], started_at: row.started_at })),
         );
       } else keys = await insertSessions(db, rows);
-      if (tagged)
+      if (tagged && !later)
         await writeTagRows(
           db,
           rows.flatMap((row) => {
@@ -1265,10 +1282,10 @@ export class IngestService {
     }
     await updateSessionSets(db, dialect, [...writes.values()]);
     if (events.length) await insertEvents(db, events);
-    // Each change was judged against the tags as the one before it left them: applied in order.
-    // Tag rows copy their session's columns from its row: one the batch has not inserted yet is first.
-    if (state && tagChanges.some((c) => state.unwritten.has(c.ref.pk))) await writeSessionState(db, this.store, state);
-    if (tagChanges.length) await writeTagRows(db, tagChanges);
+    // Each change was judged against the tags as the one before it left them: applied in order. A
+    // session the batch has not inserted yet has no tag rows: its final list is written with it.
+    const stored = state ? tagChanges.filter((c) => !state.unwritten.has(c.ref.pk)) : tagChanges;
+    if (stored.length) await writeTagRows(db, stored);
     return outcomes;
   }
 

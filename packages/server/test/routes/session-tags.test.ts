@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { IngestBatchResult, Session } from '@switchboard/contracts';
-import { sql } from 'kysely';
+import { type CompiledQuery, type QueryExecutor, sql } from 'kysely';
 import { readOutbox } from '../../src/store/outbox.js';
+import { assertTagRowsExact } from '../figures.js';
 import { DIALECTS, type TestContext, assertProblem, assertShape, call, session, setup } from '../helpers.js';
 
 for (const dialect of DIALECTS) {
@@ -239,6 +240,64 @@ for (const dialect of DIALECTS) {
       );
       assert.deepEqual(await tagsOf('b-4'), ['again']);
       await assertCountsExact();
+    });
+
+    test('a batch writes a tagged session it creates once: its row and its tag rows in their final state', async () => {
+      // Every statement the server runs, seen on its way to the driver (on the executors'
+      // prototype: a transaction's executor is another object).
+      const executor = Object.getPrototypeOf(t.store.db.getExecutor()) as QueryExecutor;
+      const run = executor.executeQuery;
+      const seen: string[] = [];
+      executor.executeQuery = function (this: QueryExecutor, q: CompiledQuery) {
+        seen.push(q.sql);
+        return run.call(this, q);
+      } as typeof executor.executeQuery;
+      let res: Awaited<ReturnType<typeof api>>;
+      try {
+        res = await api('POST', '/ingest', {
+          batch: [
+            ...['wo-1', 'wo-2', 'wo-3'].flatMap((id, i) => [
+              { type: 'session', body: session({ id, ...(i < 2 ? { tags: ['Once', `w${i}`] } : {}) }) },
+              { type: 'message', body: { sessionId: id, sender: 'user', content: 'hi' } },
+            ]),
+            { type: 'session.update', body: { id: 'wo-2', removeTags: ['once'] } },
+            { type: 'session.update', body: { id: 'wo-3', addTags: ['late'] } },
+            ...['wo-1', 'wo-2', 'wo-3'].map((id) => ({ type: 'session.update', body: { id, status: 'completed' } })),
+          ],
+        });
+      } finally {
+        executor.executeQuery = run;
+      }
+      assert.ok(res.statusCode < 300, res.body);
+      assert.ok(
+        res.json().results.every((r: { status: number }) => r.status < 300),
+        res.body,
+      );
+      const writes = (table: string) =>
+        seen.filter((q) => new RegExp(`^\\s*(insert into|update|delete from) "?${table}"?\\s`, 'i').test(q));
+      // Before, a tagged create left the batch's single insert: inserted at once, then updated at
+      // the end of the batch, and each tag row's copy of its status moved with it.
+      assert.equal(writes('sessions').length, 1, writes('sessions').join('\n'));
+      assert.match(writes('sessions')[0], /^insert/i);
+      assert.deepEqual(
+        writes('session_tags').map((q) => q.trim().split(/\s/)[0].toLowerCase()),
+        writes('session_tags').map(() => 'insert'),
+      );
+      assert.deepEqual(await tagsOf('wo-1'), ['once', 'w0']);
+      assert.deepEqual(await tagsOf('wo-2'), ['w1']);
+      assert.deepEqual(await tagsOf('wo-3'), ['late']);
+      await assertTagRowsExact(t, 'a batch of tagged creates');
+      await assertCountsExact();
+      for (const [q, ids] of [
+        ['tag=once&status=completed', ['wo-1']],
+        ['tag=late', ['wo-3']],
+        ['tag=w1&status=active', []],
+      ] as const)
+        assert.deepEqual(
+          (await api('GET', `/sessions?${q}`, undefined, readKey)).json().data.map((s: Session) => s.id),
+          ids,
+          q,
+        );
     });
 
     test('a tag or score with other filters: the same sessions, in order, page by page, as filtering all', async () => {
