@@ -3,13 +3,16 @@
  * database: items/s and items per CPU-second of a batch shape, and with `time` each statement's
  * time per batch. What `bench/shapes.ts` measures through the server, with the parts of the
  * server's time that are ours laid out; to compare a change, run it before and after, back to
- * back, and read the CPU column.
+ * back, and read the CPU column. With a PostgreSQL URL as the last argument it writes into that
+ * database instead (a bench data set's, say: new sessions beside its own), and `time` times each
+ * statement by its text as the driver runs it; `commit` is then the deferred triggers' time.
  *
- *   node --import tsx bench/batch-inprocess.ts <batches> [short|consecutive|interleaved] [time]
+ *   node --import tsx bench/batch-inprocess.ts <batches> [short|short-tagged|consecutive|interleaved] [time] [postgres://…]
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { ensureDefaultOrg } from '../packages/server/src/bootstrap.js';
 import { BatchService } from '../packages/server/src/services/batch.js';
 import { IngestService } from '../packages/server/src/services/ingest.js';
@@ -22,8 +25,26 @@ import { batchBody, planBatch, shortBatchBody } from './load.js';
 const batches = Number(process.argv[2] ?? 40);
 const shape = process.argv[3] ?? 'short';
 const timing = process.argv[4] === 'time';
+const pgUrl = process.argv.slice(3).find((a) => a.startsWith('postgres://'));
 const times = new Map<string, { t: number; n: number }>();
-if (timing) {
+const timed = (sql: string, ms: number) => {
+  const k = sql.replace(/\s+/g, ' ').slice(0, 60);
+  const e = times.get(k) ?? { t: 0, n: 0 };
+  e.t += ms;
+  e.n++;
+  times.set(k, e);
+};
+if (timing && pgUrl) {
+  // Each query's round trip, wrapped on node-postgres's Client prototype (the pool's clients).
+  const C = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const orig = C.query;
+  C.query = function (this: unknown, ...a: unknown[]) {
+    const text = typeof a[0] === 'string' ? a[0] : ((a[0] as { text?: string })?.text ?? '?');
+    const t0 = performance.now();
+    const r = orig.apply(this, a);
+    return r instanceof Promise ? r.finally(() => timed(text, performance.now() - t0)) : r;
+  };
+} else if (timing) {
   // Each statement's run, all and get, wrapped on better-sqlite3's Statement prototype and timed
   // by its SQL text (the store's statement cache hands out these same objects).
   const db0 = new SQLite(':memory:');
@@ -36,11 +57,7 @@ if (timing) {
       try {
         return orig.apply(this, a);
       } finally {
-        const k = this.source.replace(/\s+/g, ' ').slice(0, 60);
-        const e = times.get(k) ?? { t: 0, n: 0 };
-        e.t += performance.now() - t0;
-        e.n++;
-        times.set(k, e);
+        timed(this.source, performance.now() - t0);
       }
     };
   }
@@ -48,7 +65,7 @@ if (timing) {
 mkdirSync(DATA_DIR, { recursive: true });
 const file = join(DATA_DIR, `batch-inprocess-${process.pid}.db`);
 for (const s of ['', '-wal', '-shm']) rmSync(file + s, { force: true });
-const store = openStore(`sqlite:${file}`);
+const store = openStore(pgUrl ?? `sqlite:${file}`);
 await migrate(store);
 const org = (await ensureDefaultOrg(store)).id;
 const ingest = new IngestService(store, undefined, new RedactionService(store, []));
@@ -56,8 +73,8 @@ const batch = new BatchService(store, ingest, (e) => console.error(e));
 for (let round = 0; round < 2; round++) {
   times.clear();
   const bodies = Array.from({ length: batches }, (_, i) =>
-    shape === 'short'
-      ? shortBatchBody(`r${round}-${i}`)
+    shape === 'short' || shape === 'short-tagged'
+      ? shortBatchBody(`r${round}-${process.pid}-${i}`, shape === 'short-tagged')
       : batchBody(planBatch(`r${round}-${i}`), shape as 'consecutive'),
   );
   const t0 = performance.now();

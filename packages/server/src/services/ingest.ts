@@ -247,10 +247,11 @@ export interface SessionState {
   /**
    * Sessions the batch created and has not inserted yet, by pk (taken ahead with
    * `reserveSessionPks`), each with every change so far: inserted once, in its final state, by
-   * `writeSessionState`. Its indexes and its rollup triggers are then written once (an insert and
-   * an update touched 16 indexes and then 11 of them again: docs/PERFORMANCE.md). Nothing in the
-   * transaction reads them from the table meanwhile: the batch answers from `rows`, and the
-   * transcript index takes the organization from the messages themselves (0030).
+   * `writeSessionState`, its tag rows (from its final list) after it. Its indexes and its rollup
+   * triggers are then written once (an insert and an update touched 16 indexes and then 11 of them
+   * again: docs/PERFORMANCE.md). Nothing in the transaction reads them from the table meanwhile:
+   * the batch answers from `rows`, and the transcript index takes the organization from the
+   * messages themselves (0030).
    */
   unwritten: Map<number, NewSessionRow & { pk: number }>;
   /** The next pk a create may take without reading the counter (SQLite: above every unwritten one). */
