@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { Session } from '@switchboard/contracts';
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { generateKey } from '../../src/lib/keys.js';
@@ -97,6 +97,9 @@ for (const dialect of DIALECTS) {
       'tag=toxdo,blue,to_do&status=failed,completed',
       'tag=green,red,blue&agentId=a2&channel=web,sip',
       'tag=red&status=failed',
+      // Conditions no session of a tag meets: that tag is not walked (tagSizes).
+      'tag=red&agentId=a9',
+      'tag=red,rare&agentId=a9,a1&channel=web',
       'tag=red,blue&channel=phone&type=voice',
       'tag=green&agentId=a1,a2',
       'tag=blue&agentId=a0&status=completed,failed',
@@ -178,6 +181,39 @@ for (const dialect of DIALECTS) {
       );
       await assertTagRowsExact(t, label);
     }
+
+    test('a tag whose sessions none meet the conditions: the counters say so once, and no tag row is read', async () => {
+      // Every statement the server runs, seen on its way to the driver.
+      const executor = t.store.db.getExecutor();
+      const run = executor.executeQuery.bind(executor);
+      const seen: string[] = [];
+      executor.executeQuery = ((q: CompiledQuery) => {
+        seen.push(q.sql);
+        return run(q);
+      }) as typeof executor.executeQuery;
+      try {
+        for (const q of [
+          'tag=red&agentId=a9',
+          'tag=red,blue&agentId=a9&status=failed',
+          `tag=red&agentId=a9&from=${iso(NOW - 20 * DAY)}`,
+        ]) {
+          seen.length = 0;
+          const res = await api('GET', `/sessions?${q}&limit=5`);
+          assert.equal(res.statusCode, 200, res.body);
+          assert.equal(res.json().pagination.total, 0, q);
+          assert.deepEqual(res.json().data, [], q);
+          const reads = (table: string) => seen.filter((sql) => new RegExp(`"${table}"|\\b${table}\\b`).test(sql));
+          assert.equal(
+            reads('session_tag_counts').length,
+            1,
+            `${q}: the tags' sizes read ${reads('session_tag_counts').length} times`,
+          );
+          assert.deepEqual(reads('session_tags'), [], `${q}: no tag row read`);
+        }
+      } finally {
+        executor.executeQuery = run;
+      }
+    });
 
     test('as created', async () => {
       await assertFiltersExact('created');

@@ -28,7 +28,7 @@ import {
   tagSetHas,
 } from '../filters.js';
 import type { Database } from '../schema.js';
-import { type SharedWalks, scoreMatches, scoreSized, tagRows } from './page.js';
+import { type SharedWalks, scoreMatches, scoreSized, tagRows, tagSizes } from './page.js';
 
 type Db = Kysely<Database>;
 
@@ -87,7 +87,7 @@ export async function countSessions(
 ): Promise<number> {
   if (countsAnswer(f)) return sumOf(await countRows(db, orgId, f));
   if (metadataCountsAnswer(f)) return sumOf(await metadataCountRows(db, orgId, f));
-  if (tagRowsAnswer(f)) return tagTotal(db, orgId, f);
+  if (tagRowsAnswer(f)) return tagTotal(db, orgId, f, shared);
   if (tagScoreAnswer(f)) return tagScoreTotal(db, orgId, f, shared);
   if (scoreRowsAnswer(f))
     // One score condition, alone or with what its rows carry (0035): session_scores' index on the
@@ -165,17 +165,10 @@ const UNION_SHARE = 4;
  * one snapshot. With `reviewed`, `problems` or `source` (0033), which the counters do not split
  * by, the rows are counted as with a time range, even for one tag.
  */
-async function tagTotal(db: Db, orgId: string, f: SessionFilter): Promise<number> {
+async function tagTotal(db: Db, orgId: string, f: SessionFilter, shared?: SharedWalks): Promise<number> {
   const timed = f.from !== undefined || f.to !== undefined;
-  const sized = db
-    .selectFrom('session_tag_counts as c')
-    .select(['c.tag', sql<number>`sum(c.n)`.as('n')])
-    .where('c.org_id', '=', orgId)
-    .where('c.tag', 'in', f.tags as string[])
-    .where(copiedWhere('c', f, false));
-  const sizes = new Map((await sized.groupBy('c.tag').execute()).map((r) => [r.tag, Number(r.n)]));
-  // Largest first; a tag with no matching session adds nothing.
-  const tags = [...sizes].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  // Largest first; a tag with no matching session adds nothing. The page beside reads the same.
+  const tags = [...(await tagSizes(db, orgId, f, shared))].sort((a, b) => b[1] - a[1]);
   if (!tags.length) return 0;
   // With reviewed, problems or source (0033) the counters are only the tags' sizes: the rows count.
   const counted = !timed && !tagFlagged(f);
